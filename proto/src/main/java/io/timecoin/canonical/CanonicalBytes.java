@@ -1,0 +1,185 @@
+package io.timecoin.canonical;
+
+import com.google.protobuf.ByteString;
+import io.timecoin.proto.v1.BlockHeader;
+import io.timecoin.proto.v1.CertificateSignature;
+import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.Hello;
+import io.timecoin.proto.v1.Proposal;
+import io.timecoin.proto.v1.Transaction;
+import io.timecoin.proto.v1.TxInput;
+import io.timecoin.proto.v1.TxOutput;
+import io.timecoin.proto.v1.Validator;
+import io.timecoin.proto.v1.ValidatorSet;
+import io.timecoin.proto.v1.Vote;
+import io.timecoin.proto.v1.VoteType;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The canonical bytes of every hashed or signed structure of PROTOCOL.md 2, built from the
+ * protobuf messages' fields. These bytes, never protobuf's, are what is hashed and signed.
+ *
+ * @throws MalformedException (from every method) when a field has no canonical form
+ */
+public final class CanonicalBytes {
+  private CanonicalBytes() {}
+
+  /** VOTE: chain_id, type u8 (1 prepare, 2 precommit), height, round, block_hash (nil = zeros). */
+  public static byte[] vote(Vote vote) {
+    return vote(vote.getChainId(), vote.getType(), vote.getHeight(), vote.getRound(), vote.getBlockHash());
+  }
+
+  /** VOTE bytes of a vote given by its fields; certificates are checked with these. */
+  public static byte[] vote(String chainId, VoteType type, long height, int round, ByteString blockHash) {
+    if (type != VoteType.VOTE_TYPE_PREPARE && type != VoteType.VOTE_TYPE_PRECOMMIT) {
+      throw new MalformedException("vote type must be prepare or precommit, got " + type);
+    }
+    return new CanonicalWriter(Domain.VOTE)
+        .string(chainId)
+        .u8(type.getNumber())
+        .u64(height)
+        .u32(round)
+        .hash(blockHash, "block_hash")
+        .toByteArray();
+  }
+
+  /** PROPOSAL: chain_id, height, round, valid_round i32 (-1 none), block_hash of the block's header. */
+  public static byte[] proposal(Proposal proposal) {
+    if (!proposal.hasBlock() || !proposal.getBlock().hasHeader()) {
+      throw new MalformedException("a proposal carries a block with a header");
+    }
+    if (proposal.getValidRound() < -1) {
+      throw new MalformedException("valid_round must be -1 or a round, got " + proposal.getValidRound());
+    }
+    return new CanonicalWriter(Domain.PROPOSAL)
+        .string(proposal.getChainId())
+        .u64(proposal.getHeight())
+        .u32(proposal.getRound())
+        .i32(proposal.getValidRound())
+        .hash(Hashes.block(proposal.getBlock().getHeader()), "block_hash")
+        .toByteArray();
+  }
+
+  /**
+   * HEADER: version, chain_id, height, timestamp_ms, prev_hash, tx_root, last_certificate_hash,
+   * validator_set_hash, proposer.
+   */
+  public static byte[] header(BlockHeader header) {
+    return new CanonicalWriter(Domain.HEADER)
+        .u32(header.getVersion())
+        .string(header.getChainId())
+        .u64(header.getHeight())
+        .u64(header.getTimestampMs())
+        .hash(header.getPrevHash(), "prev_hash")
+        .hash(header.getTxRoot(), "tx_root")
+        .hash(header.getLastCertificateHash(), "last_certificate_hash")
+        .hash(header.getValidatorSetHash(), "validator_set_hash")
+        .key(header.getProposer(), "proposer")
+        .toByteArray();
+  }
+
+  /**
+   * TX: version, kind u8, inputs list of (txid, index u32), outputs list of (amount u64, addr), and
+   * the kind's payload. Witnesses are left out, so signing does not change the id.
+   */
+  public static byte[] transaction(Transaction tx) {
+    CanonicalWriter w = new CanonicalWriter(Domain.TX).u32(tx.getVersion());
+    switch (tx.getKind()) {
+      case TRANSACTION_KIND_GENESIS, TRANSACTION_KIND_TRANSFER, TRANSACTION_KIND_REGISTER_MASTERNODE,
+          TRANSACTION_KIND_DEREGISTER_MASTERNODE, TRANSACTION_KIND_REWARD -> w.u8(tx.getKind().getNumber());
+      default -> throw new MalformedException("unknown transaction kind " + tx.getKindValue());
+    }
+    w.count(tx.getInputsCount());
+    for (TxInput input : tx.getInputsList()) {
+      w.hash(input.getOutpoint().getTxid(), "input txid").u32(input.getOutpoint().getIndex());
+    }
+    w.count(tx.getOutputsCount());
+    for (TxOutput output : tx.getOutputsList()) {
+      w.u64(output.getAmount()).addr(output.getAddress(), "output address");
+    }
+    Transaction.PayloadCase expected = switch (tx.getKind()) {
+      case TRANSACTION_KIND_GENESIS -> Transaction.PayloadCase.GENESIS;
+      case TRANSACTION_KIND_REGISTER_MASTERNODE -> Transaction.PayloadCase.REGISTER_MASTERNODE;
+      case TRANSACTION_KIND_DEREGISTER_MASTERNODE -> Transaction.PayloadCase.DEREGISTER_MASTERNODE;
+      case TRANSACTION_KIND_REWARD -> Transaction.PayloadCase.REWARD;
+      default -> Transaction.PayloadCase.PAYLOAD_NOT_SET;
+    };
+    if (tx.getPayloadCase() != expected) {
+      throw new MalformedException(tx.getKind() + " needs payload " + expected + ", got " + tx.getPayloadCase());
+    }
+    switch (expected) {
+      case GENESIS -> w.string(tx.getGenesis().getChainId());
+      case REGISTER_MASTERNODE -> w
+          .hash(tx.getRegisterMasternode().getCollateral().getTxid(), "collateral txid")
+          .u32(tx.getRegisterMasternode().getCollateral().getIndex())
+          .key(tx.getRegisterMasternode().getConsensusKey(), "consensus_key")
+          .addr(tx.getRegisterMasternode().getRewardAddress(), "reward_address");
+      case DEREGISTER_MASTERNODE -> w.key(tx.getDeregisterMasternode().getConsensusKey(), "consensus_key");
+      case REWARD -> w.u64(tx.getReward().getHeight());
+      default -> { } // TRANSFER has no payload
+    }
+    return w.toByteArray();
+  }
+
+  /** TXSIG: chain_id, txid. What every input's and kind witness's key signs. */
+  public static byte[] transactionSignature(String chainId, byte[] txid) {
+    return new CanonicalWriter(Domain.TXSIG).string(chainId).hash(txid, "txid").toByteArray();
+  }
+
+  /** VALSET: list of (key, weight u64), strictly ascending by key. */
+  public static byte[] validatorSet(ValidatorSet set) {
+    List<Validator> validators = set.getValidatorsList();
+    requireAscending(validators, Validator::getKey, "validator set");
+    CanonicalWriter w = new CanonicalWriter(Domain.VALSET).count(validators.size());
+    for (Validator v : validators) {
+      w.key(v.getKey(), "validator key").u64(v.getWeight());
+    }
+    return w.toByteArray();
+  }
+
+  /** CERT: height, round, block_hash, list of (key, sig) strictly ascending by key. */
+  public static byte[] certificate(FinalityCertificate cert) {
+    List<CertificateSignature> signatures = cert.getSignaturesList();
+    requireAscending(signatures, CertificateSignature::getValidator, "certificate");
+    CanonicalWriter w = new CanonicalWriter(Domain.CERT)
+        .u64(cert.getHeight())
+        .u32(cert.getRound())
+        .hash(cert.getBlockHash(), "block_hash")
+        .count(signatures.size());
+    for (CertificateSignature s : signatures) {
+      w.key(s.getValidator(), "signer key").sig(s.getSignature(), "signature");
+    }
+    return w.toByteArray();
+  }
+
+  /** HELLO: chain_id, genesis_hash, protocol_version u32, node_key, height u64, nonce bytes. */
+  public static byte[] hello(Hello hello) {
+    return new CanonicalWriter(Domain.HELLO)
+        .string(hello.getChainId())
+        .hash(hello.getGenesisHash(), "genesis_hash")
+        .u32(hello.getProtocolVersion())
+        .key(hello.getNodeKey(), "node_key")
+        .u64(hello.getHeight())
+        .bytes(hello.getNonce())
+        .toByteArray();
+  }
+
+  /** PROPOSER: prev_hash, height u64, round u32; hashed to pick proposer(h, r) (PROTOCOL.md 5.1). */
+  public static byte[] proposerSeed(ByteString prevHash, long height, int round) {
+    return new CanonicalWriter(Domain.PROPOSER)
+        .hash(prevHash, "prev_hash")
+        .u64(height)
+        .u32(round)
+        .toByteArray();
+  }
+
+  private static <T> void requireAscending(List<T> items, Function<T, ByteString> key, String what) {
+    for (int i = 1; i < items.size(); i++) {
+      if (ByteString.unsignedLexicographicalComparator()
+          .compare(key.apply(items.get(i - 1)), key.apply(items.get(i))) >= 0) {
+        throw new MalformedException(what + " keys must be strictly ascending (sorted, no repeats)");
+      }
+    }
+  }
+}

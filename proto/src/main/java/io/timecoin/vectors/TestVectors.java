@@ -1,0 +1,373 @@
+package io.timecoin.vectors;
+
+import com.google.protobuf.ByteString;
+import io.timecoin.canonical.CanonicalBytes;
+import io.timecoin.canonical.Hashes;
+import io.timecoin.canonical.MerkleRoot;
+import io.timecoin.crypto.Address;
+import io.timecoin.crypto.Ed25519KeyPair;
+import io.timecoin.crypto.Sha256;
+import io.timecoin.proto.v1.Block;
+import io.timecoin.proto.v1.BlockHeader;
+import io.timecoin.proto.v1.CertificateSignature;
+import io.timecoin.proto.v1.DeregisterMasternodePayload;
+import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.GenesisPayload;
+import io.timecoin.proto.v1.Hello;
+import io.timecoin.proto.v1.OutPoint;
+import io.timecoin.proto.v1.Proposal;
+import io.timecoin.proto.v1.RegisterMasternodePayload;
+import io.timecoin.proto.v1.RewardPayload;
+import io.timecoin.proto.v1.Transaction;
+import io.timecoin.proto.v1.TransactionKind;
+import io.timecoin.proto.v1.TxInput;
+import io.timecoin.proto.v1.TxOutput;
+import io.timecoin.proto.v1.Validator;
+import io.timecoin.proto.v1.ValidatorSet;
+import io.timecoin.proto.v1.Vote;
+import io.timecoin.proto.v1.VoteType;
+import io.timecoin.proto.v1.Witness;
+import io.timecoin.protocol.ProtocolVersion;
+import io.timecoin.protocol.Subsidy;
+import io.timecoin.protocol.Units;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Generates the language-neutral test vectors (testvectors/v1.json; format in
+ * testvectors/README.md). Everything is derived from fixed seeds and Ed25519 is deterministic, so
+ * the output is the same on every run: the Java tests compare it byte for byte with the file.
+ *
+ * <p>Run {@code mvn -pl proto -am compile exec:java} (or pass the output path) to rewrite the file
+ * after an intended change to the canonical bytes.
+ */
+public final class TestVectors {
+  static final String CHAIN_ID = "timecoin-devnet";
+  private static final HexFormat HEX = HexFormat.of();
+
+  private TestVectors() {}
+
+  public static void main(String[] args) throws IOException {
+    Path out = Path.of(args.length > 0 ? args[0] : "proto/testvectors/v1.json");
+    String json = render();
+    Files.writeString(out, json, StandardCharsets.UTF_8);
+    System.out.println("wrote " + json.length() + " bytes of test vectors to " + out);
+  }
+
+  /** The seed of test key {@code i}: SHA-256 of "timecoin test vector key i". */
+  public static Ed25519KeyPair key(int i) {
+    return Ed25519KeyPair.fromSeed(Sha256.hash(utf8("timecoin test vector key " + i)));
+  }
+
+  /** The whole file. */
+  public static String render() {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("format", "timecoin-test-vectors/1");
+    root.put("chain_id", CHAIN_ID);
+    root.put("keys", keys());
+    root.put("structures", structures());
+    root.put("signed_vote", signedVote());
+    root.put("certificates", certificates());
+    root.put("signature_checks", signatureChecks());
+    root.put("merkle_roots", merkleRoots());
+    root.put("subsidy", subsidy());
+    return Json.write(root);
+  }
+
+  private static List<Object> keys() {
+    List<Object> keys = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      Ed25519KeyPair k = key(i);
+      Address address = Address.of(k.publicKey());
+      keys.add(map(
+          "seed", HEX.formatHex(k.seed()),
+          "public_key", k.publicKey().toHex(),
+          "address", HEX.formatHex(address.bytes()),
+          "address_mainnet", address.toBech32m(Address.MAINNET_CHAIN_ID),
+          "address_testnet", address.toBech32m(CHAIN_ID)));
+    }
+    return keys;
+  }
+
+  private static List<Object> structures() {
+    List<Object> out = new ArrayList<>();
+    Vote prepare = vote(VoteType.VOTE_TYPE_PREPARE, 7, 1, sha("block 7"));
+    out.add(structure("vote/prepare", "VOTE", ProtoJson.of(prepare), CanonicalBytes.vote(prepare)));
+    Vote nilPrecommit = vote(VoteType.VOTE_TYPE_PRECOMMIT, 7, 2, Hashes.NIL);
+    out.add(structure("vote/precommit-nil", "VOTE", ProtoJson.of(nilPrecommit), CanonicalBytes.vote(nilPrecommit)));
+
+    BlockHeader header = header();
+    out.add(structure("header", "HEADER", ProtoJson.of(header), CanonicalBytes.header(header)));
+    for (int validRound : new int[] {-1, 3}) {
+      Proposal p = Proposal.newBuilder().setChainId(CHAIN_ID).setHeight(header.getHeight()).setRound(4)
+          .setValidRound(validRound).setBlock(Block.newBuilder().setHeader(header)).build();
+      out.add(structure("proposal/valid_round=" + validRound, "PROPOSAL", ProtoJson.of(p), CanonicalBytes.proposal(p)));
+    }
+
+    for (Transaction tx : transactions()) {
+      String name = "tx/" + tx.getKind().name().substring("TRANSACTION_KIND_".length()).toLowerCase();
+      out.add(structure(name, "TX", ProtoJson.of(tx), CanonicalBytes.transaction(tx)));
+    }
+    byte[] txid = Hashes.transaction(transfer()).toByteArray();
+    out.add(structure("txsig/transfer", "TXSIG", map("chain_id", CHAIN_ID, "txid", HEX.formatHex(txid)),
+        CanonicalBytes.transactionSignature(CHAIN_ID, txid)));
+
+    ValidatorSet set = validatorSet(new long[] {1_000, 2_000, 3_000, 4_000});
+    out.add(structure("validator_set", "VALSET", ProtoJson.of(set), CanonicalBytes.validatorSet(set)));
+    FinalityCertificate cert = certificate(set, new int[] {0, 2, 3});
+    out.add(structure("certificate", "CERT", ProtoJson.of(cert), CanonicalBytes.certificate(cert)));
+
+    Hello hello = Hello.newBuilder().setChainId(CHAIN_ID).setGenesisHash(sha("genesis"))
+        .setProtocolVersion(ProtocolVersion.PEER).setNodeKey(pub(0)).setHeight(42)
+        .setNonce(ByteString.copyFrom(HEX.parseHex("000102030405060708090a0b0c0d0e0f"))).build();
+    out.add(structure("hello", "HELLO", ProtoJson.of(hello), CanonicalBytes.hello(hello)));
+
+    ByteString prev = sha("block 7");
+    out.add(structure("proposer_seed", "PROPOSER",
+        map("prev_hash", hex(prev), "height", "8", "round", 2),
+        CanonicalBytes.proposerSeed(prev, 8, 2)));
+    return out;
+  }
+
+  private static Map<String, Object> signedVote() {
+    Ed25519KeyPair signer = key(1);
+    Vote unsigned = vote(VoteType.VOTE_TYPE_PRECOMMIT, 7, 1, sha("block 7")).toBuilder()
+        .setValidator(pub(1)).build();
+    byte[] bytes = CanonicalBytes.vote(unsigned);
+    byte[] signature = signer.sign(bytes);
+    Vote signed = unsigned.toBuilder().setSignature(ByteString.copyFrom(signature)).build();
+    return map("signer_seed", HEX.formatHex(signer.seed()), "vote", ProtoJson.of(signed),
+        "bytes", HEX.formatHex(bytes), "signature", HEX.formatHex(signature));
+  }
+
+  private static List<Object> certificates() {
+    List<Object> out = new ArrayList<>();
+    ValidatorSet set = validatorSet(new long[] {1_000, 2_000, 3_000, 4_000});
+    for (int[] signers : new int[][] {{0, 2, 3}, {1, 3}}) {
+      FinalityCertificate cert = certificate(set, signers);
+      long total = 0;
+      long signed = 0;
+      for (Validator v : set.getValidatorsList()) {
+        total += v.getWeight();
+        for (CertificateSignature s : cert.getSignaturesList()) {
+          if (s.getValidator().equals(v.getKey())) {
+            signed += v.getWeight();
+          }
+        }
+      }
+      out.add(map(
+          "chain_id", CHAIN_ID,
+          "validator_set", ProtoJson.of(set),
+          "certificate", ProtoJson.of(cert),
+          "bytes", HEX.formatHex(CanonicalBytes.certificate(cert)),
+          "hash", hex(Hashes.certificate(cert)),
+          "signed_weight", Long.toString(signed),
+          "total_weight", Long.toString(total),
+          "quorum", 3 * signed > 2 * total));
+    }
+    return out;
+  }
+
+  private static List<Object> signatureChecks() {
+    Ed25519KeyPair k = key(2);
+    byte[] message = utf8("timecoin signature check");
+    byte[] sig = k.sign(message);
+    byte[] pk = k.publicKey().bytes();
+    List<Object> out = new ArrayList<>();
+    out.add(check("valid", pk, message, sig, true));
+    out.add(check("flipped bit in signature R", pk, message, flip(sig, 0), false));
+    out.add(check("flipped bit in signature S", pk, message, flip(sig, 40), false));
+    out.add(check("flipped bit in message", pk, flip(message, 3), sig, false));
+    out.add(check("flipped bit in public key", flip(pk, 5), message, sig, false));
+    out.add(check("non-canonical S (S + L)", pk, message, plusOrder(sig), false));
+    return out;
+  }
+
+  private static Map<String, Object> check(String name, byte[] pk, byte[] msg, byte[] sig, boolean valid) {
+    return map("name", name, "public_key", HEX.formatHex(pk), "message", HEX.formatHex(msg),
+        "signature", HEX.formatHex(sig), "valid", valid);
+  }
+
+  private static List<Object> merkleRoots() {
+    List<Object> out = new ArrayList<>();
+    for (int n : new int[] {0, 1, 2, 3, 5}) {
+      List<ByteString> leaves = new ArrayList<>();
+      List<Object> hexLeaves = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        leaves.add(sha("tx " + i));
+        hexLeaves.add(hex(leaves.get(i)));
+      }
+      out.add(map("leaves", hexLeaves, "root", hex(MerkleRoot.of(leaves))));
+    }
+    return out;
+  }
+
+  private static List<Object> subsidy() {
+    List<Object> out = new ArrayList<>();
+    for (long h : new long[] {1, 2, 100, 1_000_000, 1L << 40}) {
+      out.add(map("height", Long.toString(h), "units", Long.toString(Subsidy.at(h))));
+    }
+    return out;
+  }
+
+  // ---- the sample structures ----
+
+  private static Vote vote(VoteType type, long height, int round, ByteString blockHash) {
+    return Vote.newBuilder().setChainId(CHAIN_ID).setType(type).setHeight(height).setRound(round)
+        .setBlockHash(blockHash).build();
+  }
+
+  private static BlockHeader header() {
+    return BlockHeader.newBuilder().setVersion(ProtocolVersion.BLOCK).setChainId(CHAIN_ID).setHeight(8)
+        .setTimestampMs(1_790_000_000_000L).setPrevHash(sha("block 7"))
+        .setTxRoot(MerkleRoot.of(transactions().stream().map(Hashes::transaction).toList()))
+        .setLastCertificateHash(Hashes.certificate(certificate(validatorSet(new long[] {1_000, 2_000, 3_000, 4_000}), new int[] {0, 2, 3})))
+        .setValidatorSetHash(Hashes.validatorSet(validatorSet(new long[] {1_000, 2_000, 3_000, 4_000})))
+        .setProposer(pub(3)).build();
+  }
+
+  private static List<Transaction> transactions() {
+    Transaction genesis = Transaction.newBuilder().setVersion(ProtocolVersion.TRANSACTION)
+        .setKind(TransactionKind.TRANSACTION_KIND_GENESIS)
+        .addOutputs(output(5_000 * Units.UNITS_PER_TIME, 0))
+        .addOutputs(output(2_500 * Units.UNITS_PER_TIME, 1))
+        .setGenesis(GenesisPayload.newBuilder().setChainId(CHAIN_ID)).build();
+    Transaction register = signed(Transaction.newBuilder().setVersion(ProtocolVersion.TRANSACTION)
+        .setKind(TransactionKind.TRANSACTION_KIND_REGISTER_MASTERNODE)
+        .addInputs(input(sha("funding"), 0))
+        .addOutputs(output(9_999_000L, 1))
+        .setRegisterMasternode(RegisterMasternodePayload.newBuilder()
+            .setCollateral(OutPoint.newBuilder().setTxid(sha("collateral")).setIndex(1))
+            .setConsensusKey(pub(2)).setRewardAddress(addr(2))), new int[] {1}, new int[] {1, 2});
+    Transaction deregister = signed(Transaction.newBuilder().setVersion(ProtocolVersion.TRANSACTION)
+        .setKind(TransactionKind.TRANSACTION_KIND_DEREGISTER_MASTERNODE)
+        .addInputs(input(sha("fee"), 3))
+        .addOutputs(output(9_990_000L, 1))
+        .setDeregisterMasternode(DeregisterMasternodePayload.newBuilder().setConsensusKey(pub(2))),
+        new int[] {1}, new int[] {1});
+    Transaction reward = Transaction.newBuilder().setVersion(ProtocolVersion.TRANSACTION)
+        .setKind(TransactionKind.TRANSACTION_KIND_REWARD)
+        .addOutputs(output(1_000_000_000L, 3))
+        .addOutputs(output(9_000_000_000L, 0))
+        .setReward(RewardPayload.newBuilder().setHeight(8)).build();
+    return List.of(reward, genesis, transfer(), register, deregister);
+  }
+
+  private static Transaction transfer() {
+    return signed(Transaction.newBuilder().setVersion(ProtocolVersion.TRANSACTION)
+        .setKind(TransactionKind.TRANSACTION_KIND_TRANSFER)
+        .addInputs(input(sha("genesis tx"), 0))
+        .addInputs(input(sha("genesis tx"), 1))
+        .addOutputs(output(1_250 * Units.UNITS_PER_TIME, 2))
+        .addOutputs(output(6_249 * Units.UNITS_PER_TIME, 0)), new int[] {0, 1}, new int[0]);
+  }
+
+  /** Signs each input with key inputKeys[i] and adds a kind witness for each of kindKeys. */
+  private static Transaction signed(Transaction.Builder tx, int[] inputKeys, int[] kindKeys) {
+    byte[] message = CanonicalBytes.transactionSignature(CHAIN_ID, Hashes.transaction(tx.build()).toByteArray());
+    for (int i = 0; i < inputKeys.length; i++) {
+      tx.getInputsBuilder(i).setWitness(witness(inputKeys[i], message));
+    }
+    for (int k : kindKeys) {
+      tx.addKindWitnesses(witness(k, message));
+    }
+    return tx.build();
+  }
+
+  private static Witness witness(int key, byte[] message) {
+    return Witness.newBuilder().setPublicKey(pub(key)).setSignature(ByteString.copyFrom(key(key).sign(message))).build();
+  }
+
+  private static TxInput input(ByteString txid, int index) {
+    return TxInput.newBuilder().setOutpoint(OutPoint.newBuilder().setTxid(txid).setIndex(index)).build();
+  }
+
+  private static TxOutput output(long amount, int key) {
+    return TxOutput.newBuilder().setAmount(amount).setAddress(addr(key)).build();
+  }
+
+  private static ValidatorSet validatorSet(long[] weights) {
+    List<Validator> validators = new ArrayList<>();
+    for (int i = 0; i < weights.length; i++) {
+      validators.add(Validator.newBuilder().setKey(pub(i)).setWeight(weights[i]).build());
+    }
+    validators.sort(Comparator.comparing(Validator::getKey, ByteString.unsignedLexicographicalComparator()));
+    return ValidatorSet.newBuilder().addAllValidators(validators).build();
+  }
+
+  /** A certificate for the header's block at height 7, round 1, signed by the given test keys. */
+  private static FinalityCertificate certificate(ValidatorSet set, int[] signers) {
+    ByteString blockHash = sha("block 7");
+    byte[] precommit = CanonicalBytes.vote(CHAIN_ID, VoteType.VOTE_TYPE_PRECOMMIT, 7, 1, blockHash);
+    List<CertificateSignature> sigs = new ArrayList<>();
+    for (int i : signers) {
+      sigs.add(CertificateSignature.newBuilder().setValidator(pub(i))
+          .setSignature(ByteString.copyFrom(key(i).sign(precommit))).build());
+    }
+    sigs.sort(Comparator.comparing(CertificateSignature::getValidator, ByteString.unsignedLexicographicalComparator()));
+    return FinalityCertificate.newBuilder().setHeight(7).setRound(1).setBlockHash(blockHash)
+        .addAllSignatures(sigs).build();
+  }
+
+  // ---- small helpers ----
+
+  private static ByteString pub(int i) {
+    return ByteString.copyFrom(key(i).publicKey().bytes());
+  }
+
+  private static ByteString addr(int i) {
+    return ByteString.copyFrom(Address.of(key(i).publicKey()).bytes());
+  }
+
+  private static ByteString sha(String s) {
+    return ByteString.copyFrom(Sha256.hash(utf8(s)));
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String hex(ByteString b) {
+    return HEX.formatHex(b.toByteArray());
+  }
+
+  private static byte[] flip(byte[] in, int index) {
+    byte[] out = in.clone();
+    out[index] ^= 0x01;
+    return out;
+  }
+
+  /** The same signature with S replaced by S + L: it passes a lax check of the equation alone. */
+  static byte[] plusOrder(byte[] sig) {
+    byte[] order = HEX.parseHex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
+    byte[] out = sig.clone();
+    int carry = 0;
+    for (int i = 0; i < 32; i++) {
+      int sum = (sig[32 + i] & 0xff) + (order[i] & 0xff) + carry;
+      out[32 + i] = (byte) sum;
+      carry = sum >>> 8;
+    }
+    return out;
+  }
+
+  private static Map<String, Object> structure(String name, String domain, Map<String, Object> fields, byte[] bytes) {
+    return map("name", name, "domain", "TIMECOIN/v1/" + domain, "fields", fields,
+        "bytes", HEX.formatHex(bytes), "sha256", HEX.formatHex(Sha256.hash(bytes)));
+  }
+
+  private static Map<String, Object> map(Object... kv) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      m.put((String) kv[i], kv[i + 1]);
+    }
+    return m;
+  }
+}
