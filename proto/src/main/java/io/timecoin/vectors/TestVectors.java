@@ -52,6 +52,10 @@ import java.util.Map;
 public final class TestVectors {
   static final String CHAIN_ID = "timecoin-devnet";
   private static final HexFormat HEX = HexFormat.of();
+  private static final byte[] NON_CANONICAL_POINT =
+      HEX.parseHex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+  private static final byte[] IDENTITY_POINT =
+      HEX.parseHex("0100000000000000000000000000000000000000000000000000000000000000");
 
   private TestVectors() {}
 
@@ -150,7 +154,7 @@ public final class TestVectors {
 
   private static List<Object> certificates() {
     List<Object> out = new ArrayList<>();
-    ValidatorSet set = validatorSet(new long[] {1_000, 2_000, 3_000, 4_000});
+    ValidatorSet set = validatorSet(new long[] {1_000, 2_000, 3_000, 4_000}).toBuilder().setHeight(7).build();
     for (int[] signers : new int[][] {{0, 2, 3}, {1, 3}}) {
       FinalityCertificate cert = certificate(set, signers);
       long total = 0;
@@ -188,12 +192,28 @@ public final class TestVectors {
     out.add(check("flipped bit in message", pk, flip(message, 3), sig, false));
     out.add(check("flipped bit in public key", flip(pk, 5), message, sig, false));
     out.add(check("non-canonical S (S + L)", pk, message, plusOrder(sig), false));
+    byte[] rNotCanonical = sig.clone();
+    System.arraycopy(NON_CANONICAL_POINT, 0, rNotCanonical, 0, 32);
+    out.add(check("non-canonical R (y = p)", pk, message, rNotCanonical, false));
+    out.add(check("non-canonical public key (y = p)", NON_CANONICAL_POINT, message, sig, false));
+    out.add(check("small-order public key (the identity)", IDENTITY_POINT, message, sig, false));
     return out;
   }
 
   private static Map<String, Object> check(String name, byte[] pk, byte[] msg, byte[] sig, boolean valid) {
+    if (verifies(pk, msg, sig) != valid) {
+      throw new IllegalStateException("signature check '" + name + "' does not give " + valid);
+    }
     return map("name", name, "public_key", HEX.formatHex(pk), "message", HEX.formatHex(msg),
         "signature", HEX.formatHex(sig), "valid", valid);
+  }
+
+  private static boolean verifies(byte[] pk, byte[] msg, byte[] sig) {
+    try {
+      return io.timecoin.crypto.Ed25519PublicKey.of(pk).verify(msg, sig);
+    } catch (io.timecoin.crypto.InvalidKeyException e) {
+      return false;
+    }
   }
 
   private static List<Object> merkleRoots() {
