@@ -1,0 +1,688 @@
+package io.timecoin.consensus.statemachine;
+
+import com.google.protobuf.ByteString;
+import io.timecoin.canonical.CanonicalBytes;
+import io.timecoin.canonical.Hashes;
+import io.timecoin.canonical.MalformedException;
+import io.timecoin.consensus.types.BlockSource;
+import io.timecoin.consensus.types.BlockTemplate;
+import io.timecoin.consensus.types.BlockValidator;
+import io.timecoin.consensus.types.ChainTip;
+import io.timecoin.consensus.types.Clock;
+import io.timecoin.consensus.types.SignatureVerifier;
+import io.timecoin.consensus.types.SignedStep;
+import io.timecoin.consensus.types.Signer;
+import io.timecoin.consensus.validation.BlockRules;
+import io.timecoin.consensus.validation.MessageChecks;
+import io.timecoin.consensus.validation.Refusal;
+import io.timecoin.proto.v1.Block;
+import io.timecoin.proto.v1.ConflictingProposals;
+import io.timecoin.proto.v1.ConflictingVotes;
+import io.timecoin.proto.v1.EquivocationEvidence;
+import io.timecoin.proto.v1.ErrorReason;
+import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.Proposal;
+import io.timecoin.proto.v1.Vote;
+import io.timecoin.proto.v1.VoteType;
+import io.timecoin.protocol.FinalityCertificates;
+import io.timecoin.protocol.ValidatorSet;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The consensus core of one validator: the locking two-phase protocol of PROTOCOL.md 5.3
+ * (Tendermint's, with TIME's names: prepare and precommit), run height after height.
+ *
+ * <p>It is pure: no threads, no I/O, no clock of its own. {@link #handle} takes one event and
+ * returns the verdict on it and the effects it caused (send, schedule a timer, finalize, report
+ * evidence). Everything it needs from the world comes through the small interfaces of
+ * {@code consensus.types}, so the same code runs in the node and in the deterministic simulator.
+ * It is not thread-safe: one thread drives it.
+ */
+public final class ConsensusEngine {
+  /** The three steps of a round. */
+  public enum Step { PROPOSE, PREPARE, PRECOMMIT }
+
+  private static final ByteString NIL = Hashes.NIL;
+
+  private final ConsensusConfig config;
+  private final BlockSource blockSource;
+  private final BlockValidator blockValidator;
+  private final Signer signer;
+  private final Clock clock;
+  private final SignatureVerifier verifier;
+  private final ByteString me;
+
+  private ChainTip tip;
+  private ValidatorSet set;
+  private long height;
+  private int round;
+  private Step step = Step.PROPOSE;
+  private int lockedRound = -1;
+  private ByteString lockedHash;
+  private Block validBlock;
+  private int validRound = -1;
+  private final TreeMap<Integer, RoundState> rounds = new TreeMap<>();
+  private final Map<ByteString, BlockInfo> blocks = new HashMap<>();
+  private final TreeMap<Long, List<Event>> future = new TreeMap<>();
+  private boolean started;
+  private List<Effect> out = new ArrayList<>();
+
+  /** A block seen in a proposal of this height, judged once. */
+  private record BlockInfo(Block block, Refusal refusal, ValidatorSet nextSet) {
+    boolean valid() {
+      return refusal == null;
+    }
+  }
+
+  public ConsensusEngine(ConsensusConfig config, ChainTip tip, BlockSource blockSource, BlockValidator blockValidator,
+      Signer signer, Clock clock, SignatureVerifier verifier) {
+    this.config = config;
+    this.tip = tip;
+    this.blockSource = blockSource;
+    this.blockValidator = blockValidator;
+    this.signer = signer;
+    this.clock = clock;
+    this.verifier = verifier;
+    this.me = signer.publicKey();
+    this.set = tip.nextSet();
+    this.height = tip.height() + 1;
+  }
+
+  /** Consumes one event; returns what became of it and what the host must do, in order. */
+  public Outcome handle(Event event) {
+    out = new ArrayList<>();
+    Verdict verdict;
+    if (event instanceof Event.Start) {
+      verdict = start();
+    } else if (!started) {
+      verdict = Verdict.IGNORED;
+    } else if (event instanceof Event.VoteReceived v) {
+      verdict = onVote(v.vote(), event);
+    } else if (event instanceof Event.ProposalReceived p) {
+      verdict = onProposal(p.proposal(), event);
+    } else if (event instanceof Event.TimeoutFired t) {
+      verdict = onTimeout(t.timeout());
+    } else if (event instanceof Event.BlockSynced s) {
+      verdict = onBlockSynced(s.block(), s.certificate());
+    } else {
+      throw new IllegalArgumentException("unknown event " + event);
+    }
+    List<Effect> effects = out;
+    out = new ArrayList<>();
+    return new Outcome(verdict, effects);
+  }
+
+  // ---------------------------------------------------------------- heights and rounds
+
+  private Verdict start() {
+    if (started) {
+      return Verdict.IGNORED;
+    }
+    started = true;
+    enterHeight();
+    return Verdict.ACCEPTED;
+  }
+
+  private void enterHeight() {
+    height = tip.height() + 1;
+    set = tip.nextSet();
+    round = 0;
+    lockedRound = -1;
+    lockedHash = null;
+    validBlock = null;
+    validRound = -1;
+    rounds.clear();
+    blocks.clear();
+    // A validator restarted mid-height keeps the lock its signer record remembers (PROTOCOL.md 5.6).
+    signer.lockAt(height).ifPresent(lock -> {
+      lockedRound = lock.round();
+      lockedHash = lock.blockHash();
+    });
+    schedule(Timeout.Kind.REBROADCAST, 0, config.rebroadcastMs());
+    startRound(0);
+    future.headMap(height).clear();
+    List<Event> buffered = future.remove(height);
+    if (buffered != null) {
+      for (Event e : buffered) {
+        if (height != tip.height() + 1 || e instanceof Event.ProposalReceived p && p.proposal().getHeight() != height
+            || e instanceof Event.VoteReceived v && v.vote().getHeight() != height) {
+          continue; // a replayed message finalized this height already
+        }
+        if (e instanceof Event.VoteReceived v) {
+          onVote(v.vote(), e);
+        } else if (e instanceof Event.ProposalReceived p) {
+          onProposal(p.proposal(), e);
+        }
+      }
+    }
+    evaluate();
+  }
+
+  /** Rule 1: the proposer proposes (once its TSDC slot opens); the others wait timeout_propose. */
+  private void startRound(int r) {
+    round = r;
+    step = Step.PROPOSE;
+    ValidatorSet.Member proposer = set.proposer(tip.blockHash(), height, r);
+    out.add(new Effect.RoundStarted(height, r, proposer.keyBytes()));
+    long slotWait = Math.max(0, tip.timestampMs() + config.blockIntervalMs() - clock.nowMs());
+    schedule(Timeout.Kind.PROPOSE, r, slotWait + config.timeouts().propose(r));
+    if (proposer.keyBytes().equals(me)) {
+      if (slotWait > 0) {
+        schedule(Timeout.Kind.PROPOSE_AT, r, slotWait);
+      } else {
+        propose();
+      }
+    }
+  }
+
+  private void propose() {
+    if (step != Step.PROPOSE || set.member(me) == null) {
+      return;
+    }
+    RoundState rs = roundState(round);
+    if (rs.proposal != null) {
+      return;
+    }
+    Block block;
+    int vr;
+    if (validBlock != null) {
+      block = validBlock;
+      vr = validRound;
+    } else {
+      long timestamp = Math.max(clock.nowMs(), tip.timestampMs() + config.blockIntervalMs());
+      block = blockSource.propose(new BlockTemplate(config.chainId(), height, timestamp, tip.blockHash(),
+          tip.certificate(), set.hash(), me));
+      vr = -1;
+    }
+    ByteString hash = Hashes.block(block.getHeader());
+    Proposal.Builder builder = Proposal.newBuilder().setChainId(config.chainId()).setHeight(height).setRound(round)
+        .setValidRound(vr).setBlock(block).setProposer(me);
+    if (vr >= 0) {
+      builder.addAllJustification(roundState(vr).prepares.votesFor(hash));
+    }
+    Proposal unsigned = builder.build();
+    Optional<ByteString> signature = signer.sign(new SignedStep(height, round, SignedStep.Kind.PROPOSAL, hash),
+        CanonicalBytes.proposal(unsigned));
+    if (signature.isEmpty()) {
+      return;
+    }
+    Proposal proposal = unsigned.toBuilder().setSignature(signature.get()).build();
+    rs.ownProposal = proposal;
+    rs.proposal = proposal;
+    rs.proposalBlockHash = hash;
+    rs.heardFrom(set.member(me));
+    blockInfo(block, hash);
+    out.add(new Effect.BroadcastProposal(proposal));
+  }
+
+  // ---------------------------------------------------------------- the rules
+
+  /** Applies the rules until none applies any more. */
+  private void evaluate() {
+    while (evaluateOnce()) {
+      // each pass that changed something may enable another rule
+    }
+  }
+
+  /** One pass over rules 2 to 6; true when it changed the state. */
+  private boolean evaluateOnce() {
+    // Rule 4: a quorum of precommits for a block in hand, in any round, finalizes it.
+    for (Map.Entry<Integer, RoundState> e : rounds.entrySet()) {
+      ByteString decided = e.getValue().precommits.quorumHash();
+      if (decided != null && !decided.equals(NIL)) {
+        BlockInfo info = blocks.get(decided);
+        if (info != null && info.valid()) {
+          out.add(new Effect.QuorumReached(height, e.getKey(), VoteType.VOTE_TYPE_PRECOMMIT, decided));
+          FinalityCertificate cert = FinalityCertificates.build(height, e.getKey(), decided,
+              e.getValue().precommits.votesFor(decided));
+          finalizeBlock(info.block(), decided, cert, info.nextSet());
+          return true;
+        }
+      }
+    }
+    // Rule 6: validators holding more than a third of the weight are in a later round: join it.
+    int skipTo = -1;
+    for (Map.Entry<Integer, RoundState> e : rounds.tailMap(round, false).entrySet()) {
+      if (set.exceedsOneThird(e.getValue().speakersWeight)) {
+        skipTo = e.getKey();
+      }
+    }
+    if (skipTo > round) {
+      startRound(skipTo);
+      return true;
+    }
+
+    RoundState rs = roundState(round);
+    BlockInfo proposed = rs.proposal == null ? null : blocks.get(rs.proposalBlockHash);
+    boolean changed = false;
+    // Rule 2: prepare the proposal if it is valid and the lock allows it; otherwise nil.
+    if (step == Step.PROPOSE && proposed != null) {
+      ByteString hash = rs.proposalBlockHash;
+      int vr = rs.proposal.getValidRound();
+      boolean acceptable = proposed.valid() && timely(proposed.block());
+      if (vr == -1) {
+        prepare(acceptable && (lockedRound == -1 || hash.equals(lockedHash)) ? hash : NIL);
+        changed = true;
+      } else if (rounds.containsKey(vr) && rounds.get(vr).prepares.hasQuorumFor(hash)) {
+        prepare(acceptable && (lockedRound <= vr || hash.equals(lockedHash)) ? hash : NIL);
+        changed = true;
+      }
+    }
+    if (step != Step.PROPOSE) {
+      ByteString prepared = rs.prepares.quorumHash();
+      if (prepared != null && !rs.prepareQuorumAnnounced) {
+        rs.prepareQuorumAnnounced = true;
+        out.add(new Effect.QuorumReached(height, round, VoteType.VOTE_TYPE_PREPARE, prepared));
+      }
+      // Rule 3: prepares of every kind form a quorum: precommit nil unless a block gets one in time.
+      if (step == Step.PREPARE && rs.prepares.hasQuorumOfAny() && !rs.prepareTimeoutStarted) {
+        rs.prepareTimeoutStarted = true;
+        schedule(Timeout.Kind.PREPARE, round, config.timeouts().prepare(round));
+      }
+      // Rule 3: a quorum of prepares for the proposed block: lock it and precommit it.
+      if (proposed != null && proposed.valid() && !rs.prepareQuorumForBlockSeen
+          && rs.prepares.hasQuorumFor(rs.proposalBlockHash)) {
+        rs.prepareQuorumForBlockSeen = true;
+        if (step == Step.PREPARE) {
+          lockedRound = round;
+          lockedHash = rs.proposalBlockHash;
+          precommit(rs.proposalBlockHash);
+        }
+        validBlock = proposed.block();
+        validRound = round;
+        changed = true;
+      }
+      // Rule 3: a quorum of prepares for nil: precommit nil.
+      if (step == Step.PREPARE && rs.prepares.hasQuorumFor(NIL)) {
+        precommit(NIL);
+        changed = true;
+      }
+    }
+    // Rule 5: precommits of every kind form a quorum: go to the next round unless one decides in time.
+    if (rs.precommits.hasQuorumOfAny() && !rs.precommitTimeoutStarted) {
+      rs.precommitTimeoutStarted = true;
+      schedule(Timeout.Kind.PRECOMMIT, round, config.timeouts().precommit(round));
+      ByteString precommitted = rs.precommits.quorumHash();
+      if (precommitted != null && precommitted.equals(NIL) && !rs.precommitQuorumAnnounced) {
+        rs.precommitQuorumAnnounced = true;
+        out.add(new Effect.QuorumReached(height, round, VoteType.VOTE_TYPE_PRECOMMIT, NIL));
+      }
+    }
+    return changed;
+  }
+
+  private boolean timely(Block block) {
+    return Long.compareUnsigned(block.getHeader().getTimestampMs(), clock.nowMs() + config.maxClockAheadMs()) <= 0;
+  }
+
+  private void prepare(ByteString hash) {
+    step = Step.PREPARE;
+    castVote(VoteType.VOTE_TYPE_PREPARE, hash);
+  }
+
+  private void precommit(ByteString hash) {
+    step = Step.PRECOMMIT;
+    castVote(VoteType.VOTE_TYPE_PRECOMMIT, hash);
+  }
+
+  /** Signs (if this node is a member and its signer agrees), counts and broadcasts its own vote. */
+  private void castVote(VoteType type, ByteString hash) {
+    ValidatorSet.Member self = set.member(me);
+    if (self == null) {
+      return;
+    }
+    Vote unsigned = Vote.newBuilder().setChainId(config.chainId()).setType(type).setHeight(height).setRound(round)
+        .setBlockHash(hash).setValidator(me).build();
+    SignedStep.Kind kind = type == VoteType.VOTE_TYPE_PREPARE ? SignedStep.Kind.PREPARE : SignedStep.Kind.PRECOMMIT;
+    Optional<ByteString> signature = signer.sign(new SignedStep(height, round, kind, hash), CanonicalBytes.vote(unsigned));
+    if (signature.isEmpty()) {
+      return;
+    }
+    Vote vote = unsigned.toBuilder().setSignature(signature.get()).build();
+    RoundState rs = roundState(round);
+    if (type == VoteType.VOTE_TYPE_PREPARE) {
+      rs.ownPrepare = vote;
+    } else {
+      rs.ownPrecommit = vote;
+    }
+    out.add(new Effect.BroadcastVote(vote));
+    if (rs.tally(type).add(vote, self.weight()) == VoteTally.Added.NEW) {
+      rs.heardFrom(self);
+    }
+  }
+
+  private void finalizeBlock(Block block, ByteString hash, FinalityCertificate cert, ValidatorSet nextSet) {
+    out.add(new Effect.Finalize(block, cert));
+    tip = new ChainTip(height, hash, block.getHeader().getTimestampMs(), cert, set, nextSet.atHeight(height + 1));
+    enterHeight();
+  }
+
+  // ---------------------------------------------------------------- messages (PROTOCOL.md 5.4)
+
+  private Verdict onVote(Vote vote, Event event) {
+    Refusal form = MessageChecks.vote(vote, config.chainId());
+    if (form != null) {
+      return refused(form);
+    }
+    Verdict place = placeInTime(vote.getHeight(), vote.getRound(), event);
+    if (place != null) {
+      return place;
+    }
+    ValidatorSet.Member member = set.member(vote.getValidator());
+    if (member == null) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, "vote signer is not in the set of height " + height);
+    }
+    RoundState rs = roundState(vote.getRound());
+    Vote known = rs.tally(vote.getType()).existing(vote.getValidator());
+    if (vote.equals(known)) {
+      return Verdict.DUPLICATE; // the very same signed vote, already verified
+    }
+    if (!verifier.verify(member.key(), CanonicalBytes.vote(vote), vote.getSignature())) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "vote signature does not verify");
+    }
+    Verdict counted = count(rs, vote, member);
+    if (counted.accepted()) {
+      evaluate();
+    }
+    return counted;
+  }
+
+  /** Counts a verified vote: new, a duplicate, or an equivocation (the first stays counted). */
+  private Verdict count(RoundState rs, Vote vote, ValidatorSet.Member member) {
+    VoteTally tally = rs.tally(vote.getType());
+    switch (tally.add(vote, member.weight())) {
+      case NEW -> {
+        rs.heardFrom(member);
+        return Verdict.ACCEPTED;
+      }
+      case DUPLICATE -> {
+        return Verdict.DUPLICATE;
+      }
+      default -> {
+        Vote first = tally.existing(vote.getValidator());
+        out.add(new Effect.ReportEvidence(EquivocationEvidence.newBuilder().setValidator(vote.getValidator())
+            .setHeight(vote.getHeight()).setRound(vote.getRound())
+            .setVotes(ConflictingVotes.newBuilder().setFirst(first).setSecond(vote)).build()));
+        return Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION, "second " + vote.getType() + " of one validator in one round");
+      }
+    }
+  }
+
+  private Verdict onProposal(Proposal proposal, Event event) {
+    Refusal form = MessageChecks.proposal(proposal, config.chainId(), config.maxMessageBytes());
+    if (form != null) {
+      return refused(form);
+    }
+    Verdict place = placeInTime(proposal.getHeight(), proposal.getRound(), event);
+    if (place != null) {
+      return place;
+    }
+    ValidatorSet.Member member = set.member(proposal.getProposer());
+    if (member == null) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, "proposer is not in the set of height " + height);
+    }
+    if (!set.proposer(tip.blockHash(), height, proposal.getRound()).keyBytes().equals(proposal.getProposer())) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_WRONG_PROPOSER, "not the proposer of round " + proposal.getRound());
+    }
+    RoundState rs = roundState(proposal.getRound());
+    if (proposal.equals(rs.proposal)) {
+      return Verdict.DUPLICATE;
+    }
+    ByteString hash;
+    byte[] signed;
+    try {
+      hash = Hashes.block(proposal.getBlock().getHeader());
+      signed = CanonicalBytes.proposal(proposal);
+    } catch (MalformedException e) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, e.getMessage());
+    }
+    if (!verifier.verify(member.key(), signed, proposal.getSignature())) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "proposal signature does not verify");
+    }
+    if (rs.proposal != null) {
+      if (rs.proposalBlockHash.equals(hash) && rs.proposal.getValidRound() == proposal.getValidRound()) {
+        return Verdict.DUPLICATE;
+      }
+      out.add(new Effect.ReportEvidence(EquivocationEvidence.newBuilder().setValidator(proposal.getProposer())
+          .setHeight(height).setRound(proposal.getRound())
+          .setProposals(ConflictingProposals.newBuilder().setFirst(headerOnly(rs.proposal)).setSecond(headerOnly(proposal)))
+          .build()));
+      return Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION, "second proposal of round " + proposal.getRound());
+    }
+    if (proposal.getValidRound() == -1 && !proposal.getBlock().getHeader().getProposer().equals(proposal.getProposer())) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "a new block must name its proposer");
+    }
+    if (proposal.getValidRound() >= 0) {
+      Verdict justified = countJustification(proposal, hash);
+      if (justified != null) {
+        return justified;
+      }
+    }
+    rs.proposal = proposal;
+    rs.proposalBlockHash = hash;
+    rs.heardFrom(member);
+    BlockInfo info = blockInfo(proposal.getBlock(), hash);
+    evaluate();
+    return info.valid() ? Verdict.ACCEPTED : refused(info.refusal());
+  }
+
+  /**
+   * A re-proposal carries the prepares of its valid_round for its block: they must be distinct
+   * members' valid prepares forming a quorum. They are then counted like any prepare.
+   */
+  private Verdict countJustification(Proposal proposal, ByteString hash) {
+    int vr = proposal.getValidRound();
+    RoundState justifiedRound = roundState(vr);
+    Set<ByteString> signers = new HashSet<>();
+    List<ValidatorSet.Member> members = new ArrayList<>();
+    long weight = 0;
+    for (Vote v : proposal.getJustificationList()) {
+      if (MessageChecks.vote(v, config.chainId()) != null || v.getType() != VoteType.VOTE_TYPE_PREPARE
+          || v.getHeight() != height || v.getRound() != vr || !v.getBlockHash().equals(hash)) {
+        return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "justification is not prepares of round " + vr + " for the block");
+      }
+      ValidatorSet.Member m = set.member(v.getValidator());
+      if (m == null) {
+        return Verdict.refused(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, "justification signer is not in the set");
+      }
+      if (!signers.add(v.getValidator())) {
+        return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "justification repeats a signer");
+      }
+      if (!v.equals(justifiedRound.prepares.existing(v.getValidator()))
+          && !verifier.verify(m.key(), CanonicalBytes.vote(v), v.getSignature())) {
+        return Verdict.refused(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "justification signature does not verify");
+      }
+      members.add(m);
+      weight += m.weight();
+    }
+    if (!set.isQuorum(weight)) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_NO_QUORUM, "justification is not a quorum of prepares");
+    }
+    for (int i = 0; i < members.size(); i++) {
+      count(justifiedRound, proposal.getJustification(i), members.get(i));
+    }
+    return null;
+  }
+
+  /** Null for a message of this height within the round window; otherwise buffered or refused. */
+  private Verdict placeInTime(long msgHeight, int msgRound, Event event) {
+    if (msgHeight < height) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "height " + msgHeight + " is final here");
+    }
+    if (msgHeight > height) {
+      if (msgHeight > height + config.bufferedHeights()) {
+        return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
+            "height " + msgHeight + " is more than " + config.bufferedHeights() + " ahead of " + height);
+      }
+      List<Event> buffer = future.computeIfAbsent(msgHeight, h -> new ArrayList<>());
+      if (buffer.size() >= config.maxBufferedPerHeight()) {
+        return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "buffer of height " + msgHeight + " is full");
+      }
+      buffer.add(event);
+      return Verdict.BUFFERED;
+    }
+    if (msgRound > round + config.maxRoundsAhead()) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "round " + msgRound + " is too far ahead");
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- timers and catch-up
+
+  private Verdict onTimeout(Timeout t) {
+    if (t.height() != height) {
+      return Verdict.IGNORED;
+    }
+    switch (t.kind()) {
+      case PROPOSE_AT -> {
+        if (t.round() == round) {
+          propose();
+        }
+      }
+      case PROPOSE -> {
+        if (t.round() == round && step == Step.PROPOSE) {
+          prepare(NIL);
+        }
+      }
+      case PREPARE -> {
+        if (t.round() == round && step == Step.PREPARE) {
+          precommit(NIL);
+        }
+      }
+      case PRECOMMIT -> {
+        if (t.round() == round) {
+          startRound(round + 1);
+        }
+      }
+      case REBROADCAST -> {
+        rebroadcast(round - 1);
+        rebroadcast(round);
+        schedule(Timeout.Kind.REBROADCAST, round, config.rebroadcastMs());
+      }
+      default -> throw new IllegalStateException("unknown timeout " + t);
+    }
+    evaluate();
+    return Verdict.ACCEPTED;
+  }
+
+  /** Sends this validator's own messages of round r again: peers may have lost them. */
+  private void rebroadcast(int r) {
+    RoundState rs = rounds.get(r);
+    if (rs == null) {
+      return;
+    }
+    if (rs.ownProposal != null) {
+      out.add(new Effect.BroadcastProposal(rs.ownProposal));
+    }
+    if (rs.ownPrepare != null) {
+      out.add(new Effect.BroadcastVote(rs.ownPrepare));
+    }
+    if (rs.ownPrecommit != null) {
+      out.add(new Effect.BroadcastVote(rs.ownPrecommit));
+    }
+  }
+
+  /** A block and its certificate from a peer: applied when it is the next height and checks out. */
+  private Verdict onBlockSynced(Block block, FinalityCertificate cert) {
+    long h = block.getHeader().getHeight();
+    if (h < height) {
+      return Verdict.DUPLICATE;
+    }
+    if (h > height) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "synced block " + h + " while at " + height);
+    }
+    ByteString hash;
+    try {
+      hash = Hashes.block(block.getHeader());
+    } catch (MalformedException e) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, e.getMessage());
+    }
+    if (cert.getHeight() != h || !cert.getBlockHash().equals(hash)) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "certificate is not for this block");
+    }
+    try {
+      FinalityCertificates.verify(cert, config.chainId(), set);
+    } catch (FinalityCertificates.InvalidCertificateException e) {
+      return Verdict.refused(e.reason(), e.getMessage());
+    }
+    BlockInfo info = blockInfo(block, hash);
+    if (!info.valid()) {
+      return refused(info.refusal());
+    }
+    finalizeBlock(block, hash, cert, info.nextSet());
+    evaluate();
+    return Verdict.ACCEPTED;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private BlockInfo blockInfo(Block block, ByteString hash) {
+    BlockInfo known = blocks.get(hash);
+    if (known != null) {
+      return known;
+    }
+    Refusal refusal = BlockRules.check(block, tip, set, config.chainId(), config.blockIntervalMs());
+    BlockInfo info;
+    if (refusal != null) {
+      info = new BlockInfo(block, refusal, null);
+    } else {
+      BlockValidator.Verdict verdict = blockValidator.validate(block);
+      info = verdict.isValid() ? new BlockInfo(block, null, verdict.nextSet())
+          : new BlockInfo(block, new Refusal(verdict.reason(), verdict.detail()), null);
+    }
+    blocks.put(hash, info);
+    return info;
+  }
+
+  private RoundState roundState(int r) {
+    return rounds.computeIfAbsent(r, x -> new RoundState(set));
+  }
+
+  private void schedule(Timeout.Kind kind, int r, long delayMs) {
+    out.add(new Effect.ScheduleTimeout(new Timeout(height, r, kind), delayMs));
+  }
+
+  private static Proposal headerOnly(Proposal p) {
+    return p.toBuilder().setBlock(Block.newBuilder().setHeader(p.getBlock().getHeader())).clearJustification().build();
+  }
+
+  private static Verdict refused(Refusal r) {
+    return Verdict.refused(r.reason(), r.detail());
+  }
+
+  // ---------------------------------------------------------------- for hosts, logs and tests
+
+  /** The height being decided. */
+  public long height() {
+    return height;
+  }
+
+  public int round() {
+    return round;
+  }
+
+  public Step step() {
+    return step;
+  }
+
+  /** The last finalized block's place. */
+  public ChainTip tip() {
+    return tip;
+  }
+
+  /** The set voting at the current height. */
+  public ValidatorSet validatorSet() {
+    return set;
+  }
+
+  public int lockedRound() {
+    return lockedRound;
+  }
+}

@@ -1,0 +1,30 @@
+package io.timecoin.consensus.statemachine;
+
+import io.timecoin.proto.v1.ErrorReason;
+
+/**
+ * What became of one message: accepted (relay it), a duplicate (drop silently), buffered for a
+ * coming height, or refused with a typed reason (count it; a peer that keeps earning these is
+ * disconnected).
+ */
+public record Verdict(Kind kind, ErrorReason reason, String detail) {
+  public enum Kind { ACCEPTED, DUPLICATE, BUFFERED, REFUSED, IGNORED }
+
+  public static final Verdict ACCEPTED = new Verdict(Kind.ACCEPTED, null, "");
+  public static final Verdict DUPLICATE = new Verdict(Kind.DUPLICATE, null, "");
+  public static final Verdict BUFFERED = new Verdict(Kind.BUFFERED, null, "");
+  public static final Verdict IGNORED = new Verdict(Kind.IGNORED, null, "");
+
+  public static Verdict refused(ErrorReason reason, String detail) {
+    return new Verdict(Kind.REFUSED, reason, detail);
+  }
+
+  public boolean accepted() {
+    return kind == Kind.ACCEPTED;
+  }
+
+  @Override
+  public String toString() {
+    return reason == null ? kind.name() : kind + "(" + reason.name().substring("ERROR_REASON_".length()) + ": " + detail + ")";
+  }
+}
