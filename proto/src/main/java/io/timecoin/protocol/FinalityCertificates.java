@@ -3,6 +3,7 @@ package io.timecoin.protocol;
 import com.google.protobuf.ByteString;
 import io.timecoin.canonical.CanonicalBytes;
 import io.timecoin.canonical.MalformedException;
+import io.timecoin.crypto.SignatureVerifier;
 import io.timecoin.proto.v1.CertificateSignature;
 import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.FinalityCertificate;
@@ -48,6 +49,12 @@ public final class FinalityCertificates {
    * members of {@code set}, and they form a quorum; and that it certifies a block, not nil.
    */
   public static void verify(FinalityCertificate cert, String chainId, ValidatorSet set) throws InvalidCertificateException {
+    verify(cert, chainId, set, SignatureVerifier.ED25519);
+  }
+
+  /** As {@link #verify(FinalityCertificate, String, ValidatorSet)}, checking signatures with {@code verifier}. */
+  public static void verify(FinalityCertificate cert, String chainId, ValidatorSet set, SignatureVerifier verifier)
+      throws InvalidCertificateException {
     byte[] precommit;
     try {
       CanonicalBytes.certificate(cert); // sizes and strict key order, which also rules out repeats
@@ -65,7 +72,7 @@ public final class FinalityCertificates {
         throw new InvalidCertificateException(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR,
             "certificate signer is not in the set of height " + set.height());
       }
-      if (!m.key().verify(precommit, s.getSignature().toByteArray())) {
+      if (!verifier.verify(m.key(), precommit, s.getSignature())) {
         throw new InvalidCertificateException(ErrorReason.ERROR_REASON_BAD_SIGNATURE,
             "certificate signature of " + m.key().toHex() + " does not verify");
       }

@@ -6,6 +6,7 @@ import io.timecoin.consensus.types.SignedStep;
 import io.timecoin.consensus.types.Signer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,12 +35,11 @@ public final class RecordKeepingSigner implements Signer {
 
   @Override
   public Optional<ByteString> sign(SignedStep step, byte[] canonicalBytes) {
-    int order = record.compareTo(step);
-    if (order < 0 || order == 0 && !step.blockHash().equals(record.blockHash())) {
+    if (!record.allows(step)) {
       refusals++;
       return Optional.empty();
     }
-    if (order > 0) {
+    if (record.isNew(step)) {
       SignerRecord next = record.after(step);
       try {
         store.save(next); // durable before the signature exists
@@ -56,6 +56,11 @@ public final class RecordKeepingSigner implements Signer {
     return record.height() == height && record.lockedRound() >= 0
         ? Optional.of(new Lock(record.lockedRound(), record.lockedHash()))
         : Optional.empty();
+  }
+
+  @Override
+  public List<SignedStep> signedAt(long height) {
+    return record.height() == height ? record.signed() : List.of();
   }
 
   /** The record as it stands. */

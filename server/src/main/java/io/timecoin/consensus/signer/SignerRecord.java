@@ -3,34 +3,64 @@ package io.timecoin.consensus.signer;
 import com.google.protobuf.ByteString;
 import io.timecoin.canonical.Hashes;
 import io.timecoin.consensus.types.SignedStep;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The never-sign-twice record (PROTOCOL.md 5.6): the last (height, round, step, block hash) this
- * validator signed, and the lock it held then. Within a height a validator signs in (round, step)
- * order, so one record is enough: anything before it, or at it for another block, is refused. The
- * lock is kept too, so that a validator restarted mid-height still honours it.
+ * The never-sign-twice record (PROTOCOL.md 5.6): every step this validator signed at its latest
+ * height (in signing order, so the last one is the highest), and the lock it held. Within a height
+ * a validator signs in (round, step) order, so anything before the last step is refused unless it
+ * is one of the recorded steps for the same block (the very same message again: Ed25519 is
+ * deterministic). Keeping the height's steps, and the lock, lets a validator restarted mid-height
+ * re-send what it had signed and still honour its lock.
  */
-public record SignerRecord(long height, int round, int step, ByteString blockHash, int lockedRound, ByteString lockedHash) {
+public record SignerRecord(long height, List<SignedStep> signed, int lockedRound, ByteString lockedHash) {
   /** Nothing signed yet. */
-  public static final SignerRecord EMPTY = new SignerRecord(0, 0, -1, Hashes.NIL, -1, Hashes.NIL);
+  public static final SignerRecord EMPTY = new SignerRecord(0, List.of(), -1, Hashes.NIL);
 
-  /** Negative, zero or positive as {@code s} comes before, at or after this record. */
-  public int compareTo(SignedStep s) {
-    int c = Long.compare(s.height(), height);
-    if (c == 0) {
-      c = Integer.compare(s.round(), round);
-    }
-    if (c == 0) {
-      c = Integer.compare(s.kind().ordinal(), step);
-    }
-    return c;
+  public SignerRecord {
+    signed = List.copyOf(signed);
   }
 
-  /** The record after signing {@code s}: a precommit for a block locks it. */
-  public SignerRecord after(SignedStep s) {
-    boolean locks = s.kind() == SignedStep.Kind.PRECOMMIT && !s.blockHash().equals(Hashes.NIL);
-    int newLockedRound = locks ? s.round() : s.height() == height ? lockedRound : -1;
-    ByteString newLockedHash = locks ? s.blockHash() : s.height() == height ? lockedHash : Hashes.NIL;
-    return new SignerRecord(s.height(), s.round(), s.kind().ordinal(), s.blockHash(), newLockedRound, newLockedHash);
+  /** The highest step signed, or null. */
+  public SignedStep last() {
+    return signed.isEmpty() ? null : signed.get(signed.size() - 1);
+  }
+
+  /** Whether {@code step} may be signed: after the last step, or exactly a recorded one. */
+  public boolean allows(SignedStep step) {
+    SignedStep last = last();
+    if (last == null || isAfter(step, last)) {
+      return true;
+    }
+    return step.height() == height && signed.contains(step);
+  }
+
+  /** Whether signing {@code step} changes the record (a step after the last one). */
+  public boolean isNew(SignedStep step) {
+    SignedStep last = last();
+    return last == null || isAfter(step, last);
+  }
+
+  /** The record after signing {@code step}: a precommit for a block locks it. */
+  public SignerRecord after(SignedStep step) {
+    boolean sameHeight = step.height() == height;
+    List<SignedStep> steps = new ArrayList<>(sameHeight ? signed : List.of());
+    steps.add(step);
+    boolean locks = step.kind() == SignedStep.Kind.PRECOMMIT && !step.blockHash().equals(Hashes.NIL);
+    return new SignerRecord(step.height(), steps,
+        locks ? step.round() : sameHeight ? lockedRound : -1,
+        locks ? step.blockHash() : sameHeight ? lockedHash : Hashes.NIL);
+  }
+
+  private static boolean isAfter(SignedStep a, SignedStep b) {
+    int c = Long.compare(a.height(), b.height());
+    if (c == 0) {
+      c = Integer.compare(a.round(), b.round());
+    }
+    if (c == 0) {
+      c = Integer.compare(a.kind().ordinal(), b.kind().ordinal());
+    }
+    return c > 0;
   }
 }

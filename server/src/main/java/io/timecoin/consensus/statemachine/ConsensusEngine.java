@@ -9,7 +9,7 @@ import io.timecoin.consensus.types.BlockTemplate;
 import io.timecoin.consensus.types.BlockValidator;
 import io.timecoin.consensus.types.ChainTip;
 import io.timecoin.consensus.types.Clock;
-import io.timecoin.consensus.types.SignatureVerifier;
+import io.timecoin.crypto.SignatureVerifier;
 import io.timecoin.consensus.types.SignedStep;
 import io.timecoin.consensus.types.Signer;
 import io.timecoin.consensus.validation.BlockRules;
@@ -146,7 +146,9 @@ public final class ConsensusEngine {
       lockedHash = lock.blockHash();
     });
     schedule(Timeout.Kind.REBROADCAST, 0, config.rebroadcastMs());
-    startRound(0);
+    List<SignedStep> signedHere = signer.signedAt(height);
+    startRound(signedHere.isEmpty() ? 0 : signedHere.get(signedHere.size() - 1).round());
+    resendSigned(signedHere);
     future.headMap(height).clear();
     List<Event> buffered = future.remove(height);
     if (buffered != null) {
@@ -270,7 +272,9 @@ public final class ConsensusEngine {
       if (vr == -1) {
         prepare(acceptable && (lockedRound == -1 || hash.equals(lockedHash)) ? hash : NIL);
         changed = true;
-      } else if (rounds.containsKey(vr) && rounds.get(vr).prepares.hasQuorumFor(hash)) {
+      } else {
+        // a re-proposal is stored only with a verified quorum of prepares of its valid_round: that
+        // quorum, not this node's tally (which keeps an equivocator's first vote), justifies it
         prepare(acceptable && (lockedRound <= vr || hash.equals(lockedHash)) ? hash : NIL);
         changed = true;
       }
@@ -332,21 +336,43 @@ public final class ConsensusEngine {
     castVote(VoteType.VOTE_TYPE_PRECOMMIT, hash);
   }
 
+  /**
+   * A validator restarted mid-height signed these steps before it stopped: it sends the votes again
+   * (the same bytes, so not a second vote) and takes up the step it had reached. A lost proposal
+   * cannot be rebuilt; its round just times out.
+   */
+  private void resendSigned(List<SignedStep> steps) {
+    for (SignedStep s : steps) {
+      if (s.kind() == SignedStep.Kind.PROPOSAL) {
+        continue;
+      }
+      VoteType type = s.kind() == SignedStep.Kind.PREPARE ? VoteType.VOTE_TYPE_PREPARE : VoteType.VOTE_TYPE_PRECOMMIT;
+      castVote(type, s.round(), s.blockHash());
+      if (s.round() == round) {
+        step = type == VoteType.VOTE_TYPE_PREPARE ? Step.PREPARE : Step.PRECOMMIT;
+      }
+    }
+  }
+
   /** Signs (if this node is a member and its signer agrees), counts and broadcasts its own vote. */
   private void castVote(VoteType type, ByteString hash) {
+    castVote(type, round, hash);
+  }
+
+  private void castVote(VoteType type, int r, ByteString hash) {
     ValidatorSet.Member self = set.member(me);
     if (self == null) {
       return;
     }
-    Vote unsigned = Vote.newBuilder().setChainId(config.chainId()).setType(type).setHeight(height).setRound(round)
+    Vote unsigned = Vote.newBuilder().setChainId(config.chainId()).setType(type).setHeight(height).setRound(r)
         .setBlockHash(hash).setValidator(me).build();
     SignedStep.Kind kind = type == VoteType.VOTE_TYPE_PREPARE ? SignedStep.Kind.PREPARE : SignedStep.Kind.PRECOMMIT;
-    Optional<ByteString> signature = signer.sign(new SignedStep(height, round, kind, hash), CanonicalBytes.vote(unsigned));
+    Optional<ByteString> signature = signer.sign(new SignedStep(height, r, kind, hash), CanonicalBytes.vote(unsigned));
     if (signature.isEmpty()) {
       return;
     }
     Vote vote = unsigned.toBuilder().setSignature(signature.get()).build();
-    RoundState rs = roundState(round);
+    RoundState rs = roundState(r);
     if (type == VoteType.VOTE_TYPE_PREPARE) {
       rs.ownPrepare = vote;
     } else {
@@ -513,6 +539,9 @@ public final class ConsensusEngine {
 
   /** Null for a message of this height within the round window; otherwise buffered or refused. */
   private Verdict placeInTime(long msgHeight, int msgRound, Event event) {
+    if (msgHeight == height - 1) {
+      return Verdict.IGNORED; // a late vote for the height just finalized: normal, not a fault
+    }
     if (msgHeight < height) {
       return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "height " + msgHeight + " is final here");
     }
@@ -562,8 +591,8 @@ public final class ConsensusEngine {
         }
       }
       case REBROADCAST -> {
-        rebroadcast(round - 1);
-        rebroadcast(round);
+        // every round of the height: a lagging group may need votes of a round the others have left
+        rounds.values().forEach(this::rebroadcast);
         schedule(Timeout.Kind.REBROADCAST, round, config.rebroadcastMs());
       }
       default -> throw new IllegalStateException("unknown timeout " + t);
@@ -572,12 +601,8 @@ public final class ConsensusEngine {
     return Verdict.ACCEPTED;
   }
 
-  /** Sends this validator's own messages of round r again: peers may have lost them. */
-  private void rebroadcast(int r) {
-    RoundState rs = rounds.get(r);
-    if (rs == null) {
-      return;
-    }
+  /** Sends this validator's own messages of a round again: peers may have lost them. */
+  private void rebroadcast(RoundState rs) {
     if (rs.ownProposal != null) {
       out.add(new Effect.BroadcastProposal(rs.ownProposal));
     }
@@ -608,7 +633,7 @@ public final class ConsensusEngine {
       return Verdict.refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "certificate is not for this block");
     }
     try {
-      FinalityCertificates.verify(cert, config.chainId(), set);
+      FinalityCertificates.verify(cert, config.chainId(), set, verifier);
     } catch (FinalityCertificates.InvalidCertificateException e) {
       return Verdict.refused(e.reason(), e.getMessage());
     }
@@ -628,7 +653,7 @@ public final class ConsensusEngine {
     if (known != null) {
       return known;
     }
-    Refusal refusal = BlockRules.check(block, tip, set, config.chainId(), config.blockIntervalMs());
+    Refusal refusal = BlockRules.check(block, tip, set, config.chainId(), config.blockIntervalMs(), verifier);
     BlockInfo info;
     if (refusal != null) {
       info = new BlockInfo(block, refusal, null);

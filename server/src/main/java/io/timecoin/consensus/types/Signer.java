@@ -1,6 +1,7 @@
 package io.timecoin.consensus.types;
 
 import com.google.protobuf.ByteString;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -17,6 +18,9 @@ public interface Signer {
 
   /** The lock this validator held when it last signed at {@code height}, if any (see SignerRecord). */
   Optional<Lock> lockAt(long height);
+
+  /** The steps signed at {@code height}, in order: what a restarted validator had sent there. */
+  List<SignedStep> signedAt(long height);
 
   /** A lock restored across a restart: the round and the hash of the block precommitted. */
   record Lock(int round, ByteString blockHash) {}

@@ -5,6 +5,7 @@ import io.timecoin.canonical.Hashes;
 import io.timecoin.canonical.MalformedException;
 import io.timecoin.canonical.MerkleRoot;
 import io.timecoin.consensus.types.ChainTip;
+import io.timecoin.crypto.SignatureVerifier;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.BlockHeader;
 import io.timecoin.proto.v1.ErrorReason;
@@ -25,7 +26,8 @@ public final class BlockRules {
   private BlockRules() {}
 
   /** Null when the block may follow {@code tip} at tip.height + 1 under {@code set}. */
-  public static Refusal check(Block block, ChainTip tip, ValidatorSet set, String chainId, long blockIntervalMs) {
+  public static Refusal check(Block block, ChainTip tip, ValidatorSet set, String chainId, long blockIntervalMs,
+      SignatureVerifier verifier) {
     BlockHeader h = block.getHeader();
     long height = tip.height() + 1;
     if (h.getVersion() != ProtocolVersion.BLOCK) {
@@ -78,7 +80,7 @@ public final class BlockRules {
       if (!Hashes.certificate(cert).equals(h.getLastCertificateHash())) {
         return invalid("last_certificate_hash does not match last_certificate");
       }
-      FinalityCertificates.verify(cert, chainId, tip.certificateSet());
+      FinalityCertificates.verify(cert, chainId, tip.certificateSet(), verifier);
     } catch (MalformedException e) {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "last_certificate: " + e.getMessage());
     } catch (FinalityCertificates.InvalidCertificateException e) {

@@ -1,7 +1,6 @@
-package io.timecoin.consensus.types;
+package io.timecoin.crypto;
 
 import com.google.protobuf.ByteString;
-import io.timecoin.crypto.Ed25519PublicKey;
 
 /** Checks an Ed25519 signature. The node verifies directly; the simulator may memoize results. */
 @FunctionalInterface

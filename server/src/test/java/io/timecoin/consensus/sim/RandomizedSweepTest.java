@@ -1,0 +1,40 @@
+package io.timecoin.consensus.sim;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Thousands of seeded random scenarios, every invariant checked after each. The default sweep runs
+ * in every build; a longer one runs with {@code -Dtimed.sweep.scenarios=100000}, and one seed
+ * replays with {@code -Dtimed.sweep.seed=N}.
+ */
+class RandomizedSweepTest {
+  private static final int DEFAULT_SCENARIOS = 2_000;
+
+  @Test
+  void everyInvariantHoldsInEveryScenario() {
+    String one = System.getProperty("timed.sweep.seed");
+    long first = Long.getLong("timed.sweep.first", 1);
+    int count = one != null ? 1 : Integer.getInteger("timed.sweep.scenarios", DEFAULT_SCENARIOS);
+    long start = one != null ? Long.parseLong(one) : first;
+    long began = System.nanoTime();
+    List<Simulation.Result> failures = LongStream.range(start, start + count).parallel()
+        .mapToObj(seed -> Simulation.run(ScenarioGenerator.generate(seed)))
+        .filter(r -> !r.ok())
+        .sorted(java.util.Comparator.comparingLong(r -> r.scenario().seed()))
+        .toList();
+    System.out.printf("sweep: %d scenarios from seed %d in %.1f s, %d failed%n", count, start,
+        (System.nanoTime() - began) / 1e9, failures.size());
+    StringBuilder report = new StringBuilder();
+    for (Simulation.Result r : failures.subList(0, Math.min(5, failures.size()))) {
+      report.append("\n").append(r.scenario().summary()).append("\n  ")
+          .append(String.join("\n  ", r.violations().subList(0, Math.min(5, r.violations().size()))))
+          .append("\n  replay: mvn -pl server -am test -Dtest=RandomizedSweepTest -Dsurefire.failIfNoSpecifiedTests=false -Dtimed.sweep.seed=")
+          .append(r.scenario().seed());
+    }
+    assertTrue(failures.isEmpty(), failures.size() + " of " + count + " scenarios broke an invariant:" + report);
+  }
+}
