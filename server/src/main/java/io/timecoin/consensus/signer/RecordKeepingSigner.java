@@ -34,13 +34,13 @@ public final class RecordKeepingSigner implements Signer {
   }
 
   @Override
-  public Optional<ByteString> sign(SignedStep step, byte[] canonicalBytes) {
+  public Optional<ByteString> sign(SignedStep step, byte[] canonicalBytes, Lock lock) {
     if (!record.allows(step)) {
       refusals++;
       return Optional.empty();
     }
     if (record.isNew(step)) {
-      SignerRecord next = record.after(step);
+      SignerRecord next = record.after(step, lock);
       try {
         store.save(next); // durable before the signature exists
       } catch (IOException e) {
@@ -53,9 +53,7 @@ public final class RecordKeepingSigner implements Signer {
 
   @Override
   public Optional<Lock> lockAt(long height) {
-    return record.height() == height && record.lockedRound() >= 0
-        ? Optional.of(new Lock(record.lockedRound(), record.lockedHash()))
-        : Optional.empty();
+    return record.height() == height ? Optional.ofNullable(record.lock()) : Optional.empty();
   }
 
   @Override

@@ -1,8 +1,7 @@
 package io.timecoin.consensus.signer;
 
-import com.google.protobuf.ByteString;
-import io.timecoin.canonical.Hashes;
 import io.timecoin.consensus.types.SignedStep;
+import io.timecoin.consensus.types.Signer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,9 +13,9 @@ import java.util.List;
  * deterministic). Keeping the height's steps, and the lock, lets a validator restarted mid-height
  * re-send what it had signed and still honour its lock.
  */
-public record SignerRecord(long height, List<SignedStep> signed, int lockedRound, ByteString lockedHash) {
+public record SignerRecord(long height, List<SignedStep> signed, Signer.Lock lock) {
   /** Nothing signed yet. */
-  public static final SignerRecord EMPTY = new SignerRecord(0, List.of(), -1, Hashes.NIL);
+  public static final SignerRecord EMPTY = new SignerRecord(0, List.of(), null);
 
   public SignerRecord {
     signed = List.copyOf(signed);
@@ -42,15 +41,12 @@ public record SignerRecord(long height, List<SignedStep> signed, int lockedRound
     return last == null || isAfter(step, last);
   }
 
-  /** The record after signing {@code step}: a precommit for a block locks it. */
-  public SignerRecord after(SignedStep step) {
+  /** The record after signing {@code step}, which takes {@code newLock} (or null to keep the height's lock). */
+  public SignerRecord after(SignedStep step, Signer.Lock newLock) {
     boolean sameHeight = step.height() == height;
     List<SignedStep> steps = new ArrayList<>(sameHeight ? signed : List.of());
     steps.add(step);
-    boolean locks = step.kind() == SignedStep.Kind.PRECOMMIT && !step.blockHash().equals(Hashes.NIL);
-    return new SignerRecord(step.height(), steps,
-        locks ? step.round() : sameHeight ? lockedRound : -1,
-        locks ? step.blockHash() : sameHeight ? lockedHash : Hashes.NIL);
+    return new SignerRecord(step.height(), steps, newLock != null ? newLock : sameHeight ? lock : null);
   }
 
   private static boolean isAfter(SignedStep a, SignedStep b) {

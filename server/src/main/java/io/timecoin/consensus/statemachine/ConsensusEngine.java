@@ -50,6 +50,8 @@ public final class ConsensusEngine {
   public enum Step { PROPOSE, PREPARE, PRECOMMIT }
 
   private static final ByteString NIL = Hashes.NIL;
+  /** Conflicting proposals' blocks are kept only up to this many per height. */
+  private static final int MAX_BLOCKS_PER_HEIGHT = 64;
 
   private final ConsensusConfig config;
   private final BlockSource blockSource;
@@ -140,11 +142,9 @@ public final class ConsensusEngine {
     validRound = -1;
     rounds.clear();
     blocks.clear();
-    // A validator restarted mid-height keeps the lock its signer record remembers (PROTOCOL.md 5.6).
-    signer.lockAt(height).ifPresent(lock -> {
-      lockedRound = lock.round();
-      lockedHash = lock.blockHash();
-    });
+    // A validator restarted mid-height keeps the lock its signer record remembers (PROTOCOL.md 5.6),
+    // with the block and its proof, so that it can re-propose it as the valid block.
+    signer.lockAt(height).ifPresent(this::restoreLock);
     schedule(Timeout.Kind.REBROADCAST, 0, config.rebroadcastMs());
     List<SignedStep> signedHere = signer.signedAt(height);
     startRound(signedHere.isEmpty() ? 0 : signedHere.get(signedHere.size() - 1).round());
@@ -211,7 +211,7 @@ public final class ConsensusEngine {
     }
     Proposal unsigned = builder.build();
     Optional<ByteString> signature = signer.sign(new SignedStep(height, round, SignedStep.Kind.PROPOSAL, hash),
-        CanonicalBytes.proposal(unsigned));
+        CanonicalBytes.proposal(unsigned), null);
     if (signature.isEmpty()) {
       return;
     }
@@ -237,15 +237,26 @@ public final class ConsensusEngine {
   private boolean evaluateOnce() {
     // Rule 4: a quorum of precommits for a block in hand, in any round, finalizes it.
     for (Map.Entry<Integer, RoundState> e : rounds.entrySet()) {
-      ByteString decided = e.getValue().precommits.quorumHash();
-      if (decided != null && !decided.equals(NIL)) {
-        BlockInfo info = blocks.get(decided);
+      for (ByteString decided : e.getValue().precommits.quorumHashes()) {
+        BlockInfo info = decided.equals(NIL) ? null : blocks.get(decided);
         if (info != null && info.valid()) {
           out.add(new Effect.QuorumReached(height, e.getKey(), VoteType.VOTE_TYPE_PRECOMMIT, decided));
           FinalityCertificate cert = FinalityCertificates.build(height, e.getKey(), decided,
               e.getValue().precommits.votesFor(decided));
           finalizeBlock(info.block(), decided, cert, info.nextSet());
           return true;
+        }
+      }
+    }
+    // A quorum of prepares for a valid block in a round after validRound makes it the valid block,
+    // whichever round it was (a locked validator relays its lock's proof): the next honest proposer
+    // then re-proposes it, and every validator, locked or not, can prepare it.
+    for (Map.Entry<Integer, RoundState> e : rounds.headMap(round, true).tailMap(validRound, false).entrySet()) {
+      for (ByteString prepared : e.getValue().prepares.quorumHashes()) {
+        BlockInfo info = prepared.equals(NIL) ? null : blocks.get(prepared);
+        if (info != null && info.valid() && e.getKey() > validRound) {
+          validBlock = info.block();
+          validRound = e.getKey();
         }
       }
     }
@@ -297,7 +308,9 @@ public final class ConsensusEngine {
         if (step == Step.PREPARE) {
           lockedRound = round;
           lockedHash = rs.proposalBlockHash;
-          precommit(rs.proposalBlockHash);
+          step = Step.PRECOMMIT;
+          castVote(VoteType.VOTE_TYPE_PRECOMMIT, round, rs.proposalBlockHash,
+              new Signer.Lock(round, rs.proposal, rs.prepares.votesFor(rs.proposalBlockHash)));
         }
         validBlock = proposed.block();
         validRound = round;
@@ -336,6 +349,29 @@ public final class ConsensusEngine {
     castVote(VoteType.VOTE_TYPE_PRECOMMIT, hash);
   }
 
+  private void restoreLock(Signer.Lock lock) {
+    Block block = lock.proposal().getBlock();
+    ByteString hash = Hashes.block(block.getHeader());
+    lockedRound = lock.round();
+    lockedHash = hash;
+    BlockInfo info = blockInfo(block, hash);
+    RoundState locked = roundState(lock.round());
+    if (locked.proposal == null) {
+      locked.proposal = lock.proposal();
+      locked.proposalBlockHash = hash;
+    }
+    for (Vote v : lock.proof()) {
+      ValidatorSet.Member m = set.member(v.getValidator());
+      if (m != null && verifier.verify(m.key(), CanonicalBytes.vote(v), v.getSignature())) {
+        count(locked, v, m);
+      }
+    }
+    if (info.valid() && locked.prepares.hasQuorumFor(hash)) {
+      validBlock = block;
+      validRound = lock.round();
+    }
+  }
+
   /**
    * A validator restarted mid-height signed these steps before it stopped: it sends the votes again
    * (the same bytes, so not a second vote) and takes up the step it had reached. A lost proposal
@@ -347,7 +383,7 @@ public final class ConsensusEngine {
         continue;
       }
       VoteType type = s.kind() == SignedStep.Kind.PREPARE ? VoteType.VOTE_TYPE_PREPARE : VoteType.VOTE_TYPE_PRECOMMIT;
-      castVote(type, s.round(), s.blockHash());
+      castVote(type, s.round(), s.blockHash(), null);
       if (s.round() == round) {
         step = type == VoteType.VOTE_TYPE_PREPARE ? Step.PREPARE : Step.PRECOMMIT;
       }
@@ -356,10 +392,10 @@ public final class ConsensusEngine {
 
   /** Signs (if this node is a member and its signer agrees), counts and broadcasts its own vote. */
   private void castVote(VoteType type, ByteString hash) {
-    castVote(type, round, hash);
+    castVote(type, round, hash, null);
   }
 
-  private void castVote(VoteType type, int r, ByteString hash) {
+  private void castVote(VoteType type, int r, ByteString hash, Signer.Lock lock) {
     ValidatorSet.Member self = set.member(me);
     if (self == null) {
       return;
@@ -367,7 +403,7 @@ public final class ConsensusEngine {
     Vote unsigned = Vote.newBuilder().setChainId(config.chainId()).setType(type).setHeight(height).setRound(r)
         .setBlockHash(hash).setValidator(me).build();
     SignedStep.Kind kind = type == VoteType.VOTE_TYPE_PREPARE ? SignedStep.Kind.PREPARE : SignedStep.Kind.PRECOMMIT;
-    Optional<ByteString> signature = signer.sign(new SignedStep(height, r, kind, hash), CanonicalBytes.vote(unsigned));
+    Optional<ByteString> signature = signer.sign(new SignedStep(height, r, kind, hash), CanonicalBytes.vote(unsigned), lock);
     if (signature.isEmpty()) {
       return;
     }
@@ -406,8 +442,7 @@ public final class ConsensusEngine {
       return Verdict.refused(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, "vote signer is not in the set of height " + height);
     }
     RoundState rs = roundState(vote.getRound());
-    Vote known = rs.tally(vote.getType()).existing(vote.getValidator());
-    if (vote.equals(known)) {
+    if (rs.tally(vote.getType()).holds(vote)) {
       return Verdict.DUPLICATE; // the very same signed vote, already verified
     }
     if (!verifier.verify(member.key(), CanonicalBytes.vote(vote), vote.getSignature())) {
@@ -476,6 +511,9 @@ public final class ConsensusEngine {
       if (rs.proposalBlockHash.equals(hash) && rs.proposal.getValidRound() == proposal.getValidRound()) {
         return Verdict.DUPLICATE;
       }
+      if (blocks.size() < MAX_BLOCKS_PER_HEIGHT) {
+        blockInfo(proposal.getBlock(), hash); // its block may still gather a quorum: keep it in hand
+      }
       out.add(new Effect.ReportEvidence(EquivocationEvidence.newBuilder().setValidator(proposal.getProposer())
           .setHeight(height).setRound(proposal.getRound())
           .setProposals(ConflictingProposals.newBuilder().setFirst(headerOnly(rs.proposal)).setSecond(headerOnly(proposal)))
@@ -521,8 +559,7 @@ public final class ConsensusEngine {
       if (!signers.add(v.getValidator())) {
         return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "justification repeats a signer");
       }
-      if (!v.equals(justifiedRound.prepares.existing(v.getValidator()))
-          && !verifier.verify(m.key(), CanonicalBytes.vote(v), v.getSignature())) {
+      if (!justifiedRound.prepares.holds(v) && !verifier.verify(m.key(), CanonicalBytes.vote(v), v.getSignature())) {
         return Verdict.refused(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "justification signature does not verify");
       }
       members.add(m);
@@ -593,12 +630,33 @@ public final class ConsensusEngine {
       case REBROADCAST -> {
         // every round of the height: a lagging group may need votes of a round the others have left
         rounds.values().forEach(this::rebroadcast);
+        relayLockProof();
         schedule(Timeout.Kind.REBROADCAST, round, config.rebroadcastMs());
       }
       default -> throw new IllegalStateException("unknown timeout " + t);
     }
     evaluate();
     return Verdict.ACCEPTED;
+  }
+
+  /**
+   * A locked validator relays the proposal it locked on and the prepares that justified the lock, so
+   * that every validator can make that block its valid block and re-propose it. Otherwise, when the
+   * proof rests on votes only this validator holds, nobody else can unlock it.
+   */
+  private void relayLockProof() {
+    RoundState rs = lockedRound >= 0 ? rounds.get(lockedRound) : null;
+    if (rs == null || rs.proposal == null || !lockedHash.equals(rs.proposalBlockHash)) {
+      return;
+    }
+    if (rs.ownProposal == null) {
+      out.add(new Effect.BroadcastProposal(rs.proposal));
+    }
+    for (Vote v : rs.prepares.votesFor(lockedHash)) {
+      if (!v.getValidator().equals(me)) {
+        out.add(new Effect.BroadcastVote(v));
+      }
+    }
   }
 
   /** Sends this validator's own messages of a round again: peers may have lost them. */

@@ -9,14 +9,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The votes of one kind in one round: at most one per validator, weights summed per block hash over
- * distinct signers. It only counts; the engine decides what a count means.
+ * The votes of one kind in one round. It only counts; the engine decides what a count means.
+ *
+ * <p>Per block hash it sums the weight of the distinct validators that voted for it. A validator's
+ * first vote is the one counted towards "a quorum of any kind"; a second, conflicting vote is
+ * evidence, and it still counts towards its own hash (as CometBFT does for a claimed polka): the
+ * quorum-intersection argument already lets Byzantine validators vote for everything, and without it
+ * a node that heard an equivocator's other vote first could never see a real quorum. At most two
+ * hashes are counted per validator, so an equivocator cannot grow the tally without bound.
  */
 final class VoteTally {
   enum Added { NEW, DUPLICATE, CONFLICT }
 
+  private static final int MAX_HASHES_PER_VALIDATOR = 2;
+
   private final ValidatorSet set;
-  private final Map<ByteString, Vote> byValidator = new HashMap<>();
+  private final Map<ByteString, List<Vote>> byValidator = new HashMap<>();
+  private final Map<ByteString, List<Vote>> byHash = new HashMap<>();
   private final Map<ByteString, Long> weightByHash = new HashMap<>();
   private long totalWeight;
 
@@ -24,20 +33,40 @@ final class VoteTally {
     this.set = set;
   }
 
-  /** The vote already counted for this validator, or null. */
+  /** The vote first counted for this validator, or null. */
   Vote existing(ByteString validator) {
-    return byValidator.get(validator);
+    List<Vote> votes = byValidator.get(validator);
+    return votes == null ? null : votes.get(0);
   }
 
-  /** Counts a verified vote of a member; a second vote of one validator is never counted. */
+  /** Whether this very vote (same hash and signature) is already held. */
+  boolean holds(Vote vote) {
+    List<Vote> votes = byValidator.get(vote.getValidator());
+    return votes != null && votes.contains(vote);
+  }
+
+  /** Counts a verified vote of a member. */
   Added add(Vote vote, long weight) {
-    Vote first = byValidator.putIfAbsent(vote.getValidator(), vote);
-    if (first != null) {
-      return first.getBlockHash().equals(vote.getBlockHash()) ? Added.DUPLICATE : Added.CONFLICT;
+    List<Vote> votes = byValidator.get(vote.getValidator());
+    if (votes == null) {
+      votes = new ArrayList<>(1);
+      byValidator.put(vote.getValidator(), votes);
+      totalWeight += weight;
+    } else {
+      for (Vote v : votes) {
+        if (v.getBlockHash().equals(vote.getBlockHash())) {
+          return Added.DUPLICATE;
+        }
+      }
+      if (votes.size() >= MAX_HASHES_PER_VALIDATOR) {
+        return Added.CONFLICT;
+      }
     }
+    boolean first = votes.isEmpty();
+    votes.add(vote);
+    byHash.computeIfAbsent(vote.getBlockHash(), h -> new ArrayList<>()).add(vote);
     weightByHash.merge(vote.getBlockHash(), weight, Long::sum);
-    totalWeight += weight;
-    return Added.NEW;
+    return first ? Added.NEW : Added.CONFLICT;
   }
 
   boolean hasQuorumFor(ByteString blockHash) {
@@ -45,29 +74,30 @@ final class VoteTally {
     return w != null && set.isQuorum(w);
   }
 
-  /** Whether votes of every kind together form a quorum. */
+  /** Whether distinct validators' votes of every kind together form a quorum. */
   boolean hasQuorumOfAny() {
     return set.isQuorum(totalWeight);
   }
 
-  /** The hash (a block's or nil) that has a quorum, or null. */
-  ByteString quorumHash() {
+  /** The hashes (blocks or nil) with a quorum: usually none or one. */
+  List<ByteString> quorumHashes() {
+    List<ByteString> out = new ArrayList<>(1);
     for (Map.Entry<ByteString, Long> e : weightByHash.entrySet()) {
       if (set.isQuorum(e.getValue())) {
-        return e.getKey();
-      }
-    }
-    return null;
-  }
-
-  /** The votes for one hash: a certificate's precommits or a re-proposal's justification. */
-  List<Vote> votesFor(ByteString blockHash) {
-    List<Vote> out = new ArrayList<>();
-    for (Vote v : byValidator.values()) {
-      if (v.getBlockHash().equals(blockHash)) {
-        out.add(v);
+        out.add(e.getKey());
       }
     }
     return out;
+  }
+
+  /** The hash with a quorum, or null (the first found if, impossibly for honest majorities, two). */
+  ByteString quorumHash() {
+    List<ByteString> q = quorumHashes();
+    return q.isEmpty() ? null : q.get(0);
+  }
+
+  /** The votes for one hash, one per validator: a certificate's precommits or a lock's proof. */
+  List<Vote> votesFor(ByteString blockHash) {
+    return List.copyOf(byHash.getOrDefault(blockHash, List.of()));
   }
 }

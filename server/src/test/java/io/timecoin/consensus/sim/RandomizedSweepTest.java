@@ -8,20 +8,27 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Thousands of seeded random scenarios, every invariant checked after each. The default sweep runs
- * in every build; a longer one runs with {@code -Dtimed.sweep.scenarios=100000}, and one seed
- * replays with {@code -Dtimed.sweep.seed=N}.
+ * in every build; a longer one runs with {@code -Dtimed.sweep.scenarios=100000} (and
+ * {@code -Dtimed.sweep.first=N} to start elsewhere), and chosen seeds replay with
+ * {@code -Dtimed.sweep.seed=N} or {@code -Dtimed.sweep.seed=N,M,...}.
  */
 class RandomizedSweepTest {
   private static final int DEFAULT_SCENARIOS = 2_000;
 
   @Test
   void everyInvariantHoldsInEveryScenario() {
-    String one = System.getProperty("timed.sweep.seed");
-    long first = Long.getLong("timed.sweep.first", 1);
-    int count = one != null ? 1 : Integer.getInteger("timed.sweep.scenarios", DEFAULT_SCENARIOS);
-    long start = one != null ? Long.parseLong(one) : first;
+    String chosen = System.getProperty("timed.sweep.seed");
+    long start = Long.getLong("timed.sweep.first", 1);
+    int count = Integer.getInteger("timed.sweep.scenarios", DEFAULT_SCENARIOS);
+    LongStream seeds = LongStream.range(start, start + count);
+    if (chosen != null) {
+      long[] list = java.util.Arrays.stream(chosen.split(",")).mapToLong(x -> Long.parseLong(x.strip())).toArray();
+      seeds = java.util.Arrays.stream(list);
+      count = list.length;
+      start = list[0];
+    }
     long began = System.nanoTime();
-    List<Simulation.Result> failures = LongStream.range(start, start + count).parallel()
+    List<Simulation.Result> failures = seeds.parallel()
         .mapToObj(seed -> Simulation.run(ScenarioGenerator.generate(seed)))
         .filter(r -> !r.ok())
         .sorted(java.util.Comparator.comparingLong(r -> r.scenario().seed()))

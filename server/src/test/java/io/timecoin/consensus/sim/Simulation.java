@@ -423,8 +423,8 @@ public final class Simulation {
       }
 
       @Override
-      public Optional<ByteString> sign(SignedStep step, byte[] bytes) {
-        Optional<ByteString> sig = inner.sign(step, bytes);
+      public Optional<ByteString> sign(SignedStep step, byte[] bytes, Lock lock) {
+        Optional<ByteString> sig = inner.sign(step, bytes, lock);
         if (sig.isPresent() && n.spec.honest()) {
           checkSignedOnce(n, step);
         }
