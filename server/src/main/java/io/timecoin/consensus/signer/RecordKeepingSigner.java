@@ -53,12 +53,14 @@ public final class RecordKeepingSigner implements Signer {
 
   @Override
   public Optional<Lock> lockAt(long height) {
-    return record.height() == height ? Optional.ofNullable(record.lock()) : Optional.empty();
+    SignerRecord.Height h = record.at(height);
+    return h == null ? Optional.empty() : Optional.ofNullable(h.lock());
   }
 
   @Override
   public List<SignedStep> signedAt(long height) {
-    return record.height() == height ? record.signed() : List.of();
+    SignerRecord.Height h = record.at(height);
+    return h == null ? List.of() : h.signed();
   }
 
   /** The record as it stands. */

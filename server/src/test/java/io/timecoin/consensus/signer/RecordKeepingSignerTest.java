@@ -49,8 +49,13 @@ class RecordKeepingSignerTest {
     Signer restarted = new RecordKeepingSigner(key, disk);
     assertTrue(restarted.sign(new SignedStep(5, 2, Kind.PREPARE, B), new byte[] {2}, null).isEmpty(), "still refused after a restart");
     assertTrue(restarted.sign(new SignedStep(5, 1, Kind.PRECOMMIT, Hashes.NIL), new byte[] {3}, null).isEmpty(), "an earlier round refused");
-    assertTrue(restarted.sign(new SignedStep(4, 9, Kind.PRECOMMIT, A), new byte[] {4}, null).isEmpty(), "an earlier height refused");
     assertTrue(restarted.sign(new SignedStep(5, 2, Kind.PRECOMMIT, A), new byte[] {5}, null).isPresent(), "the next step is fine");
+    assertTrue(restarted.sign(new SignedStep(6, 0, Kind.PREPARE, B), new byte[] {6}, null).isPresent(), "a new height is fine");
+    // behind its own record (it lost its blocks): height 5 is still judged by what it signed there
+    assertTrue(restarted.sign(new SignedStep(5, 2, Kind.PREPARE, B), new byte[] {2}, null).isEmpty());
+    assertTrue(restarted.sign(new SignedStep(5, 2, Kind.PRECOMMIT, A), new byte[] {5}, null).isPresent(), "the same vote again");
+    assertTrue(restarted.sign(new SignedStep(4, 9, Kind.PRECOMMIT, A), new byte[] {4}, null).isPresent(),
+        "a height where it never signed is fine");
   }
 
   @Test
@@ -68,9 +73,23 @@ class RecordKeepingSignerTest {
     assertTrue(restarted.lockAt(8).isEmpty());
     assertEquals(List.of(new SignedStep(7, 0, Kind.PREPARE, A), new SignedStep(7, 0, Kind.PRECOMMIT, A),
         new SignedStep(7, 1, Kind.PREPARE, Hashes.NIL)), restarted.signedAt(7));
-    // a new height starts a new list and releases the lock
+    // a new height starts a new list, without a lock
     restarted.sign(new SignedStep(8, 0, Kind.PREPARE, B), new byte[] {4}, null);
     assertTrue(restarted.lockAt(8).isEmpty());
     assertEquals(1, restarted.signedAt(8).size());
+    assertEquals(lock, restarted.lockAt(7).orElseThrow(), "height 7's lock is kept beside it");
+  }
+
+  @Test
+  void onlyTheLatestHeightsAreKeptAndOlderOnesAreRefused() throws Exception {
+    Disk disk = new Disk();
+    Signer signer = new RecordKeepingSigner(key, disk);
+    for (long h = 1; h <= SignerRecord.KEPT_HEIGHTS + 1; h++) {
+      signer.sign(new SignedStep(h, 0, Kind.PREPARE, A), new byte[] {(byte) h}, null);
+    }
+    assertTrue(signer.signedAt(1).isEmpty(), "height 1 was forgotten");
+    assertTrue(signer.sign(new SignedStep(1, 0, Kind.PREPARE, A), new byte[] {1}, null).isEmpty(),
+        "a forgotten height is refused: what was signed there is no longer known");
+    assertTrue(signer.sign(new SignedStep(2, 0, Kind.PREPARE, A), new byte[] {2}, null).isPresent());
   }
 }
