@@ -152,11 +152,8 @@ public final class ConsensusEngine {
     future.headMap(height).clear();
     List<Event> buffered = future.remove(height);
     if (buffered != null) {
+      // If one of them finalizes this height, the rest are simply late for it.
       for (Event e : buffered) {
-        if (height != tip.height() + 1 || e instanceof Event.ProposalReceived p && p.proposal().getHeight() != height
-            || e instanceof Event.VoteReceived v && v.vote().getHeight() != height) {
-          continue; // a replayed message finalized this height already
-        }
         if (e instanceof Event.VoteReceived v) {
           onVote(v.vote(), e);
         } else if (e instanceof Event.ProposalReceived p) {

@@ -28,6 +28,13 @@ public final class ScenarioGenerator {
 
   public static Scenario generate(long seed) {
     Random r = new Random(seed * 0x9E3779B97F4A7C15L + 17);
+    int family = r.nextInt(10);
+    if (family == 0) {
+      return twinsAtTheBoundary(seed, r);
+    }
+    if (family == 1) {
+      return lossyLock(seed, r);
+    }
     int n = 4 + r.nextInt(7);
     List<Long> weights = new ArrayList<>();
     long total = 0;
@@ -118,6 +125,67 @@ public final class ScenarioGenerator {
     long interval = intervals[r.nextInt(intervals.length)];
     return new Scenario("random", seed, weights, nodes, faults, net, interval, healAt,
         healAt + (safetyOnly ? 8_000 : 25_000), !safetyOnly, 2);
+  }
+
+  /**
+   * The Twins scenario at the edge of the fault bound: the honest validators in two halves of equal
+   * weight, and one Byzantine validator weighing as much as each half (exactly a third of W), run as
+   * twins, one copy beside each half, the halves cut apart. Each side then holds exactly two thirds:
+   * the strict quorum (3S > 2W) finalizes nothing, a weakened one (3S >= 2W) finalizes two different
+   * blocks. Safety only: with a third of the weight faulty, liveness is not promised.
+   */
+  private static Scenario twinsAtTheBoundary(long seed, Random r) {
+    int half = 2 + r.nextInt(3);
+    List<Long> a = new ArrayList<>();
+    long sum = 0;
+    for (int i = 0; i < half; i++) {
+      long w = 1_000L * (1 + r.nextInt(10));
+      a.add(w);
+      sum += w;
+    }
+    List<Long> b = new ArrayList<>(a);
+    java.util.Collections.shuffle(b, r);
+    List<Long> weights = new ArrayList<>(a);
+    weights.addAll(b);
+    weights.add(sum);
+    int twin = weights.size() - 1;
+    List<NodeSpec> nodes = new ArrayList<>();
+    for (int v = 0; v < weights.size(); v++) {
+      nodes.add(new NodeSpec(v, v == twin ? Behaviour.TWIN : Behaviour.HONEST, 0));
+    }
+    nodes.add(new NodeSpec(twin, Behaviour.TWIN, 0));
+    Set<Integer> left = new HashSet<>();
+    Set<Integer> right = new HashSet<>();
+    for (int i = 0; i < half; i++) {
+      left.add(i);
+      right.add(half + i);
+    }
+    left.add(twin);
+    right.add(twin + 1);
+    long healAt = 3_000 + r.nextInt(6_000);
+    List<Fault> faults = List.of(new Scenario.Partition(0, List.of(left, right)), new Scenario.Heal(healAt));
+    Scenario.Network net = new Scenario.Network(1 + r.nextInt(20), 20 + r.nextInt(200), 0, r.nextDouble() * 0.1);
+    return new Scenario("twins at the boundary", seed, weights, nodes, faults, net, 200, healAt, healAt + 5_000, false, 0);
+  }
+
+  /**
+   * The conditions locks exist for: four equal validators, one of them equivocating, and heavy loss
+   * while rounds turn over, so that validators see different parts of each round's votes and some
+   * lock on blocks that others never saw prepared. Safety only. (A missing lock rule is caught by
+   * ConsensusEngineTest; here the lock-proof relay usually hands the locked block to the next
+   * proposer before it matters.)
+   */
+  private static Scenario lossyLock(long seed, Random r) {
+    List<Long> weights = List.of(1_000L, 1_000L, 1_000L, 1_000L);
+    int byzantine = r.nextInt(4);
+    List<NodeSpec> nodes = new ArrayList<>();
+    for (int v = 0; v < 4; v++) {
+      nodes.add(new NodeSpec(v, v != byzantine ? Behaviour.HONEST
+          : r.nextBoolean() ? Behaviour.DOUBLE_VOTER : Behaviour.EQUIVOCATING_PROPOSER, 0));
+    }
+    long healAt = 4_000 + r.nextInt(6_000);
+    Scenario.Network net = new Scenario.Network(1 + r.nextInt(10), 30 + r.nextInt(300), 0.2 + r.nextDouble() * 0.35, 0);
+    return new Scenario("lossy lock", seed, weights, nodes, List.of(), net, 200, healAt, healAt + 3_000, false, 0);
   }
 
   private static List<Set<Integer>> randomGroups(Random r, int nodes) {

@@ -106,7 +106,8 @@ class ConsensusEngineTest {
   }
 
   private Proposal proposal(int signer, int round) {
-    var template = new io.timecoin.consensus.types.BlockTemplate(CHAIN, 1, T0, genesis.blockHash(), null, set.hash(), key(signer));
+    // the timestamp differs per round, so that one proposer's blocks of two rounds differ
+    var template = new io.timecoin.consensus.types.BlockTemplate(CHAIN, 1, T0 + round, genesis.blockHash(), null, set.hash(), key(signer));
     Proposal unsigned = Proposal.newBuilder().setChainId(CHAIN).setHeight(1).setRound(round).setValidRound(-1)
         .setBlock(template.assemble(List.of())).setProposer(key(signer)).build();
     return unsigned.toBuilder().setSignature(ByteString.copyFrom(keys.get(signer).sign(CanonicalBytes.proposal(unsigned)))).build();
@@ -248,6 +249,68 @@ class ConsensusEngineTest {
     }
     // the engine has not precommitted (no prepare quorum): one other precommit is 1/4 of the weight
     assertEquals(1, engine.height());
+  }
+
+  /** A validator that proposes neither round 0 nor round 1, locked on round 0's block. */
+  private int lockedValidator() throws Exception {
+    int p0 = proposerIndex(0);
+    int p1 = proposerIndex(1);
+    int me = 0;
+    while (me == p0 || me == p1) {
+      me++;
+    }
+    engine = engineOf(me);
+    engine.handle(new Event.Start());
+    Proposal b = proposal(p0, 0);
+    ByteString hash = Hashes.block(b.getBlock().getHeader());
+    engine.handle(new Event.ProposalReceived(b));
+    for (int i = 0; i < 4; i++) {
+      if (i != me) {
+        engine.handle(new Event.VoteReceived(vote(i, VoteType.VOTE_TYPE_PREPARE, 1, 0, hash)));
+      }
+    }
+    assertEquals(0, engine.lockedRound());
+    // the others precommit nil: a quorum of precommits of any kind, then the timeout ends round 0
+    for (int i = 0, n = 0; i < 4 && n < 2; i++) {
+      if (i != me) {
+        engine.handle(new Event.VoteReceived(vote(i, VoteType.VOTE_TYPE_PRECOMMIT, 1, 0, Hashes.NIL)));
+        n++;
+      }
+    }
+    engine.handle(new Event.TimeoutFired(new Timeout(1, 0, Timeout.Kind.PRECOMMIT)));
+    assertEquals(1, engine.round());
+    return me;
+  }
+
+  private static ByteString preparedHash(Outcome o) {
+    return o.effects().stream().filter(e -> e instanceof Effect.BroadcastVote bv
+        && bv.vote().getType() == VoteType.VOTE_TYPE_PREPARE).map(e -> ((Effect.BroadcastVote) e).vote().getBlockHash())
+        .findFirst().orElseThrow();
+  }
+
+  @Test
+  void aLockedValidatorPreparesNilForAnotherNewBlock() throws Exception {
+    lockedValidator();
+    Proposal other = proposal(proposerIndex(1), 1); // a different block: round 1, another proposer
+    assertEquals(Hashes.NIL, preparedHash(engine.handle(new Event.ProposalReceived(other))),
+        "the lock of round 0 forbids preparing another block");
+  }
+
+  @Test
+  void aLockedValidatorPreparesTheBlockItIsLockedOn() throws Exception {
+    lockedValidator();
+    int p1 = proposerIndex(1);
+    Proposal first = proposal(proposerIndex(0), 0);
+    ByteString hash = Hashes.block(first.getBlock().getHeader());
+    List<Vote> justification = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      justification.add(vote(i, VoteType.VOTE_TYPE_PREPARE, 1, 0, hash));
+    }
+    Proposal unsigned = first.toBuilder().setRound(1).setValidRound(0).setProposer(key(p1)).clearSignature()
+        .addAllJustification(justification).build();
+    Proposal reproposal = unsigned.toBuilder()
+        .setSignature(ByteString.copyFrom(keys.get(p1).sign(CanonicalBytes.proposal(unsigned)))).build();
+    assertEquals(hash, preparedHash(engine.handle(new Event.ProposalReceived(reproposal))));
   }
 
   private ByteString engineKey() {
