@@ -448,6 +448,23 @@ def check_subsidy(g, cases):
     for c in cases:
         g.eq(f"h={c['height']}", str(subsidy(u64_value(c["height"]))), c["units"])
 
+def check_proposers(g, doc):
+    """PROTOCOL.md 5.1: x = first 8 bytes of SHA-256(PROPOSER bytes) as an unsigned integer mod W;
+    walk the set in key order summing weights; the first whose running sum exceeds x proposes."""
+    members = [(raw(v["key"], 32), u64_value(v["weight"])) for v in doc["validator_set"]["validators"]]
+    g.true("set sorted by key", sorted_strictly([k for k, _ in members]))
+    total = sum(w for _, w in members)
+    for pick in doc["picks"]:
+        seed = proposer_seed_bytes({"prev_hash": doc["prev_hash"], "height": pick["height"], "round": pick["round"]})
+        x = int.from_bytes(sha256(seed)[:8], "big") % total
+        running, chosen = 0, None
+        for key, weight in members:
+            running += weight
+            if running > x:
+                chosen = key
+                break
+        g.eq(f"h={pick['height']} r={pick['round']}", chosen, raw(pick["proposer"], 32))
+
 def main():
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("v1.json")
     try:
@@ -457,7 +474,7 @@ def main():
         return 1
     chain_id = doc.get("chain_id")
     top = ["format", "chain_id", "keys", "structures", "signed_vote", "certificates",
-           "signature_checks", "merkle_roots", "subsidy"]
+           "signature_checks", "merkle_roots", "subsidy", "proposers"]
     groups = [("file header", lambda g: (g.eq("top-level fields", list(doc), top),
                                          g.eq("format", doc["format"], "timecoin-test-vectors/1"),
                                          g.eq("chain_id", chain_id, "timecoin-devnet"))),
@@ -473,6 +490,7 @@ def main():
     groups += [(f"{key} ({len(doc.get(key, []))})", lambda g, key=key, run=run: run(g, doc[key]))
                for key, run in [("signature_checks", check_signature_checks),
                                 ("merkle_roots", check_merkle_roots), ("subsidy", check_subsidy)]]
+    groups += [("proposers", lambda g: check_proposers(g, doc["proposers"]))]
     passed = failed = 0
     for name, run in groups:
         g = Group(name)

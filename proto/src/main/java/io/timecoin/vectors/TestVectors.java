@@ -46,7 +46,7 @@ import java.util.Map;
  * testvectors/README.md). Everything is derived from fixed seeds and Ed25519 is deterministic, so
  * the output is the same on every run: the Java tests compare it byte for byte with the file.
  *
- * <p>Run {@code mvn -pl proto -am compile exec:java} (or pass the output path) to rewrite the file
+ * <p>Run {@code mvn -pl proto compile exec:java} (or pass the output path) to rewrite the file
  * after an intended change to the canonical bytes.
  */
 public final class TestVectors {
@@ -83,6 +83,7 @@ public final class TestVectors {
     root.put("signature_checks", signatureChecks());
     root.put("merkle_roots", merkleRoots());
     root.put("subsidy", subsidy());
+    root.put("proposers", proposers());
     return Json.write(root);
   }
 
@@ -236,6 +237,22 @@ public final class TestVectors {
       out.add(map("height", Long.toString(h), "units", Long.toString(Subsidy.at(h))));
     }
     return out;
+  }
+
+  /** proposer(h, r) of PROTOCOL.md 5.1 for a set of unequal weights, over a few heights and rounds. */
+  private static Map<String, Object> proposers() {
+    io.timecoin.protocol.ValidatorSet set = io.timecoin.protocol.ValidatorSet.fromProto(
+        validatorSet(new long[] {1_000, 2_000, 3_000, 4_000}));
+    ByteString prev = sha("block 7");
+    List<Object> picks = new ArrayList<>();
+    for (long h = 8; h <= 9; h++) {
+      for (int r = 0; r < 8; r++) {
+        picks.add(map("height", Long.toString(h), "round", r,
+            "proposer", hex(set.proposer(prev, h, r).keyBytes())));
+      }
+    }
+    return map("validator_set", ProtoJson.of(set.toProto().toBuilder().clearHeight().build()),
+        "prev_hash", hex(prev), "picks", picks);
   }
 
   // ---- the sample structures ----

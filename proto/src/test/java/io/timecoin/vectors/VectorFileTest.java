@@ -14,6 +14,6 @@ class VectorFileTest {
     String committed = Files.readString(file, StandardCharsets.UTF_8);
     assertEquals(committed, TestVectors.render(),
         "the canonical bytes changed: if that is intended (a protocol change), regenerate with "
-            + "'mvn -q -pl proto -am compile exec:java' and review the diff of " + file);
+            + "'mvn -q -pl proto compile exec:java' and review the diff of " + file);
   }
 }
