@@ -18,28 +18,11 @@ class RecordKeepingSignerTest {
   private static final ByteString A = ByteString.copyFrom(new byte[31]).concat(ByteString.copyFrom(new byte[] {1}));
   private static final ByteString B = ByteString.copyFrom(new byte[31]).concat(ByteString.copyFrom(new byte[] {2}));
 
-  /** A store that keeps the record across "restarts", as a file would, and counts the saves. */
-  static final class Disk implements SignerRecordStore {
-    SignerRecord record = SignerRecord.EMPTY;
-    int saves;
-
-    @Override
-    public SignerRecord load() {
-      return record;
-    }
-
-    @Override
-    public void save(SignerRecord r) {
-      record = r;
-      saves++;
-    }
-  }
-
   private final Ed25519KeyPair key = Ed25519KeyPair.fromSeed(new byte[32]);
 
   @Test
   void neverSignsTwoDifferentThingsForOneStepEvenAfterARestart() throws Exception {
-    Disk disk = new Disk();
+    MemorySignerRecordStore disk = new MemorySignerRecordStore();
     Signer signer = new RecordKeepingSigner(key, disk);
     byte[] first = {1};
     ByteString sig = signer.sign(new SignedStep(5, 2, Kind.PREPARE, A), first, null).orElseThrow();
@@ -60,14 +43,14 @@ class RecordKeepingSignerTest {
 
   @Test
   void theRecordIsSavedBeforeTheSignatureExistsAndKeepsTheLock() throws Exception {
-    Disk disk = new Disk();
+    MemorySignerRecordStore disk = new MemorySignerRecordStore();
     RecordKeepingSigner signer = new RecordKeepingSigner(key, disk);
     signer.sign(new SignedStep(7, 0, Kind.PREPARE, A), new byte[] {1}, null);
-    assertEquals(1, disk.saves);
+    assertEquals(1, disk.saves());
     Signer.Lock lock = new Signer.Lock(0, Proposal.getDefaultInstance(), List.of(Vote.getDefaultInstance()));
     signer.sign(new SignedStep(7, 0, Kind.PRECOMMIT, A), new byte[] {2}, lock);
     signer.sign(new SignedStep(7, 1, Kind.PREPARE, Hashes.NIL), new byte[] {3}, null);
-    assertEquals(3, disk.saves);
+    assertEquals(3, disk.saves());
     Signer restarted = new RecordKeepingSigner(key, disk);
     assertEquals(lock, restarted.lockAt(7).orElseThrow(), "the lock of height 7 survives, with its block and proof");
     assertTrue(restarted.lockAt(8).isEmpty());
@@ -82,7 +65,7 @@ class RecordKeepingSignerTest {
 
   @Test
   void onlyTheLatestHeightsAreKeptAndOlderOnesAreRefused() throws Exception {
-    Disk disk = new Disk();
+    MemorySignerRecordStore disk = new MemorySignerRecordStore();
     Signer signer = new RecordKeepingSigner(key, disk);
     for (long h = 1; h <= SignerRecord.KEPT_HEIGHTS + 1; h++) {
       signer.sign(new SignedStep(h, 0, Kind.PREPARE, A), new byte[] {(byte) h}, null);

@@ -4,8 +4,7 @@ import com.google.protobuf.ByteString;
 import io.timecoin.canonical.CanonicalBytes;
 import io.timecoin.canonical.Hashes;
 import io.timecoin.consensus.signer.RecordKeepingSigner;
-import io.timecoin.consensus.signer.SignerRecord;
-import io.timecoin.consensus.signer.SignerRecordStore;
+import io.timecoin.consensus.signer.MemorySignerRecordStore;
 import io.timecoin.consensus.statemachine.ConsensusConfig;
 import io.timecoin.consensus.statemachine.ConsensusEngine;
 import io.timecoin.consensus.statemachine.Effect;
@@ -113,7 +112,8 @@ public final class Simulation {
     final int id;
     final Scenario.NodeSpec spec;
     final Ed25519KeyPair key;
-    final MemoryStore store = new MemoryStore();
+    /** The signer record survives crashes: it lives outside the node's memory. */
+    final MemorySignerRecordStore store = new MemorySignerRecordStore();
     ConsensusEngine engine;
     boolean up;
     boolean silent;
@@ -134,21 +134,6 @@ public final class Simulation {
 
     long height() {
       return blocks.size();
-    }
-  }
-
-  /** The signer record survives crashes: it lives outside the node's memory. */
-  private static final class MemoryStore implements SignerRecordStore {
-    SignerRecord record = SignerRecord.EMPTY;
-
-    @Override
-    public SignerRecord load() {
-      return record;
-    }
-
-    @Override
-    public void save(SignerRecord r) {
-      record = r;
     }
   }
 

@@ -8,8 +8,7 @@ import com.google.protobuf.ByteString;
 import io.timecoin.canonical.CanonicalBytes;
 import io.timecoin.canonical.Hashes;
 import io.timecoin.consensus.signer.RecordKeepingSigner;
-import io.timecoin.consensus.signer.SignerRecord;
-import io.timecoin.consensus.signer.SignerRecordStore;
+import io.timecoin.consensus.signer.MemorySignerRecordStore;
 import io.timecoin.consensus.types.BlockValidator;
 import io.timecoin.consensus.types.ChainTip;
 import io.timecoin.crypto.Ed25519KeyPair;
@@ -55,23 +54,10 @@ class ConsensusEngineTest {
   }
 
   private ConsensusEngine engineOf(int validator) throws Exception {
-    SignerRecordStore store = new SignerRecordStore() {
-      SignerRecord r = SignerRecord.EMPTY;
-
-      @Override
-      public SignerRecord load() {
-        return r;
-      }
-
-      @Override
-      public void save(SignerRecord record) {
-        r = record;
-      }
-    };
     return new ConsensusEngine(ConsensusConfig.defaults(CHAIN, 0), genesis,
         template -> template.assemble(List.of()),
         block -> BlockValidator.Verdict.valid(set),
-        new RecordKeepingSigner(keys.get(validator), store), () -> now, SignatureVerifier.ED25519);
+        new RecordKeepingSigner(keys.get(validator), new MemorySignerRecordStore()), () -> now, SignatureVerifier.ED25519);
   }
 
   /** This test's engine is a validator that is not the proposer of (1, 0), so it waits for one. */
@@ -189,15 +175,7 @@ class ConsensusEngineTest {
   void anOversizedProposalIsRefused() throws Exception {
     ConsensusConfig small = new ConsensusConfig(CHAIN, 0, ConsensusConfig.Timeouts.DEFAULTS, 1_000, 100, 2, 10, 1_000, 2_000);
     ConsensusEngine strict = new ConsensusEngine(small, genesis, t -> t.assemble(List.of()), b -> BlockValidator.Verdict.valid(set),
-        new RecordKeepingSigner(keys.get(0), new SignerRecordStore() {
-          @Override
-          public SignerRecord load() {
-            return SignerRecord.EMPTY;
-          }
-
-          @Override
-          public void save(SignerRecord record) {}
-        }), () -> now, SignatureVerifier.ED25519);
+        new RecordKeepingSigner(keys.get(0), new MemorySignerRecordStore()), () -> now, SignatureVerifier.ED25519);
     strict.handle(new Event.Start());
     assertEquals(ErrorReason.ERROR_REASON_TOO_LARGE,
         strict.handle(new Event.ProposalReceived(proposal(proposerIndex(0), 0))).verdict().reason());
