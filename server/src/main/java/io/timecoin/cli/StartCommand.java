@@ -1,0 +1,37 @@
+package io.timecoin.cli;
+
+import io.timecoin.node.Logs;
+import io.timecoin.node.Node;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** timed start --home DIR: runs one node until Ctrl-C. */
+@Command(name = "start", description = "Run the node whose home directory 'timed init' made, until Ctrl-C.")
+public final class StartCommand implements Callable<Integer> {
+  @Option(names = "--home", required = true, description = "The node's home directory (with config.json, genesis.json, keys/).")
+  Path home;
+
+  @Option(names = {"-v", "--verbose"}, description = "Log votes and quorums too.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isRegularFile(home.resolve("config.json"))) {
+      System.err.println("timed: " + home + " has no config.json; make one with: timed init --validators 4 --home DIR");
+      return 1;
+    }
+    Logs.configure(verbose);
+    Node node = Node.start(home.getFileName().toString(), home);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      node.close();
+      stopped.countDown();
+    }));
+    stopped.await();
+    return 0;
+  }
+}

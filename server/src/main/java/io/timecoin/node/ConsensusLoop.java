@@ -1,0 +1,122 @@
+package io.timecoin.node;
+
+import io.timecoin.consensus.statemachine.ConsensusEngine;
+import io.timecoin.consensus.statemachine.Effect;
+import io.timecoin.consensus.statemachine.Event;
+import io.timecoin.consensus.statemachine.Outcome;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one thread that runs consensus (PROTOCOL.md 6, the issue's rule 5): everything reaches the
+ * engine through a bounded queue (messages, timer expiries, synced blocks), so gRPC and Netty threads
+ * never run consensus logic and the engine needs no locks. Timers only post events.
+ */
+public final class ConsensusLoop implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(ConsensusLoop.class.getName());
+
+  /** What the loop does with each event's outcome, on the consensus thread. */
+  public interface Host {
+    void handled(Input input, Outcome outcome);
+  }
+
+  /** An event, and where it came from (the peer connection, or null for the node itself). */
+  public record Input(Event event, Object source) {}
+
+  private final ConsensusEngine engine;
+  private final Host host;
+  private final BlockingQueue<Input> queue;
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "consensus-timers");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Thread thread;
+  private volatile boolean running = true;
+  private volatile long dropped;
+
+  public ConsensusLoop(ConsensusEngine engine, Host host, int capacity) {
+    this.engine = engine;
+    this.host = host;
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.thread = new Thread(this::run, "consensus");
+  }
+
+  public void start() {
+    queue.add(new Input(new Event.Start(), null));
+    thread.start();
+  }
+
+  /** Queues an event from the network; false (and counted) when the queue is full. */
+  public boolean submit(Event event, Object source) {
+    if (queue.offer(new Input(event, source))) {
+      return true;
+    }
+    dropped++;
+    return false;
+  }
+
+  public int depth() {
+    return queue.size();
+  }
+
+  public long dropped() {
+    return dropped;
+  }
+
+  private void run() {
+    while (running) {
+      Input input;
+      try {
+        input = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      try {
+        Outcome outcome = engine.handle(input.event());
+        for (Effect e : outcome.effects()) {
+          if (e instanceof Effect.ScheduleTimeout t) {
+            timers.schedule(() -> postTimer(new Event.TimeoutFired(t.timeout())), t.delayMs(), TimeUnit.MILLISECONDS);
+          }
+        }
+        host.handled(input, outcome);
+      } catch (RuntimeException e) {
+        // A bug or a storage failure must not kill the thread silently: say so loudly.
+        LOG.log(Level.SEVERE, "consensus failed on " + input.event().getClass().getSimpleName(), e);
+      }
+    }
+  }
+
+  /** A timer must not be lost to a full queue: liveness rests on it. Wait for room. */
+  private void postTimer(Event event) {
+    try {
+      while (running && !queue.offer(new Input(event, null), 1, TimeUnit.SECONDS)) {
+        LOG.warning("consensus queue full; a timer waits");
+      }
+    } catch (InterruptedException ignored) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The engine, for reading its state from the consensus thread only (or stale, for status). */
+  ConsensusEngine engine() {
+    return engine;
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    timers.shutdownNow();
+    thread.interrupt();
+    try {
+      thread.join(5_000);
+    } catch (InterruptedException ignored) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,316 @@
+package io.timecoin.node;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.timecoin.canonical.Hashes;
+import io.timecoin.consensus.signer.RecordKeepingSigner;
+import io.timecoin.consensus.statemachine.ConsensusConfig;
+import io.timecoin.consensus.statemachine.ConsensusEngine;
+import io.timecoin.consensus.statemachine.Effect;
+import io.timecoin.consensus.statemachine.Event;
+import io.timecoin.consensus.statemachine.Outcome;
+import io.timecoin.consensus.statemachine.Verdict;
+import io.timecoin.consensus.types.ChainTip;
+import io.timecoin.crypto.Ed25519KeyPair;
+import io.timecoin.crypto.KeyFile;
+import io.timecoin.crypto.SignatureVerifier;
+import io.timecoin.node.config.Genesis;
+import io.timecoin.node.config.GenesisFile;
+import io.timecoin.node.config.NodeConfig;
+import io.timecoin.node.peer.PeerNetwork;
+import io.timecoin.node.peer.RemoteAddress;
+import io.timecoin.proto.v1.Block;
+import io.timecoin.proto.v1.ErrorReason;
+import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.PeerMessage;
+import io.timecoin.proto.v1.VoteType;
+import io.timecoin.protocol.ValidatorSet;
+import io.timecoin.storage.ChainStore;
+import io.timecoin.storage.FileSignerRecordStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * One validator node: its chain store and signer record, the consensus engine on its own thread,
+ * the peer port (PeerService), the client port (NodeService, health, reflection) and the metrics
+ * endpoint. {@link #start} brings it up from a home directory made by {@code timed init}.
+ */
+public final class Node implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Node.class.getName());
+  private static final int MAX_MESSAGE_BYTES = 8 << 20;
+  private static final Set<ErrorReason> PEER_FAULTS = Set.of(ErrorReason.ERROR_REASON_MALFORMED,
+      ErrorReason.ERROR_REASON_TOO_LARGE, ErrorReason.ERROR_REASON_WRONG_CHAIN, ErrorReason.ERROR_REASON_BAD_SIGNATURE,
+      ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, ErrorReason.ERROR_REASON_WRONG_PROPOSER);
+
+  final String name;
+  final Genesis genesis;
+  final NodeConfig config;
+  final Ed25519KeyPair key;
+  final ChainStore chain;
+  final ConsensusLoop loop;
+  final PeerNetwork network;
+  final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final EmptyBlocks blocks;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final ArrayDeque<io.timecoin.proto.v1.EquivocationEvidence> evidence = new ArrayDeque<>();
+  private final Server peerServer;
+  private final Server clientServer;
+  private final Vertx vertx;
+  private final HttpServer metricsServer;
+  private final Timer finalization;
+  private volatile long lastFinalizedAtMs = System.currentTimeMillis();
+  private volatile long proposalSeenAtMs;
+
+  private Node(String name, Path home) throws IOException {
+    this.name = name;
+    this.genesis = GenesisFile.read(home.resolve("genesis.json"));
+    this.config = NodeConfig.read(home.resolve("config.json"));
+    this.key = KeyFile.read(config.keyFile(home));
+    Path data = config.dataDir(home);
+    this.chain = ChainStore.open(data.resolve("chain"));
+    chain.putGenesis(genesis.block());
+    ValidatorSet genesisSet = genesis.validatorSet();
+    this.blocks = new EmptyBlocks(genesisSet);
+
+    ChainTip tip = tip(genesisSet);
+    ConsensusConfig consensusConfig = new ConsensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(),
+        1_000, MAX_MESSAGE_BYTES, 2, 10_000, 1_000, 2_000);
+    ConsensusEngine engine = new ConsensusEngine(consensusConfig, tip, blocks, blocks,
+        new RecordKeepingSigner(key, new FileSignerRecordStore(data)), System::currentTimeMillis, SignatureVerifier.ED25519);
+    this.loop = new ConsensusLoop(engine, this::handled, 50_000);
+    this.network = new PeerNetwork(genesis.chainId(), genesis.hash(), key, new PeerNetwork.Inbound() {
+      @Override
+      public void message(PeerMessage m, io.timecoin.node.peer.PeerConnection from) {
+        Event e = m.hasProposal() ? new Event.ProposalReceived(m.getProposal())
+            : m.hasVote() ? new Event.VoteReceived(m.getVote()) : null;
+        if (e != null && !loop.submit(e, new Source(m, from))) {
+          metrics.counter("timed_consensus_queue_dropped_total").increment();
+        }
+      }
+
+      @Override
+      public void synced(Block block, FinalityCertificate certificate) {
+        loop.submit(new Event.BlockSynced(block, certificate), null);
+      }
+    }, new PeerNetwork.ChainReader() {
+      @Override
+      public Optional<Block> block(long height) {
+        try {
+          return chain.blockAt(height);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+
+      @Override
+      public Optional<FinalityCertificate> certificate(long height) {
+        try {
+          return chain.certificateAt(height);
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+
+      @Override
+      public long tipHeight() {
+        return chain.tipHeight();
+      }
+    }, 10_000, MAX_MESSAGE_BYTES);
+
+    this.finalization = Timer.builder("timed_finalization_latency").description("from the first proposal seen to final")
+        .publishPercentiles(0.5, 0.99).register(metrics);
+    Gauge.builder("timed_finalized_height", chain, ChainStore::tipHeight).register(metrics);
+    Gauge.builder("timed_round", loop, l -> l.engine().round()).register(metrics);
+    Gauge.builder("timed_peers", network, PeerNetwork::peerCount).register(metrics);
+    Gauge.builder("timed_consensus_queue_depth", loop, ConsensusLoop::depth).register(metrics);
+    Gauge.builder("timed_peer_send_queue_depth", network, PeerNetwork::queued).register(metrics);
+
+    InetSocketAddress peerAddress = socket(config.peerListen());
+    this.peerServer = NettyServerBuilder.forAddress(peerAddress)
+        .addService(ServerInterceptors.intercept(network.service(), new RemoteAddress()))
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .build();
+    this.clientServer = NettyServerBuilder.forAddress(socket(config.clientListen()))
+        .addService(new NodeApi(this))
+        .addService(health.getHealthService())
+        .addService(ProtoReflectionServiceV1.newInstance())
+        .maxInboundMessageSize(1 << 20)
+        .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .build();
+    this.vertx = Vertx.vertx();
+    InetSocketAddress metricsAddress = socket(config.metricsListen());
+    this.metricsServer = vertx.createHttpServer().requestHandler(req -> req.response()
+        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+  }
+
+  /** Opens and starts the node of {@code home}. */
+  public static Node start(String name, Path home) throws IOException {
+    Node node = new Node(name, home);
+    node.peerServer.start();
+    node.clientServer.start();
+    InetSocketAddress m = socket(node.config.metricsListen());
+    node.metricsServer.listen(m.getPort(), m.getHostString()).toCompletionStage().toCompletableFuture().join();
+    node.loop.start();
+    node.network.dial(node.config.peers());
+    node.health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    LOG.info(() -> name + " started at height " + node.chain.tipHeight() + ": peers on " + node.config.peerListen()
+        + ", clients on " + node.config.clientListen() + ", metrics on http://" + node.config.metricsListen() + "/metrics");
+    return node;
+  }
+
+  private ChainTip tip(ValidatorSet genesisSet) throws IOException {
+    long h = chain.tipHeight();
+    Block block = chain.blockAt(h).orElseThrow();
+    FinalityCertificate cert = h == 0 ? null : chain.certificateAt(h).orElseThrow();
+    return new ChainTip(h, Hashes.block(block.getHeader()), block.getHeader().getTimestampMs(), cert,
+        h == 0 ? null : blocks.setAt(h), blocks.setAt(h + 1));
+  }
+
+  /** Where a network message came from: relayed onward when accepted, counted against the peer when not. */
+  private record Source(PeerMessage message, io.timecoin.node.peer.PeerConnection peer) {}
+
+  /** On the consensus thread: carry out the effects, then relay, penalize and count. */
+  private void handled(ConsensusLoop.Input input, Outcome outcome) {
+    for (Effect e : outcome.effects()) {
+      apply(e);
+    }
+    Verdict v = outcome.verdict();
+    String label = v.reason() == null ? v.kind().name().toLowerCase() : v.reason().name().substring("ERROR_REASON_".length()).toLowerCase();
+    String kind = input.event().getClass().getSimpleName();
+    metrics.counter("timed_messages_total", "event", kind, "verdict", label).increment();
+    if (input.source() instanceof Source s) {
+      long height = s.message().hasVote() ? s.message().getVote().getHeight() : s.message().getProposal().getHeight();
+      if (v.accepted()) {
+        network.relay(s.message(), s.peer());
+        if (s.message().hasProposal()) {
+          proposalSeenAtMs = System.currentTimeMillis();
+          LOG.info(() -> name + " proposal received: height " + height + " round " + s.message().getProposal().getRound()
+              + " from " + shortKey(s.message().getProposal().getProposer()));
+        } else {
+          LOG.finer(() -> name + " vote " + s.message().getVote().getType() + " h" + height + " r" + s.message().getVote().getRound()
+              + " from " + shortKey(s.message().getVote().getValidator()));
+        }
+      } else if (v.kind() == Verdict.Kind.REFUSED) {
+        LOG.fine(() -> name + " refused a " + kind + " from " + s.peer() + ": " + v);
+        if (PEER_FAULTS.contains(v.reason())) {
+          network.penalize(s.peer(), v.toString());
+        }
+      }
+      network.heard(s.peer(), height - 1);
+      if (height > loop.engine().height()) {
+        network.requestSync();
+      }
+    } else if (input.event() instanceof Event.BlockSynced && v.kind() == Verdict.Kind.REFUSED) {
+      LOG.warning(name + " a synced block was refused: " + v);
+    }
+  }
+
+  private void apply(Effect e) {
+    if (e instanceof Effect.BroadcastProposal p) {
+      proposalSeenAtMs = System.currentTimeMillis();
+      LOG.info(() -> name + " proposing height " + p.proposal().getHeight() + " round " + p.proposal().getRound());
+      network.broadcast(PeerMessage.newBuilder().setProposal(p.proposal()).build());
+    } else if (e instanceof Effect.BroadcastVote v) {
+      network.broadcast(PeerMessage.newBuilder().setVote(v.vote()).build());
+    } else if (e instanceof Effect.Finalize f) {
+      finalized(f.block(), f.certificate());
+    } else if (e instanceof Effect.QuorumReached q) {
+      LOG.fine(() -> name + " quorum of " + (q.type() == VoteType.VOTE_TYPE_PREPARE ? "prepares" : "precommits")
+          + " at height " + q.height() + " round " + q.round() + (q.blockHash().equals(Hashes.NIL) ? " for nil" : ""));
+    } else if (e instanceof Effect.RoundStarted r && r.round() > 0) {
+      LOG.info(() -> name + " height " + r.height() + " moves to round " + r.round() + ", proposer " + shortKey(r.proposer()));
+    } else if (e instanceof Effect.ReportEvidence ev) {
+      LOG.warning(name + " equivocation by " + shortKey(ev.evidence().getValidator()) + " at height "
+          + ev.evidence().getHeight() + " round " + ev.evidence().getRound());
+      synchronized (evidence) {
+        evidence.add(ev.evidence());
+        if (evidence.size() > 1_000) {
+          evidence.poll();
+        }
+      }
+    }
+  }
+
+  private void finalized(Block block, FinalityCertificate cert) {
+    try {
+      chain.putFinalized(block, cert); // durable before anything is announced
+    } catch (IOException ex) {
+      throw new java.io.UncheckedIOException("cannot persist finalized block " + block.getHeader().getHeight(), ex);
+    }
+    long now = System.currentTimeMillis();
+    long since = proposalSeenAtMs > 0 ? now - proposalSeenAtMs : now - lastFinalizedAtMs;
+    finalization.record(since, TimeUnit.MILLISECONDS);
+    lastFinalizedAtMs = now;
+    metrics.counter("timed_blocks_finalized_total").increment();
+    LOG.info(() -> name + " block final: height " + block.getHeader().getHeight() + " round " + cert.getRound()
+        + ", " + block.getBody().getTransactionsCount() + " txs, " + cert.getSignaturesCount() + " signatures, hash "
+        + shortKey(Hashes.block(block.getHeader())) + ", " + since + " ms");
+  }
+
+  List<io.timecoin.proto.v1.EquivocationEvidence> evidence() {
+    synchronized (evidence) {
+      return List.copyOf(evidence);
+    }
+  }
+
+  /** host:port of the client API. */
+  public String clientEndpoint() {
+    return config.clientListen();
+  }
+
+  ByteString nodeKey() {
+    return ByteString.copyFrom(key.publicKey().bytes());
+  }
+
+  static String shortKey(ByteString k) {
+    return java.util.HexFormat.of().formatHex(k.toByteArray(), 0, Math.min(4, k.size()));
+  }
+
+  private static InetSocketAddress socket(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+  }
+
+  @Override
+  public void close() {
+    health.enterTerminalState();
+    loop.close();
+    network.close();
+    clientServer.shutdown();
+    peerServer.shutdown();
+    try {
+      clientServer.awaitTermination(2, TimeUnit.SECONDS);
+      peerServer.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException ignored) {
+      Thread.currentThread().interrupt();
+    }
+    metricsServer.close();
+    vertx.close();
+    long height = chain.tipHeight();
+    try {
+      chain.close();
+    } catch (Exception ex) {
+      LOG.warning(name + " closing the chain store: " + ex.getMessage());
+    }
+    LOG.info(name + " stopped at height " + height);
+  }
+}

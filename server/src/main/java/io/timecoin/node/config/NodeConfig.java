@@ -1,0 +1,156 @@
+package io.timecoin.node.config;
+
+import io.timecoin.node.config.StrictJson.Fields;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A node's own settings, the file {@code config.json} in its home directory (the format is in
+ * {@link io.timecoin.node.config the package documentation}). The chain's parameters are not here
+ * but in {@code genesis.json}, which every node of a chain shares.
+ *
+ * @param moniker a name for people (logs, status)
+ * @param peerListen host:port where other validators connect (PeerService)
+ * @param clientListen host:port where wallets and explorers connect (NodeService)
+ * @param metricsListen host:port where Prometheus scrapes
+ * @param peers the host:port addresses of the peers this node dials
+ * @param dataDir the chain data directory, relative to the home directory unless absolute
+ * @param keyFile the consensus key file, relative to the home directory unless absolute
+ */
+public record NodeConfig(String moniker, String peerListen, String clientListen, String metricsListen,
+    List<String> peers, String dataDir, String keyFile) {
+
+  /** The config file's name in a node's home directory. */
+  public static final String FILE_NAME = "config.json";
+  public static final String DEFAULT_MONIKER = "node";
+  public static final String DEFAULT_DATA_DIR = "data";
+  public static final String DEFAULT_KEY_FILE = "keys/validator.key";
+
+  /** Checks every field; host:port texts are kept in their normal form ({@link HostPort#toString()}). */
+  public NodeConfig {
+    if (moniker == null || moniker.isEmpty() || moniker.length() > 64 || moniker.chars().anyMatch(Character::isISOControl)) {
+      throw new ConfigException("moniker", "must be 1 to 64 characters without control characters");
+    }
+    HostPort peer = hostPort("peer_listen", peerListen);
+    HostPort client = hostPort("client_listen", clientListen);
+    HostPort metrics = hostPort("metrics_listen", metricsListen);
+    // Two services on one address would fail to bind at start; say so now, naming the fields.
+    if (client.port() != 0 && client.equals(peer)) {
+      throw new ConfigException("client_listen", client + " is also peer_listen");
+    }
+    if (metrics.port() != 0 && (metrics.equals(peer) || metrics.equals(client))) {
+      throw new ConfigException("metrics_listen", metrics + " is also peer_listen or client_listen");
+    }
+    peerListen = peer.toString();
+    clientListen = client.toString();
+    metricsListen = metrics.toString();
+    List<String> normal = new ArrayList<>();
+    for (int i = 0; i < peers.size(); i++) {
+      HostPort p = hostPort("peers[" + i + "]", peers.get(i));
+      if (p.port() == 0) {
+        throw new ConfigException("peers[" + i + "]", "port 0 cannot be dialed");
+      }
+      if (normal.contains(p.toString())) {
+        throw new ConfigException("peers[" + i + "]", p + " is listed twice");
+      }
+      normal.add(p.toString());
+    }
+    peers = List.copyOf(normal);
+    checkPath("data_dir", dataDir);
+    checkPath("key_file", keyFile);
+  }
+
+  /** The chain data directory of the node whose home directory is {@code home}. */
+  public Path dataDir(Path home) {
+    return home.resolve(dataDir);
+  }
+
+  /** The consensus key file of the node whose home directory is {@code home}. */
+  public Path keyFile(Path home) {
+    return home.resolve(keyFile);
+  }
+
+  /**
+   * Reads and checks a config file.
+   *
+   * @throws ConfigException naming the file, the field and the problem
+   * @throws IOException when the file cannot be read
+   */
+  public static NodeConfig read(Path path) throws IOException {
+    try {
+      return parse(Files.readString(path, StandardCharsets.UTF_8));
+    } catch (CharacterCodingException e) {
+      throw new ConfigException("", "not UTF-8 text").inFile(path);
+    } catch (ConfigException e) {
+      throw e.inFile(path);
+    }
+  }
+
+  /**
+   * The config of this JSON text.
+   *
+   * @throws ConfigException naming the field and the problem
+   */
+  public static NodeConfig parse(String json) {
+    Fields root = StrictJson.parse(json, ConfigException::new).allow("moniker", "peer_listen", "client_listen",
+        "metrics_listen", "peers", "data_dir", "key_file");
+    return new NodeConfig(
+        root.string("moniker", DEFAULT_MONIKER),
+        root.string("peer_listen"),
+        root.string("client_listen"),
+        root.string("metrics_listen"),
+        root.strings("peers"),
+        root.string("data_dir", DEFAULT_DATA_DIR),
+        root.string("key_file", DEFAULT_KEY_FILE));
+  }
+
+  /** Writes this config as pretty JSON (through a temporary file and a rename). */
+  public void write(Path path) throws IOException {
+    StrictJson.writeFile(path, toJson());
+  }
+
+  /** The JSON text of this config; {@link #parse} of it gives an equal NodeConfig. */
+  public String toJson() {
+    return StrictJson.write(out -> {
+      out.writeStringField("moniker", moniker);
+      out.writeStringField("peer_listen", peerListen);
+      out.writeStringField("client_listen", clientListen);
+      out.writeStringField("metrics_listen", metricsListen);
+      out.writeArrayFieldStart("peers");
+      for (String peer : peers) {
+        out.writeString(peer);
+      }
+      out.writeEndArray();
+      out.writeStringField("data_dir", dataDir);
+      out.writeStringField("key_file", keyFile);
+    });
+  }
+
+  private static HostPort hostPort(String field, String text) {
+    if (text == null) {
+      throw new ConfigException(field, "missing (required)");
+    }
+    try {
+      return HostPort.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(field, e.getMessage());
+    }
+  }
+
+  private static void checkPath(String field, String path) {
+    if (path == null || path.isEmpty()) {
+      throw new ConfigException(field, "must be a path");
+    }
+    try {
+      Path.of(path);
+    } catch (InvalidPathException e) {
+      throw new ConfigException(field, "not a usable path: " + e.getReason());
+    }
+  }
+}

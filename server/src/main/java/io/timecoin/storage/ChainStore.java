@@ -1,0 +1,311 @@
+package io.timecoin.storage;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.timecoin.canonical.Hashes;
+import io.timecoin.canonical.MalformedException;
+import io.timecoin.proto.v1.Block;
+import io.timecoin.proto.v1.FinalityCertificate;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The finalized chain of one node, in RocksDB.
+ *
+ * <p>Column families (heights are 8-byte big-endian, so keys sort by height):
+ * <ul>
+ *   <li>{@code blocks}: height → {@link Block} protobuf bytes;
+ *   <li>{@code hashes}: block hash (32 bytes) → height;
+ *   <li>{@code certificates}: height → {@link FinalityCertificate} protobuf bytes (none for block 0,
+ *       which has no certificate);
+ *   <li>{@code meta}: {@code "tip"} → the height of the last stored block.
+ * </ul>
+ *
+ * <p>A block, its hash, its certificate and the new tip are written in one synced batch, so after a
+ * crash the store holds either all of them or none, and never a block beyond its tip.
+ *
+ * <p>Thread safety: any number of threads may read while one writes (RocksDB is thread-safe; the
+ * only Java state is the immutable tip, published through a volatile field; writes are serialized).
+ * {@link #close()} must come after every reader and writer has finished: RocksDB handles must not
+ * be used once closed.
+ */
+public final class ChainStore implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary(); // once per JVM: extracts and loads the native library
+  }
+
+  private static final byte[] TIP_KEY = "tip".getBytes(StandardCharsets.US_ASCII);
+  private static final HexFormat HEX = HexFormat.of();
+
+  /** The last stored block: its height and hash (the hash is what the next block must extend). */
+  private record Tip(long height, ByteString hash) {}
+
+  private final Path dir;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions columnFamilyOptions;
+  private final List<ColumnFamilyHandle> handles;
+  private final RocksDB db;
+  private final ColumnFamilyHandle blocks;
+  private final ColumnFamilyHandle hashes;
+  private final ColumnFamilyHandle certificates;
+  private final ColumnFamilyHandle meta;
+  private final WriteOptions syncWrites;
+  private volatile Tip tip; // null while the store is empty
+  private boolean closed;
+
+  private ChainStore(Path dir, DBOptions dbOptions, ColumnFamilyOptions columnFamilyOptions,
+      RocksDB db, List<ColumnFamilyHandle> handles) {
+    this.dir = dir;
+    this.dbOptions = dbOptions;
+    this.columnFamilyOptions = columnFamilyOptions;
+    this.db = db;
+    this.handles = handles;
+    // handles come back in the order of the descriptors in open(): default first
+    this.blocks = handles.get(1);
+    this.hashes = handles.get(2);
+    this.certificates = handles.get(3);
+    this.meta = handles.get(4);
+    this.syncWrites = new WriteOptions().setSync(true); // a finalized block must survive a crash
+  }
+
+  /** Opens the store in {@code dir}, creating the directory, the database and its column families if missing. */
+  public static ChainStore open(Path dir) throws StorageException {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new StorageException("cannot create the chain directory " + dir + ": " + e.getMessage(), e);
+    }
+    DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+    ColumnFamilyOptions cfOptions = new ColumnFamilyOptions();
+    List<ColumnFamilyDescriptor> descriptors = List.of(
+        new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+        new ColumnFamilyDescriptor(bytes("blocks"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("hashes"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("certificates"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("meta"), cfOptions));
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    RocksDB db;
+    try {
+      db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+    } catch (RocksDBException e) {
+      handles.forEach(ColumnFamilyHandle::close);
+      cfOptions.close();
+      dbOptions.close();
+      throw new StorageException("cannot open the chain database in " + dir + ": " + e.getMessage(), e);
+    }
+    ChainStore store = new ChainStore(dir, dbOptions, cfOptions, db, handles);
+    try {
+      store.tip = store.readTip();
+    } catch (StorageException e) {
+      store.close();
+      throw e;
+    }
+    return store;
+  }
+
+  /**
+   * Stores block 0 if the store is empty. If a block 0 is already stored, it must be this one: a
+   * data directory serves one chain.
+   */
+  public synchronized void putGenesis(Block genesis) throws StorageException {
+    long height = genesis.getHeader().getHeight();
+    if (height != 0) {
+      throw new StorageException("a genesis block has height 0, got " + height);
+    }
+    ByteString hash = hashOf(genesis);
+    if (tip != null) {
+      ByteString stored = hashOf(blockAt(0).orElseThrow(
+          () -> new StorageException("corrupt chain store in " + dir + ": a tip but no block at height 0")));
+      if (!stored.equals(hash)) {
+        throw new StorageException("this data directory (" + dir + ") belongs to another chain: genesis hash "
+            + hex(stored) + ", expected " + hex(hash));
+      }
+      return; // the same genesis again: nothing to do
+    }
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(blocks, heightKey(0), genesis.toByteArray());
+      batch.put(hashes, hash.toByteArray(), heightKey(0));
+      batch.put(meta, TIP_KEY, heightKey(0));
+      db.write(syncWrites, batch);
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot write the genesis block: " + e.getMessage(), e);
+    }
+    tip = new Tip(0, hash);
+  }
+
+  /**
+   * Stores the next finalized block with its certificate, durably (synced) and atomically. Refuses
+   * a block that is not at tip + 1, does not extend the tip, or whose certificate is for another
+   * height or block.
+   */
+  public synchronized void putFinalized(Block block, FinalityCertificate certificate) throws StorageException {
+    Tip t = tip;
+    long height = block.getHeader().getHeight();
+    if (t == null) {
+      throw new StorageException("refusing block " + height + ": the store has no genesis block yet");
+    }
+    if (height != t.height() + 1) {
+      throw new StorageException("refusing block " + height + ": the tip is " + t.height()
+          + ", so the next block is " + (t.height() + 1));
+    }
+    if (!block.getHeader().getPrevHash().equals(t.hash())) {
+      throw new StorageException("refusing block " + height + ": its prev_hash "
+          + hex(block.getHeader().getPrevHash()) + " is not the tip's hash " + hex(t.hash()));
+    }
+    ByteString hash = hashOf(block);
+    if (certificate.getHeight() != height || !certificate.getBlockHash().equals(hash)) {
+      throw new StorageException("refusing block " + height + " (" + hex(hash) + "): its certificate is for block "
+          + certificate.getHeight() + " (" + hex(certificate.getBlockHash()) + ")");
+    }
+    byte[] key = heightKey(height);
+    try (WriteBatch batch = new WriteBatch()) {
+      batch.put(blocks, key, block.toByteArray());
+      batch.put(hashes, hash.toByteArray(), key);
+      batch.put(certificates, key, certificate.toByteArray());
+      batch.put(meta, TIP_KEY, key);
+      db.write(syncWrites, batch);
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot write block " + height + ": " + e.getMessage(), e);
+    }
+    tip = new Tip(height, hash);
+  }
+
+  /** The height of the last stored block: 0 with genesis only, -1 while the store is empty. */
+  public long tipHeight() {
+    Tip t = tip;
+    return t == null ? -1 : t.height();
+  }
+
+  /** The block at {@code height}, or empty if none is stored there. */
+  public Optional<Block> blockAt(long height) throws StorageException {
+    if (height < 0) {
+      return Optional.empty();
+    }
+    byte[] value = get(blocks, heightKey(height), "block " + height);
+    if (value == null) {
+      return Optional.empty();
+    }
+    Block block;
+    try {
+      block = Block.parseFrom(value);
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt("block " + height + " does not parse: " + e.getMessage(), e);
+    }
+    // protobuf parses many damaged values without complaint; the height inside must match the key
+    if (block.getHeader().getHeight() != height) {
+      throw corrupt("the block stored at height " + height + " says height " + block.getHeader().getHeight(), null);
+    }
+    return Optional.of(block);
+  }
+
+  /** The certificate of the block at {@code height}; empty for block 0 and heights not stored. */
+  public Optional<FinalityCertificate> certificateAt(long height) throws StorageException {
+    if (height < 0) {
+      return Optional.empty();
+    }
+    byte[] value = get(certificates, heightKey(height), "the certificate of block " + height);
+    if (value == null) {
+      return Optional.empty();
+    }
+    FinalityCertificate certificate;
+    try {
+      certificate = FinalityCertificate.parseFrom(value);
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt("the certificate of block " + height + " does not parse: " + e.getMessage(), e);
+    }
+    if (certificate.getHeight() != height) {
+      throw corrupt("the certificate stored at height " + height + " says height " + certificate.getHeight(), null);
+    }
+    return Optional.of(certificate);
+  }
+
+  /** The height of the stored block with this hash, if any. */
+  public OptionalLong heightOf(ByteString blockHash) throws StorageException {
+    byte[] value = get(hashes, blockHash.toByteArray(), "the height of block " + hex(blockHash));
+    if (value == null) {
+      return OptionalLong.empty();
+    }
+    if (value.length != Long.BYTES) {
+      throw corrupt("the height of block " + hex(blockHash) + " is " + value.length + " bytes, not 8", null);
+    }
+    return OptionalLong.of(ByteBuffer.wrap(value).getLong());
+  }
+
+  /** Closes the database and every native handle. Call once readers and writers are done. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    // RocksDB wants column family handles closed before the database, and options after it
+    handles.forEach(ColumnFamilyHandle::close);
+    db.close();
+    syncWrites.close();
+    columnFamilyOptions.close();
+    dbOptions.close();
+  }
+
+  private Tip readTip() throws StorageException {
+    byte[] value = get(meta, TIP_KEY, "the tip height");
+    if (value == null) {
+      return null;
+    }
+    if (value.length != Long.BYTES) {
+      throw corrupt("the tip height is " + value.length + " bytes, not 8", null);
+    }
+    long height = ByteBuffer.wrap(value).getLong();
+    Block block = blockAt(height).orElseThrow(() -> corrupt("the tip is height " + height + " but no block is stored there", null));
+    return new Tip(height, hashOf(block));
+  }
+
+  private byte[] get(ColumnFamilyHandle family, byte[] key, String what) throws StorageException {
+    try {
+      return db.get(family, key); // RocksDB checks its block checksums on read
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot read " + what + " in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private StorageException corrupt(String what, Throwable cause) {
+    return new StorageException("corrupt chain store in " + dir + ": " + what, cause);
+  }
+
+  /** The block hash; a header that has no canonical bytes (wrong-size fields) is refused. */
+  private static ByteString hashOf(Block block) throws StorageException {
+    try {
+      return Hashes.block(block.getHeader());
+    } catch (MalformedException e) {
+      throw new StorageException("block " + block.getHeader().getHeight() + " has a malformed header: "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static byte[] heightKey(long height) {
+    return ByteBuffer.allocate(Long.BYTES).putLong(height).array(); // big-endian: keys sort by height
+  }
+
+  private static byte[] bytes(String name) {
+    return name.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static String hex(ByteString bytes) {
+    return HEX.formatHex(bytes.toByteArray());
+  }
+}

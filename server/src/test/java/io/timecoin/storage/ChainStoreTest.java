@@ -1,0 +1,182 @@
+package io.timecoin.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.timecoin.canonical.Hashes;
+import io.timecoin.proto.v1.Block;
+import io.timecoin.proto.v1.BlockHeader;
+import io.timecoin.proto.v1.CertificateSignature;
+import io.timecoin.proto.v1.FinalityCertificate;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+
+class ChainStoreTest {
+  private static final String CHAIN = "timecoin-storage-test";
+
+  @TempDir Path dir;
+
+  @Test
+  void storesGenesisAndFinalizedBlocksAndReadsThemBackAfterReopening() throws Exception {
+    List<Block> chain = chain(CHAIN, 3);
+    try (ChainStore store = ChainStore.open(dir)) {
+      assertEquals(-1, store.tipHeight());
+      store.putGenesis(chain.get(0));
+      assertEquals(0, store.tipHeight());
+      for (int h = 1; h <= 3; h++) {
+        store.putFinalized(chain.get(h), certificate(chain.get(h)));
+        assertEquals(h, store.tipHeight());
+      }
+    }
+    try (ChainStore store = ChainStore.open(dir)) {
+      assertEquals(3, store.tipHeight());
+      store.putGenesis(chain.get(0)); // the same genesis again is accepted and changes nothing
+      assertEquals(3, store.tipHeight());
+      for (int h = 0; h <= 3; h++) {
+        Block block = chain.get(h);
+        assertEquals(Optional.of(block), store.blockAt(h));
+        assertEquals(OptionalLong.of(h), store.heightOf(Hashes.block(block.getHeader())));
+        assertEquals(h == 0 ? Optional.empty() : Optional.of(certificate(block)), store.certificateAt(h));
+      }
+      assertEquals(Optional.empty(), store.blockAt(4));
+      assertEquals(Optional.empty(), store.blockAt(-1));
+      assertEquals(Optional.empty(), store.certificateAt(4));
+      assertEquals(OptionalLong.empty(), store.heightOf(hash(99)));
+    }
+  }
+
+  @Test
+  void refusesTheGenesisOfAnotherChain() throws Exception {
+    Block ours = chain(CHAIN, 0).get(0);
+    Block theirs = chain("another-chain", 0).get(0);
+    try (ChainStore store = ChainStore.open(dir)) {
+      store.putGenesis(ours);
+    }
+    try (ChainStore store = ChainStore.open(dir)) {
+      StorageException e = assertThrows(StorageException.class, () -> store.putGenesis(theirs));
+      assertTrue(e.getMessage().contains("belongs to another chain"), e.getMessage());
+      assertTrue(e.getMessage().contains(hex(Hashes.block(ours.getHeader()))), e.getMessage());
+      assertEquals(Optional.of(ours), store.blockAt(0));
+    }
+  }
+
+  @Test
+  void refusesBlocksOutOfOrder() throws Exception {
+    List<Block> chain = chain(CHAIN, 2);
+    try (ChainStore store = ChainStore.open(dir)) {
+      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(1), certificate(chain.get(1))));
+      store.putGenesis(chain.get(0));
+      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(2), certificate(chain.get(2))));
+      store.putFinalized(chain.get(1), certificate(chain.get(1)));
+      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(1), certificate(chain.get(1))));
+      assertEquals(1, store.tipHeight());
+      assertEquals(Optional.empty(), store.blockAt(2));
+    }
+  }
+
+  @Test
+  void refusesABlockThatDoesNotExtendTheTipOrACertificateOfAnotherBlock() throws Exception {
+    List<Block> chain = chain(CHAIN, 1);
+    Block stranger = chain("another-chain", 1).get(1);
+    try (ChainStore store = ChainStore.open(dir)) {
+      store.putGenesis(chain.get(0));
+      assertThrows(StorageException.class, () -> store.putFinalized(stranger, certificate(stranger)));
+      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(1), certificate(stranger)));
+      assertEquals(0, store.tipHeight());
+    }
+  }
+
+  @Test
+  void aValueThatDoesNotParseIsReportedAsCorruptionNamingItsHeight() throws Exception {
+    List<Block> chain = chain(CHAIN, 2);
+    try (ChainStore store = ChainStore.open(dir)) {
+      store.putGenesis(chain.get(0));
+      store.putFinalized(chain.get(1), certificate(chain.get(1)));
+      store.putFinalized(chain.get(2), certificate(chain.get(2)));
+    }
+    overwrite("blocks", 1, new byte[] {(byte) 0xff, 0x01, 0x02});
+    overwrite("certificates", 2, new byte[] {0x0a, 0x7f});
+    try (ChainStore store = ChainStore.open(dir)) {
+      StorageException block = assertThrows(StorageException.class, () -> store.blockAt(1));
+      assertTrue(block.getMessage().contains("block 1"), block.getMessage());
+      StorageException cert = assertThrows(StorageException.class, () -> store.certificateAt(2));
+      assertTrue(cert.getMessage().contains("block 2"), cert.getMessage());
+      assertEquals(Optional.of(chain.get(2)), store.blockAt(2));
+    }
+  }
+
+  /** Writes {@code value} at {@code height} of a column family, behind the store's back. */
+  private void overwrite(String family, long height, byte[] value) throws Exception {
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    for (String name : List.of("default", "blocks", "hashes", "certificates", "meta")) {
+      descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII)));
+    }
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    try (DBOptions options = new DBOptions(); RocksDB db = RocksDB.open(options, dir.toString(), descriptors, handles)) {
+      int index = Arrays.asList("default", "blocks", "hashes", "certificates", "meta").indexOf(family);
+      db.put(handles.get(index), ByteBuffer.allocate(8).putLong(height).array(), value);
+      handles.forEach(ColumnFamilyHandle::close);
+    }
+  }
+
+  /** Genesis and {@code length} blocks after it, each naming the previous one's hash. */
+  static List<Block> chain(String chainId, int length) {
+    List<Block> blocks = new ArrayList<>();
+    ByteString prev = Hashes.NIL;
+    for (int h = 0; h <= length; h++) {
+      BlockHeader header = BlockHeader.newBuilder()
+          .setVersion(1)
+          .setChainId(chainId)
+          .setHeight(h)
+          .setTimestampMs(1_700_000_000_000L + h * 1_000L)
+          .setPrevHash(prev)
+          .setTxRoot(hash(1000 + h))
+          .setLastCertificateHash(h == 0 ? Hashes.NIL : hash(2000 + h))
+          .setValidatorSetHash(hash(3000))
+          .setProposer(h == 0 ? Hashes.NIL : hash(4000 + h % 3))
+          .build();
+      blocks.add(Block.newBuilder().setHeader(header).build());
+      prev = Hashes.block(header);
+    }
+    return blocks;
+  }
+
+  static FinalityCertificate certificate(Block block) {
+    FinalityCertificate.Builder cert = FinalityCertificate.newBuilder()
+        .setHeight(block.getHeader().getHeight())
+        .setRound(1)
+        .setBlockHash(Hashes.block(block.getHeader()));
+    for (int v = 0; v < 3; v++) {
+      cert.addSignatures(CertificateSignature.newBuilder()
+          .setValidator(hash(4000 + v))
+          .setSignature(hash(5000 + v).concat(hash(6000 + v))));
+    }
+    return cert.build();
+  }
+
+  /** An arbitrary 32-byte value, distinct for each seed. */
+  static ByteString hash(int seed) {
+    byte[] bytes = new byte[32];
+    ByteBuffer.wrap(bytes).putInt(seed).putInt(~seed);
+    bytes[31] = 1;
+    return ByteString.copyFrom(bytes);
+  }
+
+  private static String hex(ByteString bytes) {
+    return java.util.HexFormat.of().formatHex(bytes.toByteArray());
+  }
+}
