@@ -1,0 +1,86 @@
+package io.timecoin.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.timecoin.canonical.Hashes;
+import io.timecoin.cli.TimedCommand;
+import io.timecoin.node.config.NodeConfig;
+import io.timecoin.proto.v1.GetBlockRequest;
+import io.timecoin.proto.v1.GetStatusResponse;
+import io.timecoin.proto.v1.NodeServiceGrpc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Four validators as separate processes over loopback gRPC. */
+class FourValidatorsTest {
+  @TempDir Path tmp;
+
+  @Test
+  void fourValidatorsFinalizeTwentyBlocksAndAgreeOnEveryHash() throws Exception {
+    try (LocalNetwork net = new LocalNetwork(tmp.resolve("net"), 4, 100)) {
+      net.startAll();
+      List<NodeServiceGrpc.NodeServiceBlockingStub> clients = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        clients.add(net.client(i));
+      }
+      long deadline = System.currentTimeMillis() + 120_000;
+      long lowest = 0;
+      while (System.currentTimeMillis() < deadline) {
+        lowest = Long.MAX_VALUE;
+        for (var c : clients) {
+          GetStatusResponse s = LocalNetwork.status(c);
+          lowest = Math.min(lowest, s == null ? 0 : s.getFinalizedHeight());
+        }
+        if (lowest >= 20) {
+          break;
+        }
+        Thread.sleep(500);
+      }
+      assertTrue(lowest >= 20, "every node reached height 20; lowest " + lowest + "\n" + net.log(net.nodeHome(0)));
+      for (long h = 1; h <= 20; h++) {
+        ByteString first = null;
+        for (var c : clients) {
+          ByteString hash = Hashes.block(c.getBlock(GetBlockRequest.newBuilder().setHeight(h).build()).getBlock().getHeader());
+          if (first == null) {
+            first = hash;
+          }
+          assertEquals(first, hash, "height " + h);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aNodeWithAnotherGenesisIsRefusedWithTheReasonInTheLogs() throws Exception {
+    try (LocalNetwork net = new LocalNetwork(tmp.resolve("net"), 4, 200)) {
+      net.startAll();
+      // a one-validator network of its own, told to dial node-0 of the first
+      Path other = tmp.resolve("other");
+      int otherBase = net.basePort + 10 * 4;
+      assertEquals(0, new CommandLine(new TimedCommand()).execute("init", "--validators", "1", "--home", other.toString(),
+          "--base-port", Integer.toString(otherBase)));
+      Path stranger = other.resolve("node-0");
+      NodeConfig c = NodeConfig.read(stranger.resolve("config.json"));
+      new NodeConfig(c.moniker(), c.peerListen(), c.clientListen(), c.metricsListen(),
+          List.of("127.0.0.1:" + net.basePort), c.dataDir(), c.keyFile()).write(stranger.resolve("config.json"));
+      net.start(stranger);
+      long deadline = System.currentTimeMillis() + 60_000;
+      boolean refusedByNode0 = false;
+      boolean toldWhy = false;
+      while (System.currentTimeMillis() < deadline && !(refusedByNode0 && toldWhy)) {
+        Thread.sleep(500);
+        refusedByNode0 = Files.exists(net.nodeHome(0).resolve("node.log")) && net.log(net.nodeHome(0)).contains("genesis hash");
+        toldWhy = Files.exists(stranger.resolve("node.log")) && net.log(stranger).contains("GENESIS_MISMATCH");
+      }
+      assertTrue(refusedByNode0, "node-0 logged the refusal:\n" + net.log(net.nodeHome(0)));
+      assertTrue(toldWhy, "the stranger logged why it was refused:\n" + net.log(stranger));
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package io.timecoin.it;
+
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.timecoin.cli.TimedCommand;
+import io.timecoin.proto.v1.GetStatusRequest;
+import io.timecoin.proto.v1.GetStatusResponse;
+import io.timecoin.proto.v1.NodeServiceGrpc;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+
+/**
+ * Real validators, each a separate `java -jar timed.jar start` process on 127.0.0.1, made by
+ * `timed init` in a temporary directory. Stops them all on close.
+ */
+final class LocalNetwork implements AutoCloseable {
+  final Path home;
+  final int basePort;
+  final int validators;
+  private final List<Process> processes = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  LocalNetwork(Path home, int validators, long blockIntervalMs) throws IOException {
+    this.home = home;
+    this.validators = validators;
+    this.basePort = freeBase(validators);
+    int code = new CommandLine(new TimedCommand()).execute("init", "--validators", Integer.toString(validators),
+        "--home", home.toString(), "--base-port", Integer.toString(basePort),
+        "--block-interval-ms", Long.toString(blockIntervalMs));
+    if (code != 0) {
+      throw new IllegalStateException("timed init failed: " + code);
+    }
+  }
+
+  /** Starts node i of this network (or of another home) as its own process, logging to its home. */
+  Process start(Path nodeHome) throws IOException {
+    String jar = System.getProperty("timed.jar");
+    ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-jar", jar, "start", "--home", nodeHome.toString()));
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(nodeHome.resolve("node.log").toFile());
+    Process p = pb.start();
+    processes.add(p);
+    return p;
+  }
+
+  void startAll() throws IOException {
+    for (int i = 0; i < validators; i++) {
+      start(nodeHome(i));
+    }
+  }
+
+  Path nodeHome(int i) {
+    return home.resolve("node-" + i);
+  }
+
+  String log(Path nodeHome) throws IOException {
+    return Files.readString(nodeHome.resolve("node.log"));
+  }
+
+  NodeServiceGrpc.NodeServiceBlockingStub client(int i) {
+    ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", basePort + 10 * i + 1).usePlaintext().build();
+    channels.add(c);
+    return NodeServiceGrpc.newBlockingStub(c);
+  }
+
+  /** GetStatus, or null while the node is not up yet. */
+  static GetStatusResponse status(NodeServiceGrpc.NodeServiceBlockingStub stub) {
+    try {
+      return stub.withDeadlineAfter(2, TimeUnit.SECONDS).getStatus(GetStatusRequest.getDefaultInstance());
+    } catch (StatusRuntimeException e) {
+      return null;
+    }
+  }
+
+  /** A base port whose node ports (base + 10i + 0..2) are all free now. */
+  private static int freeBase(int nodes) throws IOException {
+    for (int base = 26_000 + (int) (ProcessHandle.current().pid() % 200) * 40; base < 60_000; base += 400) {
+      if (allFree(base, nodes)) {
+        return base;
+      }
+    }
+    throw new IOException("no free ports");
+  }
+
+  private static boolean allFree(int base, int nodes) {
+    for (int i = 0; i < nodes + 1; i++) {
+      for (int k = 0; k < 3; k++) {
+        try (ServerSocket s = new ServerSocket(base + 10 * i + k, 1, java.net.InetAddress.getLoopbackAddress())) {
+          s.setReuseAddress(true);
+        } catch (IOException e) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (ManagedChannel c : channels) {
+      c.shutdownNow();
+    }
+    for (Process p : processes) {
+      p.destroy();
+    }
+    for (Process p : processes) {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+  }
+}
