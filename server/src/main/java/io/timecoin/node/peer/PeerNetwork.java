@@ -164,7 +164,9 @@ public final class PeerNetwork implements AutoCloseable {
     Hello h = message.getHello();
     StatusRuntimeException refused = checkHello(h);
     if (refused != null) {
-      LOG.warning("refused peer " + conn.address + ": " + refused.getStatus().getDescription());
+      ErrorInfo info = errorInfo(refused);
+      LOG.warning("refused peer " + conn.address + ": " + (info == null ? "" : info.getReason() + ": ")
+          + refused.getStatus().getDescription());
       refuse.accept(refused);
       return;
     }
