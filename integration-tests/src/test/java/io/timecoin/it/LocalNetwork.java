@@ -57,6 +57,19 @@ final class LocalNetwork implements AutoCloseable {
     }
   }
 
+  /** The process of node i (started by startAll, in order). */
+  Process process(int i) {
+    return processes.get(i);
+  }
+
+  /** Replaces node i's process record after a restart. */
+  Process restart(int i) throws IOException {
+    Process p = start(nodeHome(i));
+    processes.set(i, p);
+    processes.remove(processes.size() - 1);
+    return p;
+  }
+
   Path nodeHome(int i) {
     return home.resolve("node-" + i);
   }

@@ -1,0 +1,95 @@
+package io.timecoin.it;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.timecoin.canonical.CanonicalBytes;
+import io.timecoin.crypto.Ed25519KeyPair;
+import io.timecoin.proto.v1.ConnectRequest;
+import io.timecoin.proto.v1.ConnectResponse;
+import io.timecoin.proto.v1.Hello;
+import io.timecoin.proto.v1.PeerMessage;
+import io.timecoin.proto.v1.PeerServiceGrpc;
+import io.timecoin.proto.v1.Vote;
+import io.timecoin.protocol.ProtocolVersion;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Listens to validators as a peer that holds no stake (its votes would not count; it sends none) and
+ * records every vote relayed to it, to check that no validator ever signed two different votes for
+ * one (height, round, type).
+ */
+final class VoteCollector implements AutoCloseable {
+  private final Ed25519KeyPair key = Ed25519KeyPair.generate();
+  private final Map<String, ByteString> votes = new ConcurrentHashMap<>();
+  private final List<String> conflicts = new ArrayList<>();
+  private final Set<ByteString> voters = ConcurrentHashMap.newKeySet();
+  private final Map<ByteString, Long> highestVote = new ConcurrentHashMap<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  void listen(String chainId, ByteString genesisHash, int peerPort) {
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", peerPort).usePlaintext().build();
+    channels.add(channel);
+    Hello unsigned = Hello.newBuilder().setChainId(chainId).setGenesisHash(genesisHash)
+        .setProtocolVersion(ProtocolVersion.PEER).setNodeKey(ByteString.copyFrom(key.publicKey().bytes()))
+        .setNonce(ByteString.copyFrom(new byte[16])).build();
+    Hello hello = unsigned.toBuilder().setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.hello(unsigned)))).build();
+    var requests = PeerServiceGrpc.newStub(channel).connect(new ClientResponseObserver<ConnectRequest, ConnectResponse>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<ConnectRequest> requests) {}
+
+      @Override
+      public void onNext(ConnectResponse response) {
+        if (response.getMessage().hasVote()) {
+          record(response.getMessage().getVote());
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
+    requests.onNext(ConnectRequest.newBuilder().setMessage(PeerMessage.newBuilder().setHello(hello)).build());
+  }
+
+  private void record(Vote v) {
+    String slot = java.util.HexFormat.of().formatHex(v.getValidator().toByteArray()) + " h" + v.getHeight()
+        + " r" + v.getRound() + " " + v.getType();
+    ByteString before = votes.putIfAbsent(slot, v.getBlockHash());
+    if (before != null && !before.equals(v.getBlockHash())) {
+      synchronized (conflicts) {
+        conflicts.add(slot);
+      }
+    }
+    voters.add(v.getValidator());
+    highestVote.merge(v.getValidator(), v.getHeight(), Math::max);
+  }
+
+  int votesSeen() {
+    return votes.size();
+  }
+
+  List<String> conflicts() {
+    synchronized (conflicts) {
+      return List.copyOf(conflicts);
+    }
+  }
+
+  /** The highest height a validator was seen voting at (0 if never). */
+  long highestVoteOf(ByteString validator) {
+    return highestVote.getOrDefault(validator, 0L);
+  }
+
+  @Override
+  public void close() {
+    channels.forEach(ManagedChannel::shutdownNow);
+  }
+}
