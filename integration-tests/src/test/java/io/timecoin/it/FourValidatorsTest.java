@@ -58,6 +58,29 @@ class FourValidatorsTest {
   }
 
   @Test
+  void fourValidatorsFinalizeOverMutualTls() throws Exception {
+    try (LocalNetwork net = new LocalNetwork(tmp.resolve("tls"), 4, 100, true)) {
+      net.startAll();
+      List<NodeServiceGrpc.NodeServiceBlockingStub> clients = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        clients.add(net.client(i)); // over TLS, trusting the network's CA
+      }
+      long deadline = System.currentTimeMillis() + 90_000;
+      long lowest = 0;
+      while (System.currentTimeMillis() < deadline && lowest < 10) {
+        Thread.sleep(500);
+        lowest = Long.MAX_VALUE;
+        for (var c : clients) {
+          GetStatusResponse s = LocalNetwork.status(c);
+          lowest = Math.min(lowest, s == null ? 0 : s.getFinalizedHeight());
+        }
+      }
+      assertTrue(lowest >= 10, "every node reached height 10 over TLS; lowest " + lowest + "\n" + net.log(net.nodeHome(0)));
+      assertTrue(net.log(net.nodeHome(0)).contains("(TLS)"));
+    }
+  }
+
+  @Test
   void aNodeWithAnotherGenesisIsRefusedWithTheReasonInTheLogs() throws Exception {
     try (LocalNetwork net = new LocalNetwork(tmp.resolve("net"), 4, 200)) {
       net.startAll();
@@ -68,8 +91,7 @@ class FourValidatorsTest {
           "--base-port", Integer.toString(otherBase)));
       Path stranger = other.resolve("node-0");
       NodeConfig c = NodeConfig.read(stranger.resolve("config.json"));
-      new NodeConfig(c.moniker(), c.peerListen(), c.clientListen(), c.metricsListen(),
-          List.of("127.0.0.1:" + net.basePort), c.dataDir(), c.keyFile()).write(stranger.resolve("config.json"));
+      c.withPeers(List.of("127.0.0.1:" + net.basePort)).write(stranger.resolve("config.json"));
       net.start(stranger);
       long deadline = System.currentTimeMillis() + 60_000;
       boolean refusedByNode0 = false;

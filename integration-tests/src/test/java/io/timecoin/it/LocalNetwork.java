@@ -27,13 +27,24 @@ final class LocalNetwork implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
 
+  private final boolean tls;
+
   LocalNetwork(Path home, int validators, long blockIntervalMs) throws IOException {
+    this(home, validators, blockIntervalMs, false);
+  }
+
+  LocalNetwork(Path home, int validators, long blockIntervalMs, boolean tls) throws IOException {
     this.home = home;
     this.validators = validators;
+    this.tls = tls;
     this.basePort = freeBase(validators);
-    int code = new CommandLine(new TimedCommand()).execute("init", "--validators", Integer.toString(validators),
+    List<String> args = new ArrayList<>(List.of("init", "--validators", Integer.toString(validators),
         "--home", home.toString(), "--base-port", Integer.toString(basePort),
-        "--block-interval-ms", Long.toString(blockIntervalMs));
+        "--block-interval-ms", Long.toString(blockIntervalMs)));
+    if (tls) {
+      args.add("--tls");
+    }
+    int code = new CommandLine(new TimedCommand()).execute(args.toArray(String[]::new));
     if (code != 0) {
       throw new IllegalStateException("timed init failed: " + code);
     }
@@ -78,8 +89,10 @@ final class LocalNetwork implements AutoCloseable {
     return Files.readString(nodeHome.resolve("node.log"));
   }
 
-  NodeServiceGrpc.NodeServiceBlockingStub client(int i) {
-    ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", basePort + 10 * i + 1).usePlaintext().build();
+  NodeServiceGrpc.NodeServiceBlockingStub client(int i) throws IOException {
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress("127.0.0.1", basePort + 10 * i + 1);
+    ManagedChannel c = (tls ? b.sslContext(io.timecoin.node.tls.TlsContexts.client(nodeHome(i).resolve("tls/ca.pem")))
+        : b.usePlaintext()).build();
     channels.add(c);
     return NodeServiceGrpc.newBlockingStub(c);
   }

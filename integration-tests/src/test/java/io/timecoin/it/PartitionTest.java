@@ -31,7 +31,7 @@ class PartitionTest {
         }
         Path config = net.nodeHome(a).resolve("config.json");
         NodeConfig c = NodeConfig.read(config);
-        new NodeConfig(c.moniker(), c.peerListen(), c.clientListen(), c.metricsListen(), peers, c.dataDir(), c.keyFile())
+        c.withPeers(peers)
             .write(config);
       }
       net.startAll();

@@ -27,9 +27,14 @@ public final class ClientCommand implements Runnable {
     @Option(names = "--target", defaultValue = "127.0.0.1:24101", description = "host:port of the client API (default ${DEFAULT-VALUE}).")
     String target;
 
+    @Option(names = "--tls-ca", paramLabel = "FILE", description = "Speak TLS, trusting this CA (a node's tls/ca.pem).")
+    java.nio.file.Path tlsCa;
+
     @Override
     public Integer call() throws Exception {
-      ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+      NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target);
+      ManagedChannel channel = (tlsCa == null ? builder.usePlaintext()
+          : builder.sslContext(io.timecoin.node.tls.TlsContexts.client(tlsCa))).build();
       try {
         GetStatusResponse s = NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
             .getStatus(GetStatusRequest.getDefaultInstance());
@@ -48,7 +53,10 @@ public final class ClientCommand implements Runnable {
         return 0;
       } catch (StatusRuntimeException e) {
         System.err.println("timed client status: " + target + ": " + e.getStatus().getCode() + " "
-            + (e.getStatus().getDescription() == null ? "" : e.getStatus().getDescription()));
+            + (e.getStatus().getDescription() == null ? "" : e.getStatus().getDescription())
+            + (e.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE
+                ? (tlsCa == null ? " (is the node down, or does it speak TLS? then add --tls-ca NODE_HOME/tls/ca.pem)" : " (is the node up?)")
+                : ""));
         return 1;
       } finally {
         channel.shutdownNow();

@@ -34,12 +34,19 @@ public final class DevnetCommand implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, description = "Log votes and quorums too.")
   boolean verbose;
 
+  @Option(names = "--tls", description = "TLS on every port, with certificates made for the devnet (first run only).")
+  boolean tls;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.exists(home.resolve("genesis.json"))) {
-      int made = new CommandLine(new InitCommand()).execute("--validators", Integer.toString(validators),
+      List<String> args = new ArrayList<>(List.of("--validators", Integer.toString(validators),
           "--home", home.toString(), "--base-port", Integer.toString(basePort),
-          "--block-interval-ms", Long.toString(blockIntervalMs));
+          "--block-interval-ms", Long.toString(blockIntervalMs)));
+      if (tls) {
+        args.add("--tls");
+      }
+      int made = new CommandLine(new InitCommand()).execute(args.toArray(String[]::new));
       if (made != 0) {
         return made;
       }

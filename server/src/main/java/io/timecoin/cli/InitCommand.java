@@ -6,6 +6,7 @@ import io.timecoin.crypto.KeyFile;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.config.NodeConfig;
+import io.timecoin.node.tls.Certificates;
 import io.timecoin.protocol.Units;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,6 +51,9 @@ public final class InitCommand extends CliCommand {
       description = "The TSDC slot: the least time between blocks (default ${DEFAULT-VALUE}).")
   long blockIntervalMs;
 
+  @Option(names = "--tls", description = "Make a CA and a certificate per node, and turn TLS on for both ports.")
+  boolean tls;
+
   @Override
   protected void run() throws IOException {
     checkOptions();
@@ -90,6 +94,7 @@ public final class InitCommand extends CliCommand {
 
     Genesis genesis = Genesis.withDefaults(chainId, System.currentTimeMillis(), blockIntervalMs, masternodes,
         List.of(new Genesis.Allocation(faucetAddress, FAUCET_AMOUNT)));
+    Certificates authority = tls ? Certificates.newAuthority(home.resolve("tls"), chainId) : null;
     for (int i = 0; i < validators; i++) {
       List<String> peers = new ArrayList<>();
       for (int j = 0; j < validators; j++) {
@@ -97,8 +102,12 @@ public final class InitCommand extends CliCommand {
           peers.add(endpoint(j, 0));
         }
       }
+      if (tls) {
+        authority.issue(nodeHome(i).resolve(NodeConfig.DEFAULT_TLS_DIR), "node-" + i);
+      }
       new NodeConfig("node-" + i, endpoint(i, 0), endpoint(i, 1), endpoint(i, 2), peers,
-          NodeConfig.DEFAULT_DATA_DIR, NodeConfig.DEFAULT_KEY_FILE).write(nodeHome(i).resolve(NodeConfig.FILE_NAME));
+          NodeConfig.DEFAULT_DATA_DIR, NodeConfig.DEFAULT_KEY_FILE, tls ? NodeConfig.DEFAULT_TLS_DIR : "")
+          .write(nodeHome(i).resolve(NodeConfig.FILE_NAME));
       GenesisFile.write(nodeHome(i).resolve(GenesisFile.FILE_NAME), genesis);
     }
     GenesisFile.write(genesisPath, genesis); // last: its presence means a complete init

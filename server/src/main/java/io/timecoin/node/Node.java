@@ -28,6 +28,8 @@ import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.config.NodeConfig;
 import io.timecoin.node.peer.PeerNetwork;
 import io.timecoin.node.peer.RemoteAddress;
+import io.timecoin.node.tls.TlsContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.FinalityCertificate;
@@ -76,6 +78,7 @@ public final class Node implements AutoCloseable {
   private final Vertx vertx;
   private final HttpServer metricsServer;
   private final Timer finalization;
+  private final TlsContexts tls;
   private volatile long lastFinalizedAtMs = System.currentTimeMillis();
   private volatile long proposalSeenAtMs;
 
@@ -85,6 +88,8 @@ public final class Node implements AutoCloseable {
     this.config = NodeConfig.read(home.resolve("config.json"));
     this.key = KeyFile.read(config.keyFile(home));
     Path data = config.dataDir(home);
+    Path tlsDir = config.tlsDir(home);
+    this.tls = tlsDir == null ? null : new TlsContexts(tlsDir);
     this.chain = ChainStore.open(data.resolve("chain"));
     chain.putGenesis(genesis.block());
     ValidatorSet genesisSet = genesis.validatorSet();
@@ -133,7 +138,17 @@ public final class Node implements AutoCloseable {
       public long tipHeight() {
         return chain.tipHeight();
       }
-    }, 10_000, MAX_MESSAGE_BYTES);
+    }, 10_000, MAX_MESSAGE_BYTES, address -> {
+      NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).maxInboundMessageSize(MAX_MESSAGE_BYTES).disableRetry();
+      if (tls == null) {
+        return b.usePlaintext().build();
+      }
+      try {
+        return b.sslContext(tls.peerClient()).build();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
 
     this.finalization = Timer.builder("timed_finalization_latency").description("from the first proposal seen to final")
         .publishPercentiles(0.5, 0.99).register(metrics);
@@ -144,12 +159,18 @@ public final class Node implements AutoCloseable {
     Gauge.builder("timed_peer_send_queue_depth", network, PeerNetwork::queued).register(metrics);
 
     InetSocketAddress peerAddress = socket(config.peerListen());
-    this.peerServer = NettyServerBuilder.forAddress(peerAddress)
+    NettyServerBuilder peerBuilder = NettyServerBuilder.forAddress(peerAddress);
+    NettyServerBuilder clientBuilder = NettyServerBuilder.forAddress(socket(config.clientListen()));
+    if (tls != null) {
+      peerBuilder.sslContext(tls.peerServer());
+      clientBuilder.sslContext(tls.clientServer());
+    }
+    this.peerServer = peerBuilder
         .addService(ServerInterceptors.intercept(network.service(), new RemoteAddress()))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .build();
-    this.clientServer = NettyServerBuilder.forAddress(socket(config.clientListen()))
+    this.clientServer = clientBuilder
         .addService(new NodeApi(this))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -172,7 +193,8 @@ public final class Node implements AutoCloseable {
     node.loop.start();
     node.network.dial(node.config.peers());
     node.health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
-    LOG.info(() -> name + " started at height " + node.chain.tipHeight() + ": peers on " + node.config.peerListen()
+    LOG.info(() -> name + " started at height " + node.chain.tipHeight() + (node.tls == null ? "" : " (TLS)")
+        + ": peers on " + node.config.peerListen()
         + ", clients on " + node.config.clientListen() + ", metrics on http://" + node.config.metricsListen() + "/metrics");
     return node;
   }

@@ -22,15 +22,20 @@ import java.util.List;
  * @param peers the host:port addresses of the peers this node dials
  * @param dataDir the chain data directory, relative to the home directory unless absolute
  * @param keyFile the consensus key file, relative to the home directory unless absolute
+ * @param tlsDir empty: plaintext; otherwise the folder (relative to the home directory unless
+ *     absolute) with {@code node.crt.pem}, {@code node.key.pem} and {@code ca.pem}: both ports then
+ *     speak TLS, and peers must present a certificate the CA signed
  */
 public record NodeConfig(String moniker, String peerListen, String clientListen, String metricsListen,
-    List<String> peers, String dataDir, String keyFile) {
+    List<String> peers, String dataDir, String keyFile, String tlsDir) {
 
   /** The config file's name in a node's home directory. */
   public static final String FILE_NAME = "config.json";
   public static final String DEFAULT_MONIKER = "node";
   public static final String DEFAULT_DATA_DIR = "data";
   public static final String DEFAULT_KEY_FILE = "keys/validator.key";
+  /** Where {@code timed init --tls} puts a node's certificate, key and the network's CA. */
+  public static final String DEFAULT_TLS_DIR = "tls";
 
   /** Checks every field; host:port texts are kept in their normal form ({@link HostPort#toString()}). */
   public NodeConfig {
@@ -64,6 +69,10 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
     peers = List.copyOf(normal);
     checkPath("data_dir", dataDir);
     checkPath("key_file", keyFile);
+    tlsDir = tlsDir == null ? "" : tlsDir;
+    if (!tlsDir.isEmpty()) {
+      checkPath("tls_dir", tlsDir);
+    }
   }
 
   /** The chain data directory of the node whose home directory is {@code home}. */
@@ -72,6 +81,16 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
   }
 
   /** The consensus key file of the node whose home directory is {@code home}. */
+  /** The TLS folder, or null when the node speaks plaintext. */
+  public Path tlsDir(Path home) {
+    return tlsDir.isEmpty() ? null : home.resolve(tlsDir);
+  }
+
+  /** The same config dialing other peers (tests put proxies between nodes). */
+  public NodeConfig withPeers(List<String> newPeers) {
+    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, newPeers, dataDir, keyFile, tlsDir);
+  }
+
   public Path keyFile(Path home) {
     return home.resolve(keyFile);
   }
@@ -99,7 +118,7 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
    */
   public static NodeConfig parse(String json) {
     Fields root = StrictJson.parse(json, ConfigException::new).allow("moniker", "peer_listen", "client_listen",
-        "metrics_listen", "peers", "data_dir", "key_file");
+        "metrics_listen", "peers", "data_dir", "key_file", "tls_dir");
     return new NodeConfig(
         root.string("moniker", DEFAULT_MONIKER),
         root.string("peer_listen"),
@@ -107,7 +126,8 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
         root.string("metrics_listen"),
         root.strings("peers"),
         root.string("data_dir", DEFAULT_DATA_DIR),
-        root.string("key_file", DEFAULT_KEY_FILE));
+        root.string("key_file", DEFAULT_KEY_FILE),
+        root.string("tls_dir", ""));
   }
 
   /** Writes this config as pretty JSON (through a temporary file and a rename). */
@@ -129,6 +149,7 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
       out.writeEndArray();
       out.writeStringField("data_dir", dataDir);
       out.writeStringField("key_file", keyFile);
+      out.writeStringField("tls_dir", tlsDir);
     });
   }
 

@@ -6,7 +6,6 @@ import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -99,8 +98,15 @@ public final class PeerNetwork implements AutoCloseable {
   private final AtomicBoolean syncing = new AtomicBoolean();
   private volatile boolean closed;
 
+  private final java.util.function.Function<String, ManagedChannel> dialer;
+
+  /**
+   * @param dialer makes the channel to a peer's host:port (plaintext or TLS), without retries:
+   *     a broken stream is torn down and redialed, not replayed
+   */
   public PeerNetwork(String chainId, ByteString genesisHash, Ed25519KeyPair key, Inbound inbound, ChainReader chain,
-      int maxQueued, int maxMessageBytes) {
+      int maxQueued, int maxMessageBytes, java.util.function.Function<String, ManagedChannel> dialer) {
+    this.dialer = dialer;
     this.chainId = chainId;
     this.genesisHash = genesisHash;
     this.key = key;
@@ -330,8 +336,7 @@ public final class PeerNetwork implements AutoCloseable {
   }
 
   private ManagedChannel channel(String address) {
-    return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext()
-        .maxInboundMessageSize(maxMessageBytes).disableRetry().build());
+    return channels.computeIfAbsent(address, dialer);
   }
 
   private void connect(String address, long backoffMs) {

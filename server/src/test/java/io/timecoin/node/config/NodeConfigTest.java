@@ -30,7 +30,7 @@ class NodeConfigTest {
   void readsTheExampleAndWritesItBack() throws Exception {
     NodeConfig c = NodeConfig.parse(EXAMPLE);
     assertEquals(new NodeConfig("node-0", "127.0.0.1:24100", "127.0.0.1:24101", "127.0.0.1:24102",
-        List.of("127.0.0.1:24110", "127.0.0.1:24120"), "data", "keys/validator.key"), c);
+        List.of("127.0.0.1:24110", "127.0.0.1:24120"), "data", "keys/validator.key", ""), c);
     Path file = tmp.resolve(NodeConfig.FILE_NAME);
     c.write(file);
     assertEquals(c, NodeConfig.read(file));
