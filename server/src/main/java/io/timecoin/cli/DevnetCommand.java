@@ -62,9 +62,14 @@ public final class DevnetCommand implements Callable<Integer> {
     List<Node> nodes = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // plain stdout: java.util.logging closes its handlers in a shutdown hook of its own
+      System.out.println("stopping the devnet...");
+      long height = 0;
       for (Node n : nodes) {
+        height = Math.max(height, n.finalizedHeight());
         n.close();
       }
+      System.out.println("devnet stopped at height " + height + "; run the same command to resume");
       stopped.countDown();
     }));
     for (Path h : homes) {

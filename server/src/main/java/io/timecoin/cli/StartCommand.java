@@ -29,6 +29,7 @@ public final class StartCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.close();
+      System.out.println(home.getFileName() + " stopped at height " + node.finalizedHeight());
       stopped.countDown();
     }));
     stopped.await();

@@ -79,6 +79,7 @@ public final class Node implements AutoCloseable {
   private final HttpServer metricsServer;
   private final Timer finalization;
   private final TlsContexts tls;
+  private volatile long closedAtHeight = -1;
   private volatile long lastFinalizedAtMs = System.currentTimeMillis();
   private volatile long proposalSeenAtMs;
 
@@ -294,6 +295,11 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  /** The height of the newest finalized block (kept after close). */
+  public long finalizedHeight() {
+    return closedAtHeight >= 0 ? closedAtHeight : chain.tipHeight();
+  }
+
   /** host:port of the client API. */
   public String clientEndpoint() {
     return config.clientListen();
@@ -328,6 +334,7 @@ public final class Node implements AutoCloseable {
     metricsServer.close();
     vertx.close();
     long height = chain.tipHeight();
+    closedAtHeight = height;
     try {
       chain.close();
     } catch (Exception ex) {
