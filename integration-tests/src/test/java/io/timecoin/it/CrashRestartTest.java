@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongPredicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,20 +29,20 @@ class CrashRestartTest {
       for (int i = 0; i < 4; i++) {
         clients.add(net.client(i));
       }
-      awaitHeights(clients.subList(0, 4), h -> h >= 5, 90);
+      LocalNetwork.awaitHeight(clients, 5, 90);
       for (int i = 0; i < 3; i++) { // the survivors relay the victim's votes too
         votes.listen(genesis.chainId(), genesis.hash(), net.basePort + 10 * i);
       }
-      awaitHeights(clients.subList(0, 4), h -> h >= 10, 60);
+      LocalNetwork.awaitHeight(clients, 10, 60);
 
       net.process(3).destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
       long atKill = height(clients.get(0));
-      awaitHeights(clients.subList(0, 3), h -> h >= atKill + 10, 60); // three of four still finalize
+      LocalNetwork.awaitHeight(clients.subList(0, 3), atKill + 10, 60); // three of four still finalize
 
       ByteString victim = ByteString.copyFrom(KeyFile.read(net.nodeHome(3).resolve("keys/validator.key")).publicKey().bytes());
       long beforeRestart = height(clients.get(0));
       net.restart(3);
-      awaitHeights(List.of(clients.get(3)), h -> h >= beforeRestart + 5, 90); // caught up past where it stopped
+      LocalNetwork.awaitHeight(List.of(clients.get(3)), beforeRestart + 5, 90); // caught up past where it stopped
       long deadline = System.currentTimeMillis() + 60_000;
       while (votes.highestVoteOf(victim) <= beforeRestart + 5 && System.currentTimeMillis() < deadline) {
         Thread.sleep(200);
@@ -60,20 +59,4 @@ class CrashRestartTest {
     return s == null ? 0 : s.getFinalizedHeight();
   }
 
-  private static void awaitHeights(List<NodeServiceGrpc.NodeServiceBlockingStub> clients, LongPredicate ok, int seconds)
-      throws InterruptedException {
-    long deadline = System.currentTimeMillis() + seconds * 1_000L;
-    List<Long> heights = new ArrayList<>();
-    while (System.currentTimeMillis() < deadline) {
-      heights.clear();
-      for (var c : clients) {
-        heights.add(height(c));
-      }
-      if (heights.stream().allMatch(ok::test)) {
-        return;
-      }
-      Thread.sleep(300);
-    }
-    throw new AssertionError("heights " + heights + " did not get there in " + seconds + " s");
-  }
 }

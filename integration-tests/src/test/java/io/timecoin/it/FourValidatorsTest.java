@@ -8,7 +8,6 @@ import io.timecoin.canonical.Hashes;
 import io.timecoin.cli.TimedCommand;
 import io.timecoin.node.config.NodeConfig;
 import io.timecoin.proto.v1.GetBlockRequest;
-import io.timecoin.proto.v1.GetStatusResponse;
 import io.timecoin.proto.v1.NodeServiceGrpc;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,20 +29,7 @@ class FourValidatorsTest {
       for (int i = 0; i < 4; i++) {
         clients.add(net.client(i));
       }
-      long deadline = System.currentTimeMillis() + 120_000;
-      long lowest = 0;
-      while (System.currentTimeMillis() < deadline) {
-        lowest = Long.MAX_VALUE;
-        for (var c : clients) {
-          GetStatusResponse s = LocalNetwork.status(c);
-          lowest = Math.min(lowest, s == null ? 0 : s.getFinalizedHeight());
-        }
-        if (lowest >= 20) {
-          break;
-        }
-        Thread.sleep(500);
-      }
-      assertTrue(lowest >= 20, "every node reached height 20; lowest " + lowest + "\n" + net.log(net.nodeHome(0)));
+      LocalNetwork.awaitHeight(clients, 20, 120);
       for (long h = 1; h <= 20; h++) {
         ByteString first = null;
         for (var c : clients) {
@@ -65,17 +51,7 @@ class FourValidatorsTest {
       for (int i = 0; i < 4; i++) {
         clients.add(net.client(i)); // over TLS, trusting the network's CA
       }
-      long deadline = System.currentTimeMillis() + 90_000;
-      long lowest = 0;
-      while (System.currentTimeMillis() < deadline && lowest < 10) {
-        Thread.sleep(500);
-        lowest = Long.MAX_VALUE;
-        for (var c : clients) {
-          GetStatusResponse s = LocalNetwork.status(c);
-          lowest = Math.min(lowest, s == null ? 0 : s.getFinalizedHeight());
-        }
-      }
-      assertTrue(lowest >= 10, "every node reached height 10 over TLS; lowest " + lowest + "\n" + net.log(net.nodeHome(0)));
+      LocalNetwork.awaitHeight(clients, 10, 90);
       assertTrue(net.log(net.nodeHome(0)).contains("(TLS)"));
     }
   }

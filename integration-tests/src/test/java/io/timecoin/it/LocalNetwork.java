@@ -106,6 +106,40 @@ final class LocalNetwork implements AutoCloseable {
     }
   }
 
+  /** The lowest finalized height among these nodes (0 for a node that does not answer). */
+  static long lowestHeight(List<NodeServiceGrpc.NodeServiceBlockingStub> clients) {
+    long lowest = Long.MAX_VALUE;
+    for (var c : clients) {
+      GetStatusResponse s = status(c);
+      lowest = Math.min(lowest, s == null ? 0 : s.getFinalizedHeight());
+    }
+    return lowest;
+  }
+
+  /** The highest finalized height among these nodes. */
+  static long highestHeight(List<NodeServiceGrpc.NodeServiceBlockingStub> clients) {
+    long highest = 0;
+    for (var c : clients) {
+      GetStatusResponse s = status(c);
+      highest = Math.max(highest, s == null ? 0 : s.getFinalizedHeight());
+    }
+    return highest;
+  }
+
+  /** Waits until every node has finalized {@code height}; fails after {@code seconds}. */
+  static void awaitHeight(List<NodeServiceGrpc.NodeServiceBlockingStub> clients, long height, int seconds)
+      throws InterruptedException {
+    long deadline = System.currentTimeMillis() + seconds * 1_000L;
+    long lowest = lowestHeight(clients);
+    while (lowest < height && System.currentTimeMillis() < deadline) {
+      Thread.sleep(300);
+      lowest = lowestHeight(clients);
+    }
+    if (lowest < height) {
+      throw new AssertionError("not every node reached height " + height + " in " + seconds + " s (lowest " + lowest + ")");
+    }
+  }
+
   /** A base port whose node ports (base + 10i + 0..2) are all free now. */
   private static int freeBase(int nodes) throws IOException {
     for (int base = 26_000 + (int) (ProcessHandle.current().pid() % 200) * 40; base < 60_000; base += 400) {

@@ -3,7 +3,6 @@ package io.timecoin.it;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.timecoin.node.config.NodeConfig;
-import io.timecoin.proto.v1.GetStatusResponse;
 import io.timecoin.proto.v1.NodeServiceGrpc;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +38,7 @@ class PartitionTest {
       for (int i = 0; i < 4; i++) {
         clients.add(net.client(i));
       }
-      awaitAll(clients, 5, 90);
+      LocalNetwork.awaitHeight(clients, 5, 90);
 
       for (int a = 0; a < 4; a++) {
         for (int b = 0; b < 4; b++) {
@@ -48,15 +47,15 @@ class PartitionTest {
           }
         }
       }
-      long atCut = maxHeight(clients);
+      long atCut = LocalNetwork.highestHeight(clients);
       Thread.sleep(12_000);
-      long during = maxHeight(clients);
+      long during = LocalNetwork.highestHeight(clients);
       // a block whose precommits were already on their way may still complete: one at most
       assertTrue(during <= atCut + 1, "no side of a 2|2 split is more than two thirds: heights went from "
           + atCut + " to " + during);
 
       proxies.forEach(TcpProxy::heal);
-      awaitAll(clients, during + 5, 90);
+      LocalNetwork.awaitHeight(clients, during + 5, 90);
     } finally {
       for (TcpProxy p : proxies) {
         p.close();
@@ -64,30 +63,5 @@ class PartitionTest {
     }
   }
 
-  private static long maxHeight(List<NodeServiceGrpc.NodeServiceBlockingStub> clients) {
-    long max = 0;
-    for (var c : clients) {
-      GetStatusResponse s = LocalNetwork.status(c);
-      max = Math.max(max, s == null ? 0 : s.getFinalizedHeight());
-    }
-    return max;
-  }
 
-  private static void awaitAll(List<NodeServiceGrpc.NodeServiceBlockingStub> clients, long height, int seconds)
-      throws InterruptedException {
-    long deadline = System.currentTimeMillis() + seconds * 1_000L;
-    long lowest = 0;
-    while (System.currentTimeMillis() < deadline) {
-      lowest = Long.MAX_VALUE;
-      for (var c : clients) {
-        GetStatusResponse s = LocalNetwork.status(c);
-        lowest = Math.min(lowest, s == null ? 0 : s.getFinalizedHeight());
-      }
-      if (lowest >= height) {
-        return;
-      }
-      Thread.sleep(300);
-    }
-    throw new AssertionError("not every node reached height " + height + " in " + seconds + " s (lowest " + lowest + ")");
-  }
 }
