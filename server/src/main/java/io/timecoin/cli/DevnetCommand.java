@@ -73,7 +73,12 @@ public final class DevnetCommand implements Callable<Integer> {
       stopped.countDown();
     }));
     for (Path h : homes) {
-      nodes.add(Node.start(h.getFileName().toString(), h));
+      try {
+        nodes.add(Node.start(h.getFileName().toString(), h));
+      } catch (java.io.IOException e) {
+        System.err.println("timed devnet: " + e.getMessage());
+        return 1; // the shutdown hook closes the nodes already started
+      }
     }
     System.out.println();
     System.out.println("devnet: " + nodes.size() + " validators on 127.0.0.1. Client endpoints (gRPC, NodeService):");

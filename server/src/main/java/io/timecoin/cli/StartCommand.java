@@ -25,7 +25,13 @@ public final class StartCommand implements Callable<Integer> {
       return 1;
     }
     Logs.configure(verbose);
-    Node node = Node.start(home.getFileName().toString(), home);
+    Node node;
+    try {
+      node = Node.start(home.getFileName().toString(), home);
+    } catch (java.io.IOException e) {
+      System.err.println("timed start: " + e.getMessage());
+      return 1;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.close();

@@ -187,10 +187,16 @@ public final class Node implements AutoCloseable {
   /** Opens and starts the node of {@code home}. */
   public static Node start(String name, Path home) throws IOException {
     Node node = new Node(name, home);
-    node.peerServer.start();
-    node.clientServer.start();
-    InetSocketAddress m = socket(node.config.metricsListen());
-    node.metricsServer.listen(m.getPort(), m.getHostString()).toCompletionStage().toCompletableFuture().join();
+    try {
+      listen(node.peerServer, node.config.peerListen(), "peer");
+      listen(node.clientServer, node.config.clientListen(), "client");
+      InetSocketAddress m = socket(node.config.metricsListen());
+      node.metricsServer.listen(m.getPort(), m.getHostString()).toCompletionStage().toCompletableFuture().join();
+    } catch (IOException | RuntimeException e) {
+      node.close();
+      throw e instanceof IOException io ? io : new IOException(name + ": cannot listen on " + node.config.metricsListen()
+          + " (metrics port): " + rootMessage(e) + "; is another node running there? (--base-port moves the ports)", e);
+    }
     node.loop.start();
     node.network.dial(node.config.peers());
     node.health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
@@ -198,6 +204,22 @@ public final class Node implements AutoCloseable {
         + ": peers on " + node.config.peerListen()
         + ", clients on " + node.config.clientListen() + ", metrics on http://" + node.config.metricsListen() + "/metrics");
     return node;
+  }
+
+  private static void listen(Server server, String address, String what) throws IOException {
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new IOException("cannot listen on " + address + " (" + what + " port): " + rootMessage(e)
+          + "; is another node running there? (--base-port moves the ports)", e);
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getMessage();
   }
 
   private ChainTip tip(ValidatorSet genesisSet) throws IOException {
