@@ -1,5 +1,6 @@
 package io.timecoin.node;
 
+import io.timecoin.protocol.ErrorReasons;
 import com.google.protobuf.Any;
 import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
@@ -16,7 +17,7 @@ public final class ApiErrors {
         .setCode(code.value())
         .setMessage(message)
         .addDetails(Any.pack(ErrorInfo.newBuilder().setDomain("timecoin.v1")
-            .setReason(reason.name().substring("ERROR_REASON_".length())).build()))
+            .setReason(ErrorReasons.code(reason)).build()))
         .build());
   }
 }

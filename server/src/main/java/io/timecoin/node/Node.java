@@ -25,6 +25,8 @@ import io.timecoin.crypto.KeyFile;
 import io.timecoin.crypto.SignatureVerifier;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
+import io.timecoin.node.config.HostPort;
+import io.timecoin.protocol.ErrorReasons;
 import io.timecoin.node.config.NodeConfig;
 import io.timecoin.node.peer.PeerNetwork;
 import io.timecoin.node.peer.RemoteAddress;
@@ -159,9 +161,9 @@ public final class Node implements AutoCloseable {
     Gauge.builder("timed_consensus_queue_depth", loop, ConsensusLoop::depth).register(metrics);
     Gauge.builder("timed_peer_send_queue_depth", network, PeerNetwork::queued).register(metrics);
 
-    InetSocketAddress peerAddress = socket(config.peerListen());
+    InetSocketAddress peerAddress = HostPort.parse(config.peerListen()).socketAddress();
     NettyServerBuilder peerBuilder = NettyServerBuilder.forAddress(peerAddress);
-    NettyServerBuilder clientBuilder = NettyServerBuilder.forAddress(socket(config.clientListen()));
+    NettyServerBuilder clientBuilder = NettyServerBuilder.forAddress(HostPort.parse(config.clientListen()).socketAddress());
     if (tls != null) {
       peerBuilder.sslContext(tls.peerServer());
       clientBuilder.sslContext(tls.clientServer());
@@ -179,7 +181,6 @@ public final class Node implements AutoCloseable {
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .build();
     this.vertx = Vertx.vertx();
-    InetSocketAddress metricsAddress = socket(config.metricsListen());
     this.metricsServer = vertx.createHttpServer().requestHandler(req -> req.response()
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
   }
@@ -190,7 +191,7 @@ public final class Node implements AutoCloseable {
     try {
       listen(node.peerServer, node.config.peerListen(), "peer");
       listen(node.clientServer, node.config.clientListen(), "client");
-      InetSocketAddress m = socket(node.config.metricsListen());
+      InetSocketAddress m = HostPort.parse(node.config.metricsListen()).socketAddress();
       node.metricsServer.listen(m.getPort(), m.getHostString()).toCompletionStage().toCompletableFuture().join();
     } catch (IOException | RuntimeException e) {
       node.close();
@@ -239,7 +240,7 @@ public final class Node implements AutoCloseable {
       apply(e);
     }
     Verdict v = outcome.verdict();
-    String label = v.reason() == null ? v.kind().name().toLowerCase() : v.reason().name().substring("ERROR_REASON_".length()).toLowerCase();
+    String label = v.reason() == null ? v.kind().name().toLowerCase() : ErrorReasons.code(v.reason()).toLowerCase();
     String kind = input.event().getClass().getSimpleName();
     metrics.counter("timed_messages_total", "event", kind, "verdict", label).increment();
     if (input.source() instanceof Source s) {
@@ -335,10 +336,6 @@ public final class Node implements AutoCloseable {
     return java.util.HexFormat.of().formatHex(k.toByteArray(), 0, Math.min(4, k.size()));
   }
 
-  private static InetSocketAddress socket(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
-  }
 
   @Override
   public void close() {

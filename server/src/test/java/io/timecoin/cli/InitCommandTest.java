@@ -10,7 +10,6 @@ import io.timecoin.crypto.KeyFile;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.config.NodeConfig;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +19,6 @@ import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class InitCommandTest {
   private static final long TIME = 100_000_000L;
@@ -28,14 +26,12 @@ class InitCommandTest {
   @TempDir
   Path tmp;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final TimedRun run = new TimedRun();
+  private final StringWriter out = run.out;
+  private final StringWriter err = run.err;
 
   private int timed(String... args) {
-    CommandLine cmd = new CommandLine(new TimedCommand());
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    return cmd.execute(args);
+    return run.timed(args);
   }
 
   @Test

@@ -6,27 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.timecoin.crypto.Address;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.crypto.KeyFile;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class KeygenCommandTest {
   @TempDir
   Path tmp;
 
-  private final StringWriter out = new StringWriter();
-  private final StringWriter err = new StringWriter();
+  private final TimedRun run = new TimedRun();
+  private final StringWriter out = run.out;
+  private final StringWriter err = run.err;
 
   private int timed(String... args) {
-    CommandLine cmd = new CommandLine(new TimedCommand());
-    cmd.setOut(new PrintWriter(out, true));
-    cmd.setErr(new PrintWriter(err, true));
-    return cmd.execute(args);
+    return run.timed(args);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.timecoin.consensus.statemachine;
 
 import io.timecoin.proto.v1.ErrorReason;
+import io.timecoin.protocol.ErrorReasons;
 
 /**
  * What became of one message: accepted (relay it), a duplicate (drop silently), buffered for a
@@ -25,6 +26,6 @@ public record Verdict(Kind kind, ErrorReason reason, String detail) {
 
   @Override
   public String toString() {
-    return reason == null ? kind.name() : kind + "(" + reason.name().substring("ERROR_REASON_".length()) + ": " + detail + ")";
+    return reason == null ? kind.name() : kind + "(" + ErrorReasons.code(reason) + ": " + detail + ")";
   }
 }

@@ -1,11 +1,12 @@
 package io.timecoin.consensus.validation;
 
+import io.timecoin.protocol.ErrorReasons;
 import io.timecoin.proto.v1.ErrorReason;
 
 /** Why a message or block is refused: a typed reason for metrics and peers, and words for logs. */
 public record Refusal(ErrorReason reason, String detail) {
   @Override
   public String toString() {
-    return reason.name().substring("ERROR_REASON_".length()) + ": " + detail;
+    return ErrorReasons.code(reason) + ": " + detail;
   }
 }

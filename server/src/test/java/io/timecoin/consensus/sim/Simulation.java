@@ -332,7 +332,7 @@ public final class Simulation {
           + " <- " + describe(event) + " : " + v + " -> " + outcome.effects().stream().map(Simulation::describe).toList());
     }
     if (!(event instanceof Event.TimeoutFired) && !(event instanceof Event.Start)) {
-      verdicts.merge(v.reason() == null ? v.kind().name() : v.reason().name().substring("ERROR_REASON_".length()), 1, Integer::sum);
+      verdicts.merge(v.reason() == null ? v.kind().name() : io.timecoin.protocol.ErrorReasons.code(v.reason()), 1, Integer::sum);
     }
     int incarnation = n.incarnation;
     for (Effect e : outcome.effects()) {
