@@ -93,20 +93,9 @@ public final class Mempool {
     return null;
   }
 
-  /** The best transactions for a block, within its limits, in priority order. */
-  public List<Entry> select(int maxTxs, long maxBlockBytes) {
-    List<Entry> out = new ArrayList<>();
-    long used = 0;
-    for (Entry e : ordered) {
-      if (out.size() >= maxTxs) {
-        break;
-      }
-      if (used + e.bytes() <= maxBlockBytes) {
-        out.add(e);
-        used += e.bytes();
-      }
-    }
-    return out;
+  /** Every held transaction, best first (read-only; do not change the pool while iterating). */
+  public Iterable<Entry> byPriority() {
+    return java.util.Collections.unmodifiableSet(ordered);
   }
 
   /**

@@ -14,24 +14,28 @@ import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.TransactionKind;
 import io.timecoin.proto.v1.TxInput;
 import io.timecoin.proto.v1.TxOutput;
+import io.timecoin.proto.v1.Witness;
 import io.timecoin.protocol.ProtocolVersion;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 
 /**
- * Whether a transfer may be applied to a UTXO state (PROTOCOL.md 4.3), and if not, the typed reason:
- * MALFORMED, TOO_LARGE, DUPLICATE_INPUT, UNKNOWN_INPUT, ALREADY_SPENT, WRONG_OWNER, ZERO_OUTPUT,
- * OVERFLOW, FEE_TOO_LOW, BAD_SIGNATURE. The cheap checks come first and the signatures last, so
- * that junk costs no verification. A transfer signed for another chain fails as BAD_SIGNATURE: the
+ * Whether a transaction may be applied to a state (PROTOCOL.md 4.1, 4.3), and if not, the typed
+ * reason: MALFORMED, TOO_LARGE, DUPLICATE_INPUT, UNKNOWN_INPUT, ALREADY_SPENT, WRONG_OWNER,
+ * ZERO_OUTPUT, OVERFLOW, FEE_TOO_LOW, BAD_SIGNATURE, and for the masternode kinds BAD_COLLATERAL,
+ * ALREADY_REGISTERED, NOT_REGISTERED. The cheap checks come first and the signatures last, so that
+ * junk costs no verification. A transaction signed for another chain fails as BAD_SIGNATURE: the
  * chain id is in the signed TXSIG bytes, not in the transaction.
  *
- * <p>The masternode kinds (REGISTER_MASTERNODE, DEREGISTER_MASTERNODE) need the registry and come
- * with it; GENESIS and REWARD exist only inside blocks and are refused here.
+ * <p>TRANSFER, REGISTER_MASTERNODE and DEREGISTER_MASTERNODE all spend inputs and pay a fee; the
+ * masternode kinds need at least one input (which also makes each one's id unique, so a signed
+ * deregistration can never be replayed against a later registration of the same key) and may have no
+ * outputs. GENESIS and REWARD exist only where a block puts them, and are refused here.
  */
 public final class TransactionRules {
-  /** The chain's limits that apply to one transaction. */
-  public record Limits(String chainId, long minTxFee, int maxTxBytes) {}
-
   /** Valid, with the transaction's id and fee; or refused with a reason. */
   public record Verdict(ErrorReason reason, String detail, ByteString txid, long fee) {
     static Verdict refused(ErrorReason reason, String detail) {
@@ -41,51 +45,81 @@ public final class TransactionRules {
     public boolean valid() {
       return reason == null;
     }
+
+    @Override
+    public String toString() {
+      return valid() ? "valid" : reason.name().substring("ERROR_REASON_".length()) + ": " + detail;
+    }
   }
 
   private TransactionRules() {}
 
-  public static Verdict checkTransfer(Transaction tx, UtxoView utxos, Limits limits, SignatureVerifier verifier) {
-    if (tx.getKind() != TransactionKind.TRANSACTION_KIND_TRANSFER) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, tx.getKind() + " is not a transfer");
+  /**
+   * Checks {@code tx} against the outputs and registry it would be applied to. With
+   * {@code signaturesChecked}, the signatures are taken as verified already (this very transaction,
+   * witnesses and all, was admitted to the mempool); everything else is checked.
+   */
+  public static Verdict check(Transaction tx, UtxoView utxos, RegistryView registry, LedgerParams params,
+      SignatureVerifier verifier, boolean signaturesChecked) {
+    TransactionKind kind = tx.getKind();
+    int kindWitnesses = switch (kind) {
+      case TRANSACTION_KIND_TRANSFER -> 0;
+      case TRANSACTION_KIND_REGISTER_MASTERNODE -> 2;
+      case TRANSACTION_KIND_DEREGISTER_MASTERNODE -> 1;
+      default -> -1;
+    };
+    if (kindWitnesses < 0) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, kind + " is not a transaction one may submit");
     }
     if (tx.getVersion() != ProtocolVersion.TRANSACTION) {
       return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "transaction version " + tx.getVersion());
     }
     int size = tx.getSerializedSize();
-    if (size > limits.maxTxBytes()) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_TOO_LARGE, size + " bytes, the limit is " + limits.maxTxBytes());
+    if (size > params.maxTxBytes()) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_TOO_LARGE, size + " bytes, the limit is " + params.maxTxBytes());
     }
-    if (tx.getInputsCount() == 0 || tx.getOutputsCount() == 0 || tx.getKindWitnessesCount() > 0) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "a transfer has inputs, outputs and no kind witnesses");
+    if (tx.getInputsCount() == 0) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "a " + kindName(kind) + " spends at least one input");
+    }
+    if (kind == TransactionKind.TRANSACTION_KIND_TRANSFER && tx.getOutputsCount() == 0) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "a transfer has at least one output");
+    }
+    if (tx.getKindWitnessesCount() != kindWitnesses) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "a " + kindName(kind) + " carries " + kindWitnesses
+          + " kind witnesses, not " + tx.getKindWitnessesCount());
+    }
+    boolean payloadMatches = switch (kind) {
+      case TRANSACTION_KIND_TRANSFER -> tx.getPayloadCase() == Transaction.PayloadCase.PAYLOAD_NOT_SET;
+      case TRANSACTION_KIND_REGISTER_MASTERNODE -> tx.hasRegisterMasternode();
+      default -> tx.hasDeregisterMasternode();
+    };
+    if (!payloadMatches) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "the payload does not match the kind " + kindName(kind));
     }
     ByteString txid;
     try {
-      txid = Hashes.transaction(tx);
+      txid = Hashes.transaction(tx); // refuses wrong-size hashes, keys and addresses
     } catch (MalformedException e) {
       return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, e.getMessage());
     }
+    List<Ed25519PublicKey> signers = new ArrayList<>();
+    List<ByteString> signatures = new ArrayList<>();
     Set<OutPoint> seen = new HashSet<>();
     long in = 0;
     for (TxInput input : tx.getInputsList()) {
-      if (!seen.add(input.getOutpoint())) {
-        return Verdict.refused(ErrorReason.ERROR_REASON_DUPLICATE_INPUT, "input " + describe(input.getOutpoint()) + " is named twice");
+      OutPoint o = input.getOutpoint();
+      if (!seen.add(o)) {
+        return Verdict.refused(ErrorReason.ERROR_REASON_DUPLICATE_INPUT, "input " + describe(o) + " is named twice");
       }
-      TxOutput spent = utxos.unspent(input.getOutpoint());
+      TxOutput spent = utxos.unspent(o);
       if (spent == null) {
-        return utxos.created(input.getOutpoint())
-            ? Verdict.refused(ErrorReason.ERROR_REASON_ALREADY_SPENT, "input " + describe(input.getOutpoint()) + " is already spent")
-            : Verdict.refused(ErrorReason.ERROR_REASON_UNKNOWN_INPUT, "input " + describe(input.getOutpoint()) + " does not exist");
+        return utxos.created(o)
+            ? Verdict.refused(ErrorReason.ERROR_REASON_ALREADY_SPENT, "input " + describe(o) + " is already spent")
+            : Verdict.refused(ErrorReason.ERROR_REASON_UNKNOWN_INPUT, "input " + describe(o) + " does not exist");
       }
-      Ed25519PublicKey owner;
-      try {
-        owner = Ed25519PublicKey.of(input.getWitness().getPublicKey().toByteArray());
-      } catch (InvalidKeyException e) {
-        return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "input witness: " + e.getMessage());
-      }
-      if (!ByteString.copyFrom(Address.of(owner).bytes()).equals(spent.getAddress())) {
-        return Verdict.refused(ErrorReason.ERROR_REASON_WRONG_OWNER, "input " + describe(input.getOutpoint())
-            + " belongs to another address than its witness key's");
+      Verdict owner = checkOwner(input.getWitness(), spent.getAddress(), "input " + describe(o), signers, signatures);
+      if (owner != null) {
+        return owner;
       }
       long next = in + spent.getAmount();
       if (Long.compareUnsigned(next, in) < 0) {
@@ -109,22 +143,174 @@ public final class TransactionRules {
           + ") are worth more than inputs (" + Long.toUnsignedString(in) + ")");
     }
     long fee = in - out;
-    if (Long.compareUnsigned(fee, limits.minTxFee()) < 0) {
+    if (Long.compareUnsigned(fee, params.minTxFee()) < 0) {
       return Verdict.refused(ErrorReason.ERROR_REASON_FEE_TOO_LOW, "fee " + Long.toUnsignedString(fee)
-          + " is below the minimum " + limits.minTxFee());
+          + " is below the minimum " + params.minTxFee());
     }
-    byte[] signed = CanonicalBytes.transactionSignature(limits.chainId(), txid.toByteArray());
-    for (TxInput input : tx.getInputsList()) {
-      Ed25519PublicKey key = Ed25519PublicKey.of(input.getWitness().getPublicKey().toByteArray());
-      if (!verifier.verify(key, signed, input.getWitness().getSignature())) {
-        return Verdict.refused(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "the signature of input "
-            + describe(input.getOutpoint()) + " does not verify on chain " + limits.chainId());
+    Verdict kindVerdict = switch (kind) {
+      case TRANSACTION_KIND_REGISTER_MASTERNODE -> checkRegister(tx, seen, utxos, registry, signers, signatures);
+      case TRANSACTION_KIND_DEREGISTER_MASTERNODE -> checkDeregister(tx, registry, signers, signatures);
+      default -> null;
+    };
+    if (kindVerdict != null) {
+      return kindVerdict;
+    }
+    Verdict last = checkValidatorsRemain(tx, registry);
+    if (last != null) {
+      return last;
+    }
+    if (!signaturesChecked) {
+      byte[] signed = CanonicalBytes.transactionSignature(params.chainId(), txid.toByteArray());
+      for (int i = 0; i < signers.size(); i++) {
+        if (!verifier.verify(signers.get(i), signed, signatures.get(i))) {
+          String which = i < tx.getInputsCount() ? "input " + describe(tx.getInputs(i).getOutpoint())
+              : "kind witness " + (i - tx.getInputsCount());
+          return Verdict.refused(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "the signature of " + which
+              + " does not verify on chain " + params.chainId());
+        }
       }
     }
     return new Verdict(null, "", txid, fee);
   }
 
-  private static String describe(OutPoint o) {
-    return java.util.HexFormat.of().formatHex(o.getTxid().toByteArray(), 0, Math.min(4, o.getTxid().size())) + ":" + o.getIndex();
+  /**
+   * Verifies every signature the transaction carries (inputs, then kind witnesses) against the key
+   * beside it. It needs no state (TXSIG is the chain id and the txid), so callers run it off the
+   * consensus thread, then {@link #check} with {@code signaturesChecked}, which still checks that
+   * each key is the right one. Null when every signature verifies.
+   */
+  public static Verdict verifySignatures(Transaction tx, String chainId, SignatureVerifier verifier) {
+    ByteString txid;
+    try {
+      txid = Hashes.transaction(tx);
+    } catch (MalformedException e) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, e.getMessage());
+    }
+    byte[] signed = CanonicalBytes.transactionSignature(chainId, txid.toByteArray());
+    List<Witness> witnesses = new ArrayList<>();
+    tx.getInputsList().forEach(in -> witnesses.add(in.getWitness()));
+    witnesses.addAll(tx.getKindWitnessesList());
+    for (int i = 0; i < witnesses.size(); i++) {
+      Witness w = witnesses.get(i);
+      Ed25519PublicKey key;
+      try {
+        key = Ed25519PublicKey.of(w.getPublicKey().toByteArray());
+      } catch (InvalidKeyException e) {
+        return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "witness " + i + ": " + e.getMessage());
+      }
+      if (!verifier.verify(key, signed, w.getSignature())) {
+        return Verdict.refused(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "the signature of witness " + i
+            + " does not verify on chain " + chainId);
+      }
+    }
+    return null;
+  }
+
+  /** REGISTER_MASTERNODE: the collateral, its owner's signature, and the consensus key's proof of possession. */
+  private static Verdict checkRegister(Transaction tx, Set<OutPoint> inputs, UtxoView utxos, RegistryView registry,
+      List<Ed25519PublicKey> signers, List<ByteString> signatures) {
+    var p = tx.getRegisterMasternode();
+    OutPoint collateral = p.getCollateral();
+    try {
+      Ed25519PublicKey.of(p.getConsensusKey().toByteArray());
+    } catch (InvalidKeyException e) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "consensus key: " + e.getMessage());
+    }
+    if (inputs.contains(collateral)) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_BAD_COLLATERAL, "the collateral " + describe(collateral)
+          + " is spent by this very transaction");
+    }
+    TxOutput output = utxos.unspent(collateral);
+    if (output == null) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_BAD_COLLATERAL, "the collateral " + describe(collateral)
+          + (utxos.created(collateral) ? " is already spent" : " does not exist"));
+    }
+    if (Long.compareUnsigned(output.getAmount(), MasternodeRecord.MIN_COLLATERAL) < 0) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_BAD_COLLATERAL, "the collateral holds "
+          + Long.toUnsignedString(output.getAmount()) + " units, below the minimum of 1,000 TIME");
+    }
+    MasternodeRecord backed = registry.activeByCollateral(collateral);
+    if (backed != null) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_ALREADY_REGISTERED, "the collateral " + describe(collateral)
+          + " already backs masternode " + shortHex(backed.consensusKey()));
+    }
+    MasternodeRecord existing = registry.get(p.getConsensusKey());
+    if (existing != null && existing.active()) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_ALREADY_REGISTERED, "consensus key "
+          + shortHex(p.getConsensusKey()) + " is already a registered masternode");
+    }
+    Verdict owner = checkOwner(tx.getKindWitnesses(0), output.getAddress(), "the collateral owner's witness", signers, signatures);
+    if (owner != null) {
+      return owner;
+    }
+    Witness possession = tx.getKindWitnesses(1);
+    if (!possession.getPublicKey().equals(p.getConsensusKey())) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "the second kind witness must be by the consensus key");
+    }
+    signers.add(Ed25519PublicKey.of(possession.getPublicKey().toByteArray()));
+    signatures.add(possession.getSignature());
+    return null;
+  }
+
+  /** DEREGISTER_MASTERNODE: a registered masternode, and its collateral owner's signature. */
+  private static Verdict checkDeregister(Transaction tx, RegistryView registry, List<Ed25519PublicKey> signers,
+      List<ByteString> signatures) {
+    ByteString key = tx.getDeregisterMasternode().getConsensusKey();
+    MasternodeRecord m = registry.get(key);
+    if (m == null || !m.active()) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_NOT_REGISTERED, "no registered masternode has consensus key " + shortHex(key));
+    }
+    return checkOwner(tx.getKindWitnesses(0), m.ownerAddress(), "the collateral owner's witness", signers, signatures);
+  }
+
+  /**
+   * A transaction may not leave the chain without validators (spending the last collateral, or
+   * deregistering the last masternode): no one could finalize another block.
+   */
+  private static Verdict checkValidatorsRemain(Transaction tx, RegistryView registry) {
+    Set<ByteString> removed = new HashSet<>();
+    for (TxInput input : tx.getInputsList()) {
+      MasternodeRecord m = registry.activeByCollateral(input.getOutpoint());
+      if (m != null) {
+        removed.add(m.consensusKey());
+      }
+    }
+    if (tx.hasDeregisterMasternode()) {
+      removed.add(tx.getDeregisterMasternode().getConsensusKey());
+    }
+    int added = tx.hasRegisterMasternode() ? 1 : 0;
+    if (!removed.isEmpty() && registry.activeCount() - removed.size() + added <= 0) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_BAD_COLLATERAL, "it would remove the last registered masternode: no one could finalize a block");
+    }
+    return null;
+  }
+
+  /** The witness's key must be a valid key hashing to {@code address}; it is queued for signature checking. */
+  private static Verdict checkOwner(Witness w, ByteString address, String what, List<Ed25519PublicKey> signers,
+      List<ByteString> signatures) {
+    Ed25519PublicKey key;
+    try {
+      key = Ed25519PublicKey.of(w.getPublicKey().toByteArray());
+    } catch (InvalidKeyException e) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, what + ": " + e.getMessage());
+    }
+    if (!ByteString.copyFrom(Address.of(key).bytes()).equals(address)) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_WRONG_OWNER, what + ": the key's address is not the output's");
+    }
+    signers.add(key);
+    signatures.add(w.getSignature());
+    return null;
+  }
+
+  private static String kindName(TransactionKind kind) {
+    return kind.name().substring("TRANSACTION_KIND_".length()).toLowerCase().replace('_', ' ');
+  }
+
+  static String describe(OutPoint o) {
+    return shortHex(o.getTxid()) + ":" + o.getIndex();
+  }
+
+  static String shortHex(ByteString b) {
+    return HexFormat.of().formatHex(b.toByteArray(), 0, Math.min(4, b.size()));
   }
 }

@@ -25,8 +25,15 @@ public final class ConsensusLoop implements AutoCloseable {
     void handled(Input input, Outcome outcome);
   }
 
-  /** An event, and where it came from (the peer connection, or null for the node itself). */
-  public record Input(Event event, Object source) {}
+  /**
+   * An event and where it came from (the peer connection, or null for the node itself); or, with no
+   * event, a task that must run on the consensus thread (the ledger and its mempool are that thread's).
+   */
+  public record Input(Event event, Object source, Runnable task) {
+    Input(Event event, Object source) {
+      this(event, source, null);
+    }
+  }
 
   private final ConsensusEngine engine;
   private final Host host;
@@ -61,6 +68,15 @@ public final class ConsensusLoop implements AutoCloseable {
     return false;
   }
 
+  /** Queues a task for the consensus thread; false (and counted) when the queue is full. */
+  public boolean execute(Runnable task) {
+    if (queue.offer(new Input(null, null, task))) {
+      return true;
+    }
+    dropped++;
+    return false;
+  }
+
   public int depth() {
     return queue.size();
   }
@@ -76,6 +92,14 @@ public final class ConsensusLoop implements AutoCloseable {
         input = queue.take();
       } catch (InterruptedException e) {
         return;
+      }
+      if (input.task() != null) {
+        try {
+          input.task().run();
+        } catch (RuntimeException e) {
+          LOG.log(Level.SEVERE, "a task on the consensus thread failed", e);
+        }
+        continue;
       }
       try {
         Outcome outcome = engine.handle(input.event());

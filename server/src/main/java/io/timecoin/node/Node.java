@@ -28,7 +28,15 @@ import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.config.HostPort;
 import io.timecoin.protocol.ErrorReasons;
 import io.timecoin.node.config.NodeConfig;
+import io.timecoin.ledger.BlockExecution;
+import io.timecoin.ledger.Ledger;
+import io.timecoin.ledger.Mempool;
+import io.timecoin.ledger.TransactionRules;
+import io.timecoin.node.peer.PeerConnection;
 import io.timecoin.node.peer.PeerNetwork;
+import io.timecoin.proto.v1.Transaction;
+import io.timecoin.protocol.Units;
+import java.util.concurrent.CompletableFuture;
 import io.timecoin.node.peer.RemoteAddress;
 import io.timecoin.node.tls.TlsContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -60,6 +68,8 @@ import java.util.logging.Logger;
 public final class Node implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Node.class.getName());
   private static final int MAX_MESSAGE_BYTES = 8 << 20;
+  private static final int MEMPOOL_MAX_TXS = 50_000;
+  private static final long MEMPOOL_MAX_BYTES = 64L << 20;
   private static final Set<ErrorReason> PEER_FAULTS = Set.of(ErrorReason.ERROR_REASON_MALFORMED,
       ErrorReason.ERROR_REASON_TOO_LARGE, ErrorReason.ERROR_REASON_WRONG_CHAIN, ErrorReason.ERROR_REASON_BAD_SIGNATURE,
       ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, ErrorReason.ERROR_REASON_WRONG_PROPOSER);
@@ -72,7 +82,7 @@ public final class Node implements AutoCloseable {
   final ConsensusLoop loop;
   final PeerNetwork network;
   final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final EmptyBlocks blocks;
+  final Ledger ledger;
   private final HealthStatusManager health = new HealthStatusManager();
   private final ArrayDeque<io.timecoin.proto.v1.EquivocationEvidence> evidence = new ArrayDeque<>();
   private final Server peerServer;
@@ -94,19 +104,25 @@ public final class Node implements AutoCloseable {
     Path tlsDir = config.tlsDir(home);
     this.tls = tlsDir == null ? null : new TlsContexts(tlsDir);
     this.chain = ChainStore.open(data.resolve("chain"));
-    chain.putGenesis(genesis.block());
-    ValidatorSet genesisSet = genesis.validatorSet();
-    this.blocks = new EmptyBlocks(genesisSet);
+    Block genesisBlock = genesis.block();
+    chain.putGenesis(genesisBlock, Ledger.genesisChanges(genesisBlock, genesis.masternodeRecords(), genesis.maxValidators()));
+    Block tipBlock = chain.blockAt(chain.tipHeight()).orElseThrow();
+    this.ledger = new Ledger(genesis.ledgerParams(), chain, chain.tipHeight(), Hashes.block(tipBlock.getHeader()),
+        new Mempool(MEMPOOL_MAX_TXS, MEMPOOL_MAX_BYTES), SignatureVerifier.ED25519);
 
-    ChainTip tip = tip(genesisSet);
+    ChainTip tip = tip(tipBlock);
     ConsensusConfig consensusConfig = new ConsensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(),
         1_000, MAX_MESSAGE_BYTES, 2, 10_000, 1_000, 2_000);
-    ConsensusEngine engine = new ConsensusEngine(consensusConfig, tip, blocks, blocks,
+    ConsensusEngine engine = new ConsensusEngine(consensusConfig, tip, ledger, ledger,
         new RecordKeepingSigner(key, new FileSignerRecordStore(data)), System::currentTimeMillis, SignatureVerifier.ED25519);
     this.loop = new ConsensusLoop(engine, this::handled, 50_000);
     this.network = new PeerNetwork(genesis.chainId(), genesis.hash(), key, new PeerNetwork.Inbound() {
       @Override
       public void message(PeerMessage m, io.timecoin.node.peer.PeerConnection from) {
+        if (m.hasTransaction()) {
+          submit(m.getTransaction(), from);
+          return;
+        }
         Event e = m.hasProposal() ? new Event.ProposalReceived(m.getProposal())
             : m.hasVote() ? new Event.VoteReceived(m.getVote()) : null;
         if (e != null && !loop.submit(e, new Source(m, from))) {
@@ -223,12 +239,53 @@ public final class Node implements AutoCloseable {
     return t.getMessage();
   }
 
-  private ChainTip tip(ValidatorSet genesisSet) throws IOException {
-    long h = chain.tipHeight();
-    Block block = chain.blockAt(h).orElseThrow();
+  private ChainTip tip(Block block) throws IOException {
+    long h = block.getHeader().getHeight();
     FinalityCertificate cert = h == 0 ? null : chain.certificateAt(h).orElseThrow();
     return new ChainTip(h, Hashes.block(block.getHeader()), block.getHeader().getTimestampMs(), cert,
-        h == 0 ? null : blocks.setAt(h), blocks.setAt(h + 1));
+        h == 0 ? null : ledger.validatorSetAt(h), ledger.validatorSetAt(h + 1));
+  }
+
+  /**
+   * Offers a transaction (from a client, or relayed by {@code from}): its signatures are verified on
+   * the calling thread, the rest is checked and admitted on the consensus thread, which owns the
+   * mempool; an admitted transaction is relayed to every other peer. The future completes with the
+   * ledger's verdict.
+   */
+  CompletableFuture<TransactionRules.Verdict> submit(Transaction tx, PeerConnection from) {
+    CompletableFuture<TransactionRules.Verdict> result = new CompletableFuture<>();
+    TransactionRules.Verdict signatures = tx.getSerializedSize() > genesis.maxTxBytes()
+        ? null : TransactionRules.verifySignatures(tx, genesis.chainId(), SignatureVerifier.ED25519);
+    if (signatures != null) {
+      transactionVerdict(signatures, from);
+      result.complete(signatures);
+      return result;
+    }
+    boolean queued = loop.execute(() -> {
+      TransactionRules.Verdict v = ledger.admit(tx, true);
+      if (v.valid()) {
+        network.relay(PeerMessage.newBuilder().setTransaction(tx).build(), from);
+        LOG.fine(() -> name + " transaction " + shortKey(v.txid()) + " admitted, fee " + v.fee() + "; mempool "
+            + ledger.mempool().size());
+      }
+      transactionVerdict(v, from);
+      result.complete(v);
+    });
+    if (!queued) {
+      metrics.counter("timed_transactions_total", "verdict", "queue_full").increment();
+      result.completeExceptionally(new IllegalStateException("the node is overloaded: its consensus queue is full"));
+    }
+    return result;
+  }
+
+  private void transactionVerdict(TransactionRules.Verdict v, PeerConnection from) {
+    String label = v.valid() ? "accepted" : v.reason() == ErrorReason.ERROR_REASON_UNSPECIFIED ? "duplicate"
+        : ErrorReasons.code(v.reason()).toLowerCase();
+    metrics.counter("timed_transactions_total", "verdict", label).increment();
+    // a peer may relay a transaction that a block just made invalid; only forged or junk ones count against it
+    if (from != null && (v.reason() == ErrorReason.ERROR_REASON_BAD_SIGNATURE || v.reason() == ErrorReason.ERROR_REASON_MALFORMED)) {
+      network.penalize(from, "transaction: " + v);
+    }
   }
 
   /** Where a network message came from: relayed onward when accepted, counted against the peer when not. */
@@ -297,19 +354,29 @@ public final class Node implements AutoCloseable {
   }
 
   private void finalized(Block block, FinalityCertificate cert) {
+    BlockExecution execution = ledger.execution(block);
     try {
-      chain.putFinalized(block, cert); // durable before anything is announced
+      chain.putFinalized(block, cert, execution.changes()); // durable before anything is announced
     } catch (IOException ex) {
       throw new java.io.UncheckedIOException("cannot persist finalized block " + block.getHeader().getHeight(), ex);
     }
+    ledger.stored(execution);
     long now = System.currentTimeMillis();
     long since = proposalSeenAtMs > 0 ? now - proposalSeenAtMs : now - lastFinalizedAtMs;
     finalization.record(since, TimeUnit.MILLISECONDS);
     lastFinalizedAtMs = now;
     metrics.counter("timed_blocks_finalized_total").increment();
+    metrics.counter("timed_transactions_finalized_total").increment(block.getBody().getTransactionsCount() - 1);
+    metrics.counter("timed_rewards_paid_units_total").increment(execution.reward());
     LOG.info(() -> name + " block final: height " + block.getHeader().getHeight() + " round " + cert.getRound()
-        + ", " + block.getBody().getTransactionsCount() + " txs, " + cert.getSignaturesCount() + " signatures, hash "
-        + shortKey(Hashes.block(block.getHeader())) + ", " + since + " ms");
+        + ", " + (block.getBody().getTransactionsCount() - 1) + " txs, " + cert.getSignaturesCount() + " signatures, hash "
+        + shortKey(Hashes.block(block.getHeader())) + ", " + since + " ms; reward " + Units.format(execution.reward())
+        + " TIME (fees " + Units.format(execution.fees()) + ") to " + execution.payments().size() + " masternodes");
+    if (execution.changes().nextSet() != null) {
+      ValidatorSet next = execution.changes().nextSet();
+      LOG.info(() -> name + " the validator set changes at height " + next.height() + ": " + next.size()
+          + " validators, total weight " + next.totalWeight());
+    }
   }
 
   List<io.timecoin.proto.v1.EquivocationEvidence> evidence() {

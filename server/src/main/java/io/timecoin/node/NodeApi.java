@@ -15,11 +15,14 @@ import io.timecoin.canonical.Hashes;
 import io.timecoin.proto.v1.GetStatusRequest;
 import io.timecoin.proto.v1.GetStatusResponse;
 import io.timecoin.proto.v1.NodeServiceGrpc;
+import io.timecoin.proto.v1.SubmitTransactionRequest;
+import io.timecoin.proto.v1.SubmitTransactionResponse;
 import io.timecoin.protocol.ProtocolVersion;
 
 /**
- * The client API of PROTOCOL.md 7. GetStatus, GetBlock and GetCertificate are served; the other
- * methods arrive with the client API issue and answer UNIMPLEMENTED until then (gRPC's default).
+ * The client API of PROTOCOL.md 7. GetStatus, GetBlock, GetCertificate and SubmitTransaction are
+ * served; the other methods arrive with the client API issue and answer UNIMPLEMENTED until then
+ * (gRPC's default).
  */
 final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   private final Node node;
@@ -76,6 +79,30 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
     }
     out.onNext(GetCertificateResponse.newBuilder().setCertificate(cert.get()).build());
     out.onCompleted();
+  }
+
+  /** Accepted into the mempool (and relayed), or refused with the ledger's typed reason. */
+  @Override
+  public void submitTransaction(SubmitTransactionRequest request, StreamObserver<SubmitTransactionResponse> out) {
+    if (!request.hasTransaction()) {
+      out.onError(ApiErrors.of(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "no transaction"));
+      return;
+    }
+    node.submit(request.getTransaction(), null).whenComplete((v, failure) -> {
+      if (failure != null) {
+        out.onError(Status.UNAVAILABLE.withDescription(failure.getMessage()).asRuntimeException());
+      } else if (v.valid() || v.reason() == ErrorReason.ERROR_REASON_UNSPECIFIED) { // already held: accepted before
+        out.onNext(SubmitTransactionResponse.newBuilder().setTxid(v.txid()).build());
+        out.onCompleted();
+      } else {
+        Status.Code code = switch (v.reason()) {
+          case ERROR_REASON_MALFORMED, ERROR_REASON_TOO_LARGE -> Status.Code.INVALID_ARGUMENT;
+          case ERROR_REASON_MEMPOOL_FULL -> Status.Code.RESOURCE_EXHAUSTED;
+          default -> Status.Code.FAILED_PRECONDITION;
+        };
+        out.onError(ApiErrors.of(code, v.reason(), v.detail()));
+      }
+    });
   }
 
   @Override

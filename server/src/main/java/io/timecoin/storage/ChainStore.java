@@ -4,8 +4,14 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.timecoin.canonical.Hashes;
 import io.timecoin.canonical.MalformedException;
+import io.timecoin.ledger.LedgerStore;
+import io.timecoin.ledger.MasternodeRecord;
+import io.timecoin.ledger.StateChanges;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.OutPoint;
+import io.timecoin.proto.v1.TxOutput;
+import io.timecoin.protocol.ValidatorSet;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +28,7 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 
@@ -34,18 +41,27 @@ import org.rocksdb.WriteOptions;
  *   <li>{@code hashes}: block hash (32 bytes) → height;
  *   <li>{@code certificates}: height → {@link FinalityCertificate} protobuf bytes (none for block 0,
  *       which has no certificate);
- *   <li>{@code meta}: {@code "tip"} → the height of the last stored block.
+ *   <li>{@code meta}: {@code "tip"} → the height of the last stored block;
+ *   <li>{@code utxos}: outpoint (txid, index u32) → amount u64, height u64 (of the block that created
+ *       it), address (20 bytes): the unspent outputs;
+ *   <li>{@code spent}: outpoint → the txid that spent it (so ALREADY_SPENT is told from UNKNOWN_INPUT);
+ *   <li>{@code addresses}: address ‖ outpoint → amount u64, height u64: each address's unspent outputs;
+ *   <li>{@code transactions}: txid → height u64, position u32 in its block;
+ *   <li>{@code masternodes}: consensus key → {@link MasternodeRecord} bytes;
+ *   <li>{@code validator_sets}: height → the ValidatorSet protobuf of that height, written where the
+ *       set changes (the set of a height is the entry at or below it).
  * </ul>
  *
- * <p>A block, its hash, its certificate and the new tip are written in one synced batch, so after a
- * crash the store holds either all of them or none, and never a block beyond its tip.
+ * <p>A block, its hash, its certificate, the state changes of executing it and the new tip are written
+ * in one synced batch, so after a crash the store holds either all of them or none, and never a
+ * block beyond its tip or a state that is not its tip's.
  *
  * <p>Thread safety: any number of threads may read while one writes (RocksDB is thread-safe; the
  * only Java state is the immutable tip, published through a volatile field; writes are serialized).
  * {@link #close()} must come after every reader and writer has finished: RocksDB handles must not
  * be used once closed.
  */
-public final class ChainStore implements AutoCloseable {
+public final class ChainStore implements AutoCloseable, LedgerStore {
   static {
     RocksDB.loadLibrary(); // once per JVM: extracts and loads the native library
   }
@@ -65,6 +81,12 @@ public final class ChainStore implements AutoCloseable {
   private final ColumnFamilyHandle hashes;
   private final ColumnFamilyHandle certificates;
   private final ColumnFamilyHandle meta;
+  private final ColumnFamilyHandle utxos;
+  private final ColumnFamilyHandle spent;
+  private final ColumnFamilyHandle addresses;
+  private final ColumnFamilyHandle transactions;
+  private final ColumnFamilyHandle masternodes;
+  private final ColumnFamilyHandle validatorSets;
   private final WriteOptions syncWrites;
   private volatile Tip tip; // null while the store is empty
   private boolean closed;
@@ -81,6 +103,12 @@ public final class ChainStore implements AutoCloseable {
     this.hashes = handles.get(2);
     this.certificates = handles.get(3);
     this.meta = handles.get(4);
+    this.utxos = handles.get(5);
+    this.spent = handles.get(6);
+    this.addresses = handles.get(7);
+    this.transactions = handles.get(8);
+    this.masternodes = handles.get(9);
+    this.validatorSets = handles.get(10);
     this.syncWrites = new WriteOptions().setSync(true); // a finalized block must survive a crash
   }
 
@@ -98,7 +126,13 @@ public final class ChainStore implements AutoCloseable {
         new ColumnFamilyDescriptor(bytes("blocks"), cfOptions),
         new ColumnFamilyDescriptor(bytes("hashes"), cfOptions),
         new ColumnFamilyDescriptor(bytes("certificates"), cfOptions),
-        new ColumnFamilyDescriptor(bytes("meta"), cfOptions));
+        new ColumnFamilyDescriptor(bytes("meta"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("utxos"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("spent"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("addresses"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("transactions"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("masternodes"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("validator_sets"), cfOptions));
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB db;
     try {
@@ -120,10 +154,10 @@ public final class ChainStore implements AutoCloseable {
   }
 
   /**
-   * Stores block 0 if the store is empty. If a block 0 is already stored, it must be this one: a
-   * data directory serves one chain.
+   * Stores block 0 and the state it creates if the store is empty. If a block 0 is already stored,
+   * it must be this one: a data directory serves one chain.
    */
-  public synchronized void putGenesis(Block genesis) throws StorageException {
+  public synchronized void putGenesis(Block genesis, StateChanges changes) throws StorageException {
     long height = genesis.getHeader().getHeight();
     if (height != 0) {
       throw new StorageException("a genesis block has height 0, got " + height);
@@ -142,6 +176,7 @@ public final class ChainStore implements AutoCloseable {
       batch.put(blocks, heightKey(0), genesis.toByteArray());
       batch.put(hashes, hash.toByteArray(), heightKey(0));
       batch.put(meta, TIP_KEY, heightKey(0));
+      writeChanges(batch, changes);
       db.write(syncWrites, batch);
     } catch (RocksDBException e) {
       throw new StorageException("cannot write the genesis block: " + e.getMessage(), e);
@@ -150,11 +185,12 @@ public final class ChainStore implements AutoCloseable {
   }
 
   /**
-   * Stores the next finalized block with its certificate, durably (synced) and atomically. Refuses
-   * a block that is not at tip + 1, does not extend the tip, or whose certificate is for another
-   * height or block.
+   * Stores the next finalized block with its certificate and the state changes of executing it,
+   * durably (synced) and atomically. Refuses a block that is not at tip + 1, does not extend the tip,
+   * or whose certificate or changes are for another height or block.
    */
-  public synchronized void putFinalized(Block block, FinalityCertificate certificate) throws StorageException {
+  public synchronized void putFinalized(Block block, FinalityCertificate certificate, StateChanges changes)
+      throws StorageException {
     Tip t = tip;
     long height = block.getHeader().getHeight();
     if (t == null) {
@@ -173,12 +209,16 @@ public final class ChainStore implements AutoCloseable {
       throw new StorageException("refusing block " + height + " (" + hex(hash) + "): its certificate is for block "
           + certificate.getHeight() + " (" + hex(certificate.getBlockHash()) + ")");
     }
+    if (changes.height() != height) {
+      throw new StorageException("refusing block " + height + ": its state changes are for height " + changes.height());
+    }
     byte[] key = heightKey(height);
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(blocks, key, block.toByteArray());
       batch.put(hashes, hash.toByteArray(), key);
       batch.put(certificates, key, certificate.toByteArray());
       batch.put(meta, TIP_KEY, key);
+      writeChanges(batch, changes);
       db.write(syncWrites, batch);
     } catch (RocksDBException e) {
       throw new StorageException("cannot write block " + height + ": " + e.getMessage(), e);
@@ -247,6 +287,105 @@ public final class ChainStore implements AutoCloseable {
     return OptionalLong.of(ByteBuffer.wrap(value).getLong());
   }
 
+  private void writeChanges(WriteBatch batch, StateChanges changes) throws RocksDBException {
+    byte[] height = heightKey(changes.height());
+    for (StateChanges.Created c : changes.created()) {
+      byte[] outpoint = outpointKey(c.outpoint());
+      byte[] address = c.output().getAddress().toByteArray();
+      batch.put(utxos, outpoint, ByteBuffer.allocate(36).putLong(c.output().getAmount()).put(height).put(address).array());
+      batch.put(addresses, concat(address, outpoint), ByteBuffer.allocate(16).putLong(c.output().getAmount()).put(height).array());
+    }
+    for (StateChanges.Spent x : changes.spent()) { // after the created ones: an output may be both in one block
+      byte[] outpoint = outpointKey(x.outpoint());
+      batch.delete(utxos, outpoint);
+      batch.delete(addresses, concat(x.output().getAddress().toByteArray(), outpoint));
+      batch.put(spent, outpoint, x.spender().toByteArray());
+    }
+    for (int i = 0; i < changes.txids().size(); i++) {
+      batch.put(transactions, changes.txids().get(i).toByteArray(), ByteBuffer.allocate(12).put(height).putInt(i).array());
+    }
+    for (MasternodeRecord m : changes.masternodes()) {
+      batch.put(masternodes, m.consensusKey().toByteArray(), m.toBytes());
+    }
+    if (changes.nextSet() != null) {
+      batch.put(validatorSets, heightKey(changes.height() + 1), changes.nextSet().toProto().toByteArray());
+    }
+  }
+
+  // ---------------------------------------------------------------- the ledger state (LedgerStore)
+
+  @Override
+  public TxOutput unspent(OutPoint outpoint) {
+    byte[] value = getUnchecked(utxos, outpointKey(outpoint), "an unspent output");
+    if (value == null) {
+      return null;
+    }
+    if (value.length != 36) {
+      throw new java.io.UncheckedIOException(corrupt("an unspent output of " + value.length + " bytes", null));
+    }
+    ByteBuffer b = ByteBuffer.wrap(value);
+    long amount = b.getLong();
+    b.getLong(); // the height
+    return TxOutput.newBuilder().setAmount(amount).setAddress(ByteString.copyFrom(value, 16, 20)).build();
+  }
+
+  @Override
+  public boolean created(OutPoint outpoint) {
+    byte[] key = outpointKey(outpoint);
+    return getUnchecked(utxos, key, "an unspent output") != null || getUnchecked(spent, key, "a spent output") != null;
+  }
+
+  @Override
+  public List<MasternodeRecord> masternodes() {
+    List<MasternodeRecord> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(masternodes)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        try {
+          out.add(MasternodeRecord.fromBytes(it.value()));
+        } catch (InvalidProtocolBufferException e) {
+          throw new java.io.UncheckedIOException(corrupt("a masternode record does not parse: " + e.getMessage(), e));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public ValidatorSet validatorSetAt(long height) {
+    Tip t = tip;
+    if (t == null || height < 1 || height > t.height() + 1) {
+      return null;
+    }
+    try (RocksIterator it = db.newIterator(validatorSets)) {
+      it.seekForPrev(heightKey(height));
+      if (!it.isValid()) {
+        throw new java.io.UncheckedIOException(corrupt("no validator set at or below height " + height, null));
+      }
+      try {
+        return ValidatorSet.fromProto(io.timecoin.proto.v1.ValidatorSet.parseFrom(it.value())).atHeight(height);
+      } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+        throw new java.io.UncheckedIOException(corrupt("the validator set stored for height " + height + ": " + e.getMessage(), e));
+      }
+    }
+  }
+
+  /** Reads for the ledger, which runs on the consensus thread and treats a storage failure as fatal. */
+  private byte[] getUnchecked(ColumnFamilyHandle family, byte[] key, String what) {
+    try {
+      return get(family, key, what);
+    } catch (StorageException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] outpointKey(OutPoint o) {
+    return ByteBuffer.allocate(36).put(o.getTxid().toByteArray()).putInt(o.getIndex()).array();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    return ByteBuffer.allocate(a.length + b.length).put(a).put(b).array();
+  }
+
   /** Closes the database and every native handle. Call once readers and writers are done. */
   @Override
   public synchronized void close() {
@@ -272,6 +411,13 @@ public final class ChainStore implements AutoCloseable {
     }
     long height = ByteBuffer.wrap(value).getLong();
     Block block = blockAt(height).orElseThrow(() -> corrupt("the tip is height " + height + " but no block is stored there", null));
+    try (RocksIterator it = db.newIterator(validatorSets)) {
+      it.seekToFirst();
+      if (!it.isValid()) {
+        throw new StorageException("the chain in " + dir + " was written by a timed without the ledger (no validator"
+            + " sets are stored); remove the directory and start again to resync");
+      }
+    }
     return new Tip(height, hashOf(block));
   }
 

@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
 /** Random transfers, valid and broken one way each, thrown at the validator: every verdict and reason checked. */
 class TransactionRulesTest {
   private static final String CHAIN = "timecoin-test";
-  private static final TransactionRules.Limits LIMITS = new TransactionRules.Limits(CHAIN, 1_000, 64 * 1024);
+  private static final LedgerParams LIMITS = new LedgerParams(CHAIN, 1_000, 64 * 1024, 1_000, 1 << 20, 100);
+  private static final Registry NO_MASTERNODES = Registry.of(List.of());
   private static final SignatureVerifier VERIFY = SignatureVerifier.ED25519;
 
   private final Random random = new Random(42);
@@ -106,7 +107,7 @@ class TransactionRulesTest {
   private void expect(ErrorReason reason, BiFunction<Transaction.Builder, Random, Transaction> breaker) {
     for (int n = 0; n < 150; n++) {
       Transaction tx = breaker.apply(validTransfer(), random);
-      TransactionRules.Verdict v = TransactionRules.checkTransfer(tx, view, LIMITS, VERIFY);
+      TransactionRules.Verdict v = TransactionRules.check(tx, view, NO_MASTERNODES, LIMITS, VERIFY, false);
       assertEquals(reason, v.reason(), () -> v.detail() + "\n" + tx);
     }
   }
@@ -118,7 +119,7 @@ class TransactionRulesTest {
       long in = b.getInputsList().stream().mapToLong(i -> unspent.get(i.getOutpoint()).getAmount()).sum();
       long out = b.getOutputsList().stream().mapToLong(TxOutput::getAmount).sum();
       Transaction tx = sign(b, null, CHAIN);
-      TransactionRules.Verdict v = TransactionRules.checkTransfer(tx, view, LIMITS, VERIFY);
+      TransactionRules.Verdict v = TransactionRules.check(tx, view, NO_MASTERNODES, LIMITS, VERIFY, false);
       assertTrue(v.valid(), v.detail());
       assertEquals(in - out, v.fee());
       assertEquals(Hashes.transaction(tx), v.txid());

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.timecoin.canonical.Hashes;
+import io.timecoin.crypto.Ed25519KeyPair;
+import io.timecoin.ledger.StateChanges;
+import io.timecoin.proto.v1.Validator;
+import io.timecoin.protocol.ValidatorSet;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.BlockHeader;
 import io.timecoin.proto.v1.CertificateSignature;
@@ -14,7 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -35,16 +38,16 @@ class ChainStoreTest {
     List<Block> chain = chain(CHAIN, 3);
     try (ChainStore store = ChainStore.open(dir)) {
       assertEquals(-1, store.tipHeight());
-      store.putGenesis(chain.get(0));
+      store.putGenesis(chain.get(0), genesisChanges());
       assertEquals(0, store.tipHeight());
       for (int h = 1; h <= 3; h++) {
-        store.putFinalized(chain.get(h), certificate(chain.get(h)));
+        store.putFinalized(chain.get(h), certificate(chain.get(h)), changes(chain.get(h)));
         assertEquals(h, store.tipHeight());
       }
     }
     try (ChainStore store = ChainStore.open(dir)) {
       assertEquals(3, store.tipHeight());
-      store.putGenesis(chain.get(0)); // the same genesis again is accepted and changes nothing
+      store.putGenesis(chain.get(0), genesisChanges()); // the same genesis again is accepted and changes nothing
       assertEquals(3, store.tipHeight());
       for (int h = 0; h <= 3; h++) {
         Block block = chain.get(h);
@@ -64,10 +67,10 @@ class ChainStoreTest {
     Block ours = chain(CHAIN, 0).get(0);
     Block theirs = chain("another-chain", 0).get(0);
     try (ChainStore store = ChainStore.open(dir)) {
-      store.putGenesis(ours);
+      store.putGenesis(ours, genesisChanges());
     }
     try (ChainStore store = ChainStore.open(dir)) {
-      StorageException e = assertThrows(StorageException.class, () -> store.putGenesis(theirs));
+      StorageException e = assertThrows(StorageException.class, () -> store.putGenesis(theirs, genesisChanges()));
       assertTrue(e.getMessage().contains("belongs to another chain"), e.getMessage());
       assertTrue(e.getMessage().contains(hex(Hashes.block(ours.getHeader()))), e.getMessage());
       assertEquals(Optional.of(ours), store.blockAt(0));
@@ -78,11 +81,11 @@ class ChainStoreTest {
   void refusesBlocksOutOfOrder() throws Exception {
     List<Block> chain = chain(CHAIN, 2);
     try (ChainStore store = ChainStore.open(dir)) {
-      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(1), certificate(chain.get(1))));
-      store.putGenesis(chain.get(0));
-      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(2), certificate(chain.get(2))));
-      store.putFinalized(chain.get(1), certificate(chain.get(1)));
-      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(1), certificate(chain.get(1))));
+      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(1), certificate(chain.get(1)), changes(chain.get(1))));
+      store.putGenesis(chain.get(0), genesisChanges());
+      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(2), certificate(chain.get(2)), changes(chain.get(2))));
+      store.putFinalized(chain.get(1), certificate(chain.get(1)), changes(chain.get(1)));
+      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(1), certificate(chain.get(1)), changes(chain.get(1))));
       assertEquals(1, store.tipHeight());
       assertEquals(Optional.empty(), store.blockAt(2));
     }
@@ -93,9 +96,9 @@ class ChainStoreTest {
     List<Block> chain = chain(CHAIN, 1);
     Block stranger = chain("another-chain", 1).get(1);
     try (ChainStore store = ChainStore.open(dir)) {
-      store.putGenesis(chain.get(0));
-      assertThrows(StorageException.class, () -> store.putFinalized(stranger, certificate(stranger)));
-      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(1), certificate(stranger)));
+      store.putGenesis(chain.get(0), genesisChanges());
+      assertThrows(StorageException.class, () -> store.putFinalized(stranger, certificate(stranger), changes(stranger)));
+      assertThrows(StorageException.class, () -> store.putFinalized(chain.get(1), certificate(stranger), changes(chain.get(1))));
       assertEquals(0, store.tipHeight());
     }
   }
@@ -104,9 +107,9 @@ class ChainStoreTest {
   void aValueThatDoesNotParseIsReportedAsCorruptionNamingItsHeight() throws Exception {
     List<Block> chain = chain(CHAIN, 2);
     try (ChainStore store = ChainStore.open(dir)) {
-      store.putGenesis(chain.get(0));
-      store.putFinalized(chain.get(1), certificate(chain.get(1)));
-      store.putFinalized(chain.get(2), certificate(chain.get(2)));
+      store.putGenesis(chain.get(0), genesisChanges());
+      store.putFinalized(chain.get(1), certificate(chain.get(1)), changes(chain.get(1)));
+      store.putFinalized(chain.get(2), certificate(chain.get(2)), changes(chain.get(2)));
     }
     overwrite("blocks", 1, new byte[] {(byte) 0xff, 0x01, 0x02});
     overwrite("certificates", 2, new byte[] {0x0a, 0x7f});
@@ -121,13 +124,15 @@ class ChainStoreTest {
 
   /** Writes {@code value} at {@code height} of a column family, behind the store's back. */
   private void overwrite(String family, long height, byte[] value) throws Exception {
+    List<String> families = List.of("default", "blocks", "hashes", "certificates", "meta", "utxos", "spent", "addresses",
+        "transactions", "masternodes", "validator_sets");
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-    for (String name : List.of("default", "blocks", "hashes", "certificates", "meta")) {
+    for (String name : families) {
       descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII)));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     try (DBOptions options = new DBOptions(); RocksDB db = RocksDB.open(options, dir.toString(), descriptors, handles)) {
-      int index = Arrays.asList("default", "blocks", "hashes", "certificates", "meta").indexOf(family);
+      int index = families.indexOf(family);
       db.put(handles.get(index), ByteBuffer.allocate(8).putLong(height).array(), value);
       handles.forEach(ColumnFamilyHandle::close);
     }
@@ -166,6 +171,18 @@ class ChainStoreTest {
           .setSignature(hash(5000 + v).concat(hash(6000 + v))));
     }
     return cert.build();
+  }
+
+  /** Block 0's state changes: none but the validator set of height 1, which every store holds. */
+  static StateChanges genesisChanges() {
+    ByteString key = ByteString.copyFrom(Ed25519KeyPair.fromSeed(new byte[32]).publicKey().bytes());
+    return new StateChanges(0, List.of(), List.of(), List.of(), List.of(),
+        ValidatorSet.of(1, List.of(Validator.newBuilder().setKey(key).setWeight(1).build())));
+  }
+
+  /** No state changes: these tests are about the chain itself. */
+  static StateChanges changes(Block block) {
+    return new StateChanges(block.getHeader().getHeight(), List.of(), List.of(), List.of(), List.of(), null);
   }
 
   /** An arbitrary 32-byte value, distinct for each seed. */

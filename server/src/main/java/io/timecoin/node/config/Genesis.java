@@ -16,6 +16,9 @@ import io.timecoin.proto.v1.TransactionKind;
 import io.timecoin.proto.v1.TxOutput;
 import io.timecoin.proto.v1.Validator;
 import io.timecoin.protocol.ProtocolVersion;
+import io.timecoin.ledger.LedgerParams;
+import io.timecoin.ledger.MasternodeRecord;
+import io.timecoin.ledger.Registry;
 import io.timecoin.protocol.Units;
 import io.timecoin.protocol.ValidatorSet;
 import java.util.Comparator;
@@ -47,7 +50,6 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
   public static final long DEFAULT_MIN_TX_FEE = 1_000;
   public static final int DEFAULT_MAX_VALIDATORS = 100;
   /** The least collateral that gives a vote (Bronze tier, PROTOCOL.md 4.1): 1,000 TIME. */
-  public static final long MIN_COLLATERAL = 1_000 * Units.UNITS_PER_TIME;
 
   /**
    * Letters, digits, '.', '_' and '-', 1 to 64 of them. The chain id is in every signed message;
@@ -105,9 +107,9 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
       Integer earlier = seen.putIfAbsent(m.consensusKey(), i);
       check(earlier == null, "masternodes[" + i + "].consensus_key",
           "key " + m.consensusKey().toHex() + " is already masternodes[" + earlier + "]'s");
-      check(Long.compareUnsigned(m.collateral(), MIN_COLLATERAL) >= 0, "masternodes[" + i + "].collateral",
+      check(Long.compareUnsigned(m.collateral(), MasternodeRecord.MIN_COLLATERAL) >= 0, "masternodes[" + i + "].collateral",
           Long.toUnsignedString(m.collateral()) + " units is below the minimum collateral of 1,000 TIME ("
-              + MIN_COLLATERAL + " units)");
+              + MasternodeRecord.MIN_COLLATERAL + " units)");
     }
     // Every output of block 0 together must fit in a u64 amount (PROTOCOL.md 1: never wrap).
     long total = 0;
@@ -135,20 +137,27 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
   }
 
   /**
-   * The validator set of height 1: the masternodes weighted by collateral in whole TIME, the
-   * {@code max_validators} heaviest, equal weights ordered by key (the lower key, unsigned bytes,
-   * is kept). Computed on each call; keep the result.
+   * The validator set of height 1: the registry of the genesis masternodes gives it, as every later
+   * registry gives the set after it. Computed on each call; keep the result.
    */
   public ValidatorSet validatorSet() {
-    List<Validator> validators = masternodes.stream()
-        .sorted(Comparator.comparingLong(Masternode::weight).reversed().thenComparing(Masternode::consensusKey))
-        .limit(maxValidators)
-        .map(m -> Validator.newBuilder()
-            .setKey(ByteString.copyFrom(m.consensusKey().bytes()))
-            .setWeight(m.weight())
-            .build())
-        .toList();
-    return ValidatorSet.of(1, validators);
+    return Registry.of(masternodeRecords()).validatorSet(1, maxValidators);
+  }
+
+  /** The genesis masternodes as registered at height 0, each backed by its collateral output of block 0. */
+  public List<MasternodeRecord> masternodeRecords() {
+    List<MasternodeRecord> records = new java.util.ArrayList<>();
+    for (int i = 0; i < masternodes.size(); i++) {
+      Masternode m = masternodes.get(i);
+      records.add(new MasternodeRecord(ByteString.copyFrom(m.consensusKey().bytes()), collateralOutPoint(i), m.collateral(),
+          ByteString.copyFrom(m.owner().bytes()), ByteString.copyFrom(m.rewardAddress().bytes()), 0, true, 0, 0));
+    }
+    return records;
+  }
+
+  /** The chain parameters the ledger applies. */
+  public LedgerParams ledgerParams() {
+    return new LedgerParams(chainId, minTxFee, maxTxBytes, maxBlockTxs, maxBlockBytes, maxValidators);
   }
 
   /**

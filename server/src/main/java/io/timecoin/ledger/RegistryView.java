@@ -1,0 +1,16 @@
+package io.timecoin.ledger;
+
+import com.google.protobuf.ByteString;
+import io.timecoin.proto.v1.OutPoint;
+
+/** What the masternode transactions are checked against: the registry after the transactions before them. */
+public interface RegistryView {
+  /** The masternode with this consensus key, active or not; null if never registered. */
+  MasternodeRecord get(ByteString consensusKey);
+
+  /** The active masternode this output backs, or null. */
+  MasternodeRecord activeByCollateral(OutPoint outpoint);
+
+  /** How many masternodes are registered. */
+  int activeCount();
+}

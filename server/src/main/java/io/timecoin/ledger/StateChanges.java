@@ -1,0 +1,29 @@
+package io.timecoin.ledger;
+
+import com.google.protobuf.ByteString;
+import io.timecoin.proto.v1.OutPoint;
+import io.timecoin.proto.v1.TxOutput;
+import io.timecoin.protocol.ValidatorSet;
+import java.util.List;
+
+/**
+ * What executing one block changes in the stored state, written in the same atomic batch as the block:
+ * the outputs it created, the outputs it spent (created ones first: an output may be created and spent
+ * in one block), its transactions' places, the masternode records it changed, and the validator set
+ * of the next height when it differs from this height's ({@code nextSet}, else null).
+ */
+public record StateChanges(long height, List<Created> created, List<Spent> spent, List<ByteString> txids,
+    List<MasternodeRecord> masternodes, ValidatorSet nextSet) {
+  /** An output created at {@code outpoint}. */
+  public record Created(OutPoint outpoint, TxOutput output) {}
+
+  /** The output at {@code outpoint} (which was {@code output}), spent by transaction {@code spender}. */
+  public record Spent(OutPoint outpoint, TxOutput output, ByteString spender) {}
+
+  public StateChanges {
+    created = List.copyOf(created);
+    spent = List.copyOf(spent);
+    txids = List.copyOf(txids);
+    masternodes = List.copyOf(masternodes);
+  }
+}
