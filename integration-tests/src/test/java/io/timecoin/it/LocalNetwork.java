@@ -34,11 +34,17 @@ final class LocalNetwork implements AutoCloseable {
   }
 
   LocalNetwork(Path home, int validators, long blockIntervalMs, boolean tls) throws IOException {
+    this(home, validators, blockIntervalMs, tls, 0);
+  }
+
+  /** With {@code standby} more nodes (node-V ..), not in the genesis set, their owners funded with a collateral each. */
+  LocalNetwork(Path home, int validators, long blockIntervalMs, boolean tls, int standby) throws IOException {
     this.home = home;
     this.validators = validators;
     this.tls = tls;
-    this.basePort = freeBase(validators);
+    this.basePort = freeBase(validators + standby);
     List<String> args = new ArrayList<>(List.of("init", "--validators", Integer.toString(validators),
+        "--standby", Integer.toString(standby),
         "--home", home.toString(), "--base-port", Integer.toString(basePort),
         "--block-interval-ms", Long.toString(blockIntervalMs)));
     if (tls) {

@@ -51,6 +51,11 @@ public final class InitCommand extends CliCommand {
       description = "The TSDC slot: the least time between blocks (default ${DEFAULT-VALUE}).")
   long blockIntervalMs;
 
+  @Option(names = "--standby", paramLabel = "N", defaultValue = "0",
+      description = "Also make N nodes that are not in the genesis set (full nodes, ready to register as masternodes):"
+          + " node-V .. node-(V+N-1), each owner funded with one collateral in genesis (default ${DEFAULT-VALUE}).")
+  int standby;
+
   @Option(names = "--tls", description = "Make a CA and a certificate per node, and turn TLS on for both ports.")
   boolean tls;
 
@@ -62,7 +67,7 @@ public final class InitCommand extends CliCommand {
       throw new UserError(home + " already holds a network (" + genesisPath + "). To start over, stop its nodes and "
           + "delete it (rm -r " + home + "), then run init again.");
     }
-    for (int i = 0; i < validators; i++) {
+    for (int i = 0; i < validators + standby; i++) {
       if (Files.exists(nodeHome(i))) {
         // An earlier init that stopped halfway: DIR/genesis.json is written last.
         throw new UserError(nodeHome(i) + " already exists. To start over, delete " + home + " (rm -r " + home
@@ -86,6 +91,18 @@ public final class InitCommand extends CliCommand {
       consensusKeys.add(consensus);
       owner.destroy();
     }
+    List<Genesis.Allocation> allocations = new ArrayList<>();
+    for (int i = validators; i < validators + standby; i++) {
+      Path keys = nodeHome(i).resolve("keys");
+      Files.createDirectories(keys, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Ed25519KeyPair consensus = Ed25519KeyPair.generate();
+      Ed25519KeyPair owner = Ed25519KeyPair.generate();
+      KeyFile.write(keys.resolve("validator.key"), consensus);
+      KeyFile.write(keys.resolve("owner.key"), owner);
+      allocations.add(new Genesis.Allocation(Address.of(owner.publicKey()), COLLATERAL));
+      consensusKeys.add(consensus);
+      owner.destroy();
+    }
     Ed25519KeyPair faucet = Ed25519KeyPair.generate();
     Path faucetPath = home.resolve("faucet.key");
     KeyFile.write(faucetPath, faucet);
@@ -93,9 +110,9 @@ public final class InitCommand extends CliCommand {
     faucet.destroy();
 
     Genesis genesis = Genesis.withDefaults(chainId, System.currentTimeMillis(), blockIntervalMs, masternodes,
-        List.of(new Genesis.Allocation(faucetAddress, FAUCET_AMOUNT)));
+        concat(List.of(new Genesis.Allocation(faucetAddress, FAUCET_AMOUNT)), allocations));
     Certificates authority = tls ? Certificates.newAuthority(home.resolve("tls"), chainId) : null;
-    for (int i = 0; i < validators; i++) {
+    for (int i = 0; i < validators + standby; i++) {
       List<String> peers = new ArrayList<>();
       for (int j = 0; j < validators; j++) {
         if (j != i) {
@@ -118,9 +135,10 @@ public final class InitCommand extends CliCommand {
     print.println("  genesis hash  " + HexFormat.of().formatHex(genesis.hash().toByteArray()));
     print.println("  faucet        " + faucetAddress.toBech32m(chainId) + " holds " + Units.format(FAUCET_AMOUNT)
         + " TIME (key " + faucetPath + ")");
-    for (int i = 0; i < validators; i++) {
+    for (int i = 0; i < validators + standby; i++) {
       print.println("  node-" + i + "  client " + endpoint(i, 1) + "  (peers " + endpoint(i, 0) + ", metrics "
-          + endpoint(i, 2) + ", key " + consensusKeys.get(i).publicKey().toHex().substring(0, 16) + "...)");
+          + endpoint(i, 2) + ", key " + consensusKeys.get(i).publicKey().toHex().substring(0, 16) + "...)"
+          + (i >= validators ? " standby: not in the genesis set" : ""));
       consensusKeys.get(i).destroy();
     }
     print.flush();
@@ -130,15 +148,24 @@ public final class InitCommand extends CliCommand {
     if (validators < 1 || validators > MAX_VALIDATORS) {
       throw new UserError("--validators must be from 1 to " + MAX_VALIDATORS + ", got " + validators);
     }
-    long lastPort = (long) basePort + 10L * (validators - 1) + 2;
+    long lastPort = (long) basePort + 10L * (validators + standby - 1) + 2;
     if (basePort < 1 || lastPort > 65_535) {
-      throw new UserError("--base-port " + basePort + " with " + validators + " validators needs ports up to "
+      throw new UserError("--base-port " + basePort + " with " + (validators + standby) + " nodes needs ports up to "
           + lastPort + "; ports go from 1 to 65535");
+    }
+    if (standby < 0 || validators + standby > MAX_VALIDATORS) {
+      throw new UserError("--standby must be from 0 to " + (MAX_VALIDATORS - validators) + ", got " + standby);
     }
     if (blockIntervalMs < 0) {
       throw new UserError("--block-interval-ms must not be negative, got " + blockIntervalMs);
     }
     Genesis.checkChainId(chainId);
+  }
+
+  private static <T> List<T> concat(List<T> a, List<T> b) {
+    List<T> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
   }
 
   private Path nodeHome(int i) {
