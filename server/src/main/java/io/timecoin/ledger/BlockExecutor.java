@@ -8,6 +8,9 @@ import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.FinalityCertificate;
 import io.timecoin.proto.v1.OutPoint;
+import io.timecoin.proto.v1.RewardBreakdown;
+import io.timecoin.proto.v1.RewardPayment;
+import io.timecoin.protocol.Subsidy;
 import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.TransactionKind;
 import io.timecoin.proto.v1.TxInput;
@@ -245,7 +248,12 @@ public final class BlockExecutor {
     txids.add(rewardId);
     txids.addAll(appliedIds);
     boolean setChanged = !next.hash().equals(parent.nextSet().hash());
-    StateChanges changes = new StateChanges(height, created, spent, txids, registry.changes(), setChanged ? next : null);
+    RewardBreakdown breakdown = RewardBreakdown.newBuilder().setSubsidy(Subsidy.at(height)).setFees(fees)
+        .addAllPayments(payments.stream().map(p -> RewardPayment.newBuilder().setConsensusKey(p.consensusKey())
+            .setAddress(p.rewardAddress()).setAmount(p.amount()).setRole(p.role()).build()).toList())
+        .build();
+    StateChanges changes = new StateChanges(height, created, spent, txids, registry.changes(), setChanged ? next : null,
+        breakdown);
     LedgerState state = new LedgerState(height, hash, utxos, after, parent.nextSet(), setChanged ? next : parent.nextSet().atHeight(height + 1));
     return new BlockExecution(block, hash, state, changes, fees, payments);
   }

@@ -134,6 +134,12 @@ public final class Mempool {
     return e != null && e.tx().equals(tx);
   }
 
+  /** The held transaction with this id. */
+  public java.util.Optional<Transaction> get(ByteString txid) {
+    Entry e = byId.get(txid);
+    return e == null ? java.util.Optional.empty() : java.util.Optional.of(e.tx());
+  }
+
   public boolean contains(ByteString txid) {
     return byId.containsKey(txid);
   }

@@ -69,6 +69,10 @@ public final class Node implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Node.class.getName());
   private static final int MAX_MESSAGE_BYTES = 8 << 20;
   private static final int MEMPOOL_MAX_TXS = 50_000;
+  private static final int MAX_SUBSCRIBERS = 20_000;
+  private static final long SUBSCRIBER_MAX_LAG = 1_024;
+  private static final long KEEP_ALIVE_MS = 5_000;
+  private static final int MAX_CALLS_PER_CONNECTION = 1_000;
   private static final long MEMPOOL_MAX_BYTES = 64L << 20;
   private static final Set<ErrorReason> PEER_FAULTS = Set.of(ErrorReason.ERROR_REASON_MALFORMED,
       ErrorReason.ERROR_REASON_TOO_LARGE, ErrorReason.ERROR_REASON_WRONG_CHAIN, ErrorReason.ERROR_REASON_BAD_SIGNATURE,
@@ -83,6 +87,13 @@ public final class Node implements AutoCloseable {
   final PeerNetwork network;
   final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   final Ledger ledger;
+  final FinalizedFeed feed;
+  private final java.util.concurrent.ScheduledExecutorService healthCheck =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "health");
+        t.setDaemon(true);
+        return t;
+      });
   private final HealthStatusManager health = new HealthStatusManager();
   private final ArrayDeque<io.timecoin.proto.v1.EquivocationEvidence> evidence = new ArrayDeque<>();
   private final Server peerServer;
@@ -110,6 +121,7 @@ public final class Node implements AutoCloseable {
     this.ledger = new Ledger(genesis.ledgerParams(), chain, chain.tipHeight(), Hashes.block(tipBlock.getHeader()),
         new Mempool(MEMPOOL_MAX_TXS, MEMPOOL_MAX_BYTES), SignatureVerifier.ED25519);
 
+    this.feed = new FinalizedFeed(chain, MAX_SUBSCRIBERS, SUBSCRIBER_MAX_LAG, KEEP_ALIVE_MS);
     ChainTip tip = tip(tipBlock);
     ConsensusConfig consensusConfig = new ConsensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(),
         1_000, MAX_MESSAGE_BYTES, 2, 10_000, 1_000, 2_000);
@@ -176,6 +188,9 @@ public final class Node implements AutoCloseable {
     Gauge.builder("timed_peers", network, PeerNetwork::peerCount).register(metrics);
     Gauge.builder("timed_consensus_queue_depth", loop, ConsensusLoop::depth).register(metrics);
     Gauge.builder("timed_peer_send_queue_depth", network, PeerNetwork::queued).register(metrics);
+    Gauge.builder("timed_subscribers", feed, FinalizedFeed::subscriberCount).register(metrics);
+    Gauge.builder("timed_subscribers_closed_slow", feed, FinalizedFeed::slowClosed).register(metrics);
+    Gauge.builder("timed_mempool_transactions", ledger, l -> l.mempool().size()).register(metrics);
 
     InetSocketAddress peerAddress = HostPort.parse(config.peerListen()).socketAddress();
     NettyServerBuilder peerBuilder = NettyServerBuilder.forAddress(peerAddress);
@@ -194,7 +209,9 @@ public final class Node implements AutoCloseable {
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .maxInboundMessageSize(1 << 20)
+        .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
         .build();
     this.vertx = Vertx.vertx();
     this.metricsServer = vertx.createHttpServer().requestHandler(req -> req.response()
@@ -216,7 +233,8 @@ public final class Node implements AutoCloseable {
     }
     node.loop.start();
     node.network.dial(node.config.peers());
-    node.health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+    node.health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
+    node.healthCheck.scheduleWithFixedDelay(node::updateHealth, 0, 500, TimeUnit.MILLISECONDS);
     LOG.info(() -> name + " started at height " + node.chain.tipHeight() + (node.tls == null ? "" : " (TLS)")
         + ": peers on " + node.config.peerListen()
         + ", clients on " + node.config.clientListen() + ", metrics on http://" + node.config.metricsListen() + "/metrics");
@@ -285,6 +303,32 @@ public final class Node implements AutoCloseable {
     // a peer may relay a transaction that a block just made invalid; only forged or junk ones count against it
     if (from != null && (v.reason() == ErrorReason.ERROR_REASON_BAD_SIGNATURE || v.reason() == ErrorReason.ERROR_REASON_MALFORMED)) {
       network.penalize(from, "transaction: " + v);
+    }
+  }
+
+  /**
+   * gRPC health: SERVING once the node is synced (no connected peer announces a finalized height
+   * beyond ours + 1, and it has a peer, unless its config names none), NOT_SERVING while it catches up.
+   */
+  private void updateHealth() {
+    long ours = chain.tipHeight();
+    var peers = network.peers();
+    boolean synced = (!peers.isEmpty() || config.peers().isEmpty())
+        && peers.stream().allMatch(p -> p.getHeight() <= ours + 1);
+    health.setStatus("", synced ? io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING
+        : io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
+  }
+
+  /** The mempool's copy of a pending transaction (asked of the consensus thread, which owns the mempool). */
+  Optional<Transaction> pending(ByteString txid) {
+    CompletableFuture<Optional<Transaction>> answer = new CompletableFuture<>();
+    if (!loop.execute(() -> answer.complete(ledger.mempool().get(txid)))) {
+      return Optional.empty();
+    }
+    try {
+      return answer.get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return Optional.empty();
     }
   }
 
@@ -361,6 +405,7 @@ public final class Node implements AutoCloseable {
       throw new java.io.UncheckedIOException("cannot persist finalized block " + block.getHeader().getHeight(), ex);
     }
     ledger.stored(execution);
+    feed.published(block, cert, execution.changes().reward());
     long now = System.currentTimeMillis();
     long since = proposalSeenAtMs > 0 ? now - proposalSeenAtMs : now - lastFinalizedAtMs;
     finalization.record(since, TimeUnit.MILLISECONDS);
@@ -406,7 +451,9 @@ public final class Node implements AutoCloseable {
 
   @Override
   public void close() {
+    healthCheck.shutdownNow();
     health.enterTerminalState();
+    feed.close();
     loop.close();
     network.close();
     clientServer.shutdown();

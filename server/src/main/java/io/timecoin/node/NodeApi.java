@@ -15,14 +15,46 @@ import io.timecoin.canonical.Hashes;
 import io.timecoin.proto.v1.GetStatusRequest;
 import io.timecoin.proto.v1.GetStatusResponse;
 import io.timecoin.proto.v1.NodeServiceGrpc;
+import com.google.protobuf.ByteString;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.timecoin.crypto.Address;
+import io.timecoin.ledger.LedgerState;
+import io.timecoin.ledger.MasternodeRecord;
+import io.timecoin.proto.v1.EquivocationEvidence;
+import io.timecoin.proto.v1.GetBalanceRequest;
+import io.timecoin.proto.v1.GetBalanceResponse;
+import io.timecoin.proto.v1.GetMasternodeRequest;
+import io.timecoin.proto.v1.GetMasternodeResponse;
+import io.timecoin.proto.v1.GetTransactionRequest;
+import io.timecoin.proto.v1.GetTransactionResponse;
+import io.timecoin.proto.v1.GetValidatorSetRequest;
+import io.timecoin.proto.v1.GetValidatorSetResponse;
+import io.timecoin.proto.v1.ListEvidenceRequest;
+import io.timecoin.proto.v1.ListEvidenceResponse;
+import io.timecoin.proto.v1.ListMasternodesRequest;
+import io.timecoin.proto.v1.ListMasternodesResponse;
+import io.timecoin.proto.v1.ListUnspentRequest;
+import io.timecoin.proto.v1.ListUnspentResponse;
+import io.timecoin.proto.v1.OutPoint;
+import io.timecoin.proto.v1.SubscribeFinalizedRequest;
+import io.timecoin.proto.v1.SubscribeFinalizedResponse;
+import io.timecoin.proto.v1.Transaction;
+import io.timecoin.proto.v1.TransactionStatus;
+import io.timecoin.proto.v1.TxOutput;
+import io.timecoin.proto.v1.UnspentOutput;
+import io.timecoin.protocol.ValidatorSet;
+import io.timecoin.storage.ChainStore;
+import java.util.HexFormat;
+import java.util.List;
 import io.timecoin.proto.v1.SubmitTransactionRequest;
 import io.timecoin.proto.v1.SubmitTransactionResponse;
 import io.timecoin.protocol.ProtocolVersion;
 
 /**
- * The client API of PROTOCOL.md 7. GetStatus, GetBlock, GetCertificate and SubmitTransaction are
- * served; the other methods arrive with the client API issue and answer UNIMPLEMENTED until then
- * (gRPC's default).
+ * The client API of PROTOCOL.md 7. Every refusal is a google.rpc.Status with an ErrorInfo reason
+ * (ApiErrors). Reads come from the chain store (consistent at one finalized height) and the ledger's
+ * published state, never from the consensus thread, except SubmitTransaction, whose admission runs
+ * there.
  */
 final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   private final Node node;
@@ -78,6 +110,226 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
       return;
     }
     out.onNext(GetCertificateResponse.newBuilder().setCertificate(cert.get()).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void subscribeFinalized(SubscribeFinalizedRequest request, StreamObserver<SubscribeFinalizedResponse> out) {
+    node.feed.subscribe(request.getFromHeight(), (ServerCallStreamObserver<SubscribeFinalizedResponse>) out);
+  }
+
+  @Override
+  public void getTransaction(GetTransactionRequest request, StreamObserver<GetTransactionResponse> out) {
+    if (request.getTxid().size() != 32) {
+      out.onError(invalid("txid must be 32 bytes"));
+      return;
+    }
+    try {
+      Optional<ChainStore.Place> place = node.chain.placeOf(request.getTxid());
+      if (place.isPresent()) {
+        Block block = node.chain.blockAt(place.get().height()).orElseThrow();
+        reply(out, GetTransactionResponse.newBuilder()
+            .setTransaction(block.getBody().getTransactions(place.get().index()))
+            .setStatus(TransactionStatus.TRANSACTION_STATUS_FINALIZED)
+            .setBlockHeight(place.get().height())
+            .setIndex(place.get().index())
+            .build());
+        return;
+      }
+    } catch (java.io.IOException e) {
+      out.onError(storage(e));
+      return;
+    }
+    Optional<Transaction> pending = node.pending(request.getTxid());
+    if (pending.isPresent()) {
+      reply(out, GetTransactionResponse.newBuilder().setTransaction(pending.get())
+          .setStatus(TransactionStatus.TRANSACTION_STATUS_PENDING).build());
+    } else {
+      out.onError(ApiErrors.of(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND,
+          "no finalized or pending transaction with that id"));
+    }
+  }
+
+  @Override
+  public void getBalance(GetBalanceRequest request, StreamObserver<GetBalanceResponse> out) {
+    ByteString address = address(request.getAddress(), out);
+    if (address == null) {
+      return;
+    }
+    try {
+      ChainStore.Balance b = node.chain.balanceOf(address);
+      reply(out, GetBalanceResponse.newBuilder().setBalance(b.amount()).setUnspentCount(b.outputs()).setHeight(b.height()).build());
+    } catch (java.io.IOException e) {
+      out.onError(storage(e));
+    }
+  }
+
+  @Override
+  public void listUnspent(ListUnspentRequest request, StreamObserver<ListUnspentResponse> out) {
+    ByteString address = address(request.getAddress(), out);
+    if (address == null) {
+      return;
+    }
+    int size = pageSize(request.getPageSize(), out);
+    OutPoint after = null;
+    if (!request.getPageToken().isEmpty()) {
+      byte[] token;
+      try {
+        token = HexFormat.of().parseHex(request.getPageToken());
+      } catch (IllegalArgumentException e) {
+        token = new byte[0];
+      }
+      if (token.length != 36) {
+        out.onError(invalid("page_token is not one this node gave"));
+        return;
+      }
+      after = OutPoint.newBuilder().setTxid(ByteString.copyFrom(token, 0, 32))
+          .setIndex(java.nio.ByteBuffer.wrap(token, 32, 4).getInt()).build();
+    }
+    if (size < 0) {
+      return;
+    }
+    try {
+      ChainStore.UnspentPage page = node.chain.unspentOf(address, after, size);
+      ListUnspentResponse.Builder r = ListUnspentResponse.newBuilder().setHeight(page.height());
+      for (ChainStore.Unspent u : page.outputs()) {
+        r.addOutputs(UnspentOutput.newBuilder().setOutpoint(u.outpoint())
+            .setOutput(TxOutput.newBuilder().setAmount(u.amount()).setAddress(address)).setHeight(u.height()));
+      }
+      if (page.more()) {
+        OutPoint last = page.outputs().get(page.outputs().size() - 1).outpoint();
+        r.setNextPageToken(HexFormat.of().formatHex(last.getTxid().toByteArray())
+            + String.format("%08x", last.getIndex()));
+      }
+      reply(out, r.build());
+    } catch (java.io.IOException e) {
+      out.onError(storage(e));
+    }
+  }
+
+  @Override
+  public void listMasternodes(ListMasternodesRequest request, StreamObserver<ListMasternodesResponse> out) {
+    LedgerState state = currentRegistry(request.getHeight(), out);
+    int size = pageSize(request.getPageSize(), out);
+    if (state == null || size < 0) {
+      return;
+    }
+    ByteString after = ByteString.EMPTY;
+    if (!request.getPageToken().isEmpty()) {
+      try {
+        after = ByteString.copyFrom(HexFormat.of().parseHex(request.getPageToken()));
+      } catch (IllegalArgumentException e) {
+        out.onError(invalid("page_token is not one this node gave"));
+        return;
+      }
+    }
+    ListMasternodesResponse.Builder r = ListMasternodesResponse.newBuilder().setHeight(state.height() + 1);
+    for (MasternodeRecord m : state.registry().all()) { // ordered by key
+      if (!after.isEmpty() && ByteString.unsignedLexicographicalComparator().compare(m.consensusKey(), after) <= 0) {
+        continue;
+      }
+      if (r.getMasternodesCount() == size) {
+        r.setNextPageToken(HexFormat.of().formatHex(r.getMasternodes(size - 1).getConsensusKey().toByteArray()));
+        break;
+      }
+      r.addMasternodes(m.toProto());
+    }
+    reply(out, r.build());
+  }
+
+  @Override
+  public void getMasternode(GetMasternodeRequest request, StreamObserver<GetMasternodeResponse> out) {
+    LedgerState state = currentRegistry(request.getHeight(), out);
+    if (state == null) {
+      return;
+    }
+    MasternodeRecord m = state.registry().get(request.getConsensusKey());
+    if (m == null) {
+      out.onError(ApiErrors.of(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND, "no masternode with that consensus key"));
+      return;
+    }
+    reply(out, GetMasternodeResponse.newBuilder().setMasternode(m.toProto()).build());
+  }
+
+  @Override
+  public void getValidatorSet(GetValidatorSetRequest request, StreamObserver<GetValidatorSetResponse> out) {
+    long next = node.ledger.state().height() + 1;
+    long height = request.getHeight() == 0 ? next : request.getHeight();
+    ValidatorSet set = node.ledger.validatorSetAt(height);
+    if (set == null) {
+      out.onError(ApiErrors.of(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND,
+          "no validator set is known for height " + height + " yet; the next height is " + next));
+      return;
+    }
+    reply(out, GetValidatorSetResponse.newBuilder().setValidatorSet(set.toProto()).build());
+  }
+
+  @Override
+  public void listEvidence(ListEvidenceRequest request, StreamObserver<ListEvidenceResponse> out) {
+    int size = pageSize(request.getPageSize(), out);
+    if (size < 0) {
+      return;
+    }
+    int skip;
+    try {
+      skip = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
+    } catch (NumberFormatException e) {
+      skip = -1;
+    }
+    if (skip < 0) {
+      out.onError(invalid("page_token is not one this node gave"));
+      return;
+    }
+    List<EquivocationEvidence> all = node.evidence().stream()
+        .filter(e -> Long.compareUnsigned(e.getHeight(), request.getFromHeight()) >= 0).toList();
+    ListEvidenceResponse.Builder r = ListEvidenceResponse.newBuilder()
+        .addAllEvidence(all.subList(Math.min(skip, all.size()), Math.min(skip + size, all.size())));
+    if (skip + size < all.size()) {
+      r.setNextPageToken(Integer.toString(skip + size));
+    }
+    reply(out, r.build());
+  }
+
+  /** The registry queries serve the registry after the last finalized block (height 0 or its next height). */
+  private LedgerState currentRegistry(long height, StreamObserver<?> out) {
+    LedgerState state = node.ledger.state();
+    if (height != 0 && height != state.height() + 1) {
+      out.onError(invalid("this node serves the registry of the next height (" + (state.height() + 1)
+          + ", or 0); for a past height's validators use GetValidatorSet"));
+      return null;
+    }
+    return state;
+  }
+
+  /** A page size: 0 means 100; above 1,000 is refused. -1 when refused (the error is sent). */
+  private static int pageSize(int requested, StreamObserver<?> out) {
+    if (requested > 1_000) {
+      out.onError(invalid("page_size is at most 1000"));
+      return -1;
+    }
+    return requested == 0 ? 100 : requested;
+  }
+
+  /** The 20 address bytes of a bech32m address of this chain; null (and the error sent) otherwise. */
+  private ByteString address(String text, StreamObserver<?> out) {
+    try {
+      return ByteString.copyFrom(Address.parse(text, node.genesis.chainId()).bytes());
+    } catch (IllegalArgumentException e) {
+      out.onError(invalid("address '" + text + "': " + e.getMessage()));
+      return null;
+    }
+  }
+
+  private static io.grpc.StatusRuntimeException invalid(String message) {
+    return ApiErrors.of(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, message);
+  }
+
+  private static io.grpc.StatusRuntimeException storage(java.io.IOException e) {
+    return Status.INTERNAL.withDescription("storage: " + e.getMessage()).asRuntimeException();
+  }
+
+  private static <T> void reply(StreamObserver<T> out, T response) {
+    out.onNext(response);
     out.onCompleted();
   }
 

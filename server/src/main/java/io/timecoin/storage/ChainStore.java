@@ -49,7 +49,8 @@ import org.rocksdb.WriteOptions;
  *   <li>{@code transactions}: txid → height u64, position u32 in its block;
  *   <li>{@code masternodes}: consensus key → {@link MasternodeRecord} bytes;
  *   <li>{@code validator_sets}: height → the ValidatorSet protobuf of that height, written where the
- *       set changes (the set of a height is the entry at or below it).
+ *       set changes (the set of a height is the entry at or below it);
+ *   <li>{@code rewards}: height → the RewardBreakdown protobuf of that block (subsidy, fees, payments).
  * </ul>
  *
  * <p>A block, its hash, its certificate, the state changes of executing it and the new tip are written
@@ -87,6 +88,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
   private final ColumnFamilyHandle transactions;
   private final ColumnFamilyHandle masternodes;
   private final ColumnFamilyHandle validatorSets;
+  private final ColumnFamilyHandle rewards;
   private final WriteOptions syncWrites;
   private volatile Tip tip; // null while the store is empty
   private boolean closed;
@@ -109,6 +111,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     this.transactions = handles.get(8);
     this.masternodes = handles.get(9);
     this.validatorSets = handles.get(10);
+    this.rewards = handles.get(11);
     this.syncWrites = new WriteOptions().setSync(true); // a finalized block must survive a crash
   }
 
@@ -132,7 +135,8 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
         new ColumnFamilyDescriptor(bytes("addresses"), cfOptions),
         new ColumnFamilyDescriptor(bytes("transactions"), cfOptions),
         new ColumnFamilyDescriptor(bytes("masternodes"), cfOptions),
-        new ColumnFamilyDescriptor(bytes("validator_sets"), cfOptions));
+        new ColumnFamilyDescriptor(bytes("validator_sets"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("rewards"), cfOptions));
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB db;
     try {
@@ -307,6 +311,9 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     for (MasternodeRecord m : changes.masternodes()) {
       batch.put(masternodes, m.consensusKey().toByteArray(), m.toBytes());
     }
+    if (changes.reward() != null) {
+      batch.put(rewards, height, changes.reward().toByteArray());
+    }
     if (changes.nextSet() != null) {
       batch.put(validatorSets, heightKey(changes.height() + 1), changes.nextSet().toProto().toByteArray());
     }
@@ -367,6 +374,103 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
         throw new java.io.UncheckedIOException(corrupt("the validator set stored for height " + height + ": " + e.getMessage(), e));
       }
     }
+  }
+
+  // ---------------------------------------------------------------- queries of the client API
+
+  /** Where a finalized transaction is: its block's height and its position there. */
+  public record Place(long height, int index) {}
+
+  /** One unspent output of an address, with the height of the block that created it. */
+  public record Unspent(OutPoint outpoint, long amount, long height) {}
+
+  /** A page of an address's unspent outputs at one finalized height, and whether more follow. */
+  public record UnspentPage(long height, List<Unspent> outputs, boolean more) {}
+
+  /** The place of a finalized transaction, if any. */
+  public Optional<Place> placeOf(ByteString txid) throws StorageException {
+    byte[] v = get(transactions, txid.toByteArray(), "the place of a transaction");
+    if (v == null) {
+      return Optional.empty();
+    }
+    if (v.length != 12) {
+      throw corrupt("the place of a transaction is " + v.length + " bytes, not 12", null);
+    }
+    ByteBuffer b = ByteBuffer.wrap(v);
+    return Optional.of(new Place(b.getLong(), b.getInt()));
+  }
+
+  /** How block {@code height}'s reward was made and paid; empty for block 0 and heights not stored. */
+  public Optional<io.timecoin.proto.v1.RewardBreakdown> rewardAt(long height) throws StorageException {
+    byte[] v = height < 1 ? null : get(rewards, heightKey(height), "the reward of block " + height);
+    try {
+      return v == null ? Optional.empty() : Optional.of(io.timecoin.proto.v1.RewardBreakdown.parseFrom(v));
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt("the reward of block " + height + " does not parse", e);
+    }
+  }
+
+  /**
+   * Up to {@code limit} unspent outputs of {@code address} after the outpoint {@code after} (null: from
+   * the first), ordered by outpoint, all read at one finalized height (a RocksDB snapshot).
+   */
+  public UnspentPage unspentOf(ByteString address, OutPoint after, int limit) throws StorageException {
+    byte[] prefix = address.toByteArray();
+    try (org.rocksdb.Snapshot snapshot = db.getSnapshot();
+         org.rocksdb.ReadOptions read = new org.rocksdb.ReadOptions().setSnapshot(snapshot);
+         RocksIterator it = db.newIterator(addresses, read)) {
+      byte[] tipValue = db.get(meta, read, TIP_KEY);
+      long height = tipValue == null ? -1 : ByteBuffer.wrap(tipValue).getLong();
+      List<Unspent> out = new ArrayList<>();
+      if (after == null) {
+        it.seek(prefix);
+      } else {
+        byte[] start = concat(prefix, outpointKey(after));
+        it.seek(start);
+        if (it.isValid() && java.util.Arrays.equals(it.key(), start)) {
+          it.next();
+        }
+      }
+      for (; it.isValid() && startsWith(it.key(), prefix); it.next()) {
+        if (out.size() == limit) {
+          return new UnspentPage(height, out, true);
+        }
+        ByteBuffer k = ByteBuffer.wrap(it.key(), prefix.length, 36);
+        byte[] txid = new byte[32];
+        k.get(txid);
+        OutPoint o = OutPoint.newBuilder().setTxid(ByteString.copyFrom(txid)).setIndex(k.getInt()).build();
+        ByteBuffer v = ByteBuffer.wrap(it.value());
+        out.add(new Unspent(o, v.getLong(), v.getLong()));
+      }
+      return new UnspentPage(height, out, false);
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot read the outputs of an address: " + e.getMessage(), e);
+    }
+  }
+
+  /** An address's finalized balance: the sum and count of its unspent outputs at one height. */
+  public record Balance(long height, long amount, int outputs) {}
+
+  public Balance balanceOf(ByteString address) throws StorageException {
+    byte[] prefix = address.toByteArray();
+    try (org.rocksdb.Snapshot snapshot = db.getSnapshot();
+         org.rocksdb.ReadOptions read = new org.rocksdb.ReadOptions().setSnapshot(snapshot);
+         RocksIterator it = db.newIterator(addresses, read)) {
+      byte[] tipValue = db.get(meta, read, TIP_KEY);
+      long amount = 0;
+      int count = 0;
+      for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+        amount += ByteBuffer.wrap(it.value()).getLong(); // the supply fits in 64 bits, so one address's part does
+        count++;
+      }
+      return new Balance(tipValue == null ? -1 : ByteBuffer.wrap(tipValue).getLong(), amount, count);
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot read the balance of an address: " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean startsWith(byte[] key, byte[] prefix) {
+    return key.length >= prefix.length && java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
   }
 
   /** Reads for the ledger, which runs on the consensus thread and treats a storage failure as fatal. */

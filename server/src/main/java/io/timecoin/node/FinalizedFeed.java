@@ -1,0 +1,216 @@
+package io.timecoin.node;
+
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.timecoin.proto.v1.Block;
+import io.timecoin.proto.v1.ErrorReason;
+import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.FinalizedBlock;
+import io.timecoin.proto.v1.KeepAlive;
+import io.timecoin.proto.v1.RewardBreakdown;
+import io.timecoin.proto.v1.SubscribeFinalizedResponse;
+import io.timecoin.storage.ChainStore;
+import io.timecoin.storage.StorageException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+
+/**
+ * SubscribeFinalized (PROTOCOL.md 7): every finalized block from any height, in order, without gaps.
+ *
+ * <p>One rule serves history and live blocks alike, so there is no seam between them: a subscriber
+ * has a cursor (the next height it needs) and is sent every block from the cursor up to the
+ * finalized tip, from a cache of the newest blocks or else from storage, as fast as its stream
+ * accepts them (gRPC flow control: {@code isReady}). The consensus thread only moves the tip and
+ * wakes subscribers; it never waits for one. A subscriber that had caught up and then falls more
+ * than {@code maxLag} blocks behind is closed with RESOURCE_EXHAUSTED (reason SLOW_SUBSCRIBER): it
+ * resumes by subscribing again from its next height. Idle streams get a KeepAlive every
+ * {@code keepAliveMs}.
+ */
+final class FinalizedFeed implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(FinalizedFeed.class.getName());
+  private static final int CACHED = 256;
+
+  private final ChainStore chain;
+  private final int maxSubscribers;
+  private final long maxLag;
+  private final long keepAliveMs;
+  private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger count = new AtomicInteger();
+  private final SubscribeFinalizedResponse[] recent = new SubscribeFinalizedResponse[CACHED];
+  private final ExecutorService senders = Executors.newFixedThreadPool(2, daemon("finalized-feed"));
+  private final ScheduledExecutorService keepAlives = Executors.newSingleThreadScheduledExecutor(daemon("finalized-keepalive"));
+  private volatile long tip;
+  private volatile long slowClosed;
+
+  FinalizedFeed(ChainStore chain, int maxSubscribers, long maxLag, long keepAliveMs) {
+    this.chain = chain;
+    this.maxSubscribers = maxSubscribers;
+    this.maxLag = maxLag;
+    this.keepAliveMs = keepAliveMs;
+    this.tip = chain.tipHeight();
+    keepAlives.scheduleWithFixedDelay(this::keepAlive, keepAliveMs, keepAliveMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** A block was stored (called on the consensus thread): cache it, move the tip, wake the subscribers. */
+  void published(Block block, FinalityCertificate certificate, RewardBreakdown reward) {
+    long height = block.getHeader().getHeight();
+    recent[(int) (height % CACHED)] = message(block, certificate, reward);
+    tip = height;
+    for (Subscriber s : subscribers) {
+      s.wake();
+    }
+  }
+
+  /** Starts a subscription at {@code fromHeight} (0 and 1 both mean the first block after genesis). */
+  void subscribe(long fromHeight, ServerCallStreamObserver<SubscribeFinalizedResponse> out) {
+    if (count.incrementAndGet() > maxSubscribers) {
+      count.decrementAndGet();
+      out.onError(ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
+          "this node serves at most " + maxSubscribers + " subscriptions; try another node or later"));
+      return;
+    }
+    Subscriber s = new Subscriber(Math.max(1, fromHeight), out);
+    out.setOnCancelHandler(s::cancelled);
+    out.setOnReadyHandler(s::wake);
+    subscribers.add(s);
+    s.wake();
+  }
+
+  int subscriberCount() {
+    return count.get();
+  }
+
+  long slowClosed() {
+    return slowClosed;
+  }
+
+  private SubscribeFinalizedResponse load(long height) throws StorageException {
+    SubscribeFinalizedResponse cached = recent[(int) (height % CACHED)];
+    if (cached != null && cached.getBlock().getBlock().getHeader().getHeight() == height) {
+      return cached;
+    }
+    Block block = chain.blockAt(height).orElseThrow(() -> new StorageException("block " + height + " is missing"));
+    FinalityCertificate cert = chain.certificateAt(height).orElseThrow(() -> new StorageException("certificate " + height + " is missing"));
+    return message(block, cert, chain.rewardAt(height).orElse(RewardBreakdown.getDefaultInstance()));
+  }
+
+  private static SubscribeFinalizedResponse message(Block block, FinalityCertificate cert, RewardBreakdown reward) {
+    return SubscribeFinalizedResponse.newBuilder()
+        .setBlock(FinalizedBlock.newBuilder().setBlock(block).setCertificate(cert).setReward(reward)).build();
+  }
+
+  private void keepAlive() {
+    long now = System.currentTimeMillis();
+    for (Subscriber s : subscribers) {
+      if (now - s.lastSentMs >= keepAliveMs) {
+        s.keepAliveDue = true;
+        s.wake();
+      }
+    }
+  }
+
+  /** One stream. {@link #drain} runs on one sender thread at a time (the {@code scheduled} flag). */
+  private final class Subscriber {
+    private final ServerCallStreamObserver<SubscribeFinalizedResponse> out;
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private long next;
+    private boolean live;
+    private volatile boolean closed;
+    private volatile boolean keepAliveDue;
+    private volatile long lastSentMs = System.currentTimeMillis();
+
+    Subscriber(long next, ServerCallStreamObserver<SubscribeFinalizedResponse> out) {
+      this.next = next;
+      this.out = out;
+    }
+
+    void wake() {
+      if (!closed && scheduled.compareAndSet(false, true)) {
+        senders.execute(this::drain);
+      }
+    }
+
+    private void drain() {
+      try {
+        while (!closed && out.isReady() && next <= tip) {
+          out.onNext(load(next));
+          next++;
+          lastSentMs = System.currentTimeMillis();
+          keepAliveDue = false;
+        }
+        if (closed) {
+          return;
+        }
+        if (next > tip) {
+          live = true;
+          if (keepAliveDue && out.isReady()) {
+            keepAliveDue = false;
+            lastSentMs = System.currentTimeMillis();
+            out.onNext(SubscribeFinalizedResponse.newBuilder().setKeepAlive(KeepAlive.newBuilder()
+                .setFinalizedHeight(tip).setTimestampMs(lastSentMs)).build());
+          }
+        } else if (live && tip - next >= maxLag) {
+          slowClosed++;
+          close(ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_SLOW_SUBSCRIBER,
+              "the subscriber fell " + (tip - next) + " blocks behind; subscribe again from height " + next));
+          return;
+        }
+      } catch (StorageException | RuntimeException e) {
+        LOG.warning("a finalized-block subscription failed at height " + next + ": " + e.getMessage());
+        close(Status.INTERNAL.withDescription("cannot read block " + next + ": " + e.getMessage()).asRuntimeException());
+        return;
+      } finally {
+        scheduled.set(false);
+      }
+      if (!closed && next <= tip && out.isReady()) {
+        wake(); // the tip moved, or the stream became ready, while this drain was finishing
+      }
+    }
+
+    private void close(Throwable status) {
+      if (cancelled()) {
+        try {
+          out.onError(status);
+        } catch (RuntimeException ignored) {
+          // the call was cancelled meanwhile
+        }
+      }
+    }
+
+    /** Removes the subscription once; true the first time. */
+    boolean cancelled() {
+      if (closed) {
+        return false;
+      }
+      closed = true;
+      if (subscribers.remove(this)) {
+        count.decrementAndGet();
+      }
+      return true;
+    }
+  }
+
+  @Override
+  public void close() {
+    keepAlives.shutdownNow();
+    senders.shutdownNow();
+    for (Subscriber s : subscribers) {
+      s.close(Status.UNAVAILABLE.withDescription("the node is stopping").asRuntimeException());
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
