@@ -156,8 +156,9 @@ public final class Ledger implements BlockSource, BlockValidator {
 
   /**
    * The block is stored: its state becomes the ledger's, executions at or below its height are
-   * dropped, and the mempool loses what the block spent, then re-checks the rest against the new
-   * state (a registration whose collateral the block used, say, is now invalid).
+   * dropped, and the mempool loses what the block spent, then re-checks against the new state what
+   * the block may have invalidated without spending its inputs (a registration whose collateral the
+   * block used, say).
    */
   public void stored(BlockExecution e) {
     LedgerState after = e.after();
@@ -165,8 +166,27 @@ public final class Ledger implements BlockSource, BlockValidator {
     executed.values().removeIf(x -> x.height() <= after.height());
     List<Transaction> txs = e.block().getBody().getTransactionsList();
     List<Transaction> included = txs.subList(1, txs.size());
-    mempool.blockFinalized(included, e.changes().txids(), entry ->
-        TransactionRules.check(entry.tx(), store, state.registry(), params, verifier, true).valid());
+    Registry registry = state.registry();
+    mempool.blockFinalized(included, e.changes().txids(), entry -> !dependsOnRegistry(entry.tx(), registry)
+        || TransactionRules.check(entry.tx(), store, registry, params, verifier, true).valid());
+  }
+
+  /**
+   * Whether a held transaction's validity may have changed with a block that spent none of its
+   * inputs: only through the registry (a masternode kind, or a transfer spending a collateral,
+   * which must not remove the last masternode). A plain transfer's inputs stay unspent until a
+   * block spends them, and then the mempool drops it as a conflict; so only these are re-checked.
+   */
+  private static boolean dependsOnRegistry(Transaction tx, Registry registry) {
+    if (tx.getKind() != io.timecoin.proto.v1.TransactionKind.TRANSACTION_KIND_TRANSFER) {
+      return true;
+    }
+    for (var in : tx.getInputsList()) {
+      if (registry.activeByCollateral(in.getOutpoint()) != null) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
