@@ -102,7 +102,9 @@ public final class Ledger implements BlockSource, BlockValidator {
     }
     BlockExecutor work = new BlockExecutor(parent, params, verifier);
     int maxTxs = params.maxBlockTxs() - 1;
-    long maxBytes = params.maxBlockBytes() - 64 - (long) REWARD_BYTES_PER_OUTPUT * (parent.nextSet().size() + 1);
+    // the REWARD pays the proposer and the signers of the last certificate (at height 1, the set of height 1)
+    int payees = 1 + (template.lastCertificate() == null ? parent.nextSet().size() : template.lastCertificate().getSignaturesCount());
+    long maxBytes = params.maxBlockBytes() - 64 - (long) REWARD_BYTES_PER_OUTPUT * payees;
     for (Mempool.Entry e : mempool.byPriority()) {
       if (work.count() >= maxTxs) {
         break;

@@ -105,8 +105,13 @@ public final class Registry implements RegistryView {
           return m;
         }
       }
-      MasternodeRecord m = Registry.this.activeByCollateral(outpoint);
-      return m == null || !get(m.consensusKey()).active() ? null : m;
+      MasternodeRecord before = Registry.this.activeByCollateral(outpoint);
+      if (before == null) {
+        return null;
+      }
+      // its key may have left and come back in this block, backed by another output
+      MasternodeRecord now = get(before.consensusKey());
+      return now.active() && now.collateral().equals(outpoint) ? now : null;
     }
 
     @Override
