@@ -240,7 +240,7 @@ public final class BlockExecutor {
       }
     }
     Registry after = registry.build();
-    ValidatorSet next = after.validatorSet(height + 1, params.maxValidators());
+    ValidatorSet next = after.validatorSet(height + 1, params.maxValidators(), parent.nextSet());
     if (next == null) {
       throw new IllegalStateException("block " + height + " left no validator; TransactionRules must refuse that");
     }

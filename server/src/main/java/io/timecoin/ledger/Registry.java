@@ -70,9 +70,26 @@ public final class Registry implements RegistryView {
    * {@code maxValidators} heaviest, equal weights by key; null when none is active.
    */
   public ValidatorSet validatorSet(long height, int maxValidators) {
+    return validatorSet(height, maxValidators, null);
+  }
+
+  /**
+   * The same, reusing {@code previous} (at the new height) when it has the very same members: a new
+   * set decodes and checks every key, which is worth avoiding on every block.
+   */
+  public ValidatorSet validatorSet(long height, int maxValidators, ValidatorSet previous) {
     List<Validator> chosen = select(byKey.values().stream().filter(MasternodeRecord::active)
         .map(m -> Validator.newBuilder().setKey(m.consensusKey()).setWeight(m.weight()).build()).toList(), maxValidators);
-    return chosen.isEmpty() ? null : ValidatorSet.of(height, chosen);
+    if (chosen.isEmpty()) {
+      return null;
+    }
+    if (previous != null && previous.size() == chosen.size() && chosen.stream().allMatch(v -> {
+      ValidatorSet.Member m = previous.member(v.getKey());
+      return m != null && m.weight() == v.getWeight();
+    })) {
+      return previous.atHeight(height);
+    }
+    return ValidatorSet.of(height, chosen);
   }
 
   /** The {@code max} heaviest of these candidates; among equal weights the lower key (unsigned bytes) is kept. */

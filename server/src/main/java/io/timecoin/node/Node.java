@@ -416,7 +416,8 @@ public final class Node implements AutoCloseable {
     LOG.info(() -> name + " block final: height " + block.getHeader().getHeight() + " round " + cert.getRound()
         + ", " + (block.getBody().getTransactionsCount() - 1) + " txs, " + cert.getSignaturesCount() + " signatures, hash "
         + shortKey(Hashes.block(block.getHeader())) + ", " + since + " ms; reward " + Units.format(execution.reward())
-        + " TIME (fees " + Units.format(execution.fees()) + ") to " + execution.payments().size() + " masternodes");
+        + " TIME (fees " + Units.format(execution.fees()) + ") to " + block.getBody().getTransactions(0).getOutputsCount()
+        + " masternodes");
     if (execution.changes().nextSet() != null) {
       ValidatorSet next = execution.changes().nextSet();
       LOG.info(() -> name + " the validator set changes at height " + next.height() + ": " + next.size()
