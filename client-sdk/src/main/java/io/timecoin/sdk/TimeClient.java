@@ -1,0 +1,504 @@
+package io.timecoin.sdk;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.GetBalanceRequest;
+import io.timecoin.proto.v1.GetBalanceResponse;
+import io.timecoin.proto.v1.GetBlockRequest;
+import io.timecoin.proto.v1.GetBlockResponse;
+import io.timecoin.proto.v1.GetCertificateRequest;
+import io.timecoin.proto.v1.GetCertificateResponse;
+import io.timecoin.proto.v1.GetMasternodeRequest;
+import io.timecoin.proto.v1.GetMasternodeResponse;
+import io.timecoin.proto.v1.GetStatusRequest;
+import io.timecoin.proto.v1.GetStatusResponse;
+import io.timecoin.proto.v1.GetTransactionRequest;
+import io.timecoin.proto.v1.GetTransactionResponse;
+import io.timecoin.proto.v1.GetValidatorSetRequest;
+import io.timecoin.proto.v1.GetValidatorSetResponse;
+import io.timecoin.proto.v1.ListMasternodesRequest;
+import io.timecoin.proto.v1.ListMasternodesResponse;
+import io.timecoin.proto.v1.ListUnspentRequest;
+import io.timecoin.proto.v1.ListUnspentResponse;
+import io.timecoin.proto.v1.Masternode;
+import io.timecoin.proto.v1.NodeServiceGrpc;
+import io.timecoin.proto.v1.SubmitTransactionRequest;
+import io.timecoin.proto.v1.SubmitTransactionResponse;
+import io.timecoin.proto.v1.Transaction;
+import io.timecoin.proto.v1.UnspentOutput;
+import io.timecoin.proto.v1.ValidatorSet;
+import io.timecoin.proto.v1.ErrorReason;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * A client of one node's {@code NodeService} (PROTOCOL.md 7).
+ *
+ * <pre>{@code
+ * try (TimeClient client = TimeClient.builder().target("127.0.0.1:24101").build()) {
+ *   long height = client.status().getFinalizedHeight();
+ * }
+ * }</pre>
+ *
+ * <p>Every call has a blocking form, which throws {@link TimeException}, and an asynchronous form
+ * ({@code ...Async}) whose future completes exceptionally with a {@link TimeException}; cancelling
+ * such a future cancels its call. Each call gets the builder's deadline. {@link
+ * #subscribeFinalized(long)} streams finalized blocks whose certificates the client has verified.
+ * The client is thread-safe; close it to shut its channel down.
+ */
+public final class TimeClient implements AutoCloseable {
+  /** The default deadline of each unary call. */
+  public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
+  /** Channel keep-alive ping interval: the node permits one every 10 s or more, also without calls. */
+  static final Duration KEEP_ALIVE = Duration.ofSeconds(30);
+  /**
+   * Largest message the client accepts: a block may be max_block_bytes (4 MiB by default) plus its
+   * certificate and reward breakdown, which gRPC's default 4 MiB limit would refuse.
+   */
+  static final int MAX_INBOUND_BYTES = 16 << 20;
+  /** How many validator sets the subscriptions keep, by height, so a resubscription does not refetch. */
+  private static final int VALIDATOR_SET_CACHE = 256;
+
+  private final ManagedChannel channel;
+  private final Duration deadline;
+  private final Subscriptions.Timings timings;
+  private final NodeServiceGrpc.NodeServiceBlockingStub blocking;
+  private final NodeServiceGrpc.NodeServiceStub async;
+  private volatile String chainId; // from GetStatus, once
+  private final Map<Long, io.timecoin.protocol.ValidatorSet> sets =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, io.timecoin.protocol.ValidatorSet> eldest) {
+          return size() > VALIDATOR_SET_CACHE;
+        }
+      };
+
+  private TimeClient(ManagedChannel channel, Duration deadline, Subscriptions.Timings timings) {
+    this.channel = channel;
+    this.deadline = deadline;
+    this.timings = timings;
+    this.blocking = NodeServiceGrpc.newBlockingStub(channel);
+    this.async = NodeServiceGrpc.newStub(channel);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds a {@link TimeClient}: a target (or a ready channel), and optionally a deadline and TLS. */
+  public static final class Builder {
+    private String target;
+    private Duration deadline = DEFAULT_DEADLINE;
+    private Path caPem;
+    private ManagedChannel channel;
+    private Subscriptions.Timings timings = Subscriptions.Timings.DEFAULT;
+
+    private Builder() {}
+
+    /** The node's client address, host:port (for example "127.0.0.1:24101"), or any gRPC target. */
+    public Builder target(String target) {
+      this.target = Objects.requireNonNull(target, "target");
+      return this;
+    }
+
+    /** The deadline of each unary call (default 10 s). Subscriptions have none. */
+    public Builder deadline(Duration deadline) {
+      if (deadline.isNegative() || deadline.isZero()) {
+        throw new IllegalArgumentException("the deadline must be positive, got " + deadline);
+      }
+      this.deadline = deadline;
+      return this;
+    }
+
+    /** Use TLS, trusting the CA certificate(s) in this PEM file. Without it, plaintext. */
+    public Builder tls(Path caPem) {
+      this.caPem = Objects.requireNonNull(caPem, "caPem");
+      return this;
+    }
+
+    /**
+     * Use this channel instead of building one from the target (an in-process channel, or one
+     * with other credentials). {@link TimeClient#close()} shuts it down.
+     */
+    public Builder channel(ManagedChannel channel) {
+      this.channel = Objects.requireNonNull(channel, "channel");
+      return this;
+    }
+
+    /** For tests: shorter subscription idle timeout and backoff. */
+    Builder timings(Subscriptions.Timings timings) {
+      this.timings = timings;
+      return this;
+    }
+
+    /**
+     * The client. Its channel connects lazily, on the first call.
+     *
+     * @throws UncheckedIOException when the CA file cannot be read
+     */
+    public TimeClient build() {
+      if (channel != null) {
+        if (target != null || caPem != null) {
+          throw new IllegalStateException("give either a channel or a target (with optional tls), not both");
+        }
+        return new TimeClient(channel, deadline, timings);
+      }
+      if (target == null) {
+        throw new IllegalStateException("no target: call target(\"host:port\")");
+      }
+      ChannelCredentials credentials;
+      if (caPem == null) {
+        credentials = InsecureChannelCredentials.create();
+      } else {
+        try {
+          credentials = TlsChannelCredentials.newBuilder().trustManager(caPem.toFile()).build();
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot read the CA certificate " + caPem, e);
+        }
+      }
+      ManagedChannel built = Grpc.newChannelBuilder(target, credentials)
+          // keep-alives keep idle subscriptions' connections open through NATs and detect dead peers
+          .keepAliveTime(KEEP_ALIVE.toSeconds(), TimeUnit.SECONDS)
+          .keepAliveWithoutCalls(true)
+          .maxInboundMessageSize(MAX_INBOUND_BYTES)
+          .build();
+      return new TimeClient(built, deadline, timings);
+    }
+  }
+
+  // ---- status ----
+
+  /** The node's status: chain id, finalized height and hash, peers, ... */
+  public GetStatusResponse status() {
+    return call(s -> s.getStatus(GetStatusRequest.getDefaultInstance()));
+  }
+
+  public CompletableFuture<GetStatusResponse> statusAsync() {
+    return unary(GetStatusRequest.getDefaultInstance(), async()::getStatus);
+  }
+
+  /** The node's chain id, asked once with GetStatus and then remembered. */
+  public String chainId() {
+    String id = chainId;
+    if (id == null) {
+      id = status().getChainId();
+      chainId = id;
+    }
+    return id;
+  }
+
+  // ---- blocks and certificates ----
+
+  /** The finalized block of {@code height} with its certificate (none for block 0). */
+  public GetBlockResponse block(long height) {
+    return call(s -> s.getBlock(blockAt(height)));
+  }
+
+  public CompletableFuture<GetBlockResponse> blockAsync(long height) {
+    return unary(blockAt(height), async()::getBlock);
+  }
+
+  /** The finalized block with this 32-byte hash, with its certificate. */
+  public GetBlockResponse blockByHash(ByteString hash) {
+    return call(s -> s.getBlock(blockWith(hash)));
+  }
+
+  public CompletableFuture<GetBlockResponse> blockByHashAsync(ByteString hash) {
+    return unary(blockWith(hash), async()::getBlock);
+  }
+
+  /** The finality certificate of {@code height} (at least 1). */
+  public FinalityCertificate certificate(long height) {
+    return call(s -> s.getCertificate(certificateAt(height))).getCertificate();
+  }
+
+  public CompletableFuture<FinalityCertificate> certificateAsync(long height) {
+    return unary(certificateAt(height), async()::getCertificate).thenApply(GetCertificateResponse::getCertificate);
+  }
+
+  // ---- transactions and balances ----
+
+  /** A transaction by its 32-byte id, with whether it is pending or final (and where). */
+  public GetTransactionResponse transaction(ByteString txid) {
+    return call(s -> s.getTransaction(transactionWith(txid)));
+  }
+
+  public CompletableFuture<GetTransactionResponse> transactionAsync(ByteString txid) {
+    return unary(transactionWith(txid), async()::getTransaction);
+  }
+
+  /** The finalized balance of a bech32m address. */
+  public GetBalanceResponse balance(String address) {
+    return call(s -> s.getBalance(balanceOf(address)));
+  }
+
+  public CompletableFuture<GetBalanceResponse> balanceAsync(String address) {
+    return unary(balanceOf(address), async()::getBalance);
+  }
+
+  /** Every finalized unspent output of a bech32m address (all pages). */
+  public List<UnspentOutput> listUnspent(String address) {
+    List<UnspentOutput> all = new ArrayList<>();
+    String token = "";
+    do {
+      ListUnspentRequest request = unspentPage(address, token);
+      ListUnspentResponse page = call(s -> s.listUnspent(request));
+      all.addAll(page.getOutputsList());
+      token = nextToken(token, page.getNextPageToken());
+    } while (!token.isEmpty());
+    return all;
+  }
+
+  public CompletableFuture<List<UnspentOutput>> listUnspentAsync(String address) {
+    return unspentFrom(address, "", new ArrayList<>());
+  }
+
+  private CompletableFuture<List<UnspentOutput>> unspentFrom(String address, String token, List<UnspentOutput> all) {
+    return unary(unspentPage(address, token), async()::listUnspent).thenCompose(page -> {
+      all.addAll(page.getOutputsList());
+      String next = nextToken(token, page.getNextPageToken());
+      return next.isEmpty() ? CompletableFuture.completedFuture(all) : unspentFrom(address, next, all);
+    });
+  }
+
+  /**
+   * Offers a signed transaction to the node's mempool.
+   *
+   * @return its id (32 bytes)
+   * @throws TimeException with the ledger's reason (ALREADY_SPENT, FEE_TOO_LOW, ...) when refused
+   */
+  public ByteString submit(Transaction tx) {
+    return call(s -> s.submitTransaction(submission(tx))).getTxid();
+  }
+
+  public CompletableFuture<ByteString> submitAsync(Transaction tx) {
+    return unary(submission(tx), async()::submitTransaction).thenApply(SubmitTransactionResponse::getTxid);
+  }
+
+  // ---- masternodes and validator sets ----
+
+  /** Every masternode registered at the next height to be finalized (all pages), by consensus key. */
+  public List<Masternode> masternodes() {
+    List<Masternode> all = new ArrayList<>();
+    long height = 0;
+    String token = "";
+    do {
+      ListMasternodesRequest request = masternodePage(height, token);
+      ListMasternodesResponse page = call(s -> s.listMasternodes(request));
+      all.addAll(page.getMasternodesList());
+      // Later pages ask for the height of the first: "0" (the next height) may move between pages.
+      height = page.getHeight();
+      token = nextToken(token, page.getNextPageToken());
+    } while (!token.isEmpty());
+    return all;
+  }
+
+  public CompletableFuture<List<Masternode>> masternodesAsync() {
+    return masternodesFrom(0, "", new ArrayList<>());
+  }
+
+  private CompletableFuture<List<Masternode>> masternodesFrom(long height, String token, List<Masternode> all) {
+    return unary(masternodePage(height, token), async()::listMasternodes).thenCompose(page -> {
+      all.addAll(page.getMasternodesList());
+      String next = nextToken(token, page.getNextPageToken());
+      return next.isEmpty() ? CompletableFuture.completedFuture(all) : masternodesFrom(page.getHeight(), next, all);
+    });
+  }
+
+  /** One masternode, at the next height, by its 32-byte consensus key. */
+  public Masternode masternode(ByteString consensusKey) {
+    return call(s -> s.getMasternode(masternodeWith(consensusKey))).getMasternode();
+  }
+
+  public CompletableFuture<Masternode> masternodeAsync(ByteString consensusKey) {
+    return unary(masternodeWith(consensusKey), async()::getMasternode).thenApply(GetMasternodeResponse::getMasternode);
+  }
+
+  /** The validator set that votes at {@code height} (0: the next height to be finalized). */
+  public ValidatorSet validatorSet(long height) {
+    return call(s -> s.getValidatorSet(validatorSetAt(height))).getValidatorSet();
+  }
+
+  public CompletableFuture<ValidatorSet> validatorSetAsync(long height) {
+    return unary(validatorSetAt(height), async()::getValidatorSet).thenApply(GetValidatorSetResponse::getValidatorSet);
+  }
+
+  // ---- subscriptions ----
+
+  /**
+   * Finalized blocks from {@code fromHeight} on (0 or 1: from the first block after genesis), each
+   * delivered only after its certificate verified against the validator set of its height, in
+   * order, each exactly once: the publisher resubscribes by itself when the stream breaks. Each
+   * {@code subscribe} opens its own stream, when the subscriber first requests. A block that fails
+   * verification ends the subscription with a {@link TimeException} (BAD_SIGNATURE, NO_QUORUM,
+   * INVALID_BLOCK, ...).
+   */
+  public Flow.Publisher<VerifiedBlock> subscribeFinalized(long fromHeight) {
+    if (fromHeight < 0) {
+      throw new IllegalArgumentException("fromHeight must be >= 0, got " + fromHeight);
+    }
+    return subscriber -> new Subscriptions.Finalized(this, Math.max(1, fromHeight),
+        Objects.requireNonNull(subscriber, "subscriber"), timings).start();
+  }
+
+  /** Shuts the channel down; calls in flight fail, subscriptions end with an error. */
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Whether {@link #close()} was called. */
+  public boolean isClosed() {
+    return channel.isShutdown();
+  }
+
+  // ---- for the subscriptions ----
+
+  NodeServiceGrpc.NodeServiceStub streamingStub() {
+    return async; // no deadline: a subscription lives as long as its subscriber wants
+  }
+
+  /** The validator set of {@code height} for checking certificates, cached by height. */
+  io.timecoin.protocol.ValidatorSet verifyingSet(long height) {
+    synchronized (sets) {
+      io.timecoin.protocol.ValidatorSet cached = sets.get(height);
+      if (cached != null) {
+        return cached;
+      }
+    }
+    io.timecoin.protocol.ValidatorSet set;
+    try {
+      set = io.timecoin.protocol.ValidatorSet.fromProto(validatorSet(height));
+    } catch (IllegalArgumentException e) { // empty, a bad key, a repeated key, zero weight
+      throw new TimeException(Status.Code.DATA_LOSS, ErrorReason.ERROR_REASON_MALFORMED,
+          "the validator set of height " + height + " is unusable: " + e.getMessage(), e);
+    }
+    synchronized (sets) {
+      sets.put(height, set);
+    }
+    return set;
+  }
+
+  // ---- plumbing ----
+
+  private NodeServiceGrpc.NodeServiceStub async() {
+    return async.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private <T> T call(Function<NodeServiceGrpc.NodeServiceBlockingStub, T> rpc) {
+    try {
+      return rpc.apply(blocking.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS));
+    } catch (StatusRuntimeException e) {
+      throw TimeException.from(e);
+    }
+  }
+
+  /** An asynchronous unary call as a future; cancelling the future cancels the call. */
+  private static <Req, Resp> CompletableFuture<Resp> unary(Req request, BiConsumer<Req, io.grpc.stub.StreamObserver<Resp>> rpc) {
+    CompletableFuture<Resp> future = new CompletableFuture<>();
+    rpc.accept(request, new ClientResponseObserver<Req, Resp>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<Req> call) {
+        future.whenComplete((r, e) -> {
+          if (future.isCancelled()) {
+            call.cancel("cancelled by the caller", null);
+          }
+        });
+      }
+
+      @Override
+      public void onNext(Resp value) {
+        future.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        future.completeExceptionally(TimeException.from(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        if (!future.isDone()) {
+          future.completeExceptionally(new TimeException(Status.Code.INTERNAL, ErrorReason.ERROR_REASON_UNSPECIFIED,
+              "the node closed the call without a response"));
+        }
+      }
+    });
+    return future;
+  }
+
+  /** The next page token; a node repeating the token it was given would loop forever, so refuse it. */
+  private static String nextToken(String current, String next) {
+    if (!next.isEmpty() && next.equals(current)) {
+      throw new TimeException(Status.Code.INTERNAL, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+          "the node returned the same page token again");
+    }
+    return next;
+  }
+
+  private static GetBlockRequest blockAt(long height) {
+    return GetBlockRequest.newBuilder().setHeight(height).build();
+  }
+
+  private static GetBlockRequest blockWith(ByteString hash) {
+    return GetBlockRequest.newBuilder().setHash(hash).build();
+  }
+
+  private static GetCertificateRequest certificateAt(long height) {
+    return GetCertificateRequest.newBuilder().setHeight(height).build();
+  }
+
+  private static GetTransactionRequest transactionWith(ByteString txid) {
+    return GetTransactionRequest.newBuilder().setTxid(txid).build();
+  }
+
+  private static GetBalanceRequest balanceOf(String address) {
+    return GetBalanceRequest.newBuilder().setAddress(address).build();
+  }
+
+  private static ListUnspentRequest unspentPage(String address, String token) {
+    return ListUnspentRequest.newBuilder().setAddress(address).setPageToken(token).build();
+  }
+
+  private static SubmitTransactionRequest submission(Transaction tx) {
+    return SubmitTransactionRequest.newBuilder().setTransaction(tx).build();
+  }
+
+  private static ListMasternodesRequest masternodePage(long height, String token) {
+    return ListMasternodesRequest.newBuilder().setHeight(height).setPageToken(token).build();
+  }
+
+  private static GetMasternodeRequest masternodeWith(ByteString key) {
+    return GetMasternodeRequest.newBuilder().setConsensusKey(key).build();
+  }
+
+  private static GetValidatorSetRequest validatorSetAt(long height) {
+    return GetValidatorSetRequest.newBuilder().setHeight(height).build();
+  }
+}

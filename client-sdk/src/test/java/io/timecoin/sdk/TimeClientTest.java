@@ -1,0 +1,69 @@
+package io.timecoin.sdk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.protobuf.ByteString;
+import io.timecoin.proto.v1.Masternode;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TimeClientTest {
+  private FakeNode node;
+  private TimeClient client;
+
+  @BeforeEach
+  void start() throws Exception {
+    node = new FakeNode(new TestChain(1));
+    client = node.client();
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    node.close();
+  }
+
+  @Test
+  void masternodesFollowsEveryPageAtTheFirstPagesHeight() throws Exception {
+    for (int i = 0; i < 5; i++) {
+      node.masternodes.add(Masternode.newBuilder().setConsensusKey(ByteString.copyFrom(new byte[] {(byte) i})).build());
+    }
+    List<Masternode> all = client.masternodes();
+    assertEquals(5, all.size());
+    assertEquals(3, node.masternodeRequests.size());
+    assertEquals(0, node.masternodeRequests.get(0).getHeight());
+    assertEquals(42, node.masternodeRequests.get(1).getHeight(), "later pages at the height of the first");
+    assertEquals(all, client.masternodesAsync().get(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void statusAndChainId() throws Exception {
+    assertEquals(TestChain.CHAIN_ID, client.chainId());
+    assertEquals(1, client.statusAsync().get(5, TimeUnit.SECONDS).getFinalizedHeight());
+  }
+
+  @Test
+  void unimplementedCallsFailTyped() {
+    TimeException e = assertThrows(TimeException.class, () -> client.block(1));
+    assertEquals(io.grpc.Status.Code.UNIMPLEMENTED, e.code());
+  }
+
+  @Test
+  void unreadableCaFileIsRefused() {
+    assertThrows(java.io.UncheckedIOException.class, () -> TimeClient.builder().target("127.0.0.1:1")
+        .tls(java.nio.file.Path.of("/nonexistent/ca.pem")).build());
+  }
+
+  @Test
+  void builderNeedsATarget() {
+    assertThrows(IllegalStateException.class, () -> TimeClient.builder().build());
+    try (TimeClient c = TimeClient.builder().target("127.0.0.1:1").deadline(java.time.Duration.ofMillis(300)).build()) {
+      TimeException e = assertThrows(TimeException.class, c::status); // nothing listens there
+      assertEquals(true, e.code() == io.grpc.Status.Code.UNAVAILABLE || e.code() == io.grpc.Status.Code.DEADLINE_EXCEEDED);
+    }
+  }
+}
