@@ -1,5 +1,6 @@
 package io.timecoin.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,10 @@ import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.CertificateSignature;
 import io.timecoin.proto.v1.GetBlockRequest;
 import io.timecoin.proto.v1.GetBlockResponse;
+import io.timecoin.proto.v1.GetMasternodeRequest;
+import io.timecoin.proto.v1.GetValidatorSetRequest;
+import io.timecoin.proto.v1.Masternode;
+import io.timecoin.proto.v1.Validator;
 import io.timecoin.proto.v1.NodeServiceGrpc;
 import io.timecoin.proto.v1.OutPoint;
 import io.timecoin.proto.v1.SubmitTransactionRequest;
@@ -68,6 +73,15 @@ class MasternodeRegistrationTest {
       ByteString registerId = clients.get(1).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(register).build()).getTxid();
       long registeredAt = awaitTransaction(clients.get(0), registerId, 60);
 
+      // the registry and the validator sets say so
+      Masternode registered = clients.get(3).getMasternode(GetMasternodeRequest.newBuilder().setConsensusKey(key).build()).getMasternode();
+      assertTrue(registered.getActive());
+      assertEquals(registeredAt, registered.getRegisteredHeight());
+      assertEquals(collateral, registered.getCollateral());
+      assertEquals(genesis.allocations().get(1).amount() / 100_000_000L, registered.getWeight());
+      assertFalse(validators(clients.get(3), registeredAt).contains(key));
+      assertTrue(validators(clients.get(3), registeredAt + 1).contains(key));
+
       // from registeredAt + 1 it is a validator: within 25 heights it signs a certificate and is paid
       boolean signed = false;
       boolean paid = false;
@@ -87,6 +101,10 @@ class MasternodeRegistrationTest {
           chain, List.of(faucet), List.of(owner));
       ByteString deregisterId = clients.get(2).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(deregister).build()).getTxid();
       long deregisteredAt = awaitTransaction(clients.get(0), deregisterId, 60);
+
+      assertFalse(clients.get(3).getMasternode(GetMasternodeRequest.newBuilder().setConsensusKey(key).build()).getMasternode().getActive());
+      assertTrue(validators(clients.get(3), deregisteredAt).contains(key));
+      assertFalse(validators(clients.get(3), deregisteredAt + 1).contains(key));
 
       // the set of deregisteredAt + 1 no longer has it: no signature from then on, and no pay from the
       // block after (block deregisteredAt + 1 still pays the signers of deregisteredAt's certificate)
@@ -127,6 +145,11 @@ class MasternodeRegistrationTest {
       Thread.sleep(100);
     }
     return client.getBlock(GetBlockRequest.newBuilder().setHeight(height).build());
+  }
+
+  private static List<ByteString> validators(NodeServiceGrpc.NodeServiceBlockingStub client, long height) {
+    return client.getValidatorSet(GetValidatorSetRequest.newBuilder().setHeight(height).build()).getValidatorSet()
+        .getValidatorsList().stream().map(Validator::getKey).toList();
   }
 
   private static List<ByteString> signers(GetBlockResponse b) {
