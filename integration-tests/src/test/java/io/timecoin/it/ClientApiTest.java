@@ -69,6 +69,14 @@ class ClientApiTest {
           .collect(Collectors.toSet());
       var all = api.listMasternodes(ListMasternodesRequest.getDefaultInstance()).getMasternodesList();
       assertEquals(genesisKeys, all.stream().map(Masternode::getConsensusKey).collect(Collectors.toSet()));
+      assertEquals(genesisKeys, api.listMasternodes(ListMasternodesRequest.newBuilder().setHeight(1).build()).getMasternodesList()
+          .stream().map(Masternode::getConsensusKey).collect(Collectors.toSet()), "the registry of height 1 is the genesis");
+      var paged = new ArrayList<>(masternodes);
+      paged.addAll(api.listMasternodes(ListMasternodesRequest.newBuilder().setPageSize(3)
+          .setPageToken(api.listMasternodes(ListMasternodesRequest.newBuilder().setPageSize(3).build()).getNextPageToken()).build())
+          .getMasternodesList());
+      assertEquals(all.stream().map(Masternode::getConsensusKey).toList(), paged.stream().map(Masternode::getConsensusKey).toList(),
+          "two pages of 3 give the whole list, in key order"); // (uptime fields move on between the calls)
       Masternode first = api.getMasternode(GetMasternodeRequest.newBuilder().setConsensusKey(all.get(0).getConsensusKey()).build()).getMasternode();
       assertTrue(first.getActive());
       assertEquals(genesis.masternodes().get(0).weight(), first.getWeight());

@@ -17,6 +17,7 @@ import io.timecoin.proto.v1.GetBlockRequest;
 import io.timecoin.proto.v1.GetBlockResponse;
 import io.timecoin.proto.v1.GetMasternodeRequest;
 import io.timecoin.proto.v1.GetValidatorSetRequest;
+import io.timecoin.proto.v1.ListMasternodesRequest;
 import io.timecoin.proto.v1.Masternode;
 import io.timecoin.proto.v1.Validator;
 import io.timecoin.proto.v1.NodeServiceGrpc;
@@ -106,6 +107,13 @@ class MasternodeRegistrationTest {
       assertTrue(validators(clients.get(3), deregisteredAt).contains(key));
       assertFalse(validators(clients.get(3), deregisteredAt + 1).contains(key));
 
+      // the registry of each past height, as ListMasternodes gives it
+      assertFalse(activeAt(clients.get(1), registeredAt).contains(key), "not yet registered when height registeredAt was chosen");
+      assertTrue(activeAt(clients.get(1), registeredAt + 1).contains(key));
+      assertTrue(activeAt(clients.get(1), deregisteredAt).contains(key));
+      assertFalse(activeAt(clients.get(1), deregisteredAt + 1).contains(key));
+      assertEquals(5, activeAt(clients.get(1), registeredAt + 1).size(), "four genesis masternodes and the new one");
+
       // the set of deregisteredAt + 1 no longer has it: no signature from then on, and no pay from the
       // block after (block deregisteredAt + 1 still pays the signers of deregisteredAt's certificate)
       for (long h = deregisteredAt + 1; h <= deregisteredAt + 12; h++) {
@@ -145,6 +153,11 @@ class MasternodeRegistrationTest {
       Thread.sleep(100);
     }
     return client.getBlock(GetBlockRequest.newBuilder().setHeight(height).build());
+  }
+
+  private static List<ByteString> activeAt(NodeServiceGrpc.NodeServiceBlockingStub client, long height) {
+    return client.listMasternodes(ListMasternodesRequest.newBuilder().setHeight(height).build()).getMasternodesList().stream()
+        .filter(Masternode::getActive).map(Masternode::getConsensusKey).toList();
   }
 
   private static List<ByteString> validators(NodeServiceGrpc.NodeServiceBlockingStub client, long height) {

@@ -54,6 +54,7 @@ public final class BlockExecutor {
   private final List<StateChanges.Spent> spent = new ArrayList<>();
   private final List<Transaction> applied = new ArrayList<>();
   private final List<ByteString> appliedIds = new ArrayList<>();
+  private final java.util.Set<ByteString> registrationsChanged = new java.util.LinkedHashSet<>();
   private long fees;
   private long bytes;
 
@@ -133,6 +134,7 @@ public final class BlockExecutor {
       MasternodeRecord backed = registry.activeByCollateral(o);
       if (backed != null) {
         registry.put(backed.deactivated()); // spending the collateral deregisters (PROTOCOL.md 4.1)
+        registrationsChanged.add(backed.consensusKey());
       }
     }
     for (int i = 0; i < tx.getOutputsCount(); i++) {
@@ -143,10 +145,12 @@ public final class BlockExecutor {
       TxOutput collateral = utxos.unspent(p.getCollateral());
       registry.put(new MasternodeRecord(p.getConsensusKey(), p.getCollateral(), collateral.getAmount(),
           collateral.getAddress(), p.getRewardAddress(), height, true, 0, 0));
+      registrationsChanged.add(p.getConsensusKey());
     } else if (tx.hasDeregisterMasternode()) {
       MasternodeRecord m = registry.get(tx.getDeregisterMasternode().getConsensusKey());
       if (m.active()) { // its collateral may have been spent by this very transaction's inputs
         registry.put(m.deactivated());
+        registrationsChanged.add(m.consensusKey());
       }
     }
     fees = newFees;
@@ -253,7 +257,7 @@ public final class BlockExecutor {
             .setAddress(p.rewardAddress()).setAmount(p.amount()).setRole(p.role()).build()).toList())
         .build();
     StateChanges changes = new StateChanges(height, created, spent, txids, registry.changes(), setChanged ? next : null,
-        breakdown);
+        breakdown, registrationsChanged.stream().map(registry::get).toList());
     LedgerState state = new LedgerState(height, hash, utxos, after, parent.nextSet(), setChanged ? next : parent.nextSet().atHeight(height + 1));
     return new BlockExecution(block, hash, state, changes, fees, payments);
   }

@@ -12,10 +12,13 @@ import java.util.List;
  * the outputs it created, the outputs it spent (created ones first: an output may be created and spent
  * in one block), its transactions' places, the masternode records it changed, and the validator set
  * of the next height when it differs from this height's ({@code nextSet}, else null), and how the
- * block's reward was made and paid ({@code reward}; null for block 0).
+ * block's reward was made and paid ({@code reward}; null for block 0), and the masternodes whose
+ * registration the block changed (registered, deregistered, collateral spent: {@code registrations},
+ * kept as the registry's history, so the registry of any past height can be listed).
  */
 public record StateChanges(long height, List<Created> created, List<Spent> spent, List<ByteString> txids,
-    List<MasternodeRecord> masternodes, ValidatorSet nextSet, RewardBreakdown reward) {
+    List<MasternodeRecord> masternodes, ValidatorSet nextSet, RewardBreakdown reward,
+    List<MasternodeRecord> registrations) {
   /** An output created at {@code outpoint}. */
   public record Created(OutPoint outpoint, TxOutput output) {}
 
@@ -25,7 +28,7 @@ public record StateChanges(long height, List<Created> created, List<Spent> spent
   /** Changes that pay no reward (block 0). */
   public StateChanges(long height, List<Created> created, List<Spent> spent, List<ByteString> txids,
       List<MasternodeRecord> masternodes, ValidatorSet nextSet) {
-    this(height, created, spent, txids, masternodes, nextSet, null);
+    this(height, created, spent, txids, masternodes, nextSet, null, masternodes);
   }
 
   public StateChanges {
@@ -33,5 +36,6 @@ public record StateChanges(long height, List<Created> created, List<Spent> spent
     spent = List.copyOf(spent);
     txids = List.copyOf(txids);
     masternodes = List.copyOf(masternodes);
+    registrations = List.copyOf(registrations);
   }
 }

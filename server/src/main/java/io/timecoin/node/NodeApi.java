@@ -20,6 +20,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.timecoin.crypto.Address;
 import io.timecoin.ledger.LedgerState;
 import io.timecoin.ledger.MasternodeRecord;
+import io.timecoin.ledger.Registry;
 import io.timecoin.proto.v1.EquivocationEvidence;
 import io.timecoin.proto.v1.GetBalanceRequest;
 import io.timecoin.proto.v1.GetBalanceResponse;
@@ -209,9 +210,9 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public void listMasternodes(ListMasternodesRequest request, StreamObserver<ListMasternodesResponse> out) {
-    LedgerState state = currentRegistry(request.getHeight(), out);
+    Registry registry = registryAt(request.getHeight(), out);
     int size = pageSize(request.getPageSize(), out);
-    if (state == null || size < 0) {
+    if (registry == null || size < 0) {
       return;
     }
     ByteString after = ByteString.EMPTY;
@@ -223,8 +224,10 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
         return;
       }
     }
-    ListMasternodesResponse.Builder r = ListMasternodesResponse.newBuilder().setHeight(state.height() + 1);
-    for (MasternodeRecord m : state.registry().all()) { // ordered by key
+    long next = node.ledger.state().height() + 1;
+    ListMasternodesResponse.Builder r = ListMasternodesResponse.newBuilder()
+        .setHeight(request.getHeight() == 0 ? next : request.getHeight());
+    for (MasternodeRecord m : registry.all()) { // ordered by key
       if (!after.isEmpty() && ByteString.unsignedLexicographicalComparator().compare(m.consensusKey(), after) <= 0) {
         continue;
       }
@@ -239,11 +242,11 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public void getMasternode(GetMasternodeRequest request, StreamObserver<GetMasternodeResponse> out) {
-    LedgerState state = currentRegistry(request.getHeight(), out);
-    if (state == null) {
+    Registry registry = registryAt(request.getHeight(), out);
+    if (registry == null) {
       return;
     }
-    MasternodeRecord m = state.registry().get(request.getConsensusKey());
+    MasternodeRecord m = registry.get(request.getConsensusKey());
     if (m == null) {
       out.onError(ApiErrors.of(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND, "no masternode with that consensus key"));
       return;
@@ -290,15 +293,34 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
     reply(out, r.build());
   }
 
-  /** The registry queries serve the registry after the last finalized block (height 0 or its next height). */
-  private LedgerState currentRegistry(long height, StreamObserver<?> out) {
+  /**
+   * The registry that chose the validators of {@code height} (the registry after block height - 1;
+   * 0 means the next height). For a past height, the registrations are that height's and the uptime
+   * figures (last signed height, misses) are today's: uptime history is not kept.
+   */
+  private Registry registryAt(long height, StreamObserver<?> out) {
     LedgerState state = node.ledger.state();
-    if (height != 0 && height != state.height() + 1) {
-      out.onError(invalid("this node serves the registry of the next height (" + (state.height() + 1)
-          + ", or 0); for a past height's validators use GetValidatorSet"));
+    long next = state.height() + 1;
+    if (height == 0 || height == next) {
+      return state.registry();
+    }
+    if (height > next) {
+      out.onError(ApiErrors.of(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND,
+          "height " + height + " is not finalized yet; the next height is " + next));
       return null;
     }
-    return state;
+    try {
+      List<MasternodeRecord> past = new java.util.ArrayList<>();
+      for (MasternodeRecord m : node.chain.registrationsAfter(height - 1)) {
+        MasternodeRecord now = state.registry().get(m.consensusKey());
+        past.add(new MasternodeRecord(m.consensusKey(), m.collateral(), m.collateralAmount(), m.ownerAddress(),
+            m.rewardAddress(), m.registeredHeight(), m.active(), now.lastSignedHeight(), now.missedMask()));
+      }
+      return Registry.of(past);
+    } catch (java.io.IOException e) {
+      out.onError(storage(e));
+      return null;
+    }
   }
 
   /** A page size: 0 means 100; above 1,000 is refused. -1 when refused (the error is sent). */

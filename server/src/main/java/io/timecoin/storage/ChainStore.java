@@ -50,7 +50,9 @@ import org.rocksdb.WriteOptions;
  *   <li>{@code masternodes}: consensus key → {@link MasternodeRecord} bytes;
  *   <li>{@code validator_sets}: height → the ValidatorSet protobuf of that height, written where the
  *       set changes (the set of a height is the entry at or below it);
- *   <li>{@code rewards}: height → the RewardBreakdown protobuf of that block (subsidy, fees, payments).
+ *   <li>{@code rewards}: height → the RewardBreakdown protobuf of that block (subsidy, fees, payments);
+ *   <li>{@code masternode_history}: height ‖ consensus key → the masternode's record after the block of
+ *       that height changed its registration (so the registry of a past height can be rebuilt).
  * </ul>
  *
  * <p>A block, its hash, its certificate, the state changes of executing it and the new tip are written
@@ -89,6 +91,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
   private final ColumnFamilyHandle masternodes;
   private final ColumnFamilyHandle validatorSets;
   private final ColumnFamilyHandle rewards;
+  private final ColumnFamilyHandle masternodeHistory;
   private final WriteOptions syncWrites;
   private volatile Tip tip; // null while the store is empty
   private boolean closed;
@@ -112,6 +115,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     this.masternodes = handles.get(9);
     this.validatorSets = handles.get(10);
     this.rewards = handles.get(11);
+    this.masternodeHistory = handles.get(12);
     this.syncWrites = new WriteOptions().setSync(true); // a finalized block must survive a crash
   }
 
@@ -136,7 +140,8 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
         new ColumnFamilyDescriptor(bytes("transactions"), cfOptions),
         new ColumnFamilyDescriptor(bytes("masternodes"), cfOptions),
         new ColumnFamilyDescriptor(bytes("validator_sets"), cfOptions),
-        new ColumnFamilyDescriptor(bytes("rewards"), cfOptions));
+        new ColumnFamilyDescriptor(bytes("rewards"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("masternode_history"), cfOptions));
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB db;
     try {
@@ -311,6 +316,9 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     for (MasternodeRecord m : changes.masternodes()) {
       batch.put(masternodes, m.consensusKey().toByteArray(), m.toBytes());
     }
+    for (MasternodeRecord m : changes.registrations()) {
+      batch.put(masternodeHistory, concat(height, m.consensusKey().toByteArray()), m.toBytes());
+    }
     if (changes.reward() != null) {
       batch.put(rewards, height, changes.reward().toByteArray());
     }
@@ -467,6 +475,27 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     } catch (RocksDBException e) {
       throw new StorageException("cannot read the balance of an address: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The registration of every masternode as the block of {@code height} left it (registered or not,
+   * collateral, reward address, registration height), by consensus key; the uptime fields are those
+   * of the moment each registration last changed.
+   */
+  public List<MasternodeRecord> registrationsAfter(long height) throws StorageException {
+    java.util.TreeMap<ByteString, MasternodeRecord> byKey = new java.util.TreeMap<>(ByteString.unsignedLexicographicalComparator());
+    try (RocksIterator it = db.newIterator(masternodeHistory)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        if (ByteBuffer.wrap(it.key()).getLong() > height) {
+          break;
+        }
+        MasternodeRecord m = MasternodeRecord.fromBytes(it.value());
+        byKey.put(m.consensusKey(), m);
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt("a masternode history record does not parse", e);
+    }
+    return new ArrayList<>(byKey.values());
   }
 
   private static boolean startsWith(byte[] key, byte[] prefix) {
