@@ -62,6 +62,16 @@ class ClientApiTest {
       Address recipient = Address.of(Ed25519KeyPair.generate().publicKey());
       long faucetAmount = genesis.allocations().get(0).amount();
 
+      // a node in step with its peers reports SERVING on gRPC health
+      long deadline = System.currentTimeMillis() + 10_000;
+      var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(net.channel(0));
+      while (health.check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus()
+          != io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING && System.currentTimeMillis() < deadline) {
+        Thread.sleep(100);
+      }
+      assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING,
+          health.check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus());
+
       // registry queries match the genesis
       List<Masternode> masternodes = api.listMasternodes(ListMasternodesRequest.newBuilder().setPageSize(3).build()).getMasternodesList();
       assertEquals(3, masternodes.size(), "a page of 3");

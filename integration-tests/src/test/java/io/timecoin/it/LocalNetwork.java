@@ -96,11 +96,16 @@ final class LocalNetwork implements AutoCloseable {
   }
 
   NodeServiceGrpc.NodeServiceBlockingStub client(int i) throws IOException {
+    return NodeServiceGrpc.newBlockingStub(channel(i));
+  }
+
+  /** A channel to node i's client port (closed with the network). */
+  ManagedChannel channel(int i) throws IOException {
     NettyChannelBuilder b = NettyChannelBuilder.forAddress("127.0.0.1", basePort + 10 * i + 1);
     ManagedChannel c = (tls ? b.sslContext(io.timecoin.node.tls.TlsContexts.client(nodeHome(i).resolve("tls/ca.pem")))
         : b.usePlaintext()).build();
     channels.add(c);
-    return NodeServiceGrpc.newBlockingStub(c);
+    return c;
   }
 
   /** GetStatus, or null while the node is not up yet. */
