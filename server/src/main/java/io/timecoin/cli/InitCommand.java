@@ -79,7 +79,8 @@ public final class InitCommand extends CliCommand {
     Files.createDirectories(home);
     List<Ed25519KeyPair> consensusKeys = new ArrayList<>();
     List<Genesis.Masternode> masternodes = new ArrayList<>();
-    for (int i = 0; i < validators; i++) {
+    List<Genesis.Allocation> allocations = new ArrayList<>(); // the standby owners' collaterals-to-be
+    for (int i = 0; i < validators + standby; i++) {
       Path keys = nodeHome(i).resolve("keys");
       Files.createDirectories(keys, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       Ed25519KeyPair consensus = Ed25519KeyPair.generate();
@@ -87,19 +88,11 @@ public final class InitCommand extends CliCommand {
       KeyFile.write(keys.resolve("validator.key"), consensus);
       KeyFile.write(keys.resolve("owner.key"), owner);
       Address ownerAddress = Address.of(owner.publicKey());
-      masternodes.add(new Genesis.Masternode(consensus.publicKey(), ownerAddress, ownerAddress, COLLATERAL));
-      consensusKeys.add(consensus);
-      owner.destroy();
-    }
-    List<Genesis.Allocation> allocations = new ArrayList<>();
-    for (int i = validators; i < validators + standby; i++) {
-      Path keys = nodeHome(i).resolve("keys");
-      Files.createDirectories(keys, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      Ed25519KeyPair consensus = Ed25519KeyPair.generate();
-      Ed25519KeyPair owner = Ed25519KeyPair.generate();
-      KeyFile.write(keys.resolve("validator.key"), consensus);
-      KeyFile.write(keys.resolve("owner.key"), owner);
-      allocations.add(new Genesis.Allocation(Address.of(owner.publicKey()), COLLATERAL));
+      if (i < validators) {
+        masternodes.add(new Genesis.Masternode(consensus.publicKey(), ownerAddress, ownerAddress, COLLATERAL));
+      } else {
+        allocations.add(new Genesis.Allocation(ownerAddress, COLLATERAL));
+      }
       consensusKeys.add(consensus);
       owner.destroy();
     }
