@@ -205,7 +205,7 @@ public final class Node implements AutoCloseable {
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .build();
     this.clientServer = clientBuilder
-        .addService(new NodeApi(this))
+        .addService(ServerInterceptors.intercept(new NodeApi(this), new ApiMetrics(metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .maxInboundMessageSize(1 << 20)
