@@ -27,6 +27,17 @@ public final class Address {
     return new Address(Arrays.copyOf(Sha256.hash(key.bytes()), SIZE));
   }
 
+  /**
+   * The address of the 32 bytes of a public key, without decoding the key: what an owner check
+   * needs once the key's signature has been verified (which decoded and validated it).
+   */
+  public static Address ofKeyBytes(byte[] publicKey) {
+    if (publicKey == null || publicKey.length != Ed25519PublicKey.SIZE) {
+      throw new IllegalArgumentException("a public key is " + Ed25519PublicKey.SIZE + " bytes");
+    }
+    return new Address(Arrays.copyOf(Sha256.hash(publicKey), SIZE));
+  }
+
   /** The address with these 20 raw bytes. */
   public static Address fromBytes(byte[] bytes) {
     if (bytes == null || bytes.length != SIZE) {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
         InitCommand.class,
         StartCommand.class,
         DevnetCommand.class,
+        BenchCommand.class,
         ClientCommand.class,
     })
 public final class TimedCommand implements Runnable {

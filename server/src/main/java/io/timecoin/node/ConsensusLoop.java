@@ -136,9 +136,17 @@ public final class ConsensusLoop implements AutoCloseable {
   public void close() {
     running = false;
     timers.shutdownNow();
-    thread.interrupt();
+    // a wake-up task rather than an interrupt first: an interrupt inside the signer record's write
+    // would close its file channel under it
+    if (!queue.offer(new Input(null, null, () -> { }))) {
+      thread.interrupt();
+    }
     try {
       thread.join(5_000);
+      if (thread.isAlive()) {
+        thread.interrupt();
+        thread.join(1_000);
+      }
     } catch (InterruptedException ignored) {
       Thread.currentThread().interrupt();
     }

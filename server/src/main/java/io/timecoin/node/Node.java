@@ -88,6 +88,12 @@ public final class Node implements AutoCloseable {
   final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   final Ledger ledger;
   final FinalizedFeed feed;
+  private static final int VERIFY_QUEUE = 50_000;
+  private final java.util.concurrent.ExecutorService verifiers = new java.util.concurrent.ThreadPoolExecutor(
+      Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().availableProcessors(), 0, TimeUnit.SECONDS,
+      new java.util.concurrent.ArrayBlockingQueue<>(VERIFY_QUEUE), daemon("tx-verify"));
+  /** The client API's calls run here: a bounded pool, not a thread per call, whatever the load. */
+  private final java.util.concurrent.ExecutorService clientCalls = java.util.concurrent.Executors.newFixedThreadPool(16, daemon("client-api"));
   private final java.util.concurrent.ScheduledExecutorService healthCheck =
       java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "health");
@@ -218,6 +224,7 @@ public final class Node implements AutoCloseable {
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .build();
     this.clientServer = clientBuilder
+        .executor(clientCalls)
         .addService(ServerInterceptors.intercept(new NodeApi(this), new ApiMetrics(metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
@@ -279,18 +286,31 @@ public final class Node implements AutoCloseable {
 
   /**
    * Offers a transaction (from a client, or relayed by {@code from}): its signatures are verified on
-   * the calling thread, the rest is checked and admitted on the consensus thread, which owns the
-   * mempool; an admitted transaction is relayed to every other peer. The future completes with the
-   * ledger's verdict.
+   * a pool of one thread per core (so neither a peer's stream, whose votes queue behind it, nor a
+   * client call waits for them), the rest is checked and admitted on the consensus thread, which
+   * owns the mempool; an admitted transaction is relayed to every other peer. The future completes
+   * with the ledger's verdict.
    */
   CompletableFuture<TransactionRules.Verdict> submit(Transaction tx, PeerConnection from) {
     CompletableFuture<TransactionRules.Verdict> result = new CompletableFuture<>();
+    try {
+      verifiers.execute(() -> verifyThenAdmit(tx, from, result));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      metrics.counter("timed_transactions_total", "verdict", "overloaded").increment();
+      result.completeExceptionally(new IllegalStateException("the node is overloaded: "
+          + VERIFY_QUEUE + " transactions wait for their signatures to be checked"));
+    }
+    return result;
+  }
+
+  /** On a verifier thread: the signatures (no state needed), then admission on the consensus thread. */
+  private void verifyThenAdmit(Transaction tx, PeerConnection from, CompletableFuture<TransactionRules.Verdict> result) {
     TransactionRules.Verdict signatures = tx.getSerializedSize() > genesis.maxTxBytes()
         ? null : TransactionRules.verifySignatures(tx, genesis.chainId(), SignatureVerifier.ED25519);
     if (signatures != null) {
       transactionVerdict(signatures, from);
       result.complete(signatures);
-      return result;
+      return;
     }
     boolean queued = loop.execute(() -> {
       TransactionRules.Verdict v = ledger.admit(tx, true);
@@ -306,7 +326,6 @@ public final class Node implements AutoCloseable {
       metrics.counter("timed_transactions_total", "verdict", "queue_full").increment();
       result.completeExceptionally(new IllegalStateException("the node is overloaded: its consensus queue is full"));
     }
-    return result;
   }
 
   private void transactionVerdict(TransactionRules.Verdict v, PeerConnection from) {
@@ -467,6 +486,15 @@ public final class Node implements AutoCloseable {
     return ByteString.copyFrom(key.publicKey().bytes());
   }
 
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
   static String shortKey(ByteString k) {
     return java.util.HexFormat.of().formatHex(k.toByteArray(), 0, Math.min(4, k.size()));
   }
@@ -487,6 +515,8 @@ public final class Node implements AutoCloseable {
     } catch (InterruptedException ignored) {
       Thread.currentThread().interrupt();
     }
+    verifiers.shutdownNow();
+    clientCalls.shutdownNow();
     metricsServer.close();
     vertx.close();
     long height = chain.tipHeight();

@@ -1,0 +1,426 @@
+package io.timecoin.cli;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.timecoin.canonical.Hashes;
+import io.timecoin.crypto.Address;
+import io.timecoin.crypto.Ed25519KeyPair;
+import io.timecoin.crypto.KeyFile;
+import io.timecoin.node.Node;
+import io.timecoin.node.config.Genesis;
+import io.timecoin.node.config.GenesisFile;
+import io.timecoin.proto.v1.NodeServiceGrpc;
+import io.timecoin.proto.v1.OutPoint;
+import io.timecoin.proto.v1.SubmitTransactionRequest;
+import io.timecoin.proto.v1.SubmitTransactionResponse;
+import io.timecoin.proto.v1.SubscribeFinalizedRequest;
+import io.timecoin.proto.v1.SubscribeFinalizedResponse;
+import io.timecoin.proto.v1.Transaction;
+import io.timecoin.proto.v1.TxOutput;
+import io.timecoin.protocol.Transactions;
+import io.timecoin.protocol.Units;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * timed bench: validators on 127.0.0.1 in this process, real gRPC between them, block_interval_ms 0,
+ * and a load generator that signs and submits real transfers. Prints p50, p99 and max of
+ * finalization latency (proposal to final, idle and under load; submit to final as a client sees it),
+ * finalized transfers per second at saturation against the machine's signature-verification limit
+ * measured in the same run, and the resident memory. {@code --write FILE} also writes the table.
+ */
+@Command(name = "bench", description = "Run the cluster benchmark on 127.0.0.1 and print the figures.")
+public final class BenchCommand implements Callable<Integer> {
+  private static final long FEE = 1_000;
+  private static final int FAN_OUT_TXS = 50;
+  private static final int OUTPUTS_PER_FAN_OUT = 400;
+
+  @Option(names = "--validators", defaultValue = "4", description = "How many validators (default ${DEFAULT-VALUE}).")
+  int validators;
+
+  @Option(names = "--seconds", defaultValue = "20", description = "How long each measurement runs (default ${DEFAULT-VALUE}).")
+  int seconds;
+
+  @Option(names = "--base-port", defaultValue = "27100", description = "Ports from here (default ${DEFAULT-VALUE}).")
+  int basePort;
+
+  @Option(names = "--write", paramLabel = "FILE", description = "Also write the results as a Markdown table to FILE.")
+  Path write;
+
+  @Option(names = "--log", description = "Keep the nodes' INFO log (proposals, blocks) on stderr.")
+  boolean log;
+
+  private final List<String> rows = new ArrayList<>();
+
+  @Override
+  public Integer call() throws Exception {
+    Path home = Files.createTempDirectory("timed-bench");
+    int made = new CommandLine(new InitCommand()).execute("--validators", Integer.toString(validators), "--home", home.toString(),
+        "--base-port", Integer.toString(basePort), "--block-interval-ms", "0");
+    if (made != 0) {
+      return made;
+    }
+    io.timecoin.node.Logs.configure(false);
+    if (!log) {
+      Logger.getLogger("io.timecoin").setLevel(Level.WARNING); // a log line per block would be the benchmark
+    }
+    List<Node> nodes = new ArrayList<>();
+    List<ManagedChannel> channels = new ArrayList<>();
+    try {
+      for (int i = 0; i < validators; i++) {
+        nodes.add(Node.start("node-" + i, home.resolve("node-" + i)));
+      }
+      for (Node n : nodes) {
+        channels.add(NettyChannelBuilder.forTarget(n.clientEndpoint()).usePlaintext().build());
+      }
+      System.out.println("bench: " + validators + " validators on 127.0.0.1, block_interval_ms 0, "
+          + Runtime.getRuntime().availableProcessors() + " cores; " + seconds + " s per measurement");
+      Thread.sleep(3_000); // warm up: connections, JIT
+
+      Samples idle = measureBlocks(nodes.get(0), seconds);
+      row("finalization latency, idle (proposal to final, node-0)", idle.summary("ms"), idle.count / (double) seconds + " blocks/s");
+
+      double verifyPerSecond = verificationsPerSecond();
+      double limit = verifyPerSecond / validators;
+      Load load = new Load(home, channels, nodes.get(0));
+      load.prepare();
+      Samples loaded = load.run(seconds);
+      double tps = load.finalizedInWindow / (double) seconds;
+      row("finalized transfers per second at saturation", String.format("%.0f/s", tps),
+          String.format("%.0f%% of the verification limit %.0f/s (%.0f verifications/s on %d cores / %d validators)",
+              100 * tps / limit, limit, verifyPerSecond, Runtime.getRuntime().availableProcessors(), validators));
+      row("submit to final, under saturation (client's view)", load.clientLatency.summary("ms"), load.clientLatency.count + " transfers");
+      row("finalization latency under saturation (proposal to final)", loaded.summary("ms"), loaded.count + " blocks");
+      long rss = residentBytes();
+      row("resident memory of this process", rss / (1 << 20) + " MB",
+          "all " + validators + " validators and the load generator: " + rss / (1 << 20) / validators + " MB per validator");
+    } finally {
+      channels.forEach(ManagedChannel::shutdownNow);
+      nodes.forEach(Node::close);
+      deleteTree(home);
+    }
+    print();
+    return 0;
+  }
+
+  private void row(String what, String value, String detail) {
+    rows.add("| " + what + " | " + value + " | " + detail + " |");
+    System.out.println("  " + what + ": " + value + "  (" + detail + ")");
+  }
+
+  private void print() throws IOException {
+    List<String> out = new ArrayList<>();
+    out.add("Machine: " + Runtime.getRuntime().availableProcessors() + " cores, "
+        + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB max heap, " + System.getProperty("java.vm.name") + " "
+        + System.getProperty("java.version") + "; " + validators + " validators in one process on 127.0.0.1.");
+    out.add("");
+    out.add("| measurement | result | detail |");
+    out.add("| --- | --- | --- |");
+    out.addAll(rows);
+    System.out.println();
+    out.forEach(System.out::println);
+    if (write != null) {
+      Files.write(write, out);
+      System.out.println("written to " + write);
+    }
+  }
+
+  /** The latencies of the blocks node stores during {@code seconds}. */
+  private static Samples measureBlocks(Node node, int seconds) throws InterruptedException {
+    Samples s = new Samples();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    node.onFinalized((block, cert, nanos) -> {
+      if (System.nanoTime() < end) {
+        s.add(nanos);
+      }
+    });
+    Thread.sleep(seconds * 1_000L);
+    return s;
+  }
+
+  /** Ed25519 verifications per second with every core busy: the machine's signature limit. */
+  private static double verificationsPerSecond() throws InterruptedException {
+    Ed25519KeyPair key = Ed25519KeyPair.generate();
+    byte[] message = new byte[64];
+    byte[] signature = key.sign(message);
+    int cores = Runtime.getRuntime().availableProcessors();
+    AtomicLong done = new AtomicLong();
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < cores; i++) {
+      Thread t = new Thread(() -> {
+        long n = 0;
+        while (System.nanoTime() < end) {
+          if (key.publicKey().verify(message, signature)) {
+            n++;
+          }
+        }
+        done.addAndGet(n);
+      });
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    return done.get() / 3.0;
+  }
+
+  /** VmRSS of this process (Linux), or -1. */
+  private static long residentBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException ignored) {
+      // not Linux
+    }
+    return -1;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** Durations in nanoseconds; p50, p99 and max. */
+  static final class Samples {
+    private long[] values = new long[1024];
+    private int count;
+
+    synchronized void add(long nanos) {
+      if (count == values.length) {
+        values = Arrays.copyOf(values, count * 2);
+      }
+      values[count++] = nanos;
+    }
+
+    synchronized String summary(String unit) {
+      if (count == 0) {
+        return "no samples";
+      }
+      long[] sorted = Arrays.copyOf(values, count);
+      Arrays.sort(sorted);
+      return String.format("p50 %.1f, p99 %.1f, max %.1f %s", sorted[count / 2] / 1e6, sorted[(int) Math.min(count - 1,
+          Math.ceil(count * 0.99) - 1)] / 1e6, sorted[count - 1] / 1e6, unit);
+    }
+  }
+
+  /**
+   * The load generator: the faucet's output is fanned out into 20,000 coins of one key; each coin is
+   * spent by a 1-in-1-out transfer, and its output becomes a coin again once its block is final
+   * (the mempool takes only finalized outputs). Submissions go round-robin to every node.
+   */
+  private final class Load {
+    private final Path home;
+    private final List<ManagedChannel> channels;
+    private final Node observed;
+    private final Ed25519KeyPair key;
+    private final Address address;
+    private final String chainId;
+    private final Genesis genesis;
+    private final ConcurrentLinkedQueue<Coin> coins = new ConcurrentLinkedQueue<>();
+    private final Map<ByteString, Long> submitted = new ConcurrentHashMap<>();
+    private final Semaphore inFlight = new Semaphore(20_000);
+    private final Samples clientLatency = new Samples();
+    private final AtomicLong refused = new AtomicLong();
+    private volatile long windowStart = Long.MAX_VALUE;
+    private volatile long windowEnd = Long.MAX_VALUE;
+    private volatile long finalizedInWindow;
+
+    private record Coin(OutPoint outpoint, long amount) {}
+
+    Load(Path home, List<ManagedChannel> channels, Node observed) throws IOException {
+      this.home = home;
+      this.channels = channels;
+      this.observed = observed;
+      this.key = KeyFile.read(home.resolve("faucet.key"));
+      this.address = Address.of(key.publicKey());
+      this.genesis = GenesisFile.read(home.resolve(GenesisFile.FILE_NAME));
+      this.chainId = genesis.chainId();
+    }
+
+    /** Fans the faucet's output out into FAN_OUT_TXS * OUTPUTS_PER_FAN_OUT coins, waiting for each step to be final. */
+    void prepare() throws InterruptedException {
+      long faucet = genesis.allocations().get(0).amount();
+      OutPoint start = OutPoint.newBuilder().setTxid(Hashes.transaction(genesis.transaction())).setIndex(0).build();
+      long part = (faucet - FEE) / FAN_OUT_TXS;
+      List<TxOutput> outputs = new ArrayList<>();
+      for (int i = 0; i < FAN_OUT_TXS; i++) {
+        outputs.add(Transactions.output(part, address));
+      }
+      Transaction first = Transactions.sign(Transactions.transfer(List.of(start), outputs), chainId, List.of(key), List.of());
+      awaitFinal(List.of(first));
+      ByteString firstId = Hashes.transaction(first);
+      List<Transaction> second = new ArrayList<>();
+      long coin = (part - FEE) / OUTPUTS_PER_FAN_OUT;
+      for (int i = 0; i < FAN_OUT_TXS; i++) {
+        List<TxOutput> outs = new ArrayList<>();
+        for (int j = 0; j < OUTPUTS_PER_FAN_OUT; j++) {
+          outs.add(Transactions.output(coin, address));
+        }
+        second.add(Transactions.sign(Transactions.transfer(List.of(OutPoint.newBuilder().setTxid(firstId).setIndex(i).build()), outs),
+            chainId, List.of(key), List.of()));
+      }
+      awaitFinal(second);
+      for (Transaction tx : second) {
+        ByteString id = Hashes.transaction(tx);
+        for (int j = 0; j < tx.getOutputsCount(); j++) {
+          coins.add(new Coin(OutPoint.newBuilder().setTxid(id).setIndex(j).build(), coin));
+        }
+      }
+      System.out.println("  load: " + coins.size() + " coins of " + Units.format(coin) + " TIME ready");
+    }
+
+    private void awaitFinal(List<Transaction> txs) throws InterruptedException {
+      java.util.Set<ByteString> waiting = ConcurrentHashMap.newKeySet();
+      txs.forEach(tx -> waiting.add(Hashes.transaction(tx)));
+      Node.FinalizationListener listener = (block, cert, nanos) ->
+          block.getBody().getTransactionsList().forEach(tx -> waiting.remove(Hashes.transaction(tx)));
+      observed.onFinalized(listener);
+      var stub = NodeServiceGrpc.newBlockingStub(channels.get(0));
+      for (Transaction tx : txs) {
+        stub.submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(tx).build());
+      }
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (!waiting.isEmpty() && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      if (!waiting.isEmpty()) {
+        throw new IllegalStateException("the load's setup transactions were not final in 60 s");
+      }
+    }
+
+    /** Saturates the network for {@code seconds} (after a few seconds to fill it); the proposal-to-final latencies meanwhile. */
+    Samples run(int seconds) throws Exception {
+      Samples blocks = new Samples();
+      // the client's view: the blocks as a subscriber of node-0 receives them
+      NodeServiceGrpc.newStub(channels.get(0)).subscribeFinalized(
+          SubscribeFinalizedRequest.newBuilder().setFromHeight(observed.finalizedHeight() + 1).build(), new StreamObserver<>() {
+            @Override
+            public void onNext(SubscribeFinalizedResponse r) {
+              if (r.hasBlock()) {
+                delivered(r.getBlock().getBlock().getBody().getTransactionsList());
+              }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              System.err.println("bench: the subscription ended: " + t);
+            }
+
+            @Override
+            public void onCompleted() {}
+          });
+      observed.onFinalized((block, cert, nanos) -> {
+        long now = System.nanoTime();
+        if (now >= windowStart && now < windowEnd) {
+          blocks.add(nanos);
+        }
+      });
+      List<Thread> workers = new ArrayList<>();
+      AtomicLong next = new AtomicLong();
+      for (int w = 0; w < 2; w++) {
+        Thread t = new Thread(() -> submitLoop(next), "bench-load-" + w);
+        t.setDaemon(true);
+        t.start();
+        workers.add(t);
+      }
+      Thread.sleep(3_000);
+      windowStart = System.nanoTime();
+      windowEnd = windowStart + TimeUnit.SECONDS.toNanos(seconds);
+      Thread.sleep(seconds * 1_000L + 200);
+      workers.forEach(Thread::interrupt);
+      if (refused.get() > 0) {
+        System.out.println("  load: " + refused.get() + " submissions refused (put back and retried)");
+      }
+      return blocks;
+    }
+
+    private void submitLoop(AtomicLong next) {
+      List<NodeServiceGrpc.NodeServiceStub> stubs = channels.stream().map(NodeServiceGrpc::newStub).toList();
+      while (!Thread.currentThread().isInterrupted()) {
+        Coin c = coins.poll();
+        if (c == null) {
+          try {
+            Thread.sleep(1);
+          } catch (InterruptedException e) {
+            return;
+          }
+          continue;
+        }
+        try {
+          inFlight.acquire();
+        } catch (InterruptedException e) {
+          return;
+        }
+        Transaction tx = Transactions.sign(Transactions.transfer(List.of(c.outpoint()),
+            List.of(Transactions.output(c.amount() - FEE, address))), chainId, List.of(key), List.of());
+        ByteString id = Hashes.transaction(tx);
+        submitted.put(id, System.nanoTime());
+        stubs.get((int) (next.getAndIncrement() % stubs.size())).submitTransaction(
+            SubmitTransactionRequest.newBuilder().setTransaction(tx).build(), new StreamObserver<>() {
+              @Override
+              public void onNext(SubmitTransactionResponse r) {}
+
+              @Override
+              public void onError(Throwable t) {
+                refused.incrementAndGet();
+                if (submitted.remove(id) != null) {
+                  inFlight.release();
+                  coins.add(c);
+                }
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+      }
+    }
+
+    private void delivered(List<Transaction> txs) {
+      long now = System.nanoTime();
+      int mine = 0;
+      for (int i = 1; i < txs.size(); i++) { // the REWARD first
+        Transaction tx = txs.get(i);
+        ByteString id = Hashes.transaction(tx);
+        Long at = submitted.remove(id);
+        if (at == null) {
+          continue;
+        }
+        inFlight.release();
+        mine++;
+        if (now >= windowStart && now < windowEnd) {
+          clientLatency.add(now - at);
+        }
+        coins.add(new Coin(OutPoint.newBuilder().setTxid(id).setIndex(0).build(), tx.getOutputs(0).getAmount()));
+      }
+      if (now >= windowStart && now < windowEnd) {
+        finalizedInWindow += mine;
+      }
+    }
+  }
+}
