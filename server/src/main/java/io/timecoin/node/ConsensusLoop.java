@@ -37,7 +37,9 @@ public final class ConsensusLoop implements AutoCloseable {
 
   private final ConsensusEngine engine;
   private final Host host;
-  private final BlockingQueue<Input> queue;
+  private final BlockingQueue<Input> queue; // consensus events: messages, timers, synced blocks
+  private final BlockingQueue<Input> tasks; // transaction admissions and queries: served when no event waits
+  private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(0); // items in both
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "consensus-timers");
     t.setDaemon(true);
@@ -51,26 +53,33 @@ public final class ConsensusLoop implements AutoCloseable {
     this.engine = engine;
     this.host = host;
     this.queue = new ArrayBlockingQueue<>(capacity);
+    this.tasks = new ArrayBlockingQueue<>(capacity);
     this.thread = new Thread(this::run, "consensus");
   }
 
   public void start() {
     queue.add(new Input(new Event.Start(), null));
+    waiting.release();
     thread.start();
   }
 
   /** Queues an event from the network; false (and counted) when the queue is full. */
   public boolean submit(Event event, Object source) {
     if (queue.offer(new Input(event, source))) {
+      waiting.release();
       return true;
     }
     dropped++;
     return false;
   }
 
-  /** Queues a task for the consensus thread; false (and counted) when the queue is full. */
+  /**
+   * Queues a task for the consensus thread; false (and counted) when its queue is full. Tasks run
+   * only when no consensus event waits, so a flood of transactions cannot delay a vote.
+   */
   public boolean execute(Runnable task) {
-    if (queue.offer(new Input(null, null, task))) {
+    if (tasks.offer(new Input(null, null, task))) {
+      waiting.release();
       return true;
     }
     dropped++;
@@ -78,7 +87,7 @@ public final class ConsensusLoop implements AutoCloseable {
   }
 
   public int depth() {
-    return queue.size();
+    return queue.size() + tasks.size();
   }
 
   public long dropped() {
@@ -89,9 +98,16 @@ public final class ConsensusLoop implements AutoCloseable {
     while (running) {
       Input input;
       try {
-        input = queue.take();
+        waiting.acquire();
       } catch (InterruptedException e) {
         return;
+      }
+      input = queue.poll();
+      if (input == null) {
+        input = tasks.poll();
+      }
+      if (input == null) {
+        continue; // cannot happen: each item released one permit
       }
       if (input.task() != null) {
         try {
@@ -122,6 +138,7 @@ public final class ConsensusLoop implements AutoCloseable {
       while (running && !queue.offer(new Input(event, null), 1, TimeUnit.SECONDS)) {
         LOG.warning("consensus queue full; a timer waits");
       }
+      waiting.release();
     } catch (InterruptedException ignored) {
       Thread.currentThread().interrupt();
     }
@@ -138,7 +155,9 @@ public final class ConsensusLoop implements AutoCloseable {
     timers.shutdownNow();
     // a wake-up task rather than an interrupt first: an interrupt inside the signer record's write
     // would close its file channel under it
-    if (!queue.offer(new Input(null, null, () -> { }))) {
+    if (tasks.offer(new Input(null, null, () -> { }))) {
+      waiting.release();
+    } else {
       thread.interrupt();
     }
     try {
