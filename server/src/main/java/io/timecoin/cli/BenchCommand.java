@@ -54,6 +54,7 @@ public final class BenchCommand implements Callable<Integer> {
   private static final int OUTPUTS_PER_FAN_OUT = 400;
   /** Transfers submitted and not yet final, at most: a closed loop, so the queues stay bounded. */
   private static final int IN_FLIGHT = 4_000;
+  private static final int WALLETS = 1_000;
 
   @Option(names = "--validators", defaultValue = "4", description = "How many validators (default ${DEFAULT-VALUE}).")
   int validators;
@@ -247,6 +248,7 @@ public final class BenchCommand implements Callable<Integer> {
     private final Genesis genesis;
     private final ConcurrentLinkedQueue<Coin> coins = new ConcurrentLinkedQueue<>();
     private final Map<ByteString, Long> submitted = new ConcurrentHashMap<>();
+    private final Map<ByteString, Integer> owners = new ConcurrentHashMap<>();
     private final Semaphore inFlight = new Semaphore(IN_FLIGHT);
     private final Samples clientLatency = new Samples();
     private final AtomicLong refused = new AtomicLong();
@@ -254,7 +256,11 @@ public final class BenchCommand implements Callable<Integer> {
     private volatile long windowEnd = Long.MAX_VALUE;
     private volatile long finalizedInWindow;
 
-    private record Coin(OutPoint outpoint, long amount) {}
+    /** A spendable output of wallet {@code owner}. */
+    private record Coin(OutPoint outpoint, long amount, int owner) {}
+
+    /** The senders: many keys, as real traffic has (each node decodes each key once, then caches it). */
+    private final List<Ed25519KeyPair> wallets = new ArrayList<>();
 
     Load(Path home, List<ManagedChannel> channels, Node observed) throws IOException {
       this.home = home;
@@ -280,10 +286,13 @@ public final class BenchCommand implements Callable<Integer> {
       ByteString firstId = Hashes.transaction(first);
       List<Transaction> second = new ArrayList<>();
       long coin = (part - FEE) / OUTPUTS_PER_FAN_OUT;
+      for (int w = 0; w < WALLETS; w++) {
+        wallets.add(Ed25519KeyPair.generate());
+      }
       for (int i = 0; i < FAN_OUT_TXS; i++) {
         List<TxOutput> outs = new ArrayList<>();
         for (int j = 0; j < OUTPUTS_PER_FAN_OUT; j++) {
-          outs.add(Transactions.output(coin, address));
+          outs.add(Transactions.output(coin, Address.of(wallets.get((i * OUTPUTS_PER_FAN_OUT + j) % WALLETS).publicKey())));
         }
         second.add(Transactions.sign(Transactions.transfer(List.of(OutPoint.newBuilder().setTxid(firstId).setIndex(i).build()), outs),
             chainId, List.of(key), List.of()));
@@ -291,11 +300,12 @@ public final class BenchCommand implements Callable<Integer> {
       awaitFinal(second);
       for (Transaction tx : second) {
         ByteString id = Hashes.transaction(tx);
+        int i = second.indexOf(tx);
         for (int j = 0; j < tx.getOutputsCount(); j++) {
-          coins.add(new Coin(OutPoint.newBuilder().setTxid(id).setIndex(j).build(), coin));
+          coins.add(new Coin(OutPoint.newBuilder().setTxid(id).setIndex(j).build(), coin, (i * OUTPUTS_PER_FAN_OUT + j) % WALLETS));
         }
       }
-      System.out.println("  load: " + coins.size() + " coins of " + Units.format(coin) + " TIME ready");
+      System.out.println("  load: " + coins.size() + " coins of " + Units.format(coin) + " TIME ready, held by " + WALLETS + " keys");
     }
 
     private void awaitFinal(List<Transaction> txs) throws InterruptedException {
@@ -380,9 +390,11 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (InterruptedException e) {
           return;
         }
+        Ed25519KeyPair owner = wallets.get(c.owner());
         Transaction tx = Transactions.sign(Transactions.transfer(List.of(c.outpoint()),
-            List.of(Transactions.output(c.amount() - FEE, address))), chainId, List.of(key), List.of());
+            List.of(Transactions.output(c.amount() - FEE, Address.of(owner.publicKey())))), chainId, List.of(owner), List.of());
         ByteString id = Hashes.transaction(tx);
+        owners.put(id, c.owner());
         submitted.put(id, System.nanoTime());
         stubs.get((int) (next.getAndIncrement() % stubs.size())).submitTransaction(
             SubmitTransactionRequest.newBuilder().setTransaction(tx).build(), new StreamObserver<>() {
@@ -393,6 +405,7 @@ public final class BenchCommand implements Callable<Integer> {
               public void onError(Throwable t) {
                 refused.incrementAndGet();
                 if (submitted.remove(id) != null) {
+                  owners.remove(id);
                   inFlight.release();
                   coins.add(c);
                 }
@@ -419,7 +432,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (now >= windowStart && now < windowEnd) {
           clientLatency.add(now - at);
         }
-        coins.add(new Coin(OutPoint.newBuilder().setTxid(id).setIndex(0).build(), tx.getOutputs(0).getAmount()));
+        coins.add(new Coin(OutPoint.newBuilder().setTxid(id).setIndex(0).build(), tx.getOutputs(0).getAmount(),
+            owners.remove(id)));
       }
       if (now >= windowStart && now < windowEnd) {
         finalizedInWindow += mine;

@@ -7,6 +7,7 @@ import io.timecoin.canonical.MalformedException;
 import io.timecoin.crypto.Address;
 import io.timecoin.crypto.Ed25519PublicKey;
 import io.timecoin.crypto.InvalidKeyException;
+import io.timecoin.crypto.KeyCache;
 import io.timecoin.crypto.SignatureVerifier;
 import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.OutPoint;
@@ -51,6 +52,9 @@ public final class TransactionRules {
       return valid() ? "valid" : reason.name().substring("ERROR_REASON_".length()) + ": " + detail;
     }
   }
+
+  /** Witness keys decoded once each (wallets reuse their keys). */
+  private static final KeyCache KEYS = new KeyCache(100_000);
 
   private TransactionRules() {}
 
@@ -164,7 +168,7 @@ public final class TransactionRules {
       for (int i = 0; i < signers.size(); i++) {
         Ed25519PublicKey key;
         try {
-          key = Ed25519PublicKey.of(signers.get(i).toByteArray());
+          key = KEYS.get(signers.get(i));
         } catch (InvalidKeyException e) {
           return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "witness " + i + ": " + e.getMessage());
         }
@@ -200,7 +204,7 @@ public final class TransactionRules {
       Witness w = witnesses.get(i);
       Ed25519PublicKey key;
       try {
-        key = Ed25519PublicKey.of(w.getPublicKey().toByteArray());
+        key = KEYS.get(w.getPublicKey());
       } catch (InvalidKeyException e) {
         return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "witness " + i + ": " + e.getMessage());
       }
