@@ -65,6 +65,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--base-port", defaultValue = "27100", description = "Ports from here (default ${DEFAULT-VALUE}).")
   int basePort;
 
+  @Option(names = "--catch-up-blocks", defaultValue = "10000",
+      description = "How far behind the catching-up node starts, in blocks (default ${DEFAULT-VALUE}; 0 skips it).")
+  long catchUpBlocks;
+
   @Option(names = "--write", paramLabel = "FILE", description = "Also write the results as a Markdown table to FILE.")
   Path write;
 
@@ -78,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
     double verifyPerSecond = verificationsPerSecond(); // before any node runs: the machine's own limit
     Path home = Files.createTempDirectory("timed-bench");
     int made = new CommandLine(new InitCommand()).execute("--validators", Integer.toString(validators), "--home", home.toString(),
-        "--base-port", Integer.toString(basePort), "--block-interval-ms", "0");
+        "--base-port", Integer.toString(basePort), "--block-interval-ms", "0", "--standby", "1");
     if (made != 0) {
       return made;
     }
@@ -113,6 +117,9 @@ public final class BenchCommand implements Callable<Integer> {
       row("submit to final, under saturation (client's view)", load.clientLatency.summary("ms"), load.clientLatency.count + " transfers");
       row("finalization latency under saturation (proposal to final)", loaded.summary("ms"), loaded.count + " blocks");
       long rss = residentBytes();
+      if (catchUpBlocks > 0) {
+        catchUp(nodes, home.resolve("node-" + validators));
+      }
       row("resident memory of this process", rss / (1 << 20) + " MB",
           "all " + validators + " validators and the load generator: " + rss / (1 << 20) / validators + " MB per validator");
     } finally {
@@ -143,6 +150,36 @@ public final class BenchCommand implements Callable<Integer> {
     if (write != null) {
       Files.write(write, out);
       System.out.println("written to " + write);
+    }
+  }
+
+  /**
+   * A node that has only the genesis block (the standby node of the bench network) starts once the
+   * chain is {@code catchUpBlocks} long, and syncs from the validators: blocks per second, every
+   * certificate checked and every block executed.
+   */
+  private void catchUp(List<Node> nodes, Path standby) throws Exception {
+    Node first = nodes.get(0);
+    long waitStart = System.nanoTime();
+    while (first.finalizedHeight() < catchUpBlocks) {
+      Thread.sleep(200);
+      if (System.nanoTime() - waitStart > TimeUnit.MINUTES.toNanos(10)) {
+        row("catch-up", "not measured", "the chain did not reach " + catchUpBlocks + " blocks in 10 minutes");
+        return;
+      }
+    }
+    long behind = first.finalizedHeight();
+    long start = System.nanoTime();
+    try (Node late = Node.start("catch-up", standby)) {
+      while (late.finalizedHeight() < behind) {
+        Thread.sleep(20);
+        if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(10)) {
+          break;
+        }
+      }
+      double secondsTaken = (System.nanoTime() - start) / 1e9;
+      row("catch-up of a node " + behind + " blocks behind", String.format("%.0f blocks/s", late.finalizedHeight() / secondsTaken),
+          String.format("%d blocks in %.1f s, each certificate checked and block executed", late.finalizedHeight(), secondsTaken));
     }
   }
 
