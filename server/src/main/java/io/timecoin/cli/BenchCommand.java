@@ -69,6 +69,10 @@ public final class BenchCommand implements Callable<Integer> {
       description = "How far behind the catching-up node starts, in blocks (default ${DEFAULT-VALUE}; 0 skips it).")
   long catchUpBlocks;
 
+  @Option(names = "--scaling", split = ",", defaultValue = "16,32,64", paramLabel = "N,N,...",
+      description = "Also measure idle latency and traffic with these many validators, one network each (default ${DEFAULT-VALUE}; 0 skips).")
+  List<Integer> scaling;
+
   @Option(names = "--write", paramLabel = "FILE", description = "Also write the results as a Markdown table to FILE.")
   Path write;
 
@@ -103,8 +107,11 @@ public final class BenchCommand implements Callable<Integer> {
           + Runtime.getRuntime().availableProcessors() + " cores; " + seconds + " s per measurement");
       Thread.sleep(3_000); // warm up: connections, JIT
 
+      long[] before = traffic(nodes);
       Samples idle = measureBlocks(nodes.get(0), seconds);
-      row("finalization latency, idle (proposal to final, node-0)", idle.summary("ms"), idle.count / (double) seconds + " blocks/s");
+      long[] after = traffic(nodes);
+      row("finalization latency, idle, " + validators + " validators (proposal to final, node-0)", idle.summary("ms"),
+          perBlock(idle, before, after, seconds));
 
       double limit = verifyPerSecond / validators;
       Load load = new Load(home, channels, nodes.get(0));
@@ -127,8 +134,56 @@ public final class BenchCommand implements Callable<Integer> {
       nodes.forEach(Node::close);
       deleteTree(home);
     }
+    for (int n : scaling) {
+      if (n > 0) {
+        scale(n);
+      }
+    }
     print();
     return 0;
+  }
+
+  /** Idle latency and messages and bytes per finalized block with {@code n} validators, in a network of their own. */
+  private void scale(int n) throws Exception {
+    Path home = Files.createTempDirectory("timed-bench-" + n);
+    int base = basePort + 10 * (validators + 2);
+    int made = new CommandLine(new InitCommand()).execute("--validators", Integer.toString(n), "--home", home.toString(),
+        "--base-port", Integer.toString(base), "--block-interval-ms", "0");
+    if (made != 0) {
+      throw new IllegalStateException("timed init failed for " + n + " validators");
+    }
+    List<Node> nodes = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        nodes.add(Node.start("node-" + i, home.resolve("node-" + i)));
+      }
+      Thread.sleep(5_000);
+      long[] before = traffic(nodes);
+      Samples s = measureBlocks(nodes.get(0), seconds);
+      long[] after = traffic(nodes);
+      row("finalization latency, idle, " + n + " validators", s.summary("ms"), perBlock(s, before, after, seconds));
+    } finally {
+      nodes.forEach(Node::close);
+      deleteTree(home);
+    }
+  }
+
+  private static long[] traffic(List<Node> nodes) {
+    long[] sum = new long[2];
+    for (Node node : nodes) {
+      long[] t = node.peerTraffic();
+      sum[0] += t[0];
+      sum[1] += t[1];
+    }
+    return sum;
+  }
+
+  private static String perBlock(Samples s, long[] before, long[] after, int seconds) {
+    if (s.count == 0) {
+      return "no block finalized";
+    }
+    return String.format("%.1f blocks/s; per block %.0f messages, %.1f KB sent between the validators",
+        s.count / (double) seconds, (after[0] - before[0]) / (double) s.count, (after[1] - before[1]) / 1024.0 / s.count);
   }
 
   private void row(String what, String value, String detail) {

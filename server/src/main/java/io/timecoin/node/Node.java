@@ -207,6 +207,8 @@ public final class Node implements AutoCloseable {
     Gauge.builder("timed_peers", network, PeerNetwork::peerCount).register(metrics);
     Gauge.builder("timed_consensus_queue_depth", loop, ConsensusLoop::depth).register(metrics);
     Gauge.builder("timed_peer_send_queue_depth", network, PeerNetwork::queued).register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("timed_peer_messages_sent_total", network, PeerNetwork::sentMessages).register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("timed_peer_bytes_sent_total", network, PeerNetwork::sentBytes).register(metrics);
     Gauge.builder("timed_subscribers", feed, FinalizedFeed::subscriberCount).register(metrics);
     Gauge.builder("timed_subscribers_closed_slow", feed, FinalizedFeed::slowClosed).register(metrics);
     Gauge.builder("timed_mempool_transactions", ledger, l -> l.mempool().size()).register(metrics);
@@ -475,6 +477,11 @@ public final class Node implements AutoCloseable {
   /** The height of the newest finalized block (kept after close). */
   public long finalizedHeight() {
     return closedAtHeight >= 0 ? closedAtHeight : chain.tipHeight();
+  }
+
+  /** Messages and bytes this node sent to its peers since it started. */
+  public long[] peerTraffic() {
+    return new long[] {network.sentMessages(), network.sentBytes()};
   }
 
   /** host:port of the client API. */
