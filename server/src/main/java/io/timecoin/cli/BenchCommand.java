@@ -203,7 +203,24 @@ public final class BenchCommand implements Callable<Integer> {
     System.out.println();
     out.forEach(System.out::println);
     if (write != null) {
-      Files.write(write, out);
+      List<String> file = new ArrayList<>(List.of(
+          "# Benchmarks",
+          "",
+          "Written by `timed bench --write BENCHMARKS.md` (" + java.time.LocalDate.now() + "); run it again to refresh.",
+          "",
+          "- Cluster: `bin/timed bench --write BENCHMARKS.md` (about 6 minutes): validators",
+          "  on 127.0.0.1 in one process with real gRPC, block_interval_ms 0; a load generator signs and submits real",
+          "  transfers from 1,000 wallets, " + IN_FLIGHT + " in flight; the verification limit is the machine's Ed25519",
+          "  verifications per second on all cores, measured in the same run, divided by the validators.",
+          "- Microbenchmarks (JMH, after `mvn verify`): `java -jar benchmarks/target/benchmarks.jar` followed by",
+          "  CryptoBenchmark, VoteIngestionBenchmark, TransactionValidationBenchmark, BlockExecutionBenchmark or",
+          "  CertificateVerificationBenchmark.",
+          "",
+          "Options of this run: --validators " + validators + " --seconds " + seconds + " --catch-up-blocks " + catchUpBlocks
+              + " --scaling " + scaling.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ".",
+          ""));
+      file.addAll(out);
+      Files.write(write, file);
       System.out.println("written to " + write);
     }
   }

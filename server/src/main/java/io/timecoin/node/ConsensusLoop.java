@@ -120,8 +120,12 @@ public final class ConsensusLoop implements AutoCloseable {
       try {
         Outcome outcome = engine.handle(input.event());
         for (Effect e : outcome.effects()) {
-          if (e instanceof Effect.ScheduleTimeout t) {
-            timers.schedule(() -> postTimer(new Event.TimeoutFired(t.timeout())), t.delayMs(), TimeUnit.MILLISECONDS);
+          if (e instanceof Effect.ScheduleTimeout t && running) {
+            try {
+              timers.schedule(() -> postTimer(new Event.TimeoutFired(t.timeout())), t.delayMs(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+              // close() shut the timers down while this event was handled: nothing left to time
+            }
           }
         }
         host.handled(input, outcome);
