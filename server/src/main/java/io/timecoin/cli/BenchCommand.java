@@ -73,6 +73,10 @@ public final class BenchCommand implements Callable<Integer> {
       description = "Also measure idle latency and traffic with these many validators, one network each (default ${DEFAULT-VALUE}; 0 skips).")
   List<Integer> scaling;
 
+  @Option(names = "--subscribers", defaultValue = "10000",
+      description = "Subscriptions to one node for the delivery measurement, on a network with 1 s blocks (default ${DEFAULT-VALUE}; 0 skips).")
+  int subscribers;
+
   @Option(names = "--write", paramLabel = "FILE", description = "Also write the results as a Markdown table to FILE.")
   Path write;
 
@@ -134,6 +138,9 @@ public final class BenchCommand implements Callable<Integer> {
       nodes.forEach(Node::close);
       deleteTree(home);
     }
+    if (subscribers > 0) {
+      subscriptions(subscribers);
+    }
     for (int n : scaling) {
       if (n > 0) {
         scale(n);
@@ -163,6 +170,69 @@ public final class BenchCommand implements Callable<Integer> {
       long[] after = traffic(nodes);
       row("finalization latency, idle, " + n + " validators", s.summary("ms"), perBlock(s, before, after, seconds));
     } finally {
+      nodes.forEach(Node::close);
+      deleteTree(home);
+    }
+  }
+
+  /**
+   * {@code count} SubscribeFinalized streams on node-0 of a 4-validator network with 1 s blocks (a
+   * devnet's pace), over 20 connections: the delay from the block being stored on node-0 to its
+   * arrival on each stream.
+   */
+  private void subscriptions(int count) throws Exception {
+    Path home = Files.createTempDirectory("timed-bench-subscribers");
+    int base = basePort + 10 * (validators + 2);
+    int made = new CommandLine(new InitCommand()).execute("--validators", "4", "--home", home.toString(),
+        "--base-port", Integer.toString(base), "--block-interval-ms", "1000");
+    if (made != 0) {
+      throw new IllegalStateException("timed init failed for the subscriber network");
+    }
+    List<Node> nodes = new ArrayList<>();
+    List<ManagedChannel> channels = new ArrayList<>();
+    try {
+      for (int i = 0; i < 4; i++) {
+        nodes.add(Node.start("node-" + i, home.resolve("node-" + i)));
+      }
+      Map<Long, Long> storedAt = new ConcurrentHashMap<>();
+      nodes.get(0).onFinalized((block, cert, nanos) -> storedAt.put(block.getHeader().getHeight(), System.nanoTime()));
+      for (int c = 0; c < 20; c++) {
+        channels.add(NettyChannelBuilder.forTarget(nodes.get(0).clientEndpoint()).usePlaintext().build());
+      }
+      Samples delivery = new Samples();
+      AtomicLong failed = new AtomicLong();
+      long[] window = {Long.MAX_VALUE, Long.MAX_VALUE};
+      for (int i = 0; i < count; i++) {
+        NodeServiceGrpc.newStub(channels.get(i % channels.size())).subscribeFinalized(
+            SubscribeFinalizedRequest.getDefaultInstance(), new StreamObserver<>() {
+              @Override
+              public void onNext(SubscribeFinalizedResponse r) {
+                long now = System.nanoTime();
+                if (r.hasBlock() && now >= window[0] && now < window[1]) {
+                  Long at = storedAt.get(r.getBlock().getBlock().getHeader().getHeight());
+                  if (at != null) {
+                    delivery.add(now - at);
+                  }
+                }
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                failed.incrementAndGet();
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+      }
+      Thread.sleep(5_000); // every stream open and caught up
+      window[0] = System.nanoTime();
+      window[1] = window[0] + TimeUnit.SECONDS.toNanos(seconds);
+      Thread.sleep(seconds * 1_000L + 1_000);
+      row(count + " SubscribeFinalized streams on one node, 1 s blocks", "delivery " + delivery.summary("ms"),
+          delivery.count + " deliveries after the block was stored; " + failed.get() + " streams failed");
+    } finally {
+      channels.forEach(ManagedChannel::shutdownNow);
       nodes.forEach(Node::close);
       deleteTree(home);
     }
