@@ -88,22 +88,14 @@ public final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     double verifyPerSecond = verificationsPerSecond(); // before any node runs: the machine's own limit
-    Path home = Files.createTempDirectory("timed-bench");
-    int made = new CommandLine(new InitCommand()).execute("--validators", Integer.toString(validators), "--home", home.toString(),
-        "--base-port", Integer.toString(basePort), "--block-interval-ms", "0", "--standby", "1");
-    if (made != 0) {
-      return made;
-    }
     io.timecoin.node.Logs.configure(false);
     if (!log) {
       Logger.getLogger("io.timecoin").setLevel(Level.WARNING); // a log line per block would be the benchmark
     }
-    List<Node> nodes = new ArrayList<>();
     List<ManagedChannel> channels = new ArrayList<>();
-    try {
-      for (int i = 0; i < validators; i++) {
-        nodes.add(Node.start("node-" + i, home.resolve("node-" + i)));
-      }
+    try (Network net = Network.start("timed-bench", validators, basePort, 0, 1)) {
+      List<Node> nodes = net.nodes;
+      Path home = net.home;
       for (Node n : nodes) {
         channels.add(NettyChannelBuilder.forTarget(n.clientEndpoint()).usePlaintext().build());
       }
@@ -133,10 +125,9 @@ public final class BenchCommand implements Callable<Integer> {
       }
       row("resident memory of this process", rss / (1 << 20) + " MB",
           "all " + validators + " validators and the load generator: " + rss / (1 << 20) / validators + " MB per validator");
+      channels.forEach(ManagedChannel::shutdownNow); // before the nodes stop: no stream ends in an error
     } finally {
       channels.forEach(ManagedChannel::shutdownNow);
-      nodes.forEach(Node::close);
-      deleteTree(home);
     }
     if (subscribers > 0) {
       subscriptions(subscribers);
@@ -152,26 +143,13 @@ public final class BenchCommand implements Callable<Integer> {
 
   /** Idle latency and messages and bytes per finalized block with {@code n} validators, in a network of their own. */
   private void scale(int n) throws Exception {
-    Path home = Files.createTempDirectory("timed-bench-" + n);
-    int base = basePort + 10 * (validators + 2);
-    int made = new CommandLine(new InitCommand()).execute("--validators", Integer.toString(n), "--home", home.toString(),
-        "--base-port", Integer.toString(base), "--block-interval-ms", "0");
-    if (made != 0) {
-      throw new IllegalStateException("timed init failed for " + n + " validators");
-    }
-    List<Node> nodes = new ArrayList<>();
-    try {
-      for (int i = 0; i < n; i++) {
-        nodes.add(Node.start("node-" + i, home.resolve("node-" + i)));
-      }
+    try (Network net = Network.start("timed-bench-" + n, n, basePort + 10 * (validators + 2), 0, 0)) {
+      List<Node> nodes = net.nodes;
       Thread.sleep(5_000);
       long[] before = traffic(nodes);
       Samples s = measureBlocks(nodes.get(0), seconds);
       long[] after = traffic(nodes);
       row("finalization latency, idle, " + n + " validators", s.summary("ms"), perBlock(s, before, after, seconds));
-    } finally {
-      nodes.forEach(Node::close);
-      deleteTree(home);
     }
   }
 
@@ -181,19 +159,9 @@ public final class BenchCommand implements Callable<Integer> {
    * arrival on each stream.
    */
   private void subscriptions(int count) throws Exception {
-    Path home = Files.createTempDirectory("timed-bench-subscribers");
-    int base = basePort + 10 * (validators + 2);
-    int made = new CommandLine(new InitCommand()).execute("--validators", "4", "--home", home.toString(),
-        "--base-port", Integer.toString(base), "--block-interval-ms", "1000");
-    if (made != 0) {
-      throw new IllegalStateException("timed init failed for the subscriber network");
-    }
-    List<Node> nodes = new ArrayList<>();
     List<ManagedChannel> channels = new ArrayList<>();
-    try {
-      for (int i = 0; i < 4; i++) {
-        nodes.add(Node.start("node-" + i, home.resolve("node-" + i)));
-      }
+    try (Network net = Network.start("timed-bench-subscribers", 4, basePort + 10 * (validators + 2), 1_000, 0)) {
+      List<Node> nodes = net.nodes;
       Map<Long, Long> storedAt = new ConcurrentHashMap<>();
       nodes.get(0).onFinalized((block, cert, nanos) -> storedAt.put(block.getHeader().getHeight(), System.nanoTime()));
       for (int c = 0; c < 20; c++) {
@@ -231,10 +199,9 @@ public final class BenchCommand implements Callable<Integer> {
       Thread.sleep(seconds * 1_000L + 1_000);
       row(count + " SubscribeFinalized streams on one node, 1 s blocks", "delivery " + delivery.summary("ms"),
           delivery.count + " deliveries after the block was stored; " + failed.get() + " streams failed");
+      channels.forEach(ManagedChannel::shutdownNow); // before the nodes stop
     } finally {
       channels.forEach(ManagedChannel::shutdownNow);
-      nodes.forEach(Node::close);
-      deleteTree(home);
     }
   }
 
@@ -379,6 +346,42 @@ public final class BenchCommand implements Callable<Integer> {
       // not Linux
     }
     return -1;
+  }
+
+  /** A network made by timed init in a temporary directory, its validators started here; close stops and deletes it. */
+  private static final class Network implements AutoCloseable {
+    final Path home;
+    final List<Node> nodes = new ArrayList<>();
+
+    private Network(Path home) {
+      this.home = home;
+    }
+
+    /** {@code n} validators (and {@code standby} nodes made but not started) from port {@code base}. */
+    static Network start(String name, int n, int base, long blockIntervalMs, int standby) throws IOException {
+      Network net = new Network(Files.createTempDirectory(name));
+      int made = new CommandLine(new InitCommand()).execute("--validators", Integer.toString(n), "--home", net.home.toString(),
+          "--base-port", Integer.toString(base), "--block-interval-ms", Long.toString(blockIntervalMs),
+          "--standby", Integer.toString(standby));
+      try {
+        if (made != 0) {
+          throw new IOException("timed init failed for " + n + " validators");
+        }
+        for (int i = 0; i < n; i++) {
+          net.nodes.add(Node.start("node-" + i, net.home.resolve("node-" + i)));
+        }
+      } catch (IOException | RuntimeException e) {
+        net.close();
+        throw e;
+      }
+      return net;
+    }
+
+    @Override
+    public void close() throws IOException {
+      nodes.forEach(Node::close);
+      deleteTree(home);
+    }
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -28,7 +28,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** timed client ...: talks to a node's client API through the Java SDK. */
 @Command(name = "client", description = "Talk to a node's client API (NodeService).", subcommands = {
@@ -55,7 +57,13 @@ public final class ClientCommand implements Runnable {
 
     abstract void run(TimeClient client) throws Exception;
 
-    abstract String name();
+    @Spec
+    CommandSpec spec;
+
+    /** The subcommand's name, for messages. */
+    String name() {
+      return spec.name();
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -69,7 +77,7 @@ public final class ClientCommand implements Runnable {
       } catch (TimeException e) {
         System.err.println("timed client " + name() + ": " + target + ": " + describe(e));
         return 1;
-      } catch (UserError e) {
+      } catch (CliCommand.UserError e) {
         System.err.println("timed client " + name() + ": " + e.getMessage());
         return 1;
       }
@@ -84,21 +92,8 @@ public final class ClientCommand implements Runnable {
     }
   }
 
-  /** A mistake in the command line. */
-  static final class UserError extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    UserError(String message) {
-      super(message);
-    }
-  }
-
   @Command(name = "status", description = "Show where a node and its chain stand.")
   static final class StatusCommand extends Base {
-    @Override
-    String name() {
-      return "status";
-    }
 
     @Override
     void run(TimeClient client) {
@@ -126,10 +121,6 @@ public final class ClientCommand implements Runnable {
     @Option(names = "--count", paramLabel = "N", defaultValue = "0", description = "Stop after N blocks (default: never).")
     long count;
 
-    @Override
-    String name() {
-      return "watch";
-    }
 
     @Override
     void run(TimeClient client) throws Exception {
@@ -185,10 +176,6 @@ public final class ClientCommand implements Runnable {
     @Parameters(paramLabel = "HEIGHT|HASH", description = "A height, or a block hash in hex.")
     String which;
 
-    @Override
-    String name() {
-      return "block";
-    }
 
     @Override
     void run(TimeClient client) {
@@ -199,7 +186,7 @@ public final class ClientCommand implements Runnable {
         try {
           r = client.block(Long.parseLong(which));
         } catch (NumberFormatException e) {
-          throw new UserError("'" + which + "' is neither a height nor a 64-hex-digit block hash");
+          throw new CliCommand.UserError("'" + which + "' is neither a height nor a 64-hex-digit block hash");
         }
       }
       BlockHeader h = r.getBlock().getHeader();
@@ -229,10 +216,6 @@ public final class ClientCommand implements Runnable {
     @Parameters(paramLabel = "ADDRESS", description = "A bech32m address (timet1... on a devnet).")
     String address;
 
-    @Override
-    String name() {
-      return "balance";
-    }
 
     @Override
     void run(TimeClient client) {
@@ -258,10 +241,6 @@ public final class ClientCommand implements Runnable {
     @Option(names = "--no-wait", description = "Return once the node accepted the transfer.")
     boolean noWait;
 
-    @Override
-    String name() {
-      return "send";
-    }
 
     @Override
     void run(TimeClient client) throws Exception {
@@ -270,7 +249,7 @@ public final class ClientCommand implements Runnable {
       try {
         wallet = Wallet.fromKeyFile(from);
       } catch (java.io.IOException e) {
-        throw new UserError(from + ": " + e.getMessage());
+        throw new CliCommand.UserError(from + ": " + e.getMessage());
       }
       String chain = client.chainId();
       long started = System.currentTimeMillis();
@@ -278,7 +257,7 @@ public final class ClientCommand implements Runnable {
       try {
         txid = wallet.transfer(client, to, units, fee);
       } catch (io.timecoin.sdk.InsufficientFundsException | IllegalArgumentException e) {
-        throw new UserError(e.getMessage());
+        throw new CliCommand.UserError(e.getMessage());
       }
       out.println("sent " + Units.format(units) + " TIME from " + wallet.address(chain) + " to " + to + " (fee " + fee + " units)");
       out.println("txid " + HEX.formatHex(txid.toByteArray()));
@@ -297,7 +276,7 @@ public final class ClientCommand implements Runnable {
         }
         return value;
       } catch (NumberFormatException | ArithmeticException e) {
-        throw new UserError("--amount '" + text + "' is not a positive amount of TIME with at most 8 decimals");
+        throw new CliCommand.UserError("--amount '" + text + "' is not a positive amount of TIME with at most 8 decimals");
       }
     }
   }
@@ -307,10 +286,6 @@ public final class ClientCommand implements Runnable {
     @Option(names = "--all", description = "Also those no longer registered.")
     boolean all;
 
-    @Override
-    String name() {
-      return "masternodes";
-    }
 
     @Override
     void run(TimeClient client) {

@@ -125,35 +125,42 @@ public final class Ledger implements BlockSource, BlockValidator {
   /** Executes the block on the state after its parent: valid, with the next height's set, or refused with the reason. */
   @Override
   public Verdict validate(Block block) {
-    ByteString hash;
-    try {
-      hash = Hashes.block(block.getHeader());
-    } catch (MalformedException e) {
-      return Verdict.invalid(ErrorReason.ERROR_REASON_MALFORMED, e.getMessage());
-    }
-    BlockExecution known = executed.get(hash);
-    if (known != null) {
-      return Verdict.valid(known.after().nextSet());
-    }
-    LedgerState parent = stateAfter(block.getHeader().getPrevHash());
-    if (parent == null) {
-      return Verdict.invalid(ErrorReason.ERROR_REASON_INVALID_BLOCK, "its parent has not been executed here");
-    }
-    BlockExecutor.Outcome outcome = BlockExecutor.execute(block, hash, parent, params, verifier, mempool::holdsExactly);
-    if (!outcome.valid()) {
-      return Verdict.invalid(outcome.reason(), outcome.detail());
-    }
-    executed.put(hash, outcome.execution());
-    return Verdict.valid(outcome.execution().after().nextSet());
+    BlockExecutor.Outcome outcome = outcome(block);
+    return outcome.valid() ? Verdict.valid(outcome.execution().after().nextSet())
+        : Verdict.invalid(outcome.reason(), outcome.detail());
   }
 
   /** The execution of a finalized block, to store with it; the engine judged it valid before. */
   public BlockExecution execution(Block block) {
-    Verdict v = validate(block);
-    if (!v.isValid()) {
-      throw new IllegalStateException("finalized block " + block.getHeader().getHeight() + " does not execute: " + v.detail());
+    BlockExecutor.Outcome outcome = outcome(block);
+    if (!outcome.valid()) {
+      throw new IllegalStateException("finalized block " + block.getHeader().getHeight() + " does not execute: "
+          + outcome.detail());
     }
-    return executed.get(Hashes.block(block.getHeader()));
+    return outcome.execution();
+  }
+
+  /** The block executed on the state after its parent: from the cache, or now (and cached when valid). */
+  private BlockExecutor.Outcome outcome(Block block) {
+    ByteString hash;
+    try {
+      hash = Hashes.block(block.getHeader());
+    } catch (MalformedException e) {
+      return new BlockExecutor.Outcome(null, ErrorReason.ERROR_REASON_MALFORMED, e.getMessage());
+    }
+    BlockExecution known = executed.get(hash);
+    if (known != null) {
+      return new BlockExecutor.Outcome(known, null, "");
+    }
+    LedgerState parent = stateAfter(block.getHeader().getPrevHash());
+    if (parent == null) {
+      return new BlockExecutor.Outcome(null, ErrorReason.ERROR_REASON_INVALID_BLOCK, "its parent has not been executed here");
+    }
+    BlockExecutor.Outcome outcome = BlockExecutor.execute(block, hash, parent, params, verifier, mempool::holdsExactly);
+    if (outcome.valid()) {
+      executed.put(hash, outcome.execution());
+    }
+    return outcome;
   }
 
   /**

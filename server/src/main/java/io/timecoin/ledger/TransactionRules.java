@@ -222,7 +222,7 @@ public final class TransactionRules {
     var p = tx.getRegisterMasternode();
     OutPoint collateral = p.getCollateral();
     try {
-      Ed25519PublicKey.of(p.getConsensusKey().toByteArray());
+      KEYS.get(p.getConsensusKey()); // decoded once: its proof of possession is verified with it
     } catch (InvalidKeyException e) {
       return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, "consensus key: " + e.getMessage());
     }

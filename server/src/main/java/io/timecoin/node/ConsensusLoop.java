@@ -40,14 +40,9 @@ public final class ConsensusLoop implements AutoCloseable {
   private final BlockingQueue<Input> queue; // consensus events: messages, timers, synced blocks
   private final BlockingQueue<Input> tasks; // transaction admissions and queries: served when no event waits
   private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(0); // items in both
-  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "consensus-timers");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(Node.daemon("consensus-timers"));
   private final Thread thread;
   private volatile boolean running = true;
-  private volatile long dropped;
 
   public ConsensusLoop(ConsensusEngine engine, Host host, int capacity) {
     this.engine = engine;
@@ -63,18 +58,17 @@ public final class ConsensusLoop implements AutoCloseable {
     thread.start();
   }
 
-  /** Queues an event from the network; false (and counted) when the queue is full. */
+  /** Queues an event from the network; false when the queue is full (the caller counts it). */
   public boolean submit(Event event, Object source) {
     if (queue.offer(new Input(event, source))) {
       waiting.release();
       return true;
     }
-    dropped++;
     return false;
   }
 
   /**
-   * Queues a task for the consensus thread; false (and counted) when its queue is full. Tasks run
+   * Queues a task for the consensus thread; false when its queue is full (the caller counts it). Tasks run
    * only when no consensus event waits, so a flood of transactions cannot delay a vote.
    */
   public boolean execute(Runnable task) {
@@ -82,16 +76,11 @@ public final class ConsensusLoop implements AutoCloseable {
       waiting.release();
       return true;
     }
-    dropped++;
     return false;
   }
 
   public int depth() {
     return queue.size() + tasks.size();
-  }
-
-  public long dropped() {
-    return dropped;
   }
 
   private void run() {

@@ -44,10 +44,10 @@ final class FinalizedFeed implements AutoCloseable {
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
   private final AtomicInteger count = new AtomicInteger();
   private final SubscribeFinalizedResponse[] recent = new SubscribeFinalizedResponse[CACHED];
-  private final ExecutorService senders = Executors.newFixedThreadPool(2, daemon("finalized-feed"));
-  private final ScheduledExecutorService keepAlives = Executors.newSingleThreadScheduledExecutor(daemon("finalized-keepalive"));
+  private final ExecutorService senders = Executors.newFixedThreadPool(2, Node.daemon("finalized-feed"));
+  private final ScheduledExecutorService keepAlives = Executors.newSingleThreadScheduledExecutor(Node.daemon("finalized-keepalive"));
   private volatile long tip;
-  private volatile long slowClosed;
+  private final java.util.concurrent.atomic.LongAdder slowClosed = new java.util.concurrent.atomic.LongAdder(); // sender threads add
 
   FinalizedFeed(ChainStore chain, int maxSubscribers, long maxLag, long keepAliveMs) {
     this.chain = chain;
@@ -88,7 +88,7 @@ final class FinalizedFeed implements AutoCloseable {
   }
 
   long slowClosed() {
-    return slowClosed;
+    return slowClosed.sum();
   }
 
   private SubscribeFinalizedResponse load(long height) throws StorageException {
@@ -157,7 +157,7 @@ final class FinalizedFeed implements AutoCloseable {
                 .setFinalizedHeight(tip).setTimestampMs(lastSentMs)).build());
           }
         } else if (live && tip - next >= maxLag) {
-          slowClosed++;
+          slowClosed.increment();
           close(ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_SLOW_SUBSCRIBER,
               "the subscriber fell " + (tip - next) + " blocks behind; subscribe again from height " + next));
           return;
@@ -204,13 +204,5 @@ final class FinalizedFeed implements AutoCloseable {
     for (Subscriber s : subscribers) {
       s.close(Status.UNAVAILABLE.withDescription("the node is stopping").asRuntimeException());
     }
-  }
-
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
-    return r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

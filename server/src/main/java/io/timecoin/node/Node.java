@@ -95,11 +95,7 @@ public final class Node implements AutoCloseable {
   /** The client API's calls run here: a bounded pool, not a thread per call, whatever the load. */
   private final java.util.concurrent.ExecutorService clientCalls = java.util.concurrent.Executors.newFixedThreadPool(16, daemon("client-api"));
   private final java.util.concurrent.ScheduledExecutorService healthCheck =
-      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "health");
-        t.setDaemon(true);
-        return t;
-      });
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon("health"));
   private final HealthStatusManager health = new HealthStatusManager();
   private final ArrayDeque<io.timecoin.proto.v1.EquivocationEvidence> evidence = new ArrayDeque<>();
   private final Server peerServer;
@@ -493,7 +489,8 @@ public final class Node implements AutoCloseable {
     return ByteString.copyFrom(key.publicKey().bytes());
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  /** Daemon threads named name-1, name-2, ...: none of the node's pools may keep the JVM alive. */
+  static java.util.concurrent.ThreadFactory daemon(String name) {
     java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
     return r -> {
       Thread t = new Thread(r, name + "-" + n.incrementAndGet());

@@ -423,13 +423,44 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
    * the first), ordered by outpoint, all read at one finalized height (a RocksDB snapshot).
    */
   public UnspentPage unspentOf(ByteString address, OutPoint after, int limit) throws StorageException {
+    List<Unspent> out = new ArrayList<>();
+    boolean[] more = {false};
+    long height = scanAddress(address, after, u -> {
+      if (out.size() == limit) {
+        more[0] = true;
+        return false;
+      }
+      out.add(u);
+      return true;
+    });
+    return new UnspentPage(height, out, more[0]);
+  }
+
+  /** An address's finalized balance: the sum and count of its unspent outputs at one height. */
+  public record Balance(long height, long amount, int outputs) {}
+
+  public Balance balanceOf(ByteString address) throws StorageException {
+    long[] sum = new long[2];
+    long height = scanAddress(address, null, u -> {
+      sum[0] += u.amount(); // the supply fits in 64 bits, so one address's part does
+      sum[1]++;
+      return true;
+    });
+    return new Balance(height, sum[0], (int) sum[1]);
+  }
+
+  /**
+   * Visits the unspent outputs of {@code address} after the outpoint {@code after} (null: from the
+   * first), in outpoint order, until {@code visit} says stop; all read at one finalized height (a
+   * RocksDB snapshot), which it returns.
+   */
+  private long scanAddress(ByteString address, OutPoint after, java.util.function.Predicate<Unspent> visit)
+      throws StorageException {
     byte[] prefix = address.toByteArray();
     try (org.rocksdb.Snapshot snapshot = db.getSnapshot();
          org.rocksdb.ReadOptions read = new org.rocksdb.ReadOptions().setSnapshot(snapshot);
          RocksIterator it = db.newIterator(addresses, read)) {
       byte[] tipValue = db.get(meta, read, TIP_KEY);
-      long height = tipValue == null ? -1 : ByteBuffer.wrap(tipValue).getLong();
-      List<Unspent> out = new ArrayList<>();
       if (after == null) {
         it.seek(prefix);
       } else {
@@ -440,40 +471,18 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
         }
       }
       for (; it.isValid() && startsWith(it.key(), prefix); it.next()) {
-        if (out.size() == limit) {
-          return new UnspentPage(height, out, true);
-        }
         ByteBuffer k = ByteBuffer.wrap(it.key(), prefix.length, 36);
         byte[] txid = new byte[32];
         k.get(txid);
         OutPoint o = OutPoint.newBuilder().setTxid(ByteString.copyFrom(txid)).setIndex(k.getInt()).build();
         ByteBuffer v = ByteBuffer.wrap(it.value());
-        out.add(new Unspent(o, v.getLong(), v.getLong()));
+        if (!visit.test(new Unspent(o, v.getLong(), v.getLong()))) {
+          break;
+        }
       }
-      return new UnspentPage(height, out, false);
+      return tipValue == null ? -1 : ByteBuffer.wrap(tipValue).getLong();
     } catch (RocksDBException e) {
       throw new StorageException("cannot read the outputs of an address: " + e.getMessage(), e);
-    }
-  }
-
-  /** An address's finalized balance: the sum and count of its unspent outputs at one height. */
-  public record Balance(long height, long amount, int outputs) {}
-
-  public Balance balanceOf(ByteString address) throws StorageException {
-    byte[] prefix = address.toByteArray();
-    try (org.rocksdb.Snapshot snapshot = db.getSnapshot();
-         org.rocksdb.ReadOptions read = new org.rocksdb.ReadOptions().setSnapshot(snapshot);
-         RocksIterator it = db.newIterator(addresses, read)) {
-      byte[] tipValue = db.get(meta, read, TIP_KEY);
-      long amount = 0;
-      int count = 0;
-      for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
-        amount += ByteBuffer.wrap(it.value()).getLong(); // the supply fits in 64 bits, so one address's part does
-        count++;
-      }
-      return new Balance(tipValue == null ? -1 : ByteBuffer.wrap(tipValue).getLong(), amount, count);
-    } catch (RocksDBException e) {
-      throw new StorageException("cannot read the balance of an address: " + e.getMessage(), e);
     }
   }
 

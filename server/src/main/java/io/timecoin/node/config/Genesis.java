@@ -147,9 +147,11 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
   /** The genesis masternodes as registered at height 0, each backed by its collateral output of block 0. */
   public List<MasternodeRecord> masternodeRecords() {
     List<MasternodeRecord> records = new java.util.ArrayList<>();
+    ByteString txid = Hashes.transaction(transaction()); // once: the transaction holds every allocation
     for (int i = 0; i < masternodes.size(); i++) {
       Masternode m = masternodes.get(i);
-      records.add(new MasternodeRecord(ByteString.copyFrom(m.consensusKey().bytes()), collateralOutPoint(i), m.collateral(),
+      OutPoint collateral = OutPoint.newBuilder().setTxid(txid).setIndex(allocations.size() + i).build();
+      records.add(new MasternodeRecord(ByteString.copyFrom(m.consensusKey().bytes()), collateral, m.collateral(),
           ByteString.copyFrom(m.owner().bytes()), ByteString.copyFrom(m.rewardAddress().bytes()), 0, true, 0, 0));
     }
     return records;
