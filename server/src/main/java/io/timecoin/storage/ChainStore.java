@@ -93,6 +93,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
   private final ColumnFamilyHandle rewards;
   private final ColumnFamilyHandle masternodeHistory;
   private final WriteOptions syncWrites;
+  private final WriteOptions unsyncedWrites = new WriteOptions();
   private volatile Tip tip; // null while the store is empty
   private boolean closed;
 
@@ -198,7 +199,17 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
    * durably (synced) and atomically. Refuses a block that is not at tip + 1, does not extend the tip,
    * or whose certificate or changes are for another height or block.
    */
-  public synchronized void putFinalized(Block block, FinalityCertificate certificate, StateChanges changes)
+  public void putFinalized(Block block, FinalityCertificate certificate, StateChanges changes) throws StorageException {
+    putFinalized(block, certificate, changes, true);
+  }
+
+  /**
+   * As {@link #putFinalized(Block, FinalityCertificate, StateChanges)}; with {@code synced} false the
+   * write reaches the write-ahead log (so it survives the process crashing) but is not fsynced: for
+   * blocks caught up from a peer, which a power cut could only make the node fetch again. {@link
+   * #sync} makes them durable.
+   */
+  public synchronized void putFinalized(Block block, FinalityCertificate certificate, StateChanges changes, boolean synced)
       throws StorageException {
     Tip t = tip;
     long height = block.getHeader().getHeight();
@@ -228,11 +239,20 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       batch.put(certificates, key, certificate.toByteArray());
       batch.put(meta, TIP_KEY, key);
       writeChanges(batch, changes);
-      db.write(syncWrites, batch);
+      db.write(synced ? syncWrites : unsyncedWrites, batch);
     } catch (RocksDBException e) {
       throw new StorageException("cannot write block " + height + ": " + e.getMessage(), e);
     }
     tip = new Tip(height, hash);
+  }
+
+  /** Makes every block written so far durable (fsyncs the write-ahead log). */
+  public synchronized void sync() throws StorageException {
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot sync the write-ahead log: " + e.getMessage(), e);
+    }
   }
 
   /** The height of the last stored block: 0 with genesis only, -1 while the store is empty. */
@@ -539,6 +559,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     handles.forEach(ColumnFamilyHandle::close);
     db.close();
     syncWrites.close();
+    unsyncedWrites.close();
     columnFamilyOptions.close();
     dbOptions.close();
   }

@@ -294,17 +294,22 @@ public final class PeerNetwork implements AutoCloseable {
         }
         long last = request.getToHeight() == 0 ? chain.tipHeight() : Math.min(request.getToHeight(), chain.tipHeight());
         long[] next = {Math.max(1, request.getFromHeight())};
+        Block[] ahead = {null}; // the block after next, read for its last_certificate
         AtomicBoolean finished = new AtomicBoolean();
         Runnable pump = () -> {
           synchronized (next) {
             while (out.isReady() && next[0] <= last && !out.isCancelled()) {
               long h = next[0]++;
-              Optional<Block> b = chain.block(h);
-              Optional<FinalityCertificate> c = chain.certificate(h);
-              if (b.isEmpty() || c.isEmpty()) {
+              Block b = ahead[0] != null ? ahead[0] : chain.block(h).orElse(null);
+              ahead[0] = h < last ? chain.block(h + 1).orElse(null) : null;
+              // The certificate of h that block h + 1 carries: the one the syncing node will find
+              // again as that block's last_certificate, so it verifies one certificate per height.
+              FinalityCertificate c = ahead[0] != null && ahead[0].getBody().hasLastCertificate()
+                  ? ahead[0].getBody().getLastCertificate() : chain.certificate(h).orElse(null);
+              if (b == null || c == null) {
                 break;
               }
-              out.onNext(SyncBlocksResponse.newBuilder().setBlock(b.get()).setCertificate(c.get()).build());
+              out.onNext(SyncBlocksResponse.newBuilder().setBlock(b).setCertificate(c).build());
             }
             if (next[0] > last && finished.compareAndSet(false, true)) {
               out.onCompleted();

@@ -1,0 +1,93 @@
+package io.timecoin.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.timecoin.canonical.CanonicalBytes;
+import io.timecoin.crypto.Ed25519KeyPair;
+import io.timecoin.proto.v1.Block;
+import io.timecoin.proto.v1.BlockBody;
+import io.timecoin.proto.v1.BlockHeader;
+import io.timecoin.proto.v1.CertificateSignature;
+import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.VoteType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class SyncPipelineTest {
+  private static final String CHAIN = "timecoin-test";
+  private final Ed25519KeyPair validator = Ed25519KeyPair.generate();
+
+  private FinalityCertificate certificate(long height) throws Exception {
+    byte[] raw = new byte[32];
+    raw[0] = (byte) height;
+    raw[1] = (byte) (height >> 8);
+    ByteString hash = ByteString.copyFrom(raw);
+    byte[] precommit = CanonicalBytes.vote(CHAIN, VoteType.VOTE_TYPE_PRECOMMIT, height, 0, hash);
+    return FinalityCertificate.newBuilder().setHeight(height).setBlockHash(hash)
+        .addSignatures(CertificateSignature.newBuilder().setValidator(ByteString.copyFrom(validator.publicKey().bytes()))
+            .setSignature(ByteString.copyFrom(validator.sign(precommit))))
+        .build();
+  }
+
+  @Test
+  void blocksVerifiedOutOfOrderReachConsensusInOrderWithTheirSignaturesKnown() throws Exception {
+    Random random = new Random(7);
+    ExecutorService verifiers = Executors.newFixedThreadPool(4);
+    SignatureCache cache = new SignatureCache(1_000);
+    LinkedBlockingQueue<Object[]> consensus = new LinkedBlockingQueue<>();
+    SyncPipeline pipeline = new SyncPipeline("test", CHAIN, cache, task -> verifiers.execute(() -> {
+      try {
+        Thread.sleep(random.nextInt(4)); // finish in a shuffled order
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      task.run();
+    }), 8, (block, cert, ticket) -> consensus.add(new Object[] {block, ticket}));
+    List<FinalityCertificate> certificates = new ArrayList<>();
+    List<Long> order = java.util.Collections.synchronizedList(new ArrayList<>());
+    int n = 200;
+    Thread consumer = new Thread(() -> { // the consensus thread: hands the window back as it applies
+      try {
+        for (int i = 0; i < n; i++) {
+          Object[] next = consensus.take();
+          Block b = (Block) next[0];
+          order.add(b.getHeader().getHeight());
+          pipeline.done((SyncPipeline.Ticket) next[1], b.getHeader().getHeight());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    for (long h = 1; h <= n; h++) {
+      FinalityCertificate c = certificate(h);
+      certificates.add(c);
+      Block block = Block.newBuilder().setHeader(BlockHeader.newBuilder().setHeight(h))
+          .setBody(h == 1 ? BlockBody.getDefaultInstance() : BlockBody.newBuilder().setLastCertificate(certificates.get((int) h - 2)).build())
+          .build();
+      pipeline.offer(block, c);
+      if (h == 4) {
+        consumer.start(); // the window (8 signatures, 2 per block) is full by now: offer waits for it
+      }
+    }
+    consumer.join(10_000);
+    verifiers.shutdown();
+    assertTrue(verifiers.awaitTermination(5, TimeUnit.SECONDS));
+    assertEquals(java.util.stream.LongStream.rangeClosed(1, n).boxed().toList(), order);
+    assertEquals(n, cache.verifications(), "each certificate verified once, its copy in the next block not again");
+    // the consensus thread checks each certificate again: every signature is found verified
+    for (FinalityCertificate c : certificates) {
+      byte[] precommit = CanonicalBytes.vote(CHAIN, VoteType.VOTE_TYPE_PRECOMMIT, c.getHeight(), 0, c.getBlockHash());
+      assertTrue(cache.verify(validator.publicKey(), precommit, c.getSignatures(0).getSignature()));
+    }
+    assertEquals(n, cache.hits());
+    assertEquals(n, cache.verifications());
+  }
+}
