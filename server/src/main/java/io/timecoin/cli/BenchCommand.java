@@ -83,6 +83,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--no-load", description = "Leave out the first network (idle latency, saturation, catch-up through the load's blocks).")
   boolean noLoad;
 
+  @Option(names = "--no-memory", description = "Leave out the resident memory of validators in processes of their own.")
+  boolean noMemory;
+
   @Option(names = "--log", description = "Keep the nodes' INFO log (proposals, blocks) on stderr.")
   boolean log;
 
@@ -111,6 +114,9 @@ public final class BenchCommand implements Callable<Integer> {
           catchUp(net.nodes, net.home.resolve("node-" + (validators + 1)), "of empty blocks, the network idle, warm JVM");
         }
       }
+    }
+    if (!noMemory) {
+      memory();
     }
     if (subscribers > 0) {
       subscriptions(subscribers);
@@ -286,6 +292,71 @@ public final class BenchCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Resident memory of a validator at steady state: {@code validators} validators, each in a process
+   * of its own started as bin/timed starts one ({@link StartCommand#JVM_OPTIONS}), finalizing back
+   * to back (block_interval_ms 0); after 20 s of warm-up, VmRSS of every process once a second for
+   * {@code seconds} s.
+   */
+  private void memory() throws Exception {
+    Path home = Files.createTempDirectory("timed-bench-memory");
+    int base = basePort + 10 * (validators + 2);
+    List<Process> processes = new ArrayList<>();
+    try {
+      if (new CommandLine(new InitCommand()).execute("--validators", Integer.toString(validators), "--home", home.toString(),
+          "--base-port", Integer.toString(base), "--block-interval-ms", "0") != 0) {
+        throw new IOException("timed init failed");
+      }
+      String java = ProcessHandle.current().info().command().orElse("java");
+      String classPath = System.getProperty("java.class.path");
+      for (int i = 0; i < validators; i++) {
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(StartCommand.JVM_OPTIONS);
+        command.addAll(List.of("-cp", classPath, Main.class.getName(), "start", "--home", home.resolve("node-" + i).toString()));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+            .redirectOutput(home.resolve("node-" + i + ".log").toFile());
+        pb.environment().put("MALLOC_ARENA_MAX", "2"); // as bin/timed sets it
+        processes.add(pb.start());
+      }
+      System.out.println("  memory: " + validators + " validators in processes of their own, 20 s of warm-up");
+      Thread.sleep(20_000);
+      ManagedChannel channel = NettyChannelBuilder.forTarget("127.0.0.1:" + (base + 1)).usePlaintext().build();
+      try {
+        var status = NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS);
+        long h0 = status.getStatus(io.timecoin.proto.v1.GetStatusRequest.getDefaultInstance()).getFinalizedHeight();
+        long max = 0;
+        long sum = 0;
+        int samples = 0;
+        for (int s = 0; s < seconds; s++) {
+          for (Process p : processes) {
+            long rss = residentBytes(p.pid());
+            max = Math.max(max, rss);
+            sum += rss;
+            samples++;
+          }
+          Thread.sleep(1_000);
+        }
+        long h1 = NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .getStatus(io.timecoin.proto.v1.GetStatusRequest.getDefaultInstance()).getFinalizedHeight();
+        row("resident memory of a validator in its own process", "max " + max / (1 << 20) + " MB",
+            String.format("mean %d MB over %d validators sampled every second for %d s after 20 s, finalizing %.0f blocks/s "
+                + "back to back; JVM options %s", sum / samples / (1 << 20), validators, seconds, (h1 - h0) / (double) seconds,
+                String.join(" ", StartCommand.JVM_OPTIONS)));
+      } finally {
+        channel.shutdownNow();
+      }
+    } finally {
+      for (Process p : processes) {
+        p.destroy();
+      }
+      for (Process p : processes) {
+        p.waitFor(10, TimeUnit.SECONDS);
+        p.destroyForcibly();
+      }
+      deleteTree(home);
+    }
+  }
+
   /** Waits for {@code node} to reach {@code height}; false (and a row saying so) after 10 minutes. */
   private boolean awaitHeight(Node node, long height) throws InterruptedException {
     long waitStart = System.nanoTime();
@@ -377,8 +448,13 @@ public final class BenchCommand implements Callable<Integer> {
 
   /** VmRSS of this process (Linux), or -1. */
   private static long residentBytes() {
+    return residentBytes(ProcessHandle.current().pid());
+  }
+
+  /** VmRSS of process {@code pid} (Linux), or -1. */
+  private static long residentBytes(long pid) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
         if (line.startsWith("VmRSS:")) {
           return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
         }

@@ -12,6 +12,14 @@ import picocli.CommandLine.Option;
 /** timed start --home DIR: runs one node until Ctrl-C. */
 @Command(name = "start", description = "Run the node whose home directory 'timed init' made, until Ctrl-C.")
 public final class StartCommand implements Callable<Integer> {
+  /**
+   * The JVM options bin/timed gives a validator it starts (and timed bench measures its memory
+   * with): a bounded heap, the serial collector (no G1 remembered sets: its pauses on a heap this
+   * small are a few milliseconds), bounded code and class space. bin/timed spells them out again.
+   */
+  public static final java.util.List<String> JVM_OPTIONS = java.util.List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
+      "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=128m");
+
   @Option(names = "--home", required = true, description = "The node's home directory (with config.json, genesis.json, keys/).")
   Path home;
 

@@ -65,6 +65,8 @@ import org.rocksdb.WriteOptions;
  * be used once closed.
  */
 public final class ChainStore implements AutoCloseable, LedgerStore {
+  /** RocksDB's memory: block cache and memtables together. */
+  private static final long CACHE_BYTES = 32L << 20;
   static {
     RocksDB.loadLibrary(); // once per JVM: extracts and loads the native library
   }
@@ -78,6 +80,8 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
   private final Path dir;
   private final DBOptions dbOptions;
   private final ColumnFamilyOptions columnFamilyOptions;
+  private final org.rocksdb.LRUCache cache;
+  private final org.rocksdb.WriteBufferManager writeBuffers;
   private final List<ColumnFamilyHandle> handles;
   private final RocksDB db;
   private final ColumnFamilyHandle blocks;
@@ -97,8 +101,10 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
   private volatile Tip tip; // null while the store is empty
   private boolean closed;
 
-  private ChainStore(Path dir, DBOptions dbOptions, ColumnFamilyOptions columnFamilyOptions,
-      RocksDB db, List<ColumnFamilyHandle> handles) {
+  private ChainStore(Path dir, DBOptions dbOptions, ColumnFamilyOptions columnFamilyOptions, org.rocksdb.LRUCache cache,
+      org.rocksdb.WriteBufferManager writeBuffers, RocksDB db, List<ColumnFamilyHandle> handles) {
+    this.cache = cache;
+    this.writeBuffers = writeBuffers;
     this.dir = dir;
     this.dbOptions = dbOptions;
     this.columnFamilyOptions = columnFamilyOptions;
@@ -127,8 +133,15 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     } catch (IOException e) {
       throw new StorageException("cannot create the chain directory " + dir + ": " + e.getMessage(), e);
     }
-    DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
-    ColumnFamilyOptions cfOptions = new ColumnFamilyOptions();
+    // A fixed memory budget, whatever the chain's size: memtables and the block cache (with index and
+    // filter blocks) share CACHE_BYTES, so a validator's resident memory stays flat as the chain grows.
+    org.rocksdb.LRUCache cache = new org.rocksdb.LRUCache(CACHE_BYTES);
+    org.rocksdb.WriteBufferManager writeBuffers = new org.rocksdb.WriteBufferManager(CACHE_BYTES / 2, cache);
+    DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+        .setWriteBufferManager(writeBuffers);
+    ColumnFamilyOptions cfOptions = new ColumnFamilyOptions().setWriteBufferSize(4L << 20)
+        .setTableFormatConfig(new org.rocksdb.BlockBasedTableConfig().setBlockCache(cache)
+            .setCacheIndexAndFilterBlocks(true).setPinL0FilterAndIndexBlocksInCache(true));
     List<ColumnFamilyDescriptor> descriptors = List.of(
         new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
         new ColumnFamilyDescriptor(bytes("blocks"), cfOptions),
@@ -151,9 +164,11 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       handles.forEach(ColumnFamilyHandle::close);
       cfOptions.close();
       dbOptions.close();
+      writeBuffers.close();
+      cache.close();
       throw new StorageException("cannot open the chain database in " + dir + ": " + e.getMessage(), e);
     }
-    ChainStore store = new ChainStore(dir, dbOptions, cfOptions, db, handles);
+    ChainStore store = new ChainStore(dir, dbOptions, cfOptions, cache, writeBuffers, db, handles);
     try {
       store.tip = store.readTip();
     } catch (StorageException e) {
@@ -562,6 +577,8 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     unsyncedWrites.close();
     columnFamilyOptions.close();
     dbOptions.close();
+    writeBuffers.close();
+    cache.close();
   }
 
   private Tip readTip() throws StorageException {
