@@ -137,7 +137,7 @@ public final class BenchCommand implements Callable<Integer> {
       List<Node> nodes = net.nodes;
       Path home = net.home;
       for (Node n : nodes) {
-        channels.add(NettyChannelBuilder.forTarget(n.clientEndpoint()).usePlaintext().build());
+        channels.add(NettyChannelBuilder.forTarget(n.clientEndpoint()).usePlaintext().directExecutor().build());
       }
       System.out.println("bench: " + validators + " validators on 127.0.0.1, block_interval_ms 0, "
           + Runtime.getRuntime().availableProcessors() + " cores; " + seconds + " s per measurement");
@@ -275,15 +275,22 @@ public final class BenchCommand implements Callable<Integer> {
           "",
           "Written by `timed bench --write BENCHMARKS.md` (" + java.time.LocalDate.now() + "); run it again to refresh.",
           "",
-          "- Cluster: `bin/timed bench --write BENCHMARKS.md` (about 6 minutes): validators",
+          "- Cluster: `bin/timed bench --write BENCHMARKS.md` (about 10 minutes): validators",
           "  on 127.0.0.1 in one process with real gRPC, block_interval_ms 0; a load generator signs and submits real",
           "  transfers from 1,000 wallets, " + IN_FLIGHT + " in flight; the verification limit is the machine's Ed25519",
           "  verifications per second on all cores, measured in the same run, divided by the validators.",
+          "- Catch-up: a network of its own builds a chain of --catch-up-blocks blocks, then all validators but one",
+          "  stop (so the catching-up node does not share the 2 cores with 100 blocks/s of consensus) and a node with",
+          "  only genesis syncs it, every certificate verified and every block executed; twice, since the first",
+          "  time the JIT compiles the sync path meanwhile. Also through the load phase's blocks (full of transfers).",
+          "- Memory: validators each in a process of its own, started with the JVM options bin/timed gives",
+          "  `timed start`, finalizing back to back; VmRSS sampled every second.",
           "- Microbenchmarks (JMH, after `mvn verify`): `java -jar benchmarks/target/benchmarks.jar` followed by",
           "  CryptoBenchmark, VoteIngestionBenchmark, TransactionValidationBenchmark, BlockExecutionBenchmark or",
           "  CertificateVerificationBenchmark.",
           "",
           "Options of this run: --validators " + validators + " --seconds " + seconds + " --catch-up-blocks " + catchUpBlocks
+              + (noLoad ? " --no-load" : "") + (noMemory ? " --no-memory" : "") + " --subscribers " + subscribers
               + " --scaling " + scaling.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ".",
           ""));
       file.addAll(out);
@@ -668,7 +675,7 @@ public final class BenchCommand implements Callable<Integer> {
         t.start();
         workers.add(t);
       }
-      Thread.sleep(3_000);
+      Thread.sleep(5_000); // the network full, the JIT done with the new paths
       windowStart = System.nanoTime();
       windowEnd = windowStart + TimeUnit.SECONDS.toNanos(seconds);
       Thread.sleep(seconds * 1_000L + 200);

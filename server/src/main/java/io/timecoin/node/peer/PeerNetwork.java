@@ -96,6 +96,12 @@ public final class PeerNetwork implements AutoCloseable {
     return t;
   });
   private final AtomicBoolean syncing = new AtomicBoolean();
+  /** The sync stream's callbacks wait while the node applies what it has (flow control): never on a network thread. */
+  private final java.util.concurrent.ExecutorService syncCallbacks = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "peer-sync");
+    t.setDaemon(true);
+    return t;
+  });
   private volatile boolean closed;
 
   private final java.util.function.Function<String, ManagedChannel> dialer;
@@ -451,6 +457,7 @@ public final class PeerNetwork implements AutoCloseable {
    * while a message still spreads through the network in a few hops.
    */
   public void relay(PeerMessage message, PeerConnection from) {
+    seen.firstTime(hashOf(message)); // a client's transaction: not checked again when a peer relays it back
     ByteString author = message.hasVote() ? message.getVote().getValidator()
         : message.hasProposal() ? message.getProposal().getProposer() : null;
     List<PeerConnection> candidates = new ArrayList<>();
@@ -482,7 +489,7 @@ public final class PeerNetwork implements AutoCloseable {
     }
     PeerConnection source = best;
     LOG.info(() -> "catching up from height " + (tip + 1) + " with " + source + " (at " + source.remoteHeight + ")");
-    PeerServiceGrpc.newStub(channel(source.address)).syncBlocks(
+    PeerServiceGrpc.newStub(channel(source.address)).withExecutor(syncCallbacks).syncBlocks(
         SyncBlocksRequest.newBuilder().setChainId(chainId).setFromHeight(tip + 1).build(),
         new StreamObserver<>() {
           @Override
@@ -553,6 +560,7 @@ public final class PeerNetwork implements AutoCloseable {
   public void close() {
     closed = true;
     redial.shutdownNow();
+    syncCallbacks.shutdownNow();
     for (PeerConnection p : peers.values()) {
       p.close("node stopping");
     }
