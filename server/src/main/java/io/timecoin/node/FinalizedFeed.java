@@ -133,7 +133,11 @@ final class FinalizedFeed implements AutoCloseable {
 
     void wake() {
       if (!closed && scheduled.compareAndSet(false, true)) {
-        senders.execute(this::drain);
+        try {
+          senders.execute(this::drain);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+          scheduled.set(false); // the feed is closing: its streams end with the node
+        }
       }
     }
 

@@ -564,8 +564,8 @@ public final class Node implements AutoCloseable {
   public void close() {
     healthCheck.shutdownNow();
     health.enterTerminalState();
+    loop.close(); // no block is finalized once the feed has closed
     feed.close();
-    loop.close();
     network.close();
     clientServer.shutdown();
     peerServer.shutdown();
