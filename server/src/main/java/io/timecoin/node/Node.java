@@ -214,6 +214,10 @@ public final class Node implements AutoCloseable {
     Gauge.builder("timed_peer_send_queue_depth", network, PeerNetwork::queued).register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("timed_peer_messages_sent_total", network, PeerNetwork::sentMessages).register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("timed_peer_bytes_sent_total", network, PeerNetwork::sentBytes).register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("timed_signatures_verified_total", signatures, SignatureCache::verifications)
+        .description("Ed25519 verifications done by consensus and catch-up").register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("timed_signatures_known_total", signatures, SignatureCache::hits)
+        .description("signature checks answered from the cache of verified signatures").register(metrics);
     Gauge.builder("timed_subscribers", feed, FinalizedFeed::subscriberCount).register(metrics);
     Gauge.builder("timed_subscribers_closed_slow", feed, FinalizedFeed::slowClosed).register(metrics);
     Gauge.builder("timed_mempool_transactions", ledger, l -> l.mempool().size()).register(metrics);
