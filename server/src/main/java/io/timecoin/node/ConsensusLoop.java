@@ -6,8 +6,6 @@ import io.timecoin.consensus.statemachine.Event;
 import io.timecoin.consensus.statemachine.Outcome;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -40,7 +38,10 @@ public final class ConsensusLoop implements AutoCloseable {
   private final BlockingQueue<Input> queue; // consensus events: messages, timers, synced blocks
   private final BlockingQueue<Input> tasks; // transaction admissions and queries: served when no event waits
   private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(0); // items in both
-  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(Node.daemon("consensus-timers"));
+  private final java.util.concurrent.ScheduledThreadPoolExecutor timers = timerPool();
+  /** Timers of the current height (consensus thread only): cancelled when the engine moves on. */
+  private final java.util.ArrayDeque<java.util.concurrent.ScheduledFuture<?>> pending = new java.util.ArrayDeque<>();
+  private long pendingHeight = -1;
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -111,7 +112,12 @@ public final class ConsensusLoop implements AutoCloseable {
         for (Effect e : outcome.effects()) {
           if (e instanceof Effect.ScheduleTimeout t && running) {
             try {
-              timers.schedule(() -> postTimer(new Event.TimeoutFired(t.timeout())), t.delayMs(), TimeUnit.MILLISECONDS);
+              if (t.timeout().height() > pendingHeight) { // the engine moved on: the old height's timers are moot
+                pending.forEach(f -> f.cancel(false));
+                pending.clear();
+                pendingHeight = t.timeout().height();
+              }
+              pending.add(timers.schedule(() -> postTimer(new Event.TimeoutFired(t.timeout())), t.delayMs(), TimeUnit.MILLISECONDS));
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
               // close() shut the timers down while this event was handled: nothing left to time
             }
@@ -123,6 +129,13 @@ public final class ConsensusLoop implements AutoCloseable {
         LOG.log(Level.SEVERE, "consensus failed on " + input.event().getClass().getSimpleName(), e);
       }
     }
+  }
+
+  /** One timer thread; a cancelled timer leaves its queue at once (catching up cancels one per block). */
+  private static java.util.concurrent.ScheduledThreadPoolExecutor timerPool() {
+    java.util.concurrent.ScheduledThreadPoolExecutor pool = new java.util.concurrent.ScheduledThreadPoolExecutor(1, Node.daemon("consensus-timers"));
+    pool.setRemoveOnCancelPolicy(true);
+    return pool;
   }
 
   /** A timer must not be lost to a full queue: liveness rests on it. Wait for room. */
