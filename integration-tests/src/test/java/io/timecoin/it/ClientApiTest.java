@@ -144,6 +144,16 @@ class ClientApiTest {
       assertEquals("NOT_REGISTERED", reason(() -> api.submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(
           Transactions.sign(Transactions.deregister(List.of(change), List.of(), ByteString.copyFrom(Ed25519KeyPair.generate().publicKey().bytes())),
               chain, List.of(faucet), List.of(faucet))).build())));
+
+      // every refusal is counted where an operator scrapes node-0
+      String scraped = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + (net.basePort + 2) + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(scraped.lines().anyMatch(l -> l.startsWith("timed_transactions_total{") && l.contains("verdict=\"bad_signature\"")
+          && !l.endsWith(" 0.0")), "node-0 counts the BAD_SIGNATURE refusal:\n" + scraped);
+      assertTrue(scraped.lines().anyMatch(l -> l.startsWith("timed_api_calls_total{") && l.contains("BAD_SIGNATURE")),
+          "node-0 counts the refused call by reason");
+      assertTrue(scraped.lines().anyMatch(l -> l.startsWith("timed_blocks_finalized_total ") && !l.endsWith(" 0.0")));
     }
   }
 

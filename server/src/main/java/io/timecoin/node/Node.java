@@ -375,7 +375,7 @@ public final class Node implements AutoCloseable {
   private void transactionVerdict(TransactionRules.Verdict v, PeerConnection from) {
     String label = v.valid() ? "accepted" : v.reason() == ErrorReason.ERROR_REASON_UNSPECIFIED ? "duplicate"
         : ErrorReasons.code(v.reason()).toLowerCase();
-    metrics.counter("timed_transactions_total", "verdict", label).increment();
+    counter("timed_transactions_total", "verdict", label).increment();
     // a peer may relay a transaction that a block just made invalid; only forged or junk ones count against it
     if (from != null && (v.reason() == ErrorReason.ERROR_REASON_BAD_SIGNATURE || v.reason() == ErrorReason.ERROR_REASON_MALFORMED)) {
       network.penalize(from, "transaction: " + v);
@@ -408,6 +408,16 @@ public final class Node implements AutoCloseable {
     }
   }
 
+  private final java.util.concurrent.ConcurrentHashMap<List<String>, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The counter of this name and tags, looked up once (the registry builds an id per lookup; this runs per message). */
+  private Counter counter(String name, String... tags) {
+    List<String> key = new java.util.ArrayList<>(tags.length + 1);
+    key.add(name);
+    key.addAll(java.util.Arrays.asList(tags));
+    return counters.computeIfAbsent(key, k -> metrics.counter(name, tags));
+  }
+
   /** Where a network message came from: relayed onward when accepted, counted against the peer when not. */
   private record Source(PeerMessage message, io.timecoin.node.peer.PeerConnection peer) {}
 
@@ -420,7 +430,7 @@ public final class Node implements AutoCloseable {
     Verdict v = outcome.verdict();
     String label = v.reason() == null ? v.kind().name().toLowerCase() : ErrorReasons.code(v.reason()).toLowerCase();
     String kind = input.event().getClass().getSimpleName();
-    metrics.counter("timed_messages_total", "event", kind, "verdict", label).increment();
+    counter("timed_messages_total", "event", kind, "verdict", label).increment();
     if (input.source() instanceof Source s) {
       long height = s.message().hasVote() ? s.message().getVote().getHeight() : s.message().getProposal().getHeight();
       if (v.accepted()) {
@@ -509,9 +519,9 @@ public final class Node implements AutoCloseable {
     for (FinalizationListener l : finalizationListeners) {
       l.finalized(block, cert, sinceNanos);
     }
-    metrics.counter("timed_blocks_finalized_total").increment();
-    metrics.counter("timed_transactions_finalized_total").increment(block.getBody().getTransactionsCount() - 1);
-    metrics.counter("timed_rewards_paid_units_total").increment(execution.reward());
+    counter("timed_blocks_finalized_total").increment();
+    counter("timed_transactions_finalized_total").increment(block.getBody().getTransactionsCount() - 1);
+    counter("timed_rewards_paid_units_total").increment(execution.reward());
     LOG.log(synced ? java.util.logging.Level.FINE : java.util.logging.Level.INFO, () -> name + " block final: height " + block.getHeader().getHeight() + " round " + cert.getRound()
         + ", " + (block.getBody().getTransactionsCount() - 1) + " txs, " + cert.getSignaturesCount() + " signatures, hash "
         + shortKey(Hashes.block(block.getHeader())) + ", " + since + " ms; reward " + Units.format(execution.reward())
