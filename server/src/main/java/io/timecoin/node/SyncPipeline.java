@@ -71,7 +71,12 @@ final class SyncPipeline {
    */
   void offer(Block block, FinalityCertificate certificate) {
     int weight = Math.min(window, signatureCount(block, certificate));
-    room.acquireUninterruptibly(weight);
+    try {
+      room.acquire(weight);
+    } catch (InterruptedException stopping) { // the node is closing: the block is not needed
+      Thread.currentThread().interrupt();
+      return;
+    }
     Ticket ticket = new Ticket(weight);
     synchronized (this) { // not around the wait above: done() releases the room under this lock
       // A peer sends as the certificate of h the one block h + 1 carries: then this block's last
@@ -80,15 +85,22 @@ final class SyncPipeline {
       previous = certificate;
       CompletableFuture<Void> verified;
       try {
-        verified = CompletableFuture.runAsync(() -> verify(block, certificate, !lastCertificateSeen), verifiers);
+        verified = CompletableFuture.runAsync(() -> verifyQuietly(block, certificate, !lastCertificateSeen), verifiers);
       } catch (RejectedExecutionException busy) {
         verified = CompletableFuture.completedFuture(null); // the consensus thread verifies them itself
       }
       inFlight++;
-      tail = CompletableFuture.allOf(tail, verified).thenRun(() -> {
-        if (!consensus.enqueue(block, certificate, ticket)) {
-          done(ticket, -1);
+      // handle, not thenRun: whatever happened to one block, the ones after it still go on in order
+      tail = CompletableFuture.allOf(tail, verified).handle((ignored, failure) -> {
+        boolean queued = false;
+        try {
+          queued = consensus.enqueue(block, certificate, ticket);
+        } finally {
+          if (!queued) {
+            done(ticket, -1);
+          }
         }
+        return null;
       });
     }
   }
@@ -138,7 +150,15 @@ final class SyncPipeline {
     return Math.max(1, n);
   }
 
-  /** Verifies what needs no state, into the cache; a failure is left for the engine to find and refuse. */
+  /** Verifies what needs no state, into the cache; any failure is left for the engine to find and refuse. */
+  private void verifyQuietly(Block block, FinalityCertificate certificate, boolean lastCertificate) {
+    try {
+      verify(block, certificate, lastCertificate);
+    } catch (RuntimeException e) { // a peer's malformed block: the consensus thread refuses it with a reason
+      LOG.fine(() -> name + " could not pre-verify block " + block.getHeader().getHeight() + ": " + e);
+    }
+  }
+
   private void verify(Block block, FinalityCertificate certificate, boolean lastCertificate) {
     verify(certificate);
     if (lastCertificate && block.getBody().hasLastCertificate()) {

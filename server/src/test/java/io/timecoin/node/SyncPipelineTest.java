@@ -38,6 +38,7 @@ class SyncPipelineTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(20)
   void blocksVerifiedOutOfOrderReachConsensusInOrderWithTheirSignaturesKnown() throws Exception {
     Random random = new Random(7);
     ExecutorService verifiers = Executors.newFixedThreadPool(4);
@@ -89,5 +90,34 @@ class SyncPipelineTest {
     }
     assertEquals(n, cache.hits());
     assertEquals(n, cache.verifications());
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(20)
+  void aBlockThatFailsOnTheWayDoesNotStopTheOnesAfterIt() throws Exception {
+    ExecutorService verifiers = Executors.newFixedThreadPool(2);
+    List<Long> order = java.util.Collections.synchronizedList(new ArrayList<>());
+    SyncPipeline[] pipeline = new SyncPipeline[1];
+    pipeline[0] = new SyncPipeline("test", CHAIN, new SignatureCache(1_000), verifiers, 4, (block, cert, ticket) -> {
+      long h = block.getHeader().getHeight();
+      if (h == 3) {
+        throw new IllegalStateException("the consensus queue broke on block 3");
+      }
+      order.add(h);
+      pipeline[0].done(ticket, h); // applied at once: the window comes back
+      return true;
+    });
+    for (long h = 1; h <= 50; h++) { // 50 blocks of 1 signature through a window of 4: only if the room comes back
+      pipeline[0].offer(Block.newBuilder().setHeader(BlockHeader.newBuilder().setHeight(h)).build(), certificate(h));
+    }
+    verifiers.shutdown();
+    assertTrue(verifiers.awaitTermination(5, TimeUnit.SECONDS));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (order.size() < 49 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    List<Long> expected = new ArrayList<>(java.util.stream.LongStream.rangeClosed(1, 50).boxed().toList());
+    expected.remove(Long.valueOf(3));
+    assertEquals(expected, order);
   }
 }
