@@ -159,7 +159,7 @@ public final class Node implements AutoCloseable {
         Event e = m.hasProposal() ? new Event.ProposalReceived(m.getProposal())
             : m.hasVote() ? new Event.VoteReceived(m.getVote()) : null;
         if (e != null && !loop.submit(e, new Source(m, from))) {
-          metrics.counter("timed_consensus_queue_dropped_total").increment();
+          counter("timed_consensus_queue_dropped_total").increment();
         }
       }
 
@@ -308,7 +308,7 @@ public final class Node implements AutoCloseable {
     try {
       verifiers.execute(() -> verifyThenAdmit(tx, from, result));
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      metrics.counter("timed_transactions_total", "verdict", "overloaded").increment();
+      counter("timed_transactions_total", "verdict", "overloaded").increment();
       result.completeExceptionally(new IllegalStateException("the node is overloaded: "
           + VERIFY_QUEUE + " transactions wait for their signatures to be checked"));
     }
@@ -334,7 +334,7 @@ public final class Node implements AutoCloseable {
       admitting.set(false);
       Admission a;
       while ((a = admissions.poll()) != null) {
-        metrics.counter("timed_transactions_total", "verdict", "queue_full").increment();
+        counter("timed_transactions_total", "verdict", "queue_full").increment();
         a.result().completeExceptionally(new IllegalStateException("the node is overloaded: its consensus queue is full"));
       }
     }

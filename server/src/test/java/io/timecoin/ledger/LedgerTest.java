@@ -159,10 +159,7 @@ class LedgerTest {
         // the control: the block as proposed, rebuilt the same way, is valid on both
         Block same = LedgerChain.reassemble(block, block.getBody().getTransactionsList());
         assertEquals(block, same);
-        assertValid(b, block);
-        var cert = LedgerChain.certificate(h, Hashes.block(block.getHeader()), a.ledger.validatorSetAt(h), random);
-        a.finalize(block, cert);
-        b.finalize(block, cert);
+        finalizeOnBoth(a, b, block, false);
       }
     }
   }
@@ -199,10 +196,7 @@ class LedgerTest {
         assertRefused(b, LedgerChain.reassemble(block, List.of(t1, r, t2)), "first transaction of a block must be its REWARD");
         assertRefused(b, LedgerChain.reassemble(block, List.of(r, t1, otherReward, t2)), "only the first may be the REWARD");
         assertRefused(b, LedgerChain.reassemble(block, List.of(r, r, t1, t2)), "only the first may be the REWARD");
-        assertValid(b, block);
-        var cert = LedgerChain.certificate(h, Hashes.block(block.getHeader()), a.ledger.validatorSetAt(h), random);
-        a.finalize(block, cert);
-        b.finalize(block, cert);
+        finalizeOnBoth(a, b, block, false);
       }
     }
   }
