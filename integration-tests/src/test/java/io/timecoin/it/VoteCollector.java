@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.timecoin.canonical.CanonicalBytes;
+import io.timecoin.canonical.Hashes;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.proto.v1.ConnectRequest;
 import io.timecoin.proto.v1.ConnectResponse;
@@ -23,7 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Listens to validators as a peer that holds no stake (its votes would not count; it sends none) and
  * records every vote relayed to it, to check that no validator ever signed two different votes for
- * one (height, round, type).
+ * one (height, round, type), and every transaction, alone or in a batch. It can also send messages
+ * of its own, as any peer may.
  */
 final class VoteCollector implements AutoCloseable {
   private final Ed25519KeyPair key = Ed25519KeyPair.generate();
@@ -32,6 +34,9 @@ final class VoteCollector implements AutoCloseable {
   private final Set<ByteString> voters = ConcurrentHashMap.newKeySet();
   private final Map<ByteString, Long> highestVote = new ConcurrentHashMap<>();
   private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<io.grpc.stub.StreamObserver<ConnectRequest>> streams = new ArrayList<>();
+  private final Set<ByteString> transactions = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicInteger transactionMessages = new java.util.concurrent.atomic.AtomicInteger();
 
   void listen(String chainId, ByteString genesisHash, int peerPort) {
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", peerPort).usePlaintext().build();
@@ -46,8 +51,13 @@ final class VoteCollector implements AutoCloseable {
 
       @Override
       public void onNext(ConnectResponse response) {
-        if (response.getMessage().hasVote()) {
-          record(response.getMessage().getVote());
+        PeerMessage m = response.getMessage();
+        if (m.hasVote()) {
+          record(m.getVote());
+        } else if (m.hasTransaction() || m.hasTransactions()) {
+          transactionMessages.incrementAndGet();
+          (m.hasTransaction() ? List.of(m.getTransaction()) : m.getTransactions().getTransactionsList())
+              .forEach(tx -> transactions.add(Hashes.transaction(tx)));
         }
       }
 
@@ -58,6 +68,26 @@ final class VoteCollector implements AutoCloseable {
       public void onCompleted() {}
     });
     requests.onNext(ConnectRequest.newBuilder().setMessage(PeerMessage.newBuilder().setHello(hello)).build());
+    synchronized (streams) {
+      streams.add(requests);
+    }
+  }
+
+  /** Sends a message on the stream to the {@code i}-th node listened to. */
+  void send(int i, PeerMessage message) {
+    synchronized (streams) {
+      streams.get(i).onNext(ConnectRequest.newBuilder().setMessage(message).build());
+    }
+  }
+
+  /** The ids of the transactions relayed to this peer so far. */
+  Set<ByteString> transactionsSeen() {
+    return Set.copyOf(transactions);
+  }
+
+  /** How many messages carried them (a batch counts once). */
+  int transactionMessages() {
+    return transactionMessages.get();
   }
 
   private void record(Vote v) {

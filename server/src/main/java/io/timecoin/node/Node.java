@@ -3,6 +3,7 @@ package io.timecoin.node;
 import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -23,28 +24,26 @@ import io.timecoin.consensus.types.ChainTip;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.crypto.KeyFile;
 import io.timecoin.crypto.SignatureVerifier;
-import io.timecoin.node.config.Genesis;
-import io.timecoin.node.config.GenesisFile;
-import io.timecoin.node.config.HostPort;
-import io.timecoin.protocol.ErrorReasons;
-import io.timecoin.node.config.NodeConfig;
 import io.timecoin.ledger.BlockExecution;
 import io.timecoin.ledger.Ledger;
 import io.timecoin.ledger.Mempool;
 import io.timecoin.ledger.TransactionRules;
+import io.timecoin.node.config.Genesis;
+import io.timecoin.node.config.GenesisFile;
+import io.timecoin.node.config.HostPort;
+import io.timecoin.node.config.NodeConfig;
 import io.timecoin.node.peer.PeerConnection;
 import io.timecoin.node.peer.PeerNetwork;
-import io.timecoin.proto.v1.Transaction;
-import io.timecoin.protocol.Units;
-import java.util.concurrent.CompletableFuture;
 import io.timecoin.node.peer.RemoteAddress;
 import io.timecoin.node.tls.TlsContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.FinalityCertificate;
 import io.timecoin.proto.v1.PeerMessage;
+import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.VoteType;
+import io.timecoin.protocol.ErrorReasons;
+import io.timecoin.protocol.Units;
 import io.timecoin.protocol.ValidatorSet;
 import io.timecoin.storage.ChainStore;
 import io.timecoin.storage.FileSignerRecordStore;
@@ -54,9 +53,12 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -151,11 +153,12 @@ public final class Node implements AutoCloseable {
         (block, certificate, ticket) -> loop.submit(new Event.BlockSynced(block, certificate), ticket));
     this.network = new PeerNetwork(genesis.chainId(), genesis.hash(), key, new PeerNetwork.Inbound() {
       @Override
+      public void transaction(Transaction tx, io.timecoin.node.peer.PeerConnection from) {
+        submit(tx, from);
+      }
+
+      @Override
       public void message(PeerMessage m, io.timecoin.node.peer.PeerConnection from) {
-        if (m.hasTransaction()) {
-          submit(m.getTransaction(), from);
-          return;
-        }
         Event e = m.hasProposal() ? new Event.ProposalReceived(m.getProposal())
             : m.hasVote() ? new Event.VoteReceived(m.getVote()) : null;
         if (e != null && !loop.submit(e, new Source(m, from))) {
@@ -353,20 +356,22 @@ public final class Node implements AutoCloseable {
    */
   private void admitWaiting() {
     admitting.set(false); // first: a transaction queued from now on schedules another task
+    Map<PeerConnection, List<Transaction>> admitted = new java.util.HashMap<>(); // by where they came from; null: clients
     for (int i = 0; i < ADMISSIONS_PER_TASK; i++) {
       Admission a = admissions.poll();
       if (a == null) {
-        return;
+        break;
       }
       TransactionRules.Verdict v = ledger.admit(a.tx(), true);
       if (v.valid()) {
-        network.relay(PeerMessage.newBuilder().setTransaction(a.tx()).build(), a.from());
+        admitted.computeIfAbsent(a.from(), f -> new ArrayList<>()).add(a.tx());
         LOG.fine(() -> name + " transaction " + shortKey(v.txid()) + " admitted, fee " + v.fee() + "; mempool "
             + ledger.mempool().size());
       }
       transactionVerdict(v, a.from());
       a.result().complete(v);
     }
+    admitted.forEach((from, txs) -> network.relayTransactions(txs, from));
     if (!admissions.isEmpty()) {
       scheduleAdmissions();
     }

@@ -14,6 +14,8 @@ import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.BlockHeader;
 import io.timecoin.proto.v1.CertificateSignature;
 import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.OutPoint;
+import io.timecoin.proto.v1.TxOutput;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -120,6 +122,51 @@ class ChainStoreTest {
       assertTrue(cert.getMessage().contains("block 2"), cert.getMessage());
       assertEquals(Optional.of(chain.get(2)), store.blockAt(2));
     }
+  }
+
+  @Test
+  void unspentOutputsReadTheSameFromMemoryAndFromRocksDbAcrossSpendsEvictionAndReopening() throws Exception {
+    // block 1 creates more outputs than the store keeps in memory; block 2 spends the first and the last
+    int count = ChainStore.RECENT_OUTPUTS + 10;
+    List<Block> chain = chain(CHAIN, 2);
+    ByteString txid = hash(7000);
+    List<StateChanges.Created> created = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      created.add(new StateChanges.Created(outpoint(txid, i), output(i)));
+    }
+    OutPoint first = outpoint(txid, 0);
+    OutPoint last = outpoint(txid, count - 1);
+    // an output created and spent within one block is never unspent
+    OutPoint passing = outpoint(hash(7001), 0);
+    List<StateChanges.Spent> spent = List.of(new StateChanges.Spent(first, output(0), hash(7002)),
+        new StateChanges.Spent(last, output(count - 1), hash(7002)), new StateChanges.Spent(passing, output(5), hash(7002)));
+    try (ChainStore store = ChainStore.open(dir)) {
+      store.putGenesis(chain.get(0), genesisChanges());
+      store.putFinalized(chain.get(1), certificate(chain.get(1)), new StateChanges(1, created, List.of(), List.of(txid), List.of(), null));
+      assertEquals(output(0), store.unspent(first)); // evicted from memory: read from RocksDB
+      assertEquals(output(count - 1), store.unspent(last)); // in memory
+      store.putFinalized(chain.get(2), certificate(chain.get(2)), new StateChanges(2,
+          List.of(new StateChanges.Created(passing, output(5))), spent, List.of(hash(7001), hash(7002)), List.of(), null));
+      assertEquals(null, store.unspent(first));
+      assertEquals(null, store.unspent(last));
+      assertEquals(null, store.unspent(passing));
+      assertEquals(output(1), store.unspent(outpoint(txid, 1)));
+      assertEquals(output(count - 2), store.unspent(outpoint(txid, count - 2)));
+    }
+    try (ChainStore store = ChainStore.open(dir)) { // nothing in memory: RocksDB says the same
+      assertEquals(null, store.unspent(first));
+      assertEquals(null, store.unspent(last));
+      assertEquals(null, store.unspent(passing));
+      assertEquals(output(count - 2), store.unspent(outpoint(txid, count - 2)));
+    }
+  }
+
+  private static OutPoint outpoint(ByteString txid, int index) {
+    return OutPoint.newBuilder().setTxid(txid).setIndex(index).build();
+  }
+
+  private static TxOutput output(int i) {
+    return TxOutput.newBuilder().setAmount(1_000 + i).setAddress(hash(8000 + i).substring(0, 20)).build();
   }
 
   /** Writes {@code value} at {@code height} of a column family, behind the store's back. */

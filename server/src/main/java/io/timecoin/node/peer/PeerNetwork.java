@@ -29,6 +29,8 @@ import io.timecoin.proto.v1.PeerMessage;
 import io.timecoin.proto.v1.PeerServiceGrpc;
 import io.timecoin.proto.v1.SyncBlocksRequest;
 import io.timecoin.proto.v1.SyncBlocksResponse;
+import io.timecoin.proto.v1.Transaction;
+import io.timecoin.proto.v1.TransactionBatch;
 import io.timecoin.protocol.ProtocolVersion;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -61,8 +63,11 @@ public final class PeerNetwork implements AutoCloseable {
 
   /** Where the network hands what it receives. */
   public interface Inbound {
-    /** A proposal, vote, transaction or evidence from a peer (hello already checked). */
+    /** A proposal, vote or evidence from a peer (hello already checked), seen for the first time. */
     void message(PeerMessage message, PeerConnection from);
+
+    /** A transaction from a peer, alone or in a batch, seen for the first time. */
+    void transaction(Transaction tx, PeerConnection from);
 
     /** A block and certificate from a peer's sync stream. */
     void synced(Block block, FinalityCertificate certificate);
@@ -216,10 +221,26 @@ public final class PeerNetwork implements AutoCloseable {
       penalize(conn, "a second hello");
       return;
     }
-    if (!seen.firstTime(hashOf(message))) {
+    if (message.hasTransactions()) {
+      List<Transaction> txs = message.getTransactions().getTransactionsList();
+      if (txs.isEmpty()) {
+        penalize(conn, "an empty transaction batch");
+      }
+      for (Transaction tx : txs) {
+        if (seen.firstTime(seenKey(tx))) {
+          inbound.transaction(tx, conn);
+        }
+      }
+      return;
+    }
+    if (!seen.firstTime(seenKey(message))) {
       return; // already handled and relayed
     }
-    inbound.message(message, conn);
+    if (message.hasTransaction()) {
+      inbound.transaction(message.getTransaction(), conn);
+    } else {
+      inbound.message(message, conn);
+    }
   }
 
   /** Counts a refused message against the peer; too many and it is disconnected. */
@@ -439,7 +460,7 @@ public final class PeerNetwork implements AutoCloseable {
 
   /** Sends this node's own message to every peer. */
   public void broadcast(PeerMessage message) {
-    seen.firstTime(hashOf(message));
+    seen.firstTime(seenKey(message));
     for (PeerConnection p : peers.values()) {
       p.send(message);
     }
@@ -457,9 +478,49 @@ public final class PeerNetwork implements AutoCloseable {
    * while a message still spreads through the network in a few hops.
    */
   public void relay(PeerMessage message, PeerConnection from) {
-    seen.firstTime(hashOf(message)); // a client's transaction: not checked again when a peer relays it back
+    seen.firstTime(seenKey(message));
     ByteString author = message.hasVote() ? message.getVote().getValidator()
         : message.hasProposal() ? message.getProposal().getProposer() : null;
+    for (PeerConnection p : relayTargets(from, author)) {
+      p.send(message);
+    }
+  }
+
+  /**
+   * Relays transactions that were admitted together, all from {@code from} (null: from clients), in
+   * as few messages as the size limit allows: per message a peer link costs the same for one
+   * transaction as for hundreds. Each is marked seen, so a peer relaying it back is not checked again.
+   */
+  public void relayTransactions(List<Transaction> txs, PeerConnection from) {
+    List<PeerConnection> targets = relayTargets(from, null);
+    TransactionBatch.Builder batch = TransactionBatch.newBuilder();
+    long bytes = 0;
+    for (Transaction tx : txs) {
+      seen.firstTime(seenKey(tx));
+      int size = tx.getSerializedSize();
+      if (batch.getTransactionsCount() > 0 && bytes + size > maxMessageBytes / 2) {
+        sendBatch(batch, targets);
+        batch = TransactionBatch.newBuilder();
+        bytes = 0;
+      }
+      batch.addTransactions(tx);
+      bytes += size + 8; // the field's tag and length
+    }
+    if (batch.getTransactionsCount() > 0) {
+      sendBatch(batch, targets);
+    }
+  }
+
+  private static void sendBatch(TransactionBatch.Builder batch, List<PeerConnection> targets) {
+    PeerMessage m = batch.getTransactionsCount() == 1 ? PeerMessage.newBuilder().setTransaction(batch.getTransactions(0)).build()
+        : PeerMessage.newBuilder().setTransactions(batch).build();
+    for (PeerConnection p : targets) {
+      p.send(m);
+    }
+  }
+
+  /** Up to RELAY_FANOUT peers at random, other than {@code from} and the message's {@code author}. */
+  private List<PeerConnection> relayTargets(PeerConnection from, ByteString author) {
     List<PeerConnection> candidates = new ArrayList<>();
     for (PeerConnection p : peers.values()) {
       if (p != from && (author == null || !author.equals(p.remoteKey))) {
@@ -468,10 +529,9 @@ public final class PeerNetwork implements AutoCloseable {
     }
     if (candidates.size() > RELAY_FANOUT) {
       java.util.Collections.shuffle(candidates, java.util.concurrent.ThreadLocalRandom.current());
+      return candidates.subList(0, RELAY_FANOUT);
     }
-    for (int i = 0; i < Math.min(RELAY_FANOUT, candidates.size()); i++) {
-      candidates.get(i).send(message);
-    }
+    return candidates;
   }
 
   /** Asks the peer furthest ahead (that this node dialed) for the blocks it lacks; one sync at a time. */
@@ -548,8 +608,13 @@ public final class PeerNetwork implements AutoCloseable {
     return peers.values().stream().mapToInt(PeerConnection::queued).sum();
   }
 
-  private static ByteString hashOf(PeerMessage m) {
-    return ByteString.copyFrom(Sha256.hash(m.toByteArray()));
+  /** What the seen cache knows a message by: a transaction by its bytes, however it came (alone or in a batch). */
+  private static ByteString seenKey(PeerMessage m) {
+    return m.hasTransaction() ? seenKey(m.getTransaction()) : ByteString.copyFrom(Sha256.hash(m.toByteArray()));
+  }
+
+  private static ByteString seenKey(Transaction tx) {
+    return ByteString.copyFrom(Sha256.hash(tx.toByteArray()));
   }
 
   private static String hex(ByteString b) {
