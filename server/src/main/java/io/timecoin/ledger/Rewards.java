@@ -50,7 +50,7 @@ public final class Rewards {
     if (signers.isEmpty()) {
       throw new IllegalArgumentException("a block's reward needs the signers of its last certificate");
     }
-    BigInteger reward = new BigInteger(Long.toUnsignedString(reward(height, fees)));
+    BigInteger reward = unsigned(reward(height, fees));
     BigInteger base = reward.divide(BigInteger.TEN);
     BigInteger pool = reward.multiply(BigInteger.valueOf(9)).divide(BigInteger.TEN);
     BigInteger signed = BigInteger.ZERO;
@@ -75,6 +75,12 @@ public final class Rewards {
     }
     out.addAll(shares);
     return out;
+  }
+
+  /** An unsigned 64-bit amount as a BigInteger (not through its decimal string: this runs per block). */
+  private static BigInteger unsigned(long amount) {
+    BigInteger low = BigInteger.valueOf(amount & Long.MAX_VALUE);
+    return amount < 0 ? low.setBit(63) : low;
   }
 
   /** The REWARD transaction of block {@code height}: one output per masternode paid, by consensus key. */

@@ -42,6 +42,16 @@ public final class ConsensusLoop implements AutoCloseable {
   /** Timers of the current height (consensus thread only): cancelled when the engine moves on. */
   private final java.util.ArrayDeque<java.util.concurrent.ScheduledFuture<?>> pending = new java.util.ArrayDeque<>();
   private long pendingHeight = -1;
+  /**
+   * Timers of the current height not handed to the timer thread yet (consensus thread only): they are
+   * armed when the queue runs dry or shortly before they are due, so catching up, which moves on a
+   * height every fraction of a millisecond, arms and cancels none.
+   */
+  private final java.util.ArrayList<Deferred> deferred = new java.util.ArrayList<>();
+  private long earliestDue = Long.MAX_VALUE;
+  private static final long ARM_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+  private record Deferred(Effect.ScheduleTimeout timeout, long dueNanos) {}
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -88,7 +98,10 @@ public final class ConsensusLoop implements AutoCloseable {
     while (running) {
       Input input;
       try {
-        waiting.acquire();
+        if (!waiting.tryAcquire()) {
+          armTimers(true);
+          waiting.acquire();
+        }
       } catch (InterruptedException e) {
         return;
       }
@@ -105,30 +118,49 @@ public final class ConsensusLoop implements AutoCloseable {
         } catch (RuntimeException e) {
           LOG.log(Level.SEVERE, "a task on the consensus thread failed", e);
         }
+        armTimers(false); // a stream of tasks must not keep a timer from being armed
         continue;
       }
       try {
         Outcome outcome = engine.handle(input.event());
         for (Effect e : outcome.effects()) {
-          if (e instanceof Effect.ScheduleTimeout t && running) {
-            try {
-              if (t.timeout().height() > pendingHeight) { // the engine moved on: the old height's timers are moot
-                pending.forEach(f -> f.cancel(false));
-                pending.clear();
-                pendingHeight = t.timeout().height();
-              }
-              pending.add(timers.schedule(() -> postTimer(new Event.TimeoutFired(t.timeout())), t.delayMs(), TimeUnit.MILLISECONDS));
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-              // close() shut the timers down while this event was handled: nothing left to time
+          if (e instanceof Effect.ScheduleTimeout t) {
+            if (t.timeout().height() > pendingHeight) { // the engine moved on: the old height's timers are moot
+              pending.forEach(f -> f.cancel(false));
+              pending.clear();
+              deferred.clear();
+              earliestDue = Long.MAX_VALUE;
+              pendingHeight = t.timeout().height();
             }
+            long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(t.delayMs());
+            deferred.add(new Deferred(t, due));
+            earliestDue = Math.min(earliestDue, due);
           }
         }
         host.handled(input, outcome);
+        armTimers(false);
       } catch (RuntimeException e) {
         // A bug or a storage failure must not kill the thread silently: say so loudly.
         LOG.log(Level.SEVERE, "consensus failed on " + input.event().getClass().getSimpleName(), e);
       }
     }
+  }
+
+  /** Hands the deferred timers to the timer thread: when {@code idle}, or when one is nearly due. */
+  private void armTimers(boolean idle) {
+    if (deferred.isEmpty() || !running || (!idle && System.nanoTime() < earliestDue - ARM_AHEAD_NANOS)) {
+      return;
+    }
+    try {
+      for (Deferred d : deferred) {
+        long delay = Math.max(0, d.dueNanos() - System.nanoTime());
+        pending.add(timers.schedule(() -> postTimer(new Event.TimeoutFired(d.timeout().timeout())), delay, TimeUnit.NANOSECONDS));
+      }
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      // close() shut the timers down meanwhile: nothing left to time
+    }
+    deferred.clear();
+    earliestDue = Long.MAX_VALUE;
   }
 
   /** One timer thread; a cancelled timer leaves its queue at once (catching up cancels one per block). */
