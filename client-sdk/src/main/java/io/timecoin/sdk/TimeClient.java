@@ -33,6 +33,8 @@ import io.timecoin.proto.v1.Masternode;
 import io.timecoin.proto.v1.NodeServiceGrpc;
 import io.timecoin.proto.v1.SubmitTransactionRequest;
 import io.timecoin.proto.v1.SubmitTransactionResponse;
+import io.timecoin.proto.v1.SubmitTransactionsRequest;
+import io.timecoin.proto.v1.SubmitTransactionsResponse;
 import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.UnspentOutput;
 import io.timecoin.proto.v1.ValidatorSet;
@@ -294,6 +296,69 @@ public final class TimeClient implements AutoCloseable {
 
   public CompletableFuture<ByteString> submitAsync(Transaction tx) {
     return unary(submission(tx), async()::submitTransaction).thenApply(SubmitTransactionResponse::getTxid);
+  }
+
+  /** What became of one transaction offered by {@link #submitAll}: its id, and the refusal if refused. */
+  public record Submitted(ByteString txid, TimeException refusal) {
+    public boolean accepted() {
+      return refusal == null;
+    }
+  }
+
+  /**
+   * Offers many signed transactions over one SubmitTransactions stream: for a service that submits a
+   * lot, far cheaper than a call each. Sends as fast as the node reads (gRPC flow control) and waits
+   * for every answer (the deadline applies to the whole stream).
+   *
+   * @return an answer per transaction, in the order given
+   * @throws TimeException when the stream itself fails (the node is unreachable, the deadline passed)
+   */
+  public List<Submitted> submitAll(List<Transaction> txs) {
+    Map<ByteString, Submitted> answers = new java.util.concurrent.ConcurrentHashMap<>();
+    CompletableFuture<Void> streamEnd = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicBoolean allSent = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.Iterator<Transaction> next = txs.iterator();
+    async().submitTransactions(new ClientResponseObserver<SubmitTransactionsRequest, SubmitTransactionsResponse>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<SubmitTransactionsRequest> call) {
+        call.setOnReadyHandler(() -> { // on gRPC's thread, once at start and whenever the node reads on
+          while (call.isReady() && next.hasNext()) {
+            call.onNext(SubmitTransactionsRequest.newBuilder().setTransaction(next.next()).build());
+          }
+          if (!next.hasNext() && allSent.compareAndSet(false, true)) {
+            call.onCompleted(); // all sent: the node answers the rest, then ends the stream
+          }
+        });
+      }
+
+      @Override
+      public void onNext(SubmitTransactionsResponse r) {
+        answers.put(r.getTxid(), new Submitted(r.getTxid(), r.hasError()
+            ? TimeException.from(io.grpc.protobuf.StatusProto.toStatusRuntimeException(r.getError())) : null));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        streamEnd.completeExceptionally(TimeException.from(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        streamEnd.complete(null);
+      }
+    });
+    try {
+      streamEnd.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof TimeException t ? t : TimeException.from(e.getCause());
+    }
+    List<Submitted> out = new ArrayList<>(txs.size());
+    for (Transaction tx : txs) {
+      ByteString id = io.timecoin.canonical.Hashes.transaction(tx);
+      out.add(answers.getOrDefault(id, new Submitted(id, new TimeException(Status.Code.INTERNAL,
+          ErrorReason.ERROR_REASON_UNSPECIFIED, "the node ended the stream without answering this transaction"))));
+    }
+    return out;
   }
 
   // ---- masternodes and validator sets ----

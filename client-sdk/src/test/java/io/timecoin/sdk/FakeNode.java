@@ -34,6 +34,8 @@ import io.timecoin.proto.v1.Masternode;
 import io.timecoin.proto.v1.NodeServiceGrpc;
 import io.timecoin.proto.v1.SubmitTransactionRequest;
 import io.timecoin.proto.v1.SubmitTransactionResponse;
+import io.timecoin.proto.v1.SubmitTransactionsRequest;
+import io.timecoin.proto.v1.SubmitTransactionsResponse;
 import io.timecoin.proto.v1.SubscribeFinalizedRequest;
 import io.timecoin.proto.v1.SubscribeFinalizedResponse;
 import io.timecoin.proto.v1.Transaction;
@@ -168,6 +170,34 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
     submitted.add(request.getTransaction());
     out.onNext(SubmitTransactionResponse.newBuilder().setTxid(Hashes.transaction(request.getTransaction())).build());
     out.onCompleted();
+  }
+
+  /** Transactions of a SubmitTransactions stream refused with {@link #submitError}; the others accepted. */
+  volatile java.util.function.Predicate<Transaction> refuseOnStream = tx -> false;
+
+  @Override
+  public StreamObserver<SubmitTransactionsRequest> submitTransactions(StreamObserver<SubmitTransactionsResponse> out) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(SubmitTransactionsRequest request) {
+        Transaction tx = request.getTransaction();
+        SubmitTransactionsResponse.Builder answer = SubmitTransactionsResponse.newBuilder().setTxid(Hashes.transaction(tx));
+        if (refuseOnStream.test(tx)) {
+          answer.setError(StatusProto.fromThrowable(submitError));
+        } else {
+          submitted.add(tx);
+        }
+        out.onNext(answer.build());
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {
+        out.onCompleted();
+      }
+    };
   }
 
   @Override

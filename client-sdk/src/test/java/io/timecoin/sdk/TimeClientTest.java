@@ -41,6 +41,29 @@ class TimeClientTest {
   }
 
   @Test
+  void submitAllAnswersEachTransactionInTheOrderGivenOverOneStream() {
+    List<io.timecoin.proto.v1.Transaction> txs = new java.util.ArrayList<>();
+    for (int i = 0; i < 3_000; i++) { // more than a stream's window: sending waits for the node to read
+      txs.add(io.timecoin.protocol.Transactions.transfer(List.of(io.timecoin.proto.v1.OutPoint.newBuilder()
+          .setTxid(ByteString.copyFrom(new byte[32])).setIndex(i).build()), List.of()).build());
+    }
+    node.submitError = FakeNode.refusal(io.grpc.Status.Code.FAILED_PRECONDITION,
+        io.timecoin.proto.v1.ErrorReason.ERROR_REASON_ALREADY_SPENT, "spent already");
+    node.refuseOnStream = tx -> tx.getInputs(0).getOutpoint().getIndex() % 1_000 == 7;
+    List<TimeClient.Submitted> answers = client.submitAll(txs);
+    assertEquals(3_000, answers.size());
+    for (int i = 0; i < 3_000; i++) {
+      TimeClient.Submitted a = answers.get(i);
+      assertEquals(io.timecoin.canonical.Hashes.transaction(txs.get(i)), a.txid());
+      assertEquals(i % 1_000 != 7, a.accepted(), "transaction " + i);
+      if (!a.accepted()) {
+        assertEquals(io.timecoin.proto.v1.ErrorReason.ERROR_REASON_ALREADY_SPENT, a.refusal().reason());
+      }
+    }
+    assertEquals(2_997, node.submitted.size());
+  }
+
+  @Test
   void statusAndChainId() throws Exception {
     assertEquals(TestChain.CHAIN_ID, client.chainId());
     assertEquals(1, client.statusAsync().get(5, TimeUnit.SECONDS).getFinalizedHeight());

@@ -177,9 +177,19 @@ class ClientApiTest {
   static String reason(org.junit.jupiter.api.function.Executable call) throws Exception {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, call);
     com.google.rpc.Status status = StatusProto.fromThrowable(e);
-    assertTrue(status != null && status.getDetailsCount() > 0, "no ErrorInfo in " + e);
-    ErrorInfo info = status.getDetails(0).unpack(ErrorInfo.class);
-    assertEquals("timecoin.v1", info.getDomain());
-    return info.getReason();
+    assertTrue(status != null, "no status details in " + e);
+    return reasonOf(status);
+  }
+
+  /** The ErrorInfo reason of a refusal's status. */
+  static String reasonOf(com.google.rpc.Status status) {
+    assertTrue(status.getDetailsCount() > 0, "no ErrorInfo in " + status);
+    try {
+      ErrorInfo info = status.getDetails(0).unpack(ErrorInfo.class);
+      assertEquals("timecoin.v1", info.getDomain());
+      return info.getReason();
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new AssertionError("the detail is not an ErrorInfo: " + status, e);
+    }
   }
 }

@@ -14,6 +14,8 @@ import io.timecoin.proto.v1.NodeServiceGrpc;
 import io.timecoin.proto.v1.OutPoint;
 import io.timecoin.proto.v1.PeerMessage;
 import io.timecoin.proto.v1.SubmitTransactionRequest;
+import io.timecoin.proto.v1.SubmitTransactionsRequest;
+import io.timecoin.proto.v1.SubmitTransactionsResponse;
 import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.TransactionBatch;
 import io.timecoin.proto.v1.TxOutput;
@@ -29,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Transactions between peers, alone or in batches: a batch from a peer is checked transaction by
  * transaction (a forged one is refused and counted, the others go on to be final), and what a node
- * admitted is relayed onward.
+ * admitted is relayed onward. And a client's SubmitTransactions stream: an answer per transaction.
  */
 class TransactionRelayTest {
   private static final long FEE = 10_000;
@@ -84,22 +86,37 @@ class TransactionRelayTest {
       assertTrue(scraped.lines().anyMatch(l -> l.startsWith("timed_transactions_total{") && l.contains("verdict=\"bad_signature\"")
           && l.endsWith(" 1.0")), "node-2 counts the forged transaction of the batch:\n" + scraped);
 
-      // transfers submitted by a client of node-1 reach node-2's peer through node-2's relay
-      NodeServiceGrpc.NodeServiceStub async = NodeServiceGrpc.newStub(net.channel(1));
+      // transfers submitted over a SubmitTransactions stream to node-1: each answered (a forged one
+      // refused with its reason, the stream going on), and relayed on to node-2's peer by node-2
+      Transaction forgedToo = transfers.get(25).toBuilder().setOutputs(0, Transactions.output(coin - FEE - 1, owner)).build();
+      List<Transaction> streamed = new ArrayList<>(transfers.subList(21, 25));
+      streamed.add(forgedToo);
+      streamed.addAll(transfers.subList(26, COINS));
       Set<ByteString> submitted = new HashSet<>();
-      for (Transaction tx : transfers.subList(21, COINS)) {
-        submitted.add(Hashes.transaction(tx));
-        async.submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(tx).build(), new io.grpc.stub.StreamObserver<>() {
-          @Override
-          public void onNext(io.timecoin.proto.v1.SubmitTransactionResponse r) {}
+      transfers.subList(21, COINS).stream().filter(tx -> tx != transfers.get(25)).forEach(tx -> submitted.add(Hashes.transaction(tx)));
+      java.util.Map<ByteString, String> answers = new java.util.concurrent.ConcurrentHashMap<>();
+      java.util.concurrent.CountDownLatch completed = new java.util.concurrent.CountDownLatch(1);
+      var requests = NodeServiceGrpc.newStub(net.channel(1)).submitTransactions(new io.grpc.stub.StreamObserver<>() {
+        @Override
+        public void onNext(SubmitTransactionsResponse r) {
+          answers.put(r.getTxid(), r.hasError() ? ClientApiTest.reasonOf(r.getError()) : "accepted");
+        }
 
-          @Override
-          public void onError(Throwable t) {}
+        @Override
+        public void onError(Throwable t) {}
 
-          @Override
-          public void onCompleted() {}
-        });
-      }
+        @Override
+        public void onCompleted() {
+          completed.countDown();
+        }
+      });
+      streamed.forEach(tx -> requests.onNext(SubmitTransactionsRequest.newBuilder().setTransaction(tx).build()));
+      requests.onCompleted();
+      assertTrue(completed.await(30, java.util.concurrent.TimeUnit.SECONDS), "the node ends the stream once all are answered");
+      java.util.Map<ByteString, String> expected = new java.util.HashMap<>();
+      submitted.forEach(id -> expected.put(id, "accepted"));
+      expected.put(Hashes.transaction(forgedToo), "BAD_SIGNATURE");
+      assertEquals(expected, answers);
       long deadline = System.currentTimeMillis() + 30_000;
       while (!peer.transactionsSeen().containsAll(submitted) && System.currentTimeMillis() < deadline) {
         Thread.sleep(50);

@@ -49,6 +49,10 @@ import java.util.HexFormat;
 import java.util.List;
 import io.timecoin.proto.v1.SubmitTransactionRequest;
 import io.timecoin.proto.v1.SubmitTransactionResponse;
+import io.timecoin.proto.v1.SubmitTransactionsRequest;
+import io.timecoin.proto.v1.SubmitTransactionsResponse;
+import io.timecoin.ledger.TransactionRules;
+import io.grpc.StatusRuntimeException;
 import io.timecoin.protocol.ProtocolVersion;
 
 /**
@@ -363,20 +367,128 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
       return;
     }
     node.submit(request.getTransaction(), null).whenComplete((v, failure) -> {
-      if (failure != null) {
-        out.onError(Status.UNAVAILABLE.withDescription(failure.getMessage()).asRuntimeException());
-      } else if (v.valid() || v.reason() == ErrorReason.ERROR_REASON_UNSPECIFIED) { // already held: accepted before
+      StatusRuntimeException refused = refusal(v, failure);
+      if (refused == null) {
         out.onNext(SubmitTransactionResponse.newBuilder().setTxid(v.txid()).build());
         out.onCompleted();
       } else {
-        Status.Code code = switch (v.reason()) {
-          case ERROR_REASON_MALFORMED, ERROR_REASON_TOO_LARGE -> Status.Code.INVALID_ARGUMENT;
-          case ERROR_REASON_MEMPOOL_FULL -> Status.Code.RESOURCE_EXHAUSTED;
-          default -> Status.Code.FAILED_PRECONDITION;
-        };
-        out.onError(ApiErrors.of(code, v.reason(), v.detail()));
+        out.onError(refused);
       }
     });
+  }
+
+  /** Null when the transaction was accepted (or held already: accepted before); else the refusal. */
+  private static StatusRuntimeException refusal(TransactionRules.Verdict v, Throwable failure) {
+    if (failure != null) { // the node's queues are full
+      return ApiErrors.of(Status.Code.UNAVAILABLE, ErrorReason.ERROR_REASON_OVERLOADED, failure.getMessage());
+    }
+    if (v.valid() || v.reason() == ErrorReason.ERROR_REASON_UNSPECIFIED) {
+      return null;
+    }
+    Status.Code code = switch (v.reason()) {
+      case ERROR_REASON_MALFORMED, ERROR_REASON_TOO_LARGE -> Status.Code.INVALID_ARGUMENT;
+      case ERROR_REASON_MEMPOOL_FULL -> Status.Code.RESOURCE_EXHAUSTED;
+      default -> Status.Code.FAILED_PRECONDITION;
+    };
+    return ApiErrors.of(code, v.reason(), v.detail());
+  }
+
+  /** Transactions a SubmitTransactions stream may have in the node at once, read but not answered. */
+  static final int SUBMIT_STREAM_AHEAD = 1_024;
+
+  @Override
+  public StreamObserver<SubmitTransactionsRequest> submitTransactions(StreamObserver<SubmitTransactionsResponse> responses) {
+    return new SubmitStream((ServerCallStreamObserver<SubmitTransactionsResponse>) responses);
+  }
+
+  /**
+   * One SubmitTransactions stream. Transactions are read SUBMIT_STREAM_AHEAD ahead of their answers;
+   * one more is read per answer the client can take (isReady), so a client that does not read its
+   * answers stops being read, and nothing piles up in the node. Answers come from the verifier and
+   * consensus threads: the call's methods are not thread-safe, hence the lock.
+   */
+  private final class SubmitStream implements StreamObserver<SubmitTransactionsRequest> {
+    private final ServerCallStreamObserver<SubmitTransactionsResponse> out;
+    private int unanswered; // guarded by this
+    private int owed; // reads held back while the client was not ready; guarded by this
+    private boolean halfClosed; // guarded by this
+    private boolean done; // guarded by this
+
+    SubmitStream(ServerCallStreamObserver<SubmitTransactionsResponse> out) {
+      this.out = out;
+      out.disableAutoRequest();
+      out.setOnCancelHandler(() -> {
+        synchronized (this) {
+          done = true;
+        }
+      });
+      out.setOnReadyHandler(() -> {
+        synchronized (this) {
+          if (owed > 0 && !done) {
+            out.request(owed);
+            owed = 0;
+          }
+        }
+      });
+      out.request(SUBMIT_STREAM_AHEAD);
+    }
+
+    @Override
+    public void onNext(SubmitTransactionsRequest request) {
+      synchronized (this) {
+        unanswered++;
+      }
+      if (!request.hasTransaction()) {
+        answer(ByteString.EMPTY, ApiErrors.of(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "no transaction"));
+        return;
+      }
+      Transaction tx = request.getTransaction();
+      node.submit(tx, null).whenComplete((v, failure) ->
+          answer(v != null && v.txid() != null ? v.txid() : txidOf(tx), refusal(v, failure)));
+    }
+
+    /** A refused transaction's id, for the client to tell which one it was; empty when it has none. */
+    private static ByteString txidOf(Transaction tx) {
+      try {
+        return Hashes.transaction(tx);
+      } catch (RuntimeException malformed) {
+        return ByteString.EMPTY;
+      }
+    }
+
+    private synchronized void answer(ByteString txid, StatusRuntimeException refused) {
+      unanswered--;
+      if (done) {
+        return;
+      }
+      SubmitTransactionsResponse.Builder r = SubmitTransactionsResponse.newBuilder().setTxid(txid);
+      if (refused != null) {
+        r.setError(io.grpc.protobuf.StatusProto.fromThrowable(refused));
+      }
+      out.onNext(r.build());
+      if (halfClosed && unanswered == 0) {
+        done = true;
+        out.onCompleted();
+      } else if (out.isReady()) {
+        out.request(1);
+      } else {
+        owed++;
+      }
+    }
+
+    @Override
+    public synchronized void onError(Throwable t) {
+      done = true; // the client went away: answers still to come are dropped
+    }
+
+    @Override
+    public synchronized void onCompleted() {
+      halfClosed = true;
+      if (unanswered == 0 && !done) {
+        done = true;
+        out.onCompleted();
+      }
+    }
   }
 
   @Override
