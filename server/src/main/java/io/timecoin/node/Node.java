@@ -597,7 +597,13 @@ public final class Node implements AutoCloseable {
     verifiers.shutdownNow();
     clientCalls.shutdownNow();
     metricsServer.close();
-    vertx.close();
+    try { // waited for: its event loop must not outlive the node (a JVM exiting under it has crashed)
+      vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      LOG.warning(name + " closing the metrics server: " + e);
+    }
     long height = chain.tipHeight();
     closedAtHeight = height;
     try {
