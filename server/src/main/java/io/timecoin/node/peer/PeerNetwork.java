@@ -102,11 +102,12 @@ public final class PeerNetwork implements AutoCloseable {
   });
   private final AtomicBoolean syncing = new AtomicBoolean();
   /** The sync stream's callbacks wait while the node applies what it has (flow control): never on a network thread. */
-  private final java.util.concurrent.ExecutorService syncCallbacks = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "peer-sync");
-    t.setDaemon(true);
-    return t;
-  });
+  private final java.util.concurrent.ExecutorService syncCallbacks = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
+      TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+        Thread t = new Thread(r, "peer-sync");
+        t.setDaemon(true);
+        return t;
+      }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy()); // after close: gRPC's last callbacks of a sync stream are moot
   private volatile boolean closed;
 
   private final java.util.function.Function<String, ManagedChannel> dialer;
