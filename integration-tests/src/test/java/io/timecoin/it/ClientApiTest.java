@@ -114,6 +114,9 @@ class ClientApiTest {
 
       // refusals, each with its typed reason
       assertEquals("ALREADY_SPENT", reason(() -> clients.get(2).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(transfer).build())));
+      // a spent input is found before the signatures are paid for: a forgery of it is ALREADY_SPENT too
+      Transaction forgedReplay = transfer.toBuilder().setOutputs(0, Transactions.output(amount - 1, recipient)).build();
+      assertEquals("ALREADY_SPENT", reason(() -> clients.get(3).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(forgedReplay).build())));
       OutPoint change = OutPoint.newBuilder().setTxid(txid).setIndex(1).build();
       long left = faucetAmount - amount - FEE;
       Transaction lowFee = Transactions.sign(Transactions.transfer(List.of(change), List.of(Transactions.output(left - 1, faucetAddress))),

@@ -117,9 +117,7 @@ public final class TransactionRules {
       }
       TxOutput spent = utxos.unspent(o);
       if (spent == null) {
-        return utxos.created(o)
-            ? Verdict.refused(ErrorReason.ERROR_REASON_ALREADY_SPENT, "input " + describe(o) + " is already spent")
-            : Verdict.refused(ErrorReason.ERROR_REASON_UNKNOWN_INPUT, "input " + describe(o) + " does not exist");
+        return inputsGone(tx, utxos); // this input's reason (an earlier one was there)
       }
       Verdict owner = checkOwner(input.getWitness(), spent.getAddress(), "input " + describe(o), signers, signatures);
       if (owner != null) {
@@ -189,6 +187,25 @@ public final class TransactionRules {
    * consensus thread, then {@link #check} with {@code signaturesChecked}, which still checks that
    * each key is the right one. Null when every signature verifies.
    */
+  /**
+   * ALREADY_SPENT or UNKNOWN_INPUT if an input is not in {@code utxos}, else null: what admission
+   * would answer first, found before paying for the signatures. A node that fell behind receives
+   * relayed copies of transactions its own blocks have spent meanwhile, and would verify each for
+   * nothing. (A spent output never comes back; one unknown now may exist a moment later, and the
+   * transaction is refused as admission would have refused it a moment earlier.)
+   */
+  public static Verdict inputsGone(Transaction tx, UtxoView utxos) {
+    for (TxInput input : tx.getInputsList()) {
+      OutPoint o = input.getOutpoint();
+      if (utxos.unspent(o) == null) {
+        return utxos.created(o)
+            ? Verdict.refused(ErrorReason.ERROR_REASON_ALREADY_SPENT, "input " + describe(o) + " is already spent")
+            : Verdict.refused(ErrorReason.ERROR_REASON_UNKNOWN_INPUT, "input " + describe(o) + " does not exist");
+      }
+    }
+    return null;
+  }
+
   public static Verdict verifySignatures(Transaction tx, String chainId, SignatureVerifier verifier) {
     ByteString txid;
     try {

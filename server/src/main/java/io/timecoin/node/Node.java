@@ -318,13 +318,21 @@ public final class Node implements AutoCloseable {
     return result;
   }
 
-  /** On a verifier thread: the signatures (no state needed), then admission on the consensus thread. */
+  /**
+   * On a verifier thread: are the inputs still unspent (a read of the finalized state, which is
+   * thread-safe), then the signatures; admission follows on the consensus thread.
+   */
   private void verifyThenAdmit(Transaction tx, PeerConnection from, CompletableFuture<TransactionRules.Verdict> result) {
-    TransactionRules.Verdict signatures = tx.getSerializedSize() > genesis.maxTxBytes()
-        ? null : TransactionRules.verifySignatures(tx, genesis.chainId(), SignatureVerifier.ED25519);
-    if (signatures != null) {
-      transactionVerdict(signatures, from);
-      result.complete(signatures);
+    TransactionRules.Verdict refused = null;
+    if (tx.getSerializedSize() <= genesis.maxTxBytes()) { // too large: admission says so, nothing to verify
+      refused = TransactionRules.inputsGone(tx, chain);
+      if (refused == null) {
+        refused = TransactionRules.verifySignatures(tx, genesis.chainId(), SignatureVerifier.ED25519);
+      }
+    }
+    if (refused != null) {
+      transactionVerdict(refused, from);
+      result.complete(refused);
       return;
     }
     admissions.add(new Admission(tx, from, result));

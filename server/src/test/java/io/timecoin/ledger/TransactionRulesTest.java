@@ -177,6 +177,25 @@ class TransactionRulesTest {
   }
 
   @Test
+  void inputsGoneAnswersAsTheFullCheckDoesForAMissingInputAndNothingOtherwise() {
+    for (int n = 0; n < 150; n++) {
+      Transaction valid = sign(validTransfer(), null, CHAIN);
+      assertEquals(null, TransactionRules.inputsGone(valid, view));
+      Transaction.Builder b = valid.toBuilder();
+      int at = random.nextInt(b.getInputsCount());
+      OutPoint gone = random.nextBoolean() ? new ArrayList<>(spent).get(random.nextInt(spent.size()))
+          : OutPoint.newBuilder().setTxid(ByteString.copyFrom(Sha256.hash(new byte[] {7, (byte) n}))).setIndex(3).build();
+      b.setInputs(at, b.getInputs(at).toBuilder().setOutpoint(gone)); // its signatures no longer match either
+      Transaction tx = b.build();
+      TransactionRules.Verdict early = TransactionRules.inputsGone(tx, view);
+      TransactionRules.Verdict full = TransactionRules.check(tx, view, NO_MASTERNODES, LIMITS, VERIFY, false);
+      assertEquals(spent.contains(gone) ? ErrorReason.ERROR_REASON_ALREADY_SPENT : ErrorReason.ERROR_REASON_UNKNOWN_INPUT, early.reason());
+      assertEquals(full.reason(), early.reason(), full.detail());
+      assertEquals(full.detail(), early.detail());
+    }
+  }
+
+  @Test
   void eachWayOfBreakingATransferHasItsReason() {
     expect(ErrorReason.ERROR_REASON_DUPLICATE_INPUT, (b, r) -> sign(b.addInputs(b.getInputs(0)), null, CHAIN));
     expect(ErrorReason.ERROR_REASON_UNKNOWN_INPUT, (b, r) -> sign(b.setInputs(0, TxInput.newBuilder().setOutpoint(
