@@ -23,7 +23,6 @@ import io.timecoin.consensus.statemachine.Verdict;
 import io.timecoin.consensus.types.ChainTip;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.crypto.KeyFile;
-import io.timecoin.crypto.SignatureVerifier;
 import io.timecoin.ledger.BlockExecution;
 import io.timecoin.ledger.Ledger;
 import io.timecoin.ledger.Mempool;
@@ -218,7 +217,7 @@ public final class Node implements AutoCloseable {
     io.micrometer.core.instrument.FunctionCounter.builder("timed_peer_messages_sent_total", network, PeerNetwork::sentMessages).register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("timed_peer_bytes_sent_total", network, PeerNetwork::sentBytes).register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("timed_signatures_verified_total", signatures, SignatureCache::verifications)
-        .description("Ed25519 verifications done by consensus and catch-up").register(metrics);
+        .description("Ed25519 verifications done (votes, certificates, transactions)").register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("timed_signatures_known_total", signatures, SignatureCache::hits)
         .description("signature checks answered from the cache of verified signatures").register(metrics);
     Gauge.builder("timed_subscribers", feed, FinalizedFeed::subscriberCount).register(metrics);
@@ -327,7 +326,9 @@ public final class Node implements AutoCloseable {
     if (tx.getSerializedSize() <= genesis.maxTxBytes()) { // too large: admission says so, nothing to verify
       refused = TransactionRules.inputsGone(tx, chain);
       if (refused == null) {
-        refused = TransactionRules.verifySignatures(tx, genesis.chainId(), SignatureVerifier.ED25519);
+        // through the cache: a proposal carrying it before it is admitted finds it verified, or this
+        // finds it verified by that proposal's execution
+        refused = TransactionRules.verifySignatures(tx, genesis.chainId(), signatures);
       }
     }
     if (refused != null) {
