@@ -266,30 +266,32 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       throw new StorageException("refusing block " + height + ": its state changes are for height " + changes.height());
     }
     byte[] key = heightKey(height);
+    List<ByteString> spentKeys;
     try (WriteBatch batch = new WriteBatch()) {
       batch.put(blocks, key, block.toByteArray());
       batch.put(hashes, hash.toByteArray(), key);
       batch.put(certificates, key, certificate.toByteArray());
       batch.put(meta, TIP_KEY, key);
       writeChanges(batch, changes);
-      changes.spent().forEach(x -> recentOutputs.remove(ByteString.copyFrom(outpointKey(x.outpoint()))));
+      spentKeys = changes.spent().stream().map(x -> recentKey(x.outpoint())).toList();
+      spentKeys.forEach(recentOutputs::remove);
       db.write(synced ? syncWrites : unsyncedWrites, batch);
     } catch (RocksDBException e) {
       throw new StorageException("cannot write block " + height + ": " + e.getMessage(), e);
     }
     tip = new Tip(height, hash);
-    rememberCreated(changes);
+    rememberCreated(changes, spentKeys);
   }
 
   /** After a block's write: its new outputs join the recent ones (those it also spent leave again). */
-  private void rememberCreated(StateChanges changes) {
+  private void rememberCreated(StateChanges changes, List<ByteString> spentKeys) {
     for (StateChanges.Created c : changes.created()) {
-      ByteString key = ByteString.copyFrom(outpointKey(c.outpoint()));
+      ByteString key = recentKey(c.outpoint());
       // only what unspent() would read back: an output's unknown fields are not state
       recentOutputs.put(key, TxOutput.newBuilder().setAmount(c.output().getAmount()).setAddress(c.output().getAddress()).build());
       recentOrder.add(key);
     }
-    changes.spent().forEach(x -> recentOutputs.remove(ByteString.copyFrom(outpointKey(x.outpoint()))));
+    spentKeys.forEach(recentOutputs::remove);
     while (recentOrder.size() > RECENT_OUTPUTS) {
       recentOutputs.remove(recentOrder.poll());
     }
@@ -400,12 +402,12 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
 
   @Override
   public TxOutput unspent(OutPoint outpoint) {
-    byte[] key = outpointKey(outpoint);
-    TxOutput recent = recentOutputs.get(ByteString.copyFrom(key));
+    ByteString key = recentKey(outpoint);
+    TxOutput recent = recentOutputs.get(key);
     if (recent != null) {
       return recent;
     }
-    byte[] value = getUnchecked(utxos, key, "an unspent output");
+    byte[] value = getUnchecked(utxos, key.toByteArray(), "an unspent output");
     if (value == null) {
       return null;
     }
@@ -592,6 +594,11 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     } catch (StorageException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** An outpoint's key as the recent outputs know it (the bytes are fresh, so they are wrapped, not copied). */
+  private static ByteString recentKey(OutPoint o) {
+    return com.google.protobuf.UnsafeByteOperations.unsafeWrap(outpointKey(o));
   }
 
   private static byte[] outpointKey(OutPoint o) {
