@@ -6,6 +6,7 @@ import io.timecoin.consensus.signer.SignerRecord;
 import io.timecoin.consensus.signer.SignerRecordStore;
 import io.timecoin.consensus.types.SignedStep;
 import io.timecoin.consensus.types.Signer;
+import io.timecoin.crypto.Sha256;
 import io.timecoin.proto.v1.Proposal;
 import io.timecoin.proto.v1.Vote;
 import java.io.ByteArrayInputStream;
@@ -16,6 +17,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -24,7 +26,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
 import java.util.zip.CRC32;
 
 /**
@@ -34,7 +42,14 @@ import java.util.zip.CRC32;
  * record or the new one, whole. A leftover {@code signer-record.tmp} is a save that did not finish;
  * its record was never reported saved, so nothing was signed on it, and it is ignored.
  *
- * <p>File layout, version 1 (big-endian, as {@link DataOutputStream} writes):
+ * <p>A lock (its proposal carries the whole block) lives in a file of its own,
+ * {@code signer-lock-<height>-<round>}, written the same way once, when it is taken, and before
+ * any record that names it; the record keeps the file's SHA-256. The record itself stays a few
+ * hundred bytes: it is rewritten and fsynced for every vote, and with the locks inside it a
+ * validator under load rewrote every block it was locked on (up to four) for each vote it signed.
+ * Lock files no record names any more are deleted after a save.
+ *
+ * <p>File layout, version 2 (big-endian, as {@link DataOutputStream} writes):
  * <pre>
  *   magic            8 bytes   ASCII "TIMESIG1"
  *   version          u8        1
@@ -50,11 +65,12 @@ import java.util.zip.CRC32;
  *     lock_present   u8        0 or 1
  *     if 1:
  *       lock_round   u32
- *       proposal     u32 length, then the Proposal protobuf bytes
- *       proof_count  u32
- *       per vote:    u32 length, then the Vote protobuf bytes
+ *       lock_sha256  32 bytes  SHA-256 of the file signer-lock-<height>-<lock_round>
  *   crc32            u32       CRC-32 (java.util.zip.CRC32) of every byte before it
  * </pre>
+ * A lock file: the Proposal's protobuf bytes (u32 length first), proof_count u32, and per vote its
+ * u32 length and Vote protobuf bytes. Version 1, which {@link #load} still reads, held these bytes
+ * in the record in place of lock_sha256.
  * The magic and the trailing CRC stay where they are in any later version, so any version's file
  * can be recognised and checked before its version is read.
  *
@@ -66,15 +82,22 @@ public final class FileSignerRecordStore implements SignerRecordStore {
   public static final String FILE_NAME = "signer-record";
 
   private static final byte[] MAGIC = "TIMESIG1".getBytes(StandardCharsets.US_ASCII);
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
+  private static final int VERSION_WITH_LOCKS_INSIDE = 1;
+  private static final String LOCK_FILE_PREFIX = "signer-lock-";
   private static final int HASH_BYTES = 32;
   private static final int HEADER_BYTES = MAGIC.length + 1; // magic, version
   private static final int CRC_BYTES = 4;
+  private static final Logger LOG = Logger.getLogger(FileSignerRecordStore.class.getName());
   private static final SignedStep.Kind[] KINDS = SignedStep.Kind.values();
 
   private final Path dir;
   private final Path file;
   private final Path tmp;
+  /** The locks of the last record saved or loaded, by identity, with their files' SHA-256: written already. */
+  private Map<Signer.Lock, byte[]> lockDigests = new IdentityHashMap<>();
+  /** The lock files the last record saved names; null until a save, which then deletes any others. */
+  private Set<String> lockFiles;
 
   /** A store in {@code dir}, which is created if missing. */
   public FileSignerRecordStore(Path dir) throws IOException {
@@ -101,7 +124,19 @@ public final class FileSignerRecordStore implements SignerRecordStore {
       throw unusable("cannot be read (" + e + ")", e);
     }
     try {
-      return decode(bytes);
+      Map<Long, byte[]> read = new HashMap<>(); // the lock files read, by height (none from a version 1 record)
+      SignerRecord record = decode(bytes, (height, round, sha256) -> {
+        Signer.Lock lock = readLockFile(height, round, sha256);
+        read.put(height, sha256);
+        return lock;
+      });
+      lockDigests = new IdentityHashMap<>();
+      for (SignerRecord.Height h : record.heights()) {
+        if (read.containsKey(h.height())) {
+          lockDigests.put(h.lock(), read.get(h.height()));
+        }
+      }
+      return record;
     } catch (EOFException e) {
       throw unusable("is truncated", e);
     } catch (CorruptRecord e) {
@@ -111,23 +146,81 @@ public final class FileSignerRecordStore implements SignerRecordStore {
 
   @Override
   public synchronized void save(SignerRecord record) throws IOException {
-    byte[] bytes = encode(record);
+    Map<Signer.Lock, byte[]> digests = new IdentityHashMap<>();
+    Set<String> names = new HashSet<>();
+    boolean wroteLock = false;
+    for (SignerRecord.Height h : record.heights()) {
+      Signer.Lock lock = h.lock();
+      if (lock == null) {
+        continue;
+      }
+      byte[] digest = lockDigests.get(lock);
+      if (digest == null) { // a lock taken since the last save: its file, once
+        byte[] bytes = encodeLock(lock);
+        writeDurably(lockFile(h.height(), lock.round()), bytes);
+        digest = Sha256.hash(bytes);
+        wroteLock = true;
+      }
+      digests.put(lock, digest);
+      names.add(lockFileName(h.height(), lock.round()));
+    }
+    if (wroteLock) {
+      syncDirectory(); // a lock file is there, under its name, before any record names it
+    }
+    writeDurably(file, encode(record, digests::get));
+    syncDirectory(); // the rename itself is durable only once the directory is synced
+    lockDigests = digests;
+    if (!names.equals(lockFiles)) {
+      try {
+        deleteLockFilesBut(names);
+        lockFiles = names;
+      } catch (IOException e) { // the record is saved: a stale lock file costs only its space, tried again next time
+        LOG.warning(() -> "cannot delete old lock files in " + dir + ": " + e);
+      }
+    }
+  }
+
+  /** Writes {@code target} through a fsynced temporary file renamed over it: old contents or new, whole. */
+  private void writeDurably(Path target, byte[] bytes) throws IOException {
     try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer buffer = ByteBuffer.wrap(bytes);
       while (buffer.hasRemaining()) {
         channel.write(buffer);
       }
-      channel.force(true); // the new contents are on disk before they take the record's name
+      channel.force(true); // the new contents are on disk before they take the name
     }
     // rename(2): readers and crashes see the old file or the new one, never a mix
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private void syncDirectory() throws IOException {
     try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-      directory.force(true); // the rename itself is durable only once the directory is synced
+      directory.force(true);
     }
   }
 
-  static byte[] encode(SignerRecord record) throws IOException {
+  /** Lock files of heights the record no longer keeps (or of a save that did not finish) go. */
+  private void deleteLockFilesBut(Set<String> kept) throws IOException {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, LOCK_FILE_PREFIX + "*")) {
+      for (Path f : files) {
+        if (!kept.contains(f.getFileName().toString())) {
+          Files.deleteIfExists(f);
+        }
+      }
+    }
+  }
+
+  private Path lockFile(long height, int round) {
+    return dir.resolve(lockFileName(height, round));
+  }
+
+  private static String lockFileName(long height, int round) {
+    return LOCK_FILE_PREFIX + height + "-" + round;
+  }
+
+  /** The record's bytes; {@code lockDigests} gives the SHA-256 of each lock's file. */
+  static byte[] encode(SignerRecord record, java.util.function.Function<Signer.Lock, byte[]> lockDigests) throws IOException {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(buffer);
     out.write(MAGIC);
@@ -151,11 +244,7 @@ public final class FileSignerRecordStore implements SignerRecordStore {
       out.writeByte(lock == null ? 0 : 1);
       if (lock != null) {
         out.writeInt(lock.round());
-        writeBytes(out, lock.proposal().toByteArray());
-        out.writeInt(lock.proof().size());
-        for (Vote vote : lock.proof()) {
-          writeBytes(out, vote.toByteArray());
-        }
+        out.write(lockDigests.apply(lock));
       }
     }
     out.flush();
@@ -166,7 +255,25 @@ public final class FileSignerRecordStore implements SignerRecordStore {
     return buffer.toByteArray();
   }
 
-  static SignerRecord decode(byte[] bytes) throws IOException {
+  /** Reads the lock at {@code height} of {@code round} from its file, whose SHA-256 the record holds. */
+  interface LockFiles {
+    Signer.Lock read(long height, int round, byte[] sha256) throws IOException;
+  }
+
+  /** The bytes of a lock's file: its proposal, then the prepares that prove it. */
+  static byte[] encodeLock(Signer.Lock lock) throws IOException {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(buffer);
+    writeBytes(out, lock.proposal().toByteArray());
+    out.writeInt(lock.proof().size());
+    for (Vote vote : lock.proof()) {
+      writeBytes(out, vote.toByteArray());
+    }
+    out.flush();
+    return buffer.toByteArray();
+  }
+
+  static SignerRecord decode(byte[] bytes, LockFiles lockFiles) throws IOException {
     if (bytes.length < HEADER_BYTES + CRC_BYTES
         || !Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
       throw new CorruptRecord("is not a signer record (it does not start with \"TIMESIG1\")");
@@ -178,7 +285,7 @@ public final class FileSignerRecordStore implements SignerRecordStore {
       throw new CorruptRecord("is damaged (its checksum does not match)");
     }
     int version = bytes[MAGIC.length] & 0xff;
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_WITH_LOCKS_INSIDE) {
       throw new CorruptRecord("has format version " + version + ", this node reads version " + VERSION
           + " (was it written by a newer timed?)");
     }
@@ -205,7 +312,15 @@ public final class FileSignerRecordStore implements SignerRecordStore {
       }
       Signer.Lock lock = switch (in.readUnsignedByte()) {
         case 0 -> null;
-        case 1 -> readLock(in, height);
+        case 1 -> {
+          int round = in.readInt();
+          if (version == VERSION_WITH_LOCKS_INSIDE) {
+            yield readLock(in, height, round);
+          }
+          byte[] sha256 = new byte[Sha256.SIZE];
+          in.readFully(sha256);
+          yield lockFiles.read(height, round, sha256);
+        }
         default -> throw new CorruptRecord("has a bad lock flag at height " + height);
       };
       heights.add(new SignerRecord.Height(height, steps, lock));
@@ -216,8 +331,27 @@ public final class FileSignerRecordStore implements SignerRecordStore {
     return new SignerRecord(heights, forgottenBelow);
   }
 
-  private static Signer.Lock readLock(DataInputStream in, long height) throws IOException {
-    int round = in.readInt();
+  /** The lock in {@code height}'s lock file, checked against the SHA-256 the record holds for it. */
+  private Signer.Lock readLockFile(long height, int round, byte[] sha256) throws IOException {
+    Path f = lockFile(height, round);
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(f);
+    } catch (NoSuchFileException e) {
+      throw new CorruptRecord("names the lock file " + f + ", which is missing");
+    }
+    if (!Arrays.equals(Sha256.hash(bytes), sha256)) {
+      throw new CorruptRecord("names the lock file " + f + ", which is damaged (its SHA-256 is not the recorded one)");
+    }
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+    Signer.Lock lock = readLock(in, height, round);
+    if (in.available() != 0) {
+      throw new CorruptRecord("names the lock file " + f + ", which has " + in.available() + " unexpected bytes at its end");
+    }
+    return lock;
+  }
+
+  private static Signer.Lock readLock(DataInputStream in, long height, int round) throws IOException {
     Proposal proposal;
     List<Vote> proof = new ArrayList<>();
     try {

@@ -18,7 +18,9 @@ import io.timecoin.proto.v1.VoteType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32;
@@ -54,6 +56,11 @@ class FileSignerRecordStoreTest {
     assertEquals(record, loaded);
     assertEquals(2, loaded.heights().size());
     assertEquals(3, loaded.at(7).lock().proof().size());
+    // the lock, with its block, is in a file of its own: the record, rewritten for every vote, stays small
+    Path lockFile = dir.resolve("signer-lock-7-1");
+    String proposal = new String(record.at(7).lock().proposal().toByteArray(), StandardCharsets.ISO_8859_1);
+    assertTrue(new String(Files.readAllBytes(lockFile), StandardCharsets.ISO_8859_1).contains(proposal));
+    assertFalse(new String(Files.readAllBytes(dir.resolve("signer-record")), StandardCharsets.ISO_8859_1).contains(proposal));
 
     // a later save replaces the record
     SignerRecord later = record.after(new SignedStep(9, 0, Kind.PREPARE, Hashes.NIL), null);
@@ -96,12 +103,118 @@ class FileSignerRecordStoreTest {
     assertTrue(assertThrows(IOException.class, store::load).getMessage().contains("TIMESIG1"));
 
     byte[] future = good.clone();
-    future[8] = 2; // the version byte, with a checksum that matches
+    future[8] = 3; // the version byte, with a checksum that matches
+    Files.write(file, withCrc(future));
+    assertTrue(assertThrows(IOException.class, store::load).getMessage().contains("version 3"));
+  }
+
+  @Test
+  void aLockFileIsWrittenOnceAndDeletedWithItsHeight() throws IOException {
+    FileSignerRecordStore store = new FileSignerRecordStore(dir);
+    SignerRecord record = recordWithLock();
+    store.save(record);
+    Path lockFile = dir.resolve("signer-lock-7-1");
+    Object written = Files.readAttributes(lockFile, BasicFileAttributes.class).fileKey();
+
+    // later votes keep the lock: its file is not written again (a rewrite would be a new inode)
+    for (int round = 0; round < 3; round++) {
+      record = record.after(new SignedStep(8, round, Kind.PRECOMMIT, Hashes.NIL), null);
+      store.save(record);
+      assertEquals(written, Files.readAttributes(lockFile, BasicFileAttributes.class).fileKey());
+    }
+    // so is a store that loaded it
+    FileSignerRecordStore restarted = new FileSignerRecordStore(dir);
+    record = restarted.load().after(new SignedStep(8, 3, Kind.PREPARE, Hashes.NIL), null);
+    restarted.save(record);
+    assertEquals(written, Files.readAttributes(lockFile, BasicFileAttributes.class).fileKey());
+
+    // height 7 forgotten: its lock file goes
+    for (long h = 9; h <= 11; h++) {
+      record = record.after(new SignedStep(h, 0, Kind.PREPARE, Hashes.NIL), null);
+      restarted.save(record);
+    }
+    assertEquals(8, record.forgottenBelow());
+    assertFalse(Files.exists(lockFile));
+    assertEquals(record, new FileSignerRecordStore(dir).load());
+  }
+
+  @Test
+  void aMissingOrDamagedLockFileMakesLoadFail() throws IOException {
+    FileSignerRecordStore store = new FileSignerRecordStore(dir);
+    store.save(recordWithLock());
+    Path lockFile = dir.resolve("signer-lock-7-1");
+    byte[] good = Files.readAllBytes(lockFile);
+
+    byte[] bad = good.clone();
+    bad[bad.length / 2] ^= 0x01;
+    Files.write(lockFile, bad);
+    String damaged = assertThrows(IOException.class, store::load).getMessage();
+    assertTrue(damaged.contains(lockFile.toString()) && damaged.contains("damaged"), damaged);
+
+    Files.delete(lockFile);
+    String missing = assertThrows(IOException.class, store::load).getMessage();
+    assertTrue(missing.contains(lockFile.toString()) && missing.contains("missing"), missing);
+
+    Files.write(lockFile, good);
+    assertEquals(recordWithLock(), store.load());
+  }
+
+  @Test
+  void readsAVersion1RecordWithItsLocksInside() throws IOException {
+    SignerRecord record = recordWithLock();
+    Path file = dir.resolve("signer-record");
+    Files.write(file, version1(record));
+    FileSignerRecordStore store = new FileSignerRecordStore(dir);
+    assertEquals(record, store.load());
+
+    // the next save writes version 2, with the lock's file
+    SignerRecord next = record.after(new SignedStep(8, 1, Kind.PREPARE, Hashes.NIL), null);
+    store.save(next);
+    assertEquals(2, Files.readAllBytes(file)[8]);
+    assertTrue(Files.exists(dir.resolve("signer-lock-7-1")));
+    assertEquals(next, new FileSignerRecordStore(dir).load());
+  }
+
+  /** The bytes version 1 wrote: each lock's proposal and proof inside the record. */
+  private static byte[] version1(SignerRecord record) throws IOException {
+    java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(buffer);
+    out.write("TIMESIG1".getBytes(StandardCharsets.US_ASCII));
+    out.writeByte(1);
+    out.writeLong(record.forgottenBelow());
+    out.writeInt(record.heights().size());
+    for (SignerRecord.Height h : record.heights()) {
+      out.writeLong(h.height());
+      out.writeInt(h.signed().size());
+      for (SignedStep step : h.signed()) {
+        out.writeInt(step.round());
+        out.writeByte(step.kind().ordinal());
+        step.blockHash().writeTo(out);
+      }
+      out.writeByte(h.lock() == null ? 0 : 1);
+      if (h.lock() != null) {
+        out.writeInt(h.lock().round());
+        byte[] proposal = h.lock().proposal().toByteArray();
+        out.writeInt(proposal.length);
+        out.write(proposal);
+        out.writeInt(h.lock().proof().size());
+        for (Vote v : h.lock().proof()) {
+          byte[] vote = v.toByteArray();
+          out.writeInt(vote.length);
+          out.write(vote);
+        }
+      }
+    }
+    out.writeInt(0); // the checksum's place
+    return withCrc(buffer.toByteArray());
+  }
+
+  /** {@code bytes} with their last four set to the CRC-32 of the ones before. */
+  private static byte[] withCrc(byte[] bytes) {
     CRC32 crc = new CRC32();
-    crc.update(future, 0, future.length - 4);
-    ByteBuffer.wrap(future, future.length - 4, 4).putInt((int) crc.getValue());
-    Files.write(file, future);
-    assertTrue(assertThrows(IOException.class, store::load).getMessage().contains("version 2"));
+    crc.update(bytes, 0, bytes.length - 4);
+    ByteBuffer.wrap(bytes, bytes.length - 4, 4).putInt((int) crc.getValue());
+    return bytes;
   }
 
   @Test
