@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Whether a transaction may be applied to a state (PROTOCOL.md 4.1, 4.3), and if not, the typed
@@ -55,6 +56,7 @@ public final class TransactionRules {
 
   /** Witness keys decoded once each (wallets reuse their keys). */
   private static final KeyCache KEYS = new KeyCache(100_000);
+  private static final Supplier<String> COLLATERAL_WITNESS = () -> "the collateral owner's witness";
 
   private TransactionRules() {}
 
@@ -119,7 +121,7 @@ public final class TransactionRules {
       if (spent == null) {
         return inputsGone(tx, utxos); // this input's reason (an earlier one was there)
       }
-      Verdict owner = checkOwner(input.getWitness(), spent.getAddress(), "input " + describe(o), signers, signatures);
+      Verdict owner = checkOwner(input.getWitness(), spent.getAddress(), () -> "input " + describe(o), signers, signatures);
       if (owner != null) {
         return owner;
       }
@@ -266,7 +268,7 @@ public final class TransactionRules {
       return Verdict.refused(ErrorReason.ERROR_REASON_ALREADY_REGISTERED, "consensus key "
           + shortHex(p.getConsensusKey()) + " is already a registered masternode");
     }
-    Verdict owner = checkOwner(tx.getKindWitnesses(0), output.getAddress(), "the collateral owner's witness", signers, signatures);
+    Verdict owner = checkOwner(tx.getKindWitnesses(0), output.getAddress(), COLLATERAL_WITNESS, signers, signatures);
     if (owner != null) {
       return owner;
     }
@@ -287,7 +289,7 @@ public final class TransactionRules {
     if (m == null || !m.active()) {
       return Verdict.refused(ErrorReason.ERROR_REASON_NOT_REGISTERED, "no registered masternode has consensus key " + shortHex(key));
     }
-    return checkOwner(tx.getKindWitnesses(0), m.ownerAddress(), "the collateral owner's witness", signers, signatures);
+    return checkOwner(tx.getKindWitnesses(0), m.ownerAddress(), COLLATERAL_WITNESS, signers, signatures);
   }
 
   /**
@@ -317,13 +319,13 @@ public final class TransactionRules {
    * (and so validated) only then: decoding a key costs as much as a verification, and a key whose
    * signature was checked on admission was decoded there.
    */
-  private static Verdict checkOwner(Witness w, ByteString address, String what, List<ByteString> signers,
-      List<ByteString> signatures) {
+  private static Verdict checkOwner(Witness w, ByteString address, Supplier<String> what, List<ByteString> signers,
+      List<ByteString> signatures) { // what: built only for a refusal (hex per input was 1% of the CPU under load)
     if (w.getPublicKey().size() != Ed25519PublicKey.SIZE) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, what + ": a public key is 32 bytes");
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, what.get() + ": a public key is 32 bytes");
     }
     if (!ByteString.copyFrom(Address.ofKeyBytes(w.getPublicKey().toByteArray()).bytes()).equals(address)) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_WRONG_OWNER, what + ": the key's address is not the output's");
+      return Verdict.refused(ErrorReason.ERROR_REASON_WRONG_OWNER, what.get() + ": the key's address is not the output's");
     }
     signers.add(w.getPublicKey());
     signatures.add(w.getSignature());
