@@ -56,11 +56,9 @@ class FileSignerRecordStoreTest {
     assertEquals(record, loaded);
     assertEquals(2, loaded.heights().size());
     assertEquals(3, loaded.at(7).lock().proof().size());
-    // the lock, with its block, is in a file of its own: the record, rewritten for every vote, stays small
-    Path lockFile = dir.resolve("signer-lock-7-1");
-    String proposal = new String(record.at(7).lock().proposal().toByteArray(), StandardCharsets.ISO_8859_1);
-    assertTrue(new String(Files.readAllBytes(lockFile), StandardCharsets.ISO_8859_1).contains(proposal));
-    assertFalse(new String(Files.readAllBytes(dir.resolve("signer-record")), StandardCharsets.ISO_8859_1).contains(proposal));
+    // a small lock stays inside the record
+    assertTrue(contains(dir.resolve("signer-record"), record.at(7).lock().proposal().toByteArray()));
+    assertFalse(Files.exists(dir.resolve("signer-lock-7-1")));
 
     // a later save replaces the record
     SignerRecord later = record.after(new SignedStep(9, 0, Kind.PREPARE, Hashes.NIL), null);
@@ -109,11 +107,16 @@ class FileSignerRecordStoreTest {
   }
 
   @Test
-  void aLockFileIsWrittenOnceAndDeletedWithItsHeight() throws IOException {
-    FileSignerRecordStore store = new FileSignerRecordStore(dir);
+  void aLargeLockIsWrittenOnceToAFileOfItsOwnAndDeletedWithItsHeight() throws IOException {
+    FileSignerRecordStore store = new FileSignerRecordStore(dir, 0); // every lock is large
     SignerRecord record = recordWithLock();
     store.save(record);
+    // the record, rewritten for every vote, does not carry the block
     Path lockFile = dir.resolve("signer-lock-7-1");
+    byte[] proposal = record.at(7).lock().proposal().toByteArray();
+    assertTrue(contains(lockFile, proposal));
+    assertFalse(contains(dir.resolve("signer-record"), proposal));
+    assertEquals(record, new FileSignerRecordStore(dir).load());
     Object written = Files.readAttributes(lockFile, BasicFileAttributes.class).fileKey();
 
     // later votes keep the lock: its file is not written again (a rewrite would be a new inode)
@@ -123,7 +126,7 @@ class FileSignerRecordStoreTest {
       assertEquals(written, Files.readAttributes(lockFile, BasicFileAttributes.class).fileKey());
     }
     // so is a store that loaded it
-    FileSignerRecordStore restarted = new FileSignerRecordStore(dir);
+    FileSignerRecordStore restarted = new FileSignerRecordStore(dir, 0);
     record = restarted.load().after(new SignedStep(8, 3, Kind.PREPARE, Hashes.NIL), null);
     restarted.save(record);
     assertEquals(written, Files.readAttributes(lockFile, BasicFileAttributes.class).fileKey());
@@ -140,7 +143,7 @@ class FileSignerRecordStoreTest {
 
   @Test
   void aMissingOrDamagedLockFileMakesLoadFail() throws IOException {
-    FileSignerRecordStore store = new FileSignerRecordStore(dir);
+    FileSignerRecordStore store = new FileSignerRecordStore(dir, 0);
     store.save(recordWithLock());
     Path lockFile = dir.resolve("signer-lock-7-1");
     byte[] good = Files.readAllBytes(lockFile);
@@ -164,7 +167,7 @@ class FileSignerRecordStoreTest {
     SignerRecord record = recordWithLock();
     Path file = dir.resolve("signer-record");
     Files.write(file, version1(record));
-    FileSignerRecordStore store = new FileSignerRecordStore(dir);
+    FileSignerRecordStore store = new FileSignerRecordStore(dir, 0);
     assertEquals(record, store.load());
 
     // the next save writes version 2, with the lock's file
@@ -173,6 +176,10 @@ class FileSignerRecordStoreTest {
     assertEquals(2, Files.readAllBytes(file)[8]);
     assertTrue(Files.exists(dir.resolve("signer-lock-7-1")));
     assertEquals(next, new FileSignerRecordStore(dir).load());
+  }
+
+  private static boolean contains(Path file, byte[] part) throws IOException {
+    return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(new String(part, StandardCharsets.ISO_8859_1));
   }
 
   /** The bytes version 1 wrote: each lock's proposal and proof inside the record. */
