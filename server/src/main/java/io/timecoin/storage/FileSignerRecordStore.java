@@ -17,8 +17,8 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -32,6 +32,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.logging.Logger;
 import java.util.zip.CRC32;
 
@@ -242,7 +243,7 @@ public final class FileSignerRecordStore implements SignerRecordStore {
   }
 
   /** The record's bytes; {@code locks} tells how each lock is kept. */
-  static byte[] encode(SignerRecord record, java.util.function.Function<Signer.Lock, StoredLock> locks) throws IOException {
+  static byte[] encode(SignerRecord record, Function<Signer.Lock, StoredLock> locks) throws IOException {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(buffer);
     out.write(MAGIC);
