@@ -184,12 +184,6 @@ public final class TransactionRules {
   }
 
   /**
-   * Verifies every signature the transaction carries (inputs, then kind witnesses) against the key
-   * beside it. It needs no state (TXSIG is the chain id and the txid), so callers run it off the
-   * consensus thread, then {@link #check} with {@code signaturesChecked}, which still checks that
-   * each key is the right one. Null when every signature verifies.
-   */
-  /**
    * ALREADY_SPENT or UNKNOWN_INPUT if an input is not in {@code utxos}, else null: what admission
    * would answer first, found before paying for the signatures. A node that fell behind receives
    * relayed copies of transactions its own blocks have spent meanwhile, and would verify each for
@@ -208,6 +202,12 @@ public final class TransactionRules {
     return null;
   }
 
+  /**
+   * Verifies every signature the transaction carries (inputs, then kind witnesses) against the key
+   * beside it. It needs no state (TXSIG is the chain id and the txid), so callers run it off the
+   * consensus thread, then {@link #check} with {@code signaturesChecked}, which still checks that
+   * each key is the right one. Null when every signature verifies.
+   */
   public static Verdict verifySignatures(Transaction tx, String chainId, SignatureVerifier verifier) {
     ByteString txid;
     try {

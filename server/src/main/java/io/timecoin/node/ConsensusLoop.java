@@ -4,8 +4,14 @@ import io.timecoin.consensus.statemachine.ConsensusEngine;
 import io.timecoin.consensus.statemachine.Effect;
 import io.timecoin.consensus.statemachine.Event;
 import io.timecoin.consensus.statemachine.Outcome;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -37,17 +43,17 @@ public final class ConsensusLoop implements AutoCloseable {
   private final Host host;
   private final BlockingQueue<Input> queue; // consensus events: messages, timers, synced blocks
   private final BlockingQueue<Input> tasks; // transaction admissions and queries: served when no event waits
-  private final java.util.concurrent.Semaphore waiting = new java.util.concurrent.Semaphore(0); // items in both
-  private final java.util.concurrent.ScheduledThreadPoolExecutor timers = timerPool();
+  private final Semaphore waiting = new Semaphore(0); // items in both
+  private final ScheduledThreadPoolExecutor timers = timerPool();
   /** Timers of the current height (consensus thread only): cancelled when the engine moves on. */
-  private final java.util.ArrayDeque<java.util.concurrent.ScheduledFuture<?>> pending = new java.util.ArrayDeque<>();
+  private final ArrayDeque<ScheduledFuture<?>> pending = new ArrayDeque<>();
   private long pendingHeight = -1;
   /**
    * Timers of the current height not handed to the timer thread yet (consensus thread only): they are
    * armed when the queue runs dry or shortly before they are due, so catching up, which moves on a
    * height every fraction of a millisecond, arms and cancels none.
    */
-  private final java.util.ArrayList<Deferred> deferred = new java.util.ArrayList<>();
+  private final ArrayList<Deferred> deferred = new ArrayList<>();
   private long earliestDue = Long.MAX_VALUE;
   private static final long ARM_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
@@ -166,7 +172,7 @@ public final class ConsensusLoop implements AutoCloseable {
         long delay = Math.max(0, d.dueNanos() - System.nanoTime());
         pending.add(timers.schedule(() -> postTimer(new Event.TimeoutFired(d.timeout().timeout())), delay, TimeUnit.NANOSECONDS));
       }
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+    } catch (RejectedExecutionException stopping) {
       // close() shut the timers down meanwhile: nothing left to time
     }
     deferred.clear();
@@ -174,8 +180,8 @@ public final class ConsensusLoop implements AutoCloseable {
   }
 
   /** One timer thread; a cancelled timer leaves its queue at once (catching up cancels one per block). */
-  private static java.util.concurrent.ScheduledThreadPoolExecutor timerPool() {
-    java.util.concurrent.ScheduledThreadPoolExecutor pool = new java.util.concurrent.ScheduledThreadPoolExecutor(1, Node.daemon("consensus-timers"));
+  private static ScheduledThreadPoolExecutor timerPool() {
+    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, Node.daemon("consensus-timers"));
     pool.setRemoveOnCancelPolicy(true);
     return pool;
   }

@@ -53,6 +53,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -365,7 +366,7 @@ public final class Node implements AutoCloseable {
    */
   private void admitWaiting() {
     admitting.set(false); // first: a transaction queued from now on schedules another task
-    Map<PeerConnection, List<Transaction>> admitted = new java.util.HashMap<>(); // by where they came from; null: clients
+    Map<PeerConnection, List<Transaction>> admitted = new HashMap<>(); // by where they came from; null: clients
     for (int i = 0; i < ADMISSIONS_PER_TASK; i++) {
       Admission a = admissions.poll();
       if (a == null) {
@@ -426,7 +427,7 @@ public final class Node implements AutoCloseable {
 
   /** The counter of this name and tags, looked up once (the registry builds an id per lookup; this runs per message). */
   private Counter counter(String name, String... tags) {
-    List<String> key = new java.util.ArrayList<>(tags.length + 1);
+    List<String> key = new ArrayList<>(tags.length + 1);
     key.add(name);
     key.addAll(java.util.Arrays.asList(tags));
     return counters.computeIfAbsent(key, k -> metrics.counter(name, tags));

@@ -14,9 +14,9 @@ import java.util.concurrent.atomic.LongAdder;
  * verified once however many times it is checked: a precommit as a vote, then inside the next
  * proposal's last_certificate; a synced block's certificate and transactions, verified in parallel
  * off the consensus thread, then checked again there in order; a transaction verified on admission,
- * then executed in a proposal before the mempool holds it (or the other way round). A hit needs the same key, message and
- * signature bytes; invalid signatures are never remembered. Bounded: the oldest entries go first.
- * Thread-safe.
+ * then executed in a proposal before the mempool holds it (or the other way round). A hit needs the
+ * same key, message and signature bytes; invalid signatures are never remembered. Bounded: the
+ * oldest entries go first. Thread-safe.
  */
 public final class SignatureCache implements SignatureVerifier {
   private record Verified(Ed25519PublicKey key, byte[] message) {}

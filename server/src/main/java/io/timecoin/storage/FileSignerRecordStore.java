@@ -26,7 +26,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -145,18 +144,13 @@ public final class FileSignerRecordStore implements SignerRecordStore {
       throw unusable("cannot be read (" + e + ")", e);
     }
     try {
-      Map<Long, byte[]> read = new HashMap<>(); // the lock files read, by height
+      Map<Signer.Lock, StoredLock> inFiles = new IdentityHashMap<>(); // those inside are encoded again at the next save
       SignerRecord record = decode(bytes, (height, round, sha256) -> {
         Signer.Lock lock = readLockFile(height, round, sha256);
-        read.put(height, sha256);
+        inFiles.put(lock, new StoredLock(true, sha256));
         return lock;
       });
-      storedLocks = new IdentityHashMap<>(); // the ones inside are encoded again at the next save
-      for (SignerRecord.Height h : record.heights()) {
-        if (read.containsKey(h.height())) {
-          storedLocks.put(h.lock(), new StoredLock(true, read.get(h.height())));
-        }
-      }
+      storedLocks = inFiles;
       return record;
     } catch (EOFException e) {
       throw unusable("is truncated", e);
