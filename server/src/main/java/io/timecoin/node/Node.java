@@ -197,7 +197,7 @@ public final class Node implements AutoCloseable {
       // directExecutor: peer callbacks only queue work (consensus loop, verifier pool), so they run
       // on the network threads instead of paying a thread hand-off per message
       NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).maxInboundMessageSize(MAX_MESSAGE_BYTES).disableRetry()
-          .directExecutor();
+          .directExecutor().intercept(RefuseUnknownFields.onDialedChannels(metrics));
       if (tls == null) {
         return b.usePlaintext().build();
       }
@@ -234,13 +234,15 @@ public final class Node implements AutoCloseable {
     }
     this.peerServer = peerBuilder
         .directExecutor()
-        .addService(ServerInterceptors.intercept(network.service(), new RemoteAddress()))
+        .addService(ServerInterceptors.intercept(network.service(), new RemoteAddress(),
+            new RefuseUnknownFields(io.grpc.Status.Code.FAILED_PRECONDITION, "peer", metrics)))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .build();
     this.clientServer = clientBuilder
         .executor(clientCalls)
-        .addService(ServerInterceptors.intercept(new NodeApi(this), new ApiMetrics(metrics)))
+        .addService(ServerInterceptors.intercept(new NodeApi(this),
+            new RefuseUnknownFields(io.grpc.Status.Code.INVALID_ARGUMENT, "client", metrics), new ApiMetrics(metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .maxInboundMessageSize(1 << 20)
