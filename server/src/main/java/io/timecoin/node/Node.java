@@ -325,14 +325,22 @@ public final class Node implements AutoCloseable {
    * thread-safe), then the signatures; admission follows on the consensus thread.
    */
   private void verifyThenAdmit(Transaction tx, PeerConnection from, CompletableFuture<TransactionRules.Verdict> result) {
-    TransactionRules.Verdict refused = null;
-    if (tx.getSerializedSize() <= genesis.maxTxBytes()) { // too large: admission says so, nothing to verify
-      refused = TransactionRules.inputsGone(tx, chain);
+    TransactionRules.Verdict refused;
+    try {
+      refused = TransactionRules.form(tx, genesis.maxTxBytes()); // every length, before anything is keyed or hashed
+      if (refused == null) {
+        refused = TransactionRules.inputsGone(tx, chain);
+      }
       if (refused == null) {
         // through the cache: a proposal carrying it before it is admitted finds it verified, or this
         // finds it verified by that proposal's execution
         refused = TransactionRules.verifySignatures(tx, genesis.chainId(), signatures);
       }
+    } catch (RuntimeException bug) { // answered, never left hanging; not the sender's fault
+      LOG.log(java.util.logging.Level.SEVERE, name + " checking a transaction failed", bug);
+      counter("timed_transactions_total", "verdict", "internal_error").increment();
+      result.completeExceptionally(new NodeApi.InternalFailure("checking the transaction failed: " + bug, bug));
+      return;
     }
     if (refused != null) {
       transactionVerdict(refused, from);
@@ -393,8 +401,9 @@ public final class Node implements AutoCloseable {
     String label = v.valid() ? "accepted" : v.reason() == ErrorReason.ERROR_REASON_UNSPECIFIED ? "duplicate"
         : ErrorReasons.code(v.reason()).toLowerCase();
     counter("timed_transactions_total", "verdict", label).increment();
-    // a peer may relay a transaction that a block just made invalid; only forged or junk ones count against it
-    if (from != null && (v.reason() == ErrorReason.ERROR_REASON_BAD_SIGNATURE || v.reason() == ErrorReason.ERROR_REASON_MALFORMED)) {
+    // a peer may relay a transaction that a block just made invalid; only what no honest node could
+    // have admitted a moment before counts against it
+    if (from != null && !v.valid() && TransactionRules.relayFault(v.reason())) {
       network.penalize(from, "transaction: " + v);
     }
   }
