@@ -32,9 +32,9 @@ public final class UnknownFields {
     }
     for (FieldDescriptor f : nested(message.getDescriptorForType())) {
       if (f.isRepeated()) {
-        int n = message.getRepeatedFieldCount(f);
-        for (int i = 0; i < n; i++) {
-          String found = find((Message) message.getRepeatedField(f, i));
+        List<?> elements = (List<?>) message.getField(f); // one reflective call for the whole list
+        for (int i = 0; i < elements.size(); i++) {
+          String found = find((Message) elements.get(i));
           if (found != null) {
             return under(f.getName() + "[" + i + "]", found);
           }
