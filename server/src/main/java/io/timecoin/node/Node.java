@@ -235,14 +235,15 @@ public final class Node implements AutoCloseable {
     this.peerServer = peerBuilder
         .directExecutor()
         .addService(ServerInterceptors.intercept(network.service(), new RemoteAddress(),
-            new RefuseUnknownFields(io.grpc.Status.Code.FAILED_PRECONDITION, "peer", metrics)))
+            new RefuseUnknownFields(io.grpc.Status.Code.FAILED_PRECONDITION, "peer", metrics, Set.of())))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .build();
     this.clientServer = clientBuilder
         .executor(clientCalls)
         .addService(ServerInterceptors.intercept(new NodeApi(this),
-            new RefuseUnknownFields(io.grpc.Status.Code.INVALID_ARGUMENT, "client", metrics), new ApiMetrics(metrics)))
+            new RefuseUnknownFields(io.grpc.Status.Code.INVALID_ARGUMENT, "client", metrics, Set.of("SubmitTransactions")),
+            new ApiMetrics(metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .maxInboundMessageSize(1 << 20)

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.timecoin.canonical.Hashes;
+import io.timecoin.canonical.UnknownFields;
 import io.timecoin.crypto.Address;
 import io.timecoin.ledger.LedgerState;
 import io.timecoin.ledger.MasternodeRecord;
@@ -475,6 +476,13 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
         return;
       }
       Transaction tx = request.getTransaction();
+      String unknown = UnknownFields.find(request); // answered here, per transaction (the stream goes on)
+      if (unknown != null) {
+        node.metrics.counter("timed_unknown_fields_refused_total", "port", "client", "method", "SubmitTransactions").increment();
+        answer(txidOf(tx), ApiErrors.of(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_MALFORMED,
+            "unknown field " + unknown + " in a SubmitTransactions message"));
+        return;
+      }
       node.submit(tx, null).whenComplete((v, failure) ->
           answer(v != null && v.txid() != null ? v.txid() : txidOf(tx), refusal(v, failure)));
     }

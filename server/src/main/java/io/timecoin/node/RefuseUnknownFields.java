@@ -19,6 +19,7 @@ import io.grpc.StatusRuntimeException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timecoin.canonical.UnknownFields;
 import io.timecoin.proto.v1.ErrorReason;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -37,19 +38,26 @@ final class RefuseUnknownFields implements ServerInterceptor {
   private final Status.Code code;
   private final String port;
   private final MeterRegistry metrics;
+  private final Set<String> checkedByTheService;
   private final AtomicLong lastLoggedMs = new AtomicLong(Long.MIN_VALUE / 2);
   private final AtomicLong unlogged = new AtomicLong();
 
-  /** {@code port}: the metric's tag (client, peer); {@code code}: the status a refused call closes with. */
-  RefuseUnknownFields(Status.Code code, String port, MeterRegistry metrics) {
+  /**
+   * {@code port}: the metric's tag (client, peer); {@code code}: the status a refused call closes
+   * with; {@code checkedByTheService}: the methods (bare names) left alone because their service
+   * answers an unknown field itself, message by message (a stream whose refusals answer one message
+   * each and go on).
+   */
+  RefuseUnknownFields(Status.Code code, String port, MeterRegistry metrics, Set<String> checkedByTheService) {
     this.code = code;
     this.port = port;
     this.metrics = metrics;
+    this.checkedByTheService = checkedByTheService;
   }
 
   /** Checks the messages a peer we dialed sends back (Connect responses, synced blocks). */
   static ClientInterceptor onDialedChannels(MeterRegistry metrics) {
-    RefuseUnknownFields counting = new RefuseUnknownFields(Status.Code.CANCELLED, "dialed", metrics);
+    RefuseUnknownFields counting = new RefuseUnknownFields(Status.Code.CANCELLED, "dialed", metrics, Set.of());
     return new ClientInterceptor() {
       @Override
       public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
@@ -80,6 +88,9 @@ final class RefuseUnknownFields implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String method = call.getMethodDescriptor().getBareMethodName();
+    if (checkedByTheService.contains(method)) {
+      return next.startCall(call, headers);
+    }
     Guarded<Q, R> guarded = new Guarded<>(call);
     return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(guarded, headers)) {
       private boolean refused; // listener callbacks never run at once

@@ -351,4 +351,43 @@ class NodeApiTest {
     assertTrue(Status.fromThrowable(t).getDescription().contains("message.hello#40"), String.valueOf(t));
     assertEquals(before + 2, count("timed_unknown_fields_refused_total", "port", "peer"));
   }
+
+  /** On SubmitTransactions a refusal answers its own transaction and the stream goes on: so for an unknown field. */
+  @Test
+  void anUnknownFieldOnTheSubmitStreamAnswersItsTransactionOnly() throws Exception {
+    Transaction unknownInput = signedTransfer(OutPoint.newBuilder().setTxid(ByteString.copyFrom(new byte[32])).setIndex(5).build(), faucet);
+    Transaction tampered = unknownInput.toBuilder().setUnknownFields(unknown(31)).build();
+    List<io.timecoin.proto.v1.SubmitTransactionsResponse> answers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CompletableFuture<Throwable> ended = new CompletableFuture<>();
+    StreamObserver<io.timecoin.proto.v1.SubmitTransactionsRequest> stream = NodeServiceGrpc.newStub(net.client)
+        .withDeadlineAfter(5, TimeUnit.SECONDS).submitTransactions(new StreamObserver<>() {
+          @Override
+          public void onNext(io.timecoin.proto.v1.SubmitTransactionsResponse value) {
+            answers.add(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            ended.complete(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            ended.complete(null);
+          }
+        });
+    stream.onNext(io.timecoin.proto.v1.SubmitTransactionsRequest.newBuilder().setTransaction(tampered).build());
+    stream.onNext(io.timecoin.proto.v1.SubmitTransactionsRequest.newBuilder().setTransaction(unknownInput).build());
+    stream.onCompleted();
+    assertEquals(null, ended.get(5, TimeUnit.SECONDS), "the stream ends well");
+    assertEquals(2, answers.size());
+    List<String> reasons = answers.stream().map(a -> a.getError().getDetails(0)).map(any -> {
+      try {
+        return any.unpack(ErrorInfo.class).getReason();
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new AssertionError(e);
+      }
+    }).sorted().toList();
+    assertEquals(List.of("MALFORMED", "UNKNOWN_INPUT"), reasons);
+  }
 }

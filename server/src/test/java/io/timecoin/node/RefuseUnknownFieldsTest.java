@@ -116,7 +116,7 @@ class RefuseUnknownFieldsTest {
               public void onCompleted() {}
             };
           }
-        }, new RefuseUnknownFields(Status.Code.FAILED_PRECONDITION, "peer", metrics))).build().start();
+        }, new RefuseUnknownFields(Status.Code.FAILED_PRECONDITION, "peer", metrics, java.util.Set.of()))).build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     CompletableFuture<Throwable> ended = new CompletableFuture<>();
     StreamObserver<ConnectRequest> requests = PeerServiceGrpc.newStub(channel).connect(new StreamObserver<>() {
