@@ -383,7 +383,14 @@ public final class Node implements AutoCloseable {
       if (a == null) {
         break;
       }
-      TransactionRules.Verdict v = ledger.admit(a.tx(), true);
+      TransactionRules.Verdict v;
+      try {
+        v = ledger.admit(a.tx(), true);
+      } catch (RuntimeException bug) { // the caller is answered; the consensus loop's policy then applies
+        LOG.log(java.util.logging.Level.SEVERE, name + " admitting a transaction failed", bug);
+        a.result().completeExceptionally(new NodeApi.InternalFailure("admitting the transaction failed: " + bug, bug));
+        throw bug;
+      }
       if (v.valid()) {
         admitted.computeIfAbsent(a.from(), f -> new ArrayList<>()).add(a.tx());
         LOG.fine(() -> name + " transaction " + shortKey(v.txid()) + " admitted, fee " + v.fee() + "; mempool "
