@@ -197,7 +197,7 @@ public final class Node implements AutoCloseable {
       // directExecutor: peer callbacks only queue work (consensus loop, verifier pool), so they run
       // on the network threads instead of paying a thread hand-off per message
       NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).maxInboundMessageSize(MAX_MESSAGE_BYTES).disableRetry()
-          .directExecutor();
+          .directExecutor().intercept(RefuseUnknownFields.onDialedChannels(metrics));
       if (tls == null) {
         return b.usePlaintext().build();
       }
@@ -234,13 +234,16 @@ public final class Node implements AutoCloseable {
     }
     this.peerServer = peerBuilder
         .directExecutor()
-        .addService(ServerInterceptors.intercept(network.service(), new RemoteAddress()))
+        .addService(ServerInterceptors.intercept(network.service(), new RemoteAddress(),
+            new RefuseUnknownFields(io.grpc.Status.Code.FAILED_PRECONDITION, "peer", metrics, Set.of())))
         .maxInboundMessageSize(MAX_MESSAGE_BYTES)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .build();
     this.clientServer = clientBuilder
         .executor(clientCalls)
-        .addService(ServerInterceptors.intercept(new NodeApi(this), new ApiMetrics(metrics)))
+        .addService(ServerInterceptors.intercept(new NodeApi(this),
+            new RefuseUnknownFields(io.grpc.Status.Code.INVALID_ARGUMENT, "client", metrics, Set.of("SubmitTransactions")),
+            new ApiMetrics(metrics)))
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
         .maxInboundMessageSize(1 << 20)
@@ -323,14 +326,22 @@ public final class Node implements AutoCloseable {
    * thread-safe), then the signatures; admission follows on the consensus thread.
    */
   private void verifyThenAdmit(Transaction tx, PeerConnection from, CompletableFuture<TransactionRules.Verdict> result) {
-    TransactionRules.Verdict refused = null;
-    if (tx.getSerializedSize() <= genesis.maxTxBytes()) { // too large: admission says so, nothing to verify
-      refused = TransactionRules.inputsGone(tx, chain);
+    TransactionRules.Verdict refused;
+    try {
+      refused = TransactionRules.form(tx, genesis.maxTxBytes()); // every length, before anything is keyed or hashed
+      if (refused == null) {
+        refused = TransactionRules.inputsGone(tx, chain);
+      }
       if (refused == null) {
         // through the cache: a proposal carrying it before it is admitted finds it verified, or this
         // finds it verified by that proposal's execution
         refused = TransactionRules.verifySignatures(tx, genesis.chainId(), signatures);
       }
+    } catch (RuntimeException bug) { // answered, never left hanging; not the sender's fault
+      LOG.log(java.util.logging.Level.SEVERE, name + " checking a transaction failed", bug);
+      counter("timed_transactions_total", "verdict", "internal_error").increment();
+      result.completeExceptionally(new NodeApi.InternalFailure("checking the transaction failed: " + bug, bug));
+      return;
     }
     if (refused != null) {
       transactionVerdict(refused, from);
@@ -372,7 +383,14 @@ public final class Node implements AutoCloseable {
       if (a == null) {
         break;
       }
-      TransactionRules.Verdict v = ledger.admit(a.tx(), true);
+      TransactionRules.Verdict v;
+      try {
+        v = ledger.admit(a.tx(), true);
+      } catch (RuntimeException bug) { // the caller is answered; the consensus loop's policy then applies
+        LOG.log(java.util.logging.Level.SEVERE, name + " admitting a transaction failed", bug);
+        a.result().completeExceptionally(new NodeApi.InternalFailure("admitting the transaction failed: " + bug, bug));
+        throw bug;
+      }
       if (v.valid()) {
         admitted.computeIfAbsent(a.from(), f -> new ArrayList<>()).add(a.tx());
         LOG.fine(() -> name + " transaction " + shortKey(v.txid()) + " admitted, fee " + v.fee() + "; mempool "
@@ -391,8 +409,9 @@ public final class Node implements AutoCloseable {
     String label = v.valid() ? "accepted" : v.reason() == ErrorReason.ERROR_REASON_UNSPECIFIED ? "duplicate"
         : ErrorReasons.code(v.reason()).toLowerCase();
     counter("timed_transactions_total", "verdict", label).increment();
-    // a peer may relay a transaction that a block just made invalid; only forged or junk ones count against it
-    if (from != null && (v.reason() == ErrorReason.ERROR_REASON_BAD_SIGNATURE || v.reason() == ErrorReason.ERROR_REASON_MALFORMED)) {
+    // a peer may relay a transaction that a block just made invalid; only what no honest node could
+    // have admitted a moment before counts against it
+    if (from != null && !v.valid() && TransactionRules.relayFault(v.reason())) {
       network.penalize(from, "transaction: " + v);
     }
   }

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.timecoin.canonical.Hashes;
+import io.timecoin.canonical.UnknownFields;
 import io.timecoin.crypto.Address;
 import io.timecoin.ledger.LedgerState;
 import io.timecoin.ledger.MasternodeRecord;
@@ -60,6 +61,12 @@ import java.util.OptionalLong;
  * (ApiErrors). Reads come from the chain store (consistent at one finalized height) and the ledger's
  * published state, never from the consensus thread, except SubmitTransaction, whose admission runs
  * there.
+ *
+ * <p>Every uint32 and uint64 of a request is read as unsigned (a page_size of 2^31 is not negative, a
+ * height of 2^63 is not below 1): page sizes are clamped to {@link #MAX_PAGE}, a height beyond the
+ * finalized one is NOT_FOUND, and SubscribeFinalized waits for any height below 2^63 but refuses one
+ * from 2^63 on with OUT_OF_RANGE (no chain gets there; holding a stream for it would only hold a
+ * slot). Each call answers once: the first bad field is the refusal.
  */
 final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   private final Node node;
@@ -78,19 +85,20 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   }
 
   private void block(GetBlockRequest request, StreamObserver<GetBlockResponse> out) throws java.io.IOException {
-    OptionalLong height = switch (request.getSelectorCase()) {
-      case HEIGHT -> OptionalLong.of(request.getHeight());
-      case HASH -> node.chain.heightOf(request.getHash());
-      default -> OptionalLong.empty();
-    };
     if (request.getSelectorCase() == GetBlockRequest.SelectorCase.SELECTOR_NOT_SET) {
-      out.onError(ApiErrors.of(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "give a height or a hash"));
+      out.onError(invalid("give a height or a hash"));
       return;
     }
+    if (request.hasHash() && request.getHash().size() != 32) {
+      out.onError(invalid("a block hash is 32 bytes, not " + request.getHash().size()));
+      return;
+    }
+    OptionalLong height = request.hasHash() ? node.chain.heightOf(request.getHash())
+        : finalized(request.getHeight()) ? OptionalLong.of(request.getHeight()) : OptionalLong.empty();
     Optional<Block> block = height.isPresent() ? node.chain.blockAt(height.getAsLong()) : Optional.empty();
     if (block.isEmpty()) {
       out.onError(ApiErrors.of(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND,
-          "no finalized block " + (request.hasHash() ? "with that hash" : "at height " + request.getHeight())
+          "no finalized block " + (request.hasHash() ? "with that hash" : "at height " + u64(request.getHeight()))
               + "; the finalized height is " + node.chain.tipHeight()));
       return;
     }
@@ -104,14 +112,15 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   public void getCertificate(GetCertificateRequest request, StreamObserver<GetCertificateResponse> out) {
     Optional<FinalityCertificate> cert;
     try {
-      cert = request.getHeight() == 0 ? Optional.empty() : node.chain.certificateAt(request.getHeight());
+      cert = request.getHeight() == 0 || !finalized(request.getHeight()) ? Optional.empty()
+          : node.chain.certificateAt(request.getHeight());
     } catch (java.io.IOException e) {
       out.onError(Status.INTERNAL.withDescription("storage: " + e.getMessage()).asRuntimeException());
       return;
     }
     if (cert.isEmpty()) {
       out.onError(ApiErrors.of(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND,
-          "no certificate at height " + request.getHeight() + "; the finalized height is " + node.chain.tipHeight()));
+          "no certificate at height " + u64(request.getHeight()) + "; the finalized height is " + node.chain.tipHeight()));
       return;
     }
     out.onNext(GetCertificateResponse.newBuilder().setCertificate(cert.get()).build());
@@ -120,6 +129,12 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public void subscribeFinalized(SubscribeFinalizedRequest request, StreamObserver<SubscribeFinalizedResponse> out) {
+    if (request.getFromHeight() < 0) { // 2^63 or more, unsigned
+      out.onError(ApiErrors.of(Status.Code.OUT_OF_RANGE, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+          "from_height " + u64(request.getFromHeight()) + " is 2^63 or more, a height no chain reaches; the finalized height is "
+              + node.chain.tipHeight()));
+      return;
+    }
     node.feed.subscribe(request.getFromHeight(), (ServerCallStreamObserver<SubscribeFinalizedResponse>) out);
   }
 
@@ -175,7 +190,7 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
     if (address == null) {
       return;
     }
-    int size = pageSize(request.getPageSize(), out);
+    int size = pageSize(request.getPageSize());
     OutPoint after = null;
     if (!request.getPageToken().isEmpty()) {
       byte[] token;
@@ -190,9 +205,6 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
       }
       after = OutPoint.newBuilder().setTxid(ByteString.copyFrom(token, 0, 32))
           .setIndex(java.nio.ByteBuffer.wrap(token, 32, 4).getInt()).build();
-    }
-    if (size < 0) {
-      return;
     }
     try {
       ChainStore.UnspentPage page = node.chain.unspentOf(address, after, size);
@@ -215,10 +227,10 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   @Override
   public void listMasternodes(ListMasternodesRequest request, StreamObserver<ListMasternodesResponse> out) {
     Registry registry = registryAt(request.getHeight(), out);
-    int size = pageSize(request.getPageSize(), out);
-    if (registry == null || size < 0) {
+    if (registry == null) { // refused (and answered) already
       return;
     }
+    int size = pageSize(request.getPageSize());
     ByteString after = ByteString.EMPTY;
     if (!request.getPageToken().isEmpty()) {
       try {
@@ -246,6 +258,10 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public void getMasternode(GetMasternodeRequest request, StreamObserver<GetMasternodeResponse> out) {
+    if (request.getConsensusKey().size() != 32) {
+      out.onError(invalid("a consensus key is 32 bytes, not " + request.getConsensusKey().size()));
+      return;
+    }
     Registry registry = registryAt(request.getHeight(), out);
     if (registry == null) {
       return;
@@ -262,10 +278,10 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   public void getValidatorSet(GetValidatorSetRequest request, StreamObserver<GetValidatorSetResponse> out) {
     long next = node.ledger.state().height() + 1;
     long height = request.getHeight() == 0 ? next : request.getHeight();
-    ValidatorSet set = node.ledger.validatorSetAt(height);
+    ValidatorSet set = height < 0 ? null : node.ledger.validatorSetAt(height); // < 0: 2^63 or more
     if (set == null) {
       out.onError(ApiErrors.of(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND,
-          "no validator set is known for height " + height + " yet; the next height is " + next));
+          "no validator set is known for height " + u64(height) + " yet; the next height is " + next));
       return;
     }
     reply(out, GetValidatorSetResponse.newBuilder().setValidatorSet(set.toProto()).build());
@@ -273,13 +289,10 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
 
   @Override
   public void listEvidence(ListEvidenceRequest request, StreamObserver<ListEvidenceResponse> out) {
-    int size = pageSize(request.getPageSize(), out);
-    if (size < 0) {
-      return;
-    }
-    int skip;
+    int size = pageSize(request.getPageSize());
+    long skip;
     try {
-      skip = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
+      skip = request.getPageToken().isEmpty() ? 0 : Long.parseLong(request.getPageToken());
     } catch (NumberFormatException e) {
       skip = -1;
     }
@@ -289,10 +302,11 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
     }
     List<EquivocationEvidence> all = node.evidence().stream()
         .filter(e -> Long.compareUnsigned(e.getHeight(), request.getFromHeight()) >= 0).toList();
-    ListEvidenceResponse.Builder r = ListEvidenceResponse.newBuilder()
-        .addAllEvidence(all.subList(Math.min(skip, all.size()), Math.min(skip + size, all.size())));
-    if (skip + size < all.size()) {
-      r.setNextPageToken(Integer.toString(skip + size));
+    int from = (int) Math.min(skip, all.size());
+    int to = (int) Math.min(skip + size, all.size()); // skip < 2^63 and size <= MAX_PAGE: no overflow
+    ListEvidenceResponse.Builder r = ListEvidenceResponse.newBuilder().addAllEvidence(all.subList(from, to));
+    if (to < all.size()) {
+      r.setNextPageToken(Integer.toString(to));
     }
     reply(out, r.build());
   }
@@ -308,9 +322,9 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
     if (height == 0 || height == next) {
       return state.registry();
     }
-    if (height > next) {
+    if (Long.compareUnsigned(height, next) > 0) {
       out.onError(ApiErrors.of(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND,
-          "height " + height + " is not finalized yet; the next height is " + next));
+          "height " + u64(height) + " is not finalized yet; the next height is " + next));
       return null;
     }
     try {
@@ -327,13 +341,29 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
     }
   }
 
-  /** A page size: 0 means 100; above 1,000 is refused. -1 when refused (the error is sent). */
-  private static int pageSize(int requested, StreamObserver<?> out) {
-    if (requested > 1_000) {
-      out.onError(invalid("page_size is at most 1000"));
-      return -1;
+  /** The most items a page holds, whatever page_size asks. */
+  static final int MAX_PAGE = 1_000;
+
+  /** A page size from a uint32 page_size: 0 means 100; more than {@link #MAX_PAGE} gets MAX_PAGE. */
+  static int pageSize(int requested) {
+    long size = Integer.toUnsignedLong(requested);
+    return size == 0 ? 100 : (int) Math.min(size, MAX_PAGE);
+  }
+
+  /** Whether {@code height} (unsigned) is at most the finalized height. */
+  private boolean finalized(long height) {
+    return Long.compareUnsigned(height, node.chain.tipHeight()) <= 0;
+  }
+
+  private static String u64(long value) {
+    return Long.toUnsignedString(value);
+  }
+
+  /** A failure of the node itself while handling a call (a bug): the call is answered INTERNAL. */
+  static final class InternalFailure extends RuntimeException {
+    InternalFailure(String message, Throwable cause) {
+      super(message, cause);
     }
-    return requested == 0 ? 100 : requested;
   }
 
   /** The 20 address bytes of a bech32m address of this chain; null (and the error sent) otherwise. */
@@ -378,7 +408,10 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   }
 
   /** Null when the transaction was accepted (or held already: accepted before); else the refusal. */
-  private static StatusRuntimeException refusal(TransactionRules.Verdict v, Throwable failure) {
+  static StatusRuntimeException refusal(TransactionRules.Verdict v, Throwable failure) {
+    if (failure instanceof InternalFailure || failure != null && failure.getCause() instanceof InternalFailure) {
+      return Status.INTERNAL.withDescription(failure.getMessage()).asRuntimeException();
+    }
     if (failure != null) { // the node's queues are full
       return ApiErrors.of(Status.Code.UNAVAILABLE, ErrorReason.ERROR_REASON_OVERLOADED, failure.getMessage());
     }
@@ -443,6 +476,13 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
         return;
       }
       Transaction tx = request.getTransaction();
+      String unknown = UnknownFields.find(request); // answered here, per transaction (the stream goes on)
+      if (unknown != null) {
+        node.metrics.counter("timed_unknown_fields_refused_total", "port", "client", "method", "SubmitTransactions").increment();
+        answer(txidOf(tx), ApiErrors.of(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_MALFORMED,
+            "unknown field " + unknown + " in a SubmitTransactions message"));
+        return;
+      }
       node.submit(tx, null).whenComplete((v, failure) ->
           answer(v != null && v.txid() != null ? v.txid() : txidOf(tx), refusal(v, failure)));
     }

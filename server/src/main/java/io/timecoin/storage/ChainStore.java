@@ -601,7 +601,14 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     return com.google.protobuf.UnsafeByteOperations.unsafeWrap(outpointKey(o));
   }
 
+  /**
+   * txid (32 bytes) then index (u32, big-endian). Callers check lengths before asking (TransactionRules.form);
+   * a txid of another length here is a bug, refused by name rather than as a buffer overflow.
+   */
   private static byte[] outpointKey(OutPoint o) {
+    if (o.getTxid().size() != 32) {
+      throw new IllegalArgumentException("an outpoint's txid is 32 bytes, not " + o.getTxid().size());
+    }
     return ByteBuffer.allocate(36).put(o.getTxid().toByteArray()).putInt(o.getIndex()).array();
   }
 

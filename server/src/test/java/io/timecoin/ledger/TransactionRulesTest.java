@@ -188,10 +188,14 @@ class TransactionRulesTest {
       b.setInputs(at, b.getInputs(at).toBuilder().setOutpoint(gone)); // its signatures no longer match either
       Transaction tx = b.build();
       TransactionRules.Verdict early = TransactionRules.inputsGone(tx, view);
-      TransactionRules.Verdict full = TransactionRules.check(tx, view, NO_MASTERNODES, LIMITS, VERIFY, false);
+      // admission's check, the signatures verified apart (verifyThenAdmit asks inputsGone before them)
+      TransactionRules.Verdict full = TransactionRules.check(tx, view, NO_MASTERNODES, LIMITS, VERIFY, true);
       assertEquals(spent.contains(gone) ? ErrorReason.ERROR_REASON_ALREADY_SPENT : ErrorReason.ERROR_REASON_UNKNOWN_INPUT, early.reason());
       assertEquals(full.reason(), early.reason(), full.detail());
       assertEquals(full.detail(), early.detail());
+      // the full check verifies every signature before it looks at the state
+      assertEquals(ErrorReason.ERROR_REASON_BAD_SIGNATURE,
+          TransactionRules.check(tx, view, NO_MASTERNODES, LIMITS, VERIFY, false).reason());
     }
   }
 
@@ -607,8 +611,8 @@ class TransactionRulesTest {
       c.kindKeys.set(1, others.get(r.nextInt(others.size())));
       return c.sign();
     });
-    expectMn(ErrorReason.ERROR_REASON_WRONG_OWNER, reg, (c, r) -> { // the two kind witnesses in the wrong order
-      Collections.swap(c.kindKeys, 0, 1); // the first is checked as the owner's: the consensus key owns nothing
+    expectMn(ErrorReason.ERROR_REASON_MALFORMED, "must be by the consensus key", reg, (c, r) -> { // the two kind witnesses in the wrong order
+      Collections.swap(c.kindKeys, 0, 1); // found by the form check, before the owner's is compared with the state
       return c.sign();
     });
     // the signatures
@@ -827,6 +831,116 @@ class TransactionRulesTest {
         int fb = bit;
         assertEquals(ErrorReason.ERROR_REASON_BAD_SIGNATURE, v == null ? null : v.reason(), () -> "witness " + fw + " bit " + fb);
       }
+    }
+  }
+
+  /** A view that fails the test if asked anything: what must be refused before any lookup. */
+  private static final UtxoView NO_LOOKUP = new UtxoView() {
+    @Override
+    public TxOutput unspent(OutPoint o) {
+      throw new AssertionError("looked up " + o);
+    }
+
+    @Override
+    public boolean created(OutPoint o) {
+      throw new AssertionError("looked up " + o);
+    }
+  };
+
+  private static ByteString bytes(int n) {
+    return ByteString.copyFrom(new byte[n]);
+  }
+
+  /** Issue 14 item 7: a 33-byte outpoint txid overflowed the store's 36-byte key and killed a verifier thread. */
+  @Test
+  void everyFieldOfTheWrongLengthIsMalformedBeforeAnyLookup() {
+    List<java.util.function.UnaryOperator<Transaction>> breakers = new ArrayList<>();
+    for (int n : new int[] {0, 1, 31, 33, 64}) {
+      breakers.add(tx -> tx.toBuilder().setInputs(0, tx.getInputs(0).toBuilder()
+          .setOutpoint(tx.getInputs(0).getOutpoint().toBuilder().setTxid(bytes(n)))).build());
+      breakers.add(tx -> tx.toBuilder().setInputs(0, tx.getInputs(0).toBuilder()
+          .setWitness(tx.getInputs(0).getWitness().toBuilder().setPublicKey(bytes(n)))).build());
+      breakers.add(tx -> tx.toBuilder().setOutputs(0, tx.getOutputs(0).toBuilder().setAddress(bytes(n))).build());
+    }
+    for (int n : new int[] {0, 63, 65}) {
+      breakers.add(tx -> tx.toBuilder().setInputs(0, tx.getInputs(0).toBuilder()
+          .setWitness(tx.getInputs(0).getWitness().toBuilder().setSignature(bytes(n)))).build());
+    }
+    for (var breaker : breakers) {
+      Transaction tx = breaker.apply(sign(validTransfer(), null, CHAIN));
+      TransactionRules.Verdict form = TransactionRules.form(tx, LIMITS.maxTxBytes());
+      assertEquals(ErrorReason.ERROR_REASON_MALFORMED, form == null ? null : form.reason(), () -> String.valueOf(tx));
+      assertEquals(ErrorReason.ERROR_REASON_MALFORMED,
+          TransactionRules.check(tx, NO_LOOKUP, NO_MASTERNODES, LIMITS, VERIFY, false).reason(), () -> String.valueOf(tx));
+      assertEquals(ErrorReason.ERROR_REASON_MALFORMED,
+          TransactionRules.check(tx, NO_LOOKUP, NO_MASTERNODES, LIMITS, VERIFY, true).reason(), () -> String.valueOf(tx));
+    }
+    for (int n : new int[] {0, 31, 33}) { // inputsGone, which the node asks before the signatures, keys nothing it cannot
+      Transaction tx = sign(validTransfer(), null, CHAIN);
+      Transaction bad = tx.toBuilder().setInputs(0, tx.getInputs(0).toBuilder()
+          .setOutpoint(tx.getInputs(0).getOutpoint().toBuilder().setTxid(bytes(n)))).build();
+      assertEquals(ErrorReason.ERROR_REASON_MALFORMED, TransactionRules.inputsGone(bad, NO_LOOKUP).reason());
+    }
+    assertNull(TransactionRules.form(sign(validTransfer(), null, CHAIN), LIMITS.maxTxBytes()));
+  }
+
+  @Test
+  void everyMasternodeFieldOfTheWrongLengthIsMalformedBeforeAnyLookup() {
+    for (int n : new int[] {0, 31, 33}) {
+      List<java.util.function.UnaryOperator<Transaction.Builder>> breakers = List.of(
+          b -> b.setRegisterMasternode(b.getRegisterMasternode().toBuilder()
+              .setCollateral(b.getRegisterMasternode().getCollateral().toBuilder().setTxid(bytes(n)))),
+          b -> b.setRegisterMasternode(b.getRegisterMasternode().toBuilder().setConsensusKey(bytes(n))),
+          b -> b.setRegisterMasternode(b.getRegisterMasternode().toBuilder().setRewardAddress(bytes(n == 0 ? 0 : n - 12))),
+          b -> b.setKindWitnesses(0, b.getKindWitnesses(0).toBuilder().setSignature(bytes(n))));
+      for (var breaker : breakers) {
+        MnCase c = validRegister();
+        Transaction tx = breaker.apply(c.sign().toBuilder()).build();
+        assertEquals(ErrorReason.ERROR_REASON_MALFORMED,
+            TransactionRules.check(tx, NO_LOOKUP, c.world.registry(), LIMITS, VERIFY, false).reason(), () -> String.valueOf(tx));
+      }
+      MnCase d = validDeregister();
+      Transaction tx = d.sign().toBuilder().setDeregisterMasternode(d.tx.getDeregisterMasternode().toBuilder()
+          .setConsensusKey(bytes(n))).build();
+      assertEquals(ErrorReason.ERROR_REASON_MALFORMED,
+          TransactionRules.check(tx, NO_LOOKUP, d.world.registry(), LIMITS, VERIFY, false).reason(), () -> String.valueOf(tx));
+    }
+  }
+
+  /**
+   * Issue 14 item 6: the owner check ran before the signatures, so a forged witness by a key that owns
+   * nothing was WRONG_OWNER, which cost the relaying peer nothing; it is BAD_SIGNATURE.
+   */
+  @Test
+  void aForgedWitnessIsBadSignatureEvenWhenItsKeyOwnsNothing() {
+    for (int n = 0; n < 50; n++) {
+      Transaction.Builder b = validTransfer();
+      Ed25519KeyPair stranger = Ed25519KeyPair.fromSeed(Sha256.hash(new byte[] {(byte) n, 99}));
+      Transaction signedByStranger = sign(b, stranger, CHAIN); // valid signatures, by a key that owns no input
+      assertEquals(ErrorReason.ERROR_REASON_WRONG_OWNER,
+          TransactionRules.check(signedByStranger, view, NO_MASTERNODES, LIMITS, VERIFY, false).reason());
+      Transaction forged = flip(signedByStranger, random.nextInt(signedByStranger.getInputsCount()), random.nextInt(512));
+      TransactionRules.Verdict v = TransactionRules.check(forged, view, NO_MASTERNODES, LIMITS, VERIFY, false);
+      assertEquals(ErrorReason.ERROR_REASON_BAD_SIGNATURE, v.reason(), v.detail());
+      assertTrue(TransactionRules.relayFault(v.reason()));
+    }
+  }
+
+  @Test
+  void aRelayIsAtFaultForWhatNoHonestNodeCouldHaveAdmitted() {
+    Set<ErrorReason> fault = Set.of(ErrorReason.ERROR_REASON_MALFORMED, ErrorReason.ERROR_REASON_TOO_LARGE,
+        ErrorReason.ERROR_REASON_WRONG_CHAIN, ErrorReason.ERROR_REASON_BAD_SIGNATURE, ErrorReason.ERROR_REASON_DUPLICATE_INPUT,
+        ErrorReason.ERROR_REASON_WRONG_OWNER, ErrorReason.ERROR_REASON_ZERO_OUTPUT, ErrorReason.ERROR_REASON_OVERFLOW,
+        ErrorReason.ERROR_REASON_FEE_TOO_LOW);
+    Set<ErrorReason> stateOrMempool = Set.of(ErrorReason.ERROR_REASON_UNSPECIFIED, ErrorReason.ERROR_REASON_UNKNOWN_INPUT,
+        ErrorReason.ERROR_REASON_ALREADY_SPENT, ErrorReason.ERROR_REASON_MEMPOOL_CONFLICT, ErrorReason.ERROR_REASON_MEMPOOL_FULL,
+        ErrorReason.ERROR_REASON_BAD_COLLATERAL, ErrorReason.ERROR_REASON_ALREADY_REGISTERED,
+        ErrorReason.ERROR_REASON_NOT_REGISTERED, ErrorReason.ERROR_REASON_OVERLOADED);
+    for (ErrorReason r : fault) {
+      assertTrue(TransactionRules.relayFault(r), r.name());
+    }
+    for (ErrorReason r : stateOrMempool) {
+      assertTrue(!TransactionRules.relayFault(r), r.name());
     }
   }
 }

@@ -35,6 +35,23 @@ class ChainStoreTest {
 
   @TempDir Path dir;
 
+  /**
+   * Issue 14 item 7: a 33-byte txid overflowed the 36-byte outpoint key (BufferOverflowException on a
+   * verifier thread), and a 31-byte one silently read another key. Both are refused by name.
+   */
+  @Test
+  void anOutpointKeyOfTheWrongLengthIsRefusedByName() throws Exception {
+    try (ChainStore store = ChainStore.open(dir)) {
+      store.putGenesis(chain(CHAIN, 0).get(0), genesisChanges());
+      for (int n : new int[] {0, 31, 33}) {
+        OutPoint o = OutPoint.newBuilder().setTxid(ByteString.copyFrom(new byte[n])).setIndex(1).build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.unspent(o));
+        assertTrue(e.getMessage().contains("32 bytes, not " + n), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> store.created(o));
+      }
+    }
+  }
+
   @Test
   void storesGenesisAndFinalizedBlocksAndReadsThemBackAfterReopening() throws Exception {
     List<Block> chain = chain(CHAIN, 3);

@@ -1,6 +1,9 @@
 package io.timecoin.consensus.validation;
 
+import io.timecoin.proto.v1.BlockHeader;
+import io.timecoin.proto.v1.CertificateSignature;
 import io.timecoin.proto.v1.ErrorReason;
+import io.timecoin.proto.v1.FinalityCertificate;
 import io.timecoin.proto.v1.Proposal;
 import io.timecoin.proto.v1.Vote;
 import io.timecoin.proto.v1.VoteType;
@@ -13,6 +16,10 @@ import io.timecoin.proto.v1.VoteType;
 public final class MessageChecks {
   private MessageChecks() {}
 
+  private static final int HASH = 32;
+  private static final int KEY = 32;
+  private static final int SIGNATURE = 64;
+
   /** Null when the vote has the right chain and form. */
   public static Refusal vote(Vote vote, String chainId) {
     if (!vote.getChainId().equals(chainId)) {
@@ -21,7 +28,7 @@ public final class MessageChecks {
     if (vote.getType() != VoteType.VOTE_TYPE_PREPARE && vote.getType() != VoteType.VOTE_TYPE_PRECOMMIT) {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "vote type " + vote.getTypeValue());
     }
-    if (vote.getBlockHash().size() != 32 || vote.getValidator().size() != 32 || vote.getSignature().size() != 64) {
+    if (vote.getBlockHash().size() != HASH || vote.getValidator().size() != KEY || vote.getSignature().size() != SIGNATURE) {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "vote field of the wrong size");
     }
     if (vote.getRound() < 0) {
@@ -42,8 +49,24 @@ public final class MessageChecks {
     if (!proposal.hasBlock() || !proposal.getBlock().hasHeader()) {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "proposal without a block header");
     }
-    if (proposal.getProposer().size() != 32 || proposal.getSignature().size() != 64) {
+    if (proposal.getProposer().size() != KEY || proposal.getSignature().size() != SIGNATURE) {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "proposal field of the wrong size");
+    }
+    Refusal header = header(proposal.getBlock().getHeader());
+    if (header != null) {
+      return header;
+    }
+    if (proposal.getBlock().getBody().hasLastCertificate()) {
+      Refusal cert = certificate(proposal.getBlock().getBody().getLastCertificate());
+      if (cert != null) {
+        return new Refusal(cert.reason(), "last_certificate: " + cert.detail());
+      }
+    }
+    for (Vote v : proposal.getJustificationList()) {
+      Refusal bad = vote(v, chainId);
+      if (bad != null) {
+        return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "justification: " + bad.detail());
+      }
     }
     if (proposal.getRound() < 0 || proposal.getValidRound() < -1 || proposal.getValidRound() >= proposal.getRound()
         && proposal.getValidRound() != -1) {
@@ -52,6 +75,36 @@ public final class MessageChecks {
     }
     if (proposal.getValidRound() == -1 && proposal.getJustificationCount() > 0) {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "a new block carries no justification");
+    }
+    return null;
+  }
+
+  /** Null when every hash of the header is 32 bytes and its proposer key 32 (a synced block's header too). */
+  public static Refusal header(BlockHeader header) {
+    if (header.getPrevHash().size() != HASH || header.getTxRoot().size() != HASH
+        || header.getLastCertificateHash().size() != HASH || header.getValidatorSetHash().size() != HASH
+        || header.getProposer().size() != KEY) {
+      return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "block header field of the wrong size");
+    }
+    return null;
+  }
+
+  /**
+   * Null when the certificate's fields have their sizes (block hash 32, each validator key 32, each
+   * signature 64) and its round fits 2^31 (rounds are ints here). Signers, order and quorum are the
+   * certificate check's.
+   */
+  public static Refusal certificate(FinalityCertificate cert) {
+    if (cert.getBlockHash().size() != HASH) {
+      return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "certificate block_hash of " + cert.getBlockHash().size() + " bytes");
+    }
+    if (cert.getRound() < 0) {
+      return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "certificate round beyond 2^31");
+    }
+    for (CertificateSignature sig : cert.getSignaturesList()) {
+      if (sig.getValidator().size() != KEY || sig.getSignature().size() != SIGNATURE) {
+        return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "certificate signature field of the wrong size");
+      }
     }
     return null;
   }
