@@ -11,6 +11,8 @@ import io.timecoin.proto.v1.RewardBreakdown;
 import io.timecoin.proto.v1.SubscribeFinalizedResponse;
 import io.timecoin.storage.ChainStore;
 import io.timecoin.storage.StorageException;
+import java.util.ArrayDeque;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -26,7 +28,8 @@ import java.util.logging.Logger;
  *
  * <p>One rule serves history and live blocks alike, so there is no seam between them: a subscriber
  * has a cursor (the next height it needs) and is sent every block from the cursor up to the
- * finalized tip, from a cache of the newest blocks or else from storage, as fast as its stream
+ * finalized tip, from a cache of the newest blocks (bounded in bytes: at 4 MiB a block, 256 of them
+ * would be 1 GiB) or else from storage, as fast as its stream
  * accepts them (gRPC flow control: {@code isReady}). The consensus thread only moves the tip and
  * wakes subscribers; it never waits for one. A subscriber that had caught up and then falls more
  * than {@code maxLag} blocks behind is closed with RESOURCE_EXHAUSTED (reason SLOW_SUBSCRIBER): it
@@ -35,6 +38,7 @@ import java.util.logging.Logger;
  */
 final class FinalizedFeed implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(FinalizedFeed.class.getName());
+  /** The most blocks cached, however small (the byte bound is the one that matters for large blocks). */
   private static final int CACHED = 256;
 
   private final ChainStore chain;
@@ -43,26 +47,36 @@ final class FinalizedFeed implements AutoCloseable {
   private final long keepAliveMs;
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
   private final AtomicInteger count = new AtomicInteger();
-  private final SubscribeFinalizedResponse[] recent = new SubscribeFinalizedResponse[CACHED];
+  /** The newest blocks, by height: written on the consensus thread, read by the senders. */
+  private final Map<Long, SubscribeFinalizedResponse> recent = new ConcurrentHashMap<>();
+  private final ArrayDeque<SubscribeFinalizedResponse> recentOrder = new ArrayDeque<>(); // consensus thread only
+  private final long maxCachedBytes;
+  private volatile long cachedBytes; // written on the consensus thread only
   private final ExecutorService senders = Executors.newFixedThreadPool(2, Node.daemon("finalized-feed"));
   private final ScheduledExecutorService keepAlives = Executors.newSingleThreadScheduledExecutor(Node.daemon("finalized-keepalive"));
   private volatile long tip;
   private final java.util.concurrent.atomic.LongAdder slowClosed = new java.util.concurrent.atomic.LongAdder(); // sender threads add
 
-  FinalizedFeed(ChainStore chain, int maxSubscribers, long maxLag, long keepAliveMs) {
+  /**
+   * {@code maxCachedBytes}: the most bytes of recent blocks kept in memory (subscribers further
+   * behind read from storage); {@code fatal}: told if the keep-alive task fails.
+   */
+  FinalizedFeed(ChainStore chain, int maxSubscribers, long maxLag, long keepAliveMs, long maxCachedBytes, FailStop.Fatal fatal) {
     this.chain = chain;
+    this.maxCachedBytes = maxCachedBytes;
     this.maxSubscribers = maxSubscribers;
     this.maxLag = maxLag;
     this.keepAliveMs = keepAliveMs;
     this.tip = chain.tipHeight();
-    keepAlives.scheduleWithFixedDelay(this::keepAlive, keepAliveMs, keepAliveMs, TimeUnit.MILLISECONDS);
+    keepAlives.scheduleWithFixedDelay(FailStop.guarded("the subscriptions' keep-alive", this::keepAlive, fatal),
+        keepAliveMs, keepAliveMs, TimeUnit.MILLISECONDS);
   }
 
   /** A block was stored (called on the consensus thread): cache it, move the tip, wake the subscribers. */
   void published(Block block, FinalityCertificate certificate, RewardBreakdown reward) {
     long height = block.getHeader().getHeight();
-    recent[(int) (height % CACHED)] = message(block, certificate, reward);
-    tip = height;
+    cache(height, message(block, certificate, reward));
+    tip = height; // after the cache: a sender that sees the tip finds the block cached or stored
     for (Subscriber s : subscribers) {
       s.wake();
     }
@@ -91,9 +105,36 @@ final class FinalizedFeed implements AutoCloseable {
     return slowClosed.sum();
   }
 
+  /** Caches the newest block, dropping the oldest beyond the bounds (a block above the byte bound alone is not cached). */
+  private void cache(long height, SubscribeFinalizedResponse message) {
+    long size = message.getSerializedSize();
+    long bytes = cachedBytes;
+    if (size <= maxCachedBytes) {
+      recent.put(height, message);
+      recentOrder.addLast(message);
+      bytes += size;
+    }
+    while (!recentOrder.isEmpty() && (bytes > maxCachedBytes || recentOrder.size() > CACHED)) {
+      SubscribeFinalizedResponse oldest = recentOrder.removeFirst();
+      recent.remove(oldest.getBlock().getBlock().getHeader().getHeight());
+      bytes -= oldest.getSerializedSize();
+    }
+    cachedBytes = bytes;
+  }
+
+  /** Bytes of blocks cached. */
+  long cachedBytes() {
+    return cachedBytes;
+  }
+
+  /** Blocks cached. */
+  int cachedBlocks() {
+    return recent.size();
+  }
+
   private SubscribeFinalizedResponse load(long height) throws StorageException {
-    SubscribeFinalizedResponse cached = recent[(int) (height % CACHED)];
-    if (cached != null && cached.getBlock().getBlock().getHeader().getHeight() == height) {
+    SubscribeFinalizedResponse cached = recent.get(height);
+    if (cached != null) {
       return cached;
     }
     Block block = chain.blockAt(height).orElseThrow(() -> new StorageException("block " + height + " is missing"));

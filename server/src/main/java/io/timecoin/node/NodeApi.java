@@ -287,11 +287,10 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
       out.onError(invalid("page_token is not one this node gave"));
       return;
     }
-    List<EquivocationEvidence> all = node.evidence().stream()
-        .filter(e -> Long.compareUnsigned(e.getHeight(), request.getFromHeight()) >= 0).toList();
-    ListEvidenceResponse.Builder r = ListEvidenceResponse.newBuilder()
-        .addAllEvidence(all.subList(Math.min(skip, all.size()), Math.min(skip + size, all.size())));
-    if (skip + size < all.size()) {
+    // one more than the page: whether there is a next page
+    List<EquivocationEvidence> page = node.evidence(request.getFromHeight(), skip, size + 1);
+    ListEvidenceResponse.Builder r = ListEvidenceResponse.newBuilder().addAllEvidence(page.subList(0, Math.min(size, page.size())));
+    if (page.size() > size) {
       r.setNextPageToken(Integer.toString(skip + size));
     }
     reply(out, r.build());
