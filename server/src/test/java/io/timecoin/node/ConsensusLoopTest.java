@@ -61,7 +61,7 @@ class ConsensusLoopTest {
     }
   }
 
-  private static ConsensusEngine engine() throws java.io.IOException {
+  static ConsensusEngine engine() throws java.io.IOException {
     List<Validator> validators = new ArrayList<>();
     List<Ed25519KeyPair> keys = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
