@@ -75,13 +75,18 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
    * {@code Runtime.maxMemory()}, the JVM's {@code -Xmx}.
    */
   public void check(long maxHeapBytes) throws HeapTooSmallException {
-    long needed = requiredHeapBytes();
+    check(maxHeapBytes, 1);
+  }
+
+  /** As {@link #check(long)}, for {@code nodes} nodes sharing one JVM (timed devnet). */
+  public void check(long maxHeapBytes, int nodes) throws HeapTooSmallException {
+    long needed = requiredHeapBytes() * nodes;
     if (maxHeapBytes < needed) {
       throw new HeapTooSmallException(String.format(Locale.ROOT,
-          "genesis max_block_bytes %d (max_tx_bytes %d, messages up to %d bytes) needs a heap of at least %d MiB;"
-              + " this JVM has %d MiB (-Xmx): start it with -Xmx%dm or more. The budget: %s",
-          maxBlockBytes, maxTxBytes, maxMessageBytes, mib(needed), mib(maxHeapBytes), mib(needed),
-          String.join("; ", lines())));
+          "genesis max_block_bytes %d (max_tx_bytes %d, messages up to %d bytes) needs a heap of at least %d MiB%s;"
+              + " this JVM has %d MiB (-Xmx): start it with -Xmx%dm or more. The budget of a node: %s",
+          maxBlockBytes, maxTxBytes, maxMessageBytes, mib(needed), nodes == 1 ? "" : " for " + nodes + " nodes",
+          mib(maxHeapBytes), mib(needed), String.join("; ", lines())));
     }
   }
 

@@ -136,7 +136,7 @@ public final class Node implements AutoCloseable {
     this.fatal = fatal;
     this.genesis = GenesisFile.read(home.resolve("genesis.json"));
     // before anything is allocated: a heap too small for the genesis limits refuses to start
-    this.memory = new MemoryBudget(genesis.maxBlockBytes(), genesis.maxTxBytes(), MAX_MESSAGE_BYTES, MEMPOOL_MAX_BYTES);
+    this.memory = memoryBudget(genesis);
     memory.check(Runtime.getRuntime().maxMemory());
     this.pendingTransactions = new ByteBudget(memory.pendingTransactionBytes());
     this.config = NodeConfig.read(home.resolve("config.json"));
@@ -271,6 +271,11 @@ public final class Node implements AutoCloseable {
     this.vertx = Vertx.vertx();
     this.metricsServer = vertx.createHttpServer().requestHandler(req -> req.response()
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+  }
+
+  /** The buffers a node of this genesis holds, in bytes, and the heap they need. */
+  public static MemoryBudget memoryBudget(Genesis genesis) {
+    return new MemoryBudget(genesis.maxBlockBytes(), genesis.maxTxBytes(), MAX_MESSAGE_BYTES, MEMPOOL_MAX_BYTES);
   }
 
   /** Opens and starts the node of {@code home}; an internal failure halts the process ({@link FailStop#HALT}). */
