@@ -90,7 +90,7 @@ public final class Node implements AutoCloseable {
   final Ledger ledger;
   final FinalizedFeed feed;
   private static final int VERIFY_QUEUE = 50_000;
-  private final java.util.concurrent.ExecutorService verifiers = new java.util.concurrent.ThreadPoolExecutor(
+  final java.util.concurrent.ExecutorService verifiers = new java.util.concurrent.ThreadPoolExecutor(
       Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().availableProcessors(), 0, TimeUnit.SECONDS,
       new java.util.concurrent.ArrayBlockingQueue<>(VERIFY_QUEUE), daemon("tx-verify"));
   /** The client API's calls run here: a bounded pool, not a thread per call, whatever the load. */
@@ -106,7 +106,7 @@ public final class Node implements AutoCloseable {
   /** What an internal failure does (halt the process, in production). */
   private final FailStop.Fatal fatal;
   /** Transactions waiting for verification or admission: bounded in bytes as well as in count. */
-  private final ByteBudget pendingTransactions;
+  final ByteBudget pendingTransactions;
   final MemoryBudget memory;
   private final Server peerServer;
   private final Server clientServer;

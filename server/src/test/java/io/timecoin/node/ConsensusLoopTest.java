@@ -117,16 +117,27 @@ class ConsensusLoopTest {
     }
   }
 
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir;
+
   @Test
   @Timeout(30)
   void aBlockTheStoreCannotWriteStopsTheLoop() throws Exception {
     Recorder fatal = new Recorder();
     AtomicInteger handled = new AtomicInteger();
-    // the host writes each finalized block before anything else; a failed write throws out of handled
-    try (ConsensusLoop loop = new ConsensusLoop(engine(), (input, outcome) -> {
-      handled.incrementAndGet();
-      throw new java.io.UncheckedIOException("cannot persist finalized block 1", new java.io.IOException("disk full"));
-    }, 1_000, 1L << 20, fatal)) {
+    // as the node's host does: each finalized block is written first, and a failed write throws out of
+    // handled (here a store that refuses every block: it has no genesis)
+    try (io.timecoin.storage.ChainStore store = io.timecoin.storage.ChainStore.open(dir);
+        ConsensusLoop loop = new ConsensusLoop(engine(), (input, outcome) -> {
+          handled.incrementAndGet();
+          io.timecoin.proto.v1.Block block = io.timecoin.proto.v1.Block.newBuilder()
+              .setHeader(io.timecoin.proto.v1.BlockHeader.newBuilder().setHeight(1)).build();
+          try {
+            store.putFinalized(block, io.timecoin.proto.v1.FinalityCertificate.getDefaultInstance(),
+                new io.timecoin.ledger.StateChanges(1, List.of(), List.of(), List.of(), List.of(), null), true);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot persist finalized block 1", e);
+          }
+        }, 1_000, 1L << 20, fatal)) {
       loop.submit(new Event.VoteReceived(vote(0, 0)), null);
       loop.start();
       assertTrue(fatal.called.await(10, TimeUnit.SECONDS));
