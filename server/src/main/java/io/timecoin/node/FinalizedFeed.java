@@ -35,6 +35,12 @@ import java.util.logging.Logger;
  * than {@code maxLag} blocks behind is closed with RESOURCE_EXHAUSTED (reason SLOW_SUBSCRIBER): it
  * resumes by subscribing again from its next height. Idle streams get a KeepAlive every
  * {@code keepAliveMs}.
+ *
+ * <p>A block handed to a stream stays in its transport's buffers until the client reads it, so what
+ * the streams hold is bounded too: each holds the bytes of its last block until it is ready again,
+ * all together at most {@code maxSendingBytes}; a stream that would exceed it waits its turn, and one
+ * that holds a block unread for {@code stallMs} is closed as SLOW_SUBSCRIBER (else a few clients
+ * that never read could hold the whole budget).
  */
 final class FinalizedFeed implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(FinalizedFeed.class.getName());
@@ -52,6 +58,11 @@ final class FinalizedFeed implements AutoCloseable {
   private final ArrayDeque<SubscribeFinalizedResponse> recentOrder = new ArrayDeque<>(); // consensus thread only
   private final long maxCachedBytes;
   private volatile long cachedBytes; // written on the consensus thread only
+  /** Bytes handed to the streams and maybe not yet written out. */
+  private final ByteBudget sending;
+  private final long stallMs;
+  /** Subscribers waiting for room in {@link #sending}, in turn. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Subscriber> waiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final ExecutorService senders = Executors.newFixedThreadPool(2, Node.daemon("finalized-feed"));
   private final ScheduledExecutorService keepAlives = Executors.newSingleThreadScheduledExecutor(Node.daemon("finalized-keepalive"));
   private volatile long tip;
@@ -59,11 +70,16 @@ final class FinalizedFeed implements AutoCloseable {
 
   /**
    * {@code maxCachedBytes}: the most bytes of recent blocks kept in memory (subscribers further
-   * behind read from storage); {@code fatal}: told if the keep-alive task fails.
+   * behind read from storage); {@code maxSendingBytes}: the most bytes all streams hold unread;
+   * {@code stallMs}: how long a stream may hold a block unread; {@code fatal}: told if the
+   * keep-alive task fails.
    */
-  FinalizedFeed(ChainStore chain, int maxSubscribers, long maxLag, long keepAliveMs, long maxCachedBytes, FailStop.Fatal fatal) {
+  FinalizedFeed(ChainStore chain, int maxSubscribers, long maxLag, long keepAliveMs, long maxCachedBytes,
+      long maxSendingBytes, long stallMs, FailStop.Fatal fatal) {
     this.chain = chain;
     this.maxCachedBytes = maxCachedBytes;
+    this.sending = new ByteBudget(maxSendingBytes);
+    this.stallMs = stallMs;
     this.maxSubscribers = maxSubscribers;
     this.maxLag = maxLag;
     this.keepAliveMs = keepAliveMs;
@@ -122,6 +138,21 @@ final class FinalizedFeed implements AutoCloseable {
     cachedBytes = bytes;
   }
 
+  /** Bytes the streams hold unread. */
+  long sendingBytes() {
+    return sending.used();
+  }
+
+  /** Wakes the next subscriber waiting for room. */
+  private void passOn() {
+    Subscriber s = waiters.poll();
+    if (s != null) {
+      s.queued.set(false);
+      s.wokenForRoom = true;
+      s.wake();
+    }
+  }
+
   /** Bytes of blocks cached. */
   long cachedBytes() {
     return cachedBytes;
@@ -150,7 +181,10 @@ final class FinalizedFeed implements AutoCloseable {
   private void keepAlive() {
     long now = System.currentTimeMillis();
     for (Subscriber s : subscribers) {
-      if (now - s.lastSentMs >= keepAliveMs) {
+      if (s.held.get() > 0 && now - s.heldSinceMs >= stallMs && !s.out.isReady()) {
+        s.stalled = true; // closed by its drain: only one thread at a time may write to a stream
+        s.wake();
+      } else if (now - s.lastSentMs >= keepAliveMs) {
         s.keepAliveDue = true;
         s.wake();
       }
@@ -166,6 +200,12 @@ final class FinalizedFeed implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean keepAliveDue;
     private volatile long lastSentMs = System.currentTimeMillis();
+    /** Bytes of the last block handed to the stream, while it may still hold them (0 once it is ready again). */
+    private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long heldSinceMs;
+    private volatile boolean stalled;
+    private volatile boolean wokenForRoom; // its turn to try the budget: passed on if not used
+    private final AtomicBoolean queued = new AtomicBoolean(); // in waiters
 
     Subscriber(long next, ServerCallStreamObserver<SubscribeFinalizedResponse> out) {
       this.next = next;
@@ -183,15 +223,44 @@ final class FinalizedFeed implements AutoCloseable {
     }
 
     private void drain() {
+      boolean turn = wokenForRoom;
+      wokenForRoom = false;
       try {
+        if (stalled) {
+          slowClosed.increment();
+          close(ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_SLOW_SUBSCRIBER,
+              "the subscriber read nothing for " + stallMs + " ms; subscribe again from height " + next));
+          return;
+        }
         while (!closed && out.isReady() && next <= tip) {
-          out.onNext(load(next));
+          release(); // ready again: what the stream held has been written out
+          SubscribeFinalizedResponse message = load(next);
+          long size = Math.min(message.getSerializedSize(), sending.limit());
+          turn = false;
+          if (!sending.tryTake(size)) {
+            if (queued.compareAndSet(false, true)) {
+              waiters.add(this);
+            }
+            if (sending.used() + size <= sending.limit()) {
+              passOn(); // room came back meanwhile: whoever is first in line tries again
+            }
+            return;
+          }
+          held.set(size);
+          heldSinceMs = System.currentTimeMillis();
+          if (!waiters.isEmpty() && sending.used() < sending.limit()) {
+            passOn(); // room left: the next in line may fit
+          }
+          out.onNext(message);
           next++;
           lastSentMs = System.currentTimeMillis();
           keepAliveDue = false;
         }
         if (closed) {
           return;
+        }
+        if (out.isReady()) {
+          release();
         }
         if (next > tip) {
           live = true;
@@ -213,6 +282,9 @@ final class FinalizedFeed implements AutoCloseable {
         return;
       } finally {
         scheduled.set(false);
+        if (turn) {
+          passOn(); // woken for room it did not need: the next in line has it
+        }
       }
       if (!closed && next <= tip && out.isReady()) {
         wake(); // the tip moved, or the stream became ready, while this drain was finishing
@@ -238,7 +310,18 @@ final class FinalizedFeed implements AutoCloseable {
       if (subscribers.remove(this)) {
         count.decrementAndGet();
       }
+      waiters.remove(this);
+      release();
       return true;
+    }
+
+    /** Gives back what the stream held (once: it is written out, or the stream is gone). */
+    private void release() {
+      long bytes = held.getAndSet(0);
+      if (bytes > 0) {
+        sending.give(bytes);
+        passOn();
+      }
     }
   }
 

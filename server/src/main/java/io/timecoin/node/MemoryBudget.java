@@ -30,6 +30,14 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
     return Math.max(32 * MIB, 2 * maxBlockBytes);
   }
 
+  /**
+   * Blocks handed to subscription streams and not yet written to their sockets: Netty's buffers,
+   * direct memory outside the heap (the JVM bounds it by -Xmx too, by default), so not in the sum.
+   */
+  public long subscriberSendBytes() {
+    return Math.max(32 * MIB, 2 * maxBlockBytes);
+  }
+
   /** Synced blocks verified ahead of the consensus thread. */
   public long syncWindowBytes() {
     return Math.max(32 * MIB, 2 * maxMessageBytes);
@@ -67,6 +75,8 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
     out.add(line("mempool", mempoolBytes));
     out.add(line("blocks in hand: 2 x max_block_bytes", blocksInHandBytes()));
     out.add(line("heap needed (-Xmx at least)", requiredHeapBytes()));
+    out.add(line("and outside the heap, subscription streams' unread blocks: max(32 MiB, 2 x max_block_bytes)",
+        subscriberSendBytes()));
     return out;
   }
 

@@ -73,6 +73,8 @@ public final class Node implements AutoCloseable {
   private static final int MAX_SUBSCRIBERS = 20_000;
   private static final long SUBSCRIBER_MAX_LAG = 1_024;
   private static final long KEEP_ALIVE_MS = 5_000;
+  /** A subscription that holds a block unread this long is closed (it would hold send budget for ever). */
+  private static final long SUBSCRIBER_STALL_MS = 30_000;
   private static final int MAX_CALLS_PER_CONNECTION = 1_000;
   private static final long MEMPOOL_MAX_BYTES = 64L << 20;
   private static final Set<ErrorReason> PEER_FAULTS = Set.of(ErrorReason.ERROR_REASON_MALFORMED,
@@ -152,7 +154,8 @@ public final class Node implements AutoCloseable {
         new Mempool(MEMPOOL_MAX_TXS, MEMPOOL_MAX_BYTES), signatures);
 
     this.evidence = new EvidenceKeeper(name, chain, System::currentTimeMillis);
-    this.feed = new FinalizedFeed(chain, MAX_SUBSCRIBERS, SUBSCRIBER_MAX_LAG, KEEP_ALIVE_MS, memory.feedCacheBytes(), fatal);
+    this.feed = new FinalizedFeed(chain, MAX_SUBSCRIBERS, SUBSCRIBER_MAX_LAG, KEEP_ALIVE_MS, memory.feedCacheBytes(),
+        memory.subscriberSendBytes(), SUBSCRIBER_STALL_MS, fatal);
     ChainTip tip = tip(tipBlock);
     ConsensusConfig consensusConfig = new ConsensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(),
         1_000, MAX_MESSAGE_BYTES, 2, 10_000, 1_000, 2_000);

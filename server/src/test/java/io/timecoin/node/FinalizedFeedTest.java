@@ -48,7 +48,7 @@ class FinalizedFeedTest {
   void start() throws Exception {
     chain = ChainStore.open(dir);
     // at most 10 subscribers, 5 blocks of lag, keep-alive every 100 ms, 32 MiB of blocks cached
-    feed = new FinalizedFeed(chain, 10, 5, 100, 32 << 20, FATAL);
+    feed = new FinalizedFeed(chain, 10, 5, 100, 32 << 20, 32 << 20, 60_000, FATAL);
     String name = InProcessServerBuilder.generateName();
     server = InProcessServerBuilder.forName(name).directExecutor().addService(new NodeServiceGrpc.NodeServiceImplBase() {
       @Override
@@ -199,7 +199,7 @@ class FinalizedFeedTest {
   void theCacheIsBoundedInBytesAndSubscribersStillGetEveryBlockWithoutAGap() throws Exception {
     feed.close();
     long bound = 1 << 20;
-    feed = new FinalizedFeed(chain, 10, 1_000, 100, bound, FATAL); // 1 MiB of blocks cached
+    feed = new FinalizedFeed(chain, 10, 1_000, 100, bound, 32 << 20, 60_000, FATAL); // 1 MiB of blocks cached
     Client live = new Client(1, true); // subscribed before the blocks come: reads them as they are published
     NodeServiceGrpc.newStub(channel).subscribeFinalized(SubscribeFinalizedRequest.newBuilder().setFromHeight(1).build(), live);
     Client slowStart = new Client(0, false); // reads nothing until the cache has long moved on
@@ -229,5 +229,44 @@ class FinalizedFeedTest {
       Thread.sleep(20);
     }
     assertEquals(all, slowStart.heights, "a subscriber held back past the cache reads the rest from storage, no gap");
+  }
+
+  @Test
+  void streamsHoldAtMostTheSendBudgetUnreadAndOnesThatNeverReadAreClosed() throws Exception {
+    feed.close();
+    long budget = 1 << 20;
+    feed = new FinalizedFeed(chain, 10, 1_000, 100, 32 << 20, budget, 1_000, FATAL); // 1 MiB unread at most, 1 s stall
+    List<Block> blocks = storeChain(3, 300 << 10); // about 300 KiB each
+    List<Client> idle = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) { // each reads one block and then nothing
+      Client c = new Client(1, false);
+      NodeServiceGrpc.newStub(channel).subscribeFinalized(SubscribeFinalizedRequest.newBuilder().setFromHeight(1).build(), c);
+      idle.add(c);
+    }
+    Client reader = new Client(1, true);
+    long maxSending = 0;
+    for (Block b : blocks) {
+      feed.published(b, chain.certificateAt(b.getHeader().getHeight()).orElseThrow(), RewardBreakdown.getDefaultInstance());
+    }
+    long deadline = System.currentTimeMillis() + 300;
+    while (System.currentTimeMillis() < deadline) {
+      maxSending = Math.max(maxSending, feed.sendingBytes());
+      Thread.sleep(5);
+    }
+    assertTrue(maxSending <= budget, maxSending + " bytes unread, above the budget of " + budget);
+    long served = idle.stream().filter(c -> !c.heights.isEmpty()).count();
+    assertTrue(served >= 1 && served <= 3, served + " of 8 idle streams were handed a block of 300 KiB within 1 MiB");
+    // those that hold a block unread are closed after the stall time, and give their room to the others
+    NodeServiceGrpc.newStub(channel).subscribeFinalized(SubscribeFinalizedRequest.newBuilder().setFromHeight(1).build(), reader);
+    deadline = System.currentTimeMillis() + 15_000;
+    while (reader.heights.size() < 3 && System.currentTimeMillis() < deadline) {
+      maxSending = Math.max(maxSending, feed.sendingBytes());
+      Thread.sleep(5);
+    }
+    assertEquals(List.of(1L, 2L, 3L), reader.heights, "a stream that reads gets every block in the end");
+    assertTrue(maxSending <= budget, maxSending + " bytes unread");
+    Throwable t = idle.get(0).end.get(15, TimeUnit.SECONDS);
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(t).getCode());
+    assertTrue(feed.slowClosed() >= 1);
   }
 }

@@ -20,7 +20,8 @@ class MemoryBudgetTest {
     assertEquals(16 * MIB, defaults.pendingTransactionBytes());
     assertEquals(8 * MIB, defaults.blocksInHandBytes());
     assertEquals((48 + 32 + 32 + 32 + 16 + 64 + 8) * MIB, defaults.requiredHeapBytes());
-    assertTrue(defaults.lines().get(defaults.lines().size() - 1).endsWith("232 MiB"), defaults.lines().toString());
+    assertTrue(defaults.lines().contains("heap needed (-Xmx at least): 232 MiB"), defaults.lines().toString());
+    assertEquals(32 * MIB, defaults.subscriberSendBytes());
     assertDoesNotThrow(() -> defaults.check(240 * MIB));
   }
 
