@@ -107,16 +107,18 @@ public final class ConsensusLoop implements AutoCloseable {
     return false;
   }
 
-  /** The serialized size of what an event carries (protobuf caches it: parsing computed it already). */
+  /**
+   * The serialized size of what a peer's message carries (protobuf caches it: parsing computed it
+   * already). Synced blocks count 0 here: the sync window bounds their bytes already, and they must
+   * not be refused for room that peers' proposals have taken.
+   */
   static long sizeOf(Event event) {
     if (event instanceof Event.ProposalReceived p) {
       return p.proposal().getSerializedSize();
     } else if (event instanceof Event.VoteReceived v) {
       return v.vote().getSerializedSize();
-    } else if (event instanceof Event.BlockSynced b) {
-      return (long) b.block().getSerializedSize() + b.certificate().getSerializedSize();
     }
-    return 0; // timers and the start: nothing held
+    return 0; // synced blocks (see above), timers, the start
   }
 
   /** Bytes of events waiting. */

@@ -43,7 +43,7 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
     return Math.max(32 * MIB, 2 * maxMessageBytes);
   }
 
-  /** Messages (proposals, votes) and synced blocks waiting for the consensus thread. */
+  /** Peers' messages (proposals, votes) waiting for the consensus thread (synced blocks are in the sync window). */
   public long consensusQueueBytes() {
     return Math.max(32 * MIB, 4 * maxMessageBytes);
   }

@@ -109,6 +109,9 @@ public final class Node implements AutoCloseable {
   private final FailStop.Fatal fatal;
   /** Transactions waiting for verification or admission: bounded in bytes as well as in count. */
   final ByteBudget pendingTransactions;
+  /** And in count: small transactions take several times their size as objects. */
+  private final java.util.concurrent.atomic.AtomicInteger pendingCount = new java.util.concurrent.atomic.AtomicInteger();
+  private static final int MAX_PENDING_TXS = 16_384;
   final MemoryBudget memory;
   private final Server peerServer;
   private final Server clientServer;
@@ -343,13 +346,17 @@ public final class Node implements AutoCloseable {
   CompletableFuture<TransactionRules.Verdict> submit(Transaction tx, PeerConnection from) {
     CompletableFuture<TransactionRules.Verdict> result = new CompletableFuture<>();
     long bytes = tx.getSerializedSize();
-    if (!pendingTransactions.tryTake(bytes)) {
+    if (pendingCount.incrementAndGet() > MAX_PENDING_TXS || !pendingTransactions.tryTake(bytes)) {
+      pendingCount.decrementAndGet();
       counter("timed_transactions_total", "verdict", "overloaded").increment();
-      result.completeExceptionally(new IllegalStateException("the node is overloaded: "
-          + (pendingTransactions.limit() >> 20) + " MiB of transactions wait for verification and admission"));
+      result.completeExceptionally(new IllegalStateException("the node is overloaded: " + MAX_PENDING_TXS
+          + " transactions or " + (pendingTransactions.limit() >> 20) + " MiB wait for verification and admission"));
       return result;
     }
-    result.whenComplete((v, e) -> pendingTransactions.give(bytes)); // however it ends: verdict, refusal, overload
+    result.whenComplete((v, e) -> { // however it ends: verdict, refusal, overload
+      pendingTransactions.give(bytes);
+      pendingCount.decrementAndGet();
+    });
     try {
       verifiers.execute(() -> verifyThenAdmit(tx, from, result));
     } catch (java.util.concurrent.RejectedExecutionException e) {
