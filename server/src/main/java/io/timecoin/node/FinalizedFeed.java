@@ -312,6 +312,9 @@ final class FinalizedFeed implements AutoCloseable {
       }
       waiters.remove(this);
       release();
+      if (wokenForRoom) {
+        passOn(); // its turn, unused: the next in line has it
+      }
       return true;
     }
 
