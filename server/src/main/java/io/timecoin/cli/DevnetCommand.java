@@ -58,6 +58,15 @@ public final class DevnetCommand implements Callable<Integer> {
       dirs.forEach(homes::add);
     }
     homes.sort(null);
+    if (!homes.isEmpty()) { // the nodes share this JVM's heap: refuse one too small for all of them
+      try {
+        Node.memoryBudget(io.timecoin.node.config.GenesisFile.read(homes.get(0).resolve("genesis.json")))
+            .check(Runtime.getRuntime().maxMemory(), homes.size());
+      } catch (java.io.IOException e) {
+        System.err.println("timed devnet: " + e.getMessage());
+        return 1;
+      }
+    }
     Logs.configure(verbose);
     List<Node> nodes = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);

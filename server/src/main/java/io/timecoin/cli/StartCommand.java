@@ -15,10 +15,12 @@ public final class StartCommand implements Callable<Integer> {
   /**
    * The JVM options bin/timed gives a validator it starts (and timed bench measures its memory
    * with): a bounded heap, the serial collector (no G1 remembered sets: its pauses on a heap this
-   * small are a few milliseconds), bounded code and class space. bin/timed spells them out again.
+   * small are a few milliseconds), bounded code and class space, and an OutOfMemoryError ends the
+   * process (a validator that lost a thread to it would look healthy and not vote). bin/timed
+   * spells them out again.
    */
   public static final java.util.List<String> JVM_OPTIONS = java.util.List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
-      "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=128m");
+      "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=128m", "-XX:+ExitOnOutOfMemoryError");
 
   @Option(names = "--home", required = true, description = "The node's home directory (with config.json, genesis.json, keys/).")
   Path home;

@@ -13,7 +13,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -32,16 +31,19 @@ public final class ConsensusLoop implements AutoCloseable {
   /**
    * An event and where it came from (the peer connection, or null for the node itself); or, with no
    * event, a task that must run on the consensus thread (the ledger and its mempool are that thread's).
+   * {@code bytes}: what the event holds of the queue's byte budget.
    */
-  public record Input(Event event, Object source, Runnable task) {
+  public record Input(Event event, Object source, Runnable task, long bytes) {
     Input(Event event, Object source) {
-      this(event, source, null);
+      this(event, source, null, 0);
     }
   }
 
   private final ConsensusEngine engine;
   private final Host host;
   private final BlockingQueue<Input> queue; // consensus events: messages, timers, synced blocks
+  private final ByteBudget queuedBytes; // serialized sizes of the events in queue
+  private final FailStop.Fatal fatal;
   private final BlockingQueue<Input> tasks; // transaction admissions and queries: served when no event waits
   private final Semaphore waiting = new Semaphore(0); // items in both
   private final ScheduledThreadPoolExecutor timers = timerPool();
@@ -63,9 +65,17 @@ public final class ConsensusLoop implements AutoCloseable {
   private int eventsInARow; // consensus thread only
   private volatile boolean running = true;
 
-  public ConsensusLoop(ConsensusEngine engine, Host host, int capacity) {
+  /**
+   * {@code capacity}: the most events (and, apart, tasks) waiting; {@code maxQueuedBytes}: the most
+   * bytes of messages and blocks waiting (a count alone would let 50,000 proposals of 8 MiB queue).
+   * {@code fatal}: told when the thread fails (an Error, a bug, a block the store could not write);
+   * the loop then takes no further event, as the engine may have moved on without the store.
+   */
+  public ConsensusLoop(ConsensusEngine engine, Host host, int capacity, long maxQueuedBytes, FailStop.Fatal fatal) {
     this.engine = engine;
     this.host = host;
+    this.queuedBytes = new ByteBudget(maxQueuedBytes);
+    this.fatal = fatal;
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.tasks = new ArrayBlockingQueue<>(capacity);
     this.thread = new Thread(this::run, "consensus");
@@ -77,13 +87,43 @@ public final class ConsensusLoop implements AutoCloseable {
     thread.start();
   }
 
-  /** Queues an event from the network; false when the queue is full (the caller counts it). */
+  /**
+   * Queues an event from the network; false when the queue is full, in events or in bytes (the
+   * caller counts it).
+   */
   public boolean submit(Event event, Object source) {
-    if (queue.offer(new Input(event, source))) {
+    if (!running) {
+      return false;
+    }
+    long bytes = sizeOf(event);
+    if (!queuedBytes.tryTake(bytes)) {
+      return false;
+    }
+    if (queue.offer(new Input(event, source, null, bytes))) {
       waiting.release();
       return true;
     }
+    queuedBytes.give(bytes);
     return false;
+  }
+
+  /**
+   * The serialized size of what a peer's message carries (protobuf caches it: parsing computed it
+   * already). Synced blocks count 0 here: the sync window bounds their bytes already, and they must
+   * not be refused for room that peers' proposals have taken.
+   */
+  static long sizeOf(Event event) {
+    if (event instanceof Event.ProposalReceived p) {
+      return p.proposal().getSerializedSize();
+    } else if (event instanceof Event.VoteReceived v) {
+      return v.vote().getSerializedSize();
+    }
+    return 0; // synced blocks (see above), timers, the start
+  }
+
+  /** Bytes of events waiting. */
+  public long queuedBytes() {
+    return queuedBytes.used();
   }
 
   /**
@@ -92,7 +132,7 @@ public final class ConsensusLoop implements AutoCloseable {
    * vote by more than one task, and a stream of events cannot starve admissions.
    */
   public boolean execute(Runnable task) {
-    if (tasks.offer(new Input(null, null, task))) {
+    if (running && tasks.offer(new Input(null, null, task, 0))) {
       waiting.release();
       return true;
     }
@@ -120,6 +160,9 @@ public final class ConsensusLoop implements AutoCloseable {
       input = eventsInARow >= EVENTS_PER_TASK ? tasks.poll() : null;
       if (input == null) {
         input = queue.poll();
+        if (input != null) {
+          queuedBytes.give(input.bytes());
+        }
       }
       if (input == null) {
         input = tasks.poll();
@@ -131,8 +174,9 @@ public final class ConsensusLoop implements AutoCloseable {
       if (input.task() != null) {
         try {
           input.task().run();
-        } catch (RuntimeException e) {
-          LOG.log(Level.SEVERE, "a task on the consensus thread failed", e);
+        } catch (Throwable e) {
+          failed("a task on the consensus thread failed", e);
+          return;
         }
         armTimers(false); // a stream of tasks must not keep a timer from being armed
         continue;
@@ -155,11 +199,24 @@ public final class ConsensusLoop implements AutoCloseable {
         }
         host.handled(input, outcome);
         armTimers(false);
-      } catch (RuntimeException e) {
-        // A bug or a storage failure must not kill the thread silently: say so loudly.
-        LOG.log(Level.SEVERE, "consensus failed on " + input.event().getClass().getSimpleName(), e);
+      } catch (Throwable e) {
+        // A bug, an Error or a block the store could not write: carrying on would leave a validator
+        // that answers but does not vote, or an engine ahead of its store. Stop.
+        failed("consensus failed on " + input.event().getClass().getSimpleName(), e);
+        return;
       }
     }
+  }
+
+  private void failed(String what, Throwable e) {
+    running = false;
+    timers.shutdownNow();
+    fatal.fatal(what, e);
+  }
+
+  /** False once the loop has stopped, closed or failed. */
+  public boolean running() {
+    return running;
   }
 
   /** Hands the deferred timers to the timer thread: when {@code idle}, or when one is nearly due. */
@@ -170,7 +227,8 @@ public final class ConsensusLoop implements AutoCloseable {
     try {
       for (Deferred d : deferred) {
         long delay = Math.max(0, d.dueNanos() - System.nanoTime());
-        pending.add(timers.schedule(() -> postTimer(new Event.TimeoutFired(d.timeout().timeout())), delay, TimeUnit.NANOSECONDS));
+        pending.add(timers.schedule(FailStop.guarded("a consensus timer", () -> postTimer(new Event.TimeoutFired(d.timeout().timeout())),
+            fatal), delay, TimeUnit.NANOSECONDS));
       }
     } catch (RejectedExecutionException stopping) {
       // close() shut the timers down meanwhile: nothing left to time
@@ -209,7 +267,7 @@ public final class ConsensusLoop implements AutoCloseable {
     timers.shutdownNow();
     // a wake-up task rather than an interrupt first: an interrupt inside the signer record's write
     // would close its file channel under it
-    if (tasks.offer(new Input(null, null, () -> { }))) {
+    if (tasks.offer(new Input(null, null, () -> { }, 0))) {
       waiting.release();
     } else {
       thread.interrupt();

@@ -51,7 +51,6 @@ import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -74,6 +73,8 @@ public final class Node implements AutoCloseable {
   private static final int MAX_SUBSCRIBERS = 20_000;
   private static final long SUBSCRIBER_MAX_LAG = 1_024;
   private static final long KEEP_ALIVE_MS = 5_000;
+  /** A subscription that holds a block unread this long is closed (it would hold send budget for ever). */
+  private static final long SUBSCRIBER_STALL_MS = 30_000;
   private static final int MAX_CALLS_PER_CONNECTION = 1_000;
   private static final long MEMPOOL_MAX_BYTES = 64L << 20;
   private static final Set<ErrorReason> PEER_FAULTS = Set.of(ErrorReason.ERROR_REASON_MALFORMED,
@@ -91,7 +92,7 @@ public final class Node implements AutoCloseable {
   final Ledger ledger;
   final FinalizedFeed feed;
   private static final int VERIFY_QUEUE = 50_000;
-  private final java.util.concurrent.ExecutorService verifiers = new java.util.concurrent.ThreadPoolExecutor(
+  final java.util.concurrent.ExecutorService verifiers = new java.util.concurrent.ThreadPoolExecutor(
       Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().availableProcessors(), 0, TimeUnit.SECONDS,
       new java.util.concurrent.ArrayBlockingQueue<>(VERIFY_QUEUE), daemon("tx-verify"));
   /** The client API's calls run here: a bounded pool, not a thread per call, whatever the load. */
@@ -103,7 +104,15 @@ public final class Node implements AutoCloseable {
   private final SignatureCache signatures = new SignatureCache(SIGNATURE_CACHE);
   private static final int SIGNATURE_CACHE = 65_536;
   private final SyncPipeline sync;
-  private final ArrayDeque<io.timecoin.proto.v1.EquivocationEvidence> evidence = new ArrayDeque<>();
+  private final EvidenceKeeper evidence;
+  /** What an internal failure does (halt the process, in production). */
+  private final FailStop.Fatal fatal;
+  /** Transactions waiting for verification or admission: bounded in bytes as well as in count. */
+  final ByteBudget pendingTransactions;
+  /** And in count: small transactions take several times their size as objects. */
+  private final java.util.concurrent.atomic.AtomicInteger pendingCount = new java.util.concurrent.atomic.AtomicInteger();
+  private static final int MAX_PENDING_TXS = 16_384;
+  final MemoryBudget memory;
   private final Server peerServer;
   private final Server clientServer;
   private final Vertx vertx;
@@ -127,9 +136,14 @@ public final class Node implements AutoCloseable {
     finalizationListeners.add(listener);
   }
 
-  private Node(String name, Path home) throws IOException {
+  private Node(String name, Path home, FailStop.Fatal fatal) throws IOException {
     this.name = name;
+    this.fatal = fatal;
     this.genesis = GenesisFile.read(home.resolve("genesis.json"));
+    // before anything is allocated: a heap too small for the genesis limits refuses to start
+    this.memory = memoryBudget(genesis);
+    memory.check(Runtime.getRuntime().maxMemory());
+    this.pendingTransactions = new ByteBudget(memory.pendingTransactionBytes());
     this.config = NodeConfig.read(home.resolve("config.json"));
     this.key = KeyFile.read(config.keyFile(home));
     Path data = config.dataDir(home);
@@ -142,15 +156,18 @@ public final class Node implements AutoCloseable {
     this.ledger = new Ledger(genesis.ledgerParams(), chain, chain.tipHeight(), Hashes.block(tipBlock.getHeader()),
         new Mempool(MEMPOOL_MAX_TXS, MEMPOOL_MAX_BYTES), signatures);
 
-    this.feed = new FinalizedFeed(chain, MAX_SUBSCRIBERS, SUBSCRIBER_MAX_LAG, KEEP_ALIVE_MS);
+    this.evidence = new EvidenceKeeper(name, chain, System::currentTimeMillis);
+    this.feed = new FinalizedFeed(chain, MAX_SUBSCRIBERS, SUBSCRIBER_MAX_LAG, KEEP_ALIVE_MS, memory.feedCacheBytes(),
+        memory.subscriberSendBytes(), SUBSCRIBER_STALL_MS, fatal);
     ChainTip tip = tip(tipBlock);
     ConsensusConfig consensusConfig = new ConsensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(),
         1_000, MAX_MESSAGE_BYTES, 2, 10_000, 1_000, 2_000);
     ConsensusEngine engine = new ConsensusEngine(consensusConfig, tip, ledger, ledger,
         new RecordKeepingSigner(key, new FileSignerRecordStore(data)), System::currentTimeMillis, signatures);
-    this.loop = new ConsensusLoop(engine, this::handled, 50_000);
+    this.loop = new ConsensusLoop(engine, this::handled, 50_000, memory.consensusQueueBytes(), fatal);
     this.sync = new SyncPipeline(name, genesis.chainId(), signatures, verifiers, SIGNATURE_CACHE / 4,
-        (block, certificate, ticket) -> loop.submit(new Event.BlockSynced(block, certificate), ticket));
+        (int) Math.min(Integer.MAX_VALUE, memory.syncWindowBytes()),
+        (block, certificate, ticket) -> loop.submit(new Event.BlockSynced(block, certificate), ticket), fatal);
     this.network = new PeerNetwork(genesis.chainId(), genesis.hash(), key, new PeerNetwork.Inbound() {
       @Override
       public void transaction(Transaction tx, io.timecoin.node.peer.PeerConnection from) {
@@ -224,6 +241,15 @@ public final class Node implements AutoCloseable {
     Gauge.builder("timed_subscribers", feed, FinalizedFeed::subscriberCount).register(metrics);
     Gauge.builder("timed_subscribers_closed_slow", feed, FinalizedFeed::slowClosed).register(metrics);
     Gauge.builder("timed_mempool_transactions", ledger, l -> l.mempool().size()).register(metrics);
+    Gauge.builder("timed_consensus_queue_bytes", loop, ConsensusLoop::queuedBytes).register(metrics);
+    Gauge.builder("timed_pending_transaction_bytes", pendingTransactions, ByteBudget::used).register(metrics);
+    Gauge.builder("timed_feed_cached_bytes", feed, FinalizedFeed::cachedBytes).register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("timed_evidence_total", evidence, EvidenceKeeper::stored)
+        .tag("outcome", "stored").register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("timed_evidence_total", evidence, EvidenceKeeper::duplicates)
+        .tag("outcome", "duplicate").register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("timed_evidence_total", evidence, EvidenceKeeper::dropped)
+        .tag("outcome", "validator_full").register(metrics);
 
     InetSocketAddress peerAddress = HostPort.parse(config.peerListen()).socketAddress();
     NettyServerBuilder peerBuilder = NettyServerBuilder.forAddress(peerAddress);
@@ -256,9 +282,19 @@ public final class Node implements AutoCloseable {
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
   }
 
-  /** Opens and starts the node of {@code home}. */
+  /** The buffers a node of this genesis holds, in bytes, and the heap they need. */
+  public static MemoryBudget memoryBudget(Genesis genesis) {
+    return new MemoryBudget(genesis.maxBlockBytes(), genesis.maxTxBytes(), MAX_MESSAGE_BYTES, MEMPOOL_MAX_BYTES);
+  }
+
+  /** Opens and starts the node of {@code home}; an internal failure halts the process ({@link FailStop#HALT}). */
   public static Node start(String name, Path home) throws IOException {
-    Node node = new Node(name, home);
+    return start(name, home, FailStop.HALT);
+  }
+
+  /** As {@link #start(String, Path)}, telling {@code fatal} of an internal failure instead (tests). */
+  public static Node start(String name, Path home, FailStop.Fatal fatal) throws IOException {
+    Node node = new Node(name, home, fatal);
     try {
       listen(node.peerServer, node.config.peerListen(), "peer");
       listen(node.clientServer, node.config.clientListen(), "client");
@@ -272,7 +308,8 @@ public final class Node implements AutoCloseable {
     node.loop.start();
     node.network.dial(node.config.peers());
     node.health.setStatus("", io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
-    node.healthCheck.scheduleWithFixedDelay(node::updateHealth, 0, 500, TimeUnit.MILLISECONDS);
+    node.healthCheck.scheduleWithFixedDelay(FailStop.guarded("the health check", node::updateHealth, node.fatal),
+        0, 500, TimeUnit.MILLISECONDS);
     LOG.info(() -> name + " started at height " + node.chain.tipHeight() + (node.tls == null ? "" : " (TLS)")
         + ": peers on " + node.config.peerListen()
         + ", clients on " + node.config.clientListen() + ", metrics on http://" + node.config.metricsListen() + "/metrics");
@@ -311,6 +348,18 @@ public final class Node implements AutoCloseable {
    */
   CompletableFuture<TransactionRules.Verdict> submit(Transaction tx, PeerConnection from) {
     CompletableFuture<TransactionRules.Verdict> result = new CompletableFuture<>();
+    long bytes = tx.getSerializedSize();
+    if (pendingCount.incrementAndGet() > MAX_PENDING_TXS || !pendingTransactions.tryTake(bytes)) {
+      pendingCount.decrementAndGet();
+      counter("timed_transactions_total", "verdict", "overloaded").increment();
+      result.completeExceptionally(new IllegalStateException("the node is overloaded: " + MAX_PENDING_TXS
+          + " transactions or " + (pendingTransactions.limit() >> 20) + " MiB wait for verification and admission"));
+      return result;
+    }
+    result.whenComplete((v, e) -> { // however it ends: verdict, refusal, overload
+      pendingTransactions.give(bytes);
+      pendingCount.decrementAndGet();
+    });
     try {
       verifiers.execute(() -> verifyThenAdmit(tx, from, result));
     } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -523,14 +572,7 @@ public final class Node implements AutoCloseable {
     } else if (e instanceof Effect.RoundStarted r && r.round() > 0) {
       LOG.info(() -> name + " height " + r.height() + " moves to round " + r.round() + ", proposer " + shortKey(r.proposer()));
     } else if (e instanceof Effect.ReportEvidence ev) {
-      LOG.warning(name + " equivocation by " + shortKey(ev.evidence().getValidator()) + " at height "
-          + ev.evidence().getHeight() + " round " + ev.evidence().getRound());
-      synchronized (evidence) {
-        evidence.add(ev.evidence());
-        if (evidence.size() > 1_000) {
-          evidence.poll();
-        }
-      }
+      evidence.report(ev.evidence());
     }
   }
 
@@ -568,10 +610,9 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  List<io.timecoin.proto.v1.EquivocationEvidence> evidence() {
-    synchronized (evidence) {
-      return List.copyOf(evidence);
-    }
+  /** Up to {@code limit} evidence records from {@code fromHeight} (unsigned) on, after {@code skip}: from the store. */
+  List<io.timecoin.proto.v1.EquivocationEvidence> evidence(long fromHeight, int skip, int limit) {
+    return evidence.page(fromHeight, skip, limit);
   }
 
   /** The height of the newest finalized block (kept after close). */

@@ -24,14 +24,15 @@ import java.util.logging.Logger;
  * of verifying them one after another on its single thread.
  *
  * <p>A window bounds the signatures verified ahead of the consensus thread (so the cache keeps
- * them): a full window blocks the stream's callback, and gRPC flow control then holds the peer back.
+ * them) and the bytes of the blocks held meanwhile (so large blocks with few signatures cannot fill
+ * the heap): a full window blocks the stream's callback, and gRPC flow control then holds the peer back.
  */
 final class SyncPipeline {
   private static final Logger LOG = Logger.getLogger(SyncPipeline.class.getName());
   private static final long PROGRESS_EVERY_NANOS = 2_000_000_000L;
 
   /** What rides with a synced block through the consensus queue: the window it holds. */
-  record Ticket(int signatures) {}
+  record Ticket(int signatures, int bytes) {}
 
   /** Puts a synced block on the consensus queue with its ticket; false when the queue is full. */
   interface Consensus {
@@ -45,6 +46,9 @@ final class SyncPipeline {
   private final Consensus consensus;
   private final int window;
   private final Semaphore room;
+  private final int windowBytes;
+  private final Semaphore bytesRoom;
+  private final FailStop.Fatal fatal;
   private final KeyCache keys = new KeyCache(4_096);
   private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
   private FinalityCertificate previous; // the certificate offered with the block before
@@ -54,9 +58,17 @@ final class SyncPipeline {
   private long lastProgressNanos;
   private long startHeight;
 
-  /** {@code window}: the most signatures verified ahead of the consensus thread (keep it below the cache's size). */
-  SyncPipeline(String name, String chainId, SignatureCache signatures, Executor verifiers, int window, Consensus consensus) {
+  /**
+   * {@code window}: the most signatures verified ahead of the consensus thread (keep it below the
+   * cache's size); {@code windowBytes}: the most bytes of blocks and certificates in flight;
+   * {@code fatal}: told of an Error on a verifier thread.
+   */
+  SyncPipeline(String name, String chainId, SignatureCache signatures, Executor verifiers, int window, int windowBytes,
+      Consensus consensus, FailStop.Fatal fatal) {
     this.name = name;
+    this.windowBytes = windowBytes;
+    this.bytesRoom = new Semaphore(windowBytes);
+    this.fatal = fatal;
     this.chainId = chainId;
     this.signatures = signatures;
     this.verifiers = verifiers;
@@ -71,13 +83,21 @@ final class SyncPipeline {
    */
   void offer(Block block, FinalityCertificate certificate) {
     int weight = Math.min(window, signatureCount(block, certificate));
+    // a block larger than the whole window takes all of it: it then travels alone
+    int bytes = (int) Math.min(windowBytes, (long) block.getSerializedSize() + certificate.getSerializedSize());
     try {
-      room.acquire(weight);
+      bytesRoom.acquire(bytes);
+      try {
+        room.acquire(weight);
+      } catch (InterruptedException e) {
+        bytesRoom.release(bytes);
+        throw e;
+      }
     } catch (InterruptedException stopping) { // the node is closing: the block is not needed
       Thread.currentThread().interrupt();
       return;
     }
-    Ticket ticket = new Ticket(weight);
+    Ticket ticket = new Ticket(weight, bytes);
     synchronized (this) { // not around the wait above: done() releases the room under this lock
       // A peer sends as the certificate of h the one block h + 1 carries: then this block's last
       // certificate is the one verified with the block before (maybe still under way on another thread).
@@ -92,6 +112,11 @@ final class SyncPipeline {
       inFlight++;
       // handle, not thenRun: whatever happened to one block, the ones after it still go on in order
       tail = CompletableFuture.allOf(tail, verified).handle((ignored, failure) -> {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+            ? c.getCause() : failure;
+        if (cause instanceof Error e) { // verifyQuietly lets only Errors out; a future would keep them unseen
+          fatal.fatal("verifying synced block " + block.getHeader().getHeight(), e);
+        }
         boolean queued = false;
         try {
           queued = consensus.enqueue(block, certificate, ticket);
@@ -111,6 +136,7 @@ final class SyncPipeline {
    */
   synchronized boolean done(Ticket ticket, long height) {
     room.release(ticket.signatures());
+    bytesRoom.release(ticket.bytes());
     inFlight--;
     long now = System.nanoTime();
     if (height > 0) {

@@ -55,7 +55,10 @@ import org.rocksdb.WriteOptions;
  *       set changes (the set of a height is the entry at or below it);
  *   <li>{@code rewards}: height → the RewardBreakdown protobuf of that block (subsidy, fees, payments);
  *   <li>{@code masternode_history}: height ‖ consensus key → the masternode's record after the block of
- *       that height changed its registration (so the registry of a past height can be rebuilt).
+ *       that height changed its registration (so the registry of a past height can be rebuilt);
+ *   <li>{@code evidence}: height ‖ round u32 ‖ kind u8 ‖ validator key → {@link EquivocationEvidence}
+ *       bytes: one record per (validator, height, round, kind), bounded per validator and in all
+ *       (see {@link #putEvidence}).
  * </ul>
  *
  * <p>A block, its hash, its certificate, the state changes of executing it and the new tip are written
@@ -100,6 +103,10 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
   private final ColumnFamilyHandle validatorSets;
   private final ColumnFamilyHandle rewards;
   private final ColumnFamilyHandle masternodeHistory;
+  private final ColumnFamilyHandle evidence;
+  /** The evidence keys stored, by validator, oldest first (guarded by this; read from the store at open). */
+  private final Map<ByteString, java.util.TreeSet<ByteString>> evidenceKeys = new java.util.HashMap<>();
+  private int evidenceCount; // guarded by this
   private final WriteOptions syncWrites;
   private final WriteOptions unsyncedWrites = new WriteOptions();
   private volatile Tip tip; // null while the store is empty
@@ -138,6 +145,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     this.validatorSets = handles.get(10);
     this.rewards = handles.get(11);
     this.masternodeHistory = handles.get(12);
+    this.evidence = handles.get(13);
     this.syncWrites = new WriteOptions().setSync(true); // a finalized block must survive a crash
   }
 
@@ -173,7 +181,8 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
         new ColumnFamilyDescriptor(bytes("masternodes"), cfOptions),
         new ColumnFamilyDescriptor(bytes("validator_sets"), cfOptions),
         new ColumnFamilyDescriptor(bytes("rewards"), cfOptions),
-        new ColumnFamilyDescriptor(bytes("masternode_history"), cfOptions));
+        new ColumnFamilyDescriptor(bytes("masternode_history"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("evidence"), cfOptions));
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB db;
     try {
@@ -189,6 +198,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     ChainStore store = new ChainStore(dir, dbOptions, cfOptions, cache, writeBuffers, db, handles);
     try {
       store.tip = store.readTip();
+      store.loadEvidenceKeys();
     } catch (StorageException e) {
       store.close();
       throw e;
@@ -581,6 +591,119 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       throw corrupt("a masternode history record does not parse", e);
     }
     return new ArrayList<>(byKey.values());
+  }
+
+  /** The most evidence records kept for one validator: the first ones (one proves the fault; more only fill the disk). */
+  public static final int EVIDENCE_PER_VALIDATOR = 64;
+  /** The most evidence records kept in all. */
+  public static final int EVIDENCE_TOTAL = 16_384;
+
+  /** What {@link #putEvidence} did with a record. */
+  public enum EvidenceOutcome {
+    /** Stored (and durable with the next synced write, a finalized block). */
+    STORED,
+    /** A record of the same validator, height, round and kind is stored already. */
+    DUPLICATE,
+    /** The validator has {@link #EVIDENCE_PER_VALIDATOR} records already: this one is not kept. */
+    VALIDATOR_FULL
+  }
+
+  /**
+   * Stores equivocation evidence: one record per (validator, height, round, kind), the first
+   * {@link #EVIDENCE_PER_VALIDATOR} of each validator, {@link #EVIDENCE_TOTAL} in all. When the total
+   * is reached, the oldest record of the validator with the most records goes: so one equivocator,
+   * however many times it equivocates, cannot push out the evidence of another.
+   */
+  public synchronized EvidenceOutcome putEvidence(io.timecoin.proto.v1.EquivocationEvidence e) throws StorageException {
+    ByteString key = evidenceKey(e);
+    java.util.TreeSet<ByteString> own = evidenceKeys.get(e.getValidator());
+    if (own != null && own.contains(key)) {
+      return EvidenceOutcome.DUPLICATE;
+    }
+    if (own != null && own.size() >= EVIDENCE_PER_VALIDATOR) {
+      return EvidenceOutcome.VALIDATOR_FULL;
+    }
+    try (WriteBatch batch = new WriteBatch()) {
+      ByteString evicted = null;
+      ByteString evictedOwner = null;
+      if (evidenceCount >= EVIDENCE_TOTAL) {
+        for (Map.Entry<ByteString, java.util.TreeSet<ByteString>> v : evidenceKeys.entrySet()) {
+          if (evictedOwner == null || v.getValue().size() > evidenceKeys.get(evictedOwner).size()) {
+            evictedOwner = v.getKey();
+          }
+        }
+        evicted = evidenceKeys.get(evictedOwner).first();
+        batch.delete(evidence, evicted.toByteArray());
+      }
+      batch.put(evidence, key.toByteArray(), e.toByteArray());
+      // not synced by itself: the next finalized block's synced write makes it durable with it
+      db.write(unsyncedWrites, batch);
+      if (evicted != null) {
+        java.util.TreeSet<ByteString> keys = evidenceKeys.get(evictedOwner);
+        keys.remove(evicted);
+        if (keys.isEmpty()) {
+          evidenceKeys.remove(evictedOwner);
+        }
+        evidenceCount--;
+      }
+    } catch (RocksDBException ex) {
+      throw new StorageException("cannot write equivocation evidence: " + ex.getMessage(), ex);
+    }
+    evidenceKeys.computeIfAbsent(e.getValidator(), v -> new java.util.TreeSet<>(ByteString.unsignedLexicographicalComparator()))
+        .add(key);
+    evidenceCount++;
+    return EvidenceOutcome.STORED;
+  }
+
+  /**
+   * Up to {@code limit} evidence records from height {@code fromHeight} on (unsigned), after
+   * skipping {@code skip} of them; by height, then round.
+   */
+  public List<io.timecoin.proto.v1.EquivocationEvidence> evidence(long fromHeight, int skip, int limit) throws StorageException {
+    List<io.timecoin.proto.v1.EquivocationEvidence> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(evidence)) {
+      int skipped = 0;
+      for (it.seek(heightKey(fromHeight)); it.isValid() && out.size() < limit; it.next()) {
+        if (skipped < skip) {
+          skipped++;
+          continue;
+        }
+        out.add(io.timecoin.proto.v1.EquivocationEvidence.parseFrom(it.value()));
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt("an evidence record does not parse", e);
+    }
+    return out;
+  }
+
+  /** Evidence records stored. */
+  public synchronized int evidenceCount() {
+    return evidenceCount;
+  }
+
+  private void loadEvidenceKeys() throws StorageException {
+    try (RocksIterator it = db.newIterator(evidence)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        byte[] key = it.key();
+        if (key.length <= EVIDENCE_KEY_PREFIX) {
+          throw corrupt("an evidence key is " + key.length + " bytes", null);
+        }
+        ByteString validator = ByteString.copyFrom(key, EVIDENCE_KEY_PREFIX, key.length - EVIDENCE_KEY_PREFIX);
+        evidenceKeys.computeIfAbsent(validator, v -> new java.util.TreeSet<>(ByteString.unsignedLexicographicalComparator()))
+            .add(ByteString.copyFrom(key));
+        evidenceCount++;
+      }
+    }
+  }
+
+  private static final int EVIDENCE_KEY_PREFIX = Long.BYTES + Integer.BYTES + 1;
+
+  /** height ‖ round ‖ kind (0 proposals, 1 + the vote type for votes) ‖ validator: sorted by height. */
+  private static ByteString evidenceKey(io.timecoin.proto.v1.EquivocationEvidence e) {
+    int kind = e.hasVotes() ? 1 + e.getVotes().getFirst().getTypeValue() : 0;
+    byte[] validator = e.getValidator().toByteArray();
+    return com.google.protobuf.UnsafeByteOperations.unsafeWrap(ByteBuffer.allocate(EVIDENCE_KEY_PREFIX + validator.length)
+        .putLong(e.getHeight()).putInt(e.getRound()).put((byte) kind).put(validator).array());
   }
 
   private static boolean startsWith(byte[] key, byte[] prefix) {

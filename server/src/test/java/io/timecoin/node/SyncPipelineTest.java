@@ -24,6 +24,9 @@ import org.junit.jupiter.api.Test;
 class SyncPipelineTest {
   private static final String CHAIN = "timecoin-test";
   private final Ed25519KeyPair validator = Ed25519KeyPair.generate();
+  private static final FailStop.Fatal FATAL = (what, cause) -> {
+    throw new AssertionError(what, cause);
+  };
 
   private FinalityCertificate certificate(long height) throws Exception {
     byte[] raw = new byte[32];
@@ -51,7 +54,7 @@ class SyncPipelineTest {
         Thread.currentThread().interrupt();
       }
       task.run();
-    }), 8, (block, cert, ticket) -> consensus.add(new Object[] {block, ticket}));
+    }), 8, 1 << 20, (block, cert, ticket) -> consensus.add(new Object[] {block, ticket}), FATAL);
     List<FinalityCertificate> certificates = new ArrayList<>();
     List<Long> order = java.util.Collections.synchronizedList(new ArrayList<>());
     int n = 200;
@@ -98,7 +101,7 @@ class SyncPipelineTest {
     ExecutorService verifiers = Executors.newFixedThreadPool(2);
     List<Long> order = java.util.Collections.synchronizedList(new ArrayList<>());
     SyncPipeline[] pipeline = new SyncPipeline[1];
-    pipeline[0] = new SyncPipeline("test", CHAIN, new SignatureCache(1_000), verifiers, 4, (block, cert, ticket) -> {
+    pipeline[0] = new SyncPipeline("test", CHAIN, new SignatureCache(1_000), verifiers, 4, 1 << 20, (block, cert, ticket) -> {
       long h = block.getHeader().getHeight();
       if (h == 3) {
         throw new IllegalStateException("the consensus queue broke on block 3");
@@ -106,7 +109,7 @@ class SyncPipelineTest {
       order.add(h);
       pipeline[0].done(ticket, h); // applied at once: the window comes back
       return true;
-    });
+    }, FATAL);
     for (long h = 1; h <= 50; h++) { // 50 blocks of 1 signature through a window of 4: only if the room comes back
       pipeline[0].offer(Block.newBuilder().setHeader(BlockHeader.newBuilder().setHeight(h)).build(), certificate(h));
     }
@@ -119,5 +122,48 @@ class SyncPipelineTest {
     List<Long> expected = new ArrayList<>(java.util.stream.LongStream.rangeClosed(1, 50).boxed().toList());
     expected.remove(Long.valueOf(3));
     assertEquals(expected, order);
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(20)
+  void theWindowBoundsTheBytesInFlightNotOnlyTheSignatures() throws Exception {
+    ExecutorService verifiers = Executors.newFixedThreadPool(2);
+    LinkedBlockingQueue<Object[]> consensus = new LinkedBlockingQueue<>();
+    int windowBytes = 4 << 20;
+    // a window of 10,000 signatures: blocks of 1 MiB and one signature each would all fit it
+    SyncPipeline pipeline = new SyncPipeline("test", CHAIN, new SignatureCache(1_000), verifiers, 10_000, windowBytes,
+        (block, cert, ticket) -> consensus.add(new Object[] {block, ticket}), FATAL);
+    int n = 40;
+    java.util.concurrent.atomic.AtomicInteger offered = new java.util.concurrent.atomic.AtomicInteger();
+    Thread stream = new Thread(() -> { // the peer's sync stream: offer blocks while there is room
+      try {
+        for (long h = 1; h <= n; h++) {
+          Block block = Block.newBuilder().setHeader(BlockHeader.newBuilder().setHeight(h))
+              .setBody(BlockBody.newBuilder().addTransactions(io.timecoin.proto.v1.Transaction.newBuilder()
+                  .addOutputs(io.timecoin.proto.v1.TxOutput.newBuilder().setAddress(ByteString.copyFrom(new byte[1 << 20]))))).build();
+          pipeline.offer(block, certificate(h));
+          offered.incrementAndGet();
+        }
+      } catch (Exception e) {
+        throw new RuntimeException(e);
+      }
+    });
+    stream.start();
+    Thread.sleep(1_000); // nothing is applied meanwhile: the stream must wait at the window
+    assertTrue(offered.get() <= 3, offered.get() + " blocks of 1 MiB in flight through a window of 4 MiB");
+    long inFlight = 0;
+    for (Object[] o : consensus) {
+      inFlight += ((Block) o[0]).getSerializedSize();
+    }
+    assertTrue(inFlight <= windowBytes, inFlight + " bytes in flight");
+    for (int applied = 0; applied < n; applied++) { // the consensus thread applies them: every block comes
+      Object[] next = consensus.poll(5, TimeUnit.SECONDS);
+      Block b = (Block) next[0];
+      assertEquals(applied + 1, b.getHeader().getHeight());
+      pipeline.done((SyncPipeline.Ticket) next[1], b.getHeader().getHeight());
+    }
+    stream.join(5_000);
+    assertEquals(n, offered.get());
+    verifiers.shutdown();
   }
 }

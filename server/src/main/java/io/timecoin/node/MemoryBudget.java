@@ -1,0 +1,118 @@
+package io.timecoin.node;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a validator may hold in its heap, buffer by buffer, from the genesis limits: every queue and
+ * cache that peers or clients can fill is bounded in bytes (serialized sizes), and their sum plus a
+ * baseline must fit the heap. {@link #check} refuses to start a node whose heap is too small, rather
+ * than let a burst of large blocks end it with an OutOfMemoryError. {@link #lines} prints the
+ * arithmetic (for RELIABILITY.md and the start-up check's message).
+ *
+ * @param maxBlockBytes the genesis {@code max_block_bytes}
+ * @param maxTxBytes the genesis {@code max_tx_bytes}
+ * @param maxMessageBytes the largest peer message the node accepts
+ * @param mempoolBytes the mempool's byte limit
+ */
+public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageBytes, long mempoolBytes) {
+  static final long MIB = 1L << 20;
+  /**
+   * The heap of a node with empty buffers: JVM, gRPC and Netty, the signature cache (65,536 entries),
+   * the ledger's recent outputs (about 8 MB), the engine's state of one height. RocksDB's cache is
+   * native memory, outside the heap.
+   */
+  static final long BASELINE = 48 * MIB;
+
+  /** Recent finalized blocks kept in memory for subscribers (older ones are read from storage). */
+  public long feedCacheBytes() {
+    return Math.max(32 * MIB, 2 * maxBlockBytes);
+  }
+
+  /**
+   * Blocks handed to subscription streams and not yet written to their sockets: Netty's buffers,
+   * direct memory outside the heap (the JVM bounds it by -Xmx too, by default), so not in the sum.
+   */
+  public long subscriberSendBytes() {
+    return Math.max(32 * MIB, 2 * maxBlockBytes);
+  }
+
+  /** Synced blocks verified ahead of the consensus thread. */
+  public long syncWindowBytes() {
+    return Math.max(32 * MIB, 2 * maxMessageBytes);
+  }
+
+  /** Peers' messages (proposals, votes) waiting for the consensus thread (synced blocks are in the sync window). */
+  public long consensusQueueBytes() {
+    return Math.max(32 * MIB, 4 * maxMessageBytes);
+  }
+
+  /** Transactions waiting for their signatures to be verified or for admission (peers' and clients'). */
+  public long pendingTransactionBytes() {
+    return Math.max(16 * MIB, 64 * maxTxBytes);
+  }
+
+  /** The block being proposed or executed, and one proposal of the height held by the engine. */
+  public long blocksInHandBytes() {
+    return 2 * maxBlockBytes;
+  }
+
+  /** The least heap ({@code -Xmx}) that holds every budget at once. */
+  public long requiredHeapBytes() {
+    return BASELINE + feedCacheBytes() + syncWindowBytes() + consensusQueueBytes() + pendingTransactionBytes()
+        + mempoolBytes + blocksInHandBytes();
+  }
+
+  /** The arithmetic, one line a term, and the sum. */
+  public List<String> lines() {
+    List<String> out = new ArrayList<>();
+    out.add(line("baseline (JVM, gRPC, caches, one height's engine state)", BASELINE));
+    out.add(line("finalized-feed cache: max(32 MiB, 2 x max_block_bytes)", feedCacheBytes()));
+    out.add(line("sync window: max(32 MiB, 2 x max message)", syncWindowBytes()));
+    out.add(line("consensus queue: max(32 MiB, 4 x max message)", consensusQueueBytes()));
+    out.add(line("pending transactions: max(16 MiB, 64 x max_tx_bytes)", pendingTransactionBytes()));
+    out.add(line("mempool", mempoolBytes));
+    out.add(line("blocks in hand: 2 x max_block_bytes", blocksInHandBytes()));
+    out.add(line("heap needed (-Xmx at least)", requiredHeapBytes()));
+    out.add(line("and outside the heap, subscription streams' unread blocks: max(32 MiB, 2 x max_block_bytes)",
+        subscriberSendBytes()));
+    return out;
+  }
+
+  /**
+   * Refuses a heap smaller than {@link #requiredHeapBytes}: {@code maxHeapBytes} is
+   * {@code Runtime.maxMemory()}, the JVM's {@code -Xmx}.
+   */
+  public void check(long maxHeapBytes) throws HeapTooSmallException {
+    check(maxHeapBytes, 1);
+  }
+
+  /** As {@link #check(long)}, for {@code nodes} nodes sharing one JVM (timed devnet). */
+  public void check(long maxHeapBytes, int nodes) throws HeapTooSmallException {
+    long needed = requiredHeapBytes() * nodes;
+    if (maxHeapBytes < needed) {
+      throw new HeapTooSmallException(String.format(Locale.ROOT,
+          "genesis max_block_bytes %d (max_tx_bytes %d, messages up to %d bytes) needs a heap of at least %d MiB%s;"
+              + " this JVM has %d MiB (-Xmx): start it with -Xmx%dm or more. The budget of a node: %s",
+          maxBlockBytes, maxTxBytes, maxMessageBytes, mib(needed), nodes == 1 ? "" : " for " + nodes + " nodes",
+          mib(maxHeapBytes), mib(needed), String.join("; ", lines())));
+    }
+  }
+
+  /** The heap cannot hold the node's buffers. */
+  public static final class HeapTooSmallException extends java.io.IOException {
+    HeapTooSmallException(String message) {
+      super(message);
+    }
+  }
+
+  private static String line(String what, long bytes) {
+    return what + ": " + mib(bytes) + " MiB";
+  }
+
+  /** Rounded up: a budget is never shown smaller than it is. */
+  private static long mib(long bytes) {
+    return (bytes + MIB - 1) / MIB;
+  }
+}
