@@ -362,6 +362,8 @@ public final class PeerNetwork implements AutoCloseable {
         });
         out.setOnReadyHandler(conn::drain);
         out.setOnCancelHandler(() -> conn.ended("stream_cancelled"));
+        // a frame that does not parse makes gRPC close the call itself: no onError, no cancel, only this
+        out.setOnCloseHandler(() -> conn.ended("stream_closed"));
         Handshake.Answerer hs = handshake.answerer();
         handshakeDeadline(conn);
         return new StreamObserver<>() {

@@ -44,6 +44,10 @@ final class PeerKit implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
 
   PeerKit(PeerNetwork.Limits limits) throws IOException {
+    this(limits, 64);
+  }
+
+  PeerKit(PeerNetwork.Limits limits, int maxConnections) throws IOException {
     network = new PeerNetwork(CHAIN, GENESIS, key, new PeerNetwork.Inbound() {
       @Override
       public void message(PeerMessage message, PeerConnection from) {
@@ -73,7 +77,7 @@ final class PeerKit implements AutoCloseable {
         return blocks.size();
       }
     }, limits, metrics, address -> NettyChannelBuilder.forTarget(address).usePlaintext().disableRetry().build());
-    server = PeerPort.builder(new InetSocketAddress("127.0.0.1", 0), network, 16, 8 << 20).build().start();
+    server = PeerPort.builder(new InetSocketAddress("127.0.0.1", 0), network, maxConnections, 8 << 20).build().start();
     port = server.getPort();
   }
 
