@@ -34,6 +34,7 @@ import io.timecoin.node.config.NodeConfig;
 import io.timecoin.node.peer.PeerConnection;
 import io.timecoin.node.peer.PeerNetwork;
 import io.timecoin.node.peer.PeerPort;
+import io.timecoin.node.peer.VerifiedHeights;
 import io.timecoin.node.tls.TlsContexts;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ErrorReason;
@@ -489,27 +490,14 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  /**
-   * A vote for a height beyond the engine's (buffered, or refused as too far ahead, so not verified
-   * by the engine) proves its sender has finalized the height before only once its signature
-   * verifies, by a member of the current set. Checked once per height a peer claims, not per vote.
-   */
+  /** A vote beyond the engine's height, which the engine did not verify, that proves its sender is ahead. */
   private boolean verifiedAhead(Source s, Verdict v) {
     if (!s.message().hasVote() || s.peer() == null
         || !(v.kind() == Verdict.Kind.BUFFERED || v.reason() == ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE)) {
       return false;
     }
-    io.timecoin.proto.v1.Vote vote = s.message().getVote();
-    if (vote.getHeight() <= loop.engine().height() || vote.getHeight() - 1 <= s.peer().verifiedHeight()
-        || !vote.getChainId().equals(genesis.chainId())) {
-      return false;
-    }
-    ValidatorSet.Member member = loop.engine().validatorSet().member(vote.getValidator());
-    try {
-      return member != null && signatures.verify(member.key(), io.timecoin.canonical.CanonicalBytes.vote(vote), vote.getSignature());
-    } catch (io.timecoin.canonical.MalformedException e) {
-      return false;
-    }
+    return VerifiedHeights.provenBy(s.message().getVote(), genesis.chainId(), loop.engine().height(), s.peer().verifiedHeight(),
+        loop.engine().validatorSet(), signatures) >= 0;
   }
 
   private void apply(Effect e, boolean synced) {
