@@ -168,8 +168,8 @@ public final class Node implements AutoCloseable {
       }
 
       @Override
-      public void synced(Block block, FinalityCertificate certificate) {
-        sync.offer(block, certificate);
+      public void synced(Block block, FinalityCertificate certificate, io.timecoin.node.peer.SyncSource source) {
+        sync.offer(block, certificate, source);
       }
     }, new PeerNetwork.ChainReader() {
       @Override
@@ -476,7 +476,7 @@ public final class Node implements AutoCloseable {
       long height = ((Event.BlockSynced) input.event()).block().getHeader().getHeight();
       if (v.kind() == Verdict.Kind.REFUSED) {
         LOG.warning(name + " a synced block was refused: " + v);
-        network.syncedBlockRefused(height, v.toString());
+        network.syncedBlockRefused(ticket.source(), height, v.toString());
       }
       // caught-up blocks are written without fsync: made durable in bulk, when the stream pauses
       // and every 1,000 blocks (a power cut could only make the node fetch them again)

@@ -71,8 +71,8 @@ public final class PeerNetwork implements AutoCloseable {
     /** A transaction from a peer, alone or in a batch, seen for the first time. */
     void transaction(Transaction tx, PeerConnection from);
 
-    /** A block and certificate from a peer's sync stream (a refusal goes back through {@link #syncedBlockRefused}). */
-    void synced(Block block, FinalityCertificate certificate);
+    /** A block and certificate from a peer's sync stream; if refused, say so with {@code source} ({@link #syncedBlockRefused}). */
+    void synced(Block block, FinalityCertificate certificate, SyncSource source);
   }
 
   /** The finalized blocks this node serves to syncing peers. */
@@ -299,8 +299,8 @@ public final class PeerNetwork implements AutoCloseable {
   }
 
   /** A synced block was refused: its source is penalized and dropped, and catching up goes on with another. */
-  public void syncedBlockRefused(long height, String why) {
-    syncClient.refused(height, why);
+  public void syncedBlockRefused(SyncSource source, long height, String why) {
+    syncClient.refused(source, height, why);
   }
 
   /**

@@ -8,7 +8,6 @@ import io.grpc.stub.ClientResponseObserver;
 import io.timecoin.proto.v1.PeerServiceGrpc;
 import io.timecoin.proto.v1.SyncBlocksRequest;
 import io.timecoin.proto.v1.SyncBlocksResponse;
-import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,8 +28,6 @@ import java.util.logging.Logger;
  */
 final class SyncClient {
   private static final Logger LOG = Logger.getLogger(SyncClient.class.getName());
-  /** Streams kept after they end, to know who sent a block that is refused later (blocks are applied behind the stream). */
-  private static final int RECENT = 4;
   /** After a stream fails, the next waits this long: a source that fails at once must not make a loop. */
   private static final long RETRY_GAP_NANOS = 1_000_000_000L;
 
@@ -49,7 +46,6 @@ final class SyncClient {
   private final Executor callbacks;
   private final PeerNetwork.Limits limits;
   private Stream current;
-  private final ArrayDeque<Stream> recent = new ArrayDeque<>();
   /** Failures per source key (bounded: the oldest entries go). */
   private final Map<ByteString, Integer> strikes = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
@@ -93,10 +89,6 @@ final class SyncClient {
       }
       s = new Stream(best, tip + 1);
       current = s;
-      recent.addFirst(s);
-      if (recent.size() > RECENT) {
-        recent.removeLast();
-      }
     }
     s.start();
   }
@@ -107,19 +99,10 @@ final class SyncClient {
     return a != b ? a < b : p.verifiedHeight() > than.verifiedHeight();
   }
 
-  /** The node refused a synced block: its source is penalized and dropped, and another is asked. */
-  void refused(long height, String why) {
-    Stream culprit = null;
-    synchronized (this) {
-      for (Stream s : recent) {
-        if (s.from <= height && height <= s.lastDelivered) {
-          culprit = s;
-          break;
-        }
-      }
-    }
-    if (culprit != null) {
-      culprit.fail("sync_refused_block", "sent block " + height + ", refused: " + why);
+  /** The node refused a block of {@code source}: the stream's peer is penalized and dropped (once), and another is asked. */
+  void refused(SyncSource source, long height, String why) {
+    if (source instanceof Stream s) {
+      s.fail("sync_refused_block", "sent block " + height + ", refused: " + why);
     }
   }
 
@@ -140,10 +123,10 @@ final class SyncClient {
     return current != null;
   }
 
-  private final class Stream implements ClientResponseObserver<SyncBlocksRequest, SyncBlocksResponse> {
+  private final class Stream implements ClientResponseObserver<SyncBlocksRequest, SyncBlocksResponse>, SyncSource {
     final PeerConnection source;
     final long from;
-    volatile long lastDelivered;
+    private volatile long lastDelivered;
     private volatile long progressAtNanos = System.nanoTime();
     private volatile boolean inCallback;
     private volatile ClientCallStreamObserver<SyncBlocksRequest> call;
@@ -178,7 +161,7 @@ final class SyncClient {
       inCallback = true; // the pipeline may hold this callback while the node applies: not a stall
       try {
         lastDelivered = r.getBlock().getHeader().getHeight();
-        inbound.synced(r.getBlock(), r.getCertificate());
+        inbound.synced(r.getBlock(), r.getCertificate(), this);
       } finally {
         progressAtNanos = System.nanoTime();
         inCallback = false;

@@ -37,6 +37,7 @@ final class PeerKit implements AutoCloseable {
   final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   final List<Block> blocks = new CopyOnWriteArrayList<>(); // blocks.get(h - 1) is height h
   final LinkedBlockingQueue<Block> synced = new LinkedBlockingQueue<>();
+  final LinkedBlockingQueue<SyncSource> syncSources = new LinkedBlockingQueue<>();
   final LinkedBlockingQueue<PeerMessage> messages = new LinkedBlockingQueue<>();
   final PeerNetwork network;
   final Server server;
@@ -58,8 +59,9 @@ final class PeerKit implements AutoCloseable {
       public void transaction(Transaction tx, PeerConnection from) {}
 
       @Override
-      public void synced(Block block, FinalityCertificate certificate) {
+      public void synced(Block block, FinalityCertificate certificate, SyncSource source) {
         synced.add(block);
+        syncSources.add(source);
       }
     }, new PeerNetwork.ChainReader() {
       @Override

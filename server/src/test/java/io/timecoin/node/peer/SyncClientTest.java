@@ -133,9 +133,14 @@ class SyncClientTest {
       node.network.requestSync();
       assertEquals(1, node.synced.poll(2, TimeUnit.SECONDS).getHeader().getHeight());
       assertEquals(1, bad.syncCalls.get());
-      node.network.syncedBlockRefused(2, "INVALID_BLOCK: tampered");
+      SyncSource badStream = node.syncSources.poll(2, TimeUnit.SECONDS);
+      node.network.syncedBlockRefused(badStream, 1, "INVALID_BLOCK: tampered");
       PeerKit.await(() -> good.syncCalls.get() == 1, 3_000, "the next source asked");
+      // the blocks after it, still in flight, are refused too: blamed on the bad stream, once, not on the next source
+      node.network.syncedBlockRefused(badStream, 2, "HEIGHT_OUT_OF_RANGE");
+      node.network.syncedBlockRefused(badStream, 3, "HEIGHT_OUT_OF_RANGE");
       assertEquals(1.0, node.counter("timed_peer_penalties_total", "sync_refused_block"));
+      assertTrue(node.network.peerOf(good.keyBytes) != null, "the next source is kept");
       assertTrue(node.network.peerOf(bad.keyBytes) == null || node.network.peerOf(bad.keyBytes).verifiedHeight() == 0,
           "the bad source was dropped (and redialed afresh, its claim forgotten)");
     }
