@@ -182,7 +182,7 @@ public final class PeerConnection {
     queue.clear();
     queuedBytes = 0;
     if (log) {
-      LOG.info(() -> "dropping peer " + this + ": " + detail);
+      PeerNetwork.PEER_LOG.log(LOG, java.util.logging.Level.INFO, () -> "dropping peer " + this + ": " + detail);
     }
     if (closer != null) {
       try {

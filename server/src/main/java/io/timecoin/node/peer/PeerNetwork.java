@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -62,6 +63,8 @@ public final class PeerNetwork implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PeerNetwork.class.getName());
   /** A peer whose messages were refused this many times is disconnected. */
   static final int MAX_INVALID = 50;
+  /** Lines about peers coming, going and being refused: strangers can cause them at will. */
+  static final LogLimit PEER_LOG = new LogLimit(20);
 
   /** Where the network hands what it receives. */
   public interface Inbound {
@@ -177,7 +180,7 @@ public final class PeerNetwork implements AutoCloseable {
         : Handshake.Step.refuse(Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "nothing but hellos before the handshake is done"));
     if (step.refusal() != null) {
       ErrorInfo info = errorInfo(step.refusal());
-      LOG.warning("refused peer " + conn.address + ": " + (info == null ? "" : info.getReason() + ": ")
+      PEER_LOG.log(LOG, Level.WARNING, () -> "refused peer " + conn.address + ": " + (info == null ? "" : info.getReason() + ": ")
           + step.refusal().getStatus().getDescription());
       conn.close("refused_hello", step.refusal(), false);
       return;
@@ -197,6 +200,10 @@ public final class PeerNetwork implements AutoCloseable {
 
   /** A stream not admitted in time is closed; it was never in the peer map. */
   private void handshakeDeadline(PeerConnection conn) {
+    if (closed) {
+      conn.close("stopping", "node stopping");
+      return;
+    }
     timers.schedule(() -> {
       if (!conn.admitted() && !conn.isClosed()) {
         conn.close("handshake_timeout", "no handshake in " + limits.handshake().toMillis() + " ms");
@@ -224,14 +231,14 @@ public final class PeerNetwork implements AutoCloseable {
       peers.remove(conn.remoteKey, conn);
       return;
     }
-    LOG.info(() -> "peer connected: " + conn + " (" + conn.direction.name().toLowerCase() + ", height " + conn.helloHeight + ")");
+    PEER_LOG.log(LOG, Level.INFO, () -> "peer connected: " + conn + " (" + conn.direction.name().toLowerCase() + ", height " + conn.helloHeight + ")");
   }
 
   /** However a stream ended: forget the peer at once. */
   private void closed(PeerConnection conn, String label) {
     counter("timed_peer_disconnections_total", "reason", label).increment();
     if (conn.remoteKey != null && peers.remove(conn.remoteKey, conn)) {
-      LOG.info(() -> "peer disconnected: " + conn + " (" + label + ")");
+      PEER_LOG.log(LOG, Level.INFO, () -> "peer disconnected: " + conn + " (" + label + ")");
       syncClient.gone(conn);
     }
   }
@@ -342,9 +349,9 @@ public final class PeerNetwork implements AutoCloseable {
 
   // ---------------------------------------------------------------- the server side
 
-  /** The PeerService that the peer port serves. */
-  public PeerServiceGrpc.PeerServiceImplBase service() {
-    return new PeerServiceGrpc.PeerServiceImplBase() {
+  /** The PeerService that the peer port serves (requests that do not parse arrive as {@link Undecodable} markers). */
+  ServerServiceDefinition service() {
+    return Undecodable.lenient(new PeerServiceGrpc.PeerServiceImplBase() {
       @Override
       public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> responseObserver) {
         ServerCallStreamObserver<ConnectResponse> out = (ServerCallStreamObserver<ConnectResponse>) responseObserver;
@@ -369,7 +376,11 @@ public final class PeerNetwork implements AutoCloseable {
         return new StreamObserver<>() {
           @Override
           public void onNext(ConnectRequest request) {
-            received(conn, hs::next, request.getMessage());
+            if (request == Undecodable.CONNECT) {
+              undecodable(conn);
+            } else {
+              received(conn, hs::next, request.getMessage());
+            }
           }
 
           @Override
@@ -389,9 +400,20 @@ public final class PeerNetwork implements AutoCloseable {
 
       @Override
       public void syncBlocks(SyncBlocksRequest request, StreamObserver<SyncBlocksResponse> responseObserver) {
-        syncServer.serve(request, responseObserver, RemoteAddress.KEY.get());
+        if (request == Undecodable.SYNC) {
+          counter("timed_peer_sync_refused_total", "reason", "malformed").increment();
+          responseObserver.onError(Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "the request does not parse"));
+        } else {
+          syncServer.serve(request, responseObserver, RemoteAddress.KEY.get());
+        }
       }
-    };
+    }.bindService());
+  }
+
+  /** A frame that does not parse: whoever sends one is not speaking the protocol, and is dropped. */
+  private void undecodable(PeerConnection conn) {
+    counter("timed_peer_penalties_total", "reason", "malformed").increment();
+    conn.close("malformed", Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "a frame that does not parse"), true);
   }
 
   // ---------------------------------------------------------------- the dialing side

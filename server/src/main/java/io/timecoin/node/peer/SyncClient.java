@@ -73,7 +73,7 @@ final class SyncClient {
   void request() {
     Stream s;
     synchronized (this) {
-      if (current != null || System.nanoTime() - notBeforeNanos < 0) {
+      if (current != null || System.nanoTime() - notBeforeNanos < 0 || timers.isShutdown()) {
         return;
       }
       long tip = chain.tipHeight();

@@ -107,7 +107,7 @@ class SyncServerTest {
       PeerServiceGrpc.newStub(channel).syncBlocks(ALL, idle);
       PeerKit.await(() -> node.network.syncStreamsServed() == 1, 2_000, "served");
       PeerKit.await(() -> node.network.syncStreamsServed() == 0, 5_000, "the slot freed");
-      assertEquals(1.0, node.counter("timed_peer_sync_refused_total", "stalled"));
+      PeerKit.await(() -> node.counter("timed_peer_sync_refused_total", "stalled") == 1.0, 1_000, "counted");
       idle.requests.request(Integer.MAX_VALUE); // what the transport holds, then the end the node gave the stream
       Throwable t = idle.ended.get(10, TimeUnit.SECONDS);
       assertEquals(Status.Code.DEADLINE_EXCEEDED, Status.fromThrowable(t).getCode(), String.valueOf(t));

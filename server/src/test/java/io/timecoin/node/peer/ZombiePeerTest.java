@@ -115,6 +115,8 @@ class ZombiePeerTest {
       }
       assertEquals(0, node.network.queued(), "nothing queued for the dead");
       assertEquals(0, node.network.queuedBytes());
+      assertEquals(20.0, node.counter("timed_peer_penalties_total", "malformed"), "each bad frame counted");
+      assertEquals(20.0, node.counter("timed_peer_disconnections_total", "malformed"));
     }
   }
 
