@@ -6,7 +6,6 @@ import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -15,7 +14,6 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timecoin.crypto.Ed25519KeyPair;
-import io.timecoin.crypto.Sha256;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ConnectRequest;
 import io.timecoin.proto.v1.ConnectResponse;
@@ -27,7 +25,6 @@ import io.timecoin.proto.v1.PeerServiceGrpc;
 import io.timecoin.proto.v1.SyncBlocksRequest;
 import io.timecoin.proto.v1.SyncBlocksResponse;
 import io.timecoin.proto.v1.Transaction;
-import io.timecoin.proto.v1.TransactionBatch;
 import io.timecoin.protocol.ErrorReasons;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -41,7 +38,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -119,6 +115,7 @@ public final class PeerNetwork implements AutoCloseable {
   /** Which node answered at each dialed address: no need to dial it while it is connected anyway. */
   private final Map<String, ByteString> keyAt = new ConcurrentHashMap<>();
   private final SeenMessages seen = new SeenMessages(100_000);
+  private final Relay relay;
   /** Redials and deadlines. */
   private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "peer-timers");
@@ -152,6 +149,7 @@ public final class PeerNetwork implements AutoCloseable {
     this.chain = chain;
     this.limits = limits;
     this.metrics = metrics;
+    this.relay = new Relay(peers, seen, limits.maxMessageBytes());
     this.syncClient = new SyncClient(chainId, chain, inbound, this::channel, peers::values,
         (source, label, detail) -> {
           penalize(source, label, detail);
@@ -254,7 +252,7 @@ public final class PeerNetwork implements AutoCloseable {
         penalize(conn, "malformed", "an empty transaction batch");
       }
       for (Transaction tx : txs) {
-        if (seen.firstTime(seenKey(tx))) {
+        if (seen.firstTime(Relay.seenKey(tx))) {
           inbound.transaction(tx, conn);
         }
       }
@@ -264,7 +262,7 @@ public final class PeerNetwork implements AutoCloseable {
       penalize(conn, "malformed", "a peer message with no body");
       return;
     }
-    if (!seen.firstTime(seenKey(message))) {
+    if (!seen.firstTime(Relay.seenKey(message))) {
       return; // already handled and relayed
     }
     if (message.hasTransaction()) {
@@ -509,78 +507,17 @@ public final class PeerNetwork implements AutoCloseable {
 
   /** Sends this node's own message to every peer. */
   public void broadcast(PeerMessage message) {
-    seen.firstTime(seenKey(message));
-    for (PeerConnection p : peers.values()) {
-      p.send(message);
-    }
+    relay.broadcast(message);
   }
 
-  /** How many peers a relayed message goes to, at most. */
-  static final int RELAY_FANOUT = 3;
-
-  /**
-   * Passes on a message the consensus core accepted to a few peers, chosen at random among those
-   * other than the one it came from and its author. Validators are a full mesh and every author
-   * sends its own messages to every peer, so relaying serves only links that are down and nodes
-   * that are not dialed by everyone; relaying to every peer made the traffic grow with the cube of
-   * the validators (970,851 messages per block with 64), a fanout of a few keeps it near the square
-   * while a message still spreads through the network in a few hops.
-   */
+  /** Passes on a message the consensus core accepted to a few peers (see {@link Relay#relay}). */
   public void relay(PeerMessage message, PeerConnection from) {
-    seen.firstTime(seenKey(message));
-    ByteString author = message.hasVote() ? message.getVote().getValidator()
-        : message.hasProposal() ? message.getProposal().getProposer() : null;
-    for (PeerConnection p : relayTargets(from, author)) {
-      p.send(message);
-    }
+    relay.relay(message, from);
   }
 
-  /**
-   * Relays transactions that were admitted together, all from {@code from} (null: from clients), in
-   * as few messages as the size limit allows: per message a peer link costs the same for one
-   * transaction as for hundreds. Each is marked seen, so a peer relaying it back is not checked again.
-   */
+  /** Relays transactions admitted together, in as few messages as the size limit allows. */
   public void relayTransactions(List<Transaction> txs, PeerConnection from) {
-    List<PeerConnection> targets = relayTargets(from, null);
-    TransactionBatch.Builder batch = TransactionBatch.newBuilder();
-    long bytes = 0;
-    for (Transaction tx : txs) {
-      seen.firstTime(seenKey(tx));
-      int size = tx.getSerializedSize();
-      if (batch.getTransactionsCount() > 0 && bytes + size > limits.maxMessageBytes() / 2) {
-        sendBatch(batch, targets);
-        batch = TransactionBatch.newBuilder();
-        bytes = 0;
-      }
-      batch.addTransactions(tx);
-      bytes += size + 8; // the field's tag and length
-    }
-    if (batch.getTransactionsCount() > 0) {
-      sendBatch(batch, targets);
-    }
-  }
-
-  private static void sendBatch(TransactionBatch.Builder batch, List<PeerConnection> targets) {
-    PeerMessage m = batch.getTransactionsCount() == 1 ? PeerMessage.newBuilder().setTransaction(batch.getTransactions(0)).build()
-        : PeerMessage.newBuilder().setTransactions(batch).build();
-    for (PeerConnection p : targets) {
-      p.send(m);
-    }
-  }
-
-  /** Up to RELAY_FANOUT peers at random, other than {@code from} and the message's {@code author}. */
-  private List<PeerConnection> relayTargets(PeerConnection from, ByteString author) {
-    List<PeerConnection> candidates = new ArrayList<>();
-    for (PeerConnection p : peers.values()) {
-      if (p != from && (author == null || !author.equals(p.remoteKey))) {
-        candidates.add(p);
-      }
-    }
-    if (candidates.size() > RELAY_FANOUT) {
-      Collections.shuffle(candidates, ThreadLocalRandom.current());
-      return candidates.subList(0, RELAY_FANOUT);
-    }
-    return candidates;
+    relay.relayTransactions(txs, from);
   }
 
   /** Asks a peer known to be ahead for the blocks this node lacks; one sync at a time. */
@@ -644,15 +581,6 @@ public final class PeerNetwork implements AutoCloseable {
     key.add(name);
     Collections.addAll(key, tags);
     return counters.computeIfAbsent(key, k -> metrics.counter(name, tags));
-  }
-
-  /** What the seen cache knows a message by: a transaction by its bytes, however it came (alone or in a batch). */
-  private static ByteString seenKey(PeerMessage m) {
-    return m.hasTransaction() ? seenKey(m.getTransaction()) : ByteString.copyFrom(Sha256.hash(m.toByteArray()));
-  }
-
-  private static ByteString seenKey(Transaction tx) {
-    return ByteString.copyFrom(Sha256.hash(tx.toByteArray()));
   }
 
   @Override
