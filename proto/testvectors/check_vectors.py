@@ -262,7 +262,7 @@ def certificate_bytes(f):
 def hello_bytes(f):
     return tagged("TIMECOIN/v1/HELLO", string(f["chain_id"]), raw(f["genesis_hash"], 32),
                   u32(f["protocol_version"]), raw(f["node_key"], 32), u64(f["height"]),
-                  var_bytes(f["nonce"]))
+                  var_bytes(f["nonce"]), var_bytes(f.get("peer_nonce", "")))
 
 def proposer_seed_bytes(f):
     return tagged("TIMECOIN/v1/PROPOSER", raw(f["prev_hash"], 32), u64(f["height"]), u32(f["round"]))

@@ -41,18 +41,31 @@ final class VoteCollector implements AutoCloseable {
   void listen(String chainId, ByteString genesisHash, int peerPort) {
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", peerPort).usePlaintext().build();
     channels.add(channel);
+    // the handshake: D1 with a nonce of ours, the node's S answering it, D2 answering the node's nonce
+    byte[] nonce = new byte[16];
+    new java.security.SecureRandom().nextBytes(nonce);
     Hello unsigned = Hello.newBuilder().setChainId(chainId).setGenesisHash(genesisHash)
         .setProtocolVersion(ProtocolVersion.PEER).setNodeKey(ByteString.copyFrom(key.publicKey().bytes()))
-        .setNonce(ByteString.copyFrom(new byte[16])).build();
-    Hello hello = unsigned.toBuilder().setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.hello(unsigned)))).build();
+        .setNonce(ByteString.copyFrom(nonce)).build();
+    java.util.concurrent.CountDownLatch admitted = new java.util.concurrent.CountDownLatch(1);
     var requests = PeerServiceGrpc.newStub(channel).connect(new ClientResponseObserver<ConnectRequest, ConnectResponse>() {
+      private ClientCallStreamObserver<ConnectRequest> requests;
+
       @Override
-      public void beforeStart(ClientCallStreamObserver<ConnectRequest> requests) {}
+      public void beforeStart(ClientCallStreamObserver<ConnectRequest> requests) {
+        this.requests = requests;
+      }
 
       @Override
       public void onNext(ConnectResponse response) {
         PeerMessage m = response.getMessage();
-        if (m.hasVote()) {
+        if (m.hasHello() && admitted.getCount() > 0) {
+          synchronized (streams) {
+            requests.onNext(ConnectRequest.newBuilder().setMessage(PeerMessage.newBuilder()
+                .setHello(signed(unsigned.toBuilder().setPeerNonce(m.getHello().getNonce()).build()))).build());
+          }
+          admitted.countDown();
+        } else if (m.hasVote()) {
           record(m.getVote());
         } else if (m.hasTransaction() || m.hasTransactions()) {
           transactionMessages.incrementAndGet();
@@ -67,10 +80,22 @@ final class VoteCollector implements AutoCloseable {
       @Override
       public void onCompleted() {}
     });
-    requests.onNext(ConnectRequest.newBuilder().setMessage(PeerMessage.newBuilder().setHello(hello)).build());
     synchronized (streams) {
+      requests.onNext(ConnectRequest.newBuilder().setMessage(PeerMessage.newBuilder().setHello(signed(unsigned))).build());
       streams.add(requests);
     }
+    try {
+      if (!admitted.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        throw new IllegalStateException("no hello from the node on port " + peerPort);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Hello signed(Hello unsigned) {
+    return unsigned.toBuilder().setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.hello(unsigned)))).build();
   }
 
   /** Sends a message on the stream to the {@code i}-th node listened to. */

@@ -153,7 +153,7 @@ public final class CanonicalBytes {
     return w.toByteArray();
   }
 
-  /** HELLO: chain_id, genesis_hash, protocol_version u32, node_key, height u64, nonce bytes. */
+  /** HELLO: chain_id, genesis_hash, protocol_version u32, node_key, height u64, nonce bytes, peer_nonce bytes. */
   public static byte[] hello(Hello hello) {
     return new CanonicalWriter(Domain.HELLO)
         .string(hello.getChainId())
@@ -162,6 +162,7 @@ public final class CanonicalBytes {
         .key(hello.getNodeKey(), "node_key")
         .u64(hello.getHeight())
         .bytes(hello.getNonce())
+        .bytes(hello.getPeerNonce())
         .toByteArray();
   }
 

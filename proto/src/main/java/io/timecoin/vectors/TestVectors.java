@@ -132,7 +132,8 @@ public final class TestVectors {
 
     Hello hello = Hello.newBuilder().setChainId(CHAIN_ID).setGenesisHash(sha("genesis"))
         .setProtocolVersion(ProtocolVersion.PEER).setNodeKey(pub(0)).setHeight(42)
-        .setNonce(ByteString.copyFrom(HEX.parseHex("000102030405060708090a0b0c0d0e0f"))).build();
+        .setNonce(ByteString.copyFrom(HEX.parseHex("000102030405060708090a0b0c0d0e0f")))
+        .setPeerNonce(ByteString.copyFrom(HEX.parseHex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"))).build();
     out.add(structure("hello", "HELLO", ProtoJson.of(hello), CanonicalBytes.hello(hello)));
 
     ByteString prev = sha("block 7");

@@ -33,7 +33,8 @@ import io.timecoin.node.config.HostPort;
 import io.timecoin.node.config.NodeConfig;
 import io.timecoin.node.peer.PeerConnection;
 import io.timecoin.node.peer.PeerNetwork;
-import io.timecoin.node.peer.RemoteAddress;
+import io.timecoin.node.peer.PeerPort;
+import io.timecoin.node.peer.VerifiedHeights;
 import io.timecoin.node.tls.TlsContexts;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ErrorReason;
@@ -184,8 +185,8 @@ public final class Node implements AutoCloseable {
       }
 
       @Override
-      public void synced(Block block, FinalityCertificate certificate) {
-        sync.offer(block, certificate);
+      public void synced(Block block, FinalityCertificate certificate, io.timecoin.node.peer.SyncSource source) {
+        sync.offer(block, certificate, source);
       }
     }, new PeerNetwork.ChainReader() {
       @Override
@@ -210,7 +211,7 @@ public final class Node implements AutoCloseable {
       public long tipHeight() {
         return chain.tipHeight();
       }
-    }, 10_000, MAX_MESSAGE_BYTES, address -> {
+    }, PeerNetwork.Limits.defaults(MAX_MESSAGE_BYTES, consensusConfig.bufferedHeights()), metrics, address -> {
       // directExecutor: peer callbacks only queue work (consensus loop, verifier pool), so they run
       // on the network threads instead of paying a thread hand-off per message
       NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).maxInboundMessageSize(MAX_MESSAGE_BYTES).disableRetry()
@@ -232,6 +233,8 @@ public final class Node implements AutoCloseable {
     Gauge.builder("timed_peers", network, PeerNetwork::peerCount).register(metrics);
     Gauge.builder("timed_consensus_queue_depth", loop, ConsensusLoop::depth).register(metrics);
     Gauge.builder("timed_peer_send_queue_depth", network, PeerNetwork::queued).register(metrics);
+    Gauge.builder("timed_peer_send_queue_bytes", network, PeerNetwork::queuedBytes).register(metrics);
+    Gauge.builder("timed_peer_sync_streams_served", network, PeerNetwork::syncStreamsServed).register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("timed_peer_messages_sent_total", network, PeerNetwork::sentMessages).register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("timed_peer_bytes_sent_total", network, PeerNetwork::sentBytes).register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("timed_signatures_verified_total", signatures, SignatureCache::verifications)
@@ -252,19 +255,15 @@ public final class Node implements AutoCloseable {
         .tag("outcome", "validator_full").register(metrics);
 
     InetSocketAddress peerAddress = HostPort.parse(config.peerListen()).socketAddress();
-    NettyServerBuilder peerBuilder = NettyServerBuilder.forAddress(peerAddress);
+    // connections: each validator may dial and be dialed, with room for redials and non-validators
+    NettyServerBuilder peerBuilder = PeerPort.builder(peerAddress, network, 4 * genesis.maxValidators(), MAX_MESSAGE_BYTES,
+        new RefuseUnknownFields(io.grpc.Status.Code.FAILED_PRECONDITION, "peer", metrics, Set.of()));
     NettyServerBuilder clientBuilder = NettyServerBuilder.forAddress(HostPort.parse(config.clientListen()).socketAddress());
     if (tls != null) {
       peerBuilder.sslContext(tls.peerServer());
       clientBuilder.sslContext(tls.clientServer());
     }
-    this.peerServer = peerBuilder
-        .directExecutor()
-        .addService(ServerInterceptors.intercept(network.service(), new RemoteAddress(),
-            new RefuseUnknownFields(io.grpc.Status.Code.FAILED_PRECONDITION, "peer", metrics, Set.of())))
-        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-        .permitKeepAliveTime(10, TimeUnit.SECONDS)
-        .build();
+    this.peerServer = peerBuilder.build();
     this.clientServer = clientBuilder
         .executor(clientCalls)
         .addService(ServerInterceptors.intercept(new NodeApi(this),
@@ -461,19 +460,19 @@ public final class Node implements AutoCloseable {
     // a peer may relay a transaction that a block just made invalid; only what no honest node could
     // have admitted a moment before counts against it
     if (from != null && !v.valid() && TransactionRules.relayFault(v.reason())) {
-      network.penalize(from, "transaction: " + v);
+      network.penalize(from, v.reason(), "transaction: " + v);
     }
   }
 
   /**
-   * gRPC health: SERVING once the node is synced (no connected peer announces a finalized height
-   * beyond ours + 1, and it has a peer, unless its config names none), NOT_SERVING while it catches up.
+   * gRPC health: SERVING once the node is synced (no connected peer is known to have finalized
+   * beyond ours + 1, and it has a peer, unless its config names none), NOT_SERVING while it catches
+   * up. Known: proven by a verified message; a hello's claim counts only briefly and a few heights
+   * ahead, so one peer announcing a huge height cannot keep the node NOT_SERVING.
    */
   private void updateHealth() {
     long ours = chain.tipHeight();
-    var peers = network.peers();
-    boolean synced = (!peers.isEmpty() || config.peers().isEmpty())
-        && peers.stream().allMatch(p -> p.getHeight() <= ours + 1);
+    boolean synced = (network.peerCount() > 0 || config.peers().isEmpty()) && network.bestKnownHeight() <= ours + 1;
     health.setStatus("", synced ? io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING
         : io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
   }
@@ -531,10 +530,13 @@ public final class Node implements AutoCloseable {
       } else if (v.kind() == Verdict.Kind.REFUSED) {
         LOG.fine(() -> name + " refused a " + kind + " from " + s.peer() + ": " + v);
         if (PEER_FAULTS.contains(v.reason())) {
-          network.penalize(s.peer(), v.toString());
+          network.penalize(s.peer(), v.reason(), v.toString());
         }
       }
-      network.heard(s.peer(), height - 1);
+      // whom to catch up from: only heights that a verified message proves
+      if (v.accepted() || verifiedAhead(s, v)) {
+        network.heard(s.peer(), height - 1);
+      }
       if (height > loop.engine().height()) {
         network.requestSync();
       }
@@ -542,6 +544,7 @@ public final class Node implements AutoCloseable {
       long height = ((Event.BlockSynced) input.event()).block().getHeader().getHeight();
       if (v.kind() == Verdict.Kind.REFUSED) {
         LOG.warning(name + " a synced block was refused: " + v);
+        network.syncedBlockRefused(ticket.source(), height, v.toString());
       }
       // caught-up blocks are written without fsync: made durable in bulk, when the stream pauses
       // and every 1,000 blocks (a power cut could only make the node fetch them again)
@@ -553,6 +556,16 @@ public final class Node implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** A vote beyond the engine's height, which the engine did not verify, that proves its sender is ahead. */
+  private boolean verifiedAhead(Source s, Verdict v) {
+    if (!s.message().hasVote() || s.peer() == null
+        || !(v.kind() == Verdict.Kind.BUFFERED || v.reason() == ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE)) {
+      return false;
+    }
+    return VerifiedHeights.provenBy(s.message().getVote(), genesis.chainId(), loop.engine().height(), s.peer().verifiedHeight(),
+        loop.engine().validatorSet(), signatures) >= 0;
   }
 
   private void apply(Effect e, boolean synced) {

@@ -5,6 +5,7 @@ import io.timecoin.canonical.MalformedException;
 import io.timecoin.crypto.InvalidKeyException;
 import io.timecoin.crypto.KeyCache;
 import io.timecoin.ledger.TransactionRules;
+import io.timecoin.node.peer.SyncSource;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.CertificateSignature;
 import io.timecoin.proto.v1.FinalityCertificate;
@@ -31,8 +32,8 @@ final class SyncPipeline {
   private static final Logger LOG = Logger.getLogger(SyncPipeline.class.getName());
   private static final long PROGRESS_EVERY_NANOS = 2_000_000_000L;
 
-  /** What rides with a synced block through the consensus queue: the window it holds. */
-  record Ticket(int signatures, int bytes) {}
+  /** What rides with a synced block through the consensus queue: the window it holds, and where it came from. */
+  record Ticket(int signatures, int bytes, SyncSource source) {}
 
   /** Puts a synced block on the consensus queue with its ticket; false when the queue is full. */
   interface Consensus {
@@ -82,6 +83,11 @@ final class SyncPipeline {
    * consensus queue once its signatures are verified and every block before it is queued.
    */
   void offer(Block block, FinalityCertificate certificate) {
+    offer(block, certificate, null);
+  }
+
+  /** The same, from {@code source} (told again if the block is refused). */
+  void offer(Block block, FinalityCertificate certificate, SyncSource source) {
     int weight = Math.min(window, signatureCount(block, certificate));
     // a block larger than the whole window takes all of it: it then travels alone
     int bytes = (int) Math.min(windowBytes, (long) block.getSerializedSize() + certificate.getSerializedSize());
@@ -97,7 +103,7 @@ final class SyncPipeline {
       Thread.currentThread().interrupt();
       return;
     }
-    Ticket ticket = new Ticket(weight, bytes);
+    Ticket ticket = new Ticket(weight, bytes, source);
     synchronized (this) { // not around the wait above: done() releases the room under this lock
       // A peer sends as the certificate of h the one block h + 1 carries: then this block's last
       // certificate is the one verified with the block before (maybe still under way on another thread).

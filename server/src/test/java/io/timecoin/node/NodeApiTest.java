@@ -148,7 +148,7 @@ class NodeApiTest {
 
   @Test
   void aPeersTransactionOfTheWrongLengthIsCountedAndPenalized() throws Exception {
-    PeerConnection peer = PeerConnections.unbound("192.0.2.1:7000");
+    PeerConnection peer = PeerConnections.unbound("127.0.0.1:7000");
     double before = count("timed_transactions_total", "verdict", "malformed");
     for (int n : new int[] {33, 0, 31}) {
       TransactionRules.Verdict v = net.node.submit(withTxidOf(n), peer).get(5, TimeUnit.SECONDS);
@@ -161,7 +161,7 @@ class NodeApiTest {
   /** Issue 14 item 6: WRONG_OWNER and the like cost the relaying peer nothing. */
   @Test
   void aPeerIsPenalizedForWhatNoHonestNodeCouldHaveAdmittedAndOnlyThat() throws Exception {
-    PeerConnection peer = PeerConnections.unbound("192.0.2.2:7000");
+    PeerConnection peer = PeerConnections.unbound("127.0.0.1:7001");
     Transaction thief = signedTransfer(faucetOutput, Ed25519KeyPair.generate()); // valid signature, not the owner's key
     assertEquals(ErrorReason.ERROR_REASON_WRONG_OWNER, net.node.submit(thief, peer).get(5, TimeUnit.SECONDS).reason());
     assertEquals(1, PeerConnections.penalties(peer));

@@ -1,16 +1,23 @@
 package io.timecoin.node.peer;
 
 import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.timecoin.proto.v1.PeerMessage;
+import java.net.SocketAddress;
 import java.util.ArrayDeque;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
  * One peer's side of a Connect stream, whichever side dialed. Sending obeys gRPC flow control: a
- * message leaves only while the stream is ready, the rest wait in a bounded queue, and a peer whose
- * queue overflows cannot keep up and is dropped (the dialing side redials it with backoff).
+ * message leaves only while the stream is ready, the rest wait in a queue bounded in bytes, and a
+ * peer whose queue overflows cannot keep up and is dropped (the dialing side redials it with
+ * backoff). However the stream ends, the network is told once, and forgets the peer at once.
  */
 public final class PeerConnection {
   private static final Logger LOG = Logger.getLogger(PeerConnection.class.getName());
@@ -18,25 +25,40 @@ public final class PeerConnection {
   enum Direction { INBOUND, OUTBOUND }
 
   final Direction direction;
+  /** host:port, for logs and GetStatus. */
   final String address;
-  private final int maxQueued;
+  /** The remote socket of an inbound stream (what SyncBlocks calls are matched against); null when dialed. */
+  final SocketAddress remote;
+  private final long maxQueuedBytes;
+  /** Told once, outside this object's lock, when the stream ends: the reason's label and detail. */
+  private final BiConsumer<PeerConnection, String> onClosed;
   private final ArrayDeque<PeerMessage> queue = new ArrayDeque<>();
+  private long queuedBytes;
   private Consumer<PeerMessage> sink;
   private BooleanSupplier ready;
-  private Consumer<String> closer;
-  private boolean closed;
+  private Consumer<StatusRuntimeException> closer;
+  private volatile boolean closed;
+  private volatile boolean admitted;
   volatile ByteString remoteKey;
-  volatile long remoteHeight;
-  volatile int invalid;
+  /** The height the peer's hello announced: a hint only, nothing verified it. */
+  volatile long helloHeight;
+  volatile long admittedAtNanos;
+  /** The height its verified messages prove it has finalized. */
+  private volatile long verifiedHeight;
+  /** Refused messages so far (counted from network threads and the consensus thread). */
+  final AtomicInteger invalid = new AtomicInteger();
 
-  PeerConnection(Direction direction, String address, int maxQueued) {
+  PeerConnection(Direction direction, String address, SocketAddress remote, long maxQueuedBytes,
+      BiConsumer<PeerConnection, String> onClosed) {
     this.direction = direction;
     this.address = address;
-    this.maxQueued = maxQueued;
+    this.remote = remote;
+    this.maxQueuedBytes = maxQueuedBytes;
+    this.onClosed = onClosed;
   }
 
-  /** Binds the stream: how to send one message, whether it is ready, how to close it with a reason. */
-  synchronized void bind(Consumer<PeerMessage> sink, BooleanSupplier ready, Consumer<String> closer) {
+  /** Binds the stream: how to send one message, whether it is ready, how to end it with a status. */
+  synchronized void bind(Consumer<PeerMessage> sink, BooleanSupplier ready, Consumer<StatusRuntimeException> closer) {
     this.sink = sink;
     this.ready = ready;
     this.closer = closer;
@@ -44,84 +66,137 @@ public final class PeerConnection {
 
   /** Queues a message and sends what flow control allows; false when the peer was dropped. */
   boolean send(PeerMessage message) {
+    int size = message.getSerializedSize();
+    boolean overflowed;
     synchronized (this) {
       if (closed) {
         return false;
       }
-      if (queue.size() >= maxQueued) {
-        closeLocked("cannot keep up: " + queue.size() + " messages queued");
-        return false;
+      overflowed = queuedBytes + size > maxQueuedBytes;
+      if (overflowed) {
+        String detail = "cannot keep up: " + queuedBytes + " bytes in " + queue.size() + " messages queued";
+        endLocked(Status.CANCELLED.withDescription(detail).asRuntimeException(), true, detail);
+      } else {
+        queue.add(message);
+        queuedBytes += size;
       }
-      queue.add(message);
+    }
+    if (overflowed) {
+      onClosed.accept(this, "cannot_keep_up");
+      return false;
     }
     drain();
-    return true;
+    return !closed;
   }
 
   /** Sends while the stream is ready; gRPC calls it again through onReady. */
-  synchronized void drain() {
-    while (!closed && sink != null && !queue.isEmpty() && ready.getAsBoolean()) {
-      try {
-        sink.accept(queue.poll());
-      } catch (RuntimeException e) {
-        closeLocked("send failed: " + e.getMessage());
+  void drain() {
+    boolean failed = false;
+    synchronized (this) {
+      while (!closed && sink != null && !queue.isEmpty() && ready.getAsBoolean()) {
+        PeerMessage m = queue.poll();
+        queuedBytes -= m.getSerializedSize();
+        try {
+          sink.accept(m);
+        } catch (RuntimeException e) {
+          String detail = "send failed: " + e;
+          endLocked(Status.CANCELLED.withDescription(detail).asRuntimeException(), true, detail);
+          failed = true;
+        }
       }
+    }
+    if (failed) {
+      onClosed.accept(this, "send_failed");
     }
   }
 
+  /** Messages waiting to be sent. */
   synchronized int queued() {
     return queue.size();
   }
 
-  synchronized boolean isClosed() {
+  /** Their bytes. */
+  synchronized long queuedBytes() {
+    return queuedBytes;
+  }
+
+  boolean isClosed() {
     return closed;
   }
 
-  /** Ends the stream with a reason (logged here, told to the peer where the transport allows). */
-  synchronized void close(String reason) {
-    closeLocked(reason);
+  boolean admitted() {
+    return admitted && !closed;
   }
 
-  /** Ends a redundant stream without a word in the log. */
-  synchronized void closeQuietly() {
-    if (!closed) {
-      closed = true;
-      queue.clear();
-      if (closer != null) {
-        try {
-          closer.accept("duplicate connection");
-        } catch (RuntimeException ignored) {
-          // already gone
-        }
-      }
+  void markAdmitted() {
+    admittedAtNanos = System.nanoTime();
+    admitted = true;
+  }
+
+  /** The height this peer's verified messages prove it has finalized (0: none seen yet). */
+  public long verifiedHeight() {
+    return verifiedHeight;
+  }
+
+  void verified(long height) {
+    if (height > verifiedHeight) {
+      verifiedHeight = height;
+    }
+  }
+
+  /** Ends the stream, telling the peer why ({@code label}: the metric's, {@code detail}: the log's). */
+  void close(String label, String detail) {
+    close(label, Status.CANCELLED.withDescription(detail).asRuntimeException(), true);
+  }
+
+  /** Ends the stream with this status for the peer (a refused hello, say). */
+  void close(String label, StatusRuntimeException status, boolean log) {
+    boolean first;
+    synchronized (this) {
+      first = endLocked(status, log, status.getStatus().getDescription());
+    }
+    if (first) {
+      onClosed.accept(this, label);
     }
   }
 
   /** The stream ended from the other side or the transport. */
-  synchronized void markClosed() {
-    closed = true;
-    queue.clear();
+  void ended(String label) {
+    boolean first;
+    synchronized (this) {
+      first = !closed;
+      closed = true;
+      queue.clear();
+      queuedBytes = 0;
+    }
+    if (first) {
+      onClosed.accept(this, label);
+    }
   }
 
-  private void closeLocked(String reason) {
+  private boolean endLocked(StatusRuntimeException status, boolean log, String detail) {
     if (closed) {
-      return;
+      return false;
     }
     closed = true;
     queue.clear();
-    LOG.info(() -> "dropping peer " + this + ": " + reason);
+    queuedBytes = 0;
+    if (log) {
+      PeerNetwork.PEER_LOG.log(LOG, java.util.logging.Level.INFO, () -> "dropping peer " + this + ": " + detail);
+    }
     if (closer != null) {
       try {
-        closer.accept(reason);
+        closer.accept(status);
       } catch (RuntimeException ignored) {
         // the stream is already gone
       }
     }
+    return true;
   }
 
   @Override
   public String toString() {
     ByteString k = remoteKey;
-    return address + (k == null ? "" : "/" + java.util.HexFormat.of().formatHex(k.toByteArray(), 0, 4));
+    return address + (k == null ? "" : "/" + HexFormat.of().formatHex(k.toByteArray(), 0, Math.min(4, k.size())));
   }
 }

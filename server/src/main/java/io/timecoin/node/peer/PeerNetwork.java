@@ -4,73 +4,74 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.rpc.ErrorInfo;
 import io.grpc.ManagedChannel;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.timecoin.canonical.CanonicalBytes;
-import io.timecoin.canonical.MalformedException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.timecoin.crypto.Ed25519KeyPair;
-import io.timecoin.crypto.Ed25519PublicKey;
-import io.timecoin.crypto.InvalidKeyException;
-import io.timecoin.crypto.Sha256;
-import io.timecoin.node.ApiErrors;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ConnectRequest;
 import io.timecoin.proto.v1.ConnectResponse;
 import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.FinalityCertificate;
-import io.timecoin.proto.v1.Hello;
 import io.timecoin.proto.v1.PeerInfo;
 import io.timecoin.proto.v1.PeerMessage;
 import io.timecoin.proto.v1.PeerServiceGrpc;
 import io.timecoin.proto.v1.SyncBlocksRequest;
 import io.timecoin.proto.v1.SyncBlocksResponse;
 import io.timecoin.proto.v1.Transaction;
-import io.timecoin.proto.v1.TransactionBatch;
-import io.timecoin.protocol.ProtocolVersion;
-import java.security.SecureRandom;
+import io.timecoin.protocol.ErrorReasons;
+import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongSupplier;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The validator-to-validator network (PROTOCOL.md 6): one bidirectional Connect stream per peer,
- * opened by the side that dials, each side's first message a signed Hello checked for chain id,
- * genesis hash and protocol version; relay of every accepted message once; flow-controlled sending
- * with a bounded queue per peer; redialing with backoff; catch-up over SyncBlocks.
+ * The validator-to-validator network: one bidirectional Connect stream per peer, opened by the
+ * side that dials and admitted after the nonce-bound hello exchange of {@link Handshake}; relay of
+ * every accepted message once; flow-controlled sending with a queue per peer bounded in bytes;
+ * redialing with backoff; catch-up over SyncBlocks ({@link SyncClient}, {@link SyncServer}).
  *
  * <p>It never runs consensus logic: messages go to {@link Inbound}, which queues them for the
  * consensus thread.
  */
 public final class PeerNetwork implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PeerNetwork.class.getName());
-  private static final SecureRandom RANDOM = new SecureRandom();
   /** A peer whose messages were refused this many times is disconnected. */
   static final int MAX_INVALID = 50;
+  /** Lines about peers coming, going and being refused: strangers can cause them at will. */
+  static final LogLimit PEER_LOG = new LogLimit(20);
 
   /** Where the network hands what it receives. */
   public interface Inbound {
-    /** A proposal, vote or evidence from a peer (hello already checked), seen for the first time. */
+    /** A proposal, vote or evidence from an admitted peer, seen for the first time. */
     void message(PeerMessage message, PeerConnection from);
 
     /** A transaction from a peer, alone or in a batch, seen for the first time. */
     void transaction(Transaction tx, PeerConnection from);
 
-    /** A block and certificate from a peer's sync stream. */
-    void synced(Block block, FinalityCertificate certificate);
+    /** A block and certificate from a peer's sync stream; if refused, say so with {@code source} ({@link #syncedBlockRefused}). */
+    void synced(Block block, FinalityCertificate certificate, SyncSource source);
   }
 
   /** The finalized blocks this node serves to syncing peers. */
@@ -82,122 +83,135 @@ public final class PeerNetwork implements AutoCloseable {
     long tipHeight();
   }
 
+  /**
+   * What a peer may cost this node.
+   *
+   * @param maxQueuedBytes the bytes waiting to be sent to one peer; beyond, the peer is dropped
+   * @param handshake the time a stream has to complete the hello exchange
+   * @param syncProgress the time a sync source may go without sending a block
+   * @param syncServeStall the time a syncing peer may go without reading, before its stream is cancelled
+   * @param maxSyncStreams the SyncBlocks streams served at once (one per peer)
+   * @param heightHint how far beyond this node's tip a peer's unverified hello height counts (for health)
+   * @param hintLife how long that hint counts after the peer is admitted
+   */
+  public record Limits(long maxQueuedBytes, int maxMessageBytes, Duration handshake, Duration syncProgress,
+      Duration syncServeStall, int maxSyncStreams, long heightHint, Duration hintLife) {
+    public static Limits defaults(int maxMessageBytes, long heightHint) {
+      return new Limits(16L << 20, maxMessageBytes, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+          8, heightHint, Duration.ofSeconds(30));
+    }
+  }
+
   private final String chainId;
-  private final ByteString genesisHash;
-  private final Ed25519KeyPair key;
   private final ByteString ownKey;
+  private final Handshake handshake;
   private final Inbound inbound;
   private final ChainReader chain;
-  private final int maxQueued;
-  private final int maxMessageBytes;
+  private final Limits limits;
+  private final MeterRegistry metrics;
+  private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
   private final Map<ByteString, PeerConnection> peers = new ConcurrentHashMap<>();
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   /** Which node answered at each dialed address: no need to dial it while it is connected anyway. */
   private final Map<String, ByteString> keyAt = new ConcurrentHashMap<>();
   private final SeenMessages seen = new SeenMessages(100_000);
-  private final ScheduledExecutorService redial = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "peer-dialer");
+  private final Relay relay;
+  /** Redials and deadlines. */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "peer-timers");
     t.setDaemon(true);
     return t;
   });
-  private final AtomicBoolean syncing = new AtomicBoolean();
   /** The sync stream's callbacks wait while the node applies what it has (flow control): never on a network thread. */
-  private final java.util.concurrent.ExecutorService syncCallbacks = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0,
-      TimeUnit.MILLISECONDS, new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+  private final ExecutorService syncCallbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+      new LinkedBlockingQueue<>(), r -> {
         Thread t = new Thread(r, "peer-sync");
         t.setDaemon(true);
         return t;
-      }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy()); // after close: gRPC's last callbacks of a sync stream are moot
+      }, new ThreadPoolExecutor.DiscardPolicy()); // after close: gRPC's last callbacks of a sync stream are moot
+  private final SyncClient syncClient;
+  private final SyncServer syncServer;
   private volatile boolean closed;
 
-  private final java.util.function.Function<String, ManagedChannel> dialer;
+  private final Function<String, ManagedChannel> dialer;
 
   /**
    * @param dialer makes the channel to a peer's host:port (plaintext or TLS), without retries:
    *     a broken stream is torn down and redialed, not replayed
    */
   public PeerNetwork(String chainId, ByteString genesisHash, Ed25519KeyPair key, Inbound inbound, ChainReader chain,
-      int maxQueued, int maxMessageBytes, java.util.function.Function<String, ManagedChannel> dialer) {
+      Limits limits, MeterRegistry metrics, Function<String, ManagedChannel> dialer) {
     this.dialer = dialer;
     this.chainId = chainId;
-    this.genesisHash = genesisHash;
-    this.key = key;
     this.ownKey = ByteString.copyFrom(key.publicKey().bytes());
+    this.handshake = new Handshake(chainId, genesisHash, key, chain::tipHeight);
     this.inbound = inbound;
     this.chain = chain;
-    this.maxQueued = maxQueued;
-    this.maxMessageBytes = maxMessageBytes;
+    this.limits = limits;
+    this.metrics = metrics;
+    this.relay = new Relay(peers, seen, limits.maxMessageBytes());
+    this.syncClient = new SyncClient(chainId, chain, inbound, this::channel, peers::values,
+        (source, label, detail) -> {
+          penalize(source, label, detail);
+          source.close(label, detail);
+        }, timers, syncCallbacks, limits);
+    this.syncServer = new SyncServer(chainId, chain, this::admittedInboundAt, timers, limits,
+        reason -> counter("timed_peer_sync_refused_total", "reason", reason).increment());
   }
 
-  // ---------------------------------------------------------------- hello
-
-  private Hello hello() {
-    byte[] nonce = new byte[16];
-    RANDOM.nextBytes(nonce);
-    Hello unsigned = Hello.newBuilder().setChainId(chainId).setGenesisHash(genesisHash)
-        .setProtocolVersion(ProtocolVersion.PEER).setNodeKey(ownKey).setHeight(chain.tipHeight())
-        .setNonce(ByteString.copyFrom(nonce)).build();
-    return unsigned.toBuilder().setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.hello(unsigned)))).build();
+  private PeerConnection connection(PeerConnection.Direction direction, String address, SocketAddress remote) {
+    return new PeerConnection(direction, address, remote, limits.maxQueuedBytes(), this::closed);
   }
 
-  /** Null when the hello is acceptable; otherwise the refusal to send back. */
-  private StatusRuntimeException checkHello(Hello h) {
-    if (!h.getChainId().equals(chainId)) {
-      return refusal(ErrorReason.ERROR_REASON_WRONG_CHAIN, "peer is on chain '" + h.getChainId() + "', this node on '" + chainId + "'");
+  // ---------------------------------------------------------------- the handshake
+
+  /** A message before admission must be the next hello of the handshake; after, it goes to onMessage. */
+  private void received(PeerConnection conn, Function<io.timecoin.proto.v1.Hello, Handshake.Step> handshakeStep, PeerMessage m) {
+    if (conn.isClosed()) {
+      return;
     }
-    if (!h.getGenesisHash().equals(genesisHash)) {
-      return refusal(ErrorReason.ERROR_REASON_GENESIS_MISMATCH, "peer's genesis hash " + hex(h.getGenesisHash())
-          + " is not this node's " + hex(genesisHash));
+    if (conn.admitted()) {
+      onMessage(conn, m);
+      return;
     }
-    if (h.getProtocolVersion() != ProtocolVersion.PEER) {
-      return refusal(ErrorReason.ERROR_REASON_PROTOCOL_VERSION_MISMATCH, "peer speaks protocol "
-          + h.getProtocolVersion() + ", this node " + ProtocolVersion.PEER);
+    Handshake.Step step = m.hasHello() ? handshakeStep.apply(m.getHello())
+        : Handshake.Step.refuse(Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "nothing but hellos before the handshake is done"));
+    if (step.refusal() != null) {
+      ErrorInfo info = errorInfo(step.refusal());
+      PEER_LOG.log(LOG, Level.WARNING, () -> "refused peer " + conn.address + ": " + (info == null ? "" : info.getReason() + ": ")
+          + step.refusal().getStatus().getDescription());
+      conn.close("refused_hello", step.refusal(), false);
+      return;
     }
-    if (h.getNonce().size() < 16 || h.getNonce().size() > 64) {
-      return refusal(ErrorReason.ERROR_REASON_MALFORMED, "hello nonce must be 16 to 64 bytes");
+    if (step.reply() != null) {
+      conn.send(PeerMessage.newBuilder().setHello(step.reply()).build());
     }
-    try {
-      if (!Ed25519PublicKey.of(h.getNodeKey().toByteArray()).verify(CanonicalBytes.hello(h), h.getSignature().toByteArray())) {
-        return refusal(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "hello signature does not verify");
+    if (step.admitted() != null) {
+      conn.remoteKey = step.admitted().getNodeKey();
+      conn.helloHeight = step.admitted().getHeight();
+      if (conn.direction == PeerConnection.Direction.OUTBOUND) {
+        keyAt.put(conn.address, conn.remoteKey);
       }
-    } catch (InvalidKeyException | MalformedException e) {
-      return refusal(ErrorReason.ERROR_REASON_MALFORMED, "hello: " + e.getMessage());
+      admit(conn);
     }
-    if (h.getNodeKey().equals(ownKey)) {
-      return refusal(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "connected to itself");
-    }
-    return null;
   }
 
-  private static StatusRuntimeException refusal(ErrorReason reason, String message) {
-    return ApiErrors.of(Status.Code.FAILED_PRECONDITION, reason, message);
-  }
-
-  /** The first message of a stream: check it, then admit the peer (or refuse it). */
-  private void onFirstMessage(PeerConnection conn, PeerMessage message, java.util.function.Consumer<StatusRuntimeException> refuse) {
-    if (!message.hasHello()) {
-      refuse.accept(refusal(ErrorReason.ERROR_REASON_MALFORMED, "the first message must be a hello"));
+  /** A stream not admitted in time is closed; it was never in the peer map. */
+  private void handshakeDeadline(PeerConnection conn) {
+    if (closed) {
+      conn.close("stopping", "node stopping");
       return;
     }
-    Hello h = message.getHello();
-    StatusRuntimeException refused = checkHello(h);
-    if (refused != null) {
-      ErrorInfo info = errorInfo(refused);
-      LOG.warning("refused peer " + conn.address + ": " + (info == null ? "" : info.getReason() + ": ")
-          + refused.getStatus().getDescription());
-      refuse.accept(refused);
-      return;
-    }
-    conn.remoteKey = h.getNodeKey();
-    conn.remoteHeight = h.getHeight();
-    if (conn.direction == PeerConnection.Direction.OUTBOUND) {
-      keyAt.put(conn.address, h.getNodeKey());
-    }
-    admit(conn);
+    timers.schedule(() -> {
+      if (!conn.admitted() && !conn.isClosed()) {
+        conn.close("handshake_timeout", "no handshake in " + limits.handshake().toMillis() + " ms");
+      }
+    }, limits.handshake().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** When both sides dial, the stream dialed by the lower key stays. */
   private void admit(PeerConnection conn) {
+    conn.markAdmitted();
     PeerConnection kept = peers.merge(conn.remoteKey, conn, (old, fresh) -> {
       if (old.isClosed()) {
         return fresh;
@@ -208,33 +222,47 @@ public final class PeerNetwork implements AutoCloseable {
       return freshDialedByLower ? fresh : old;
     });
     if (kept != conn) {
-      conn.closeQuietly(); // both sides dialed: the other stream stays
+      conn.close("duplicate", Status.CANCELLED.withDescription("duplicate connection").asRuntimeException(), false);
       return;
     }
-    LOG.info(() -> "peer connected: " + conn + " (" + conn.direction.name().toLowerCase() + ", height " + conn.remoteHeight + ")");
-    if (conn.remoteHeight > chain.tipHeight() + 1) {
-      requestSync();
+    if (conn.isClosed()) { // closed while being admitted: its onClosed may have run before the merge
+      peers.remove(conn.remoteKey, conn);
+      return;
+    }
+    PEER_LOG.log(LOG, Level.INFO, () -> "peer connected: " + conn + " (" + conn.direction.name().toLowerCase() + ", height " + conn.helloHeight + ")");
+  }
+
+  /** However a stream ended: forget the peer at once. */
+  private void closed(PeerConnection conn, String label) {
+    counter("timed_peer_disconnections_total", "reason", label).increment();
+    if (conn.remoteKey != null && peers.remove(conn.remoteKey, conn)) {
+      PEER_LOG.log(LOG, Level.INFO, () -> "peer disconnected: " + conn + " (" + label + ")");
+      syncClient.gone(conn);
     }
   }
 
   private void onMessage(PeerConnection conn, PeerMessage message) {
     if (message.hasHello()) {
-      penalize(conn, "a second hello");
+      penalize(conn, "second_hello", "a hello after the handshake");
       return;
     }
     if (message.hasTransactions()) {
       List<Transaction> txs = message.getTransactions().getTransactionsList();
       if (txs.isEmpty()) {
-        penalize(conn, "an empty transaction batch");
+        penalize(conn, "malformed", "an empty transaction batch");
       }
       for (Transaction tx : txs) {
-        if (seen.firstTime(seenKey(tx))) {
+        if (seen.firstTime(Relay.seenKey(tx))) {
           inbound.transaction(tx, conn);
         }
       }
       return;
     }
-    if (!seen.firstTime(seenKey(message))) {
+    if (message.getBodyCase() == PeerMessage.BodyCase.BODY_NOT_SET) {
+      penalize(conn, "malformed", "a peer message with no body");
+      return;
+    }
+    if (!seen.firstTime(Relay.seenKey(message))) {
       return; // already handled and relayed
     }
     if (message.hasTransaction()) {
@@ -244,68 +272,123 @@ public final class PeerNetwork implements AutoCloseable {
     }
   }
 
-  /** Counts a refused message against the peer; too many and it is disconnected. */
+  /** Counts a refused message against the peer, by reason; too many and it is disconnected. */
+  public void penalize(PeerConnection conn, ErrorReason reason, String detail) {
+    penalize(conn, ErrorReasons.code(reason).toLowerCase(), detail);
+  }
+
+  /** The same, for a fault that has no ErrorReason of its own. */
   public void penalize(PeerConnection conn, String why) {
-    if (conn != null && ++conn.invalid >= MAX_INVALID) {
-      conn.close("sent " + conn.invalid + " invalid messages, the last: " + why);
+    penalize(conn, "other", why);
+  }
+
+  void penalize(PeerConnection conn, String label, String detail) {
+    if (conn == null) {
+      return;
+    }
+    counter("timed_peer_penalties_total", "reason", label).increment();
+    int n = conn.invalid.incrementAndGet();
+    if (n >= MAX_INVALID) {
+      conn.close("penalties", "sent " + n + " invalid messages, the last: " + detail);
     }
   }
 
-  /** A peer's latest known height (from its hello and its votes), to know whom to sync from. */
+  /**
+   * The height a peer has finalized, as proven by a message of its that verified (never by what it
+   * merely claims): whom to sync from, and whether this node is behind.
+   */
   public void heard(PeerConnection conn, long height) {
-    if (conn != null && height > conn.remoteHeight) {
-      conn.remoteHeight = height;
+    if (conn != null) {
+      conn.verified(height);
     }
+  }
+
+  /** A synced block was refused: its source is penalized and dropped, and catching up goes on with another. */
+  public void syncedBlockRefused(SyncSource source, long height, String why) {
+    syncClient.refused(source, height, why);
+  }
+
+  /**
+   * The highest finalized height this node has reason to believe a peer has: proven by its verified
+   * messages, or announced in its hello, which counts only shortly after it connects and at most a
+   * few heights beyond this node's tip (an unverified claim must not keep the node "catching up").
+   */
+  public long bestKnownHeight() {
+    long tip = chain.tipHeight();
+    long now = System.nanoTime();
+    long best = 0;
+    for (PeerConnection p : peers.values()) {
+      if (!p.admitted()) {
+        continue;
+      }
+      best = Math.max(best, p.verifiedHeight());
+      if (now - p.admittedAtNanos < limits.hintLife().toNanos()) {
+        best = Math.max(best, Math.min(p.helloHeight, tip + limits.heightHint()));
+      }
+    }
+    return best;
+  }
+
+  /** The admitted peer of this key, or null. */
+  PeerConnection peerOf(ByteString key) {
+    PeerConnection p = peers.get(key);
+    return p != null && p.admitted() ? p : null;
+  }
+
+  /** The admitted inbound peer whose Connect stream comes from this socket, or null. */
+  private PeerConnection admittedInboundAt(SocketAddress remote) {
+    for (PeerConnection p : peers.values()) {
+      if (p.direction == PeerConnection.Direction.INBOUND && p.admitted() && remote.equals(p.remote)) {
+        return p;
+      }
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- the server side
 
-  /** The PeerService that the peer port serves. */
-  public PeerServiceGrpc.PeerServiceImplBase service() {
-    return new PeerServiceGrpc.PeerServiceImplBase() {
+  /** The PeerService that the peer port serves (requests that do not parse arrive as {@link Undecodable} markers). */
+  ServerServiceDefinition service() {
+    return Undecodable.lenient(new PeerServiceGrpc.PeerServiceImplBase() {
       @Override
       public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> responseObserver) {
         ServerCallStreamObserver<ConnectResponse> out = (ServerCallStreamObserver<ConnectResponse>) responseObserver;
-        PeerConnection conn = new PeerConnection(PeerConnection.Direction.INBOUND, remoteAddress(), maxQueued);
+        SocketAddress remote = RemoteAddress.KEY.get();
+        PeerConnection conn = connection(PeerConnection.Direction.INBOUND,
+            remote == null ? "inbound" : remote.toString().replaceFirst("^/", ""), remote);
         AtomicBoolean done = new AtomicBoolean();
         conn.bind(m -> {
           out.onNext(ConnectResponse.newBuilder().setMessage(m).build());
           sent(m);
-        }, out::isReady,
-            reason -> {
-              if (done.compareAndSet(false, true)) {
-                out.onError(Status.CANCELLED.withDescription(reason).asRuntimeException());
-              }
-            });
+        }, out::isReady, status -> {
+          if (done.compareAndSet(false, true)) {
+            out.onError(status);
+          }
+        });
         out.setOnReadyHandler(conn::drain);
-        out.setOnCancelHandler(() -> closed(conn));
-        conn.send(PeerMessage.newBuilder().setHello(hello()).build());
+        out.setOnCancelHandler(() -> conn.ended("stream_cancelled"));
+        // a frame that does not parse makes gRPC close the call itself: no onError, no cancel, only this
+        out.setOnCloseHandler(() -> conn.ended("stream_closed"));
+        Handshake.Answerer hs = handshake.answerer();
+        handshakeDeadline(conn);
         return new StreamObserver<>() {
-          private boolean first = true;
-
           @Override
           public void onNext(ConnectRequest request) {
-            if (first) {
-              first = false;
-              onFirstMessage(conn, request.getMessage(), refused -> {
-                conn.markClosed();
-                if (done.compareAndSet(false, true)) {
-                  out.onError(refused);
-                }
-              });
-            } else if (!conn.isClosed()) {
-              onMessage(conn, request.getMessage());
+            if (request == Undecodable.CONNECT) {
+              undecodable(conn);
+            } else {
+              received(conn, hs::next, request.getMessage());
             }
           }
 
           @Override
           public void onError(Throwable t) {
-            closed(conn);
+            conn.ended("stream_error");
           }
 
           @Override
           public void onCompleted() {
-            closed(conn);
+            conn.ended("stream_ended");
             if (done.compareAndSet(false, true)) {
               out.onCompleted();
             }
@@ -315,51 +398,20 @@ public final class PeerNetwork implements AutoCloseable {
 
       @Override
       public void syncBlocks(SyncBlocksRequest request, StreamObserver<SyncBlocksResponse> responseObserver) {
-        ServerCallStreamObserver<SyncBlocksResponse> out = (ServerCallStreamObserver<SyncBlocksResponse>) responseObserver;
-        if (!request.getChainId().equals(chainId)) {
-          out.onError(refusal(ErrorReason.ERROR_REASON_WRONG_CHAIN, "this node is on chain '" + chainId + "'"));
-          return;
+        if (request == Undecodable.SYNC) {
+          counter("timed_peer_sync_refused_total", "reason", "malformed").increment();
+          responseObserver.onError(Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "the request does not parse"));
+        } else {
+          syncServer.serve(request, responseObserver, RemoteAddress.KEY.get());
         }
-        long last = request.getToHeight() == 0 ? chain.tipHeight() : Math.min(request.getToHeight(), chain.tipHeight());
-        long[] next = {Math.max(1, request.getFromHeight())};
-        Block[] ahead = {null}; // the block after next, read for its last_certificate
-        AtomicBoolean finished = new AtomicBoolean();
-        Runnable pump = () -> {
-          synchronized (next) {
-            while (out.isReady() && next[0] <= last && !out.isCancelled()) {
-              long h = next[0]++;
-              Block b = ahead[0] != null ? ahead[0] : chain.block(h).orElse(null);
-              ahead[0] = h < last ? chain.block(h + 1).orElse(null) : null;
-              // The certificate of h that block h + 1 carries: the one the syncing node will find
-              // again as that block's last_certificate, so it verifies one certificate per height.
-              FinalityCertificate c = ahead[0] != null && ahead[0].getBody().hasLastCertificate()
-                  ? ahead[0].getBody().getLastCertificate() : chain.certificate(h).orElse(null);
-              if (b == null || c == null) {
-                break;
-              }
-              out.onNext(SyncBlocksResponse.newBuilder().setBlock(b).setCertificate(c).build());
-            }
-            if (next[0] > last && finished.compareAndSet(false, true)) {
-              out.onCompleted();
-            }
-          }
-        };
-        out.setOnReadyHandler(pump);
-        pump.run();
       }
-    };
+    }.bindService());
   }
 
-  private static String remoteAddress() {
-    java.net.SocketAddress a = io.timecoin.node.peer.RemoteAddress.KEY.get();
-    return a == null ? "inbound" : a.toString().replaceFirst("^/", "");
-  }
-
-  private void closed(PeerConnection conn) {
-    conn.markClosed();
-    if (conn.remoteKey != null && peers.remove(conn.remoteKey, conn)) {
-      LOG.info(() -> "peer disconnected: " + conn);
-    }
+  /** A frame that does not parse: whoever sends one is not speaking the protocol, and is dropped. */
+  private void undecodable(PeerConnection conn) {
+    counter("timed_peer_penalties_total", "reason", "malformed").increment();
+    conn.close("malformed", Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "a frame that does not parse"), true);
   }
 
   // ---------------------------------------------------------------- the dialing side
@@ -367,7 +419,7 @@ public final class PeerNetwork implements AutoCloseable {
   /** Keeps a connection to each address, redialing with backoff (1 s doubling to 10 s). */
   public void dial(List<String> addresses) {
     for (String address : addresses) {
-      redial.execute(() -> connect(address, 1_000));
+      timers.execute(() -> connect(address, 1_000));
     }
   }
 
@@ -383,47 +435,40 @@ public final class PeerNetwork implements AutoCloseable {
     ByteString known = keyAt.get(address);
     PeerConnection live = known == null ? null : peers.get(known);
     if (live != null && !live.isClosed()) {
-      redial.schedule(() -> connect(address, 1_000), 5, TimeUnit.SECONDS);
+      timers.schedule(() -> connect(address, 1_000), 5, TimeUnit.SECONDS);
       return;
     }
-    PeerConnection conn = new PeerConnection(PeerConnection.Direction.OUTBOUND, address, maxQueued);
+    PeerConnection conn = connection(PeerConnection.Direction.OUTBOUND, address, null);
     AtomicBoolean ended = new AtomicBoolean();
     Runnable again = () -> {
       if (ended.compareAndSet(false, true) && !closed) {
-        closed(conn);
-        long wait = conn.remoteKey != null ? 1_000 : backoffMs;
-        redial.schedule(() -> connect(address, conn.remoteKey != null ? 1_000 : Math.min(backoffMs * 2, 10_000)),
-            wait, TimeUnit.MILLISECONDS);
+        conn.ended("stream_ended");
+        boolean wasAdmitted = conn.remoteKey != null;
+        timers.schedule(() -> connect(address, wasAdmitted ? 1_000 : Math.min(backoffMs * 2, 10_000)),
+            wasAdmitted ? 1_000 : backoffMs, TimeUnit.MILLISECONDS);
       }
     };
+    Handshake.Dialer hs = handshake.dialer();
     PeerServiceGrpc.PeerServiceStub stub = PeerServiceGrpc.newStub(channel(address));
     stub.connect(new ClientResponseObserver<ConnectRequest, ConnectResponse>() {
-      private boolean first = true;
-
       @Override
       public void beforeStart(ClientCallStreamObserver<ConnectRequest> requests) {
         conn.bind(m -> {
           requests.onNext(ConnectRequest.newBuilder().setMessage(m).build());
           sent(m);
-        }, requests::isReady,
-            reason -> requests.cancel(reason, null));
+        }, requests::isReady, status -> requests.cancel(status.getStatus().getDescription(), null));
         requests.setOnReadyHandler(conn::drain);
       }
 
       @Override
       public void onNext(ConnectResponse response) {
-        if (first) {
-          first = false;
-          onFirstMessage(conn, response.getMessage(), refused -> conn.close(refused.getStatus().getDescription()));
-        } else if (!conn.isClosed()) {
-          onMessage(conn, response.getMessage());
-        }
+        received(conn, hs::next, response.getMessage());
       }
 
       @Override
       public void onError(Throwable t) {
         Status s = Status.fromThrowable(t);
-        if (s.getCode() == Status.Code.FAILED_PRECONDITION) {
+        if (s.getCode() == Status.Code.FAILED_PRECONDITION || s.getCode() == Status.Code.UNAUTHENTICATED) {
           ErrorInfo info = errorInfo(t);
           LOG.warning("peer " + address + " refused this node: " + (info == null ? "" : info.getReason() + ": ") + s.getDescription());
         } else if (conn.remoteKey != null) {
@@ -437,7 +482,8 @@ public final class PeerNetwork implements AutoCloseable {
         again.run();
       }
     });
-    conn.send(PeerMessage.newBuilder().setHello(hello()).build());
+    handshakeDeadline(conn);
+    conn.send(PeerMessage.newBuilder().setHello(hs.first()).build());
   }
 
   private static ErrorInfo errorInfo(Throwable t) {
@@ -461,129 +507,39 @@ public final class PeerNetwork implements AutoCloseable {
 
   /** Sends this node's own message to every peer. */
   public void broadcast(PeerMessage message) {
-    seen.firstTime(seenKey(message));
-    for (PeerConnection p : peers.values()) {
-      p.send(message);
-    }
+    relay.broadcast(message);
   }
 
-  /** How many peers a relayed message goes to, at most. */
-  static final int RELAY_FANOUT = 3;
-
-  /**
-   * Passes on a message the consensus core accepted to a few peers, chosen at random among those
-   * other than the one it came from and its author. Validators are a full mesh and every author
-   * sends its own messages to every peer, so relaying serves only links that are down and nodes
-   * that are not dialed by everyone; relaying to every peer made the traffic grow with the cube of
-   * the validators (970,851 messages per block with 64), a fanout of a few keeps it near the square
-   * while a message still spreads through the network in a few hops.
-   */
+  /** Passes on a message the consensus core accepted to a few peers (see {@link Relay#relay}). */
   public void relay(PeerMessage message, PeerConnection from) {
-    seen.firstTime(seenKey(message));
-    ByteString author = message.hasVote() ? message.getVote().getValidator()
-        : message.hasProposal() ? message.getProposal().getProposer() : null;
-    for (PeerConnection p : relayTargets(from, author)) {
-      p.send(message);
-    }
+    relay.relay(message, from);
   }
 
-  /**
-   * Relays transactions that were admitted together, all from {@code from} (null: from clients), in
-   * as few messages as the size limit allows: per message a peer link costs the same for one
-   * transaction as for hundreds. Each is marked seen, so a peer relaying it back is not checked again.
-   */
+  /** Relays transactions admitted together, in as few messages as the size limit allows. */
   public void relayTransactions(List<Transaction> txs, PeerConnection from) {
-    List<PeerConnection> targets = relayTargets(from, null);
-    TransactionBatch.Builder batch = TransactionBatch.newBuilder();
-    long bytes = 0;
-    for (Transaction tx : txs) {
-      seen.firstTime(seenKey(tx));
-      int size = tx.getSerializedSize();
-      if (batch.getTransactionsCount() > 0 && bytes + size > maxMessageBytes / 2) {
-        sendBatch(batch, targets);
-        batch = TransactionBatch.newBuilder();
-        bytes = 0;
-      }
-      batch.addTransactions(tx);
-      bytes += size + 8; // the field's tag and length
-    }
-    if (batch.getTransactionsCount() > 0) {
-      sendBatch(batch, targets);
-    }
+    relay.relayTransactions(txs, from);
   }
 
-  private static void sendBatch(TransactionBatch.Builder batch, List<PeerConnection> targets) {
-    PeerMessage m = batch.getTransactionsCount() == 1 ? PeerMessage.newBuilder().setTransaction(batch.getTransactions(0)).build()
-        : PeerMessage.newBuilder().setTransactions(batch).build();
-    for (PeerConnection p : targets) {
-      p.send(m);
-    }
-  }
-
-  /** Up to RELAY_FANOUT peers at random, other than {@code from} and the message's {@code author}. */
-  private List<PeerConnection> relayTargets(PeerConnection from, ByteString author) {
-    List<PeerConnection> candidates = new ArrayList<>();
-    for (PeerConnection p : peers.values()) {
-      if (p != from && (author == null || !author.equals(p.remoteKey))) {
-        candidates.add(p);
-      }
-    }
-    if (candidates.size() > RELAY_FANOUT) {
-      java.util.Collections.shuffle(candidates, java.util.concurrent.ThreadLocalRandom.current());
-      return candidates.subList(0, RELAY_FANOUT);
-    }
-    return candidates;
-  }
-
-  /** Asks the peer furthest ahead (that this node dialed) for the blocks it lacks; one sync at a time. */
+  /** Asks a peer known to be ahead for the blocks this node lacks; one sync at a time. */
   public void requestSync() {
-    long tip = chain.tipHeight();
-    PeerConnection best = null;
-    for (PeerConnection p : peers.values()) {
-      if (!p.isClosed() && p.direction == PeerConnection.Direction.OUTBOUND && p.remoteHeight > tip
-          && (best == null || p.remoteHeight > best.remoteHeight)) {
-        best = p;
-      }
-    }
-    if (best == null || !syncing.compareAndSet(false, true)) {
-      return;
-    }
-    PeerConnection source = best;
-    LOG.info(() -> "catching up from height " + (tip + 1) + " with " + source + " (at " + source.remoteHeight + ")");
-    PeerServiceGrpc.newStub(channel(source.address)).withExecutor(syncCallbacks).syncBlocks(
-        SyncBlocksRequest.newBuilder().setChainId(chainId).setFromHeight(tip + 1).build(),
-        new StreamObserver<>() {
-          @Override
-          public void onNext(SyncBlocksResponse r) {
-            inbound.synced(r.getBlock(), r.getCertificate());
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            syncing.set(false);
-            LOG.info(() -> "sync from " + source + " ended: " + Status.fromThrowable(t));
-          }
-
-          @Override
-          public void onCompleted() {
-            syncing.set(false);
-          }
-        });
+    syncClient.request();
   }
 
   /** The connected peers, for GetStatus. */
   public List<PeerInfo> peers() {
+    long tip = chain.tipHeight();
     List<PeerInfo> out = new ArrayList<>();
     for (PeerConnection p : peers.values()) {
-      if (!p.isClosed()) {
-        out.add(PeerInfo.newBuilder().setNodeKey(p.remoteKey).setAddress(p.address).setHeight(p.remoteHeight).build());
+      if (p.admitted()) {
+        long height = Math.max(p.verifiedHeight(), Math.min(p.helloHeight, tip + limits.heightHint()));
+        out.add(PeerInfo.newBuilder().setNodeKey(p.remoteKey).setAddress(p.address).setHeight(height).build());
       }
     }
     return out;
   }
 
-  private final java.util.concurrent.atomic.LongAdder sentMessages = new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.LongAdder sentBytes = new java.util.concurrent.atomic.LongAdder();
+  private final LongAdder sentMessages = new LongAdder();
+  private final LongAdder sentBytes = new LongAdder();
 
   private void sent(PeerMessage m) {
     sentMessages.increment();
@@ -601,7 +557,7 @@ public final class PeerNetwork implements AutoCloseable {
   }
 
   public int peerCount() {
-    return (int) peers.values().stream().filter(p -> !p.isClosed()).count();
+    return (int) peers.values().stream().filter(PeerConnection::admitted).count();
   }
 
   /** Messages waiting in all peers' send queues. */
@@ -609,26 +565,31 @@ public final class PeerNetwork implements AutoCloseable {
     return peers.values().stream().mapToInt(PeerConnection::queued).sum();
   }
 
-  /** What the seen cache knows a message by: a transaction by its bytes, however it came (alone or in a batch). */
-  private static ByteString seenKey(PeerMessage m) {
-    return m.hasTransaction() ? seenKey(m.getTransaction()) : ByteString.copyFrom(Sha256.hash(m.toByteArray()));
+  /** Their bytes. */
+  public long queuedBytes() {
+    return peers.values().stream().mapToLong(PeerConnection::queuedBytes).sum();
   }
 
-  private static ByteString seenKey(Transaction tx) {
-    return ByteString.copyFrom(Sha256.hash(tx.toByteArray()));
+  /** SyncBlocks streams this node serves now. */
+  public int syncStreamsServed() {
+    return syncServer.streams();
   }
 
-  private static String hex(ByteString b) {
-    return java.util.HexFormat.of().formatHex(b.toByteArray());
+  /** The counter of this name and tags, looked up once (the registry builds an id per lookup). */
+  private Counter counter(String name, String... tags) {
+    List<String> key = new ArrayList<>(tags.length + 1);
+    key.add(name);
+    Collections.addAll(key, tags);
+    return counters.computeIfAbsent(key, k -> metrics.counter(name, tags));
   }
 
   @Override
   public void close() {
     closed = true;
-    redial.shutdownNow();
+    timers.shutdownNow();
     syncCallbacks.shutdownNow();
     for (PeerConnection p : peers.values()) {
-      p.close("node stopping");
+      p.close("stopping", "node stopping");
     }
     for (ManagedChannel c : channels.values()) {
       c.shutdownNow();

@@ -6,13 +6,13 @@ public final class PeerConnections {
 
   /** An inbound connection from {@code address}, bound to no stream (what is sent to it is dropped). */
   public static PeerConnection unbound(String address) {
-    PeerConnection conn = new PeerConnection(PeerConnection.Direction.INBOUND, address, 16);
+    PeerConnection conn = new PeerConnection(PeerConnection.Direction.INBOUND, address, null, 1 << 20, (c, why) -> { });
     conn.bind(m -> { }, () -> true, reason -> { });
     return conn;
   }
 
   /** How many refused messages were counted against {@code conn}. */
   public static int penalties(PeerConnection conn) {
-    return conn.invalid;
+    return conn.invalid.get();
   }
 }
