@@ -235,7 +235,7 @@ public final class ConsensusEngine {
       builder.addAllJustification(roundState(vr).prepares.votesFor(hash));
     }
     Proposal unsigned = builder.build();
-    Optional<ByteString> signature = signer.sign(new SignedStep(height, round, SignedStep.Kind.PROPOSAL, hash),
+    Optional<ByteString> signature = signer.sign(new SignedStep(height, round, SignedStep.Kind.PROPOSAL, hash, vr),
         CanonicalBytes.proposal(unsigned), null);
     if (signature.isEmpty()) {
       return;
