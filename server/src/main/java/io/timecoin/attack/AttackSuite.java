@@ -88,6 +88,7 @@ public final class AttackSuite implements AutoCloseable {
   /** Runs {@code attack} with the RSS sampled, then the checks; {@code refusal} picks the metric lines that count it. */
   private Outcome run(String metric, Predicate<String> refusal, Callable<ByzantinePeer.Counts> attack,
       Problems extra) throws Exception {
+    heal();
     long before = (long) observer.sum(honest, refusal);
     long from = 0;
     for (int i : honest) {
@@ -111,7 +112,38 @@ public final class AttackSuite implements AutoCloseable {
       }
     }
     long after = (long) observer.sum(honest, refusal);
+    healthy = live && problems.stream().noneMatch(p -> p.contains(" exited "));
     return new Outcome(counts.attack, counts, live, observer.disagreements(honest), rss, after > before, metric, problems);
+  }
+
+  /** False once an attack left the network not finalizing (or a node dead): the next attack starts from a restart. */
+  private boolean healthy = true;
+
+  /**
+   * Restarts every validator when the last attack left the network halted, so that each attack is
+   * judged on its own (a halt is permanent for some, e.g. replayed hellos today); then redials the
+   * attacker's listening links the nodes dropped.
+   */
+  private void heal() throws IOException, InterruptedException {
+    if (!healthy) {
+      for (int i : honest) {
+        cluster.stop(i);
+      }
+      for (int i : honest) {
+        cluster.start(i);
+      }
+      long from = 0;
+      for (int i : honest) {
+        from = Math.max(from, observer.height(i));
+      }
+      if (!observer.awaitHeight(honest, from + 1, 90)) {
+        throw new IllegalStateException("the network did not finalize again within 90 s of a restart of every node");
+      }
+      healthy = true;
+      peer.reconnect();
+    } else {
+      peer.connect();
+    }
   }
 
   interface Problems {

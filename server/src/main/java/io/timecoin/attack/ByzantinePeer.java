@@ -118,16 +118,92 @@ public final class ByzantinePeer implements AutoCloseable {
     return c;
   }
 
-  /** Dials every node with the attacker's own key and listens; false if a node did not admit it. */
+  /**
+   * Dials every node with the attacker's own key and listens, redialing the links a node dropped
+   * (an attack that earns penalties loses them); false if a node did not admit it.
+   */
   public boolean connect() throws InterruptedException {
     AttackHandshake hs = new AttackHandshake(chainId, genesisHash, ownKey);
     boolean all = true;
-    for (int port : peerPorts) {
-      PeerLink link = PeerLink.open(channel(port), hs, 0, this::heard);
-      links.add(link);
+    for (int n = 0; n < peerPorts.size(); n++) {
+      if (n < links.size() && !links.get(n).ended()) {
+        continue;
+      }
+      PeerLink link = PeerLink.open(channel(peerPorts.get(n)), hs, 0, this::heard);
+      if (n < links.size()) {
+        links.get(n).close();
+        links.set(n, link);
+      } else {
+        links.add(link);
+      }
       all &= link.awaitAdmitted(5_000);
     }
     return all;
+  }
+
+  /** Drops every link and dials again (after the nodes restarted). */
+  public boolean reconnect() throws InterruptedException {
+    for (PeerLink l : links) {
+      l.close();
+    }
+    links.clear();
+    return connect();
+  }
+
+  /**
+   * Links of throwaway keys, one per node, for attacks that earn penalties: a link the node drops
+   * is replaced by one of a fresh key, and the attacker's listening links stay up.
+   */
+  private final class Throwaway {
+    final PeerLink[] links = new PeerLink[peerPorts.size()];
+    final Ed25519KeyPair[] keys = new Ed25519KeyPair[peerPorts.size()];
+    private final Counts c;
+
+    Throwaway(Counts c) {
+      this.c = c;
+    }
+
+    /** Node n's link, dialed anew when the node dropped it; null when the node does not admit a new one. */
+    PeerLink link(int n) throws InterruptedException {
+      if (links[n] == null || links[n].ended()) {
+        if (links[n] != null) {
+          c.inc("links_dropped_by_node");
+        }
+        keys[n] = Ed25519KeyPair.generate();
+        links[n] = PeerLink.open(channel(peerPorts.get(n)), new AttackHandshake(chainId, genesisHash, keys[n]), 0, m -> {});
+        if (!links[n].awaitAdmitted(5_000)) {
+          c.inc("links_refused");
+          links[n].close();
+          links[n] = null;
+        }
+      }
+      return links[n];
+    }
+
+    /** Sends on node n's link, dialing again once if it was dropped. */
+    void send(int n, PeerMessage m, String what) throws InterruptedException {
+      for (int attempt = 0; attempt < 2; attempt++) {
+        PeerLink l = link(n);
+        if (l != null && l.send(m)) {
+          c.inc(what);
+          c.add("bytes_sent", m.getSerializedSize());
+          return;
+        }
+      }
+      c.inc(what.replace("_sent", "") + "_not_sent");
+    }
+
+    void close() throws InterruptedException {
+      Thread.sleep(1_000);
+      for (PeerLink l : links) {
+        if (l != null) {
+          if (l.ended()) {
+            c.inc("links_dropped_by_node");
+          }
+          l.close();
+        }
+      }
+    }
   }
 
   private void heard(PeerMessage m) {
@@ -250,18 +326,23 @@ public final class ByzantinePeer implements AutoCloseable {
    * Votes for the height being decided and the next: {@code count} signed by keys no validator
    * holds, and {@code count} naming a real validator with a signature that is not its own.
    */
-  public Counts forgedVotes(ByteString realValidator, int count) {
+  public Counts forgedVotes(ByteString realValidator, int count) throws InterruptedException {
     Counts c = new Counts("votes from unknown keys and with bad signatures");
+    Throwaway out = new Throwaway(c);
     long h = Math.max(1, currentHeight());
     for (int i = 0; i < count; i++) {
       long height = h + (i % 2); // half for the next height: buffered before they are checked, today
       VoteType type = i % 4 < 2 ? VoteType.VOTE_TYPE_PREPARE : VoteType.VOTE_TYPE_PRECOMMIT;
       Ed25519KeyPair stranger = Ed25519KeyPair.generate();
-      toAll(PeerMessage.newBuilder().setVote(signVote(stranger, type, height, 0, randomHash())).build(), c, "unknown_key_votes_sent");
+      PeerMessage unknown = PeerMessage.newBuilder().setVote(signVote(stranger, type, height, 0, randomHash())).build();
       Vote bad = Vote.newBuilder().setChainId(chainId).setType(type).setHeight(height).setRound(0)
           .setBlockHash(randomHash()).setValidator(realValidator).setSignature(ByteString.copyFrom(random(64))).build();
-      toAll(PeerMessage.newBuilder().setVote(bad).build(), c, "bad_signature_votes_sent");
+      for (int n = 0; n < peerPorts.size(); n++) {
+        out.send(n, unknown, "unknown_key_votes_sent");
+        out.send(n, PeerMessage.newBuilder().setVote(bad).build(), "bad_signature_votes_sent");
+      }
     }
+    out.close();
     return c;
   }
 
@@ -271,23 +352,15 @@ public final class ByzantinePeer implements AutoCloseable {
    */
   public Counts futureProposalFlood(int count, int bytes, long maxMillis) throws InterruptedException {
     Counts c = new Counts("future-height proposals near the size limit");
+    Throwaway out = new Throwaway(c);
     ByteString filler = ByteString.copyFrom(random(bytes));
     long deadline = System.currentTimeMillis() + maxMillis;
-    PeerLink[] flooders = new PeerLink[peerPorts.size()];
-    Ed25519KeyPair[] keys = new Ed25519KeyPair[peerPorts.size()];
     for (int i = 0; i < count && System.currentTimeMillis() < deadline; i++) {
       int n = i % Math.min(2, peerPorts.size()); // two nodes, so that each gets its share of the bytes
-      if (flooders[n] == null || flooders[n].ended()) {
-        if (flooders[n] != null) {
-          c.inc("links_dropped_by_node");
-        }
-        keys[n] = Ed25519KeyPair.generate();
-        flooders[n] = PeerLink.open(channel(peerPorts.get(n)), new AttackHandshake(chainId, genesisHash, keys[n]), 0, m -> {});
-        if (!flooders[n].awaitAdmitted(5_000)) {
-          c.inc("links_refused");
-          continue;
-        }
+      if (out.link(n) == null) {
+        continue;
       }
+      Ed25519KeyPair key = out.keys[n];
       long height = currentHeight() + 1 + (i % 2);
       Transaction stuffing = Transaction.newBuilder().setVersion(1)
           .addKindWitnesses(Witness.newBuilder().setPublicKey(ByteString.copyFrom(random(32))).setSignature(filler)).build();
@@ -295,26 +368,13 @@ public final class ByzantinePeer implements AutoCloseable {
           .setHeader(io.timecoin.proto.v1.BlockHeader.newBuilder().setVersion(1).setChainId(chainId).setHeight(height)
               .setTimestampMs(System.currentTimeMillis()).setPrevHash(randomHash()).setTxRoot(randomHash())
               .setLastCertificateHash(randomHash()).setValidatorSetHash(randomHash())
-              .setProposer(ByteString.copyFrom(keys[n].publicKey().bytes())))
+              .setProposer(ByteString.copyFrom(key.publicKey().bytes())))
           .setBody(BlockBody.newBuilder().addTransactions(stuffing)).build();
-      Proposal p = signProposal(keys[n], Proposal.newBuilder().setChainId(chainId).setHeight(height).setRound(i / 2 % 1_000)
-          .setValidRound(-1).setBlock(block).setProposer(ByteString.copyFrom(keys[n].publicKey().bytes())).build());
-      if (flooders[n].send(PeerMessage.newBuilder().setProposal(p).build())) {
-        c.inc("proposals_sent");
-        c.add("bytes_sent", p.getSerializedSize());
-      } else {
-        c.inc("proposals_not_sent");
-      }
+      Proposal p = signProposal(key, Proposal.newBuilder().setChainId(chainId).setHeight(height).setRound(i / 2 % 1_000)
+          .setValidRound(-1).setBlock(block).setProposer(ByteString.copyFrom(key.publicKey().bytes())).build());
+      out.send(n, PeerMessage.newBuilder().setProposal(p).build(), "proposals_sent");
     }
-    Thread.sleep(1_000);
-    for (PeerLink l : flooders) {
-      if (l != null) {
-        if (l.ended()) {
-          c.inc("links_dropped_by_node");
-        }
-        l.close();
-      }
-    }
+    out.close();
     return c;
   }
 

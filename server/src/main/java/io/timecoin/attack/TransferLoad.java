@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TransferLoad implements AutoCloseable {
   private static final long FEE = 1_000;
-  private static final int COINS = 400;
+  private static final int COINS = 2_000;
   private final Thread thread;
   private volatile boolean stop;
   private volatile long submitted;
