@@ -43,6 +43,9 @@ class ByzantinePeerTest {
     if (suite != null) {
       suite.close();
     }
+    try (var files = Files.walk(home)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
   }
 
   private static void check(AttackSuite.Outcome o) {
@@ -55,30 +58,35 @@ class ByzantinePeerTest {
     check(suite.tamperedBodies());
   }
 
+  // Fails at 84b3c07: votes for the next height are buffered unchecked, never refused (engine branch).
   @Test
   @Order(2)
   void votesFromUnknownKeysAndWithBadSignatures() throws Exception {
     check(suite.forgedVotes());
   }
 
+  // Fails at 84b3c07: evidence lives in memory only, none is listed after a restart (node branch).
   @Test
   @Order(3)
   void equivocatingProposalsAndVotesWithARealValidatorsKey() throws Exception {
     check(suite.equivocation(3));
   }
 
+  // Fails at 84b3c07: a replayed hello is admitted and takes the genuine peer's place: the chain halts (peer branch).
   @Test
   @Order(4)
   void replayedHellos() throws Exception {
     check(suite.replayedHellos());
   }
 
+  // Fails at 84b3c07: a stream that died on a garbage frame stays listed (zombie), no disconnection counted (peer branch).
   @Test
   @Order(5)
   void garbageAndOversizedFrames() throws Exception {
     check(suite.garbageFrames());
   }
 
+  // Fails at 84b3c07: SyncBlocks is served without a Hello, nothing counted (peer branch).
   @Test
   @Order(6)
   void manyIdleSyncBlocksStreams() throws Exception {
@@ -91,6 +99,8 @@ class ByzantinePeerTest {
     check(suite.lyingSyncSource(2));
   }
 
+  // Fails at 84b3c07: unknown proposers' future proposals are buffered whole: RSS over budget, the chain halts
+  // (engine and node branches).
   @Test
   @Order(8)
   void aFloodOfFutureHeightProposalsNearTheSizeLimit() throws Exception {

@@ -277,9 +277,9 @@ public final class AttackSuite implements AutoCloseable {
           l -> l.startsWith("timed_peer_sync_refused_total{") || messages("BlockSynced", "invalid_block", "malformed", "bad_signature").test(l),
           () -> {
             ByzantinePeer.Counts c = new ByzantinePeer.Counts("lying, stalling and tampering sync source");
-            sources[0] = new LyingSyncSource(cluster.chainId(), cluster.genesisHash(), LyingSyncSource.Mode.TAMPERED, 1_000_001,
+            sources[0] = new LyingSyncSource(cluster.chainId(), cluster.genesisHash(), LyingSyncSource.Mode.TAMPERED, 1_000_000,
                 cluster.client(others.get(0)));
-            sources[1] = new LyingSyncSource(cluster.chainId(), cluster.genesisHash(), LyingSyncSource.Mode.STALL, 1_000_000, null);
+            sources[1] = new LyingSyncSource(cluster.chainId(), cluster.genesisHash(), LyingSyncSource.Mode.STALL, 1_000_001, null); // the greatest claim: asked first
             cluster.stop(n);
             cluster.setExtraPeers(n, List.of(sources[0].address(), sources[1].address()));
             observer.awaitHeight(others, observer.lowest(others) + 8, 30);

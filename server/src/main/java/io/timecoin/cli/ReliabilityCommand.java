@@ -49,6 +49,10 @@ public final class ReliabilityCommand implements Callable<Integer> {
           outcomes.computeIfAbsent(o.attack(), k -> new ArrayList<>()).add(o);
           System.err.println("  " + (o.held() ? "held  " : "FAILED") + " " + (o.held() ? o.attack() + " (" + o.counts() + ")" : o.failures()));
         }
+      } finally {
+        try (var files = Files.walk(home)) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
       }
     }
     String report = report();
