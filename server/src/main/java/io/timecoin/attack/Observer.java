@@ -25,10 +25,8 @@ import java.util.function.Predicate;
 /** What the honest validators show from outside: heights, block hashes, resident memory, metrics, evidence. */
 public final class Observer {
   /**
-   * Resident memory a validator may use: the 256 MiB heap bin/timed gives it, plus up to 128 MiB
-   * of metaspace and 64 MiB of code cache it allows, plus thread stacks and Netty's direct buffers;
-   * 400 MiB leaves 16 MiB of the last two besides a full heap and code cache when metaspace stays
-   * under 64 MiB, as it does (about 45 MiB on a running node).
+   * Resident memory a validator may use: the 256 MiB heap and 64 MiB code cache bin/timed allows
+   * it, and 80 MiB for the metaspace in use, thread stacks and Netty's direct buffers.
    */
   public static final long RSS_BUDGET_BYTES = 400L << 20;
 
