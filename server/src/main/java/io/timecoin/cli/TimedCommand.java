@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
         StartCommand.class,
         DevnetCommand.class,
         BenchCommand.class,
+        ReliabilityCommand.class,
         ClientCommand.class,
     })
 public final class TimedCommand implements Runnable {
