@@ -61,10 +61,6 @@ public final class LyingSyncSource implements AutoCloseable {
       @Override
       public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> out) {
         connects.incrementAndGet();
-        Hello opening = handshake.opening(claimedHeight);
-        if (opening != null) {
-          send(out, opening);
-        }
         return new StreamObserver<>() {
           private boolean first = true;
 
@@ -72,10 +68,7 @@ public final class LyingSyncSource implements AutoCloseable {
           public void onNext(ConnectRequest r) {
             if (first && r.getMessage().hasHello()) {
               first = false;
-              Hello answer = handshake.answer(r.getMessage().getHello(), claimedHeight);
-              if (answer != null) {
-                send(out, answer);
-              }
+              send(out, handshake.answer(r.getMessage().getHello(), claimedHeight));
             } // the rest (D2, consensus messages) is not its business
           }
 
