@@ -88,6 +88,7 @@ public final class Simulation {
   // what the invariants look at
   private final List<String> violations = new ArrayList<>();
   private final Map<Long, Block> agreed = new HashMap<>();
+  private final Map<Long, Integer> agreedBy = new HashMap<>();
   private final Map<String, ByteString> honestSigned = new HashMap<>();
   private final Map<String, Integer> verdicts = new TreeMap<>();
   private long maxHonestHeightAtHeal = -1;
@@ -702,10 +703,14 @@ public final class Simulation {
       // agreement: no two honest nodes finalize different blocks at one height, nor other bytes of one
       Block before = agreed.putIfAbsent(h, block);
       first = before == null;
+      if (first) {
+        agreedBy.put(h, n.id);
+      }
       if (!first && !Hashes.block(before.getHeader()).equals(hash)) {
         violations.add("agreement: node " + n.id + " finalized another block at height " + h + " (t=" + now + ")");
       } else if (!first && !before.equals(block)) {
-        violations.add("agreement: node " + n.id + " finalized block " + h + " with another body (t=" + now + ")");
+        violations.add("agreement: node " + n.id + " finalized block " + h + " with another body than node "
+            + agreedBy.get(h) + " (" + difference(before.getBody(), block.getBody()) + ", t=" + now + ")");
       }
       checkValidity(n, block, cert, hash);
     }
@@ -726,6 +731,21 @@ public final class Simulation {
       coinsMoved(block);
     }
     offerTransfers(n);
+  }
+
+  private static String difference(BlockBody a, BlockBody b) {
+    if (!a.getUnknownFields().equals(b.getUnknownFields())) {
+      return "unknown fields";
+    }
+    if (!a.getLastCertificate().equals(b.getLastCertificate())) {
+      return "last certificate";
+    }
+    for (int i = 0; i < Math.min(a.getTransactionsCount(), b.getTransactionsCount()); i++) {
+      if (!a.getTransactions(i).equals(b.getTransactions(i))) {
+        return "transaction " + i;
+      }
+    }
+    return "transaction count";
   }
 
   /** Validity: the right proposer built it, it extends the chain, and its certificate is valid. */
