@@ -8,6 +8,7 @@ import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.config.NodeConfig;
 import io.timecoin.node.tls.Certificates;
 import io.timecoin.protocol.Units;
+import io.timecoin.storage.FileSignerRecordStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -115,9 +116,10 @@ public final class InitCommand extends CliCommand {
       if (tls) {
         authority.issue(nodeHome(i).resolve(NodeConfig.DEFAULT_TLS_DIR), "node-" + i);
       }
-      new NodeConfig("node-" + i, endpoint(i, 0), endpoint(i, 1), endpoint(i, 2), peers,
-          NodeConfig.DEFAULT_DATA_DIR, NodeConfig.DEFAULT_KEY_FILE, tls ? NodeConfig.DEFAULT_TLS_DIR : "")
-          .write(nodeHome(i).resolve(NodeConfig.FILE_NAME));
+      NodeConfig config = new NodeConfig("node-" + i, endpoint(i, 0), endpoint(i, 1), endpoint(i, 2), peers,
+          NodeConfig.DEFAULT_DATA_DIR, NodeConfig.DEFAULT_KEY_FILE, tls ? NodeConfig.DEFAULT_TLS_DIR : "");
+      config.write(nodeHome(i).resolve(NodeConfig.FILE_NAME));
+      FileSignerRecordStore.createNew(config.dataDir(nodeHome(i))); // a new key has signed nothing: its record starts empty
       GenesisFile.write(nodeHome(i).resolve(GenesisFile.FILE_NAME), genesis);
     }
     GenesisFile.write(genesisPath, genesis); // last: its presence means a complete init

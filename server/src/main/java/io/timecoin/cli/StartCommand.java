@@ -2,6 +2,8 @@ package io.timecoin.cli;
 
 import io.timecoin.node.Logs;
 import io.timecoin.node.Node;
+import io.timecoin.node.config.NodeConfig;
+import io.timecoin.storage.FileSignerRecordStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -26,6 +28,10 @@ public final class StartCommand implements Callable<Integer> {
   @Option(names = {"-v", "--verbose"}, description = "Log votes and quorums too.")
   boolean verbose;
 
+  @Option(names = "--new-signer-record", description = "Begin an empty signer record: only for a validator whose record"
+      + " was lost, once the network has finalized past every height it may have signed at (else it may equivocate).")
+  boolean newSignerRecord;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isRegularFile(home.resolve("config.json"))) {
@@ -35,6 +41,13 @@ public final class StartCommand implements Callable<Integer> {
     Logs.configure(verbose);
     Node node;
     try {
+      if (newSignerRecord) {
+        Path data = NodeConfig.read(home.resolve(NodeConfig.FILE_NAME)).dataDir(home);
+        FileSignerRecordStore.createNew(data);
+        System.err.println("timed start: WARNING: began an empty signer record in " + data + ". This validator no longer"
+            + " knows what it signed before; if it signed at a height the network has not finalized past, it may now"
+            + " sign twice there and be reported as an equivocator.");
+      }
       node = Node.start(home.getFileName().toString(), home);
     } catch (java.io.IOException e) {
       System.err.println("timed start: " + e.getMessage());

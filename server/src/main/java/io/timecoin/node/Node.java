@@ -145,7 +145,7 @@ public final class Node implements AutoCloseable {
     this.feed = new FinalizedFeed(chain, MAX_SUBSCRIBERS, SUBSCRIBER_MAX_LAG, KEEP_ALIVE_MS);
     ChainTip tip = tip(tipBlock);
     ConsensusConfig consensusConfig = new ConsensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(),
-        1_000, MAX_MESSAGE_BYTES, 2, 10_000, 1_000, 2_000);
+        1_000, MAX_MESSAGE_BYTES, 2, 10_000, ConsensusConfig.DEFAULT_MAX_BUFFERED_BYTES, 1_000, 2_000);
     ConsensusEngine engine = new ConsensusEngine(consensusConfig, tip, ledger, ledger,
         new RecordKeepingSigner(key, new FileSignerRecordStore(data)), System::currentTimeMillis, signatures);
     this.loop = new ConsensusLoop(engine, this::handled, 50_000);

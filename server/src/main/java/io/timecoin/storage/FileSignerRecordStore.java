@@ -50,10 +50,14 @@ import java.util.zip.CRC32;
  * file, an idle one paid a second fsync per height (p50 latency 4.3 -> 5.2 ms). Lock files no
  * record names any more are deleted after a save.
  *
- * <p>File layout, version 2 (big-endian, as {@link DataOutputStream} writes):
+ * <p>The file exists from the start: {@link #createNew} writes the empty record when a home is made
+ * ({@code timed init}), and a missing file is an error ({@link MissingSignerRecord}), never an empty
+ * record: a validator whose record was lost could otherwise sign again what it signed before.
+ *
+ * <p>File layout, version 3 (big-endian, as {@link DataOutputStream} writes):
  * <pre>
  *   magic            8 bytes   ASCII "TIMESIG1"
- *   version          u8        2
+ *   version          u8        3
  *   forgotten_below  u64       SignerRecord.forgottenBelow
  *   height_count     u32
  *   per height, ascending:
@@ -63,6 +67,8 @@ import java.util.zip.CRC32;
  *       round        u32
  *       kind         u8        SignedStep.Kind ordinal: 0 PROPOSAL, 1 PREPARE, 2 PRECOMMIT
  *       block_hash   32 bytes  (nil = 32 zero bytes)
+ *       valid_round  i32       a proposal's valid_round (-1 for a new block and for every vote;
+ *                              -2^31 for a proposal recorded by version 1 or 2, which did not keep it)
  *     lock           u8        0 none, 1 inside the record, 2 in a file
  *     if 1 or 2:
  *       lock_round   u32
@@ -75,7 +81,9 @@ import java.util.zip.CRC32;
  *                              what follows lock_round when the lock is inside (proposal, proofs)
  *   crc32            u32       CRC-32 (java.util.zip.CRC32) of every byte before it
  * </pre>
- * Version 1, which {@link #load} still reads, is version 2 without lock files.
+ * Version 2, which {@link #load} still reads, is version 3 without valid_round; version 1 is version 2
+ * without lock files. Their proposals load with {@link SignedStep#UNKNOWN_VALID_ROUND}, so no
+ * proposal is signed again at their (height, round).
  * The magic and the trailing CRC stay where they are in any later version, so any version's file
  * can be recognised and checked before its version is read.
  *
@@ -87,7 +95,8 @@ public final class FileSignerRecordStore implements SignerRecordStore {
   public static final String FILE_NAME = "signer-record";
 
   private static final byte[] MAGIC = "TIMESIG1".getBytes(StandardCharsets.US_ASCII);
-  private static final int VERSION = 2;
+  private static final int VERSION = 3;
+  private static final int VERSION_WITHOUT_VALID_ROUNDS = 2;
   private static final int VERSION_WITHOUT_LOCK_FILES = 1;
   private static final String LOCK_FILE_PREFIX = "signer-lock-";
   /** A lock encoded in at most this many bytes stays inside the record. */
@@ -127,6 +136,20 @@ public final class FileSignerRecordStore implements SignerRecordStore {
     Files.createDirectories(dir);
   }
 
+  /**
+   * Makes the record of a new validator home: the empty record, saved in {@code dir}. Refused when
+   * {@code dir} already holds a record: that record says what this key signed.
+   */
+  public static FileSignerRecordStore createNew(Path dir) throws IOException {
+    FileSignerRecordStore store = new FileSignerRecordStore(dir);
+    if (Files.exists(store.file)) {
+      throw new IOException("The signer record " + store.file + " already exists; a new record would forget what this"
+          + " validator signed. Leave it in place.");
+    }
+    store.save(SignerRecord.EMPTY);
+    return store;
+  }
+
   /** The record file's path. */
   public Path file() {
     return file;
@@ -139,7 +162,7 @@ public final class FileSignerRecordStore implements SignerRecordStore {
     try {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      return SignerRecord.EMPTY; // nothing was ever signed from this directory
+      throw new MissingSignerRecord(file);
     } catch (IOException e) {
       throw unusable("cannot be read (" + e + ")", e);
     }
@@ -256,6 +279,7 @@ public final class FileSignerRecordStore implements SignerRecordStore {
         out.writeInt(step.round());
         out.writeByte(step.kind().ordinal());
         step.blockHash().writeTo(out);
+        out.writeInt(step.validRound());
       }
       Signer.Lock lock = height.lock();
       if (lock == null) {
@@ -305,7 +329,7 @@ public final class FileSignerRecordStore implements SignerRecordStore {
       throw new CorruptRecord("is damaged (its checksum does not match)");
     }
     int version = bytes[MAGIC.length] & 0xff;
-    if (version != VERSION && version != VERSION_WITHOUT_LOCK_FILES) {
+    if (version != VERSION && version != VERSION_WITHOUT_VALID_ROUNDS && version != VERSION_WITHOUT_LOCK_FILES) {
       throw new CorruptRecord("has format version " + version + ", this node reads version " + VERSION
           + " (was it written by a newer timed?)");
     }
@@ -328,7 +352,14 @@ public final class FileSignerRecordStore implements SignerRecordStore {
         }
         byte[] hash = new byte[HASH_BYTES];
         in.readFully(hash);
-        steps.add(new SignedStep(height, round, KINDS[kind], ByteString.copyFrom(hash)));
+        boolean proposal = KINDS[kind] == SignedStep.Kind.PROPOSAL;
+        int validRound = version >= VERSION ? in.readInt()
+            : proposal ? SignedStep.UNKNOWN_VALID_ROUND : SignedStep.NO_VALID_ROUND;
+        if (proposal ? validRound < SignedStep.NO_VALID_ROUND && validRound != SignedStep.UNKNOWN_VALID_ROUND
+            : validRound != SignedStep.NO_VALID_ROUND) {
+          throw new CorruptRecord("has a " + KINDS[kind] + " with valid round " + validRound + " at height " + height);
+        }
+        steps.add(new SignedStep(height, round, KINDS[kind], ByteString.copyFrom(hash), validRound));
       }
       int where = in.readUnsignedByte();
       Signer.Lock lock;
@@ -336,7 +367,7 @@ public final class FileSignerRecordStore implements SignerRecordStore {
         lock = null;
       } else if (where == LOCK_INSIDE) {
         lock = readLock(in, height, in.readInt());
-      } else if (where == LOCK_IN_FILE && version == VERSION) {
+      } else if (where == LOCK_IN_FILE && version >= VERSION_WITHOUT_VALID_ROUNDS) {
         int round = in.readInt();
         byte[] sha256 = new byte[Sha256.SIZE];
         in.readFully(sha256);
@@ -413,7 +444,18 @@ public final class FileSignerRecordStore implements SignerRecordStore {
         + " that signs without its record can sign twice (equivocate). Do not just delete it. Either restore"
         + " an intact copy, if this key has signed nothing since that copy was made; or keep this validator"
         + " stopped until the network has finalized blocks past every height it may have signed at, then"
-        + " move the file aside to start with an empty record.", cause);
+        + " move the file aside and start once with --new-signer-record to begin an empty record.", cause);
+  }
+
+  /** The record file is not there: this home's record was lost, or it was never made by {@code timed init}. */
+  public static final class MissingSignerRecord extends IOException {
+    MissingSignerRecord(Path file) {
+      super("The signer record " + file + " is missing. Refusing to start: it holds what this validator's key has"
+          + " signed, and a validator that signs without it can sign twice (equivocate). Restore it if you can. If it"
+          + " is lost, keep this validator stopped until the network has finalized blocks past every height it may"
+          + " have signed at, then start it once with --new-signer-record to begin an empty record. (timed init"
+          + " makes the record of a new home.)");
+    }
   }
 
   /** A record file whose contents are not a valid record. */

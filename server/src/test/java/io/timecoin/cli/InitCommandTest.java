@@ -2,14 +2,18 @@ package io.timecoin.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.timecoin.consensus.signer.RecordKeepingSigner;
+import io.timecoin.consensus.signer.SignerRecord;
 import io.timecoin.crypto.Address;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.crypto.KeyFile;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.config.NodeConfig;
+import io.timecoin.storage.FileSignerRecordStore;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +36,26 @@ class InitCommandTest {
 
   private int timed(String... args) {
     return run.timed(args);
+  }
+
+  @Test
+  void eachHomeHasAnEmptySignerRecordAndOneWhoseRecordWasDeletedDoesNotOpen() throws Exception {
+    assertEquals(0, timed("init", "--validators", "2", "--standby", "1", "--home", tmp.toString()), err.toString());
+    for (int i = 0; i < 3; i++) {
+      Path node = tmp.resolve("node-" + i);
+      Path data = NodeConfig.read(node.resolve(NodeConfig.FILE_NAME)).dataDir(node);
+      Ed25519KeyPair key = KeyFile.read(node.resolve("keys/validator.key"));
+      RecordKeepingSigner signer = new RecordKeepingSigner(key, new FileSignerRecordStore(data));
+      assertEquals(SignerRecord.EMPTY, signer.record(), "node-" + i + " starts with the empty record init made");
+    }
+    Path node = tmp.resolve("node-0");
+    Path data = NodeConfig.read(node.resolve(NodeConfig.FILE_NAME)).dataDir(node);
+    Files.delete(data.resolve(FileSignerRecordStore.FILE_NAME));
+    Ed25519KeyPair key = KeyFile.read(node.resolve("keys/validator.key"));
+    FileSignerRecordStore.MissingSignerRecord e = assertThrows(FileSignerRecordStore.MissingSignerRecord.class,
+        () -> new RecordKeepingSigner(key, new FileSignerRecordStore(data)));
+    assertTrue(e.getMessage().contains("is missing. Refusing to start") && e.getMessage().contains("--new-signer-record"),
+        e.getMessage());
   }
 
   @Test

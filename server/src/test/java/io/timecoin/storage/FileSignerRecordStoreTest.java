@@ -33,8 +33,59 @@ class FileSignerRecordStoreTest {
   @TempDir Path dir;
 
   @Test
-  void aMissingFileLoadsAsTheEmptyRecord() throws IOException {
-    assertEquals(SignerRecord.EMPTY, new FileSignerRecordStore(dir.resolve("fresh")).load());
+  void aMissingRecordIsAnErrorNotAnEmptyRecord() throws IOException {
+    FileSignerRecordStore.MissingSignerRecord e = assertThrows(FileSignerRecordStore.MissingSignerRecord.class,
+        () -> new FileSignerRecordStore(dir.resolve("fresh")).load());
+    assertTrue(e.getMessage().contains("is missing. Refusing to start"), e.getMessage());
+    // a record lost after signing: the same
+    FileSignerRecordStore store = FileSignerRecordStore.createNew(dir);
+    store.save(recordWithLock());
+    Files.delete(store.file());
+    assertThrows(FileSignerRecordStore.MissingSignerRecord.class, () -> new FileSignerRecordStore(dir).load());
+  }
+
+  @Test
+  void createNewBeginsTheEmptyRecordAndNeverReplacesOne() throws IOException {
+    assertEquals(SignerRecord.EMPTY, FileSignerRecordStore.createNew(dir.resolve("fresh")).load());
+    new FileSignerRecordStore(dir).save(recordWithLock());
+    IOException e = assertThrows(IOException.class, () -> FileSignerRecordStore.createNew(dir));
+    assertTrue(e.getMessage().contains("already exists"), e.getMessage());
+    assertEquals(recordWithLock(), new FileSignerRecordStore(dir).load(), "the record is untouched");
+  }
+
+  @Test
+  void keepsEachProposalsValidRound() throws IOException {
+    ByteString hash = ChainStoreTest.hash(1);
+    SignerRecord record = new SignerRecord(List.of(), 0)
+        .after(new SignedStep(9, 1, Kind.PROPOSAL, hash, 0), null)
+        .after(new SignedStep(9, 2, Kind.PROPOSAL, hash, -1), null);
+    new FileSignerRecordStore(dir).save(record);
+    SignerRecord loaded = new FileSignerRecordStore(dir).load();
+    assertEquals(record, loaded);
+    assertTrue(loaded.allows(new SignedStep(9, 2, Kind.PROPOSAL, hash, -1)), "the same proposal again");
+    assertFalse(loaded.allows(new SignedStep(9, 2, Kind.PROPOSAL, hash, 1)), "another valid_round for (9, 2)");
+  }
+
+  @Test
+  void aVersion2RecordsProposalsAreNeverSignedAgain() throws IOException {
+    SignerRecord record = recordWithLock();
+    Files.write(dir.resolve("signer-record"), version1(record, 2));
+    SignerRecord loaded = new FileSignerRecordStore(dir).load();
+    assertEquals(withUnknownValidRounds(record), loaded);
+    assertFalse(loaded.allows(new SignedStep(7, 0, Kind.PROPOSAL, ChainStoreTest.hash(1))),
+        "version 2 did not keep valid_round: no proposal of (7, 0) matches what was signed");
+    new FileSignerRecordStore(dir).save(loaded);
+    assertEquals(loaded, new FileSignerRecordStore(dir).load(), "and version 3 keeps it unknown");
+  }
+
+  /** {@code record} as read from a version 1 or 2 file: its proposals' valid rounds unknown. */
+  private static SignerRecord withUnknownValidRounds(SignerRecord record) {
+    List<SignerRecord.Height> heights = new ArrayList<>();
+    for (SignerRecord.Height h : record.heights()) {
+      heights.add(new SignerRecord.Height(h.height(), h.signed().stream().map(s -> s.kind() != Kind.PROPOSAL ? s
+          : new SignedStep(s.height(), s.round(), s.kind(), s.blockHash(), SignedStep.UNKNOWN_VALID_ROUND)).toList(), h.lock()));
+    }
+    return new SignerRecord(heights, record.forgottenBelow());
   }
 
   @Test
@@ -101,9 +152,9 @@ class FileSignerRecordStoreTest {
     assertTrue(assertThrows(IOException.class, store::load).getMessage().contains("TIMESIG1"));
 
     byte[] future = good.clone();
-    future[8] = 3; // the version byte, with a checksum that matches
+    future[8] = 4; // the version byte, with a checksum that matches
     Files.write(file, withCrc(future));
-    assertTrue(assertThrows(IOException.class, store::load).getMessage().contains("version 3"));
+    assertTrue(assertThrows(IOException.class, store::load).getMessage().contains("version 4"));
   }
 
   @Test
@@ -166,14 +217,14 @@ class FileSignerRecordStoreTest {
   void readsAVersion1RecordWithItsLocksInside() throws IOException {
     SignerRecord record = recordWithLock();
     Path file = dir.resolve("signer-record");
-    Files.write(file, version1(record));
+    Files.write(file, version1(record, 1));
     FileSignerRecordStore store = new FileSignerRecordStore(dir, 0);
-    assertEquals(record, store.load());
+    assertEquals(withUnknownValidRounds(record), store.load());
 
-    // the next save writes version 2, with the lock's file
-    SignerRecord next = record.after(new SignedStep(8, 1, Kind.PREPARE, Hashes.NIL), null);
+    // the next save writes version 3, with the lock's file
+    SignerRecord next = withUnknownValidRounds(record).after(new SignedStep(8, 1, Kind.PREPARE, Hashes.NIL), null);
     store.save(next);
-    assertEquals(2, Files.readAllBytes(file)[8]);
+    assertEquals(3, Files.readAllBytes(file)[8]);
     assertTrue(Files.exists(dir.resolve("signer-lock-7-1")));
     assertEquals(next, new FileSignerRecordStore(dir).load());
   }
@@ -182,12 +233,12 @@ class FileSignerRecordStoreTest {
     return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(new String(part, StandardCharsets.ISO_8859_1));
   }
 
-  /** The bytes version 1 wrote: each lock's proposal and proof inside the record. */
-  private static byte[] version1(SignerRecord record) throws IOException {
+  /** The bytes version 1 wrote (and version 2, with locks inside): each lock's proposal and proof inside the record. */
+  private static byte[] version1(SignerRecord record, int version) throws IOException {
     java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
     java.io.DataOutputStream out = new java.io.DataOutputStream(buffer);
     out.write("TIMESIG1".getBytes(StandardCharsets.US_ASCII));
-    out.writeByte(1);
+    out.writeByte(version);
     out.writeLong(record.forgottenBelow());
     out.writeInt(record.heights().size());
     for (SignerRecord.Height h : record.heights()) {
@@ -226,7 +277,7 @@ class FileSignerRecordStoreTest {
 
   @Test
   void aLeftoverTemporaryFileIsIgnored() throws IOException {
-    FileSignerRecordStore store = new FileSignerRecordStore(dir);
+    FileSignerRecordStore store = FileSignerRecordStore.createNew(dir);
     Path tmp = dir.resolve("signer-record.tmp");
     Files.write(tmp, "half a save".getBytes());
     assertEquals(SignerRecord.EMPTY, store.load());

@@ -11,7 +11,8 @@ import java.util.List;
  *
  * <p>Within a height a validator signs in (round, step) order, so a step may be signed when it comes
  * after the height's last step, or when it is exactly a recorded one (the very same message again:
- * Ed25519 is deterministic). A height with no signatures at or above {@code forgottenBelow} was never
+ * Ed25519 is deterministic). A proposal's step includes its valid_round, so a second proposal of a
+ * (height, round) with another block or another valid_round is never signed. A height with no signatures at or above {@code forgottenBelow} was never
  * signed at, so anything may be signed there; a height below it has been forgotten and is refused.
  * Keeping a few heights, not one, lets a validator that restarted behind its own record (it lost
  * its blocks, not its record) re-send the votes a stalled height still needs.

@@ -8,15 +8,19 @@ package io.timecoin.consensus.statemachine;
  * @param maxMessageBytes a proposal or vote larger than this is refused as too large
  * @param bufferedHeights messages this many heights ahead are kept for later, further ones refused
  * @param maxBufferedPerHeight at most this many messages are kept for each future height
+ * @param maxBufferedBytes the messages kept for future heights weigh at most this many bytes in all (serialized)
  * @param maxRoundsAhead messages for rounds further ahead of the current one are refused
  * @param rebroadcastMs while a height is undecided, own messages of the round are sent again this often
  */
 public record ConsensusConfig(String chainId, long blockIntervalMs, Timeouts timeouts, long maxClockAheadMs,
-    int maxMessageBytes, int bufferedHeights, int maxBufferedPerHeight, int maxRoundsAhead, long rebroadcastMs) {
+    int maxMessageBytes, int bufferedHeights, int maxBufferedPerHeight, long maxBufferedBytes, int maxRoundsAhead, long rebroadcastMs) {
+
+  /** Future heights' messages: 16 MiB, room for the proposals of a few rounds of the next heights. */
+  public static final long DEFAULT_MAX_BUFFERED_BYTES = 16L << 20;
 
   /** The defaults of PROTOCOL.md 5.5 for a chain. */
   public static ConsensusConfig defaults(String chainId, long blockIntervalMs) {
-    return new ConsensusConfig(chainId, blockIntervalMs, Timeouts.DEFAULTS, 1_000, 4 << 20, 2, 10_000, 1_000, 2_000);
+    return new ConsensusConfig(chainId, blockIntervalMs, Timeouts.DEFAULTS, 1_000, 4 << 20, 2, 10_000, DEFAULT_MAX_BUFFERED_BYTES, 1_000, 2_000);
   }
 
   /** timeout_X(r) = base_X + r * delta_X, capped: linear, never exponential (PROTOCOL.md 5.5). */

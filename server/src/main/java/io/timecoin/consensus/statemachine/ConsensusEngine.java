@@ -9,6 +9,7 @@ import io.timecoin.consensus.types.BlockTemplate;
 import io.timecoin.consensus.types.BlockValidator;
 import io.timecoin.consensus.types.ChainTip;
 import io.timecoin.consensus.types.Clock;
+import io.timecoin.crypto.Sha256;
 import io.timecoin.crypto.SignatureVerifier;
 import io.timecoin.consensus.types.SignedStep;
 import io.timecoin.consensus.types.Signer;
@@ -29,6 +30,7 @@ import io.timecoin.protocol.ValidatorSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +54,8 @@ public final class ConsensusEngine {
   private static final ByteString NIL = Hashes.NIL;
   /** Conflicting proposals' blocks are kept only up to this many per height. */
   private static final int MAX_BLOCKS_PER_HEIGHT = 64;
+  /** Verdicts on refused bodies are remembered only up to this many per height (32-byte keys). */
+  private static final int MAX_REFUSED_BODIES = 256;
 
   private final ConsensusConfig config;
   private final BlockSource blockSource;
@@ -71,17 +75,37 @@ public final class ConsensusEngine {
   private Block validBlock;
   private int validRound = -1;
   private final TreeMap<Integer, RoundState> rounds = new TreeMap<>();
+  /**
+   * Blocks judged by their hash: valid ones, and those refused for their header (which the hash
+   * covers). A block refused for its body is never here: its body may be a relayer's forgery, and
+   * the genuine body for the same hash must still be judged on its own.
+   */
   private final Map<ByteString, BlockInfo> blocks = new HashMap<>();
-  private final TreeMap<Long, List<Event>> future = new TreeMap<>();
+  /** Refusals of bodies, by SHA-256 of the whole block's bytes, so that a copy resent is not judged twice. */
+  private final Map<ByteString, Refusal> refusedBodies = new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<ByteString, Refusal> eldest) {
+      return size() > MAX_REFUSED_BODIES;
+    }
+  };
+  /** Messages of coming heights from current members, one per slot, at most maxBufferedBytes in all. */
+  private final TreeMap<Long, LinkedHashMap<Slot, Buffered>> future = new TreeMap<>();
+  private long futureBytes;
   private boolean started;
   private List<Effect> out = new ArrayList<>();
 
-  /** A block seen in a proposal of this height, judged once. */
+  /** A block seen in a proposal of this height, and the verdict on it. */
   private record BlockInfo(Block block, Refusal refusal, ValidatorSet nextSet) {
     boolean valid() {
       return refusal == null;
     }
   }
+
+  /** One signer's message of a coming height: its proposal (kind 0) or its vote of a type, in a round. */
+  private record Slot(int round, int kind, ByteString signer) {}
+
+  /** A buffered message, what its signature covers, and its size. */
+  private record Buffered(Event event, ByteString signed, int bytes) {}
 
   public ConsensusEngine(ConsensusConfig config, ChainTip tip, BlockSource blockSource, BlockValidator blockValidator,
       Signer signer, Clock clock, SignatureVerifier verifier) {
@@ -142,6 +166,7 @@ public final class ConsensusEngine {
     validRound = -1;
     rounds.clear();
     blocks.clear();
+    refusedBodies.clear();
     // A validator restarted mid-height keeps the lock its signer record remembers (PROTOCOL.md 5.6),
     // with the block and its proof, so that it can re-propose it as the valid block.
     signer.lockAt(height).ifPresent(this::restoreLock);
@@ -149,11 +174,14 @@ public final class ConsensusEngine {
     List<SignedStep> signedHere = signer.signedAt(height);
     startRound(signedHere.isEmpty() ? 0 : signedHere.get(signedHere.size() - 1).round());
     resendSigned(signedHere);
-    future.headMap(height).clear();
-    List<Event> buffered = future.remove(height);
+    while (!future.isEmpty() && future.firstKey() < height) {
+      dropBuffered(future.firstKey());
+    }
+    Map<Slot, Buffered> buffered = dropBuffered(height);
     if (buffered != null) {
       // If one of them finalizes this height, the rest are simply late for it.
-      for (Event e : buffered) {
+      for (Buffered b : buffered.values()) {
+        Event e = b.event();
         if (e instanceof Event.VoteReceived v) {
           onVote(v.vote(), e);
         } else if (e instanceof Event.ProposalReceived p) {
@@ -207,7 +235,7 @@ public final class ConsensusEngine {
       builder.addAllJustification(roundState(vr).prepares.votesFor(hash));
     }
     Proposal unsigned = builder.build();
-    Optional<ByteString> signature = signer.sign(new SignedStep(height, round, SignedStep.Kind.PROPOSAL, hash),
+    Optional<ByteString> signature = signer.sign(new SignedStep(height, round, SignedStep.Kind.PROPOSAL, hash, vr),
         CanonicalBytes.proposal(unsigned), null);
     if (signature.isEmpty()) {
       return;
@@ -217,7 +245,7 @@ public final class ConsensusEngine {
     rs.proposal = proposal;
     rs.proposalBlockHash = hash;
     rs.heardFrom(set.member(me));
-    blockInfo(block, hash);
+    judge(block, hash);
     out.add(new Effect.BroadcastProposal(proposal));
   }
 
@@ -307,7 +335,7 @@ public final class ConsensusEngine {
           lockedHash = rs.proposalBlockHash;
           step = Step.PRECOMMIT;
           castVote(VoteType.VOTE_TYPE_PRECOMMIT, round, rs.proposalBlockHash,
-              new Signer.Lock(round, rs.proposal, rs.prepares.votesFor(rs.proposalBlockHash)));
+              new Signer.Lock(round, withBlock(rs.proposal, proposed.block()), rs.prepares.votesFor(rs.proposalBlockHash)));
         }
         validBlock = proposed.block();
         validRound = round;
@@ -351,7 +379,7 @@ public final class ConsensusEngine {
     ByteString hash = Hashes.block(block.getHeader());
     lockedRound = lock.round();
     lockedHash = hash;
-    BlockInfo info = blockInfo(block, hash);
+    BlockInfo info = judge(block, hash);
     RoundState locked = roundState(lock.round());
     if (locked.proposal == null) {
       locked.proposal = lock.proposal();
@@ -506,10 +534,20 @@ public final class ConsensusEngine {
     }
     if (rs.proposal != null) {
       if (rs.proposalBlockHash.equals(hash) && rs.proposal.getValidRound() == proposal.getValidRound()) {
-        return Verdict.DUPLICATE;
+        if (blocks.containsKey(hash)) {
+          return Verdict.DUPLICATE; // the same signed proposal, its block already judged by its hash
+        }
+        // Only refused bodies were seen with this signed header: this copy may carry the genuine one.
+        BlockInfo info = judge(proposal.getBlock(), hash);
+        if (!info.valid()) {
+          return refused(info.refusal());
+        }
+        rs.proposal = proposal;
+        evaluate();
+        return Verdict.ACCEPTED;
       }
       if (blocks.size() < MAX_BLOCKS_PER_HEIGHT) {
-        blockInfo(proposal.getBlock(), hash); // its block may still gather a quorum: keep it in hand
+        judge(proposal.getBlock(), hash); // its block may still gather a quorum: keep it in hand
       }
       out.add(new Effect.ReportEvidence(EquivocationEvidence.newBuilder().setValidator(proposal.getProposer())
           .setHeight(height).setRound(proposal.getRound())
@@ -529,7 +567,9 @@ public final class ConsensusEngine {
     rs.proposal = proposal;
     rs.proposalBlockHash = hash;
     rs.heardFrom(member);
-    BlockInfo info = blockInfo(proposal.getBlock(), hash);
+    // Refused for its body, it waits for a genuine copy until timeout_propose: the proposer signed
+    // only the header, so a refused body may be a relayer's doing, not the proposer's.
+    BlockInfo info = judge(proposal.getBlock(), hash);
     evaluate();
     return info.valid() ? Verdict.ACCEPTED : refused(info.refusal());
   }
@@ -580,21 +620,96 @@ public final class ConsensusEngine {
       return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "height " + msgHeight + " is final here");
     }
     if (msgHeight > height) {
-      if (msgHeight > height + config.bufferedHeights()) {
-        return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
-            "height " + msgHeight + " is more than " + config.bufferedHeights() + " ahead of " + height);
-      }
-      List<Event> buffer = future.computeIfAbsent(msgHeight, h -> new ArrayList<>());
-      if (buffer.size() >= config.maxBufferedPerHeight()) {
-        return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "buffer of height " + msgHeight + " is full");
-      }
-      buffer.add(event);
-      return Verdict.BUFFERED;
+      return buffer(msgHeight, msgRound, event);
     }
     if (msgRound > round + config.maxRoundsAhead()) {
       return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "round " + msgRound + " is too far ahead");
     }
     return null;
+  }
+
+  /**
+   * Keeps a message of a coming height for when it starts. The set of that height is not known yet,
+   * so only a key of the current set may fill the buffer, and its signature is checked now with that
+   * key: a stranger or a forger is refused at once (and its peer penalized), not checked later. One
+   * message per signer and slot, and a byte budget for all heights, bound what members can fill.
+   */
+  private Verdict buffer(long msgHeight, int msgRound, Event event) {
+    if (msgHeight > height + config.bufferedHeights()) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
+          "height " + msgHeight + " is more than " + config.bufferedHeights() + " ahead of " + height);
+    }
+    if (msgRound > config.maxRoundsAhead()) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
+          "round " + msgRound + " of coming height " + msgHeight + " is too far ahead");
+    }
+    ByteString signer;
+    Slot slot;
+    byte[] signed;
+    ByteString signature;
+    int bytes;
+    try {
+      if (event instanceof Event.VoteReceived v) {
+        signer = v.vote().getValidator();
+        slot = new Slot(msgRound, v.vote().getTypeValue(), signer);
+        signed = CanonicalBytes.vote(v.vote());
+        signature = v.vote().getSignature();
+        bytes = v.vote().getSerializedSize();
+      } else {
+        Proposal p = ((Event.ProposalReceived) event).proposal();
+        signer = p.getProposer();
+        slot = new Slot(msgRound, 0, signer);
+        signed = CanonicalBytes.proposal(p);
+        signature = p.getSignature();
+        bytes = p.getSerializedSize();
+      }
+    } catch (MalformedException e) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, e.getMessage());
+    }
+    ValidatorSet.Member member = set.member(signer);
+    if (member == null) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR,
+          "signer of a message for height " + msgHeight + " is not in the set of height " + height);
+    }
+    LinkedHashMap<Slot, Buffered> atHeight = future.get(msgHeight);
+    Buffered held = atHeight == null ? null : atHeight.get(slot);
+    if (held != null && held.event().equals(event)) {
+      return Verdict.DUPLICATE;
+    }
+    if (!verifier.verify(member.key(), signed, signature)) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "signature of a message for height " + msgHeight
+          + " does not verify");
+    }
+    if (held != null) {
+      if (held.signed().equals(ByteString.copyFrom(signed))) {
+        // the same signed message with other bytes around it (a proposal's body): the first copy stays,
+        // and the sender is not blamed, it may be the one with the genuine body
+        return Verdict.DUPLICATE;
+      }
+      return Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION,
+          "a second, different message of one signer for one slot of height " + msgHeight);
+    }
+    if (atHeight != null && atHeight.size() >= config.maxBufferedPerHeight()) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "buffer of height " + msgHeight + " is full");
+    }
+    if (futureBytes + bytes > config.maxBufferedBytes()) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "buffer of coming heights holds "
+          + futureBytes + " bytes, limit " + config.maxBufferedBytes());
+    }
+    future.computeIfAbsent(msgHeight, h -> new LinkedHashMap<>()).put(slot, new Buffered(event, ByteString.copyFrom(signed), bytes));
+    futureBytes += bytes;
+    return Verdict.BUFFERED;
+  }
+
+  /** Takes a height's buffered messages out of the buffer; null if none. */
+  private Map<Slot, Buffered> dropBuffered(long h) {
+    LinkedHashMap<Slot, Buffered> dropped = future.remove(h);
+    if (dropped != null) {
+      for (Buffered b : dropped.values()) {
+        futureBytes -= b.bytes();
+      }
+    }
+    return dropped;
   }
 
   // ---------------------------------------------------------------- timers and catch-up
@@ -646,8 +761,9 @@ public final class ConsensusEngine {
     if (rs == null || rs.proposal == null || !lockedHash.equals(rs.proposalBlockHash)) {
       return;
     }
-    if (rs.ownProposal == null) {
-      out.add(new Effect.BroadcastProposal(rs.proposal));
+    BlockInfo info = blocks.get(lockedHash);
+    if (rs.ownProposal == null && info != null && info.valid()) {
+      out.add(new Effect.BroadcastProposal(withBlock(rs.proposal, info.block())));
     }
     for (Vote v : rs.prepares.votesFor(lockedHash)) {
       if (!v.getValidator().equals(me)) {
@@ -692,33 +808,54 @@ public final class ConsensusEngine {
     } catch (FinalityCertificates.InvalidCertificateException e) {
       return Verdict.refused(e.reason(), e.getMessage());
     }
-    BlockInfo info = blockInfo(block, hash);
+    BlockInfo info = judge(block, hash);
     if (!info.valid()) {
       return refused(info.refusal());
     }
-    finalizeBlock(block, hash, cert, info.nextSet());
+    finalizeBlock(info.block(), hash, cert, info.nextSet());
     evaluate();
     return Verdict.ACCEPTED;
   }
 
   // ---------------------------------------------------------------- helpers
 
-  private BlockInfo blockInfo(Block block, ByteString hash) {
+  /**
+   * The verdict on a block of this height whose header hashes to {@code hash}. Once a block is found
+   * valid, it is the block of that hash: any other body for it is the same block to consensus, and is
+   * not looked at. A header refusal stands for the hash; a body refusal only for that very body.
+   */
+  private BlockInfo judge(Block block, ByteString hash) {
     BlockInfo known = blocks.get(hash);
     if (known != null) {
       return known;
     }
-    Refusal refusal = BlockRules.check(block, tip, set, config.chainId(), config.blockIntervalMs(), verifier);
-    BlockInfo info;
-    if (refusal != null) {
-      info = new BlockInfo(block, refusal, null);
-    } else {
-      BlockValidator.Verdict verdict = blockValidator.validate(block);
-      info = verdict.isValid() ? new BlockInfo(block, null, verdict.nextSet())
-          : new BlockInfo(block, new Refusal(verdict.reason(), verdict.detail()), null);
+    Refusal header = BlockRules.checkHeader(block.getHeader(), tip, set, config.chainId(), config.blockIntervalMs());
+    if (header != null) {
+      BlockInfo info = new BlockInfo(Block.newBuilder().setHeader(block.getHeader()).build(), header, null);
+      blocks.put(hash, info);
+      return info;
     }
-    blocks.put(hash, info);
-    return info;
+    ByteString bodyKey = ByteString.copyFrom(Sha256.hash(block.toByteArray()));
+    Refusal refusal = refusedBodies.get(bodyKey);
+    if (refusal == null) {
+      refusal = BlockRules.checkBody(block, tip, config.chainId(), verifier);
+      if (refusal == null) {
+        BlockValidator.Verdict verdict = blockValidator.validate(block);
+        if (verdict.isValid()) {
+          BlockInfo info = new BlockInfo(block, null, verdict.nextSet());
+          blocks.put(hash, info);
+          return info;
+        }
+        refusal = new Refusal(verdict.reason(), verdict.detail());
+      }
+      refusedBodies.put(bodyKey, refusal);
+    }
+    return new BlockInfo(block, refusal, null);
+  }
+
+  /** The signed proposal with the body in hand for its block (its signature covers the header only). */
+  private static Proposal withBlock(Proposal proposal, Block block) {
+    return proposal.getBlock() == block ? proposal : proposal.toBuilder().setBlock(block).build();
   }
 
   private RoundState roundState(int r) {
@@ -764,5 +901,14 @@ public final class ConsensusEngine {
 
   public int lockedRound() {
     return lockedRound;
+  }
+
+  /** How many messages of coming heights are buffered, and their bytes. */
+  public int bufferedMessages() {
+    return future.values().stream().mapToInt(Map::size).sum();
+  }
+
+  public long bufferedBytes() {
+    return futureBytes;
   }
 }

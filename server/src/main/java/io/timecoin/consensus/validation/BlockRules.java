@@ -28,7 +28,15 @@ public final class BlockRules {
   /** Null when the block may follow {@code tip} at tip.height + 1 under {@code set}. */
   public static Refusal check(Block block, ChainTip tip, ValidatorSet set, String chainId, long blockIntervalMs,
       SignatureVerifier verifier) {
-    BlockHeader h = block.getHeader();
+    Refusal header = checkHeader(block.getHeader(), tip, set, chainId, blockIntervalMs);
+    return header != null ? header : checkBody(block, tip, chainId, verifier);
+  }
+
+  /**
+   * The rules on the header's own fields. A refusal here holds for every block with this header's
+   * hash, since the hash covers exactly these fields.
+   */
+  public static Refusal checkHeader(BlockHeader h, ChainTip tip, ValidatorSet set, String chainId, long blockIntervalMs) {
     long height = tip.height() + 1;
     if (h.getVersion() != ProtocolVersion.BLOCK) {
       return invalid("block version " + h.getVersion());
@@ -52,6 +60,15 @@ public final class BlockRules {
     if (Long.compareUnsigned(h.getTimestampMs(), earliest) < 0) {
       return invalid("timestamp " + h.getTimestampMs() + " before the slot opens at " + earliest);
     }
+    return null;
+  }
+
+  /**
+   * The rules that tie the body to the header (tx_root, the parent's certificate). A refusal here
+   * holds for this body only: anyone who relays a block can change its body, not its hash.
+   */
+  public static Refusal checkBody(Block block, ChainTip tip, String chainId, SignatureVerifier verifier) {
+    BlockHeader h = block.getHeader();
     List<ByteString> ids = new ArrayList<>(block.getBody().getTransactionsCount());
     try {
       for (Transaction tx : block.getBody().getTransactionsList()) {

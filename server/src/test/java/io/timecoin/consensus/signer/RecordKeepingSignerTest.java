@@ -42,6 +42,22 @@ class RecordKeepingSignerTest {
   }
 
   @Test
+  void neverSignsTwoProposalsForOneRoundEvenWithTheSameBlockAndAnotherValidRound() throws Exception {
+    MemorySignerRecordStore disk = new MemorySignerRecordStore();
+    Signer signer = new RecordKeepingSigner(key, disk);
+    byte[] reproposal = {1};
+    ByteString sig = signer.sign(new SignedStep(5, 3, Kind.PROPOSAL, A, 1), reproposal, null).orElseThrow();
+    Signer restarted = new RecordKeepingSigner(key, disk);
+    assertTrue(restarted.sign(new SignedStep(5, 3, Kind.PROPOSAL, A, -1), new byte[] {2}, null).isEmpty(),
+        "the same block as a new block: a second proposal of (5, 3)");
+    assertTrue(restarted.sign(new SignedStep(5, 3, Kind.PROPOSAL, A, 2), new byte[] {3}, null).isEmpty(),
+        "the same block with another valid_round");
+    assertTrue(restarted.sign(new SignedStep(5, 3, Kind.PROPOSAL, B, 1), new byte[] {4}, null).isEmpty(), "another block");
+    assertEquals(sig, restarted.sign(new SignedStep(5, 3, Kind.PROPOSAL, A, 1), reproposal, null).orElseThrow(),
+        "the very same proposal may be sent again");
+  }
+
+  @Test
   void theRecordIsSavedBeforeTheSignatureExistsAndKeepsTheLock() throws Exception {
     MemorySignerRecordStore disk = new MemorySignerRecordStore();
     RecordKeepingSigner signer = new RecordKeepingSigner(key, disk);

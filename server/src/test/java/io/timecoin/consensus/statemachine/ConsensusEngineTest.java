@@ -12,13 +12,21 @@ import io.timecoin.consensus.signer.MemorySignerRecordStore;
 import io.timecoin.consensus.types.BlockValidator;
 import io.timecoin.consensus.types.ChainTip;
 import io.timecoin.crypto.Ed25519KeyPair;
+import io.timecoin.crypto.Ed25519PublicKey;
 import io.timecoin.crypto.Sha256;
 import io.timecoin.crypto.SignatureVerifier;
+import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.OutPoint;
 import io.timecoin.proto.v1.Proposal;
+import io.timecoin.proto.v1.Transaction;
+import io.timecoin.proto.v1.TransactionKind;
+import io.timecoin.proto.v1.TxInput;
+import io.timecoin.proto.v1.TxOutput;
 import io.timecoin.proto.v1.Validator;
 import io.timecoin.proto.v1.Vote;
+import io.timecoin.proto.v1.Witness;
 import io.timecoin.proto.v1.VoteType;
 import io.timecoin.protocol.FinalityCertificates;
 import io.timecoin.protocol.ValidatorSet;
@@ -173,7 +181,7 @@ class ConsensusEngineTest {
 
   @Test
   void anOversizedProposalIsRefused() throws Exception {
-    ConsensusConfig small = new ConsensusConfig(CHAIN, 0, ConsensusConfig.Timeouts.DEFAULTS, 1_000, 100, 2, 10, 1_000, 2_000);
+    ConsensusConfig small = new ConsensusConfig(CHAIN, 0, ConsensusConfig.Timeouts.DEFAULTS, 1_000, 100, 2, 10, 1 << 20, 1_000, 2_000);
     ConsensusEngine strict = new ConsensusEngine(small, genesis, t -> t.assemble(List.of()), b -> BlockValidator.Verdict.valid(set),
         new RecordKeepingSigner(keys.get(0), new MemorySignerRecordStore()), () -> now, SignatureVerifier.ED25519);
     strict.handle(new Event.Start());
@@ -289,6 +297,257 @@ class ConsensusEngineTest {
     Proposal reproposal = unsigned.toBuilder()
         .setSignature(ByteString.copyFrom(keys.get(p1).sign(CanonicalBytes.proposal(unsigned)))).build();
     assertEquals(hash, preparedHash(engine.handle(new Event.ProposalReceived(reproposal))));
+  }
+
+  // ---------------------------------------------------------------- a relayer that tampers with bodies
+
+  /** A transfer whose one witness signs its txid, so that flipping a witness byte leaves the block hash alone. */
+  private Transaction signedTransfer(long nonce) {
+    Ed25519KeyPair owner = keys.get(0);
+    Transaction unsigned = Transaction.newBuilder().setVersion(1).setKind(TransactionKind.TRANSACTION_KIND_TRANSFER)
+        .addInputs(TxInput.newBuilder().setOutpoint(OutPoint.newBuilder()
+            .setTxid(ByteString.copyFrom(Sha256.hash(("coin " + nonce).getBytes(StandardCharsets.UTF_8))))))
+        .addOutputs(TxOutput.newBuilder().setAmount(1).setAddress(ByteString.copyFrom(new byte[20])))
+        .build();
+    ByteString txid = Hashes.transaction(unsigned);
+    return unsigned.toBuilder().setInputs(0, unsigned.getInputs(0).toBuilder().setWitness(Witness.newBuilder()
+        .setPublicKey(key(0)).setSignature(ByteString.copyFrom(owner.sign(txid.toByteArray()))))).build();
+  }
+
+  /** The ledger's check that matters here: every witness signs its transaction's id. */
+  private BlockValidator.Verdict witnessesSign(Block block) {
+    for (Transaction tx : block.getBody().getTransactionsList()) {
+      byte[] txid = Hashes.transaction(tx).toByteArray();
+      for (TxInput in : tx.getInputsList()) {
+        if (!Ed25519PublicKey.of(in.getWitness().getPublicKey().toByteArray())
+            .verify(txid, in.getWitness().getSignature().toByteArray())) {
+          return BlockValidator.Verdict.invalid(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "witness does not verify");
+        }
+      }
+    }
+    return BlockValidator.Verdict.valid(set);
+  }
+
+  private ConsensusEngine witnessCheckingEngine(int validator) throws Exception {
+    return new ConsensusEngine(ConsensusConfig.defaults(CHAIN, 0), genesis,
+        template -> template.assemble(List.of(signedTransfer(template.height()))), this::witnessesSign,
+        new RecordKeepingSigner(keys.get(validator), new MemorySignerRecordStore()), () -> now, SignatureVerifier.ED25519);
+  }
+
+  private Proposal proposalWithTransfer(int signer, int round) {
+    var template = new io.timecoin.consensus.types.BlockTemplate(CHAIN, 1, T0 + round, genesis.blockHash(), null, set.hash(), key(signer));
+    Proposal unsigned = Proposal.newBuilder().setChainId(CHAIN).setHeight(1).setRound(round).setValidRound(-1)
+        .setBlock(template.assemble(List.of(signedTransfer(1)))).setProposer(key(signer)).build();
+    return unsigned.toBuilder().setSignature(ByteString.copyFrom(keys.get(signer).sign(CanonicalBytes.proposal(unsigned)))).build();
+  }
+
+  /** The relayer's forgery: one byte of the first witness flipped; the signed header, and so the hash, unchanged. */
+  private static Proposal tampered(Proposal p) {
+    Block b = p.getBlock();
+    Transaction tx = b.getBody().getTransactions(0);
+    byte[] sig = tx.getInputs(0).getWitness().getSignature().toByteArray();
+    sig[0] ^= 1;
+    Transaction bad = tx.toBuilder().setInputs(0, tx.getInputs(0).toBuilder()
+        .setWitness(tx.getInputs(0).getWitness().toBuilder().setSignature(ByteString.copyFrom(sig)))).build();
+    return p.toBuilder().setBlock(b.toBuilder().setBody(b.getBody().toBuilder().setTransactions(0, bad))).build();
+  }
+
+  private static Optional<ByteString> prepared(Outcome o) {
+    return o.effects().stream().filter(e -> e instanceof Effect.BroadcastVote bv
+        && bv.vote().getType() == VoteType.VOTE_TYPE_PREPARE).map(e -> ((Effect.BroadcastVote) e).vote().getBlockHash())
+        .findFirst();
+  }
+
+  @Test
+  void aTamperedCopyFirstDoesNotKeepTheGenuineProposalOut() throws Exception {
+    engine = witnessCheckingEngine(indexNotProposingFirst());
+    engine.handle(new Event.Start());
+    Proposal genuine = proposalWithTransfer(proposerIndex(0), 0);
+    Proposal forged = tampered(genuine);
+    ByteString hash = Hashes.block(genuine.getBlock().getHeader());
+    assertEquals(hash, Hashes.block(forged.getBlock().getHeader()), "the forgery keeps the block hash");
+
+    Outcome first = engine.handle(new Event.ProposalReceived(forged));
+    assertEquals(ErrorReason.ERROR_REASON_BAD_SIGNATURE, first.verdict().reason(), "the forged body is refused");
+    assertTrue(prepared(first).isEmpty(), "and it is not the proposer's doing: no nil prepare yet");
+    assertEquals(Verdict.Kind.DUPLICATE, engine.handle(new Event.ProposalReceived(forged)).verdict().kind(),
+        "the very same forged copy again");
+
+    Outcome second = engine.handle(new Event.ProposalReceived(genuine));
+    assertEquals(Verdict.Kind.ACCEPTED, second.verdict().kind(), "the genuine copy is judged on its own body");
+    assertEquals(Optional.of(hash), prepared(second), "and prepared");
+    assertEquals(Verdict.Kind.DUPLICATE, engine.handle(new Event.ProposalReceived(forged)).verdict().kind(),
+        "once the block is valid under its hash, other bodies for it are not looked at");
+  }
+
+  @Test
+  void aGenuineSyncedBlockIsJudgedOnItsOwnBodyAfterATamperedProposal() throws Exception {
+    engine = witnessCheckingEngine(indexNotProposingFirst());
+    engine.handle(new Event.Start());
+    Proposal genuine = proposalWithTransfer(proposerIndex(0), 0);
+    ByteString hash = Hashes.block(genuine.getBlock().getHeader());
+    assertEquals(Verdict.Kind.REFUSED, engine.handle(new Event.ProposalReceived(tampered(genuine))).verdict().kind());
+    List<Vote> precommits = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      precommits.add(vote(i, VoteType.VOTE_TYPE_PRECOMMIT, 1, 0, hash));
+    }
+    FinalityCertificate cert = FinalityCertificates.build(1, 0, hash, precommits);
+    assertEquals(Verdict.Kind.REFUSED, engine.handle(new Event.BlockSynced(tampered(genuine).getBlock(), cert)).verdict().kind(),
+        "a tampered synced body is refused too");
+    Outcome synced = engine.handle(new Event.BlockSynced(genuine.getBlock(), cert));
+    assertEquals(Verdict.Kind.ACCEPTED, synced.verdict().kind());
+    Effect.Finalize f = synced.effects().stream().filter(e -> e instanceof Effect.Finalize).map(e -> (Effect.Finalize) e)
+        .findFirst().orElseThrow();
+    assertEquals(genuine.getBlock(), f.block(), "the genuine body is the one finalized");
+    assertEquals(2, engine.height());
+  }
+
+  /**
+   * Four validators, and a relayer in front of each: every proposal reaches every other validator
+   * first as a tampered copy, then as the genuine one. They still finalize, height after height.
+   */
+  @Test
+  void fourValidatorsFinalizeWhenATamperedCopyReachesEveryoneFirst() throws Exception {
+    List<ConsensusEngine> nodes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      nodes.add(witnessCheckingEngine(i));
+    }
+    record Delivery(int to, Event event) {}
+    java.util.ArrayDeque<Delivery> wire = new java.util.ArrayDeque<>();
+    List<List<Timeout>> timers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      timers.add(new ArrayList<>());
+    }
+    java.util.function.BiConsumer<Integer, Outcome> route = (from, o) -> {
+      for (Effect e : o.effects()) {
+        for (int to = 0; to < 4; to++) {
+          if (to == from) {
+            continue;
+          }
+          if (e instanceof Effect.BroadcastProposal bp) {
+            if (bp.proposal().getBlock().getBody().getTransactionsCount() > 0) {
+              wire.add(new Delivery(to, new Event.ProposalReceived(tampered(bp.proposal()))));
+            }
+            wire.add(new Delivery(to, new Event.ProposalReceived(bp.proposal())));
+          } else if (e instanceof Effect.BroadcastVote bv) {
+            wire.add(new Delivery(to, new Event.VoteReceived(bv.vote())));
+          }
+        }
+        if (e instanceof Effect.ScheduleTimeout st && st.timeout().kind() != Timeout.Kind.REBROADCAST) {
+          timers.get(from).add(st.timeout());
+        }
+      }
+    };
+    for (int i = 0; i < 4; i++) {
+      route.accept(i, nodes.get(i).handle(new Event.Start()));
+    }
+    long target = 4;
+    // a height that needs more than a few rounds is stuck: the old engine went round after round for ever
+    for (int steps = 0; steps < 50_000 && nodes.stream().anyMatch(n -> n.height() < target)
+        && nodes.stream().allMatch(n -> n.round() < 10); steps++) {
+      if (wire.isEmpty()) { // stalled: the timers of the current heights fire
+        for (int i = 0; i < 4; i++) {
+          List<Timeout> due = new ArrayList<>(timers.get(i));
+          timers.get(i).clear();
+          for (Timeout t : due) {
+            route.accept(i, nodes.get(i).handle(new Event.TimeoutFired(t)));
+          }
+        }
+        continue;
+      }
+      Delivery d = wire.poll();
+      route.accept(d.to(), nodes.get(d.to()).handle(d.event()));
+    }
+    for (ConsensusEngine n : nodes) {
+      assertTrue(n.height() >= target, "stuck at height " + n.height() + " round " + n.round());
+    }
+  }
+
+  // ---------------------------------------------------------------- messages of coming heights
+
+  private static ByteString bytes(String seed, int i, int size) {
+    byte[] h = Sha256.hash((seed + i).getBytes(StandardCharsets.UTF_8));
+    byte[] out = new byte[size];
+    for (int k = 0; k < size; k++) {
+      out[k] = h[k % h.length];
+    }
+    return ByteString.copyFrom(out);
+  }
+
+  @Test
+  void futureMessagesFromUnknownKeysAreRefusedAtOnceAndNeverBuffered() {
+    for (int i = 0; i < 10_000; i++) {
+      Vote forged = Vote.newBuilder().setChainId(CHAIN).setType(VoteType.VOTE_TYPE_PREPARE).setHeight(2 + i % 2).setRound(i % 7)
+          .setBlockHash(bytes("hash", i, 32)).setValidator(bytes("stranger", i, 32)).setSignature(bytes("sig", i, 64)).build();
+      assertEquals(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, reason(send(forged)));
+      Proposal p = proposal(0, 0).toBuilder().setHeight(2 + i % 2).setRound(i % 7).setProposer(bytes("stranger", i, 32))
+          .setSignature(bytes("sig", i, 64)).build();
+      assertEquals(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, engine.handle(new Event.ProposalReceived(p)).verdict().reason());
+    }
+    assertEquals(0, engine.bufferedMessages());
+    assertEquals(0, engine.bufferedBytes());
+  }
+
+  @Test
+  void aMembersFutureMessagesTakeOneSlotEachAndForgeriesOfItsKeyAreRefused() {
+    Vote v = vote(0, VoteType.VOTE_TYPE_PREPARE, 2, 0, Hashes.NIL);
+    assertEquals(Verdict.Kind.BUFFERED, send(v).kind());
+    for (int i = 0; i < 1_000; i++) {
+      assertEquals(Verdict.Kind.DUPLICATE, send(v).kind());
+    }
+    byte[] sig = v.getSignature().toByteArray();
+    sig[3] ^= 1;
+    assertEquals(ErrorReason.ERROR_REASON_BAD_SIGNATURE, reason(send(v.toBuilder().setSignature(ByteString.copyFrom(sig)).build())),
+        "a forged vote under a member's key is refused now, not checked later");
+    for (int i = 0; i < 100; i++) {
+      Vote other = vote(0, VoteType.VOTE_TYPE_PREPARE, 2, 0, bytes("other", i, 32));
+      assertEquals(ErrorReason.ERROR_REASON_EQUIVOCATION, reason(send(other)));
+    }
+    Proposal p = proposal(1, 0).toBuilder().setHeight(2).clearSignature().build();
+    p = p.toBuilder().setSignature(ByteString.copyFrom(keys.get(1).sign(CanonicalBytes.proposal(p)))).build();
+    assertEquals(Verdict.Kind.BUFFERED, engine.handle(new Event.ProposalReceived(p)).verdict().kind());
+    for (int i = 0; i < 100; i++) {
+      assertEquals(Verdict.Kind.DUPLICATE, engine.handle(new Event.ProposalReceived(p)).verdict().kind());
+    }
+    assertEquals(2, engine.bufferedMessages());
+    assertEquals(v.getSerializedSize() + p.getSerializedSize(), engine.bufferedBytes());
+  }
+
+  @Test
+  void theBufferOfComingHeightsKeepsToItsByteBudgetAndEmptiesAsHeightsPass() throws Exception {
+    long budget = 4_000;
+    ConsensusConfig tight = new ConsensusConfig(CHAIN, 0, ConsensusConfig.Timeouts.DEFAULTS, 1_000, 4 << 20, 2, 10_000, budget, 1_000, 2_000);
+    int me = indexNotProposingFirst();
+    engine = new ConsensusEngine(tight, genesis, t -> t.assemble(List.of()), b -> BlockValidator.Verdict.valid(set),
+        new RecordKeepingSigner(keys.get(me), new MemorySignerRecordStore()), () -> now, SignatureVerifier.ED25519);
+    engine.handle(new Event.Start());
+    int buffered = 0;
+    int refused = 0;
+    for (int round = 0; round < 100; round++) {
+      for (int i = 0; i < 4; i++) {
+        Verdict verdict = send(vote(i, VoteType.VOTE_TYPE_PRECOMMIT, 2 + round % 2, round, Hashes.NIL));
+        if (verdict.kind() == Verdict.Kind.BUFFERED) {
+          buffered++;
+        } else {
+          assertEquals(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, verdict.reason());
+          refused++;
+        }
+      }
+    }
+    assertTrue(refused > 0 && buffered > 0);
+    assertTrue(engine.bufferedBytes() <= budget, engine.bufferedBytes() + " bytes buffered");
+    assertEquals(buffered, engine.bufferedMessages());
+    // height 1 ends by a synced block: height 2's messages are taken out, height 3's stay
+    Proposal p = proposal(proposerIndex(0), 0);
+    ByteString hash = Hashes.block(p.getBlock().getHeader());
+    List<Vote> precommits = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      precommits.add(vote(i, VoteType.VOTE_TYPE_PRECOMMIT, 1, 0, hash));
+    }
+    long before = engine.bufferedBytes();
+    assertEquals(Verdict.Kind.ACCEPTED, engine.handle(new Event.BlockSynced(p.getBlock(),
+        FinalityCertificates.build(1, 0, hash, precommits))).verdict().kind());
+    assertTrue(engine.bufferedBytes() < before && engine.bufferedBytes() > 0, engine.bufferedBytes() + " of " + before);
   }
 
   private ByteString engineKey() {
