@@ -344,6 +344,10 @@ public final class Simulation {
     if (n.engine == null) {
       return; // a relayer that is not a validator: it acts in frontRun
     }
+    if (message instanceof Proposal p && hasUnknownFields(p)) { // votes: no one here tampers with them
+      verdicts.merge("MALFORMED (peer port)", 1, Integer::sum);
+      return;
+    }
     if (message instanceof Proposal p) {
       handle(n, new Event.ProposalReceived(p));
       catchUp(n, p.getHeight(), from);
@@ -357,9 +361,35 @@ public final class Simulation {
         if (n.engine == null || s.blocks().get(i).getHeader().getHeight() != n.engine.height()) {
           continue;
         }
+        if (hasUnknownFields(s.blocks().get(i))) {
+          verdicts.merge("MALFORMED (peer port)", 1, Integer::sum);
+          continue;
+        }
         handle(n, new Event.BlockSynced(s.blocks().get(i), s.certificates().get(i)));
       }
     }
+  }
+
+  /**
+   * What the node's peer port refuses before the engine sees a message: a field its schema does not
+   * name, anywhere inside (hashes and signatures do not cover such fields, so a relayer can add them).
+   */
+  private static boolean hasUnknownFields(com.google.protobuf.Message m) {
+    if (!m.getUnknownFields().asMap().isEmpty()) {
+      return true;
+    }
+    for (Map.Entry<com.google.protobuf.Descriptors.FieldDescriptor, Object> f : m.getAllFields().entrySet()) {
+      if (f.getKey().getJavaType() != com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE) {
+        continue;
+      }
+      List<?> values = f.getKey().isRepeated() ? (List<?>) f.getValue() : List.of(f.getValue());
+      for (Object v : values) {
+        if (hasUnknownFields((com.google.protobuf.Message) v)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Host logic around the engine: a peer ahead is asked for blocks; a peer behind is sent them. */
