@@ -25,6 +25,7 @@ class NamedScenariosTest {
   void fourEqualValidatorsFinalize() {
     Simulation.Result r = run(Scenario.equalValidators("four equal", 4).liveAfter(0, 10_000, 20).build());
     assertTrue(r.minHonestHeight() >= 20, "heights " + r.finalHeights());
+    assertTrue(r.transfers() >= r.minHonestHeight(), "blocks carry signed transfers: " + r.transfers());
   }
 
   @Test
@@ -86,6 +87,30 @@ class NamedScenariosTest {
         .liveAfter(8_000, 20_000, 5).build());
     assertEquals(0, r.heightAtHeal(), "nothing final while the 34% is silent");
     assertTrue(r.minHonestHeight() >= 5, "heights " + r.finalHeights());
+  }
+
+  /**
+   * A relayer that is no validator hands two of four validators (f+1: the other two are no quorum)
+   * every proposal with its body tampered, header and signature untouched, just before the genuine
+   * copy. The tampered copy must not stand for the block's hash: the genuine one still counts, so
+   * the chain keeps finalizing, and every honest node holds the proposer's very bytes.
+   */
+  @Test
+  void aTamperedBodyRelayedFirstDoesNotHaltTheChain() {
+    Simulation.Result r = run(Scenario.equalValidators("tampered body relayed first", 4)
+        .addNode(-1, Behaviour.TAMPERING_RELAYER).liveAfter(0, 20_000, 10).build());
+    assertTrue(r.minHonestHeight() >= 10, "heights " + r.finalHeights());
+    assertTrue(r.count("INVALID_BLOCK") > 0, "tampered bodies were refused: " + r.verdicts());
+  }
+
+  /** The same relayer as one of the f: it also votes, proposes, and serves tampered bodies to catch-up. */
+  @Test
+  void aValidatorRelayingTamperedBodiesFirstDoesNotHaltTheChain() {
+    Simulation.Result r = run(Scenario.equalValidators("tampered body relayed first by a validator", 4)
+        .behaviour(3, Behaviour.TAMPERING_RELAYER)
+        .fault(new Crash(2_000, 0)).fault(new Restart(4_000, 0)) // a node that catches up, partly from it
+        .liveAfter(4_000, 20_000, 10).build());
+    assertTrue(r.minHonestHeight() >= 10, "heights " + r.finalHeights());
   }
 
   @Test

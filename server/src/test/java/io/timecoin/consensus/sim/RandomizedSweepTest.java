@@ -28,13 +28,15 @@ class RandomizedSweepTest {
       start = list[0];
     }
     long began = System.nanoTime();
+    java.util.concurrent.atomic.LongAdder transfers = new java.util.concurrent.atomic.LongAdder();
     List<Simulation.Result> failures = seeds.parallel()
         .mapToObj(seed -> Simulation.run(ScenarioGenerator.generate(seed)))
+        .peek(r -> transfers.add(r.transfers()))
         .filter(r -> !r.ok())
         .sorted(java.util.Comparator.comparingLong(r -> r.scenario().seed()))
         .toList();
-    System.out.printf("sweep: %d scenarios from seed %d in %.1f s, %d failed%n", count, start,
-        (System.nanoTime() - began) / 1e9, failures.size());
+    System.out.printf("sweep: %d scenarios from seed %d in %.1f s, %d transfers finalized, %d failed%n", count, start,
+        (System.nanoTime() - began) / 1e9, transfers.sum(), failures.size());
     StringBuilder report = new StringBuilder();
     for (Simulation.Result r : failures.subList(0, Math.min(5, failures.size()))) {
       report.append("\n").append(r.scenario().summary()).append("\n  ")

@@ -34,13 +34,26 @@ public record Scenario(
     /** An honest engine whose key another node also runs, with a signer record of its own. */
     TWIN,
     /** Not a validator: forges votes with its own key, replays old messages, sends bad signatures. */
-    OUTSIDER
+    OUTSIDER,
+    /**
+     * Relays every proposal to between f+1 and 2f honest nodes with its body tampered (a witness bit
+     * flipped, or an unknown field appended: the header, hence the hash and the proposal signature,
+     * unchanged), just before the genuine copy reaches them; it serves tampered bodies to catch-up.
+     * With a validator's key it is one of the f and otherwise runs the protocol; without one it only
+     * relays.
+     */
+    TAMPERING_RELAYER
   }
 
   /** A node: which validator's key it holds (-1 for none), how it behaves, how wrong its clock is. */
   public record NodeSpec(int validator, Behaviour behaviour, long clockSkewMs) {
     boolean honest() {
       return behaviour == Behaviour.HONEST;
+    }
+
+    /** Whether it runs an engine (over a ledger of its own): every node with a validator's key but an outsider. */
+    boolean runsEngine() {
+      return validator >= 0 && behaviour != Behaviour.OUTSIDER;
     }
   }
 
@@ -73,7 +86,7 @@ public record Scenario(
   public String summary() {
     List<String> specs = new ArrayList<>();
     for (NodeSpec n : nodes) {
-      specs.add((n.validator() >= 0 ? "v" + n.validator() + "(" + weights.get(n.validator()) + ")" : "outsider")
+      specs.add((n.validator() >= 0 ? "v" + n.validator() + "(" + weights.get(n.validator()) + ")" : "node")
           + (n.honest() ? "" : ":" + n.behaviour()) + (n.clockSkewMs() != 0 ? "~" + n.clockSkewMs() + "ms" : ""));
     }
     return name + " seed=" + seed + " nodes=" + specs + " faults=" + faults + " net=" + network

@@ -11,9 +11,10 @@ import java.util.Set;
 
 /**
  * Random scenarios in the style of Twins: 4 to 10 validators with unequal stakes, Byzantine
- * validators (silent, equivocating, double-voting, twins) and crashed ones within the fault bound,
- * an outsider forging and replaying, partitions, loss, duplication, delays and clock skew until a
- * heal, then a calm network on which liveness is judged.
+ * validators (silent, equivocating, double-voting, twins, relaying tampered bodies) and crashed ones
+ * within the fault bound, an outsider forging and replaying, a relayer with no key tampering with
+ * every proposal's body, partitions, loss, duplication, delays and clock skew until a heal, then a
+ * calm network on which liveness is judged.
  *
  * <p>Most scenarios keep the faulty weight f below a third (3f < W) and check safety and liveness.
  * One in five lets f reach exactly a third where the stakes allow it: the strict quorum 3S > 2W
@@ -22,7 +23,8 @@ import java.util.Set;
  */
 public final class ScenarioGenerator {
   private static final Behaviour[] BYZANTINE = {
-      Behaviour.SILENT, Behaviour.EQUIVOCATING_PROPOSER, Behaviour.DOUBLE_VOTER, Behaviour.TWIN};
+      Behaviour.SILENT, Behaviour.EQUIVOCATING_PROPOSER, Behaviour.DOUBLE_VOTER, Behaviour.TWIN,
+      Behaviour.TAMPERING_RELAYER};
 
   private ScenarioGenerator() {}
 
@@ -85,6 +87,9 @@ public final class ScenarioGenerator {
     }
     if (r.nextBoolean()) {
       nodes.add(new NodeSpec(-1, Behaviour.OUTSIDER, 0));
+    }
+    if (r.nextInt(5) == 0) {
+      nodes.add(new NodeSpec(-1, Behaviour.TAMPERING_RELAYER, 0));
     }
 
     List<Fault> faults = new ArrayList<>();

@@ -1,19 +1,18 @@
 package io.timecoin.consensus.sim;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnknownFieldSet;
 import io.timecoin.canonical.CanonicalBytes;
 import io.timecoin.canonical.Hashes;
-import io.timecoin.consensus.signer.RecordKeepingSigner;
 import io.timecoin.consensus.signer.MemorySignerRecordStore;
+import io.timecoin.consensus.signer.RecordKeepingSigner;
 import io.timecoin.consensus.statemachine.ConsensusConfig;
 import io.timecoin.consensus.statemachine.ConsensusEngine;
 import io.timecoin.consensus.statemachine.Effect;
 import io.timecoin.consensus.statemachine.Event;
 import io.timecoin.consensus.statemachine.Outcome;
 import io.timecoin.consensus.statemachine.Verdict;
-import io.timecoin.consensus.types.BlockSource;
 import io.timecoin.consensus.types.BlockTemplate;
-import io.timecoin.consensus.types.BlockValidator;
 import io.timecoin.consensus.types.ChainTip;
 import io.timecoin.consensus.types.SignedStep;
 import io.timecoin.consensus.types.Signer;
@@ -21,17 +20,23 @@ import io.timecoin.crypto.Address;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.crypto.Sha256;
 import io.timecoin.crypto.SignatureVerifier;
+import io.timecoin.ledger.BlockExecution;
+import io.timecoin.ledger.Ledger;
+import io.timecoin.ledger.LedgerParams;
+import io.timecoin.ledger.Mempool;
+import io.timecoin.ledger.StateChanges;
+import io.timecoin.node.config.Genesis;
 import io.timecoin.proto.v1.Block;
+import io.timecoin.proto.v1.BlockBody;
 import io.timecoin.proto.v1.BlockHeader;
 import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.OutPoint;
 import io.timecoin.proto.v1.Proposal;
-import io.timecoin.proto.v1.RewardPayload;
 import io.timecoin.proto.v1.Transaction;
-import io.timecoin.proto.v1.TransactionKind;
-import io.timecoin.proto.v1.TxOutput;
-import io.timecoin.proto.v1.Validator;
 import io.timecoin.proto.v1.Vote;
 import io.timecoin.protocol.FinalityCertificates;
+import io.timecoin.protocol.Transactions;
+import io.timecoin.protocol.Units;
 import io.timecoin.protocol.ValidatorSet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,21 +51,31 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A deterministic network of validators running the real consensus engine with real Ed25519 keys.
- * One seeded random source drives delays, loss, duplication and the adversaries, and a virtual
- * clock orders everything, so a seed replays the same run exactly.
+ * A deterministic network of validators running the real consensus engine with real Ed25519 keys,
+ * each over a ledger of its own: the node's {@link Ledger} proposes its blocks (a REWARD and the
+ * transfers in its mempool), judges every block it is offered, and executes the finalized ones. A
+ * wallet keeps a few signed transfers in flight, so blocks carry witnesses to tamper with. One
+ * seeded random source drives delays, loss, duplication and the adversaries, and a virtual clock
+ * orders everything, so a seed replays the same run exactly.
  */
 public final class Simulation {
   static final String CHAIN_ID = "timecoin-sim";
   static final long T0 = 1_800_000_000_000L;
   private static final int SYNC_BATCH = 50;
   private static final long SYNC_EVERY_MS = 250;
+  /** Coins the wallet keeps moving, each its own chain of transfers: up to this many per block. */
+  private static final int COINS = 3;
+  private static final long COIN_UNITS = 1_000_000 * Units.UNITS_PER_TIME;
 
   private final Scenario scenario;
   private final Random random;
   private final List<Ed25519KeyPair> validatorKeys = new ArrayList<>();
   private final ValidatorSet genesisSet;
   private final ChainTip genesis;
+  private final StateChanges genesisChanges;
+  private final LedgerParams params;
+  private final List<Ed25519KeyPair> walletKeys = new ArrayList<>();
+  private final List<Coin> coins = new ArrayList<>();
   private final ConsensusConfig config;
   private final List<Node> nodes = new ArrayList<>();
   private final PriorityQueue<Scheduled> queue = new PriorityQueue<>();
@@ -72,16 +87,18 @@ public final class Simulation {
 
   // what the invariants look at
   private final List<String> violations = new ArrayList<>();
-  private final Map<Long, ByteString> agreed = new HashMap<>();
+  private final Map<Long, Block> agreed = new HashMap<>();
+  private final Map<Long, Integer> agreedBy = new HashMap<>();
   private final Map<String, ByteString> honestSigned = new HashMap<>();
   private final Map<String, Integer> verdicts = new TreeMap<>();
   private long maxHonestHeightAtHeal = -1;
   private long messages;
   private int evidence;
+  private int transfers;
 
   /** What one run found. */
   public record Result(Scenario scenario, List<String> violations, List<Long> finalHeights, long messages,
-      int evidence, Map<String, Integer> verdicts, long heightAtHeal) {
+      int evidence, Map<String, Integer> verdicts, long heightAtHeal, int transfers) {
     public boolean ok() {
       return violations.isEmpty();
     }
@@ -108,12 +125,30 @@ public final class Simulation {
 
   private record SyncBlocks(List<Block> blocks, List<FinalityCertificate> certificates) {}
 
+  /** One of the wallet's coins: the output it is now, and the transfer spending it once sent. */
+  private static final class Coin {
+    OutPoint at;
+    long amount;
+    int owner;
+    Transaction pending;
+    ByteString pendingId;
+
+    Coin(OutPoint at, long amount, int owner) {
+      this.at = at;
+      this.amount = amount;
+      this.owner = owner;
+    }
+  }
+
   private final class Node {
     final int id;
     final Scenario.NodeSpec spec;
     final Ed25519KeyPair key;
     /** The signer record survives crashes: it lives outside the node's memory. */
     final MemorySignerRecordStore store = new MemorySignerRecordStore();
+    /** Its chain state, lost in a crash like the blocks (a restart begins again from genesis). */
+    MemoryLedgerStore chain;
+    Ledger ledger;
     ConsensusEngine engine;
     boolean up;
     boolean silent;
@@ -124,6 +159,8 @@ public final class Simulation {
     final Map<Integer, Long> lastHelp = new HashMap<>();
     final Map<ByteString, ByteString> altBlock = new HashMap<>();
     final List<Object> recorded = new ArrayList<>();
+    /** A tampering relayer's victims, by the signature of the proposal it front-runs. */
+    final Map<ByteString, Set<Integer>> victims = new HashMap<>();
 
     Node(int id, Scenario.NodeSpec spec, Ed25519KeyPair key) {
       this.id = id;
@@ -140,18 +177,30 @@ public final class Simulation {
   public Simulation(Scenario scenario) {
     this.scenario = scenario;
     this.random = new Random(scenario.seed());
-    List<Validator> members = new ArrayList<>();
+    // a validator's weight is its collateral in whole TIME
+    List<Genesis.Masternode> masternodes = new ArrayList<>();
     for (int i = 0; i < scenario.weights().size(); i++) {
       Ed25519KeyPair k = Ed25519KeyPair.fromSeed(Sha256.hash(("sim validator " + i).getBytes(StandardCharsets.UTF_8)));
       validatorKeys.add(k);
-      members.add(Validator.newBuilder().setKey(ByteString.copyFrom(k.publicKey().bytes()))
-          .setWeight(scenario.weights().get(i)).build());
+      masternodes.add(new Genesis.Masternode(k.publicKey(), Address.of(k.publicKey()), Address.of(k.publicKey()),
+          scenario.weights().get(i) * Units.UNITS_PER_TIME));
     }
-    genesisSet = ValidatorSet.of(1, members);
-    BlockHeader genesisHeader = BlockHeader.newBuilder().setVersion(1).setChainId(CHAIN_ID).setHeight(0)
-        .setTimestampMs(T0).setPrevHash(Hashes.NIL).setTxRoot(Hashes.NIL).setLastCertificateHash(Hashes.NIL)
-        .setValidatorSetHash(genesisSet.hash()).setProposer(Hashes.NIL).build();
-    genesis = new ChainTip(0, Hashes.block(genesisHeader), T0, null, null, genesisSet);
+    List<Genesis.Allocation> allocations = new ArrayList<>();
+    for (int i = 0; i < COINS; i++) {
+      Ed25519KeyPair k = Ed25519KeyPair.fromSeed(Sha256.hash(("sim wallet " + i).getBytes(StandardCharsets.UTF_8)));
+      walletKeys.add(k);
+      allocations.add(new Genesis.Allocation(Address.of(k.publicKey()), COIN_UNITS));
+    }
+    Genesis doc = Genesis.withDefaults(CHAIN_ID, T0, scenario.blockIntervalMs(), masternodes, allocations);
+    Block genesisBlock = doc.block();
+    genesisChanges = Ledger.genesisChanges(genesisBlock, doc.masternodeRecords(), doc.maxValidators());
+    params = doc.ledgerParams();
+    genesisSet = genesisChanges.nextSet();
+    genesis = new ChainTip(0, Hashes.block(genesisBlock.getHeader()), T0, null, null, genesisSet);
+    ByteString genesisTxid = Hashes.transaction(genesisBlock.getBody().getTransactions(0));
+    for (int i = 0; i < COINS; i++) {
+      coins.add(new Coin(OutPoint.newBuilder().setTxid(genesisTxid).setIndex(i).build(), COIN_UNITS, i));
+    }
     config = ConsensusConfig.defaults(CHAIN_ID, scenario.blockIntervalMs());
     for (int i = 0; i < scenario.nodes().size(); i++) {
       Scenario.NodeSpec spec = scenario.nodes().get(i);
@@ -172,6 +221,7 @@ public final class Simulation {
     for (Scenario.Fault f : scenario.faults()) {
       at(f.atMs(), () -> apply(f));
     }
+    at(0, this::sendTransfers);
     at(scenario.healAtMs(), () -> maxHonestHeightAtHeal = honestUp().stream().mapToLong(Node::height).max().orElse(0));
     while (!queue.isEmpty() && queue.peek().time() <= scenario.endMs()) {
       Scheduled s = queue.poll();
@@ -183,7 +233,7 @@ public final class Simulation {
     for (Node n : nodes) {
       heights.add(n.spec.honest() && n.up ? n.height() : -1);
     }
-    return new Result(scenario, violations, heights, messages, evidence, verdicts, maxHonestHeightAtHeal);
+    return new Result(scenario, violations, heights, messages, evidence, verdicts, maxHonestHeightAtHeal, transfers);
   }
 
   // ---------------------------------------------------------------- time and faults
@@ -202,6 +252,8 @@ public final class Simulation {
       n.up = false;
       n.incarnation++;
       n.engine = null;
+      n.ledger = null;
+      n.chain = null;
     } else if (fault instanceof Scenario.Restart r) {
       Node n = nodes.get(r.node());
       if (!n.up) {
@@ -217,15 +269,19 @@ public final class Simulation {
   private void boot(Node n) {
     n.up = true;
     n.incarnation++;
-    if (n.spec.behaviour() == Scenario.Behaviour.OUTSIDER) {
+    if (!n.spec.runsEngine()) {
       return; // no engine: it only listens and misbehaves
     }
+    n.chain = new MemoryLedgerStore();
+    n.chain.put(genesisChanges);
+    n.ledger = new Ledger(params, n.chain, 0, genesis.blockHash(), new Mempool(1_000, 1 << 20), memoVerifier);
     try {
-      n.engine = new ConsensusEngine(config, genesis, blockSource(n), blockValidator(), signer(n),
+      n.engine = new ConsensusEngine(config, genesis, n.ledger, n.ledger, signer(n),
           () -> T0 + now + n.spec.clockSkewMs(), memoVerifier);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+    offerTransfers(n);
     handle(n, new Event.Start());
   }
 
@@ -250,11 +306,15 @@ public final class Simulation {
     messages++;
     boolean unstable = now < scenario.healAtMs();
     Scenario.Network net = scenario.network();
+    Node target = nodes.get(to);
+    long arrival = now + delay(unstable);
+    if (message instanceof Proposal p) {
+      frontRun(from, target, p, arrival);
+    }
     if (unstable && random.nextDouble() < net.loss()) {
       return;
     }
-    Node target = nodes.get(to);
-    at(now + delay(unstable), () -> deliver(target, message, from.id));
+    at(arrival, () -> deliver(target, message, from.id));
     if (unstable && random.nextDouble() < net.duplicate()) {
       at(now + delay(unstable), () -> deliver(target, message, from.id));
     }
@@ -281,6 +341,13 @@ public final class Simulation {
       misbehave(n, message);
       return;
     }
+    if (n.engine == null) {
+      return; // a relayer that is not a validator: it acts in frontRun
+    }
+    if (message instanceof Proposal p && hasUnknownFields(p)) { // votes: no one here tampers with them
+      verdicts.merge("MALFORMED (peer port)", 1, Integer::sum);
+      return;
+    }
     if (message instanceof Proposal p) {
       handle(n, new Event.ProposalReceived(p));
       catchUp(n, p.getHeight(), from);
@@ -294,14 +361,40 @@ public final class Simulation {
         if (n.engine == null || s.blocks().get(i).getHeader().getHeight() != n.engine.height()) {
           continue;
         }
+        if (hasUnknownFields(s.blocks().get(i))) {
+          verdicts.merge("MALFORMED (peer port)", 1, Integer::sum);
+          continue;
+        }
         handle(n, new Event.BlockSynced(s.blocks().get(i), s.certificates().get(i)));
       }
     }
   }
 
+  /**
+   * What the node's peer port refuses before the engine sees a message: a field its schema does not
+   * name, anywhere inside (hashes and signatures do not cover such fields, so a relayer can add them).
+   */
+  private static boolean hasUnknownFields(com.google.protobuf.Message m) {
+    if (!m.getUnknownFields().asMap().isEmpty()) {
+      return true;
+    }
+    for (Map.Entry<com.google.protobuf.Descriptors.FieldDescriptor, Object> f : m.getAllFields().entrySet()) {
+      if (f.getKey().getJavaType() != com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE) {
+        continue;
+      }
+      List<?> values = f.getKey().isRepeated() ? (List<?>) f.getValue() : List.of(f.getValue());
+      for (Object v : values) {
+        if (hasUnknownFields((com.google.protobuf.Message) v)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Host logic around the engine: a peer ahead is asked for blocks; a peer behind is sent them. */
   private void catchUp(Node n, long messageHeight, int from) {
-    if (n.engine == null || nodes.get(from).spec.behaviour() == Scenario.Behaviour.OUTSIDER) {
+    if (n.engine == null || !nodes.get(from).spec.runsEngine()) {
       return;
     }
     if (messageHeight > n.engine.height() && now - n.lastSyncAsk >= SYNC_EVERY_MS) {
@@ -319,7 +412,11 @@ public final class Simulation {
     n.lastHelp.put(to, now);
     int first = (int) fromHeight - 1;
     int last = (int) Math.min(n.height(), fromHeight - 1 + SYNC_BATCH);
-    send(n, to, new SyncBlocks(List.copyOf(n.blocks.subList(first, last)), List.copyOf(n.certificates.subList(first, last))));
+    List<Block> blocks = n.blocks.subList(first, last);
+    if (n.spec.behaviour() == Scenario.Behaviour.TAMPERING_RELAYER) {
+      blocks = blocks.stream().map(this::tamper).toList();
+    }
+    send(n, to, new SyncBlocks(List.copyOf(blocks), List.copyOf(n.certificates.subList(first, last))));
   }
 
   // ---------------------------------------------------------------- the engine's host
@@ -383,20 +480,57 @@ public final class Simulation {
     return b.equals(Hashes.NIL) ? "nil" : java.util.HexFormat.of().formatHex(b.toByteArray(), 0, 3);
   }
 
-  private BlockSource blockSource(Node n) {
-    return template -> template.assemble(List.of(markerTransaction(template, 0)));
+  // ---------------------------------------------------------------- the wallet
+
+  /** Every coin not in flight gets a signed transfer to the next wallet key, offered to every node. */
+  private void sendTransfers() {
+    for (Coin c : coins) {
+      if (c.pending == null && c.amount > 2 * params.minTxFee()) {
+        Ed25519KeyPair to = walletKeys.get((c.owner + 1) % walletKeys.size());
+        c.pending = Transactions.sign(Transactions.transfer(List.of(c.at),
+                List.of(Transactions.output(c.amount - params.minTxFee(), Address.of(to.publicKey())))),
+            CHAIN_ID, List.of(walletKeys.get(c.owner)), List.of());
+        c.pendingId = Hashes.transaction(c.pending);
+      }
+    }
+    for (Node n : nodes) {
+      offerTransfers(n);
+    }
   }
 
-  /** A block's one transaction: makes every proposer's block, and an equivocator's second one, distinct. */
-  private static Transaction markerTransaction(BlockTemplate template, int variant) {
-    return Transaction.newBuilder().setVersion(1).setKind(TransactionKind.TRANSACTION_KIND_REWARD)
-        .addOutputs(TxOutput.newBuilder().setAmount(1 + variant)
-            .setAddress(ByteString.copyFrom(Sha256.hash(template.proposer().toByteArray()), 0, Address.SIZE)))
-        .setReward(RewardPayload.newBuilder().setHeight(template.height())).build();
+  /**
+   * The transfers in flight, to one node's mempool (as clients and gossip would bring them). Offered
+   * again whenever its state moves: a node behind refuses a transfer whose input it has not seen.
+   */
+  private void offerTransfers(Node n) {
+    if (n.up && n.ledger != null) {
+      for (Coin c : coins) {
+        if (c.pending != null) {
+          n.ledger.admit(c.pending, false);
+        }
+      }
+    }
   }
 
-  private BlockValidator blockValidator() {
-    return block -> BlockValidator.Verdict.valid(genesisSet.atHeight(block.getHeader().getHeight() + 1));
+  /** The first honest finalization of a block moves the coins its transfers spent. */
+  private void coinsMoved(Block block) {
+    boolean moved = false;
+    for (Transaction tx : block.getBody().getTransactionsList()) {
+      ByteString txid = Hashes.transaction(tx);
+      for (Coin c : coins) {
+        if (c.pending != null && c.pendingId.equals(txid)) {
+          c.at = OutPoint.newBuilder().setTxid(c.pendingId).setIndex(0).build();
+          c.amount = tx.getOutputs(0).getAmount();
+          c.owner = (c.owner + 1) % walletKeys.size();
+          c.pending = null;
+          moved = true;
+          transfers++;
+        }
+      }
+    }
+    if (moved) {
+      sendTransfers();
+    }
   }
 
   private Signer signer(Node n) throws IOException {
@@ -446,14 +580,16 @@ public final class Simulation {
     }
   }
 
-  /** A new proposal goes out as two blocks, one to each half; votes follow each half's block. */
+  /**
+   * A new proposal goes out as two valid blocks, one to each half (the second a millisecond later:
+   * another hash, the same transactions); votes follow each half's block.
+   */
   private void equivocate(Node n, Object message) {
     if (message instanceof Proposal p && p.getValidRound() == -1) {
       BlockHeader h = p.getBlock().getHeader();
-      BlockTemplate template = new BlockTemplate(CHAIN_ID, h.getHeight(), h.getTimestampMs(), h.getPrevHash(),
+      Block alt = n.ledger.propose(new BlockTemplate(CHAIN_ID, h.getHeight(), h.getTimestampMs() + 1, h.getPrevHash(),
           p.getBlock().getBody().hasLastCertificate() ? p.getBlock().getBody().getLastCertificate() : null,
-          h.getValidatorSetHash(), h.getProposer());
-      Block alt = template.assemble(List.of(markerTransaction(template, 1)));
+          h.getValidatorSetHash(), h.getProposer()));
       Proposal other = p.toBuilder().setBlock(alt).build();
       other = other.toBuilder().setSignature(ByteString.copyFrom(n.key.sign(CanonicalBytes.proposal(other)))).build();
       n.altBlock.put(Hashes.block(h), Hashes.block(alt.getHeader()));
@@ -486,6 +622,62 @@ public final class Simulation {
     for (Node target : nodes) {
       send(n, target.id, (target.id + height) % 2 == 0 ? first : second);
     }
+  }
+
+  /**
+   * Every tampering relayer that is up and reaches both ends gets {@code proposal} first and hands
+   * its victims (between f+1 and 2f of the honest nodes, chosen anew for each proposal) a tampered
+   * copy just before the genuine one arrives: the worst case of a relayer close to them.
+   */
+  private void frontRun(Node from, Node target, Proposal proposal, long arrival) {
+    for (Node r : nodes) {
+      if (r.spec.behaviour() != Scenario.Behaviour.TAMPERING_RELAYER || !r.up || r.id == target.id
+          || !connected(from.id, r.id) || !connected(r.id, target.id) || !victims(r, proposal).contains(target.id)) {
+        continue;
+      }
+      messages++;
+      Proposal tampered = proposal.toBuilder().setBlock(tamper(proposal.getBlock())).build();
+      at(arrival, () -> deliver(target, tampered, r.id)); // queued before the genuine copy of the same instant
+    }
+  }
+
+  private Set<Integer> victims(Node relayer, Proposal proposal) {
+    return relayer.victims.computeIfAbsent(proposal.getSignature(), sig -> {
+      List<Integer> honest = new ArrayList<>();
+      for (Node n : nodes) {
+        if (n.spec.honest() && !ByteString.copyFrom(n.key.publicKey().bytes()).equals(proposal.getProposer())) {
+          honest.add(n.id);
+        }
+      }
+      java.util.Collections.shuffle(honest, random);
+      int f = Math.max(1, (validatorKeys.size() - 1) / 3);
+      int count = Math.min(f + 1 + random.nextInt(f), honest.size());
+      return Set.copyOf(honest.subList(0, count));
+    });
+  }
+
+  /**
+   * The block with its header untouched and its body changed where no hash reaches: one bit of a
+   * transfer's witness flipped (the txid leaves witnesses out), or, in a block without transfers
+   * and one time in four otherwise, an unknown field appended to the body.
+   */
+  private Block tamper(Block block) {
+    BlockBody body = block.getBody();
+    if (random.nextInt(4) != 0) {
+      for (int i = 1; i < body.getTransactionsCount(); i++) {
+        Transaction tx = body.getTransactions(i);
+        if (tx.getInputsCount() > 0) {
+          byte[] sig = tx.getInputs(0).getWitness().getSignature().toByteArray();
+          sig[random.nextInt(sig.length)] ^= (byte) (1 << random.nextInt(8));
+          Transaction.Builder bad = tx.toBuilder();
+          bad.getInputsBuilder(0).getWitnessBuilder().setSignature(ByteString.copyFrom(sig));
+          return block.toBuilder().setBody(body.toBuilder().setTransactions(i, bad)).build();
+        }
+      }
+    }
+    UnknownFieldSet extra = UnknownFieldSet.newBuilder()
+        .addField(15, UnknownFieldSet.Field.newBuilder().addVarint(random.nextInt(1 << 20)).build()).build();
+    return block.toBuilder().setBody(body.toBuilder().mergeUnknownFields(extra)).build();
   }
 
   /** A non-member: forges votes with its own key, impersonates, flips signature bits, replays. */
@@ -529,22 +721,61 @@ public final class Simulation {
     }
   }
 
+  /** The host's part, as Node does it: execute the block, store its changes, hand the ledger the result. */
   private void finalized(Node n, Block block, FinalityCertificate cert) {
     long h = block.getHeader().getHeight();
     ByteString hash = Hashes.block(block.getHeader());
+    boolean first = false;
     if (n.spec.honest()) {
       if (h != n.height() + 1) {
         violations.add("node " + n.id + " finalized height " + h + " after " + n.height());
       }
-      // agreement: no two honest nodes finalize different blocks at one height
-      ByteString first = agreed.putIfAbsent(h, hash);
-      if (first != null && !first.equals(hash)) {
+      // agreement: no two honest nodes finalize different blocks at one height, nor other bytes of one
+      Block before = agreed.putIfAbsent(h, block);
+      first = before == null;
+      if (first) {
+        agreedBy.put(h, n.id);
+      }
+      if (!first && !Hashes.block(before.getHeader()).equals(hash)) {
         violations.add("agreement: node " + n.id + " finalized another block at height " + h + " (t=" + now + ")");
+      } else if (!first && !before.equals(block)) {
+        violations.add("agreement: node " + n.id + " finalized block " + h + " with another body than node "
+            + agreedBy.get(h) + " (" + difference(before.getBody(), block.getBody()) + ", t=" + now + ")");
       }
       checkValidity(n, block, cert, hash);
     }
+    BlockExecution execution;
+    try {
+      execution = n.ledger.execution(block);
+    } catch (IllegalStateException e) {
+      violations.add("validity: node " + n.id + ": " + e.getMessage());
+      n.up = false; // a node stops when its store cannot follow its engine
+      n.engine = null;
+      return;
+    }
+    n.chain.put(execution.changes());
+    n.ledger.stored(execution);
     n.blocks.add(block);
     n.certificates.add(cert);
+    if (first) {
+      coinsMoved(block);
+    }
+    offerTransfers(n);
+  }
+
+  private static String difference(BlockBody a, BlockBody b) {
+    if (!a.getUnknownFields().equals(b.getUnknownFields())) {
+      return "unknown fields";
+    }
+    if (!a.getLastCertificate().equals(b.getLastCertificate())) {
+      return "last certificate";
+    }
+    for (int i = 0; i < Math.min(a.getTransactionsCount(), b.getTransactionsCount()); i++) {
+      if (!a.getTransactions(i).equals(b.getTransactions(i))) {
+        return "transaction " + i;
+      }
+    }
+    return "transaction count";
   }
 
   /** Validity: the right proposer built it, it extends the chain, and its certificate is valid. */
