@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.UnknownFieldSet;
 import io.timecoin.canonical.CanonicalBytes;
 import io.timecoin.canonical.Hashes;
+import io.timecoin.canonical.UnknownFields;
 import io.timecoin.consensus.signer.MemorySignerRecordStore;
 import io.timecoin.consensus.signer.RecordKeepingSigner;
 import io.timecoin.consensus.statemachine.ConsensusConfig;
@@ -371,25 +372,12 @@ public final class Simulation {
   }
 
   /**
-   * What the node's peer port refuses before the engine sees a message: a field its schema does not
-   * name, anywhere inside (hashes and signatures do not cover such fields, so a relayer can add them).
+   * What the node's peer port refuses before the engine sees a message (RefuseUnknownFields): a
+   * field its schema does not name, anywhere inside (hashes and signatures do not cover such
+   * fields, so a relayer can add them).
    */
   private static boolean hasUnknownFields(com.google.protobuf.Message m) {
-    if (!m.getUnknownFields().asMap().isEmpty()) {
-      return true;
-    }
-    for (Map.Entry<com.google.protobuf.Descriptors.FieldDescriptor, Object> f : m.getAllFields().entrySet()) {
-      if (f.getKey().getJavaType() != com.google.protobuf.Descriptors.FieldDescriptor.JavaType.MESSAGE) {
-        continue;
-      }
-      List<?> values = f.getKey().isRepeated() ? (List<?>) f.getValue() : List.of(f.getValue());
-      for (Object v : values) {
-        if (hasUnknownFields((com.google.protobuf.Message) v)) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return UnknownFields.find(m) != null;
   }
 
   /** Host logic around the engine: a peer ahead is asked for blocks; a peer behind is sent them. */
