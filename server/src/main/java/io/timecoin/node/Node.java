@@ -227,7 +227,7 @@ public final class Node implements AutoCloseable {
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
-    }, k -> validatorKeys.contains(k));
+    }, this::isValidatorKey);
 
     this.finalization = Timer.builder("timed_finalization_latency").description("from the first proposal seen to final")
         .publishPercentiles(0.5, 0.99).register(metrics);
@@ -282,6 +282,11 @@ public final class Node implements AutoCloseable {
     this.vertx = Vertx.vertx();
     this.metricsServer = vertx.createHttpServer().requestHandler(req -> req.response()
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+  }
+
+  /** Whether {@code key} is a validator of the height being decided (from any thread). */
+  boolean isValidatorKey(ByteString key) {
+    return validatorKeys.contains(key);
   }
 
   private static Set<ByteString> keys(ValidatorSet set) {

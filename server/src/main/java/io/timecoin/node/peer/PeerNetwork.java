@@ -51,8 +51,9 @@ import java.util.logging.Logger;
 /**
  * The validator-to-validator network: one bidirectional Connect stream per peer, opened by the
  * side that dials and admitted after the nonce-bound hello exchange of {@link Handshake}; relay of
- * every accepted message once; flow-controlled sending with a queue per peer bounded in bytes;
- * redialing with backoff; catch-up over SyncBlocks ({@link SyncClient}, {@link SyncServer}).
+ * every accepted message once; flow-controlled sending with a queue per peer bounded in bytes and
+ * one byte budget for all queues together; few peers that are not validators; redialing with
+ * backoff; catch-up over SyncBlocks ({@link SyncClient}, {@link SyncServer}).
  *
  * <p>It never runs consensus logic: messages go to {@link Inbound}, which queues them for the
  * consensus thread.
