@@ -15,8 +15,9 @@ import java.util.Locale;
  * @param maxTxBytes the genesis {@code max_tx_bytes}
  * @param maxMessageBytes the largest peer message the node accepts
  * @param mempoolBytes the mempool's byte limit
+ * @param syncStreams the SyncBlocks streams the node serves at once
  */
-public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageBytes, long mempoolBytes) {
+public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageBytes, long mempoolBytes, int syncStreams) {
   static final long MIB = 1L << 20;
   /**
    * The heap of a node with empty buffers: JVM, gRPC and Netty, the signature cache (65,536 entries),
@@ -24,10 +25,15 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
    * native memory, outside the heap.
    */
   static final long BASELINE = 48 * MIB;
+  /**
+   * The blocks the consensus engine holds for the height it decides (proposals of its rounds and
+   * proposers). The engine's own bound ({@code ConsensusConfig.maxHeldBlockBytes}) must be this.
+   */
+  public static final long HELD_BLOCK_BYTES = 32 * MIB;
 
   /** Recent finalized blocks kept in memory for subscribers (older ones are read from storage). */
   public long feedCacheBytes() {
-    return Math.max(32 * MIB, 2 * maxBlockBytes);
+    return Math.max(16 * MIB, 2 * maxBlockBytes);
   }
 
   /**
@@ -40,12 +46,12 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
 
   /** Synced blocks verified ahead of the consensus thread. */
   public long syncWindowBytes() {
-    return Math.max(32 * MIB, 2 * maxMessageBytes);
+    return Math.max(16 * MIB, 2 * maxMessageBytes);
   }
 
   /** Peers' messages (proposals, votes) waiting for the consensus thread (synced blocks are in the sync window). */
   public long consensusQueueBytes() {
-    return Math.max(32 * MIB, 4 * maxMessageBytes);
+    return Math.max(16 * MIB, 2 * maxMessageBytes);
   }
 
   /** Transactions waiting for their signatures to be verified or for admission (peers' and clients'). */
@@ -53,27 +59,49 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
     return Math.max(16 * MIB, 64 * maxTxBytes);
   }
 
-  /** The block being proposed or executed, and one proposal of the height held by the engine. */
+  /**
+   * Messages waiting in the peers' send queues, all peers together, each message counted once however
+   * many queues hold it (one peer's queue is bounded too, at 16 MiB, but the sum is what the heap holds).
+   */
+  public long peerSendBytes() {
+    return Math.max(16 * MIB, 2 * maxMessageBytes);
+  }
+
+  /** Proposals and votes for the next heights, held by the engine until it gets there. */
+  public long futureHeightBytes() {
+    return io.timecoin.consensus.statemachine.ConsensusConfig.DEFAULT_MAX_BUFFERED_BYTES;
+  }
+
+  /** SyncBlocks streams served: each sends while flow control allows, so holds one response (a block and its certificate, one message) at a time. */
+  public long syncServeBytes() {
+    return syncStreams * maxMessageBytes;
+  }
+
+  /** The block being built or executed (the engine's proposals are in {@link #HELD_BLOCK_BYTES}). */
   public long blocksInHandBytes() {
-    return 2 * maxBlockBytes;
+    return maxBlockBytes;
   }
 
   /** The least heap ({@code -Xmx}) that holds every budget at once. */
   public long requiredHeapBytes() {
     return BASELINE + feedCacheBytes() + syncWindowBytes() + consensusQueueBytes() + pendingTransactionBytes()
-        + mempoolBytes + blocksInHandBytes();
+        + mempoolBytes + blocksInHandBytes() + peerSendBytes() + futureHeightBytes() + HELD_BLOCK_BYTES + syncServeBytes();
   }
 
   /** The arithmetic, one line a term, and the sum. */
   public List<String> lines() {
     List<String> out = new ArrayList<>();
     out.add(line("baseline (JVM, gRPC, caches, one height's engine state)", BASELINE));
-    out.add(line("finalized-feed cache: max(32 MiB, 2 x max_block_bytes)", feedCacheBytes()));
-    out.add(line("sync window: max(32 MiB, 2 x max message)", syncWindowBytes()));
-    out.add(line("consensus queue: max(32 MiB, 4 x max message)", consensusQueueBytes()));
+    out.add(line("finalized-feed cache: max(16 MiB, 2 x max_block_bytes)", feedCacheBytes()));
+    out.add(line("sync window: max(16 MiB, 2 x max message)", syncWindowBytes()));
+    out.add(line("consensus queue: max(16 MiB, 2 x max message)", consensusQueueBytes()));
     out.add(line("pending transactions: max(16 MiB, 64 x max_tx_bytes)", pendingTransactionBytes()));
     out.add(line("mempool", mempoolBytes));
-    out.add(line("blocks in hand: 2 x max_block_bytes", blocksInHandBytes()));
+    out.add(line("block being built or executed: max_block_bytes", blocksInHandBytes()));
+    out.add(line("engine's blocks held for the height", HELD_BLOCK_BYTES));
+    out.add(line("engine's future-height buffer", futureHeightBytes()));
+    out.add(line("peer send queues, all peers: max(16 MiB, 2 x max message)", peerSendBytes()));
+    out.add(line("SyncBlocks served: " + syncStreams + " streams x max message", syncServeBytes()));
     out.add(line("heap needed (-Xmx at least)", requiredHeapBytes()));
     out.add(line("and outside the heap, subscription streams' unread blocks: max(32 MiB, 2 x max_block_bytes)",
         subscriberSendBytes()));

@@ -77,7 +77,7 @@ public final class Node implements AutoCloseable {
   /** A subscription that holds a block unread this long is closed (it would hold send budget for ever). */
   private static final long SUBSCRIBER_STALL_MS = 30_000;
   private static final int MAX_CALLS_PER_CONNECTION = 1_000;
-  private static final long MEMPOOL_MAX_BYTES = 64L << 20;
+  private static final long MEMPOOL_MAX_BYTES = 32L << 20;
   private static final Set<ErrorReason> PEER_FAULTS = Set.of(ErrorReason.ERROR_REASON_MALFORMED,
       ErrorReason.ERROR_REASON_TOO_LARGE, ErrorReason.ERROR_REASON_WRONG_CHAIN, ErrorReason.ERROR_REASON_BAD_SIGNATURE,
       ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, ErrorReason.ERROR_REASON_WRONG_PROPOSER);
@@ -114,6 +114,8 @@ public final class Node implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger pendingCount = new java.util.concurrent.atomic.AtomicInteger();
   private static final int MAX_PENDING_TXS = 16_384;
   final MemoryBudget memory;
+  /** The keys of the validator set of the height being decided, for the network threads: replaced when a block is final. */
+  private volatile Set<ByteString> validatorKeys;
   private final Server peerServer;
   private final Server clientServer;
   private final Vertx vertx;
@@ -161,6 +163,7 @@ public final class Node implements AutoCloseable {
     this.feed = new FinalizedFeed(chain, MAX_SUBSCRIBERS, SUBSCRIBER_MAX_LAG, KEEP_ALIVE_MS, memory.feedCacheBytes(),
         memory.subscriberSendBytes(), SUBSCRIBER_STALL_MS, fatal);
     ChainTip tip = tip(tipBlock);
+    this.validatorKeys = keys(ledger.validatorSetAt(chain.tipHeight() + 1));
     ConsensusConfig consensusConfig = new ConsensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(),
         1_000, MAX_MESSAGE_BYTES, 2, 10_000, ConsensusConfig.DEFAULT_MAX_BUFFERED_BYTES, 1_000, 2_000);
     ConsensusEngine engine = new ConsensusEngine(consensusConfig, tip, ledger, ledger,
@@ -211,7 +214,7 @@ public final class Node implements AutoCloseable {
       public long tipHeight() {
         return chain.tipHeight();
       }
-    }, PeerNetwork.Limits.defaults(MAX_MESSAGE_BYTES, consensusConfig.bufferedHeights()), metrics, address -> {
+    }, PeerNetwork.Limits.defaults(MAX_MESSAGE_BYTES, memory.peerSendBytes(), consensusConfig.bufferedHeights()), metrics, address -> {
       // directExecutor: peer callbacks only queue work (consensus loop, verifier pool), so they run
       // on the network threads instead of paying a thread hand-off per message
       NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).maxInboundMessageSize(MAX_MESSAGE_BYTES).disableRetry()
@@ -224,7 +227,7 @@ public final class Node implements AutoCloseable {
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
-    });
+    }, this::isValidatorKey);
 
     this.finalization = Timer.builder("timed_finalization_latency").description("from the first proposal seen to final")
         .publishPercentiles(0.5, 0.99).register(metrics);
@@ -281,9 +284,19 @@ public final class Node implements AutoCloseable {
         .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
   }
 
+  /** Whether {@code key} is a validator of the height being decided (from any thread). */
+  boolean isValidatorKey(ByteString key) {
+    return validatorKeys.contains(key);
+  }
+
+  private static Set<ByteString> keys(ValidatorSet set) {
+    return set.members().stream().map(ValidatorSet.Member::keyBytes).collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+
   /** The buffers a node of this genesis holds, in bytes, and the heap they need. */
   public static MemoryBudget memoryBudget(Genesis genesis) {
-    return new MemoryBudget(genesis.maxBlockBytes(), genesis.maxTxBytes(), MAX_MESSAGE_BYTES, MEMPOOL_MAX_BYTES);
+    return new MemoryBudget(genesis.maxBlockBytes(), genesis.maxTxBytes(), MAX_MESSAGE_BYTES, MEMPOOL_MAX_BYTES,
+        PeerNetwork.Limits.DEFAULT_SYNC_STREAMS);
   }
 
   /** Opens and starts the node of {@code home}; an internal failure halts the process ({@link FailStop#HALT}). */
@@ -598,6 +611,7 @@ public final class Node implements AutoCloseable {
       throw new java.io.UncheckedIOException("cannot persist finalized block " + block.getHeader().getHeight(), ex);
     }
     ledger.stored(execution);
+    validatorKeys = keys(ledger.validatorSetAt(block.getHeader().getHeight() + 1));
     feed.published(block, cert, execution.changes().reward());
     long now = System.nanoTime();
     long sinceNanos = now - (proposalSeenAtNanos != 0 ? proposalSeenAtNanos : lastFinalizedAtNanos);

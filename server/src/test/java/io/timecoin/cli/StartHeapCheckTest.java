@@ -52,8 +52,8 @@ class StartHeapCheckTest {
     Path home = tmp.resolve("node-0");
     String out = run(1, java(List.of("-Xmx64m"), Main.class.getName(), "start", "--home", home.toString()));
     assertTrue(out.contains("timed start: genesis max_block_bytes 4194304"), out);
-    assertTrue(out.contains("needs a heap of at least 232 MiB; this JVM has"), out);
-    assertTrue(out.contains("(-Xmx): start it with -Xmx232m or more"), out);
+    assertTrue(out.contains("needs a heap of at least 244 MiB; this JVM has"), out);
+    assertTrue(out.contains("(-Xmx): start it with -Xmx244m or more"), out);
     Path data = io.timecoin.node.config.NodeConfig.read(home.resolve("config.json")).dataDir(home);
     assertTrue(!Files.exists(data.resolve("chain")), "refused before the chain store is opened");
   }

@@ -30,6 +30,10 @@ public final class PeerConnection {
   /** The remote socket of an inbound stream (what SyncBlocks calls are matched against); null when dialed. */
   final SocketAddress remote;
   private final long maxQueuedBytes;
+  /** Shared by every peer's queue: beyond it, the peer holding the most is dropped ({@link #overBudget}). */
+  private final SendBudget budget;
+  /** Whom to drop when the shared budget is full: chosen by the network, which knows the validators. */
+  private final java.util.function.UnaryOperator<PeerConnection> overBudget;
   /** Told once, outside this object's lock, when the stream ends: the reason's label and detail. */
   private final BiConsumer<PeerConnection, String> onClosed;
   private final ArrayDeque<PeerMessage> queue = new ArrayDeque<>();
@@ -48,12 +52,19 @@ public final class PeerConnection {
   /** Refused messages so far (counted from network threads and the consensus thread). */
   final AtomicInteger invalid = new AtomicInteger();
 
-  PeerConnection(Direction direction, String address, SocketAddress remote, long maxQueuedBytes,
-      BiConsumer<PeerConnection, String> onClosed) {
+  /**
+   * @param maxQueuedBytes the bytes waiting for this peer at most; beyond, it is dropped
+   * @param budget the bytes waiting for all peers at most
+   * @param overBudget given the sender, the peer to drop when a message does not fit the shared budget
+   */
+  PeerConnection(Direction direction, String address, SocketAddress remote, long maxQueuedBytes, SendBudget budget,
+      java.util.function.UnaryOperator<PeerConnection> overBudget, BiConsumer<PeerConnection, String> onClosed) {
     this.direction = direction;
     this.address = address;
     this.remote = remote;
     this.maxQueuedBytes = maxQueuedBytes;
+    this.budget = budget;
+    this.overBudget = overBudget;
     this.onClosed = onClosed;
   }
 
@@ -64,26 +75,46 @@ public final class PeerConnection {
     this.closer = closer;
   }
 
-  /** Queues a message and sends what flow control allows; false when the peer was dropped. */
+  /**
+   * Queues a message and sends what flow control allows; false when the peer was dropped. A message
+   * that would take this peer's queue over its bound drops this peer; one that would take all queues
+   * over the shared budget drops whom {@link #overBudget} names (this peer, or one holding more),
+   * until it fits.
+   */
   boolean send(PeerMessage message) {
     int size = message.getSerializedSize();
-    boolean overflowed;
-    synchronized (this) {
-      if (closed) {
+    while (true) {
+      boolean overflowed;
+      boolean overBudgetNow = false;
+      synchronized (this) {
+        if (closed) {
+          return false;
+        }
+        overflowed = queuedBytes + size > maxQueuedBytes;
+        if (overflowed) {
+          String detail = "cannot keep up: " + queuedBytes + " bytes in " + queue.size() + " messages queued";
+          endLocked(Status.CANCELLED.withDescription(detail).asRuntimeException(), true, detail);
+        } else if (budget.take(message, size)) {
+          queue.add(message);
+          queuedBytes += size;
+        } else {
+          overBudgetNow = true;
+        }
+      }
+      if (overflowed) {
+        onClosed.accept(this, "cannot_keep_up");
         return false;
       }
-      overflowed = queuedBytes + size > maxQueuedBytes;
-      if (overflowed) {
-        String detail = "cannot keep up: " + queuedBytes + " bytes in " + queue.size() + " messages queued";
-        endLocked(Status.CANCELLED.withDescription(detail).asRuntimeException(), true, detail);
-      } else {
-        queue.add(message);
-        queuedBytes += size;
+      if (!overBudgetNow) {
+        break;
       }
-    }
-    if (overflowed) {
-      onClosed.accept(this, "cannot_keep_up");
-      return false;
+      PeerConnection victim = overBudget.apply(this);
+      String detail = "cannot keep up: the send queues of all peers hold " + budget.used() + " bytes, at most " + budget.max();
+      if (victim == null || victim == this) {
+        close("cannot_keep_up", detail);
+        return false;
+      }
+      victim.close("cannot_keep_up", detail); // its bytes are given back; try again
     }
     drain();
     return !closed;
@@ -95,7 +126,9 @@ public final class PeerConnection {
     synchronized (this) {
       while (!closed && sink != null && !queue.isEmpty() && ready.getAsBoolean()) {
         PeerMessage m = queue.poll();
-        queuedBytes -= m.getSerializedSize();
+        int size = m.getSerializedSize();
+        queuedBytes -= size;
+        budget.giveBack(m, size);
         try {
           sink.accept(m);
         } catch (RuntimeException e) {
@@ -166,12 +199,20 @@ public final class PeerConnection {
     synchronized (this) {
       first = !closed;
       closed = true;
-      queue.clear();
-      queuedBytes = 0;
+      clearLocked();
     }
     if (first) {
       onClosed.accept(this, label);
     }
+  }
+
+  /** Forgets what was queued, giving its bytes back to the shared budget. */
+  private void clearLocked() {
+    for (PeerMessage m : queue) {
+      budget.giveBack(m, m.getSerializedSize());
+    }
+    queue.clear();
+    queuedBytes = 0;
   }
 
   private boolean endLocked(StatusRuntimeException status, boolean log, String detail) {
@@ -179,8 +220,7 @@ public final class PeerConnection {
       return false;
     }
     closed = true;
-    queue.clear();
-    queuedBytes = 0;
+    clearLocked();
     if (log) {
       PeerNetwork.PEER_LOG.log(LOG, java.util.logging.Level.INFO, () -> "dropping peer " + this + ": " + detail);
     }

@@ -14,6 +14,7 @@ import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timecoin.crypto.Ed25519KeyPair;
+import io.timecoin.node.ApiErrors;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ConnectRequest;
 import io.timecoin.proto.v1.ConnectResponse;
@@ -43,14 +44,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The validator-to-validator network: one bidirectional Connect stream per peer, opened by the
  * side that dials and admitted after the nonce-bound hello exchange of {@link Handshake}; relay of
- * every accepted message once; flow-controlled sending with a queue per peer bounded in bytes;
- * redialing with backoff; catch-up over SyncBlocks ({@link SyncClient}, {@link SyncServer}).
+ * every accepted message once; flow-controlled sending with a queue per peer bounded in bytes and
+ * one byte budget for all queues together; few peers that are not validators; redialing with
+ * backoff; catch-up over SyncBlocks ({@link SyncClient}, {@link SyncServer}).
  *
  * <p>It never runs consensus logic: messages go to {@link Inbound}, which queues them for the
  * consensus thread.
@@ -87,18 +90,26 @@ public final class PeerNetwork implements AutoCloseable {
    * What a peer may cost this node.
    *
    * @param maxQueuedBytes the bytes waiting to be sent to one peer; beyond, the peer is dropped
+   * @param sendBudgetBytes the bytes waiting to be sent to all peers together (a message queued for
+   *     several counts once); beyond, the peer holding the most is dropped, a non-validator first
    * @param handshake the time a stream has to complete the hello exchange
    * @param syncProgress the time a sync source may go without sending a block
    * @param syncServeStall the time a syncing peer may go without reading, before its stream is cancelled
    * @param maxSyncStreams the SyncBlocks streams served at once (one per peer)
    * @param heightHint how far beyond this node's tip a peer's unverified hello height counts (for health)
    * @param hintLife how long that hint counts after the peer is admitted
+   * @param maxNonValidators admitted peers that are not validators of the current set, at most;
+   *     beyond, a non-validator's handshake is refused (RESOURCE_EXHAUSTED)
    */
-  public record Limits(long maxQueuedBytes, int maxMessageBytes, Duration handshake, Duration syncProgress,
-      Duration syncServeStall, int maxSyncStreams, long heightHint, Duration hintLife) {
-    public static Limits defaults(int maxMessageBytes, long heightHint) {
-      return new Limits(16L << 20, maxMessageBytes, Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
-          8, heightHint, Duration.ofSeconds(30));
+  public record Limits(long maxQueuedBytes, long sendBudgetBytes, int maxMessageBytes, Duration handshake, Duration syncProgress,
+      Duration syncServeStall, int maxSyncStreams, long heightHint, Duration hintLife, int maxNonValidators) {
+    /** SyncBlocks streams served at once, by default: each holds one block in the heap while it is sent. */
+    public static final int DEFAULT_SYNC_STREAMS = 4;
+
+    /** The default limits; {@code sendBudgetBytes} is the node's memory budget for all peers' send queues. */
+    public static Limits defaults(int maxMessageBytes, long sendBudgetBytes, long heightHint) {
+      return new Limits(16L << 20, sendBudgetBytes, maxMessageBytes, Duration.ofSeconds(5), Duration.ofSeconds(10),
+          Duration.ofSeconds(30), DEFAULT_SYNC_STREAMS, heightHint, Duration.ofSeconds(30), 16);
     }
   }
 
@@ -134,14 +145,22 @@ public final class PeerNetwork implements AutoCloseable {
   private volatile boolean closed;
 
   private final Function<String, ManagedChannel> dialer;
+  /** Whether a key is a validator of the current set (validators are kept first, and are not counted against maxNonValidators). */
+  private final Predicate<ByteString> isValidator;
+  private final SendBudget sendBudget;
+  /** Admitting a non-validator: the count and the admission, together. */
+  private final Object nonValidatorAdmission = new Object();
 
   /**
    * @param dialer makes the channel to a peer's host:port (plaintext or TLS), without retries:
    *     a broken stream is torn down and redialed, not replayed
+   * @param isValidator whether a key is a validator of the current set (read from network threads)
    */
   public PeerNetwork(String chainId, ByteString genesisHash, Ed25519KeyPair key, Inbound inbound, ChainReader chain,
-      Limits limits, MeterRegistry metrics, Function<String, ManagedChannel> dialer) {
+      Limits limits, MeterRegistry metrics, Function<String, ManagedChannel> dialer, Predicate<ByteString> isValidator) {
     this.dialer = dialer;
+    this.isValidator = isValidator;
+    this.sendBudget = new SendBudget(limits.sendBudgetBytes());
     this.chainId = chainId;
     this.ownKey = ByteString.copyFrom(key.publicKey().bytes());
     this.handshake = new Handshake(chainId, genesisHash, key, chain::tipHeight);
@@ -160,7 +179,35 @@ public final class PeerNetwork implements AutoCloseable {
   }
 
   private PeerConnection connection(PeerConnection.Direction direction, String address, SocketAddress remote) {
-    return new PeerConnection(direction, address, remote, limits.maxQueuedBytes(), this::closed);
+    return new PeerConnection(direction, address, remote, limits.maxQueuedBytes(), sendBudget, this::overBudget, this::closed);
+  }
+
+  /**
+   * Whom to drop when a message for {@code sender} does not fit the shared send budget: of the peers
+   * with bytes waiting, a non-validator before a validator, and the one holding the most first;
+   * the sender itself if no one else holds anything.
+   */
+  private PeerConnection overBudget(PeerConnection sender) {
+    PeerConnection worst = null;
+    boolean worstIsValidator = true;
+    long worstBytes = 0;
+    List<PeerConnection> candidates = new ArrayList<>(peers.values());
+    if (!peers.containsValue(sender)) {
+      candidates.add(sender);
+    }
+    for (PeerConnection p : candidates) {
+      long bytes = p.queuedBytes();
+      if (p.isClosed() || bytes == 0) {
+        continue;
+      }
+      boolean validator = p.remoteKey != null && isValidator.test(p.remoteKey);
+      if (worst == null || (worstIsValidator && !validator) || (validator == worstIsValidator && bytes > worstBytes)) {
+        worst = p;
+        worstIsValidator = validator;
+        worstBytes = bytes;
+      }
+    }
+    return worst == null ? sender : worst;
   }
 
   // ---------------------------------------------------------------- the handshake
@@ -209,8 +256,26 @@ public final class PeerNetwork implements AutoCloseable {
     }, limits.handshake().toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** When both sides dial, the stream dialed by the lower key stays. */
+  /** A non-validator beyond maxNonValidators is refused; when both sides dial, the stream dialed by the lower key stays. */
   private void admit(PeerConnection conn) {
+    if (isValidator.test(conn.remoteKey)) {
+      admitOne(conn);
+      return;
+    }
+    synchronized (nonValidatorAdmission) {
+      long others = peers.values().stream()
+          .filter(p -> p.admitted() && !p.remoteKey.equals(conn.remoteKey) && !isValidator.test(p.remoteKey)).count();
+      if (others >= limits.maxNonValidators()) {
+        PEER_LOG.log(LOG, Level.INFO, () -> "refused peer " + conn + ": not a validator, and " + others + " non-validators are connected");
+        conn.close("too_many_peers", ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
+            "this node keeps " + limits.maxNonValidators() + " peers that are not validators at most"), false);
+        return;
+      }
+      admitOne(conn);
+    }
+  }
+
+  private void admitOne(PeerConnection conn) {
     conn.markAdmitted();
     PeerConnection kept = peers.merge(conn.remoteKey, conn, (old, fresh) -> {
       if (old.isClosed()) {
@@ -565,9 +630,14 @@ public final class PeerNetwork implements AutoCloseable {
     return peers.values().stream().mapToInt(PeerConnection::queued).sum();
   }
 
-  /** Their bytes. */
+  /** Their bytes, summed over the queues (a message queued for several peers counts for each). */
   public long queuedBytes() {
     return peers.values().stream().mapToLong(PeerConnection::queuedBytes).sum();
+  }
+
+  /** The heap those messages hold: each counted once, what the shared send budget bounds. */
+  public long heldSendBytes() {
+    return sendBudget.used();
   }
 
   /** SyncBlocks streams this node serves now. */

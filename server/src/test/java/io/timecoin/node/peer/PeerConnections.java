@@ -6,7 +6,8 @@ public final class PeerConnections {
 
   /** An inbound connection from {@code address}, bound to no stream (what is sent to it is dropped). */
   public static PeerConnection unbound(String address) {
-    PeerConnection conn = new PeerConnection(PeerConnection.Direction.INBOUND, address, null, 1 << 20, (c, why) -> { });
+    PeerConnection conn = new PeerConnection(PeerConnection.Direction.INBOUND, address, null, 1 << 20, new SendBudget(1 << 20),
+        sender -> sender, (c, why) -> { });
     conn.bind(m -> { }, () -> true, reason -> { });
     return conn;
   }

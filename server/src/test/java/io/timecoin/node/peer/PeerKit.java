@@ -39,6 +39,8 @@ final class PeerKit implements AutoCloseable {
   final LinkedBlockingQueue<Block> synced = new LinkedBlockingQueue<>();
   final LinkedBlockingQueue<SyncSource> syncSources = new LinkedBlockingQueue<>();
   final LinkedBlockingQueue<PeerMessage> messages = new LinkedBlockingQueue<>();
+  /** The keys the network takes for validators of the current set (none unless a test adds them). */
+  final java.util.Set<ByteString> validators = java.util.concurrent.ConcurrentHashMap.newKeySet();
   final PeerNetwork network;
   final Server server;
   final int port;
@@ -78,14 +80,14 @@ final class PeerKit implements AutoCloseable {
       public long tipHeight() {
         return blocks.size();
       }
-    }, limits, metrics, address -> NettyChannelBuilder.forTarget(address).usePlaintext().disableRetry().build());
+    }, limits, metrics, address -> NettyChannelBuilder.forTarget(address).usePlaintext().disableRetry().build(), validators::contains);
     server = PeerPort.builder(new InetSocketAddress("127.0.0.1", 0), network, maxConnections, 8 << 20).build().start();
     port = server.getPort();
   }
 
   static PeerNetwork.Limits fast() {
-    return new PeerNetwork.Limits(16L << 20, 8 << 20, Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(500),
-        8, 2, Duration.ofMillis(500));
+    return new PeerNetwork.Limits(16L << 20, 48L << 20, 8 << 20, Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(500),
+        8, 2, Duration.ofMillis(500), 1_000);
   }
 
   /** Appends blocks whose header carries {@code padding} bytes. */
