@@ -578,15 +578,19 @@ public final class ConsensusEngine {
         evaluate();
         return Verdict.ACCEPTED;
       }
-      if (conflictingBlocksJudged < MAX_BLOCKS_PER_HEIGHT) {
-        conflictingBlocksJudged++;
-        judge(proposal.getBlock(), hash, false); // its block may still gather a quorum: keep it in hand
-      }
       out.add(new Effect.ReportEvidence(EquivocationEvidence.newBuilder().setValidator(proposal.getProposer())
           .setHeight(height).setRound(proposal.getRound())
           .setProposals(ConflictingProposals.newBuilder().setFirst(headerOnly(rs.proposal)).setSecond(headerOnly(proposal)))
           .build()));
-      return Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION, "second proposal of round " + proposal.getRound());
+      Verdict equivocation = Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION, "second proposal of round " + proposal.getRound());
+      if (conflictingBlocksJudged < MAX_BLOCKS_PER_HEIGHT) {
+        conflictingBlocksJudged++;
+        // its block may still gather a quorum: keep it in hand (and finalize it if a quorum precommitted it)
+        if (judge(proposal.getBlock(), hash, false).valid()) {
+          evaluate();
+        }
+      }
+      return equivocation;
     }
     if (proposal.getValidRound() == -1 && !proposal.getBlock().getHeader().getProposer().equals(proposal.getProposer())) {
       return Verdict.refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "a new block must name its proposer");
@@ -875,8 +879,13 @@ public final class ConsensusEngine {
     }
     Refusal header = BlockRules.checkHeader(block.getHeader(), tip, set, config.chainId(), config.blockIntervalMs());
     if (header != null) {
-      hold(hash, new BlockInfo(Block.newBuilder().setHeader(block.getHeader()).build(), header, null));
-      return blocks.get(hash);
+      BlockInfo info = new BlockInfo(Block.newBuilder().setHeader(block.getHeader()).build(), header, null);
+      int size = info.block().getSerializedSize();
+      letGoUntilRoomFor(size);
+      if (heldBytes + size <= config.maxHeldBlockBytes()) { // else judged again if it comes again: cheap
+        hold(hash, info);
+      }
+      return info;
     }
     ByteString bodyKey = bodyKey(block);
     Refusal refusal = refusedBodies.get(bodyKey);
