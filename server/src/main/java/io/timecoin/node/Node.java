@@ -165,7 +165,8 @@ public final class Node implements AutoCloseable {
     ChainTip tip = tip(tipBlock);
     this.validatorKeys = keys(ledger.validatorSetAt(chain.tipHeight() + 1));
     ConsensusConfig consensusConfig = new ConsensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(),
-        1_000, MAX_MESSAGE_BYTES, 2, 10_000, ConsensusConfig.DEFAULT_MAX_BUFFERED_BYTES, 1_000, 2_000);
+        1_000, MAX_MESSAGE_BYTES, 2, 10_000, ConsensusConfig.DEFAULT_MAX_BUFFERED_BYTES, 1_000, 2_000,
+        ConsensusConfig.DEFAULT_MAX_HELD_BLOCK_BYTES);
     ConsensusEngine engine = new ConsensusEngine(consensusConfig, tip, ledger, ledger,
         new RecordKeepingSigner(key, new FileSignerRecordStore(data)), System::currentTimeMillis, signatures);
     this.loop = new ConsensusLoop(engine, this::handled, 50_000, memory.consensusQueueBytes(), fatal);

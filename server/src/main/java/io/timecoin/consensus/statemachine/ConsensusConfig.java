@@ -10,17 +10,35 @@ package io.timecoin.consensus.statemachine;
  * @param maxBufferedPerHeight at most this many messages are kept for each future height
  * @param maxBufferedBytes the messages kept for future heights weigh at most this many bytes in all (serialized)
  * @param maxRoundsAhead messages for rounds further ahead of the current one are refused
+ * @param maxRoundsAhead votes for rounds further ahead of the current one are refused (proposals: more than one ahead)
  * @param rebroadcastMs while a height is undecided, own messages of the round are sent again this often
+ * @param maxHeldBlockBytes the blocks the engine holds for the current height weigh at most this many bytes
+ *     (serialized); at least maxMessageBytes, so that one block always fits
  */
 public record ConsensusConfig(String chainId, long blockIntervalMs, Timeouts timeouts, long maxClockAheadMs,
-    int maxMessageBytes, int bufferedHeights, int maxBufferedPerHeight, long maxBufferedBytes, int maxRoundsAhead, long rebroadcastMs) {
+    int maxMessageBytes, int bufferedHeights, int maxBufferedPerHeight, long maxBufferedBytes, int maxRoundsAhead, long rebroadcastMs,
+    long maxHeldBlockBytes) {
 
   /** Future heights' messages: 16 MiB, room for the proposals of a few rounds of the next heights. */
   public static final long DEFAULT_MAX_BUFFERED_BYTES = 16L << 20;
+  /**
+   * Blocks of the current height: 64 MiB, 16 blocks of the default 4 MiB limit. A height needs few at
+   * once: the locked and the valid block, the proposals of this round and the next, and any block
+   * more than a third of the weight precommitted.
+   */
+  public static final long DEFAULT_MAX_HELD_BLOCK_BYTES = 64L << 20;
+
+  public ConsensusConfig {
+    if (maxHeldBlockBytes < maxMessageBytes) {
+      throw new IllegalArgumentException("maxHeldBlockBytes " + maxHeldBlockBytes + " is less than one message of "
+          + maxMessageBytes + " bytes");
+    }
+  }
 
   /** The defaults of PROTOCOL.md 5.5 for a chain. */
   public static ConsensusConfig defaults(String chainId, long blockIntervalMs) {
-    return new ConsensusConfig(chainId, blockIntervalMs, Timeouts.DEFAULTS, 1_000, 4 << 20, 2, 10_000, DEFAULT_MAX_BUFFERED_BYTES, 1_000, 2_000);
+    return new ConsensusConfig(chainId, blockIntervalMs, Timeouts.DEFAULTS, 1_000, 4 << 20, 2, 10_000, DEFAULT_MAX_BUFFERED_BYTES, 1_000, 2_000,
+        DEFAULT_MAX_HELD_BLOCK_BYTES);
   }
 
   /** timeout_X(r) = base_X + r * delta_X, capped: linear, never exponential (PROTOCOL.md 5.5). */

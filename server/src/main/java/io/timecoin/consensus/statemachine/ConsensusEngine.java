@@ -52,8 +52,14 @@ public final class ConsensusEngine {
   public enum Step { PROPOSE, PREPARE, PRECOMMIT }
 
   private static final ByteString NIL = Hashes.NIL;
-  /** Conflicting proposals' blocks are kept only up to this many per height. */
+  /** Conflicting proposals' blocks are judged only up to this many per height. */
   private static final int MAX_BLOCKS_PER_HEIGHT = 64;
+  /**
+   * Proposals are taken for the current round and the next one only: a proposal carries a whole
+   * block, and honest proposers send theirs again every rebroadcastMs, so a validator that joins a
+   * later round gets that round's proposal then.
+   */
+  private static final int PROPOSAL_ROUNDS_AHEAD = 1;
   /** Verdicts on refused bodies are remembered only up to this many per height (32-byte keys). */
   private static final int MAX_REFUSED_BODIES = 256;
 
@@ -73,14 +79,20 @@ public final class ConsensusEngine {
   private int lockedRound = -1;
   private ByteString lockedHash;
   private Block validBlock;
+  private ByteString validHash;
   private int validRound = -1;
   private final TreeMap<Integer, RoundState> rounds = new TreeMap<>();
   /**
    * Blocks judged by their hash: valid ones, and those refused for their header (which the hash
    * covers). A block refused for its body is never here: its body may be a relayer's forgery, and
-   * the genuine body for the same hash must still be judged on its own.
+   * the genuine body for the same hash must still be judged on its own. The only place where the
+   * engine holds block bodies (rounds keep their proposals without body), in the order taken in, at
+   * most maxHeldBlockBytes in all (serialized).
    */
-  private final Map<ByteString, BlockInfo> blocks = new HashMap<>();
+  private final LinkedHashMap<ByteString, BlockInfo> blocks = new LinkedHashMap<>();
+  private long heldBytes;
+  /** Second proposals of a round whose blocks were judged at this height. */
+  private int conflictingBlocksJudged;
   /** Refusals of bodies, by SHA-256 of the whole block's bytes, so that a copy resent is not judged twice. */
   private final Map<ByteString, Refusal> refusedBodies = new LinkedHashMap<>() {
     @Override
@@ -163,9 +175,12 @@ public final class ConsensusEngine {
     lockedRound = -1;
     lockedHash = null;
     validBlock = null;
+    validHash = null;
     validRound = -1;
     rounds.clear();
     blocks.clear();
+    heldBytes = 0;
+    conflictingBlocksJudged = 0;
     refusedBodies.clear();
     // A validator restarted mid-height keeps the lock its signer record remembers (PROTOCOL.md 5.6),
     // with the block and its proof, so that it can re-propose it as the valid block.
@@ -241,11 +256,11 @@ public final class ConsensusEngine {
       return;
     }
     Proposal proposal = unsigned.toBuilder().setSignature(signature.get()).build();
-    rs.ownProposal = proposal;
-    rs.proposal = proposal;
+    rs.ownProposal = bodyless(proposal);
+    rs.proposal = rs.ownProposal;
     rs.proposalBlockHash = hash;
     rs.heardFrom(set.member(me));
-    judge(block, hash);
+    judge(block, hash, false);
     out.add(new Effect.BroadcastProposal(proposal));
   }
 
@@ -281,6 +296,7 @@ public final class ConsensusEngine {
         BlockInfo info = prepared.equals(NIL) ? null : blocks.get(prepared);
         if (info != null && info.valid() && e.getKey() > validRound) {
           validBlock = info.block();
+          validHash = prepared;
           validRound = e.getKey();
         }
       }
@@ -338,6 +354,7 @@ public final class ConsensusEngine {
               new Signer.Lock(round, withBlock(rs.proposal, proposed.block()), rs.prepares.votesFor(rs.proposalBlockHash)));
         }
         validBlock = proposed.block();
+        validHash = rs.proposalBlockHash;
         validRound = round;
         changed = true;
       }
@@ -379,10 +396,10 @@ public final class ConsensusEngine {
     ByteString hash = Hashes.block(block.getHeader());
     lockedRound = lock.round();
     lockedHash = hash;
-    BlockInfo info = judge(block, hash);
+    BlockInfo info = judge(block, hash, true); // the first block of the height: it fits
     RoundState locked = roundState(lock.round());
     if (locked.proposal == null) {
-      locked.proposal = lock.proposal();
+      locked.proposal = bodyless(lock.proposal());
       locked.proposalBlockHash = hash;
     }
     for (Vote v : lock.proof()) {
@@ -392,7 +409,8 @@ public final class ConsensusEngine {
       }
     }
     if (info.valid() && locked.prepares.hasQuorumFor(hash)) {
-      validBlock = block;
+      validBlock = info.block();
+      validHash = hash;
       validRound = lock.round();
     }
   }
@@ -458,7 +476,7 @@ public final class ConsensusEngine {
     if (form != null) {
       return refused(form);
     }
-    Verdict place = placeInTime(vote.getHeight(), vote.getRound(), event);
+    Verdict place = placeInTime(vote.getHeight(), vote.getRound(), config.maxRoundsAhead(), event);
     if (place != null) {
       return place;
     }
@@ -506,7 +524,7 @@ public final class ConsensusEngine {
     if (form != null) {
       return refused(form);
     }
-    Verdict place = placeInTime(proposal.getHeight(), proposal.getRound(), event);
+    Verdict place = placeInTime(proposal.getHeight(), proposal.getRound(), PROPOSAL_ROUNDS_AHEAD, event);
     if (place != null) {
       return place;
     }
@@ -518,42 +536,61 @@ public final class ConsensusEngine {
       return Verdict.refused(ErrorReason.ERROR_REASON_WRONG_PROPOSER, "not the proposer of round " + proposal.getRound());
     }
     RoundState rs = roundState(proposal.getRound());
-    if (proposal.equals(rs.proposal)) {
+    // the very signed proposal stored for the round, verified then: not verified again
+    boolean stored = bodyless(proposal).equals(rs.proposal);
+    if (stored && blocks.containsKey(rs.proposalBlockHash)) {
       return Verdict.DUPLICATE;
     }
     ByteString hash;
-    byte[] signed;
-    try {
-      hash = Hashes.block(proposal.getBlock().getHeader());
-      signed = CanonicalBytes.proposal(proposal);
-    } catch (MalformedException e) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, e.getMessage());
-    }
-    if (!verifier.verify(member.key(), signed, proposal.getSignature())) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "proposal signature does not verify");
+    if (stored) {
+      hash = rs.proposalBlockHash;
+    } else {
+      byte[] signed;
+      try {
+        hash = Hashes.block(proposal.getBlock().getHeader());
+        signed = CanonicalBytes.proposal(proposal);
+      } catch (MalformedException e) {
+        return Verdict.refused(ErrorReason.ERROR_REASON_MALFORMED, e.getMessage());
+      }
+      if (!verifier.verify(member.key(), signed, proposal.getSignature())) {
+        return Verdict.refused(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "proposal signature does not verify");
+      }
     }
     if (rs.proposal != null) {
       if (rs.proposalBlockHash.equals(hash) && rs.proposal.getValidRound() == proposal.getValidRound()) {
         if (blocks.containsKey(hash)) {
           return Verdict.DUPLICATE; // the same signed proposal, its block already judged by its hash
         }
-        // Only refused bodies were seen with this signed header: this copy may carry the genuine one.
-        BlockInfo info = judge(proposal.getBlock(), hash);
+        // Not held: only refused bodies were seen with this signed header (this copy may carry the
+        // genuine one), or the block was let go for the byte budget or refused for it.
+        if (proposal.getRound() < round && !stillMatters(hash)) {
+          // a past round's block, sent again by its proposer's rebroadcast: it can no longer be
+          // decided or re-proposed, so it is neither judged nor held again
+          return Verdict.IGNORED;
+        }
+        if (refusedBodies.containsKey(bodyKey(proposal.getBlock()))) {
+          return Verdict.DUPLICATE; // a body already refused
+        }
+        BlockInfo info = judge(proposal.getBlock(), hash, false);
         if (!info.valid()) {
           return refused(info.refusal());
         }
-        rs.proposal = proposal;
         evaluate();
         return Verdict.ACCEPTED;
-      }
-      if (blocks.size() < MAX_BLOCKS_PER_HEIGHT) {
-        judge(proposal.getBlock(), hash); // its block may still gather a quorum: keep it in hand
       }
       out.add(new Effect.ReportEvidence(EquivocationEvidence.newBuilder().setValidator(proposal.getProposer())
           .setHeight(height).setRound(proposal.getRound())
           .setProposals(ConflictingProposals.newBuilder().setFirst(headerOnly(rs.proposal)).setSecond(headerOnly(proposal)))
           .build()));
-      return Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION, "second proposal of round " + proposal.getRound());
+      Verdict equivocation = Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION, "second proposal of round " + proposal.getRound());
+      if (conflictingBlocksJudged < MAX_BLOCKS_PER_HEIGHT) {
+        conflictingBlocksJudged++;
+        // its block may still gather a quorum: keep it in hand (and finalize it if a quorum precommitted it)
+        if (judge(proposal.getBlock(), hash, false).valid()) {
+          evaluate();
+        }
+      }
+      return equivocation;
     }
     if (proposal.getValidRound() == -1 && !proposal.getBlock().getHeader().getProposer().equals(proposal.getProposer())) {
       return Verdict.refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "a new block must name its proposer");
@@ -564,12 +601,13 @@ public final class ConsensusEngine {
         return justified;
       }
     }
-    rs.proposal = proposal;
+    rs.proposal = bodyless(proposal);
     rs.proposalBlockHash = hash;
     rs.heardFrom(member);
     // Refused for its body, it waits for a genuine copy until timeout_propose: the proposer signed
-    // only the header, so a refused body may be a relayer's doing, not the proposer's.
-    BlockInfo info = judge(proposal.getBlock(), hash);
+    // only the header, so a refused body may be a relayer's doing, not the proposer's. Refused for
+    // the byte budget, it waits for its proposer's next rebroadcast.
+    BlockInfo info = judge(proposal.getBlock(), hash, false);
     evaluate();
     return info.valid() ? Verdict.ACCEPTED : refused(info.refusal());
   }
@@ -611,8 +649,11 @@ public final class ConsensusEngine {
     return null;
   }
 
-  /** Null for a message of this height within the round window; otherwise buffered or refused. */
-  private Verdict placeInTime(long msgHeight, int msgRound, Event event) {
+  /**
+   * Null for a message of this height within {@code roundsAhead} rounds of the current one;
+   * otherwise buffered or refused.
+   */
+  private Verdict placeInTime(long msgHeight, int msgRound, int roundsAhead, Event event) {
     if (msgHeight == height - 1) {
       return Verdict.IGNORED; // a late vote for the height just finalized: normal, not a fault
     }
@@ -622,8 +663,9 @@ public final class ConsensusEngine {
     if (msgHeight > height) {
       return buffer(msgHeight, msgRound, event);
     }
-    if (msgRound > round + config.maxRoundsAhead()) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "round " + msgRound + " is too far ahead");
+    if (msgRound > round + (long) roundsAhead) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "round " + msgRound + " is more than "
+          + roundsAhead + " ahead of round " + round);
     }
     return null;
   }
@@ -639,7 +681,9 @@ public final class ConsensusEngine {
       return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
           "height " + msgHeight + " is more than " + config.bufferedHeights() + " ahead of " + height);
     }
-    if (msgRound > config.maxRoundsAhead()) {
+    // a coming height starts at round 0: its proposals, like this height's, only up to one round ahead
+    int roundsAhead = event instanceof Event.ProposalReceived ? PROPOSAL_ROUNDS_AHEAD : config.maxRoundsAhead();
+    if (msgRound > roundsAhead) {
       return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
           "round " + msgRound + " of coming height " + msgHeight + " is too far ahead");
     }
@@ -774,8 +818,9 @@ public final class ConsensusEngine {
 
   /** Sends this validator's own messages of a round again: peers may have lost them. */
   private void rebroadcast(RoundState rs) {
-    if (rs.ownProposal != null) {
-      out.add(new Effect.BroadcastProposal(rs.ownProposal));
+    BlockInfo own = rs.ownProposal == null ? null : blocks.get(rs.proposalBlockHash);
+    if (own != null && own.valid()) { // a past round's block let go for the budget is not sent again
+      out.add(new Effect.BroadcastProposal(withBlock(rs.ownProposal, own.block())));
     }
     if (rs.ownPrepare != null) {
       out.add(new Effect.BroadcastVote(rs.ownPrepare));
@@ -808,7 +853,7 @@ public final class ConsensusEngine {
     } catch (FinalityCertificates.InvalidCertificateException e) {
       return Verdict.refused(e.reason(), e.getMessage());
     }
-    BlockInfo info = judge(block, hash);
+    BlockInfo info = judge(block, hash, true); // certified: finalized at once, then let go
     if (!info.valid()) {
       return refused(info.refusal());
     }
@@ -823,8 +868,11 @@ public final class ConsensusEngine {
    * The verdict on a block of this height whose header hashes to {@code hash}. Once a block is found
    * valid, it is the block of that hash: any other body for it is the same block to consensus, and is
    * not looked at. A header refusal stands for the hash; a body refusal only for that very body.
+   * A valid block is held within the byte budget, making room by letting go of blocks that no longer
+   * matter; when there is no room it is refused (HEIGHT_OUT_OF_RANGE, not the sender's fault, and not
+   * remembered), unless {@code mustHold} or a quorum precommitted it: then it is about to be finalized.
    */
-  private BlockInfo judge(Block block, ByteString hash) {
+  private BlockInfo judge(Block block, ByteString hash, boolean mustHold) {
     BlockInfo known = blocks.get(hash);
     if (known != null) {
       return known;
@@ -832,25 +880,99 @@ public final class ConsensusEngine {
     Refusal header = BlockRules.checkHeader(block.getHeader(), tip, set, config.chainId(), config.blockIntervalMs());
     if (header != null) {
       BlockInfo info = new BlockInfo(Block.newBuilder().setHeader(block.getHeader()).build(), header, null);
-      blocks.put(hash, info);
+      int size = info.block().getSerializedSize();
+      letGoUntilRoomFor(size);
+      if (heldBytes + size <= config.maxHeldBlockBytes()) { // else judged again if it comes again: cheap
+        hold(hash, info);
+      }
       return info;
     }
-    ByteString bodyKey = ByteString.copyFrom(Sha256.hash(block.toByteArray()));
+    ByteString bodyKey = bodyKey(block);
     Refusal refusal = refusedBodies.get(bodyKey);
-    if (refusal == null) {
-      refusal = BlockRules.checkBody(block, tip, config.chainId(), verifier);
-      if (refusal == null) {
-        BlockValidator.Verdict verdict = blockValidator.validate(block);
-        if (verdict.isValid()) {
-          BlockInfo info = new BlockInfo(block, null, verdict.nextSet());
-          blocks.put(hash, info);
-          return info;
-        }
-        refusal = new Refusal(verdict.reason(), verdict.detail());
-      }
-      refusedBodies.put(bodyKey, refusal);
+    if (refusal != null) {
+      return new BlockInfo(block, refusal, null);
     }
+    int size = block.getSerializedSize();
+    boolean admit = mustHold || precommitQuorumFor(hash);
+    if (!admit && heldBytes - evictableBytes() + size > config.maxHeldBlockBytes()) {
+      return new BlockInfo(block, new Refusal(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "the blocks held for height "
+          + height + " weigh " + heldBytes + " bytes, with " + size + " more over the limit of "
+          + config.maxHeldBlockBytes()), null);
+    }
+    refusal = BlockRules.checkBody(block, tip, config.chainId(), verifier);
+    if (refusal == null) {
+      BlockValidator.Verdict verdict = blockValidator.validate(block);
+      if (verdict.isValid()) {
+        letGoUntilRoomFor(size);
+        BlockInfo info = new BlockInfo(block, null, verdict.nextSet());
+        hold(hash, info);
+        return info;
+      }
+      refusal = new Refusal(verdict.reason(), verdict.detail());
+    }
+    refusedBodies.put(bodyKey, refusal);
     return new BlockInfo(block, refusal, null);
+  }
+
+  private void hold(ByteString hash, BlockInfo info) {
+    blocks.put(hash, info);
+    heldBytes += info.block().getSerializedSize();
+  }
+
+  /**
+   * Whether a held block can still matter: it is locked or the valid block, proposed in this round
+   * or the next, precommitted by more than a third of the weight (so by an honest validator, which
+   * locked it), or prepared by a quorum in a round that would make it the valid block. Any other
+   * block may be let go for the budget: if it ever gets a precommit quorum, its proposal sent again
+   * or a synced copy brings it back (such a block is always taken in).
+   */
+  private boolean stillMatters(ByteString hash) {
+    if (hash.equals(lockedHash) || hash.equals(validHash)) {
+      return true;
+    }
+    for (Map.Entry<Integer, RoundState> e : rounds.entrySet()) {
+      RoundState rs = e.getValue();
+      if ((e.getKey() >= round && hash.equals(rs.proposalBlockHash)) || set.exceedsOneThird(rs.precommits.weightFor(hash))
+          || (e.getKey() > validRound && e.getKey() <= round && rs.prepares.hasQuorumFor(hash))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean precommitQuorumFor(ByteString hash) {
+    for (RoundState rs : rounds.values()) {
+      if (rs.precommits.hasQuorumFor(hash)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private long evictableBytes() {
+    long bytes = 0;
+    for (Map.Entry<ByteString, BlockInfo> e : blocks.entrySet()) {
+      if (!stillMatters(e.getKey())) {
+        bytes += e.getValue().block().getSerializedSize();
+      }
+    }
+    return bytes;
+  }
+
+  /** Lets go of blocks that no longer matter, the earliest taken first, until {@code size} more bytes fit. */
+  private void letGoUntilRoomFor(int size) {
+    var it = blocks.entrySet().iterator();
+    while (heldBytes + size > config.maxHeldBlockBytes() && it.hasNext()) {
+      Map.Entry<ByteString, BlockInfo> e = it.next();
+      if (!stillMatters(e.getKey())) {
+        heldBytes -= e.getValue().block().getSerializedSize();
+        it.remove();
+      }
+    }
+  }
+
+  private static ByteString bodyKey(Block block) {
+    return ByteString.copyFrom(Sha256.hash(block.toByteArray()));
   }
 
   /** The signed proposal with the body in hand for its block (its signature covers the header only). */
@@ -864,6 +986,11 @@ public final class ConsensusEngine {
 
   private void schedule(Timeout.Kind kind, int r, long delayMs) {
     out.add(new Effect.ScheduleTimeout(new Timeout(height, r, kind), delayMs));
+  }
+
+  /** A proposal as a round keeps it: all but its block's body, which only {@link #blocks} holds. */
+  private static Proposal bodyless(Proposal p) {
+    return p.getBlock().hasBody() ? p.toBuilder().setBlock(Block.newBuilder().setHeader(p.getBlock().getHeader())).build() : p;
   }
 
   private static Proposal headerOnly(Proposal p) {
@@ -910,5 +1037,10 @@ public final class ConsensusEngine {
 
   public long bufferedBytes() {
     return futureBytes;
+  }
+
+  /** The bytes (serialized) of the blocks held for the current height: at most maxHeldBlockBytes. */
+  public long heldBlockBytes() {
+    return heldBytes;
   }
 }

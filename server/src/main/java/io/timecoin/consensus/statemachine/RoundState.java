@@ -12,6 +12,7 @@ import java.util.Set;
 final class RoundState {
   final VoteTally prepares;
   final VoteTally precommits;
+  /** The round's proposal without its block's body (the engine holds bodies apart, within a byte budget). */
   Proposal proposal;
   ByteString proposalBlockHash;
   /** Distinct validators with any message in this round, and their weight: the round-skip rule. */
@@ -22,7 +23,7 @@ final class RoundState {
   boolean prepareQuorumForBlockSeen;
   boolean prepareQuorumAnnounced;
   boolean precommitQuorumAnnounced;
-  /** This validator's own signed messages of the round, sent again on REBROADCAST. */
+  /** This validator's own signed messages of the round, sent again on REBROADCAST (the proposal without body). */
   Proposal ownProposal;
   Vote ownPrepare;
   Vote ownPrecommit;

@@ -74,6 +74,11 @@ final class VoteTally {
     return w != null && set.isQuorum(w);
   }
 
+  /** The weight of the votes for one hash (an equivocator's two votes count for both of theirs). */
+  long weightFor(ByteString blockHash) {
+    return weightByHash.getOrDefault(blockHash, 0L);
+  }
+
   /** Whether distinct validators' votes of every kind together form a quorum. */
   boolean hasQuorumOfAny() {
     return set.isQuorum(totalWeight);

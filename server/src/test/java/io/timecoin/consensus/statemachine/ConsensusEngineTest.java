@@ -181,7 +181,7 @@ class ConsensusEngineTest {
 
   @Test
   void anOversizedProposalIsRefused() throws Exception {
-    ConsensusConfig small = new ConsensusConfig(CHAIN, 0, ConsensusConfig.Timeouts.DEFAULTS, 1_000, 100, 2, 10, 1 << 20, 1_000, 2_000);
+    ConsensusConfig small = new ConsensusConfig(CHAIN, 0, ConsensusConfig.Timeouts.DEFAULTS, 1_000, 100, 2, 10, 1 << 20, 1_000, 2_000, 64L << 20);
     ConsensusEngine strict = new ConsensusEngine(small, genesis, t -> t.assemble(List.of()), b -> BlockValidator.Verdict.valid(set),
         new RecordKeepingSigner(keys.get(0), new MemorySignerRecordStore()), () -> now, SignatureVerifier.ED25519);
     strict.handle(new Event.Start());
@@ -480,7 +480,7 @@ class ConsensusEngineTest {
       Vote forged = Vote.newBuilder().setChainId(CHAIN).setType(VoteType.VOTE_TYPE_PREPARE).setHeight(2 + i % 2).setRound(i % 7)
           .setBlockHash(bytes("hash", i, 32)).setValidator(bytes("stranger", i, 32)).setSignature(bytes("sig", i, 64)).build();
       assertEquals(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, reason(send(forged)));
-      Proposal p = proposal(0, 0).toBuilder().setHeight(2 + i % 2).setRound(i % 7).setProposer(bytes("stranger", i, 32))
+      Proposal p = proposal(0, 0).toBuilder().setHeight(2 + i % 2).setRound(i % 2).setProposer(bytes("stranger", i, 32))
           .setSignature(bytes("sig", i, 64)).build();
       assertEquals(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, engine.handle(new Event.ProposalReceived(p)).verdict().reason());
     }
@@ -516,7 +516,7 @@ class ConsensusEngineTest {
   @Test
   void theBufferOfComingHeightsKeepsToItsByteBudgetAndEmptiesAsHeightsPass() throws Exception {
     long budget = 4_000;
-    ConsensusConfig tight = new ConsensusConfig(CHAIN, 0, ConsensusConfig.Timeouts.DEFAULTS, 1_000, 4 << 20, 2, 10_000, budget, 1_000, 2_000);
+    ConsensusConfig tight = new ConsensusConfig(CHAIN, 0, ConsensusConfig.Timeouts.DEFAULTS, 1_000, 4 << 20, 2, 10_000, budget, 1_000, 2_000, 64L << 20);
     int me = indexNotProposingFirst();
     engine = new ConsensusEngine(tight, genesis, t -> t.assemble(List.of()), b -> BlockValidator.Verdict.valid(set),
         new RecordKeepingSigner(keys.get(me), new MemorySignerRecordStore()), () -> now, SignatureVerifier.ED25519);
@@ -548,6 +548,221 @@ class ConsensusEngineTest {
     assertEquals(Verdict.Kind.ACCEPTED, engine.handle(new Event.BlockSynced(p.getBlock(),
         FinalityCertificates.build(1, 0, hash, precommits))).verdict().kind());
     assertTrue(engine.bufferedBytes() < before && engine.bufferedBytes() > 0, engine.bufferedBytes() + " of " + before);
+  }
+
+  // ---------------------------------------------------------------- the bytes of blocks held at one height
+
+  private static final long HELD_BUDGET = ConsensusConfig.DEFAULT_MAX_HELD_BLOCK_BYTES;
+  private List<Transaction> bigBody;
+
+  /**
+   * Transfers of 100 outputs each, up to a proposal of nearly 4 MiB, the default message limit. One
+   * list shared by every block of these tests: their blocks differ in their headers, so the engine
+   * counts each block's bytes, while the test's heap holds the transactions once.
+   */
+  private List<Transaction> bigBody() {
+    if (bigBody == null) {
+      bigBody = new ArrayList<>();
+      long bytes = 0;
+      for (int n = 0; bytes < (4 << 20) - 16_384; n++) {
+        Transaction.Builder tx = signedTransfer(1_000_000 + n).toBuilder().clearOutputs();
+        for (int o = 0; o < 100; o++) {
+          tx.addOutputs(TxOutput.newBuilder().setAmount(1 + o).setAddress(bytes("address", o, 20)));
+        }
+        Transaction unsigned = tx.build();
+        ByteString txid = Hashes.transaction(unsigned);
+        Transaction t = unsigned.toBuilder().setInputs(0, unsigned.getInputs(0).toBuilder().setWitness(
+            unsigned.getInputs(0).getWitness().toBuilder().setSignature(ByteString.copyFrom(keys.get(0).sign(txid.toByteArray())))))
+            .build();
+        bigBody.add(t);
+        bytes += t.getSerializedSize() + 4;
+      }
+    }
+    return bigBody;
+  }
+
+  private Proposal bigProposal(int signer, int round) {
+    var template = new io.timecoin.consensus.types.BlockTemplate(CHAIN, 1, T0 + round, genesis.blockHash(), null, set.hash(), key(signer));
+    Proposal unsigned = Proposal.newBuilder().setChainId(CHAIN).setHeight(1).setRound(round).setValidRound(-1)
+        .setBlock(template.assemble(bigBody())).setProposer(key(signer)).build();
+    return unsigned.toBuilder().setSignature(ByteString.copyFrom(keys.get(signer).sign(CanonicalBytes.proposal(unsigned)))).build();
+  }
+
+  /**
+   * A Byzantine validator sends a proposal of nearly 4 MiB for every round it proposes in the next
+   * 1,000, then, while the others' votes lead the height through 120 rounds, its proposals of every
+   * round around the current one. The old engine kept every one: about 1 GiB at once. Now a proposal
+   * more than one round ahead is refused, and the blocks held stay within the byte budget; the
+   * proposal of the current round is still taken (older blocks are let go to make room).
+   */
+  @Test
+  void aByzantineProposerOfManyRoundsCannotMakeTheEngineHoldMoreThanItsBudget() {
+    int me = indexNotProposingFirst();
+    int byzantine = (me + 1) % 4;
+    assertTrue(bigProposal(byzantine, 0).getSerializedSize() > (4 << 20) - 20_000);
+    int refusedAhead = 0;
+    for (int r = 0; r < 1_000; r++) {
+      if (proposerIndex(r) == byzantine) {
+        Verdict v = engine.handle(new Event.ProposalReceived(bigProposal(byzantine, r))).verdict();
+        if (r > 1) {
+          assertEquals(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, v.reason(), "round " + r);
+          refusedAhead++;
+        }
+        assertTrue(engine.heldBlockBytes() <= HELD_BUDGET, engine.heldBlockBytes() + " bytes held");
+      }
+    }
+    assertTrue(refusedAhead > 200);
+    int others0 = (me + 2) % 4;
+    int others1 = (me + 3) % 4;
+    int currentAccepted = 0;
+    long maxHeld = 0;
+    for (int r = 1; r <= 120; r++) {
+      // two of four in round r: more than a third, so the engine joins it
+      send(vote(others0, VoteType.VOTE_TYPE_PREPARE, 1, r, Hashes.NIL));
+      send(vote(others1, VoteType.VOTE_TYPE_PREPARE, 1, r, Hashes.NIL));
+      assertEquals(r, engine.round());
+      for (int q = Math.max(0, r - 4); q <= r + 4; q++) {
+        if (proposerIndex(q) == byzantine) {
+          Verdict v = engine.handle(new Event.ProposalReceived(bigProposal(byzantine, q))).verdict();
+          if (q == r) {
+            // taken now, or when it was the next round's (then held since): a duplicate
+            assertTrue(v.kind() == Verdict.Kind.ACCEPTED || v.kind() == Verdict.Kind.DUPLICATE,
+                "its proposal of the current round " + r + ": " + v);
+            currentAccepted++;
+          } else if (q > r + 1) {
+            assertEquals(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, v.reason());
+          }
+          maxHeld = Math.max(maxHeld, engine.heldBlockBytes());
+          assertTrue(engine.heldBlockBytes() <= HELD_BUDGET, engine.heldBlockBytes() + " bytes held at round " + r);
+        }
+      }
+    }
+    assertTrue(currentAccepted > 20, currentAccepted + " current proposals accepted");
+    assertTrue(maxHeld > HELD_BUDGET - (8 << 20), "the budget was reached: " + maxHeld);
+  }
+
+  /**
+   * Four honest validators with blocks of nearly 4 MiB, in a network that delivers every proposal
+   * of the first 24 rounds too late (after its round has ended): each validator sees 24
+   * valid blocks of height 1, 96 MiB, more than the budget, and never a quorum for one. From round
+   * 24 on proposals are on time: height 1 and the next ones are finalized, with the same blocks
+   * everywhere, and no validator ever held more than its budget.
+   */
+  @Test
+  void anHonestNetworkGoingThroughManyRoundsWithLargeBlocksStillFinalizes() throws Exception {
+    List<ConsensusEngine> nodes = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      nodes.add(new ConsensusEngine(ConsensusConfig.defaults(CHAIN, 0), genesis, template -> template.assemble(bigBody()),
+          block -> BlockValidator.Verdict.valid(set),
+          new RecordKeepingSigner(keys.get(i), new MemorySignerRecordStore()), () -> now, SignatureVerifier.ED25519));
+    }
+    int lateRounds = 24;
+    record Delivery(int to, Event event) {}
+    java.util.ArrayDeque<Delivery> wire = new java.util.ArrayDeque<>();
+    List<Delivery> late = new ArrayList<>();
+    List<Delivery> later = new ArrayList<>();
+    List<List<Timeout>> timers = new ArrayList<>();
+    List<List<ByteString>> finalized = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      timers.add(new ArrayList<>());
+      finalized.add(new ArrayList<>());
+    }
+    long[] maxHeld = new long[1];
+    java.util.function.BiConsumer<Integer, Outcome> route = (from, o) -> {
+      maxHeld[0] = Math.max(maxHeld[0], nodes.get(from).heldBlockBytes());
+      for (Effect e : o.effects()) {
+        for (int to = 0; to < 4; to++) {
+          if (to == from) {
+            continue;
+          }
+          if (e instanceof Effect.BroadcastProposal bp) {
+            Delivery d = new Delivery(to, new Event.ProposalReceived(bp.proposal()));
+            if (bp.proposal().getHeight() == 1 && bp.proposal().getRound() < lateRounds) {
+              late.add(d);
+            } else {
+              wire.add(d);
+            }
+          } else if (e instanceof Effect.BroadcastVote bv) {
+            wire.add(new Delivery(to, new Event.VoteReceived(bv.vote())));
+          }
+        }
+        if (e instanceof Effect.ScheduleTimeout st && st.timeout().kind() != Timeout.Kind.REBROADCAST) {
+          timers.get(from).add(st.timeout());
+        }
+        if (e instanceof Effect.Finalize f) {
+          finalized.get(from).add(f.certificate().getBlockHash());
+        }
+      }
+    };
+    for (int i = 0; i < 4; i++) {
+      route.accept(i, nodes.get(i).handle(new Event.Start()));
+    }
+    long target = 3;
+    for (int steps = 0; steps < 100_000 && nodes.stream().anyMatch(n -> n.height() < target); steps++) {
+      if (wire.isEmpty()) { // stalled: the timers fire, then the proposals of two stalls ago arrive
+        now += 10; // blocks of one proposer differ from round to round by their timestamps
+        for (int i = 0; i < 4; i++) {
+          List<Timeout> due = new ArrayList<>(timers.get(i));
+          timers.get(i).clear();
+          for (Timeout t : due) {
+            route.accept(i, nodes.get(i).handle(new Event.TimeoutFired(t)));
+          }
+        }
+        wire.addAll(later);
+        later.clear();
+        later.addAll(late);
+        late.clear();
+        continue;
+      }
+      Delivery d = wire.poll();
+      route.accept(d.to(), nodes.get(d.to()).handle(d.event()));
+    }
+    for (ConsensusEngine n : nodes) {
+      assertTrue(n.height() >= target, "stuck at height " + n.height() + " round " + n.round());
+    }
+    for (int i = 1; i < 4; i++) {
+      assertEquals(finalized.get(0).subList(0, 2), finalized.get(i).subList(0, 2), "the same blocks");
+    }
+    assertTrue(maxHeld[0] <= HELD_BUDGET, maxHeld[0] + " bytes held");
+    assertTrue(maxHeld[0] > HELD_BUDGET - (8 << 20), "the budget was reached: " + maxHeld[0]);
+  }
+
+  /**
+   * Rule 4 with the budget: a block of round 0 is let go once 20 more rounds brought 4 MiB blocks, and
+   * its proposal sent again is then ignored; when a quorum's precommits for it arrive, the same
+   * proposal sent again is taken in over the budget and finalizes it at once.
+   */
+  @Test
+  void aBlockLetGoForTheBudgetIsFinalizedWhenItsProposalComesAgainAfterAPrecommitQuorum() {
+    int me = indexNotProposingFirst();
+    Proposal first = bigProposal(proposerIndex(0), 0);
+    ByteString hash = Hashes.block(first.getBlock().getHeader());
+    assertEquals(Verdict.Kind.ACCEPTED, engine.handle(new Event.ProposalReceived(first)).verdict().kind());
+    for (int r = 1; r <= 20; r++) {
+      send(vote((me + 1) % 4, VoteType.VOTE_TYPE_PREPARE, 1, r, Hashes.NIL));
+      send(vote((me + 2) % 4, VoteType.VOTE_TYPE_PREPARE, 1, r, Hashes.NIL));
+      assertEquals(r, engine.round());
+      if (proposerIndex(r) != me) {
+        assertEquals(Verdict.Kind.ACCEPTED, engine.handle(new Event.ProposalReceived(bigProposal(proposerIndex(r), r))).verdict().kind());
+      }
+      assertTrue(engine.heldBlockBytes() <= HELD_BUDGET);
+    }
+    assertEquals(Verdict.Kind.IGNORED, engine.handle(new Event.ProposalReceived(first)).verdict().kind(),
+        "let go, and no longer of use: not taken in again");
+    for (int i = 0, n = 0; n < 3; i++) {
+      if (i != me) {
+        send(vote(i, VoteType.VOTE_TYPE_PRECOMMIT, 1, 0, hash));
+        n++;
+      }
+    }
+    assertEquals(1, engine.height(), "a quorum of precommits, but the block is not in hand");
+    Outcome again = engine.handle(new Event.ProposalReceived(first));
+    assertEquals(Verdict.Kind.ACCEPTED, again.verdict().kind());
+    Effect.Finalize f = again.effects().stream().filter(e -> e instanceof Effect.Finalize).map(e -> (Effect.Finalize) e)
+        .findFirst().orElseThrow();
+    assertEquals(hash, f.certificate().getBlockHash());
+    assertEquals(2, engine.height());
+    assertTrue(engine.heldBlockBytes() < 4_096, "height 2 holds at most its own small proposal: " + engine.heldBlockBytes());
   }
 
   private ByteString engineKey() {
