@@ -27,7 +27,7 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
   static final long BASELINE = 48 * MIB;
   /**
    * The blocks the consensus engine holds for the height it decides (proposals of its rounds and
-   * proposers). The engine's own bound ({@code ConsensusConfig.maxHeldBlockBytes}) must be this.
+   * proposers). Node gives the engine this bound ({@code ConsensusConfig.maxHeldBlockBytes}).
    */
   public static final long HELD_BLOCK_BYTES = 32 * MIB;
 

@@ -166,7 +166,7 @@ public final class Node implements AutoCloseable {
     this.validatorKeys = keys(ledger.validatorSetAt(chain.tipHeight() + 1));
     ConsensusConfig consensusConfig = new ConsensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(),
         1_000, MAX_MESSAGE_BYTES, 2, 10_000, ConsensusConfig.DEFAULT_MAX_BUFFERED_BYTES, 1_000, 2_000,
-        ConsensusConfig.DEFAULT_MAX_HELD_BLOCK_BYTES);
+        MemoryBudget.HELD_BLOCK_BYTES); // the heap check counts this bound
     ConsensusEngine engine = new ConsensusEngine(consensusConfig, tip, ledger, ledger,
         new RecordKeepingSigner(key, new FileSignerRecordStore(data)), System::currentTimeMillis, signatures);
     this.loop = new ConsensusLoop(engine, this::handled, 50_000, memory.consensusQueueBytes(), fatal);
@@ -237,7 +237,10 @@ public final class Node implements AutoCloseable {
     Gauge.builder("timed_peers", network, PeerNetwork::peerCount).register(metrics);
     Gauge.builder("timed_consensus_queue_depth", loop, ConsensusLoop::depth).register(metrics);
     Gauge.builder("timed_peer_send_queue_depth", network, PeerNetwork::queued).register(metrics);
-    Gauge.builder("timed_peer_send_queue_bytes", network, PeerNetwork::queuedBytes).register(metrics);
+    Gauge.builder("timed_peer_send_queue_bytes", network, PeerNetwork::queuedBytes)
+        .description("bytes waiting in peers' send queues, a message counted once per queue").register(metrics);
+    Gauge.builder("timed_peer_send_held_bytes", network, PeerNetwork::heldSendBytes)
+        .description("bytes of the distinct messages waiting to be sent to peers (what the send budget bounds)").register(metrics);
     Gauge.builder("timed_peer_sync_streams_served", network, PeerNetwork::syncStreamsServed).register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("timed_peer_messages_sent_total", network, PeerNetwork::sentMessages).register(metrics);
     io.micrometer.core.instrument.FunctionCounter.builder("timed_peer_bytes_sent_total", network, PeerNetwork::sentBytes).register(metrics);
