@@ -49,6 +49,7 @@ class ByzantinePeerTest {
   }
 
   private static void check(AttackSuite.Outcome o) {
+    System.out.println(o.attack() + ": " + o.counts()); // what the attack did, also when it held
     assertTrue(o.held(), o.failures());
   }
 

@@ -8,6 +8,8 @@ import io.timecoin.proto.v1.PeerInfo;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Predicate;
@@ -166,30 +168,91 @@ public final class AttackSuite implements AutoCloseable {
         && java.util.Arrays.stream(verdicts).anyMatch(v -> l.contains("verdict=\"" + v + "\""));
   }
 
+  /**
+   * Tampered copies of every proposal reach the nodes before the genuine one: the chain must go on
+   * with agreement, and both kinds be refused: the unknown field by closing the stream that carried
+   * it, the flipped witness as an invalid block.
+   */
   public Outcome tamperedBodies() throws Exception {
-    return run(verdicts("ProposalReceived", "invalid_block", "malformed", "bad_signature"),
-        messages("ProposalReceived", "invalid_block", "malformed", "bad_signature"),
-        () -> peer.tamperedBodies(8_000), (c, p) -> {
+    Predicate<String> unknownRefused = metric("timed_unknown_fields_refused_total", "port=\"peer\"");
+    Predicate<String> flipRefused = messages("ProposalReceived", "invalid_block", "bad_signature");
+    long[] before = new long[2];
+    Map<String, Long> verdictsBefore = new TreeMap<>();
+    return run("timed_unknown_fields_refused_total{port=\"peer\",method=\"Connect\"} or "
+            + verdicts("ProposalReceived", "invalid_block", "bad_signature"),
+        l -> unknownRefused.test(l) && l.contains("method=\"Connect\"") || flipRefused.test(l),
+        () -> {
+          before[0] = (long) observer.sum(honest, l -> unknownRefused.test(l) && l.contains("method=\"Connect\""));
+          before[1] = (long) observer.sum(honest, flipRefused);
+          verdictsBefore.putAll(verdictCounts("ProposalReceived"));
+          long transfers = load.submitted();
+          ByzantinePeer.Counts c = peer.tamperedBodies(8_000);
+          c.add("transfers_submitted", load.submitted() - transfers);
+          return c;
+        }, (c, p) -> {
+          long unknown = (long) observer.sum(honest, l -> unknownRefused.test(l) && l.contains("method=\"Connect\"")) - before[0];
+          long flips = (long) observer.sum(honest, flipRefused) - before[1];
           if (c.get("witness_flipped_sent") == 0) {
             p.add("no proposal carried a transaction witness: the witness flip was not tried");
+          } else if (flips == 0) {
+            p.add("none of the " + c.get("witness_flipped_sent") + " proposals with a flipped witness was refused as invalid_block"
+                + " or bad_signature");
           }
+          if (c.get("unknown_field_sent") == 0) {
+            p.add("no proposal with an unknown field was sent");
+          } else if (unknown == 0) {
+            p.add("none of the " + c.get("unknown_field_sent") + " proposals with an unknown field was counted in"
+                + " timed_unknown_fields_refused_total{port=\"peer\",method=\"Connect\"}");
+          }
+          c.add("unknown_field_refused", unknown);
+          c.add("witness_flips_refused", flips);
+          // every proposal's verdict meanwhile, the genuine copies' included: where the flips that were not refused went
+          Map<String, Long> delta = new TreeMap<>(verdictCounts("ProposalReceived"));
+          verdictsBefore.forEach((k, v) -> delta.merge(k, -v, Long::sum));
+          delta.forEach((k, v) -> c.add("proposal_verdict_" + k, v));
         });
+  }
+
+  /** Every verdict's count of timed_messages_total for {@code event}, summed over the honest nodes. */
+  private Map<String, Long> verdictCounts(String event) {
+    Map<String, Long> out = new TreeMap<>();
+    java.util.regex.Pattern verdict = java.util.regex.Pattern.compile("verdict=\"([a-z_]+)\"");
+    for (int i : honest) {
+      for (String l : observer.scrape(i).split("\n")) {
+        if (l.startsWith("timed_messages_total{") && l.contains("event=\"" + event + "\"")) {
+          java.util.regex.Matcher m = verdict.matcher(l);
+          if (m.find()) {
+            out.merge(m.group(1), (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)), Long::sum);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   public Outcome forgedVotes() throws Exception {
     ByteString realValidator = ByteString.copyFrom(cluster.validatorKey(0).publicKey().bytes());
     Predicate<String> refused = messages("VoteReceived", "unknown_validator", "bad_signature");
     long[] before = {0};
+    Map<String, Long> verdictsBefore = new TreeMap<>();
     return run(verdicts("VoteReceived", "unknown_validator", "bad_signature"), refused, () -> {
       before[0] = (long) observer.sum(honest, refused);
+      verdictsBefore.putAll(verdictCounts("VoteReceived"));
       return peer.forgedVotes(realValidator, 200);
     }, (c, p) -> {
       Thread.sleep(1_000);
       long counted = (long) observer.sum(honest, refused) - before[0];
       long sent = c.get("unknown_key_votes_sent") + c.get("bad_signature_votes_sent");
       if (counted < sent * 9 / 10) {
+        Map<String, Long> delta = new TreeMap<>(verdictCounts("VoteReceived"));
+        verdictsBefore.forEach((k, v) -> delta.merge(k, -v, Long::sum));
         p.add("only " + counted + " of the " + sent + " forged votes delivered were refused as unknown_validator or"
-            + " bad_signature (half were for the next height: buffered unchecked?)");
+            + " bad_signature (half were for the next height: buffered unchecked?); the votes' verdicts meanwhile, honest"
+            + " ones included: " + delta);
+      }
+      if (c.get("links_dropped_by_node") > 0) {
+        p.add(c.get("links_dropped_by_node") + " throwaway links were dropped by a node before their "
+            + "votes were all sent: the count of votes delivered is not exact");
       }
     });
   }
@@ -263,31 +326,43 @@ public final class AttackSuite implements AutoCloseable {
   }
 
   /**
-   * Node-{@code n} is stopped, listed two lying sync sources among its peers (one stalls, one
-   * serves tampered bodies, both claiming a height far ahead), falls 8 blocks behind, and is
-   * started again: it must catch up with the others and finalize with them.
+   * Node-{@code n} is stopped, listed three lying sync sources among its peers, each claiming a
+   * height far ahead, and falls 8 blocks behind; then it is started again. Two of them pass on the
+   * genuine votes they hear on links of their own to honest nodes, ahead of the honest copies, so
+   * that their heights are proven and node-{@code n} asks them: one stalls (it must be abandoned
+   * after the progress deadline), one serves tampered bodies (refused, penalized). The third only
+   * claims its height: it must never be asked. Node-{@code n} must catch up with the others.
    */
   public Outcome lyingSyncSource(int n) throws Exception {
     List<Integer> others = new ArrayList<>(honest);
     others.remove(Integer.valueOf(n));
-    LyingSyncSource[] sources = new LyingSyncSource[2];
+    LyingSyncSource[] sources = new LyingSyncSource[3];
     boolean[] caughtUp = {false};
+    Predicate<String> punished = metric("timed_peer_penalties_total", "reason=\"sync_stall\"", "reason=\"sync_refused_block\"");
     try {
-      return run("timed_peer_sync_refused_total or " + verdicts("BlockSynced", "invalid_block", "malformed", "bad_signature"),
-          l -> l.startsWith("timed_peer_sync_refused_total{") || messages("BlockSynced", "invalid_block", "malformed", "bad_signature").test(l),
+      return run("timed_peer_penalties_total{reason=sync_stall|sync_refused_block}",
+          punished,
           () -> {
-            ByzantinePeer.Counts c = new ByzantinePeer.Counts("lying, stalling and tampering sync source");
+            ByzantinePeer.Counts c = new ByzantinePeer.Counts("lying, stalling and tampering sync sources");
             sources[0] = new LyingSyncSource(cluster.chainId(), cluster.genesisHash(), LyingSyncSource.Mode.TAMPERED, 1_000_000,
-                cluster.client(others.get(0)));
-            sources[1] = new LyingSyncSource(cluster.chainId(), cluster.genesisHash(), LyingSyncSource.Mode.STALL, 1_000_001, null); // the greatest claim: asked first
+                cluster.client(others.get(0)), cluster.channel(cluster.peerPort(others.get(0))));
+            sources[1] = new LyingSyncSource(cluster.chainId(), cluster.genesisHash(), LyingSyncSource.Mode.STALL, 1_000_001, null,
+                cluster.channel(cluster.peerPort(others.get(1))));
+            sources[2] = new LyingSyncSource(cluster.chainId(), cluster.genesisHash(), LyingSyncSource.Mode.STALL, 1_000_002, null,
+                null); // the greatest claim, and nothing to prove it
             cluster.stop(n);
-            cluster.setExtraPeers(n, List.of(sources[0].address(), sources[1].address()));
+            cluster.setExtraPeers(n, List.of(sources[0].address(), sources[1].address(), sources[2].address()));
             observer.awaitHeight(others, observer.lowest(others) + 8, 30);
             cluster.start(n);
             caughtUp[0] = observer.awaitHeight(List.of(n), observer.lowest(others), 45);
             c.add("connects", sources[0].connects.get() + sources[1].connects.get());
-            c.add("sync_requests_to_liars", sources[0].syncRequests.get() + sources[1].syncRequests.get());
+            c.add("votes_relayed", sources[0].votesRelayed.get() + sources[1].votesRelayed.get());
+            c.add("sync_requests_to_tampering", sources[0].syncRequests.get());
             c.add("tampered_blocks_served", sources[0].tamperedBlocksServed.get());
+            c.add("sync_requests_to_stalling", sources[1].syncRequests.get());
+            c.add("sync_requests_to_liars", sources[0].syncRequests.get() + sources[1].syncRequests.get());
+            c.add("claim_only_connects", sources[2].connects.get());
+            c.add("claim_only_sync_requests", sources[2].syncRequests.get());
             return c;
           }, (c, p) -> {
             if (!caughtUp[0]) {
@@ -295,7 +370,31 @@ public final class AttackSuite implements AutoCloseable {
                   + observer.lowest(others) + ")");
             }
             if (c.get("sync_requests_to_liars") == 0) {
-              p.add("node-" + n + " never asked a lying source for blocks: the attack was not tried");
+              p.add("node-" + n + " never asked a lying source that relayed genuine votes for blocks: the attack was not tried");
+            }
+            if (c.get("claim_only_connects") == 0) {
+              p.add("node-" + n + " never connected to the source that only claims a height: its check was not tried");
+            }
+            if (c.get("claim_only_sync_requests") > 0) {
+              p.add("node-" + n + " asked a source for blocks on the strength of the height its hello claims alone");
+            }
+            // node-n was restarted: its counters are this attack's alone
+            long stalls = (long) observer.sum(List.of(n), metric("timed_peer_penalties_total", "reason=\"sync_stall\""));
+            long refusedBlocks = (long) observer.sum(List.of(n), metric("timed_peer_penalties_total", "reason=\"sync_refused_block\""));
+            long dropped = (long) observer.sum(List.of(n), metric("timed_peer_disconnections_total", "reason=\"sync_stall\"",
+                "reason=\"sync_refused_block\""));
+            c.add("node_sync_stall_penalties", stalls);
+            c.add("node_sync_refused_block_penalties", refusedBlocks);
+            c.add("node_sync_disconnections", dropped);
+            if (c.get("sync_requests_to_stalling") > 0 && stalls == 0) {
+              p.add("node-" + n + " asked the stalling source but counted no sync_stall penalty: was it abandoned?");
+            }
+            if (c.get("tampered_blocks_served") > 0 && refusedBlocks == 0) {
+              p.add("node-" + n + " was served " + c.get("tampered_blocks_served") + " tampered blocks but counted no"
+                  + " sync_refused_block penalty");
+            }
+            if (stalls + refusedBlocks > 0 && dropped == 0) {
+              p.add("node-" + n + " penalized a lying source but did not disconnect it");
             }
           });
     } finally {

@@ -151,26 +151,40 @@ public final class ByzantinePeer implements AutoCloseable {
   }
 
   /**
-   * Links of throwaway keys, one per node, for attacks that earn penalties: a link the node drops
-   * is replaced by one of a fresh key, and the attacker's listening links stay up.
+   * Links of throwaway keys, one per node, for attacks that earn penalties: the attacker's
+   * listening links stay clean. A node drops a peer after {@code PeerNetwork.MAX_INVALID} (50)
+   * refused messages and whatever is sent after that never arrives, so each link carries at most
+   * {@link #PER_LINK} of them and is then ended in order and replaced by one of a fresh key: every
+   * message counted as sent is one the node received.
    */
   private final class Throwaway {
+    static final int PER_LINK = 40;
     final PeerLink[] links = new PeerLink[peerPorts.size()];
     final Ed25519KeyPair[] keys = new Ed25519KeyPair[peerPorts.size()];
+    private final int[] sentOn = new int[peerPorts.size()];
+    private final List<PeerLink> finished = new ArrayList<>();
     private final Counts c;
 
     Throwaway(Counts c) {
       this.c = c;
     }
 
-    /** Node n's link, dialed anew when the node dropped it; null when the node does not admit a new one. */
+    /** Node n's link, dialed anew when it is used up or the node dropped it; null when the node does not admit a new one. */
     PeerLink link(int n) throws InterruptedException {
-      if (links[n] == null || links[n].ended()) {
-        if (links[n] != null) {
+      if (links[n] != null && (links[n].ended() || sentOn[n] >= PER_LINK)) {
+        if (links[n].ended()) {
           c.inc("links_dropped_by_node");
+        } else {
+          links[n].finish();
+          finished.add(links[n]);
         }
+        links[n] = null;
+      }
+      if (links[n] == null) {
         keys[n] = Ed25519KeyPair.generate();
+        sentOn[n] = 0;
         links[n] = PeerLink.open(channel(peerPorts.get(n)), new AttackHandshake(chainId, genesisHash, keys[n]), 0, m -> {});
+        c.inc("links_opened");
         if (!links[n].awaitAdmitted(5_000)) {
           c.inc("links_refused");
           links[n].close();
@@ -185,6 +199,7 @@ public final class ByzantinePeer implements AutoCloseable {
       for (int attempt = 0; attempt < 2; attempt++) {
         PeerLink l = link(n);
         if (l != null && l.send(m)) {
+          sentOn[n]++;
           c.inc(what);
           c.add("bytes_sent", m.getSerializedSize());
           return;
@@ -194,28 +209,112 @@ public final class ByzantinePeer implements AutoCloseable {
     }
 
     void close() throws InterruptedException {
-      Thread.sleep(1_000);
       for (PeerLink l : links) {
         if (l != null) {
-          if (l.ended()) {
-            c.inc("links_dropped_by_node");
-          }
-          l.close();
+          l.finish();
+          finished.add(l);
         }
+      }
+      Thread.sleep(1_000);
+      for (PeerLink l : finished) {
+        if (l.awaitEnd(0) != null && !l.awaitEnd(0).isOk()) {
+          c.inc("links_dropped_by_node");
+        }
+        l.close();
       }
     }
   }
 
+  /**
+   * A fresh admitted link per node, opened before it is needed, for messages a node answers by
+   * closing the whole stream (an unknown protobuf field): each is used for one burst, and its
+   * replacement dialed in the background at once.
+   */
+  private final class Spares {
+    private final List<java.util.concurrent.BlockingQueue<PeerLink>> ready = new ArrayList<>();
+    private final List<PeerLink> used = new ArrayList<>();
+    private final ExecutorService opener = Executors.newFixedThreadPool(2, r -> daemon(r, "byzantine-spares"));
+    private final Counts c;
+
+    Spares(Counts c) {
+      this.c = c;
+      for (int n = 0; n < peerPorts.size(); n++) {
+        ready.add(new java.util.concurrent.LinkedBlockingQueue<>());
+        refill(n);
+      }
+    }
+
+    private void refill(int n) {
+      opener.execute(() -> {
+        for (int attempt = 0; attempt < 3; attempt++) {
+          PeerLink l = PeerLink.open(channel(peerPorts.get(n)), new AttackHandshake(chainId, genesisHash, Ed25519KeyPair.generate()),
+              0, m -> {});
+          try {
+            if (l.awaitAdmitted(5_000) && !l.ended()) {
+              c.inc("spare_links_opened");
+              ready.get(n).add(l);
+              return;
+            }
+          } catch (InterruptedException e) {
+            l.close();
+            return;
+          }
+          c.inc("spare_links_refused");
+          l.close();
+        }
+      });
+    }
+
+    /** Node n's spare link (waiting at most 5 s for it), or null; a replacement is dialed at once. */
+    PeerLink take(int n) throws InterruptedException {
+      PeerLink l = ready.get(n).poll(5, TimeUnit.SECONDS);
+      if (l != null) {
+        synchronized (used) {
+          used.add(l);
+        }
+        refill(n);
+      }
+      return l;
+    }
+
+    void close() {
+      opener.shutdownNow();
+      synchronized (used) {
+        used.forEach(PeerLink::close);
+      }
+      for (var q : ready) {
+        q.forEach(PeerLink::close);
+      }
+    }
+  }
+
+  /** Per height, the validators heard precommitting a block: a quorum of them means the nodes finalize it. */
+  private final Map<Long, Set<ByteString>> precommits = new java.util.TreeMap<>();
+
   private void heard(PeerMessage m) {
     if (m.hasVote()) {
-      lastHeight.accumulateAndGet(m.getVote().getHeight(), Math::max);
+      Vote v = m.getVote();
+      lastHeight.accumulateAndGet(v.getHeight(), Math::max);
+      if (v.getType() == VoteType.VOTE_TYPE_PRECOMMIT && !v.getBlockHash().isEmpty()) {
+        synchronized (precommits) {
+          Set<ByteString> who = precommits.computeIfAbsent(v.getHeight(), h -> new java.util.HashSet<>());
+          who.add(v.getValidator());
+          if (who.size() >= peerPorts.size() * 2 / 3 + 1) { // the validators are the nodes dialed
+            lastHeight.accumulateAndGet(v.getHeight() + 1, Math::max);
+          }
+          precommits.keySet().removeIf(h -> h < lastHeight.get());
+        }
+      }
     } else if (m.hasProposal()) {
       lastHeight.accumulateAndGet(m.getProposal().getHeight(), Math::max);
     }
     listener.accept(m);
   }
 
-  /** The greatest height seen in the honest nodes' messages: the one they are deciding. */
+  /**
+   * The height the honest nodes are deciding: the greatest in their messages, or the next once a
+   * quorum of them precommitted (they finalize then, before any message of the next height is sent).
+   */
   public long currentHeight() {
     return lastHeight.get();
   }
@@ -247,28 +346,51 @@ public final class ByzantinePeer implements AutoCloseable {
   // ------------------------------------------------------------------ attacks
 
   /**
-   * Relays every honest proposal heard, tampered, to every node: once with one witness byte
-   * flipped (when the block has a transaction with a witness) and once with an unknown field
-   * appended to the body. Neither changes the signed proposal or the block hash.
+   * Relays every honest proposal heard, tampered, to every node ahead of the genuine copy: once
+   * with one witness byte flipped (when the block has a transaction with a witness) and once with
+   * an unknown field appended to the body. Neither changes the signed proposal or the block hash.
+   * A node closes the stream that carried an unknown field, so each burst goes on a spare link of
+   * a throwaway key, the flip first; the listening links carry nothing.
    */
   public Counts tamperedBodies(long millis) throws InterruptedException {
     Counts c = new Counts("tampered proposal bodies");
     Set<ByteString> done = ConcurrentHashMap.newKeySet();
-    listenFor(millis, m -> {
-      if (!m.hasProposal() || !done.add(m.getProposal().getSignature())) {
-        return;
-      }
-      Proposal p = m.getProposal();
-      c.inc("proposals_heard");
-      Block flipped = flipWitness(p.getBlock());
-      if (flipped != null) {
-        toAll(PeerMessage.newBuilder().setProposal(p.toBuilder().setBlock(flipped)).build(), c, "witness_flipped_sent");
-      } else {
-        c.inc("proposals_without_witness");
-      }
-      toAll(PeerMessage.newBuilder().setProposal(p.toBuilder().setBlock(withUnknownField(p.getBlock()))).build(), c,
-          "unknown_field_sent");
-    });
+    Spares spares = new Spares(c);
+    try {
+      listenFor(millis, m -> {
+        if (!m.hasProposal() || !done.add(m.getProposal().getSignature())) {
+          return;
+        }
+        Proposal p = m.getProposal();
+        c.inc("proposals_heard");
+        Block flipped = flipWitness(p.getBlock());
+        if (flipped == null) {
+          c.inc("proposals_without_witness");
+        }
+        PeerMessage unknown = PeerMessage.newBuilder().setProposal(p.toBuilder().setBlock(withUnknownField(p.getBlock()))).build();
+        for (int n = 0; n < peerPorts.size(); n++) {
+          PeerLink l;
+          try {
+            l = spares.take(n);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+          if (l == null) {
+            c.inc("no_spare_link");
+            continue;
+          }
+          if (flipped != null) {
+            c.inc(l.send(PeerMessage.newBuilder().setProposal(p.toBuilder().setBlock(flipped)).build())
+                ? "witness_flipped_sent" : "witness_flipped_not_sent");
+          }
+          c.inc(l.send(unknown) ? "unknown_field_sent" : "unknown_field_not_sent");
+        }
+      });
+      Thread.sleep(500); // the last bursts reach the nodes before their links are cancelled
+    } finally {
+      spares.close();
+    }
     return c;
   }
 
@@ -324,14 +446,17 @@ public final class ByzantinePeer implements AutoCloseable {
 
   /**
    * Votes for the height being decided and the next: {@code count} signed by keys no validator
-   * holds, and {@code count} naming a real validator with a signature that is not its own.
+   * holds, and {@code count} naming a real validator with a signature that is not its own, to every
+   * node over throwaway links (each ended before the node would drop it).
    */
   public Counts forgedVotes(ByteString realValidator, int count) throws InterruptedException {
     Counts c = new Counts("votes from unknown keys and with bad signatures");
     Throwaway out = new Throwaway(c);
-    long h = Math.max(1, currentHeight());
     for (int i = 0; i < count; i++) {
-      long height = h + (i % 2); // half for the next height: buffered before they are checked, today
+      // the height being decided now (the chain moves on while they go: an older height's votes are
+      // dismissed as late before their signer is looked at), and half for the next height: the
+      // engine must refuse those at once as it does the current one's
+      long height = Math.max(1, currentHeight()) + (i % 2);
       VoteType type = i % 4 < 2 ? VoteType.VOTE_TYPE_PREPARE : VoteType.VOTE_TYPE_PRECOMMIT;
       Ed25519KeyPair stranger = Ed25519KeyPair.generate();
       PeerMessage unknown = PeerMessage.newBuilder().setVote(signVote(stranger, type, height, 0, randomHash())).build();

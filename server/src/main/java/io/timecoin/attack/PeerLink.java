@@ -132,6 +132,20 @@ public final class PeerLink {
     return received;
   }
 
+  /** Ends the stream from this side in order (half-close): what was sent before still reaches the node. */
+  public void finish() {
+    ClientCallStreamObserver<ConnectRequest> r = requests;
+    if (r != null && !ended()) {
+      synchronized (this) {
+        try {
+          r.onCompleted();
+        } catch (RuntimeException ignored) {
+          // already gone
+        }
+      }
+    }
+  }
+
   public void close() {
     ClientCallStreamObserver<ConnectRequest> r = requests;
     if (r != null && !ended()) {
