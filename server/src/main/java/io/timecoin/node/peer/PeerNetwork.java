@@ -551,7 +551,8 @@ public final class PeerNetwork implements AutoCloseable {
     conn.send(PeerMessage.newBuilder().setHello(hs.first()).build());
   }
 
-  private static ErrorInfo errorInfo(Throwable t) {
+  /** The ErrorInfo a refusal carries, or null. */
+  static ErrorInfo errorInfo(Throwable t) {
     com.google.rpc.Status status = StatusProto.fromThrowable(t);
     if (status == null) {
       return null;

@@ -5,6 +5,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.timecoin.protocol.ErrorReasons;
+import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.PeerServiceGrpc;
 import io.timecoin.proto.v1.SyncBlocksRequest;
 import io.timecoin.proto.v1.SyncBlocksResponse;
@@ -170,6 +172,13 @@ final class SyncClient {
 
     @Override
     public void onError(Throwable t) {
+      com.google.rpc.ErrorInfo info = PeerNetwork.errorInfo(t);
+      if (info != null && info.getReason().equals(ErrorReasons.code(ErrorReason.ERROR_REASON_MALFORMED))) {
+        // what it sent does not parse as the protocol's messages (an unknown field, say): it is a bad
+        // source like one whose block is refused, not a broken link to retry
+        fail("sync_malformed", "sent a malformed answer: " + Status.fromThrowable(t).getDescription());
+        return;
+      }
       if (end(true)) {
         LOG.info(() -> "sync from " + source + " ended: " + Status.fromThrowable(t));
       }

@@ -36,9 +36,16 @@ class SyncClientTest {
     final AtomicInteger syncCalls = new AtomicInteger();
     final Server server;
     final boolean serves;
+    final boolean malformed;
 
     Source(long helloHeight, boolean serves) throws Exception {
+      this(helloHeight, serves, false);
+    }
+
+    /** {@code malformed}: its SyncBlocks answer ends as the node's own unknown-field check ends a call. */
+    Source(long helloHeight, boolean serves, boolean malformed) throws Exception {
       this.serves = serves;
+      this.malformed = malformed;
       Handshake handshake = new Handshake(PeerKit.CHAIN, PeerKit.GENESIS, key, () -> helloHeight);
       server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(new PeerServiceGrpc.PeerServiceImplBase() {
         @Override
@@ -68,7 +75,10 @@ class SyncClientTest {
         @Override
         public void syncBlocks(SyncBlocksRequest request, StreamObserver<SyncBlocksResponse> out) {
           syncCalls.incrementAndGet();
-          if (serves) {
+          if (malformed) {
+            out.onError(io.timecoin.node.ApiErrors.of(io.grpc.Status.Code.CANCELLED, io.timecoin.proto.v1.ErrorReason.ERROR_REASON_MALFORMED,
+                "unknown field block.body#99 in a SyncBlocks message"));
+          } else if (serves) {
             for (long h = request.getFromHeight(); h < request.getFromHeight() + 3; h++) {
               out.onNext(SyncBlocksResponse.newBuilder().setBlock(Block.newBuilder().setHeader(BlockHeader.newBuilder().setHeight(h)))
                   .setCertificate(FinalityCertificate.newBuilder().setHeight(h)).build());
@@ -143,6 +153,21 @@ class SyncClientTest {
       assertTrue(node.network.peerOf(good.keyBytes) != null, "the next source is kept");
       assertTrue(node.network.peerOf(bad.keyBytes) == null || node.network.peerOf(bad.keyBytes).verifiedHeight() == 0,
           "the bad source was dropped (and redialed afresh, its claim forgotten)");
+    }
+  }
+
+  /** A source whose blocks carry an unknown field (the dialed-channel check cancels the call) is a bad source, not a flaky link. */
+  @Test
+  void aSourceWhoseAnswerIsMalformedIsPenalizedDroppedAndTheNextIsAsked() throws Exception {
+    try (PeerKit node = new PeerKit(PeerKit.fast()); Source bad = new Source(0, true, true); Source good = new Source(0, true)) {
+      node.network.dial(List.of(bad.address(), good.address()));
+      node.network.heard(connected(node, bad), 50);
+      node.network.heard(connected(node, good), 20);
+      node.network.requestSync();
+      PeerKit.await(() -> good.syncCalls.get() == 1, 3_000, "the next source asked");
+      assertEquals(1, bad.syncCalls.get(), "the malformed source is not asked again");
+      assertEquals(1.0, node.counter("timed_peer_penalties_total", "sync_malformed"));
+      assertEquals(1, node.synced.poll(2, TimeUnit.SECONDS).getHeader().getHeight());
     }
   }
 
