@@ -113,8 +113,26 @@ public final class ConsensusEngine {
     }
   }
 
-  /** One signer's message of a coming height: its proposal (kind 0) or its vote of a type, in a round. */
-  private record Slot(int round, int kind, ByteString signer) {}
+  /**
+   * One signer's message of a coming height: its proposal (kind 0) or its vote of a type, in a round;
+   * {@code copy} tells apart copies of one signed proposal with different bodies.
+   */
+  private record Slot(int round, int kind, ByteString signer, int copy) {
+    Slot(int round, int kind, ByteString signer) {
+      this(round, kind, signer, 0);
+    }
+
+    Slot copy(int c) {
+      return new Slot(round, kind, signer, c);
+    }
+  }
+
+  /**
+   * Copies of one signed proposal of a coming height kept with different bodies: the signature does
+   * not cover the body, so a relay's tampered copy arriving first must not shut out the genuine one
+   * (each is judged when the height starts, as copies of this height's proposals are).
+   */
+  private static final int BODY_COPIES = 3;
 
   /** A buffered message, what its signature covers, and its size. */
   private record Buffered(Event event, ByteString signed, int bytes) {}
@@ -726,12 +744,26 @@ public final class ConsensusEngine {
     }
     if (held != null) {
       if (held.signed().equals(ByteString.copyFrom(signed))) {
-        // the same signed message with other bytes around it (a proposal's body): the first copy stays,
-        // and the sender is not blamed, it may be the one with the genuine body
-        return Verdict.DUPLICATE;
+        // the same signed message with other bytes around it (a proposal's body): kept beside the first
+        // (up to BODY_COPIES), the sender not blamed: it may be the one with the genuine body
+        for (int c = 1; c < BODY_COPIES; c++) {
+          Buffered other = atHeight.get(slot.copy(c));
+          if (other == null) {
+            slot = slot.copy(c);
+            held = null;
+            break;
+          }
+          if (other.event().equals(event)) {
+            return Verdict.DUPLICATE;
+          }
+        }
+        if (held != null) {
+          return Verdict.DUPLICATE; // every copy's place is taken
+        }
+      } else {
+        return Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION,
+            "a second, different message of one signer for one slot of height " + msgHeight);
       }
-      return Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION,
-          "a second, different message of one signer for one slot of height " + msgHeight);
     }
     if (atHeight != null && atHeight.size() >= config.maxBufferedPerHeight()) {
       return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "buffer of height " + msgHeight + " is full");

@@ -513,6 +513,34 @@ class ConsensusEngineTest {
     assertEquals(v.getSerializedSize() + p.getSerializedSize(), engine.bufferedBytes());
   }
 
+  /**
+   * A signed proposal of a coming height whose body a relay altered arrives before the genuine one:
+   * the genuine copy is kept beside it (the signature does not cover the body), so that both are
+   * judged when the height starts; the copies a relay can add are few.
+   */
+  @Test
+  void aTamperedCopyOfAComingHeightsProposalDoesNotShutOutTheGenuineOne() {
+    Proposal genuine = proposal(1, 0).toBuilder().setHeight(2).clearSignature().build();
+    genuine = genuine.toBuilder().setSignature(ByteString.copyFrom(keys.get(1).sign(CanonicalBytes.proposal(genuine)))).build();
+    List<Proposal> altered = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      com.google.protobuf.UnknownFieldSet extra = com.google.protobuf.UnknownFieldSet.newBuilder()
+          .addField(99, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(i).build()).build();
+      altered.add(genuine.toBuilder().setBlock(genuine.getBlock().toBuilder()
+          .setBody(genuine.getBlock().getBody().toBuilder().setUnknownFields(extra))).build());
+    }
+    assertEquals(Verdict.Kind.BUFFERED, engine.handle(new Event.ProposalReceived(altered.get(0))).verdict().kind());
+    assertEquals(Verdict.Kind.BUFFERED, engine.handle(new Event.ProposalReceived(genuine)).verdict().kind(),
+        "the genuine copy is kept beside the altered one");
+    assertEquals(Verdict.Kind.DUPLICATE, engine.handle(new Event.ProposalReceived(genuine)).verdict().kind());
+    assertEquals(Verdict.Kind.BUFFERED, engine.handle(new Event.ProposalReceived(altered.get(1))).verdict().kind());
+    for (int i = 2; i < 4; i++) {
+      assertEquals(Verdict.Kind.DUPLICATE, engine.handle(new Event.ProposalReceived(altered.get(i))).verdict().kind(),
+          "a few copies at most, the sender not blamed");
+    }
+    assertEquals(3, engine.bufferedMessages());
+  }
+
   @Test
   void theBufferOfComingHeightsKeepsToItsByteBudgetAndEmptiesAsHeightsPass() throws Exception {
     long budget = 4_000;
