@@ -551,7 +551,8 @@ public final class Node implements AutoCloseable {
         }
       }
       // whom to catch up from: only heights that a verified message proves
-      if (v.accepted() || verifiedAhead(s, v)) {
+      // (a buffered message's signature was checked against a member's key before it was buffered)
+      if (v.accepted() || v.kind() == Verdict.Kind.BUFFERED || verifiedAhead(s, v)) {
         network.heard(s.peer(), height - 1);
       }
       if (height > loop.engine().height()) {
@@ -575,10 +576,9 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  /** A vote beyond the engine's height, which the engine did not verify, that proves its sender is ahead. */
+  /** A vote too far ahead for the engine, which it refused unverified, that proves its sender is ahead. */
   private boolean verifiedAhead(Source s, Verdict v) {
-    if (!s.message().hasVote() || s.peer() == null
-        || !(v.kind() == Verdict.Kind.BUFFERED || v.reason() == ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE)) {
+    if (!s.message().hasVote() || s.peer() == null || v.reason() != ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE) {
       return false;
     }
     return VerifiedHeights.provenBy(s.message().getVote(), genesis.chainId(), loop.engine().height(), s.peer().verifiedHeight(),

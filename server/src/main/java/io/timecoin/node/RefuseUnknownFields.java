@@ -20,7 +20,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.timecoin.canonical.UnknownFields;
 import io.timecoin.proto.v1.ErrorReason;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -33,14 +33,13 @@ import java.util.logging.Logger;
  */
 final class RefuseUnknownFields implements ServerInterceptor {
   private static final Logger LOG = Logger.getLogger(RefuseUnknownFields.class.getName());
-  private static final long LOG_EVERY_MS = 10_000;
 
   private final Status.Code code;
   private final String port;
   private final MeterRegistry metrics;
   private final Set<String> checkedByTheService;
-  private final AtomicLong lastLoggedMs = new AtomicLong(Long.MIN_VALUE / 2);
-  private final AtomicLong unlogged = new AtomicLong();
+  /** A flood must not flood the log: one line every 10 s, the rest counted on it. */
+  private final LogLimit logLimit = new LogLimit(1, 10_000);
 
   /**
    * {@code port}: the metric's tag (client, peer); {@code code}: the status a refused call closes
@@ -73,15 +72,8 @@ final class RefuseUnknownFields implements ServerInterceptor {
 
   private StatusRuntimeException refusal(String method, String path, String from) {
     metrics.counter("timed_unknown_fields_refused_total", "port", port, "method", method).increment();
-    long now = System.currentTimeMillis();
-    long last = lastLoggedMs.get();
-    if (now - last >= LOG_EVERY_MS && lastLoggedMs.compareAndSet(last, now)) { // a flood must not flood the log
-      long more = unlogged.getAndSet(0);
-      LOG.warning("refused a " + method + " message from " + from + " on the " + port + " port: unknown field "
-          + path + (more == 0 ? "" : " (and " + more + " more since the last such line)"));
-    } else {
-      unlogged.incrementAndGet();
-    }
+    logLimit.log(LOG, Level.WARNING, () -> "refused a " + method + " message from " + from + " on the " + port
+        + " port: unknown field " + path);
     return ApiErrors.of(code, ErrorReason.ERROR_REASON_MALFORMED, "unknown field " + path + " in a " + method + " message");
   }
 

@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.node.ApiErrors;
+import io.timecoin.node.LogLimit;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ConnectRequest;
 import io.timecoin.proto.v1.ConnectResponse;
@@ -63,7 +64,7 @@ public final class PeerNetwork implements AutoCloseable {
   /** A peer whose messages were refused this many times is disconnected. */
   static final int MAX_INVALID = 50;
   /** Lines about peers coming, going and being refused: strangers can cause them at will. */
-  static final LogLimit PEER_LOG = new LogLimit(20);
+  static final LogLimit PEER_LOG = new LogLimit(20, 1_000);
 
   /** Where the network hands what it receives. */
   public interface Inbound {
