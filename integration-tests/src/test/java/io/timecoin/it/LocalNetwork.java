@@ -42,7 +42,7 @@ final class LocalNetwork implements AutoCloseable {
     this.home = home;
     this.validators = validators;
     this.tls = tls;
-    this.basePort = freeBase(validators + standby);
+    this.basePort = io.timecoin.attack.LocalCluster.freeBase(validators + standby);
     List<String> args = new ArrayList<>(List.of("init", "--validators", Integer.toString(validators),
         "--standby", Integer.toString(standby),
         "--home", home.toString(), "--base-port", Integer.toString(basePort),
@@ -149,29 +149,6 @@ final class LocalNetwork implements AutoCloseable {
     if (lowest < height) {
       throw new AssertionError("not every node reached height " + height + " in " + seconds + " s (lowest " + lowest + ")");
     }
-  }
-
-  /** A base port whose node ports (base + 10i + 0..2) are all free now. */
-  private static int freeBase(int nodes) throws IOException {
-    for (int base = 26_000 + (int) (ProcessHandle.current().pid() % 200) * 40; base < 60_000; base += 400) {
-      if (allFree(base, nodes)) {
-        return base;
-      }
-    }
-    throw new IOException("no free ports");
-  }
-
-  private static boolean allFree(int base, int nodes) {
-    for (int i = 0; i < nodes + 1; i++) {
-      for (int k = 0; k < 3; k++) {
-        try (ServerSocket s = new ServerSocket(base + 10 * i + k, 1, java.net.InetAddress.getLoopbackAddress())) {
-          s.setReuseAddress(true);
-        } catch (IOException e) {
-          return false;
-        }
-      }
-    }
-    return true;
   }
 
   @Override

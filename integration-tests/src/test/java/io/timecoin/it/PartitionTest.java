@@ -2,6 +2,7 @@ package io.timecoin.it;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.timecoin.attack.DelayRelay;
 import io.timecoin.node.config.NodeConfig;
 import io.timecoin.proto.v1.NodeServiceGrpc;
 import java.nio.file.Path;
@@ -16,14 +17,14 @@ class PartitionTest {
 
   @Test
   void aTwoTwoPartitionFinalizesNothingAndFinalityResumesAfterTheHeal() throws Exception {
-    List<TcpProxy> proxies = new ArrayList<>();
-    TcpProxy[][] link = new TcpProxy[4][4]; // link[a][b]: a dials b through it
+    List<DelayRelay> proxies = new ArrayList<>();
+    DelayRelay[][] link = new DelayRelay[4][4]; // link[a][b]: a dials b through it
     try (LocalNetwork net = new LocalNetwork(tmp.resolve("net"), 4, 200)) {
       for (int a = 0; a < 4; a++) {
         List<String> peers = new ArrayList<>();
         for (int b = 0; b < 4; b++) {
           if (a != b) {
-            link[a][b] = new TcpProxy(net.basePort + 10 * b);
+            link[a][b] = new DelayRelay(net.basePort + 10 * b);
             proxies.add(link[a][b]);
             peers.add("127.0.0.1:" + link[a][b].port());
           }
@@ -54,10 +55,10 @@ class PartitionTest {
       assertTrue(during <= atCut + 1, "no side of a 2|2 split is more than two thirds: heights went from "
           + atCut + " to " + during);
 
-      proxies.forEach(TcpProxy::heal);
+      proxies.forEach(DelayRelay::heal);
       LocalNetwork.awaitHeight(clients, during + 5, 90);
     } finally {
-      for (TcpProxy p : proxies) {
+      for (DelayRelay p : proxies) {
         p.close();
       }
     }

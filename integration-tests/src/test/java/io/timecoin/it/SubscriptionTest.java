@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.timecoin.attack.DelayRelay;
 import io.timecoin.canonical.Hashes;
 import io.timecoin.proto.v1.GetBlockRequest;
 import io.timecoin.proto.v1.NodeServiceGrpc;
@@ -30,7 +31,7 @@ class SubscriptionTest {
   @Test
   void aSubscriberBehindAProxyCutThreeTimesSeesEveryBlockOnceInOrder() throws Exception {
     try (LocalNetwork net = new LocalNetwork(tmp.resolve("net"), 4, 100);
-         TcpProxy proxy = new TcpProxy(net.basePort + 1)) {
+         DelayRelay proxy = new DelayRelay(net.basePort + 1)) {
       net.startAll();
       List<NodeServiceGrpc.NodeServiceBlockingStub> clients = new ArrayList<>();
       for (int i = 0; i < 4; i++) {

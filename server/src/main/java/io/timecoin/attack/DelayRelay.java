@@ -14,13 +14,15 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * A TCP relay on 127.0.0.1 that holds every chunk for a fixed delay: the link between two honest
  * validators, slower than the attacker's direct link to each (so its tampered copy of a proposal
- * arrives before the genuine one, as it would from a peer with a better route).
+ * arrives before the genuine one, as it would from a peer with a better route). It can be cut
+ * (every open connection closed, new ones refused) and healed: a partition of real sockets.
  */
 public final class DelayRelay implements AutoCloseable {
   private final ServerSocket server;
   private final int targetPort;
   private final long delayMillis;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean cut;
 
   public DelayRelay(int targetPort, long delayMillis) throws IOException {
     this.targetPort = targetPort;
@@ -29,14 +31,35 @@ public final class DelayRelay implements AutoCloseable {
     daemon("relay-" + server.getLocalPort(), this::acceptLoop);
   }
 
+  /** A relay without delay. */
+  public DelayRelay(int targetPort) throws IOException {
+    this(targetPort, 0);
+  }
+
   public int port() {
     return server.getLocalPort();
+  }
+
+  /** Closes every open connection and refuses new ones until {@link #heal}. */
+  public void cut() {
+    cut = true;
+    for (Socket s : open) {
+      closeQuietly(s);
+    }
+  }
+
+  public void heal() {
+    cut = false;
   }
 
   private void acceptLoop() {
     while (!server.isClosed()) {
       try {
         Socket in = server.accept();
+        if (cut) {
+          closeQuietly(in);
+          continue;
+        }
         Socket out;
         try {
           out = new Socket(InetAddress.getLoopbackAddress(), targetPort);

@@ -160,7 +160,8 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  private static int freeBase(int nodes) throws IOException {
+  /** A base port whose node ports (base + 10i + 0..2, for one node more than asked) are all free now. */
+  public static int freeBase(int nodes) throws IOException {
     for (int base = 30_000 + (int) (ProcessHandle.current().pid() % 100) * 50; base < 60_000; base += 500) {
       if (allFree(base, nodes)) {
         return base;
