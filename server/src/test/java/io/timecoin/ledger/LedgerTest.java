@@ -206,7 +206,8 @@ class LedgerTest {
   @Test
   void aBlockOverMaxBlockTxsIsRefused() throws Exception {
     LedgerParams defaults = genesis.ledgerParams();
-    LedgerParams small = new LedgerParams(CHAIN_ID, defaults.minTxFee(), defaults.maxTxBytes(), 4,
+    LedgerParams small = new LedgerParams(CHAIN_ID, defaults.minTxFee(), defaults.minFeePerByte(), defaults.minOutput(),
+        defaults.registrationFee(), defaults.maxTxBytes(), 4,
         defaults.maxBlockBytes(), defaults.maxValidators());
     try (LedgerChain s = chain(small); LedgerChain d = chain(); LedgerChain s2 = chain(small)) {
       ByteString proposer = mn(consensus.get(0));
@@ -240,9 +241,11 @@ class LedgerTest {
       size = block.getBody().getTransactionsList().stream().mapToLong(Transaction::getSerializedSize).sum();
     }
     LedgerParams defaults = genesis.ledgerParams();
-    LedgerParams exact = new LedgerParams(CHAIN_ID, defaults.minTxFee(), defaults.maxTxBytes(), defaults.maxBlockTxs(),
+    LedgerParams exact = new LedgerParams(CHAIN_ID, defaults.minTxFee(), defaults.minFeePerByte(), defaults.minOutput(),
+        defaults.registrationFee(), defaults.maxTxBytes(), defaults.maxBlockTxs(),
         size, defaults.maxValidators());
-    LedgerParams oneShort = new LedgerParams(CHAIN_ID, defaults.minTxFee(), defaults.maxTxBytes(), defaults.maxBlockTxs(),
+    LedgerParams oneShort = new LedgerParams(CHAIN_ID, defaults.minTxFee(), defaults.minFeePerByte(), defaults.minOutput(),
+        defaults.registrationFee(), defaults.maxTxBytes(), defaults.maxBlockTxs(),
         size - 1, defaults.maxValidators());
     try (LedgerChain s = chain(oneShort); LedgerChain e = chain(exact); LedgerChain p = chain(oneShort)) {
       Block block = s.handBuilt(proposer, four, 10_000);
@@ -603,7 +606,8 @@ class LedgerTest {
     Genesis g = LedgerChain.genesis(mns, allocations);
     ByteString txid = Hashes.transaction(g.transaction());
     LedgerParams d = g.ledgerParams();
-    LedgerParams params = new LedgerParams(CHAIN_ID, d.minTxFee(), d.maxTxBytes(), d.maxBlockTxs(), 20_000, d.maxValidators());
+    LedgerParams params = new LedgerParams(CHAIN_ID, d.minTxFee(), d.minFeePerByte(), d.minOutput(), d.registrationFee(),
+        d.maxTxBytes(), d.maxBlockTxs(), 20_000, d.maxValidators());
     try (LedgerChain p = LedgerChain.open(tmp.resolve("p"), g, params);
         LedgerChain v = LedgerChain.open(tmp.resolve("v"), g, params)) {
       // block 1: 29 of the 30 masternodes leave

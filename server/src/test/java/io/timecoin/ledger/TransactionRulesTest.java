@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  */
 class TransactionRulesTest {
   private static final String CHAIN = "timecoin-test";
-  private static final LedgerParams LIMITS = new LedgerParams(CHAIN, 1_000, 64 * 1024, 1_000, 1 << 20, 100);
+  private static final LedgerParams LIMITS = new LedgerParams(CHAIN, 1_000, 0, 0, 0, 64 * 1024, 1_000, 1 << 20, 100);
   private static final Registry NO_MASTERNODES = Registry.of(List.of());
   private static final SignatureVerifier VERIFY = SignatureVerifier.ED25519;
 

@@ -34,13 +34,16 @@ import java.util.regex.Pattern;
  * the rules of {@link io.timecoin.node.config the package documentation} and throws
  * {@link GenesisException} naming the JSON field at fault. Read and write it with {@link GenesisFile}.
  *
- * @param minTxFee base units (u64)
+ * @param minTxFee base units (u64): the least fee of any transaction
+ * @param minFeePerByte base units (u64) per byte of a transaction's TX and TXW bytes together
+ * @param minOutput base units (u64): the least output of a user transaction (smaller is DUST)
+ * @param registrationFee base units (u64): the least fee of a REGISTER_MASTERNODE
  * @param masternodes in file order, which is the order of their collateral outputs in block 0
  * @param allocations in file order, which is the order of their outputs in block 0
  */
 public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, ConsensusConfig.Timeouts timeouts,
-    int maxBlockTxs, int maxBlockBytes, int maxTxBytes, long minTxFee, int maxValidators,
-    List<Masternode> masternodes, List<Allocation> allocations) {
+    int maxBlockTxs, int maxBlockBytes, int maxTxBytes, long minTxFee, long minFeePerByte, long minOutput,
+    long registrationFee, int maxValidators, List<Masternode> masternodes, List<Allocation> allocations) {
 
   public static final String DEFAULT_CHAIN_ID = "timecoin-devnet";
   public static final long DEFAULT_BLOCK_INTERVAL_MS = 1_000;
@@ -48,6 +51,9 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
   public static final int DEFAULT_MAX_BLOCK_BYTES = 4 << 20;
   public static final int DEFAULT_MAX_TX_BYTES = 64 << 10;
   public static final long DEFAULT_MIN_TX_FEE = 1_000;
+  public static final long DEFAULT_MIN_FEE_PER_BYTE = 10;
+  public static final long DEFAULT_MIN_OUTPUT = 10_000;
+  public static final long DEFAULT_REGISTRATION_FEE = Units.UNITS_PER_TIME;
   public static final int DEFAULT_MAX_VALIDATORS = 100;
   /** The least collateral that gives a vote (Bronze tier, PROTOCOL.md 4.1): 1,000 TIME. */
 
@@ -127,7 +133,8 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
       List<Masternode> masternodes, List<Allocation> allocations) {
     return new Genesis(chainId, genesisTimeMs, blockIntervalMs, ConsensusConfig.Timeouts.DEFAULTS,
         DEFAULT_MAX_BLOCK_TXS, DEFAULT_MAX_BLOCK_BYTES, DEFAULT_MAX_TX_BYTES, DEFAULT_MIN_TX_FEE,
-        DEFAULT_MAX_VALIDATORS, masternodes, allocations);
+        DEFAULT_MIN_FEE_PER_BYTE, DEFAULT_MIN_OUTPUT, DEFAULT_REGISTRATION_FEE, DEFAULT_MAX_VALIDATORS, masternodes,
+        allocations);
   }
 
   /** Refuses a chain id that is not 1 to 64 ASCII letters, digits, '.', '_' or '-'. */
@@ -159,7 +166,8 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
 
   /** The chain parameters the ledger applies. */
   public LedgerParams ledgerParams() {
-    return new LedgerParams(chainId, minTxFee, maxTxBytes, maxBlockTxs, maxBlockBytes, maxValidators);
+    return new LedgerParams(chainId, minTxFee, minFeePerByte, minOutput, registrationFee, maxTxBytes, maxBlockTxs,
+        maxBlockBytes, maxValidators);
   }
 
   /**

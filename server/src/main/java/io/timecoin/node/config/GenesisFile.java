@@ -50,7 +50,7 @@ public final class GenesisFile {
   public static Genesis parse(String json) {
     Fields root = StrictJson.parse(json, GenesisException::new).allow("chain_id", "genesis_time_ms",
         "block_interval_ms", "timeouts", "max_block_txs", "max_block_bytes", "max_tx_bytes", "min_tx_fee",
-        "max_validators", "masternodes", "allocations");
+        "min_fee_per_byte", "min_output", "registration_fee", "max_validators", "masternodes", "allocations");
     String chainId = root.string("chain_id");
     Genesis.checkChainId(chainId); // before the addresses, whose prefix it decides
     long genesisTimeMs = root.integer("genesis_time_ms", 0, Long.MAX_VALUE);
@@ -71,6 +71,9 @@ public final class GenesisFile {
     int maxBlockBytes = root.integer("max_block_bytes", Genesis.DEFAULT_MAX_BLOCK_BYTES, 1, Integer.MAX_VALUE);
     int maxTxBytes = root.integer("max_tx_bytes", Genesis.DEFAULT_MAX_TX_BYTES, 1, Integer.MAX_VALUE);
     long minTxFee = root.amount("min_tx_fee", Genesis.DEFAULT_MIN_TX_FEE);
+    long minFeePerByte = root.amount("min_fee_per_byte", Genesis.DEFAULT_MIN_FEE_PER_BYTE);
+    long minOutput = root.amount("min_output", Genesis.DEFAULT_MIN_OUTPUT);
+    long registrationFee = root.amount("registration_fee", Genesis.DEFAULT_REGISTRATION_FEE);
     int maxValidators = root.integer("max_validators", Genesis.DEFAULT_MAX_VALIDATORS, 1, Integer.MAX_VALUE);
 
     List<Masternode> masternodes = new ArrayList<>();
@@ -85,7 +88,7 @@ public final class GenesisFile {
       allocations.add(new Allocation(address(a, "address", chainId), a.amount("amount")));
     }
     return new Genesis(chainId, genesisTimeMs, blockIntervalMs, timeouts, maxBlockTxs, maxBlockBytes, maxTxBytes,
-        minTxFee, maxValidators, masternodes, allocations);
+        minTxFee, minFeePerByte, minOutput, registrationFee, maxValidators, masternodes, allocations);
   }
 
   /** Writes {@code genesis} as pretty JSON, every field present, in the documented order. */
@@ -113,6 +116,9 @@ public final class GenesisFile {
       out.writeNumberField("max_block_bytes", g.maxBlockBytes());
       out.writeNumberField("max_tx_bytes", g.maxTxBytes());
       writeAmount(out, "min_tx_fee", g.minTxFee());
+      writeAmount(out, "min_fee_per_byte", g.minFeePerByte());
+      writeAmount(out, "min_output", g.minOutput());
+      writeAmount(out, "registration_fee", g.registrationFee());
       out.writeNumberField("max_validators", g.maxValidators());
       out.writeArrayFieldStart("masternodes");
       for (Masternode m : g.masternodes()) {

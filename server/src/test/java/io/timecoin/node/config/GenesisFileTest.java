@@ -120,7 +120,7 @@ class GenesisFileTest {
     assertEquals(65_536, g.maxTxBytes());
     assertEquals(1_000, g.minTxFee());
     assertEquals(100, g.maxValidators());
-    assertEquals(new Genesis("c1", 0, 1_000, g.timeouts(), 10_000, 4 << 20, 64 << 10, 1_000, 100, g.masternodes(),
+    assertEquals(new Genesis("c1", 0, 1_000, g.timeouts(), 10_000, 4 << 20, 64 << 10, 1_000, 10, 10_000, 100_000_000, 100, g.masternodes(),
         List.of()), g);
   }
 
