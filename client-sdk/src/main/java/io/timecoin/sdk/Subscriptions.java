@@ -68,6 +68,7 @@ final class Subscriptions {
     private ByteString lastHash; // the hash of the last delivered block; null before the first
     private BlockHeader lastHeader; // the header of the last delivered block, certified; null before the first
     private ValidatorSet lastSet; // the set that certified it
+    private ValidatorSet verifiedSet; // the set the block verify() last passed was checked with
     private long demand; // requested and not yet delivered
     private Stream stream; // the open stream, or null
     private boolean awaiting; // a message is requested from the stream and not yet received
@@ -287,8 +288,6 @@ final class Subscriptions {
         // terminated: late events and requests are ignored (Flow rule 3.6)
       }
     }
-
-    private ValidatorSet verifiedSet; // the set the block verify() last passed was checked with
 
     /**
      * The checks before a block is delivered (docs/protocol.md 8): it is the expected next height, of

@@ -225,6 +225,8 @@ public final class TimeClient implements AutoCloseable {
   /**
    * The root this client has checked the node against: the one it was built with, or, built without
    * one, the genesis it trusted on first sight (pin that one next time).
+   *
+   * @throws TimeException as {@link #chainId()}
    */
   public TrustRoot trustRoot() {
     TrustedChain.Anchor a = trusted.anchor();
@@ -450,8 +452,8 @@ public final class TimeClient implements AutoCloseable {
   // ---- subscriptions ----
 
   /**
-   * Finalized blocks from {@code fromHeight} on (0 or 1: from the first block after genesis; with a
-   * checkpoint root, above the checkpoint), in order, each exactly once: the publisher resubscribes
+   * Finalized blocks from {@code fromHeight} on (0: from the first block after the trust root, which
+   * for a genesis root is block 1; a checkpoint root checks only blocks above it), in order, each exactly once: the publisher resubscribes
    * by itself from the last delivered height + 1 when the stream breaks (UNAVAILABLE, UNKNOWN,
    * CANCELLED by the node, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED), with a backoff from 100 ms
    * doubling to 5 s. Each {@code subscribe} opens its own stream, when the subscriber first requests.
@@ -466,7 +468,8 @@ public final class TimeClient implements AutoCloseable {
     if (fromHeight < 0) {
       throw new IllegalArgumentException("fromHeight must be >= 0, got " + fromHeight);
     }
-    return subscriber -> new Subscriptions.Finalized(this, Math.max(1, fromHeight),
+    long from = fromHeight == 0 ? trusted.rootHeight() + 1 : fromHeight;
+    return subscriber -> new Subscriptions.Finalized(this, from,
         Objects.requireNonNull(subscriber, "subscriber"), timings).start();
   }
 

@@ -59,6 +59,11 @@ final class TrustedChain {
     this.root = root;
   }
 
+  /** The trust root's height (0 for a genesis root), known without asking the node. */
+  long rootHeight() {
+    return root.height();
+  }
+
   /** The root's header, fetched and checked once. */
   synchronized Anchor anchor() {
     if (anchor == null) {

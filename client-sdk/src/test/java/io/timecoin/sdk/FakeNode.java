@@ -74,6 +74,10 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   volatile Status breakStatus = Status.UNKNOWN.withDescription("channel closed");
   /** GetValidatorSetChanges answers these instead of the chain's changes (null: the chain's). */
   volatile List<ValidatorSetChange> changes;
+  /** When set, GetValidatorSetChanges answers what this gives for the request (before {@link #changes}). */
+  volatile java.util.function.Function<GetValidatorSetChangesRequest, List<ValidatorSetChange>> changesFor;
+  /** The finalized_height GetValidatorSetChanges answers (-1: the chain's tip). */
+  volatile long changesFinalizedHeight = -1;
   /** GetValidatorSet answers this set, whatever the height (null: the chain's, honestly). */
   volatile io.timecoin.proto.v1.ValidatorSet lyingSet;
   /** On the first subscription only: after this many blocks, send nothing more (-1: never). */
@@ -159,10 +163,10 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   public void getValidatorSetChanges(GetValidatorSetChangesRequest request, StreamObserver<GetValidatorSetChangesResponse> out) {
     setChangeRequests.add(request);
     int limit = request.getLimit() == 0 ? 100 : Math.min(request.getLimit(), 1_000);
-    List<ValidatorSetChange> all = changes != null ? changes : chain.changes();
+    List<ValidatorSetChange> all = changesFor != null ? changesFor.apply(request) : changes != null ? changes : chain.changes();
     out.onNext(GetValidatorSetChangesResponse.newBuilder()
         .addAllChanges(all.stream().filter(c -> c.getHeight() > request.getFromHeight()).limit(limit).toList())
-        .setFinalizedHeight(chain.blocks.size()).build());
+        .setFinalizedHeight(changesFinalizedHeight >= 0 ? changesFinalizedHeight : chain.blocks.size()).build());
     out.onCompleted();
   }
 

@@ -117,6 +117,39 @@ class TrustlessClientTest {
     assertTrue(e.getMessage().contains("block 6: its validator_set_hash"), e.getMessage());
   }
 
+  /** The node's changes reach only height 3 when the subscription starts: block 3 announces the change at 4. */
+  private static FakeNode announcingTheChangeAt4Later(FakeNode node, ValidatorSetChange atFour) {
+    node.changesFinalizedHeight = 2;
+    node.changesFor = r -> r.getFromHeight() == 0 ? List.of(node.chain.changes().get(0)) : List.of(atFour);
+    return node;
+  }
+
+  @Test
+  void aChangeAnnouncedByACertifiedHeaderIsFetchedAndFollowed() throws Exception {
+    TestChain changing = new TestChain(10, 4);
+    FakeNode node = announcingTheChangeAt4Later(serve(changing), changing.changes().get(1));
+    Collector c = new Collector(Long.MAX_VALUE);
+    client(node, TrustRoot.genesis(changing.genesisHash())).subscribeFinalized(1).subscribe(c);
+    assertEquals(range(1, 10), c.heights(10, WAIT));
+    assertEquals(List.of(0L, 3L), node.setChangeRequests.stream().map(r -> r.getFromHeight()).toList());
+  }
+
+  @Test
+  void aFabricatedChangeForACertifiedHeaderIsRefusedAndItsBlockNeverDelivered() throws Exception {
+    TestChain changing = new TestChain(10, 4);
+    TestChain fabricated = new TestChain(1);
+    FakeNode node = announcingTheChangeAt4Later(serve(changing),
+        changing.changes().get(1).toBuilder().setValidatorSet(fabricated.setProto(4)).build());
+    Collector c = new Collector(Long.MAX_VALUE);
+    client(node, TrustRoot.genesis(changing.genesisHash())).subscribeFinalized(1).subscribe(c);
+
+    TimeException e = assertInstanceOf(TimeException.class, c.terminated.get(10, TimeUnit.SECONDS));
+    assertEquals(ErrorReason.ERROR_REASON_INVALID_BLOCK, e.reason());
+    assertTrue(e.getMessage().contains("height 4 does not match the next_validator_set_hash of block 3"), e.getMessage());
+    assertEquals(range(1, 3), c.heights(3, WAIT));
+    assertTrue(c.items.isEmpty(), "block 4 and later are never delivered");
+  }
+
   @Test
   void aRealSetChangeIsFollowedFromGenesisAndDerivedWhenStartingLater() throws Exception {
     TestChain changing = new TestChain(10, 4);
@@ -156,8 +189,9 @@ class TrustlessClientTest {
     FakeNode node = serve(honest);
     TimeClient client = client(node, TrustRoot.checkpoint(5, honest.hash(5)));
     Collector c = new Collector(Long.MAX_VALUE);
-    client.subscribeFinalized(6).subscribe(c);
+    client.subscribeFinalized(0).subscribe(c); // 0: the first block after the root
     assertEquals(range(6, 10), c.heights(5, WAIT));
+    assertEquals(List.of(6L), node.subscribedFrom);
     assertEquals(TestChain.CHAIN_ID, client.chainId(), "the chain id of the checkpoint's header");
 
     Collector below = new Collector(Long.MAX_VALUE);
