@@ -11,6 +11,8 @@ import io.timecoin.proto.v1.BlockBody;
 import io.timecoin.proto.v1.BlockHeader;
 import io.timecoin.proto.v1.FinalityCertificate;
 import io.timecoin.proto.v1.FinalizedBlock;
+import io.timecoin.proto.v1.ChainParams;
+import io.timecoin.proto.v1.GenesisMasternode;
 import io.timecoin.proto.v1.GenesisPayload;
 import io.timecoin.proto.v1.RewardPayload;
 import io.timecoin.proto.v1.Transaction;
@@ -55,7 +57,7 @@ final class TestChain {
     nextSet = changeAt > 1 ? members(nextValidators, changeAt) : null;
     Transaction genesisTx = Transaction.newBuilder().setVersion(2).setKind(TransactionKind.TRANSACTION_KIND_GENESIS)
         .addOutputs(Transactions.output(1_000 * Units.UNITS_PER_TIME, Address.of(validators.get(0).publicKey())))
-        .setGenesis(GenesisPayload.newBuilder().setChainId(CHAIN_ID)).build();
+        .setGenesis(GenesisPayload.newBuilder().setChainId(CHAIN_ID).setParams(params())).build();
     BlockHeader zero = BlockHeader.newBuilder().setVersion(2).setChainId(CHAIN_ID).setHeight(0)
         .setTimestampMs(1_700_000_000_000L).setPrevHash(Hashes.NIL)
         .setTxRoot(MerkleRoot.of(List.of(Hashes.transaction(genesisTx))))
@@ -89,6 +91,20 @@ final class TestChain {
       prev = hash;
       lastCert = cert;
     }
+  }
+
+  /** Every chain parameter, as a v2 genesis carries them (docs/protocol.md 3), with the genesis masternodes. */
+  private ChainParams params() {
+    ChainParams.Builder p = ChainParams.newBuilder().setGenesisTimeMs(1_700_000_000_000L).setBlockIntervalMs(1_000)
+        .setProposeMs(1_000).setProposeDeltaMs(500).setPrepareMs(1_000).setPrepareDeltaMs(500).setPrecommitMs(1_000)
+        .setPrecommitDeltaMs(500).setCapMs(30_000).setMaxBlockTxs(10_000).setMaxBlockBytes(4 << 20).setMaxTxBytes(100_000)
+        .setMinTxFee(1_000).setMaxValidators(100).setMinFeePerByte(10).setMinOutput(10_000).setRegistrationFee(Units.UNITS_PER_TIME);
+    for (Ed25519KeyPair k : validators) {
+      ByteString address = ByteString.copyFrom(Address.of(k.publicKey()).bytes());
+      p.addMasternodes(GenesisMasternode.newBuilder().setConsensusKey(ByteString.copyFrom(k.publicKey().bytes()))
+          .setOwnerAddress(address).setRewardAddress(address).setCollateral(1_000 * Units.UNITS_PER_TIME));
+    }
+    return p.build();
   }
 
   /** Four new validators of equal weight, added to {@code keys}: the set that votes from {@code height}. */
