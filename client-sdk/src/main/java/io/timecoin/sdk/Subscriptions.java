@@ -39,7 +39,7 @@ final class Subscriptions {
    * @param maxBackoff the longest wait between resubscriptions
    */
   record Timings(Duration idle, Duration initialBackoff, Duration maxBackoff) {
-    static final Timings DEFAULT = new Timings(Duration.ofSeconds(15), Duration.ofMillis(200), Duration.ofSeconds(5));
+    static final Timings DEFAULT = new Timings(Duration.ofSeconds(15), Duration.ofMillis(100), Duration.ofSeconds(5));
   }
 
   private static final AtomicInteger THREADS = new AtomicInteger();
@@ -49,8 +49,8 @@ final class Subscriptions {
    *
    * <p>Every event (the subscriber's request and cancel, the stream's messages and closes, timers)
    * runs on one thread of its own, so the state needs no locks, the subscriber is signalled
-   * serially, and the blocking lookups that verification needs (GetStatus once, GetValidatorSet per
-   * height) never block a gRPC thread. Messages are pulled from the stream one at a time, and only
+   * serially, and the blocking lookups that verification needs (the trust root once, a validator set
+   * change now and then: {@link TrustedChain}) never block a gRPC thread. Messages are pulled from the stream one at a time, and only
    * while the subscriber has demand: an unrequested subscriber holds at most the stream's transport
    * window, never an unbounded queue (the node then closes it as SLOW_SUBSCRIBER and it resumes
    * from the next height when it asks again).
@@ -66,6 +66,9 @@ final class Subscriptions {
     // Touched only on the executor's thread.
     private long nextHeight; // the height the subscriber sees next
     private ByteString lastHash; // the hash of the last delivered block; null before the first
+    private BlockHeader lastHeader; // the header of the last delivered block, certified; null before the first
+    private ValidatorSet lastSet; // the set that certified it
+    private ValidatorSet verifiedSet; // the set the block verify() last passed was checked with
     private long demand; // requested and not yet delivered
     private Stream stream; // the open stream, or null
     private boolean awaiting; // a message is requested from the stream and not yet received
@@ -179,6 +182,8 @@ final class Subscriptions {
       demand--; // > 0: a message is requested only while there is demand
       nextHeight++;
       lastHash = block.hash();
+      lastHeader = block.block().getHeader();
+      lastSet = verifiedSet;
       backoffMs = timings.initialBackoff().toMillis(); // a success resets the backoff
       try {
         subscriber.onNext(block);
@@ -217,12 +222,14 @@ final class Subscriptions {
     }
 
     /**
-     * Drops the stream and subscribes again, after the backoff, from the height after the last one
-     * delivered. CANCELLED is retriable because the client's own cancels are never seen here (a
-     * dropped stream's events are ignored), so it can only come from the node.
+     * The transport failures after which the subscription drops the stream and subscribes again, after
+     * the backoff, from the height after the last one delivered: UNKNOWN is what a broken connection
+     * often shows ("channel closed"); CANCELLED is retriable because the client's own cancels are never
+     * seen here (a dropped stream's events are ignored, a closed client ends the subscription first),
+     * so it can only come from the node or the transport; RESOURCE_EXHAUSTED is SLOW_SUBSCRIBER.
      */
-    private static boolean retriable(Status.Code code) {
-      return code == Status.Code.UNAVAILABLE || code == Status.Code.RESOURCE_EXHAUSTED
+    static boolean retriable(Status.Code code) {
+      return code == Status.Code.UNAVAILABLE || code == Status.Code.UNKNOWN || code == Status.Code.RESOURCE_EXHAUSTED
           || code == Status.Code.CANCELLED || code == Status.Code.DEADLINE_EXCEEDED;
     }
 
@@ -283,10 +290,12 @@ final class Subscriptions {
     }
 
     /**
-     * The checks before a block is delivered: it is the expected next height and extends the last
-     * delivered block; its header commits to its body (tx_root, last_certificate_hash) and to the
-     * validator set of its height; its certificate is for this height and block hash, and
-     * {@link FinalityCertificates#verify} accepts it against that set (PROTOCOL.md 5.7).
+     * The checks before a block is delivered (docs/protocol.md 8): it is the expected next height, of
+     * the trust root's chain, and extends the block before it (the last delivered, or the root);
+     * its header commits to its body (tx_root, last_certificate_hash); its hash is its certificate's
+     * block_hash; its validator_set_hash is the hash of the set derived from the root for its height
+     * (set(h): the set of the block before, or the change its next_validator_set_hash announced);
+     * and {@link FinalityCertificates#verify} accepts the certificate against that set.
      */
     private VerifiedBlock verify(FinalizedBlock finalized) {
       if (!finalized.hasBlock() || !finalized.getBlock().hasHeader() || !finalized.hasCertificate()) {
@@ -305,10 +314,18 @@ final class Subscriptions {
         hash = Hashes.block(header);
         List<ByteString> txids = block.getBody().getTransactionsList().stream().map(Hashes::transaction).toList();
         txRoot = MerkleRoot.of(txids);
+        // TODO(merge): witness_root, once Hashes has the wtxid (TXW bytes) on this branch:
+        //   MerkleRoot.of(wtxids) must equal header.getWitnessRoot() (docs/protocol.md 2.1), else INVALID_BLOCK.
         lastCertificateHash = block.getBody().hasLastCertificate()
             ? Hashes.certificate(block.getBody().getLastCertificate()) : Hashes.NIL;
       } catch (MalformedException e) {
         throw refused(ErrorReason.ERROR_REASON_MALFORMED, "block " + height + ": " + e.getMessage());
+      }
+      TrustedChain chain = client.trusted();
+      TrustedChain.Anchor root = chain.anchor(); // the root's header, fetched and checked once per client
+      if (!root.chainId().equals(header.getChainId())) {
+        throw refused(ErrorReason.ERROR_REASON_WRONG_CHAIN, "block " + height + " is of chain '"
+            + header.getChainId() + "', the trusted one is '" + root.chainId() + "'");
       }
       if (!txRoot.equals(header.getTxRoot())) {
         throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "block " + height + ": its transactions do not match tx_root");
@@ -317,7 +334,8 @@ final class Subscriptions {
         throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK,
             "block " + height + ": its last certificate does not match last_certificate_hash");
       }
-      if (lastHash != null && !lastHash.equals(header.getPrevHash())) {
+      ByteString previous = lastHash != null ? lastHash : height == root.height() + 1 ? root.hash() : null;
+      if (previous != null && !previous.equals(header.getPrevHash())) {
         throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "block " + height + " does not extend block " + (height - 1));
       }
       FinalityCertificate certificate = finalized.getCertificate();
@@ -325,28 +343,23 @@ final class Subscriptions {
         throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK,
             "block " + height + ": its certificate is for another block (height " + certificate.getHeight() + ")");
       }
-      String chainId = client.chainId(); // GetStatus once per client
-      if (!chainId.equals(header.getChainId())) {
-        throw refused(ErrorReason.ERROR_REASON_WRONG_CHAIN, "block " + height + " is of chain '"
-            + header.getChainId() + "', the node's is '" + chainId + "'");
-      }
-      ValidatorSet set = client.verifyingSet(height); // GetValidatorSet, cached by height
-      // The set comes from the same node; its hash in the certified header binds it to the chain.
+      // set(h): from the certified header before it when there is one, else derived from the root.
+      ValidatorSet set = lastHeader != null ? chain.nextSet(lastHeader, lastSet) : chain.setAt(height);
       if (!set.hash().equals(header.getValidatorSetHash())) {
         throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK,
-            "block " + height + ": the node's validator set does not match validator_set_hash");
+            "block " + height + ": its validator_set_hash is not that of the set derived from the trust root");
       }
       try {
-        FinalityCertificates.verify(certificate, chainId, set, SignatureVerifier.ED25519);
+        FinalityCertificates.verify(certificate, root.chainId(), set, SignatureVerifier.ED25519);
       } catch (FinalityCertificates.InvalidCertificateException e) {
         throw refused(e.reason(), "block " + height + ": " + e.getMessage());
       }
+      verifiedSet = set;
       return new VerifiedBlock(finalized, height, hash);
     }
 
-    /** DATA_LOSS: what the node sent cannot be trusted; retrying the same node would not help. */
     private static TimeException refused(ErrorReason reason, String message) {
-      return new TimeException(Status.Code.DATA_LOSS, reason, message);
+      return TrustedChain.refused(reason, message);
     }
 
     /** One SubscribeFinalized call, pulled one message at a time. */

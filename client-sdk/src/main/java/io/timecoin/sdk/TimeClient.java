@@ -23,6 +23,8 @@ import io.timecoin.proto.v1.GetStatusRequest;
 import io.timecoin.proto.v1.GetStatusResponse;
 import io.timecoin.proto.v1.GetTransactionRequest;
 import io.timecoin.proto.v1.GetTransactionResponse;
+import io.timecoin.proto.v1.GetValidatorSetChangesRequest;
+import io.timecoin.proto.v1.GetValidatorSetChangesResponse;
 import io.timecoin.proto.v1.GetValidatorSetRequest;
 import io.timecoin.proto.v1.GetValidatorSetResponse;
 import io.timecoin.proto.v1.ListMasternodesRequest;
@@ -44,7 +46,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -55,13 +56,21 @@ import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * A client of one node's {@code NodeService} (PROTOCOL.md 7).
+ * A client of one node's {@code NodeService} (docs/protocol.md 7) that trusts no node (8).
  *
  * <pre>{@code
- * try (TimeClient client = TimeClient.builder().target("127.0.0.1:24101").build()) {
+ * try (TimeClient client = TimeClient.builder().target("127.0.0.1:24101")
+ *     .trustRoot(TrustRoot.genesis("3f1c...")) // the genesis hash of your chain, 64 hex digits
+ *     .build()) {
  *   long height = client.status().getFinalizedHeight();
  * }
  * }</pre>
+ *
+ * <p>The trust root (a genesis hash, or a pinned checkpoint) is all the client takes on faith: the
+ * chain id and every validator set are derived from it (through GetValidatorSetChanges, each set
+ * checked against a certified next_validator_set_hash), and every block {@link #subscribeFinalized}
+ * delivers is checked against them. Without a root the client trusts the first genesis it sees and
+ * logs that at WARN.
  *
  * <p>Every call has a blocking form, which throws {@link TimeException}, and an asynchronous form
  * ({@code ...Async}) whose future completes exceptionally with a {@link TimeException}; cancelling
@@ -79,25 +88,17 @@ public final class TimeClient implements AutoCloseable {
    * certificate and reward breakdown, which gRPC's default 4 MiB limit would refuse.
    */
   static final int MAX_INBOUND_BYTES = 16 << 20;
-  /** How many validator sets the subscriptions keep, by height, so a resubscription does not refetch. */
-  private static final int VALIDATOR_SET_CACHE = 256;
 
   private final ManagedChannel channel;
   private final Duration deadline;
   private final Subscriptions.Timings timings;
   private final NodeServiceGrpc.NodeServiceBlockingStub blocking;
   private final NodeServiceGrpc.NodeServiceStub async;
-  private volatile String chainId; // from GetStatus, once
-  private final Map<Long, io.timecoin.protocol.ValidatorSet> sets =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, io.timecoin.protocol.ValidatorSet> eldest) {
-          return size() > VALIDATOR_SET_CACHE;
-        }
-      };
+  private final TrustedChain trusted;
 
-  private TimeClient(ManagedChannel channel, Duration deadline, Subscriptions.Timings timings) {
+  private TimeClient(ManagedChannel channel, Duration deadline, Subscriptions.Timings timings, TrustRoot root) {
     this.channel = channel;
+    this.trusted = new TrustedChain(this, root);
     this.deadline = deadline;
     this.timings = timings;
     this.blocking = NodeServiceGrpc.newBlockingStub(channel);
@@ -115,8 +116,18 @@ public final class TimeClient implements AutoCloseable {
     private Path caPem;
     private ManagedChannel channel;
     private Subscriptions.Timings timings = Subscriptions.Timings.DEFAULT;
+    private TrustRoot root = TrustRoot.firstSeen();
 
     private Builder() {}
+
+    /**
+     * What the client trusts: {@link TrustRoot#genesis} or {@link TrustRoot#checkpoint}. Without
+     * one, the first genesis a node shows is trusted (and a WARN says so).
+     */
+    public Builder trustRoot(TrustRoot root) {
+      this.root = Objects.requireNonNull(root, "root");
+      return this;
+    }
 
     /** The node's client address, host:port (for example "127.0.0.1:24101"), or any gRPC target. */
     public Builder target(String target) {
@@ -164,7 +175,7 @@ public final class TimeClient implements AutoCloseable {
         if (target != null || caPem != null) {
           throw new IllegalStateException("give either a channel or a target (with optional tls), not both");
         }
-        return new TimeClient(channel, deadline, timings);
+        return new TimeClient(channel, deadline, timings, root);
       }
       if (target == null) {
         throw new IllegalStateException("no target: call target(\"host:port\")");
@@ -185,7 +196,7 @@ public final class TimeClient implements AutoCloseable {
           .keepAliveWithoutCalls(true)
           .maxInboundMessageSize(MAX_INBOUND_BYTES)
           .build();
-      return new TimeClient(built, deadline, timings);
+      return new TimeClient(built, deadline, timings, root);
     }
   }
 
@@ -200,14 +211,26 @@ public final class TimeClient implements AutoCloseable {
     return unary(GetStatusRequest.getDefaultInstance(), async()::getStatus);
   }
 
-  /** The node's chain id, asked once with GetStatus and then remembered. */
+  /**
+   * The chain id, from the trust root's header (block 0, or the checkpoint): fetched and checked on
+   * first use, then remembered.
+   *
+   * @throws TimeException GENESIS_MISMATCH (or WRONG_CHAIN for a checkpoint) when the node is on
+   *     another chain than the root
+   */
   public String chainId() {
-    String id = chainId;
-    if (id == null) {
-      id = status().getChainId();
-      chainId = id;
-    }
-    return id;
+    return trusted.anchor().chainId();
+  }
+
+  /**
+   * The root this client has checked the node against: the one it was built with, or, built without
+   * one, the genesis it trusted on first sight (pin that one next time).
+   *
+   * @throws TimeException as {@link #chainId()}
+   */
+  public TrustRoot trustRoot() {
+    TrustedChain.Anchor a = trusted.anchor();
+    return a.height() == 0 ? TrustRoot.genesis(a.hash()) : TrustRoot.checkpoint(a.height(), a.hash());
   }
 
   // ---- blocks and certificates ----
@@ -400,7 +423,11 @@ public final class TimeClient implements AutoCloseable {
     return unary(masternodeWith(consensusKey), async()::getMasternode).thenApply(GetMasternodeResponse::getMasternode);
   }
 
-  /** The validator set that votes at {@code height} (0: the next height to be finalized). */
+  /**
+   * The validator set that votes at {@code height} (0: the next height to be finalized), as the node
+   * says: unchecked, for display. The SDK itself never trusts it; it derives the sets it checks
+   * blocks with from {@link #validatorSetChanges} and the trust root.
+   */
   public ValidatorSet validatorSet(long height) {
     return call(s -> s.getValidatorSet(validatorSetAt(height))).getValidatorSet();
   }
@@ -409,21 +436,40 @@ public final class TimeClient implements AutoCloseable {
     return unary(validatorSetAt(height), async()::getValidatorSet).thenApply(GetValidatorSetResponse::getValidatorSet);
   }
 
+  /**
+   * Up to {@code limit} validator set changes after {@code fromHeight} (limit 0: the node's default of
+   * 100; it gives at most 1,000), as the node sends them: each the certified header of c-1 and set(c).
+   * Unchecked here: the subscriptions check each against the trust root before using it.
+   */
+  public GetValidatorSetChangesResponse validatorSetChanges(long fromHeight, int limit) {
+    return call(s -> s.getValidatorSetChanges(setChangesAfter(fromHeight, limit)));
+  }
+
+  public CompletableFuture<GetValidatorSetChangesResponse> validatorSetChangesAsync(long fromHeight, int limit) {
+    return unary(setChangesAfter(fromHeight, limit), async()::getValidatorSetChanges);
+  }
+
   // ---- subscriptions ----
 
   /**
-   * Finalized blocks from {@code fromHeight} on (0 or 1: from the first block after genesis), each
-   * delivered only after its certificate verified against the validator set of its height, in
-   * order, each exactly once: the publisher resubscribes by itself when the stream breaks. Each
-   * {@code subscribe} opens its own stream, when the subscriber first requests. A block that fails
-   * verification ends the subscription with a {@link TimeException} (BAD_SIGNATURE, NO_QUORUM,
-   * INVALID_BLOCK, ...).
+   * Finalized blocks from {@code fromHeight} on (0: from the first block after the trust root, which
+   * for a genesis root is block 1; a checkpoint root checks only blocks above it), in order, each exactly once: the publisher resubscribes
+   * by itself from the last delivered height + 1 when the stream breaks (UNAVAILABLE, UNKNOWN,
+   * CANCELLED by the node, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED), with a backoff from 100 ms
+   * doubling to 5 s. Each {@code subscribe} opens its own stream, when the subscriber first requests.
+   *
+   * <p>A block is delivered only once its header hashes to its certificate's block_hash, names the
+   * validator set derived from the trust root for its height, chains to the block before, and
+   * commits to its body, and the certificate is valid for that set (docs/protocol.md 8). A block
+   * that fails ends the subscription with a {@link TimeException} naming why (GENESIS_MISMATCH,
+   * BAD_SIGNATURE, UNKNOWN_VALIDATOR, NO_QUORUM, INVALID_BLOCK, ...), and is never delivered.
    */
   public Flow.Publisher<VerifiedBlock> subscribeFinalized(long fromHeight) {
     if (fromHeight < 0) {
       throw new IllegalArgumentException("fromHeight must be >= 0, got " + fromHeight);
     }
-    return subscriber -> new Subscriptions.Finalized(this, Math.max(1, fromHeight),
+    long from = fromHeight == 0 ? trusted.rootHeight() + 1 : fromHeight;
+    return subscriber -> new Subscriptions.Finalized(this, from,
         Objects.requireNonNull(subscriber, "subscriber"), timings).start();
   }
 
@@ -449,25 +495,9 @@ public final class TimeClient implements AutoCloseable {
     return async; // no deadline: a subscription lives as long as its subscriber wants
   }
 
-  /** The validator set of {@code height} for checking certificates, cached by height. */
-  io.timecoin.protocol.ValidatorSet verifyingSet(long height) {
-    synchronized (sets) {
-      io.timecoin.protocol.ValidatorSet cached = sets.get(height);
-      if (cached != null) {
-        return cached;
-      }
-    }
-    io.timecoin.protocol.ValidatorSet set;
-    try {
-      set = io.timecoin.protocol.ValidatorSet.fromProto(validatorSet(height));
-    } catch (IllegalArgumentException e) { // empty, a bad key, a repeated key, zero weight
-      throw new TimeException(Status.Code.DATA_LOSS, ErrorReason.ERROR_REASON_MALFORMED,
-          "the validator set of height " + height + " is unusable: " + e.getMessage(), e);
-    }
-    synchronized (sets) {
-      sets.put(height, set);
-    }
-    return set;
+  /** The root, and the validator sets derived from it, shared by the subscriptions. */
+  TrustedChain trusted() {
+    return trusted;
   }
 
   // ---- plumbing ----
@@ -561,6 +591,10 @@ public final class TimeClient implements AutoCloseable {
 
   private static GetMasternodeRequest masternodeWith(ByteString key) {
     return GetMasternodeRequest.newBuilder().setConsensusKey(key).build();
+  }
+
+  private static GetValidatorSetChangesRequest setChangesAfter(long fromHeight, int limit) {
+    return GetValidatorSetChangesRequest.newBuilder().setFromHeight(fromHeight).setLimit(limit).build();
   }
 
   private static GetValidatorSetRequest validatorSetAt(long height) {

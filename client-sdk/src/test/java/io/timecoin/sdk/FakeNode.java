@@ -19,10 +19,14 @@ import io.grpc.stub.StreamObserver;
 import io.timecoin.canonical.Hashes;
 import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.FinalizedBlock;
+import io.timecoin.proto.v1.GetBlockRequest;
+import io.timecoin.proto.v1.GetBlockResponse;
 import io.timecoin.proto.v1.GetStatusRequest;
 import io.timecoin.proto.v1.GetStatusResponse;
 import io.timecoin.proto.v1.GetTransactionRequest;
 import io.timecoin.proto.v1.GetTransactionResponse;
+import io.timecoin.proto.v1.GetValidatorSetChangesRequest;
+import io.timecoin.proto.v1.GetValidatorSetChangesResponse;
 import io.timecoin.proto.v1.GetValidatorSetRequest;
 import io.timecoin.proto.v1.GetValidatorSetResponse;
 import io.timecoin.proto.v1.KeepAlive;
@@ -40,6 +44,7 @@ import io.timecoin.proto.v1.SubscribeFinalizedRequest;
 import io.timecoin.proto.v1.SubscribeFinalizedResponse;
 import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.UnspentOutput;
+import io.timecoin.proto.v1.ValidatorSetChange;
 import io.timecoin.protocol.ErrorReasons;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -64,6 +69,17 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   final Map<Long, FinalizedBlock> replaced = new ConcurrentHashMap<>();
   /** On the first subscription only: after this many blocks, close with UNAVAILABLE (-1: never). */
   volatile int breakFirstAfter = -1;
+  /** By subscription index (0 = the first): after this many blocks, close with {@link #breakStatus}. */
+  final Map<Integer, Integer> breakAfter = new ConcurrentHashMap<>();
+  volatile Status breakStatus = Status.UNKNOWN.withDescription("channel closed");
+  /** GetValidatorSetChanges answers these instead of the chain's changes (null: the chain's). */
+  volatile List<ValidatorSetChange> changes;
+  /** When set, GetValidatorSetChanges answers what this gives for the request (before {@link #changes}). */
+  volatile java.util.function.Function<GetValidatorSetChangesRequest, List<ValidatorSetChange>> changesFor;
+  /** The finalized_height GetValidatorSetChanges answers (-1: the chain's tip). */
+  volatile long changesFinalizedHeight = -1;
+  /** GetValidatorSet answers this set, whatever the height (null: the chain's, honestly). */
+  volatile io.timecoin.proto.v1.ValidatorSet lyingSet;
   /** On the first subscription only: after this many blocks, send nothing more (-1: never). */
   volatile int silenceFirstAfter = -1;
   /** A height left out of every stream (0: none). */
@@ -81,6 +97,7 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   final List<Transaction> submitted = new CopyOnWriteArrayList<>();
   final List<ListMasternodesRequest> masternodeRequests = new CopyOnWriteArrayList<>();
   final AtomicInteger validatorSetCalls = new AtomicInteger();
+  final List<GetValidatorSetChangesRequest> setChangeRequests = new CopyOnWriteArrayList<>();
   /** How many stream messages the client asked gRPC for (its flow-control requests). */
   final AtomicInteger streamMessagesRequested = new AtomicInteger();
   private final List<StreamObserver<?>> openStreams = new CopyOnWriteArrayList<>();
@@ -95,6 +112,11 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   }
 
   TimeClient client(Subscriptions.Timings timings) {
+    return client(timings, TrustRoot.genesis(chain.genesisHash()));
+  }
+
+  /** A client trusting {@code root} (the served chain's genesis by default). */
+  TimeClient client(Subscriptions.Timings timings, TrustRoot root) {
     ManagedChannel channel = InProcessChannelBuilder.forName(name).intercept(new ClientInterceptor() {
       @Override
       public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
@@ -111,7 +133,7 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
         };
       }
     }).build();
-    return TimeClient.builder().channel(channel).timings(timings).build();
+    return TimeClient.builder().channel(channel).timings(timings).trustRoot(root).build();
   }
 
   /** A refusal as the node sends it: a google.rpc.Status with a timecoin.v1 ErrorInfo. */
@@ -132,7 +154,35 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   @Override
   public void getValidatorSet(GetValidatorSetRequest request, StreamObserver<GetValidatorSetResponse> out) {
     validatorSetCalls.incrementAndGet();
-    out.onNext(GetValidatorSetResponse.newBuilder().setValidatorSet(chain.setProto(request.getHeight())).build());
+    io.timecoin.proto.v1.ValidatorSet set = lyingSet != null ? lyingSet : chain.setProto(request.getHeight());
+    out.onNext(GetValidatorSetResponse.newBuilder().setValidatorSet(set).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void getValidatorSetChanges(GetValidatorSetChangesRequest request, StreamObserver<GetValidatorSetChangesResponse> out) {
+    setChangeRequests.add(request);
+    int limit = request.getLimit() == 0 ? 100 : Math.min(request.getLimit(), 1_000);
+    List<ValidatorSetChange> all = changesFor != null ? changesFor.apply(request) : changes != null ? changes : chain.changes();
+    out.onNext(GetValidatorSetChangesResponse.newBuilder()
+        .addAllChanges(all.stream().filter(c -> c.getHeight() > request.getFromHeight()).limit(limit).toList())
+        .setFinalizedHeight(changesFinalizedHeight >= 0 ? changesFinalizedHeight : chain.blocks.size()).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void getBlock(GetBlockRequest request, StreamObserver<GetBlockResponse> out) {
+    long h = request.getHeight();
+    if (h > chain.blocks.size()) {
+      out.onError(refusal(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND, "no block " + h));
+      return;
+    }
+    FinalizedBlock b = chain.block(h);
+    GetBlockResponse.Builder r = GetBlockResponse.newBuilder().setBlock(b.getBlock());
+    if (b.hasCertificate()) {
+      r.setCertificate(b.getCertificate());
+    }
+    out.onNext(r.build());
     out.onCompleted();
   }
 
@@ -144,6 +194,10 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
     for (long h = Math.max(1, request.getFromHeight()); h <= chain.blocks.size(); h++) {
       if (index == 0 && sent == breakFirstAfter) {
         out.onError(Status.UNAVAILABLE.withDescription("node restarting").asRuntimeException());
+        return;
+      }
+      if (breakAfter.containsKey(index) && sent == breakAfter.get(index)) {
+        out.onError(breakStatus.asRuntimeException());
         return;
       }
       if (index == 0 && sent == silenceFirstAfter) {

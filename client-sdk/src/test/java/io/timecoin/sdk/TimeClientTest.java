@@ -71,7 +71,7 @@ class TimeClientTest {
 
   @Test
   void unimplementedCallsFailTyped() {
-    TimeException e = assertThrows(TimeException.class, () -> client.block(1));
+    TimeException e = assertThrows(TimeException.class, () -> client.certificate(1));
     assertEquals(io.grpc.Status.Code.UNIMPLEMENTED, e.code());
   }
 

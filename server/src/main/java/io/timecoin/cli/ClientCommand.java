@@ -53,6 +53,10 @@ public final class ClientCommand implements Runnable {
     @Option(names = "--tls-ca", paramLabel = "FILE", description = "Speak TLS, trusting this CA (a node's tls/ca.pem).")
     Path tlsCa;
 
+    @Option(names = "--genesis", paramLabel = "HASH", description = "Trust only the chain with this genesis hash"
+        + " (64 hex digits; 'timed client status' shows it). Without it, the first genesis the node shows is trusted.")
+    String genesis;
+
     final PrintStream out = System.out;
 
     abstract void run(TimeClient client) throws Exception;
@@ -70,6 +74,14 @@ public final class ClientCommand implements Runnable {
       TimeClient.Builder b = TimeClient.builder().target(target).deadline(Duration.ofSeconds(10));
       if (tlsCa != null) {
         b.tls(tlsCa);
+      }
+      if (genesis != null) {
+        try {
+          b.trustRoot(io.timecoin.sdk.TrustRoot.genesis(genesis));
+        } catch (IllegalArgumentException e) {
+          System.err.println("timed client " + name() + ": --genesis: " + e.getMessage());
+          return 2;
+        }
       }
       try (TimeClient client = b.build()) {
         run(client);

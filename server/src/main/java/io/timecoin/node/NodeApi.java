@@ -28,6 +28,8 @@ import io.timecoin.proto.v1.GetStatusRequest;
 import io.timecoin.proto.v1.GetStatusResponse;
 import io.timecoin.proto.v1.GetTransactionRequest;
 import io.timecoin.proto.v1.GetTransactionResponse;
+import io.timecoin.proto.v1.GetValidatorSetChangesRequest;
+import io.timecoin.proto.v1.GetValidatorSetChangesResponse;
 import io.timecoin.proto.v1.GetValidatorSetRequest;
 import io.timecoin.proto.v1.GetValidatorSetResponse;
 import io.timecoin.proto.v1.ListEvidenceRequest;
@@ -285,6 +287,24 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
       return;
     }
     reply(out, GetValidatorSetResponse.newBuilder().setValidatorSet(set.toProto()).build());
+  }
+
+  /**
+   * The validator set changes at heights above from_height, from the store's index of change heights
+   * (docs/protocol.md 7, 8): c = 1 always (the header of block 0, no certificate), then every height
+   * whose set differs from the one before. A from_height at or beyond the tip answers no changes.
+   */
+  @Override
+  public void getValidatorSetChanges(GetValidatorSetChangesRequest request, StreamObserver<GetValidatorSetChangesResponse> out) {
+    ChainStore.SetChanges changes;
+    try {
+      changes = node.chain.validatorSetChanges(request.getFromHeight(), pageSize(request.getLimit()));
+    } catch (java.io.IOException e) {
+      out.onError(storage(e));
+      return;
+    }
+    reply(out, GetValidatorSetChangesResponse.newBuilder().addAllChanges(changes.changes())
+        .setFinalizedHeight(Math.max(0, changes.finalizedHeight())).build());
   }
 
   @Override

@@ -52,7 +52,8 @@ import org.rocksdb.WriteOptions;
  *   <li>{@code transactions}: txid → height u64, position u32 in its block;
  *   <li>{@code masternodes}: consensus key → {@link MasternodeRecord} bytes;
  *   <li>{@code validator_sets}: height → the ValidatorSet protobuf of that height, written where the
- *       set changes (the set of a height is the entry at or below it);
+ *       set changes (the set of a height is the entry at or below it): also the index of the changes
+ *       that {@link #validatorSetChanges} answers from;
  *   <li>{@code rewards}: height → the RewardBreakdown protobuf of that block (subsidy, fees, payments);
  *   <li>{@code masternode_history}: height ‖ consensus key → the masternode's record after the block of
  *       that height changed its registration (so the registry of a past height can be rebuilt);
@@ -471,6 +472,58 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
   }
 
   // ---------------------------------------------------------------- queries of the client API
+
+  /**
+   * The validator set changes at heights c > {@code fromHeight} (unsigned), oldest first, at most
+   * {@code limit}, with the finalized height they were read at (one RocksDB snapshot, so no change up
+   * to that height + 1 is missing). Each: the header and certificate of block c-1 (no certificate for
+   * c = 1) and set(c) (docs/protocol.md 7, 8). The {@code validator_sets} family is the index: it holds
+   * an entry exactly at the heights whose set differs from the one before (and at 1), so this reads
+   * the changes only, never the chain between them.
+   */
+  public SetChanges validatorSetChanges(long fromHeight, int limit) throws StorageException {
+    List<io.timecoin.proto.v1.ValidatorSetChange> out = new ArrayList<>();
+    try (org.rocksdb.Snapshot snapshot = db.getSnapshot();
+         org.rocksdb.ReadOptions read = new org.rocksdb.ReadOptions().setSnapshot(snapshot);
+         RocksIterator it = db.newIterator(validatorSets, read)) {
+      byte[] tipValue = db.get(meta, read, TIP_KEY);
+      long tipHeight = tipValue == null ? -1 : ByteBuffer.wrap(tipValue).getLong();
+      // fromHeight of 2^63 - 1 or more (unsigned) leaves no height above it that a chain reaches
+      if (tipValue == null || fromHeight < 0 || fromHeight == Long.MAX_VALUE) {
+        return new SetChanges(tipHeight, out);
+      }
+      for (it.seek(heightKey(fromHeight + 1)); it.isValid() && out.size() < limit; it.next()) {
+        long c = ByteBuffer.wrap(it.key()).getLong();
+        if (c > tipHeight + 1) {
+          break; // not reachable: the set of tip + 1 is the newest written
+        }
+        io.timecoin.proto.v1.ValidatorSetChange.Builder change = io.timecoin.proto.v1.ValidatorSetChange.newBuilder()
+            .setHeight(c)
+            .setValidatorSet(io.timecoin.proto.v1.ValidatorSet.parseFrom(it.value()).toBuilder().setHeight(c));
+        byte[] block = db.get(blocks, read, heightKey(c - 1));
+        if (block == null) {
+          throw corrupt("a validator set change at height " + c + " but no block " + (c - 1), null);
+        }
+        change.setHeader(Block.parseFrom(block).getHeader());
+        if (c > 1) {
+          byte[] cert = db.get(certificates, read, heightKey(c - 1));
+          if (cert == null) {
+            throw corrupt("a validator set change at height " + c + " but no certificate of block " + (c - 1), null);
+          }
+          change.setCertificate(FinalityCertificate.parseFrom(cert));
+        }
+        out.add(change.build());
+      }
+      return new SetChanges(tipHeight, out);
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt("a validator set change does not parse: " + e.getMessage(), e);
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot read the validator set changes: " + e.getMessage(), e);
+    }
+  }
+
+  /** Validator set changes, oldest first, read at one finalized height. */
+  public record SetChanges(long finalizedHeight, List<io.timecoin.proto.v1.ValidatorSetChange> changes) {}
 
   /** Where a finalized transaction is: its block's height and its position there. */
   public record Place(long height, int index) {}

@@ -28,7 +28,10 @@ import io.timecoin.proto.v1.GetBlockRequest;
 import io.timecoin.proto.v1.GetCertificateRequest;
 import io.timecoin.proto.v1.GetMasternodeRequest;
 import io.timecoin.proto.v1.GetStatusRequest;
+import io.timecoin.proto.v1.GetValidatorSetChangesRequest;
+import io.timecoin.proto.v1.GetValidatorSetChangesResponse;
 import io.timecoin.proto.v1.GetValidatorSetRequest;
+import io.timecoin.proto.v1.ValidatorSetChange;
 import io.timecoin.proto.v1.Hello;
 import io.timecoin.proto.v1.ListEvidenceRequest;
 import io.timecoin.proto.v1.ListMasternodesRequest;
@@ -231,6 +234,28 @@ class NodeApiTest {
           () -> api().getCertificate(GetCertificateRequest.newBuilder().setHeight(h).build()));
       assertTrue(e.getStatus().getDescription().contains(Long.toUnsignedString(h)), e::toString);
       refused(Status.Code.NOT_FOUND, "NOT_FOUND", () -> api().getValidatorSet(GetValidatorSetRequest.newBuilder().setHeight(h).build()));
+    }
+  }
+
+  /** docs/protocol.md 7: one validator, no change after genesis: only c = 1, from block 0's header. */
+  @Test
+  void validatorSetChangesStartWithTheSetOfHeightOneAndEndAtTheTip() {
+    GetValidatorSetChangesResponse r = api().getValidatorSetChanges(GetValidatorSetChangesRequest.getDefaultInstance());
+    assertEquals(1, r.getChangesCount());
+    ValidatorSetChange first = r.getChanges(0);
+    assertEquals(1, first.getHeight());
+    assertEquals(0, first.getHeader().getHeight());
+    assertEquals(genesis.hash(), Hashes.block(first.getHeader()), "the header of block 0: trusted by the genesis hash");
+    assertFalse(first.hasCertificate());
+    assertEquals(first.getHeader().getValidatorSetHash(), Hashes.validatorSet(first.getValidatorSet().toBuilder().clearHeight().build()));
+    assertTrue(r.getFinalizedHeight() >= 2);
+    for (long from : new long[] {1, r.getFinalizedHeight() + 5, Long.MIN_VALUE, -1L}) {
+      assertEquals(0, api().getValidatorSetChanges(GetValidatorSetChangesRequest.newBuilder().setFromHeight(from).build())
+          .getChangesCount(), "from " + Long.toUnsignedString(from));
+    }
+    for (int limit : new int[] {1, -1, Integer.MIN_VALUE}) { // a uint32 limit of 2^31 or more is clamped, not negative
+      assertEquals(1, api().getValidatorSetChanges(GetValidatorSetChangesRequest.newBuilder().setLimit(limit).build())
+          .getChangesCount());
     }
   }
 

@@ -178,6 +178,44 @@ class ChainStoreTest {
     }
   }
 
+  /** docs/protocol.md 7: the changes come from the index of change heights, each with the header and certificate before it. */
+  @Test
+  void validatorSetChangesAreAnsweredFromTheIndexOfChangeHeights() throws Exception {
+    List<Block> chain = chain(CHAIN, 5);
+    ValidatorSet second = ValidatorSet.of(4, List.of(Validator.newBuilder()
+        .setKey(ByteString.copyFrom(Ed25519KeyPair.fromSeed(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+            17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}).publicKey().bytes())).setWeight(5).build()));
+    try (ChainStore store = ChainStore.open(dir)) {
+      store.putGenesis(chain.get(0), genesisChanges());
+      for (int h = 1; h <= 5; h++) {
+        StateChanges changes = h == 3 // block 3 changes the set that votes from height 4
+            ? new StateChanges(3, List.of(), List.of(), List.of(), List.of(), second) : changes(chain.get(h));
+        store.putFinalized(chain.get(h), certificate(chain.get(h)), changes);
+      }
+    }
+    try (ChainStore store = ChainStore.open(dir)) {
+      ChainStore.SetChanges all = store.validatorSetChanges(0, 100);
+      assertEquals(5, all.finalizedHeight());
+      assertEquals(List.of(1L, 4L), all.changes().stream().map(c -> c.getHeight()).toList());
+      var first = all.changes().get(0);
+      assertEquals(chain.get(0).getHeader(), first.getHeader(), "c = 1 carries the header of block 0");
+      assertTrue(!first.hasCertificate(), "block 0 has no certificate");
+      assertEquals(genesisChanges().nextSet().hash(), ValidatorSet.fromProto(first.getValidatorSet()).hash());
+      var change = all.changes().get(1);
+      assertEquals(chain.get(3).getHeader(), change.getHeader());
+      assertEquals(certificate(chain.get(3)), change.getCertificate());
+      assertEquals(second.hash(), ValidatorSet.fromProto(change.getValidatorSet()).hash());
+      assertEquals(4, change.getValidatorSet().getHeight());
+
+      assertEquals(List.of(1L), store.validatorSetChanges(0, 1).changes().stream().map(c -> c.getHeight()).toList());
+      assertEquals(List.of(4L), store.validatorSetChanges(1, 100).changes().stream().map(c -> c.getHeight()).toList());
+      assertEquals(List.of(4L), store.validatorSetChanges(3, 100).changes().stream().map(c -> c.getHeight()).toList());
+      for (long from : new long[] {4, 5, 6, 1_000, Long.MAX_VALUE, Long.MIN_VALUE, -1}) { // beyond the tip, and past 2^63
+        assertEquals(List.of(), store.validatorSetChanges(from, 100).changes(), "from " + Long.toUnsignedString(from));
+      }
+    }
+  }
+
   private static OutPoint outpoint(ByteString txid, int index) {
     return OutPoint.newBuilder().setTxid(txid).setIndex(index).build();
   }

@@ -4,6 +4,7 @@ import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.TxOutput;
 import io.timecoin.protocol.Units;
 import io.timecoin.sdk.TimeClient;
+import io.timecoin.sdk.TrustRoot;
 import io.timecoin.sdk.VerifiedBlock;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,10 +13,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 
 /**
- * An explorer's tail: every finalized block from a height on, each certificate checked against its
- * height's validator set before it is printed; reconnects by itself, never skipping or repeating one.
+ * An explorer's tail: every finalized block from a height on, each checked against the validator set
+ * derived from the trusted genesis before it is printed; reconnects by itself, never skipping or
+ * repeating one. Give the genesis hash (GetStatus's genesis_hash of a node you trust, or
+ * {@code timed client status}) so that the node you tail cannot feed you another chain.
  *
- * <pre>java -cp server/target/timed.jar io.timecoin.sdk.examples.ExplorerTail [FROM_HEIGHT] [TARGET]</pre>
+ * <pre>java -cp server/target/timed.jar io.timecoin.sdk.examples.ExplorerTail [FROM_HEIGHT] [TARGET] [GENESIS_HASH]</pre>
  */
 public final class ExplorerTail {
   private ExplorerTail() {}
@@ -23,7 +26,12 @@ public final class ExplorerTail {
   public static void main(String[] args) throws Exception {
     String target = args.length > 1 ? args[1] : "127.0.0.1:24101";
     CountDownLatch failed = new CountDownLatch(1);
-    try (TimeClient client = TimeClient.builder().target(target).deadline(Duration.ofSeconds(10)).build()) {
+    // Without a genesis hash the SDK trusts the first genesis it sees (and logs a WARN saying so).
+    TimeClient.Builder builder = TimeClient.builder().target(target).deadline(Duration.ofSeconds(10));
+    if (args.length > 2) {
+      builder.trustRoot(TrustRoot.genesis(args[2]));
+    }
+    try (TimeClient client = builder.build()) {
       long from = args.length > 0 ? Long.parseLong(args[0]) : client.status().getFinalizedHeight() + 1;
       client.subscribeFinalized(from).subscribe(new Flow.Subscriber<>() {
         private Flow.Subscription subscription;

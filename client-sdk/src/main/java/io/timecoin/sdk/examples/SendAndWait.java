@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.timecoin.protocol.Units;
 import io.timecoin.sdk.TimeClient;
 import io.timecoin.sdk.TimeException;
+import io.timecoin.sdk.TrustRoot;
 import io.timecoin.sdk.Wallet;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,20 +13,28 @@ import java.util.HexFormat;
 /**
  * A wallet in a few lines: send TIME from a key file's address and wait until the transfer is final.
  *
- * <pre>java -cp server/target/timed.jar io.timecoin.sdk.examples.SendAndWait devnet/faucet.key timet1... 2.5</pre>
+ * <pre>java -cp server/target/timed.jar io.timecoin.sdk.examples.SendAndWait devnet/faucet.key timet1... 2.5 [TARGET] [GENESIS_HASH]</pre>
+ *
+ * <p>The chain id the transfer is signed for comes from the trusted genesis (GENESIS_HASH, or without
+ * it the first genesis the node shows, with a WARN).
  */
 public final class SendAndWait {
   private SendAndWait() {}
 
   public static void main(String[] args) throws Exception {
     if (args.length < 3) {
-      System.err.println("usage: SendAndWait KEYFILE TO_ADDRESS AMOUNT_TIME [TARGET]   (TARGET defaults to 127.0.0.1:24101)");
+      System.err.println("usage: SendAndWait KEYFILE TO_ADDRESS AMOUNT_TIME [TARGET] [GENESIS_HASH]"
+          + "   (TARGET defaults to 127.0.0.1:24101)");
       System.exit(2);
     }
     Wallet wallet = Wallet.fromKeyFile(Path.of(args[0]));
     long amount = new java.math.BigDecimal(args[2]).multiply(java.math.BigDecimal.valueOf(Units.UNITS_PER_TIME)).longValueExact();
     String target = args.length > 3 ? args[3] : "127.0.0.1:24101";
-    try (TimeClient client = TimeClient.builder().target(target).deadline(Duration.ofSeconds(10)).build()) {
+    TimeClient.Builder builder = TimeClient.builder().target(target).deadline(Duration.ofSeconds(10));
+    if (args.length > 4) {
+      builder.trustRoot(TrustRoot.genesis(args[4]));
+    }
+    try (TimeClient client = builder.build()) {
       String from = wallet.address(client.chainId());
       System.out.println("balance of " + from + ": " + Units.format(client.balance(from).getBalance()) + " TIME");
       long started = System.nanoTime();
