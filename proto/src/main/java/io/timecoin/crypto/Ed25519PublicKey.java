@@ -5,13 +5,15 @@ import java.util.HexFormat;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
- * A validated Ed25519 public key that verifies signatures strictly (PROTOCOL.md 1).
+ * A validated Ed25519 public key that verifies signatures by the one exact rule
+ * (docs/protocol.md 1.1).
  *
- * <p>Strict means: the key is a canonical encoding of a point on the curve in the prime-order
- * subgroup (so small-order keys, which would verify one signature for many messages, are refused
- * when the key is made); a signature's S is below the group order L; its R is a canonical point
- * encoding; and the cofactorless equation [S]B = R + [k]A holds. The key is decoded once, here, so
- * verifying many votes of one validator does not pay for decoding it again.
+ * <p>The rule: the signature is 64 bytes; S < L; the key A is a canonical encoding (y < p) of a
+ * point in the prime-order subgroup (small-order and mixed-order keys are refused when the key is
+ * made); R is a canonical encoding (y < p, and x = 0 never has the sign bit) of a point not of
+ * small order; and encode([S]B - [k]A) == R's bytes, k = SHA-512(R || A || M) mod L
+ * (cofactorless). The key is decoded once, here, so verifying many votes of one validator does not
+ * pay for decoding it again.
  */
 public final class Ed25519PublicKey implements Comparable<Ed25519PublicKey> {
   /** A public key is 32 bytes. */
@@ -23,12 +25,30 @@ public final class Ed25519PublicKey implements Comparable<Ed25519PublicKey> {
   private static final byte[] ORDER_LE = HexFormat.of().parseHex(
       "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");
 
-  private final byte[] encoded;
-  private final Ed25519.PublicPoint point;
+  /** p = 2^255 - 19, little-endian: a canonical y is below it. */
+  private static final byte[] FIELD_PRIME_LE = HexFormat.of().parseHex(
+      "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+  /** The canonical encodings of the 8 points of small order (every other encoding is not canonical). */
+  private static final byte[][] SMALL_ORDER = {
+      HexFormat.of().parseHex("0100000000000000000000000000000000000000000000000000000000000000"),
+      HexFormat.of().parseHex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+      HexFormat.of().parseHex("0000000000000000000000000000000000000000000000000000000000000000"),
+      HexFormat.of().parseHex("0000000000000000000000000000000000000000000000000000000000000080"),
+      HexFormat.of().parseHex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+      HexFormat.of().parseHex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"),
+      HexFormat.of().parseHex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+      HexFormat.of().parseHex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85"),
+  };
 
-  private Ed25519PublicKey(byte[] encoded, Ed25519.PublicPoint point) {
+  private final byte[] encoded;
+  /** The key's affine coordinates, for the equation. */
+  private final int[] x;
+  private final int[] y;
+
+  private Ed25519PublicKey(byte[] encoded, int[] x, int[] y) {
     this.encoded = encoded;
-    this.point = point;
+    this.x = x;
+    this.y = y;
   }
 
   /**
@@ -47,15 +67,53 @@ public final class Ed25519PublicKey implements Comparable<Ed25519PublicKey> {
       throw new InvalidKeyException("not a valid Ed25519 public key: "
           + HexFormat.of().formatHex(encoded));
     }
-    return new Ed25519PublicKey(encoded.clone(), point);
+    int[][] xy = CofactorlessEquation.decode(encoded);
+    return new Ed25519PublicKey(encoded.clone(), xy[0], xy[1]);
   }
 
   /** True when {@code signature} is this key's valid signature of {@code message}. */
   public boolean verify(byte[] message, byte[] signature) {
-    if (signature == null || signature.length != SIGNATURE_SIZE || !hasCanonicalS(signature)) {
+    if (signature == null || signature.length != SIGNATURE_SIZE || !hasCanonicalS(signature)
+        || !isCanonical(signature) || isSmallOrder(signature)) {
       return false;
     }
-    return Ed25519.verify(signature, 0, point, message, 0, message.length);
+    return CofactorlessEquation.holds(x, y, encoded, message, signature);
+  }
+
+  /**
+   * R's y (its first 32 bytes without the sign bit) is below p, and R is not x = 0 with the sign
+   * bit set (y = 1 or y = p - 1 with the top bit).
+   */
+  private static boolean isCanonical(byte[] signature) {
+    for (int i = SIZE - 1; i >= 0; i--) {
+      int r = (signature[i] & 0xff) & (i == SIZE - 1 ? 0x7f : 0xff);
+      int p = FIELD_PRIME_LE[i] & 0xff;
+      if (r != p) {
+        if (r > p) {
+          return false;
+        }
+        break;
+      }
+      if (i == 0) {
+        return false; // y == p
+      }
+    }
+    if ((signature[SIZE - 1] & 0x80) == 0) {
+      return true;
+    }
+    byte[] r = Arrays.copyOf(signature, SIZE);
+    r[SIZE - 1] &= 0x7f;
+    return !Arrays.equals(r, SMALL_ORDER[0]) && !Arrays.equals(r, SMALL_ORDER[1]);
+  }
+
+  /** R is one of the 8 points of small order (it is canonical already). */
+  private static boolean isSmallOrder(byte[] signature) {
+    for (byte[] point : SMALL_ORDER) {
+      if (Arrays.equals(signature, 0, SIZE, point, 0, SIZE)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** S, the signature's second half read little-endian, must be below L (RFC 8032 5.1.7). */
