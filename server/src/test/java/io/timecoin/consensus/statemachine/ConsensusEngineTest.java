@@ -70,7 +70,7 @@ class ConsensusEngineTest {
 
   /** This test's engine is a validator that is not the proposer of (1, 0), so it waits for one. */
   private int indexNotProposingFirst() {
-    ByteString first = set.proposer(genesis.blockHash(), 1, 0).keyBytes();
+    ByteString first = set.proposer(CHAIN, 1, 0).keyBytes();
     for (int i = 0; i < 4; i++) {
       if (!key(i).equals(first)) {
         return i;
@@ -80,7 +80,7 @@ class ConsensusEngineTest {
   }
 
   private int proposerIndex(int round) {
-    ByteString k = set.proposer(genesis.blockHash(), 1, round).keyBytes();
+    ByteString k = set.proposer(CHAIN, 1, round).keyBytes();
     for (int i = 0; i < 4; i++) {
       if (key(i).equals(k)) {
         return i;
