@@ -265,7 +265,7 @@ def hello_bytes(f):
                   var_bytes(f["nonce"]), var_bytes(f.get("peer_nonce", "")))
 
 def proposer_seed_bytes(f):
-    return tagged("TIMECOIN/v1/PROPOSER", raw(f["prev_hash"], 32), u64(f["height"]), u32(f["round"]))
+    return tagged("TIMECOIN/v1/PROPOSER", string(f["chain_id"]), u64(f["height"]), u32(f["round"]))
 
 # structure name (exact, or prefix before "/") -> (domain, encoder)
 STRUCTURES = {"vote": ("TIMECOIN/v1/VOTE", vote_bytes), "header": ("TIMECOIN/v1/HEADER", header_bytes),
@@ -455,7 +455,7 @@ def check_proposers(g, doc):
     g.true("set sorted by key", sorted_strictly([k for k, _ in members]))
     total = sum(w for _, w in members)
     for pick in doc["picks"]:
-        seed = proposer_seed_bytes({"prev_hash": doc["prev_hash"], "height": pick["height"], "round": pick["round"]})
+        seed = proposer_seed_bytes({"chain_id": doc["chain_id"], "height": pick["height"], "round": pick["round"]})
         x = int.from_bytes(sha256(seed)[:8], "big") % total
         running, chosen = 0, None
         for key, weight in members:

@@ -166,10 +166,13 @@ public final class CanonicalBytes {
         .toByteArray();
   }
 
-  /** PROPOSER: prev_hash, height u64, round u32; hashed to pick proposer(h, r) (PROTOCOL.md 5.1). */
-  public static byte[] proposerSeed(ByteString prevHash, long height, int round) {
+  /**
+   * PROPOSER: chain_id, height u64, round u32; hashed to pick proposer(h, r) (docs/protocol.md 2,
+   * 8.2). No input any validator chooses enters it, so no proposer can steer the next one.
+   */
+  public static byte[] proposerSeed(String chainId, long height, int round) {
     return new CanonicalWriter(Domain.PROPOSER)
-        .hash(prevHash, "prev_hash")
+        .string(chainId)
         .u64(height)
         .u32(round)
         .toByteArray();

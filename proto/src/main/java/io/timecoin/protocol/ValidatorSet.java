@@ -109,12 +109,13 @@ public final class ValidatorSet {
   }
 
   /**
-   * proposer(h, r): x = the first 8 bytes of SHA-256(PROPOSER bytes of prev_hash, h, r) as an
+   * proposer(h, r): x = the first 8 bytes of SHA-256(PROPOSER bytes of chain_id, h, r) as an
    * unsigned integer mod W; walking the members in key order and summing weights, the first whose
-   * running sum exceeds x proposes (PROTOCOL.md 5.1).
+   * running sum exceeds x proposes (docs/protocol.md 5.1, 8.2). The seed holds nothing a validator
+   * chooses (v1 hashed prev_hash, which the proposer of h-1 could grind).
    */
-  public Member proposer(ByteString prevHash, long h, int round) {
-    byte[] digest = Sha256.hash(CanonicalBytes.proposerSeed(prevHash, h, round));
+  public Member proposer(String chainId, long h, int round) {
+    byte[] digest = Sha256.hash(CanonicalBytes.proposerSeed(chainId, h, round));
     long x = 0;
     for (int i = 0; i < 8; i++) {
       x = (x << 8) | (digest[i] & 0xff);

@@ -136,10 +136,9 @@ public final class TestVectors {
         .setPeerNonce(ByteString.copyFrom(HEX.parseHex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"))).build();
     out.add(structure("hello", "HELLO", ProtoJson.of(hello), CanonicalBytes.hello(hello)));
 
-    ByteString prev = sha("block 7");
     out.add(structure("proposer_seed", "PROPOSER",
-        map("prev_hash", hex(prev), "height", "8", "round", 2),
-        CanonicalBytes.proposerSeed(prev, 8, 2)));
+        map("chain_id", CHAIN_ID, "height", "8", "round", 2),
+        CanonicalBytes.proposerSeed(CHAIN_ID, 8, 2)));
     return out;
   }
 
@@ -244,16 +243,15 @@ public final class TestVectors {
   private static Map<String, Object> proposers() {
     io.timecoin.protocol.ValidatorSet set = io.timecoin.protocol.ValidatorSet.fromProto(
         validatorSet(new long[] {1_000, 2_000, 3_000, 4_000}));
-    ByteString prev = sha("block 7");
     List<Object> picks = new ArrayList<>();
     for (long h = 8; h <= 9; h++) {
       for (int r = 0; r < 8; r++) {
         picks.add(map("height", Long.toString(h), "round", r,
-            "proposer", hex(set.proposer(prev, h, r).keyBytes())));
+            "proposer", hex(set.proposer(CHAIN_ID, h, r).keyBytes())));
       }
     }
     return map("validator_set", ProtoJson.of(set.toProto().toBuilder().clearHeight().build()),
-        "prev_hash", hex(prev), "picks", picks);
+        "chain_id", CHAIN_ID, "picks", picks);
   }
 
   // ---- the sample structures ----

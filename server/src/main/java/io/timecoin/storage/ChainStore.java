@@ -43,7 +43,8 @@ import org.rocksdb.WriteOptions;
  *   <li>{@code blocks}: height → {@link Block} protobuf bytes;
  *   <li>{@code hashes}: block hash (32 bytes) → height;
  *   <li>{@code certificates}: height → {@link FinalityCertificate} protobuf bytes (none for block 0,
- *       which has no certificate);
+ *       which has no certificate): the one that finalized the block, replaced by the one the next
+ *       block carries once that is final (it holds every timely signer);
  *   <li>{@code meta}: {@code "tip"} → the height of the last stored block;
  *   <li>{@code utxos}: outpoint (txid, index u32) → amount u64, height u64 (of the block that created
  *       it), address (20 bytes): the unspent outputs;
@@ -282,6 +283,12 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       batch.put(blocks, key, block.toByteArray());
       batch.put(hashes, hash.toByteArray(), key);
       batch.put(certificates, key, certificate.toByteArray());
+      FinalityCertificate carried = block.getBody().getLastCertificate();
+      if (height >= 2 && carried.getHeight() == t.height() && carried.getBlockHash().equals(t.hash())) {
+        // the parent's certificate becomes the one this block carries (docs/protocol.md 5.7): every
+        // timely signer, and the one the header commits to, so every node answers the same for it
+        batch.put(certificates, heightKey(t.height()), carried.toByteArray());
+      }
       batch.put(meta, TIP_KEY, key);
       writeChanges(batch, changes);
       spentKeys = changes.spent().stream().map(x -> recentKey(x.outpoint())).toList();

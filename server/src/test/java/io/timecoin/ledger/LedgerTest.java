@@ -18,6 +18,7 @@ import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ErrorReason;
+import io.timecoin.proto.v1.FinalityCertificate;
 import io.timecoin.proto.v1.OutPoint;
 import io.timecoin.proto.v1.RewardPayload;
 import io.timecoin.proto.v1.Transaction;
@@ -161,6 +162,45 @@ class LedgerTest {
         assertEquals(block, same);
         finalizeOnBoth(a, b, block, false);
       }
+    }
+  }
+
+  /**
+   * docs/protocol.md 5.7, 8.5: block 1 was finalized by the first quorum (three of four), and the
+   * proposer of block 2 heard the fourth precommit afterwards: its last_certificate carries all four,
+   * so the fourth signer is paid too; and the stored certificate of block 1 becomes that fuller one.
+   */
+  @Test
+  void aSignerWhosePrecommitCameAfterTheFirstQuorumIsPaid() throws Exception {
+    try (LedgerChain a = chain(); LedgerChain b = chain()) {
+      Block one = a.propose(mn(consensus.get(3)));
+      ByteString hash = Hashes.block(one.getHeader());
+      ValidatorSet set = a.ledger.validatorSetAt(1);
+      ValidatorSet.Member slowest = set.member(mn(consensus.get(0)));
+      FinalityCertificate all = LedgerChain.certificateOfAll(1, hash, set);
+      FinalityCertificate firstQuorum = all.toBuilder().clearSignatures().addAllSignatures(all.getSignaturesList().stream()
+          .filter(sig -> !sig.getValidator().equals(slowest.keyBytes())).toList()).build();
+      assertTrue(set.isQuorum(set.totalWeight() - slowest.weight()));
+      assertValid(b, one);
+      a.finalize(one, firstQuorum);
+      b.finalize(one, firstQuorum);
+
+      a.lastCertificate = all; // what the proposer of block 2 holds
+      Block two = a.propose(mn(consensus.get(1)));
+      assertEquals(all, two.getBody().getLastCertificate());
+      assertValid(b, two); // b finalized block 1 with three signatures: four is as valid
+      ByteString slowestPaidAt = addressBytes(wallets.get(4)); // masternode 0's reward address
+      List<TxOutput> outputs = two.getBody().getTransactions(0).getOutputsList();
+      assertTrue(outputs.stream().anyMatch(o -> o.getAddress().equals(slowestPaidAt) && o.getAmount() > 0),
+          "the fourth signer is paid");
+      Registry registry = a.ledger.state().registry();
+      assertEquals(LedgerChain.expectedReward(2, 0, mn(consensus.get(1)), set.members(),
+          k -> registry.get(k).rewardAddress()), outputs, "pro rata to all four");
+
+      FinalityCertificate two2 = LedgerChain.certificateOfAll(2, Hashes.block(two.getHeader()), a.ledger.validatorSetAt(2));
+      a.finalize(two, two2);
+      assertEquals(all, a.store.certificateAt(1).orElseThrow(), "block 1's certificate is now the one block 2 carries");
+      assertEquals(two2, a.store.certificateAt(2).orElseThrow());
     }
   }
 

@@ -17,6 +17,7 @@ import io.timecoin.consensus.validation.BlockRules;
 import io.timecoin.consensus.validation.MessageChecks;
 import io.timecoin.consensus.validation.Refusal;
 import io.timecoin.proto.v1.Block;
+import io.timecoin.proto.v1.CertificateSignature;
 import io.timecoin.proto.v1.ConflictingProposals;
 import io.timecoin.proto.v1.ConflictingVotes;
 import io.timecoin.proto.v1.EquivocationEvidence;
@@ -105,6 +106,13 @@ public final class ConsensusEngine {
   private long futureBytes;
   private boolean started;
   private List<Effect> out = new ArrayList<>();
+  /**
+   * Precommits for the tip's block, in its certificate's round, from members of the tip's set whose
+   * precommit the certificate lacks, heard after the tip was final: the next block's last_certificate
+   * carries them, so a slower honest validator is still paid (docs/protocol.md 5.7, 8.5). One per
+   * signer, so at most the set's size.
+   */
+  private final TreeMap<ByteString, Vote> latePrecommits = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
 
   /** A block seen in a proposal of this height, and the verdict on it. */
   private record BlockInfo(Block block, Refusal refusal, ValidatorSet nextSet) {
@@ -200,6 +208,7 @@ public final class ConsensusEngine {
     heldBytes = 0;
     conflictingBlocksJudged = 0;
     refusedBodies.clear();
+    latePrecommits.clear();
     // A validator restarted mid-height keeps the lock its signer record remembers (PROTOCOL.md 5.6),
     // with the block and its proof, so that it can re-propose it as the valid block.
     signer.lockAt(height).ifPresent(this::restoreLock);
@@ -229,7 +238,7 @@ public final class ConsensusEngine {
   private void startRound(int r) {
     round = r;
     step = Step.PROPOSE;
-    ValidatorSet.Member proposer = set.proposer(tip.blockHash(), height, r);
+    ValidatorSet.Member proposer = set.proposer(config.chainId(), height, r);
     out.add(new Effect.RoundStarted(height, r, proposer.keyBytes()));
     long slotWait = Math.max(0, tip.timestampMs() + config.blockIntervalMs() - clock.nowMs());
     schedule(Timeout.Kind.PROPOSE, r, slotWait + config.timeouts().propose(r));
@@ -258,7 +267,7 @@ public final class ConsensusEngine {
     } else {
       long timestamp = Math.max(clock.nowMs(), tip.timestampMs() + config.blockIntervalMs());
       block = blockSource.propose(new BlockTemplate(config.chainId(), height, timestamp, tip.blockHash(),
-          tip.certificate(), set.hash(), me));
+          lastCertificate(), set.hash(), me));
       vr = -1;
     }
     ByteString hash = Hashes.block(block.getHeader());
@@ -494,6 +503,9 @@ public final class ConsensusEngine {
     if (form != null) {
       return refused(form);
     }
+    if (vote.getHeight() == height - 1 && vote.getType() == VoteType.VOTE_TYPE_PRECOMMIT) {
+      return onLatePrecommit(vote);
+    }
     Verdict place = placeInTime(vote.getHeight(), vote.getRound(), config.maxRoundsAhead(), event);
     if (place != null) {
       return place;
@@ -514,6 +526,57 @@ public final class ConsensusEngine {
       evaluate();
     }
     return counted;
+  }
+
+  /**
+   * A precommit for the height just finalized: kept for the next block's last_certificate when it is
+   * for the tip's block in its certificate's round and from a member the certificate lacks; any other
+   * late vote is simply late (ignored, not a fault).
+   */
+  private Verdict onLatePrecommit(Vote vote) {
+    FinalityCertificate cert = tip.certificate();
+    if (cert == null || vote.getRound() != cert.getRound() || !vote.getBlockHash().equals(tip.blockHash())) {
+      return Verdict.IGNORED;
+    }
+    ValidatorSet.Member member = tip.certificateSet().member(vote.getValidator());
+    if (member == null) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR,
+          "precommit signer is not in the set of height " + tip.height());
+    }
+    if (latePrecommits.containsKey(vote.getValidator()) || certificateHolds(cert, vote.getValidator())) {
+      return Verdict.DUPLICATE; // one precommit per signer: a second signature adds nothing
+    }
+    if (!verifier.verify(member.key(), CanonicalBytes.vote(vote), vote.getSignature())) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "precommit signature does not verify");
+    }
+    latePrecommits.put(vote.getValidator(), vote);
+    return Verdict.ACCEPTED;
+  }
+
+  private static boolean certificateHolds(FinalityCertificate cert, ByteString validator) {
+    for (CertificateSignature s : cert.getSignaturesList()) {
+      if (s.getValidator().equals(validator)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The certificate of the tip as the next block carries it: the one that finalized the tip, with
+   * every valid precommit heard since, sorted by key (docs/protocol.md 5.7). Null at height 1.
+   */
+  public FinalityCertificate lastCertificate() {
+    FinalityCertificate cert = tip.certificate();
+    if (cert == null || latePrecommits.isEmpty()) {
+      return cert;
+    }
+    List<CertificateSignature> signatures = new ArrayList<>(cert.getSignaturesList());
+    for (Vote v : latePrecommits.values()) {
+      signatures.add(CertificateSignature.newBuilder().setValidator(v.getValidator()).setSignature(v.getSignature()).build());
+    }
+    signatures.sort(java.util.Comparator.comparing(CertificateSignature::getValidator, ByteString.unsignedLexicographicalComparator()));
+    return cert.toBuilder().clearSignatures().addAllSignatures(signatures).build();
   }
 
   /** Counts a verified vote: new, a duplicate, or an equivocation (the first stays counted). */
@@ -550,7 +613,7 @@ public final class ConsensusEngine {
     if (member == null) {
       return Verdict.refused(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, "proposer is not in the set of height " + height);
     }
-    if (!set.proposer(tip.blockHash(), height, proposal.getRound()).keyBytes().equals(proposal.getProposer())) {
+    if (!set.proposer(config.chainId(), height, proposal.getRound()).keyBytes().equals(proposal.getProposer())) {
       return Verdict.refused(ErrorReason.ERROR_REASON_WRONG_PROPOSER, "not the proposer of round " + proposal.getRound());
     }
     RoundState rs = roundState(proposal.getRound());

@@ -785,7 +785,7 @@ public final class Simulation {
     }
     boolean rightProposer = false;
     for (int r = 0; r <= cert.getRound() && !rightProposer; r++) {
-      rightProposer = set.proposer(prev, h, r).keyBytes().equals(header.getProposer());
+      rightProposer = set.proposer(CHAIN_ID, h, r).keyBytes().equals(header.getProposer());
     }
     if (!rightProposer) {
       violations.add("validity: node " + n.id + " height " + h + " was built by a validator that proposed no round");

@@ -70,7 +70,7 @@ class ConsensusEngineTest {
 
   /** This test's engine is a validator that is not the proposer of (1, 0), so it waits for one. */
   private int indexNotProposingFirst() {
-    ByteString first = set.proposer(genesis.blockHash(), 1, 0).keyBytes();
+    ByteString first = set.proposer(CHAIN, 1, 0).keyBytes();
     for (int i = 0; i < 4; i++) {
       if (!key(i).equals(first)) {
         return i;
@@ -80,7 +80,7 @@ class ConsensusEngineTest {
   }
 
   private int proposerIndex(int round) {
-    ByteString k = set.proposer(genesis.blockHash(), 1, round).keyBytes();
+    ByteString k = set.proposer(CHAIN, 1, round).keyBytes();
     for (int i = 0; i < 4; i++) {
       if (key(i).equals(k)) {
         return i;
@@ -463,6 +463,132 @@ class ConsensusEngineTest {
     }
   }
 
+  // ---------------------------------------------------------------- certificates with every timely signer
+
+  /** An engine of 1 s slots for validator {@code e}, with height 1 final on {@code e}'s and {@code others}' precommits. */
+  private record FinalAtOne(ConsensusEngine engine, ByteString hash, FinalityCertificate cert, List<Effect> effects) {}
+
+  private FinalAtOne finalizeHeightOne(int e, List<Integer> others) throws Exception {
+    ConsensusEngine eng = new ConsensusEngine(ConsensusConfig.defaults(CHAIN, 1_000), genesis, t -> t.assemble(List.of()),
+        b -> BlockValidator.Verdict.valid(set), new RecordKeepingSigner(keys.get(e), new MemorySignerRecordStore()),
+        () -> now, SignatureVerifier.ED25519);
+    List<Effect> effects = new ArrayList<>(eng.handle(new Event.Start()).effects());
+    int p = proposerIndex(0);
+    ByteString hash;
+    if (p == e) {
+      effects.addAll(eng.handle(new Event.TimeoutFired(new Timeout(1, 0, Timeout.Kind.PROPOSE_AT))).effects());
+      hash = effects.stream().filter(x -> x instanceof Effect.BroadcastProposal).map(x -> (Effect.BroadcastProposal) x)
+          .findFirst().map(bp -> Hashes.block(bp.proposal().getBlock().getHeader())).orElseThrow();
+    } else {
+      var template = new io.timecoin.consensus.types.BlockTemplate(CHAIN, 1, T0 + 1_000, genesis.blockHash(), null, set.hash(), key(p));
+      Proposal unsigned = Proposal.newBuilder().setChainId(CHAIN).setHeight(1).setRound(0).setValidRound(-1)
+          .setBlock(template.assemble(List.of())).setProposer(key(p)).build();
+      Proposal signed = unsigned.toBuilder().setSignature(ByteString.copyFrom(keys.get(p).sign(CanonicalBytes.proposal(unsigned)))).build();
+      assertEquals(Verdict.Kind.ACCEPTED, eng.handle(new Event.ProposalReceived(signed)).verdict().kind());
+      hash = Hashes.block(signed.getBlock().getHeader());
+    }
+    for (int i : others) {
+      effects.addAll(eng.handle(new Event.VoteReceived(vote(i, VoteType.VOTE_TYPE_PREPARE, 1, 0, hash))).effects());
+    }
+    FinalityCertificate cert = null;
+    for (int i : others) {
+      for (Effect x : eng.handle(new Event.VoteReceived(vote(i, VoteType.VOTE_TYPE_PRECOMMIT, 1, 0, hash))).effects()) {
+        effects.add(x);
+        if (x instanceof Effect.Finalize f) {
+          cert = f.certificate();
+        }
+      }
+    }
+    assertNotNull(cert, "height 1 is final");
+    return new FinalAtOne(eng, hash, cert, effects);
+  }
+
+  private static long signersOf(FinalityCertificate cert) {
+    return cert.getSignaturesCount();
+  }
+
+  @Test
+  void aPrecommitArrivingAfterFinalityJoinsTheCertificateTheNextBlockCarries() throws Exception {
+    int e = proposerOf(2, 0); // this engine proposes height 2, one slot after block 1
+    List<Integer> others = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      if (i != e) {
+        others.add(i);
+      }
+    }
+    int late = others.remove(2); // its precommit comes after the first quorum
+    FinalAtOne f = finalizeHeightOne(e, others);
+    assertEquals(3, signersOf(f.cert()), "the first quorum finalizes");
+    assertEquals(2, f.engine().height());
+    ConsensusEngine eng = f.engine();
+
+    Vote lateVote = vote(late, VoteType.VOTE_TYPE_PRECOMMIT, 1, 0, f.hash());
+    byte[] bad = lateVote.getSignature().toByteArray();
+    bad[5] ^= 1;
+    assertEquals(ErrorReason.ERROR_REASON_BAD_SIGNATURE,
+        eng.handle(new Event.VoteReceived(lateVote.toBuilder().setSignature(ByteString.copyFrom(bad)).build())).verdict().reason());
+    assertEquals(Verdict.Kind.IGNORED, eng.handle(new Event.VoteReceived(vote(late, VoteType.VOTE_TYPE_PRECOMMIT, 1, 0, Hashes.NIL)))
+        .verdict().kind(), "a late nil precommit is only late");
+    assertEquals(Verdict.Kind.IGNORED, eng.handle(new Event.VoteReceived(vote(late, VoteType.VOTE_TYPE_PRECOMMIT, 1, 1, f.hash())))
+        .verdict().kind(), "so is one of another round");
+    assertEquals(Verdict.Kind.IGNORED, eng.handle(new Event.VoteReceived(vote(late, VoteType.VOTE_TYPE_PREPARE, 1, 0, f.hash())))
+        .verdict().kind(), "and a late prepare");
+    assertEquals(Verdict.Kind.DUPLICATE, eng.handle(new Event.VoteReceived(vote(others.get(0), VoteType.VOTE_TYPE_PRECOMMIT, 1, 0,
+        f.hash()))).verdict().kind(), "a signer the certificate holds counts once");
+    assertEquals(Verdict.Kind.ACCEPTED, eng.handle(new Event.VoteReceived(lateVote)).verdict().kind());
+    assertEquals(Verdict.Kind.DUPLICATE, eng.handle(new Event.VoteReceived(lateVote)).verdict().kind());
+
+    FinalityCertificate full = eng.lastCertificate();
+    assertEquals(4, signersOf(full));
+    FinalityCertificates.verify(full, CHAIN, set); // valid, sorted by key, distinct signers
+    Outcome proposed = eng.handle(new Event.TimeoutFired(new Timeout(2, 0, Timeout.Kind.PROPOSE_AT)));
+    Proposal p = proposed.effects().stream().filter(x -> x instanceof Effect.BroadcastProposal)
+        .map(x -> ((Effect.BroadcastProposal) x).proposal()).findFirst().orElseThrow();
+    assertEquals(full, p.getBlock().getBody().getLastCertificate(), "block 2 carries every precommit held");
+    assertEquals(Hashes.certificate(full), p.getBlock().getHeader().getLastCertificateHash());
+  }
+
+  @Test
+  void aProposalWhoseCertificateHoldsMoreThanTheFirstQuorumIsValid() throws Exception {
+    int p2 = proposerOf(2, 0);
+    int e = (p2 + 1) % 4;
+    List<Integer> others = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      if (i != e) {
+        others.add(i);
+      }
+    }
+    others.remove(2); // its precommit reaches the proposer of height 2, not this engine
+    FinalAtOne f = finalizeHeightOne(e, others);
+    assertEquals(3, signersOf(f.cert()));
+    // the proposer of height 2 heard all four: its certificate is a superset of this engine's
+    List<Vote> all = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      all.add(vote(i, VoteType.VOTE_TYPE_PRECOMMIT, 1, 0, f.hash()));
+    }
+    FinalityCertificate full = FinalityCertificates.build(1, 0, f.hash(), all);
+    var template = new io.timecoin.consensus.types.BlockTemplate(CHAIN, 2, T0 + 2_000, f.hash(), full, set.hash(), key(p2));
+    Proposal unsigned = Proposal.newBuilder().setChainId(CHAIN).setHeight(2).setRound(0).setValidRound(-1)
+        .setBlock(template.assemble(List.of())).setProposer(key(p2)).build();
+    Proposal signed = unsigned.toBuilder().setSignature(ByteString.copyFrom(keys.get(p2).sign(CanonicalBytes.proposal(unsigned)))).build();
+    now = T0 + 2_000;
+    Outcome o = f.engine().handle(new Event.ProposalReceived(signed));
+    assertEquals(Verdict.Kind.ACCEPTED, o.verdict().kind(), () -> o.verdict().toString());
+    ByteString hash = Hashes.block(signed.getBlock().getHeader());
+    assertTrue(o.effects().stream().anyMatch(x -> x instanceof Effect.BroadcastVote bv
+        && bv.vote().getType() == VoteType.VOTE_TYPE_PREPARE && bv.vote().getBlockHash().equals(hash)), "prepares it");
+  }
+
+  private int proposerOf(long h, int round) {
+    ByteString k = set.proposer(CHAIN, h, round).keyBytes();
+    for (int i = 0; i < 4; i++) {
+      if (key(i).equals(k)) {
+        return i;
+      }
+    }
+    throw new IllegalStateException();
+  }
+
   // ---------------------------------------------------------------- messages of coming heights
 
   private static ByteString bytes(String seed, int i, int size) {
@@ -756,7 +882,7 @@ class ConsensusEngineTest {
   }
 
   /**
-   * Rule 4 with the budget: a block of round 0 is let go once 20 more rounds brought 4 MiB blocks, and
+   * Rule 4 with the budget: a block of round 0 is let go once later rounds brought 20 blocks of 4 MiB, and
    * its proposal sent again is then ignored; when a quorum's precommits for it arrive, the same
    * proposal sent again is taken in over the budget and finalizes it at once.
    */
@@ -766,12 +892,15 @@ class ConsensusEngineTest {
     Proposal first = bigProposal(proposerIndex(0), 0);
     ByteString hash = Hashes.block(first.getBlock().getHeader());
     assertEquals(Verdict.Kind.ACCEPTED, engine.handle(new Event.ProposalReceived(first)).verdict().kind());
-    for (int r = 1; r <= 20; r++) {
+    // rounds until 20 big blocks of other proposers came (this engine's own blocks are small)
+    for (int r = 1, big = 0; big < 20; r++) {
+      assertTrue(r < 100);
       send(vote((me + 1) % 4, VoteType.VOTE_TYPE_PREPARE, 1, r, Hashes.NIL));
       send(vote((me + 2) % 4, VoteType.VOTE_TYPE_PREPARE, 1, r, Hashes.NIL));
       assertEquals(r, engine.round());
       if (proposerIndex(r) != me) {
         assertEquals(Verdict.Kind.ACCEPTED, engine.handle(new Event.ProposalReceived(bigProposal(proposerIndex(r), r))).verdict().kind());
+        big++;
       }
       assertTrue(engine.heldBlockBytes() <= HELD_BUDGET);
     }
