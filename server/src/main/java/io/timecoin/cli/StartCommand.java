@@ -24,6 +24,9 @@ public final class StartCommand implements Callable<Integer> {
   public static final java.util.List<String> JVM_OPTIONS = java.util.List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
       "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=128m", "-XX:+ExitOnOutOfMemoryError");
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--home", required = true, description = "The node's home directory (with config.json, genesis.json, keys/).")
   Path home;
 
@@ -57,7 +60,8 @@ public final class StartCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String refused = refusal(home);
     if (refused != null) {
-      System.err.println("timed start: " + refused);
+      spec.commandLine().getErr().println("timed start: " + refused);
+      spec.commandLine().getErr().flush();
       return 1;
     }
     Logs.configure(verbose);

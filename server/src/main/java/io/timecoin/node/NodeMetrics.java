@@ -1,6 +1,5 @@
 package io.timecoin.node;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -94,7 +93,9 @@ public final class NodeMetrics {
     new ProcessorMetrics().bindTo(r);
     new UptimeMetrics().bindTo(r);
     new FileDescriptorMetrics().bindTo(r);
-    Gauge.builder("timed_build_info", () -> 1).tag("version", BuildInfo.version()).register(r);
+    // an info metric, not a gauge: the Prometheus client would strip a gauge's "_info" suffix
+    io.prometheus.metrics.core.metrics.Info.builder().name("timed_build_info").help(HELP.get("timed_build_info"))
+        .labelNames("version").register(r.getPrometheusRegistry()).addLabelValues(BuildInfo.version());
     return r;
   }
 }
