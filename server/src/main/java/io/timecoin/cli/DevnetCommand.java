@@ -55,7 +55,8 @@ public final class DevnetCommand extends CliCommand {
   @Override
   protected void run() throws IOException {
     PrintWriter print = out();
-    if (!Files.exists(home.resolve(GenesisFile.FILE_NAME))) {
+    boolean resuming = Files.exists(home.resolve(GenesisFile.FILE_NAME));
+    if (!resuming) {
       List<String> args = new ArrayList<>(List.of("--validators", Integer.toString(validators),
           "--home", home.toString(), "--base-port", Integer.toString(basePort),
           "--block-interval-ms", Long.toString(blockIntervalMs)));
@@ -68,7 +69,6 @@ public final class DevnetCommand extends CliCommand {
       }
     } else {
       checkResumable();
-      print.println("resuming the devnet in " + home.toAbsolutePath() + " (delete it to start over)");
     }
     List<Path> homes = Homes.nodeFolders(home);
     if (homes.isEmpty()) {
@@ -81,6 +81,9 @@ public final class DevnetCommand extends CliCommand {
         throw new UserError("the devnet in " + home + " is already running (" + holder + "); stop it first (Ctrl-C in"
             + " its terminal)");
       }
+    }
+    if (resuming) {
+      print.println("resuming the devnet in " + home.toAbsolutePath() + " (delete it to start over)");
     }
     Genesis genesis = GenesisFile.read(homes.get(0).resolve(GenesisFile.FILE_NAME));
     // the nodes share this JVM's heap: refuse one too small for all of them
