@@ -397,6 +397,12 @@ public final class ClientCommand implements Runnable {
 
     @Override
     void run(TimeClient client) {
+      String chain = client.chainId();
+      try {
+        Address.parse(address, chain);
+      } catch (IllegalArgumentException e) {
+        throw new CliCommand.UserError(e.getMessage());
+      }
       GetBalanceResponse b = client.balance(address);
       if (json) {
         out.println(Json.object().put("address", address).put("balance_units", b.getBalance())
@@ -445,7 +451,7 @@ public final class ClientCommand implements Runnable {
       try {
         Address.parse(to, chain);
       } catch (IllegalArgumentException e) {
-        throw new CliCommand.UserError("--to " + to + " is not an address of " + chain + " (" + e.getMessage() + ")");
+        throw new CliCommand.UserError("--to: " + e.getMessage());
       }
       long paid = fee != null ? fee : TransferFee.forPayment(client.listUnspent(wallet.address(chain)), units);
       long started = System.currentTimeMillis();

@@ -62,7 +62,7 @@ public final class NodeMetrics {
       Map.entry("timed_unknown_fields_refused", "requests refused for carrying fields this node does not know, by port and method"));
 
   /** The help text of a meter name, or null when the list has none. */
-  static String help(String name) {
+  public static String help(String name) {
     return HELP.get(name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name);
   }
 

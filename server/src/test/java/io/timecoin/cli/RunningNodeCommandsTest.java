@@ -108,7 +108,15 @@ class RunningNodeCommandsTest {
 
       assertEquals(1, run.timed("client", "send", "--from", alice.toString(), "--to", to, "--amount", "1000",
           "--target", target));
-      assertTrue(oneLine().startsWith("timed client send: "), "too little money: one line");
+      assertTrue(oneLine().startsWith("timed client send: insufficient funds: " + to + " holds 2.50000000 TIME"));
+      assertEquals(1, run.timed("client", "balance", "timet1bogus", "--target", target));
+      assertTrue(oneLine().startsWith("timed client balance: not a bech32m address"));
+      assertEquals(1, run.timed("client", "faucet", "--home", net.toString(), "--to", "time1bogus", "--amount", "1",
+          "--target", target));
+      assertTrue(oneLine().startsWith("timed client faucet: --to: not a bech32m address"));
+      assertEquals(1, run.timed("client", "faucet", "--home", net.toString(), "--to", to, "--amount", "0.00000001",
+          "--target", target));
+      assertEquals("timed client faucet: --amount 0.00000001 is below the least output, 0.00010000 TIME (10000 units)", oneLine());
     } finally {
       node.close();
     }
