@@ -71,6 +71,7 @@ public final class PeerNetwork implements AutoCloseable {
   /** Names this node in the network's log lines. */
   public void logAs(String name) {
     this.logName = name + " ";
+    syncClient.logAs(name);
   }
 
   /** Where the network hands what it receives. */
