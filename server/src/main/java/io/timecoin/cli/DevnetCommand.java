@@ -2,22 +2,34 @@ package io.timecoin.cli;
 
 import io.timecoin.node.Logs;
 import io.timecoin.node.Node;
+import io.timecoin.node.config.Genesis;
+import io.timecoin.node.config.GenesisFile;
+import io.timecoin.node.config.HostPort;
+import io.timecoin.node.config.NodeConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * timed devnet: a local network of validators on loopback, each with its own home and data, real
- * gRPC between them, in this one process. Run again, it resumes from its data.
+ * gRPC between them, in this one process. Run again, it resumes from its data. The console shows
+ * one line per finalized block; each node's full log is in its home (node-i/timed.log).
  */
 @Command(name = "devnet", description = "Start a local network of validators on 127.0.0.1 (made on first run, resumed after).")
-public final class DevnetCommand implements Callable<Integer> {
+public final class DevnetCommand extends CliCommand {
+  /** Each node's log, in its home; the whole devnet's, interleaved, in the devnet's home. */
+  static final String LOG_FILE = "timed.log";
+
   @Option(names = "--validators", defaultValue = "4", description = "How many validators (first run only; default ${DEFAULT-VALUE}).")
   int validators;
 
@@ -25,53 +37,70 @@ public final class DevnetCommand implements Callable<Integer> {
   Path home;
 
   @Option(names = "--base-port", defaultValue = "24100",
-      description = "Node i serves peers on base+10i, clients on base+10i+1, metrics on base+10i+2 (default ${DEFAULT-VALUE}).")
+      description = "Node i serves peers on base+10i, clients on base+10i+1, metrics on base+10i+2 (first run only; default ${DEFAULT-VALUE}).")
   int basePort;
 
   @Option(names = "--block-interval-ms", defaultValue = "1000", description = "The TSDC slot (first run only; default ${DEFAULT-VALUE}).")
   long blockIntervalMs;
 
-  @Option(names = {"-v", "--verbose"}, description = "Log votes and quorums too.")
+  @Option(names = {"-v", "--verbose"}, description = "Log votes and quorums too (in the log files).")
   boolean verbose;
 
   @Option(names = "--tls", description = "TLS on every port, with certificates made for the devnet (first run only).")
   boolean tls;
 
+  /** Set once every node runs: until then a failure is reported, not "stopped at height". */
+  private volatile boolean running;
+
   @Override
-  public Integer call() throws Exception {
-    if (!Files.exists(home.resolve("genesis.json"))) {
+  protected void run() throws IOException {
+    PrintWriter print = out();
+    boolean resuming = Files.exists(home.resolve(GenesisFile.FILE_NAME));
+    if (!resuming) {
       List<String> args = new ArrayList<>(List.of("--validators", Integer.toString(validators),
           "--home", home.toString(), "--base-port", Integer.toString(basePort),
           "--block-interval-ms", Long.toString(blockIntervalMs)));
       if (tls) {
         args.add("--tls");
       }
-      int made = new CommandLine(new InitCommand()).execute(args.toArray(String[]::new));
-      if (made != 0) {
-        return made;
+      CommandLine init = new CommandLine(new InitCommand()).setOut(print).setErr(spec.commandLine().getErr());
+      if (init.execute(args.toArray(String[]::new)) != 0) {
+        throw new UserError("no devnet made"); // init said why
       }
     } else {
-      System.out.println("resuming the devnet in " + home.toAbsolutePath() + " (delete it to start over)");
+      checkResumable();
     }
-    List<Path> homes = new ArrayList<>();
-    try (var dirs = Files.newDirectoryStream(home, "node-*")) {
-      dirs.forEach(homes::add);
+    List<Path> homes = Homes.nodeFolders(home);
+    if (homes.isEmpty()) {
+      throw new UserError(home + " holds a genesis.json but no node folders (node-0, ...): delete it (rm -r " + home
+          + ") and run timed devnet again");
     }
-    homes.sort(null);
-    if (!homes.isEmpty()) { // the nodes share this JVM's heap: refuse one too small for all of them
-      try {
-        Node.memoryBudget(io.timecoin.node.config.GenesisFile.read(homes.get(0).resolve("genesis.json")))
-            .check(Runtime.getRuntime().maxMemory(), homes.size());
-      } catch (java.io.IOException e) {
-        System.err.println("timed devnet: " + e.getMessage());
-        return 1;
+    for (Path h : homes) {
+      String holder = Homes.runningHolder(h);
+      if (holder != null) {
+        throw new UserError("the devnet in " + home + " is already running (" + holder + "); stop it first (Ctrl-C in"
+            + " its terminal)");
       }
     }
-    Logs.configure(verbose);
+    if (resuming) {
+      print.println("resuming the devnet in " + home.toAbsolutePath() + " (delete it to start over)");
+    }
+    Genesis genesis = GenesisFile.read(homes.get(0).resolve(GenesisFile.FILE_NAME));
+    // the nodes share this JVM's heap: refuse one too small for all of them
+    Node.memoryBudget(genesis).check(Runtime.getRuntime().maxMemory(), homes.size());
+
+    Map<String, Path> logs = new LinkedHashMap<>();
+    homes.forEach(h -> logs.put(h.getFileName().toString(), h.resolve(LOG_FILE)));
+    Logs.configureFiles(verbose, home.resolve(LOG_FILE), logs);
+
     List<Node> nodes = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       // plain stdout: java.util.logging closes its handlers in a shutdown hook of its own
+      if (!running) {
+        nodes.forEach(Node::close);
+        return;
+      }
       System.out.println("stopping the devnet...");
       long height = 0;
       for (Node n : nodes) {
@@ -81,22 +110,108 @@ public final class DevnetCommand implements Callable<Integer> {
       System.out.println("devnet stopped at height " + height + "; run the same command to resume");
       stopped.countDown();
     }));
+    int n = genesis.validatorSet().size();
+    BlockLine blocks = new BlockLine(print, n);
     for (Path h : homes) {
       try {
-        nodes.add(Node.start(h.getFileName().toString(), h));
-      } catch (java.io.IOException e) {
-        System.err.println("timed devnet: " + e.getMessage());
-        return 1; // the shutdown hook closes the nodes already started
+        Node node = Node.start(h.getFileName().toString(), h);
+        node.onFinalized(blocks);
+        nodes.add(node);
+      } catch (IOException e) {
+        List<Node> started = new ArrayList<>(nodes);
+        nodes.clear();
+        started.forEach(Node::close);
+        throw new UserError(h.getFileName() + " did not start: " + e.getMessage());
       }
     }
-    System.out.println();
-    System.out.println("devnet: " + nodes.size() + " validators on 127.0.0.1. Client endpoints (gRPC, NodeService):");
+    running = true;
+    print.println();
+    print.println("devnet: " + nodes.size() + " validators on 127.0.0.1. Client endpoints (gRPC, NodeService):");
     for (int i = 0; i < nodes.size(); i++) {
-      System.out.println("  node-" + i + "  " + nodes.get(i).clientEndpoint());
+      print.println("  " + homes.get(i).getFileName() + "  " + nodes.get(i).clientEndpoint() + "   log " + logs.get(
+          homes.get(i).getFileName().toString()));
     }
-    System.out.println("Ctrl-C stops it; run the same command again to resume.");
-    System.out.println();
-    stopped.await();
-    return 0;
+    print.println("All logs, interleaved: " + home.resolve(LOG_FILE) + " (-v adds votes and quorums)."
+        + " Ctrl-C stops the devnet; run the same command again to resume.");
+    print.println("A block is final once more than 2/3 of the weight signed (" + quorum(n) + " of " + n
+        + " equal validators): the certificate does not wait for the rest, so k/n below "
+        + (quorum(n) < n ? "is often " + quorum(n) + "/" + n + " on a healthy devnet." : "is " + n + "/" + n + "."));
+    print.println();
+    print.flush();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The least number of equal-weight signers that is more than 2/3 of n. */
+  static int quorum(int n) {
+    return 2 * n / 3 + 1;
+  }
+
+  /**
+   * An existing devnet is resumed as it was made: refuse options given now that it would ignore
+   * (a user asking for 7 validators on other ports should not silently get the old 4).
+   */
+  private void checkResumable() throws IOException {
+    Genesis genesis = GenesisFile.read(home.resolve(GenesisFile.FILE_NAME));
+    List<Path> homes = Homes.nodeFolders(home);
+    NodeConfig first = homes.isEmpty() ? null : NodeConfig.read(homes.get(0).resolve(NodeConfig.FILE_NAME));
+    int hadValidators = genesis.masternodes().size();
+    int hadBase = first == null ? basePort : HostPort.parse(first.peerListen()).port();
+    boolean hadTls = first != null && !first.tlsDir().isEmpty();
+    CommandLine.ParseResult given = spec.commandLine().getParseResult();
+    List<String> ignored = new ArrayList<>();
+    if (given.hasMatchedOption("--validators") && validators != hadValidators) {
+      ignored.add("--validators " + validators);
+    }
+    if (given.hasMatchedOption("--base-port") && basePort != hadBase) {
+      ignored.add("--base-port " + basePort);
+    }
+    if (given.hasMatchedOption("--block-interval-ms") && blockIntervalMs != genesis.blockIntervalMs()) {
+      ignored.add("--block-interval-ms " + blockIntervalMs);
+    }
+    if (tls && !hadTls) {
+      ignored.add("--tls");
+    }
+    if (!ignored.isEmpty()) {
+      throw new UserError(home + " already holds a devnet of " + hadValidators + " validators on base port " + hadBase
+          + " (" + genesis.blockIntervalMs() + " ms blocks" + (hadTls ? ", TLS" : "") + "), which would ignore "
+          + String.join(", ", ignored) + ": run without them to resume it, or give another --home (or rm -r " + home
+          + ") for a new one");
+    }
+  }
+
+  /**
+   * The console's line per block: the first node to finalize a height prints it (height, round,
+   * signers k/n, transactions, latency from its first proposal to final).
+   */
+  static final class BlockLine implements Node.FinalizationListener {
+    private final PrintWriter out;
+    private final int validators;
+    private final AtomicLong printed = new AtomicLong();
+
+    BlockLine(PrintWriter out, int validators) {
+      this.out = out;
+      this.validators = validators;
+    }
+
+    @Override
+    public void finalized(io.timecoin.proto.v1.Block block, io.timecoin.proto.v1.FinalityCertificate cert, long latencyNanos) {
+      long height = block.getHeader().getHeight();
+      long last = printed.get();
+      if (height <= last || !printed.compareAndSet(last, height)) {
+        return; // another node printed it (or a later one)
+      }
+      out.println(line(height, cert.getRound(), cert.getSignaturesCount(), validators,
+          block.getBody().getTransactionsCount() - 1, latencyNanos / 1_000_000));
+      out.flush();
+    }
+
+    static String line(long height, int round, int signers, int validators, int txs, long latencyMs) {
+      return String.format("%s height %-6d round %d  signers %d/%d  txs %-4d %5d ms",
+          java.time.LocalTime.now().withNano(0), height, round, signers, validators, txs, latencyMs);
+    }
   }
 }

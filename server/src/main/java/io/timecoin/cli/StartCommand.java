@@ -24,6 +24,9 @@ public final class StartCommand implements Callable<Integer> {
   public static final java.util.List<String> JVM_OPTIONS = java.util.List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
       "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=128m", "-XX:+ExitOnOutOfMemoryError");
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--home", required = true, description = "The node's home directory (with config.json, genesis.json, keys/).")
   Path home;
 
@@ -34,10 +37,31 @@ public final class StartCommand implements Callable<Integer> {
       + " was lost, once the network has finalized past every height it may have signed at (else it may equivocate).")
   boolean newSignerRecord;
 
+  /**
+   * Why {@code home} cannot be started, in one line, or null: not a node's home (a network folder:
+   * name its nodes), or a node already runs there.
+   */
+  static String refusal(Path home) throws java.io.IOException {
+    if (!Files.isRegularFile(home.resolve(NodeConfig.FILE_NAME))) {
+      java.util.List<Path> nodes = Homes.nodeFolders(home);
+      if (!nodes.isEmpty()) {
+        return home + " is a network folder, not a node's home; start one of its nodes (" + Homes.names(nodes)
+            + "): timed start --home " + nodes.get(0) + (Files.exists(home.resolve("faucet.key"))
+            ? ", or all of them in one process: timed devnet --home " + home : "");
+      }
+      return home + (Files.isDirectory(home) ? " has no config.json" : " does not exist")
+          + "; make a node's home with: timed init --validators 4 --home DIR (then timed start --home DIR/node-0)";
+    }
+    String holder = Homes.runningHolder(home);
+    return holder == null ? null : home + " is already running (" + holder + ")";
+  }
+
   @Override
   public Integer call() throws Exception {
-    if (!Files.isRegularFile(home.resolve("config.json"))) {
-      System.err.println("timed: " + home + " has no config.json; make one with: timed init --validators 4 --home DIR");
+    String refused = refusal(home);
+    if (refused != null) {
+      spec.commandLine().getErr().println("timed start: " + refused);
+      spec.commandLine().getErr().flush();
       return 1;
     }
     Logs.configure(verbose);

@@ -29,12 +29,11 @@ public final class TimedCommand implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is needed");
   }
 
-  /** The version in the jar's manifest, or "dev" when run from classes. */
+  /** The project version, as Maven wrote it into build.properties. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String version = TimedCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"timed " + (version == null ? "dev" : version)};
+      return new String[] {"timed " + io.timecoin.node.BuildInfo.version()};
     }
   }
 }

@@ -89,7 +89,7 @@ public final class Node implements AutoCloseable {
   final ChainStore chain;
   final ConsensusLoop loop;
   final PeerNetwork network;
-  final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  final PrometheusMeterRegistry metrics = NodeMetrics.registry();
   final Ledger ledger;
   final FinalizedFeed feed;
   private static final int VERIFY_QUEUE = 50_000;
@@ -230,6 +230,7 @@ public final class Node implements AutoCloseable {
       }
     }, this::isValidatorKey);
 
+    network.logAs(name);
     this.finalization = Timer.builder("timed_finalization_latency").description("from the first proposal seen to final")
         .publishPercentiles(0.5, 0.99).register(metrics);
     Gauge.builder("timed_finalized_height", chain, ChainStore::tipHeight).register(metrics);
@@ -712,6 +713,7 @@ public final class Node implements AutoCloseable {
     } catch (Exception ex) {
       LOG.warning(name + " closing the chain store: " + ex.getMessage());
     }
+    metrics.close();
     LOG.info(name + " stopped at height " + height);
   }
 }

@@ -65,6 +65,14 @@ public final class PeerNetwork implements AutoCloseable {
   static final int MAX_INVALID = 50;
   /** Lines about peers coming, going and being refused: strangers can cause them at will. */
   static final LogLimit PEER_LOG = new LogLimit(20, 1_000);
+  /** "node-0 ": which node logged a line, when several share a process (a devnet); empty by default. */
+  private volatile String logName = "";
+
+  /** Names this node in the network's log lines. */
+  public void logAs(String name) {
+    this.logName = name + " ";
+    syncClient.logAs(name);
+  }
 
   /** Where the network hands what it receives. */
   public interface Inbound {
@@ -226,7 +234,7 @@ public final class PeerNetwork implements AutoCloseable {
         : Handshake.Step.refuse(Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "nothing but hellos before the handshake is done"));
     if (step.refusal() != null) {
       ErrorInfo info = errorInfo(step.refusal());
-      PEER_LOG.log(LOG, Level.WARNING, () -> "refused peer " + conn.address + ": " + (info == null ? "" : info.getReason() + ": ")
+      PEER_LOG.log(LOG, Level.WARNING, () -> logName + "refused peer " + conn.address + ": " + (info == null ? "" : info.getReason() + ": ")
           + step.refusal().getStatus().getDescription());
       conn.close("refused_hello", step.refusal(), false);
       return;
@@ -267,7 +275,7 @@ public final class PeerNetwork implements AutoCloseable {
       long others = peers.values().stream()
           .filter(p -> p.admitted() && !p.remoteKey.equals(conn.remoteKey) && !isValidator.test(p.remoteKey)).count();
       if (others >= limits.maxNonValidators()) {
-        PEER_LOG.log(LOG, Level.INFO, () -> "refused peer " + conn + ": not a validator, and " + others + " non-validators are connected");
+        PEER_LOG.log(LOG, Level.INFO, () -> logName + "refused peer " + conn + ": not a validator, and " + others + " non-validators are connected");
         conn.close("too_many_peers", ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
             "this node keeps " + limits.maxNonValidators() + " peers that are not validators at most"), false);
         return;
@@ -295,14 +303,14 @@ public final class PeerNetwork implements AutoCloseable {
       peers.remove(conn.remoteKey, conn);
       return;
     }
-    PEER_LOG.log(LOG, Level.INFO, () -> "peer connected: " + conn + " (" + conn.direction.name().toLowerCase() + ", height " + conn.helloHeight + ")");
+    PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer connected: " + conn + " (" + conn.direction.name().toLowerCase() + ", height " + conn.helloHeight + ")");
   }
 
   /** However a stream ended: forget the peer at once. */
   private void closed(PeerConnection conn, String label) {
     counter("timed_peer_disconnections_total", "reason", label).increment();
     if (conn.remoteKey != null && peers.remove(conn.remoteKey, conn)) {
-      PEER_LOG.log(LOG, Level.INFO, () -> "peer disconnected: " + conn + " (" + label + ")");
+      PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer disconnected: " + conn + " (" + label + ")");
       syncClient.gone(conn);
     }
   }
@@ -536,9 +544,9 @@ public final class PeerNetwork implements AutoCloseable {
         Status s = Status.fromThrowable(t);
         if (s.getCode() == Status.Code.FAILED_PRECONDITION || s.getCode() == Status.Code.UNAUTHENTICATED) {
           ErrorInfo info = errorInfo(t);
-          LOG.warning("peer " + address + " refused this node: " + (info == null ? "" : info.getReason() + ": ") + s.getDescription());
+          LOG.warning(logName + "peer " + address + " refused this node: " + (info == null ? "" : info.getReason() + ": ") + s.getDescription());
         } else if (conn.remoteKey != null) {
-          LOG.log(Level.FINE, "stream to " + address + " ended: " + s);
+          LOG.log(Level.FINE, logName + "stream to " + address + " ended: " + s);
         }
         again.run();
       }

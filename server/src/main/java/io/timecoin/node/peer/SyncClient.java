@@ -30,6 +30,12 @@ import java.util.logging.Logger;
  */
 final class SyncClient {
   private static final Logger LOG = Logger.getLogger(SyncClient.class.getName());
+  /** "node-0 ": which node logged a line (PeerNetwork.logAs); empty by default. */
+  private volatile String logName = "";
+
+  void logAs(String name) {
+    this.logName = name + " ";
+  }
   /** After a stream fails, the next waits this long: a source that fails at once must not make a loop. */
   private static final long RETRY_GAP_NANOS = 1_000_000_000L;
 
@@ -143,7 +149,7 @@ final class SyncClient {
     }
 
     void start() {
-      LOG.info(() -> "catching up from height " + from + " with " + source + " (at " + source.verifiedHeight() + ")");
+      LOG.info(() -> logName + "catching up from height " + from + " with " + source + " (at " + source.verifiedHeight() + ")");
       long checkMs = Math.max(20, limits.syncProgress().toMillis() / 5);
       watchdog = timers.scheduleWithFixedDelay(this::checkProgress, checkMs, checkMs, TimeUnit.MILLISECONDS);
       PeerServiceGrpc.newStub(channels.apply(source.address)).withExecutor(callbacks)
@@ -180,7 +186,7 @@ final class SyncClient {
         return;
       }
       if (end(true)) {
-        LOG.info(() -> "sync from " + source + " ended: " + Status.fromThrowable(t));
+        LOG.info(() -> logName + "sync from " + source + " ended: " + Status.fromThrowable(t));
       }
     }
 
@@ -189,7 +195,7 @@ final class SyncClient {
       if (end(false) && lastDelivered < from && source.verifiedHeight() >= from) {
         // its own votes say it has these blocks: a source that sends none is lying or broken
         strike(source);
-        LOG.info(() -> "sync source " + source + " sent no block although it voted at height " + (source.verifiedHeight() + 1));
+        LOG.info(() -> logName + "sync source " + source + " sent no block although it voted at height " + (source.verifiedHeight() + 1));
       }
     }
 
