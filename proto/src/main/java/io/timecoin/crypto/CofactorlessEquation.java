@@ -3,6 +3,7 @@ package io.timecoin.crypto;
 import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import org.bouncycastle.math.ec.rfc7748.X25519Field;
 
 /**
@@ -11,69 +12,115 @@ import org.bouncycastle.math.ec.rfc7748.X25519Field;
  * <p>Why not BouncyCastle's verify: 1.87 checks the cofactored equation [8]([S]B - R - [k]A) = 0,
  * so it accepts an R with a small-order component (R = rB + T) that libsodium and the rule refuse.
  * Testing R for torsion afterwards costs a full scalar multiplication ([L]R), about a second
- * verification; computing [S]B - [k]A directly (Straus, sliding windows, BouncyCastle's field
- * arithmetic) and comparing its encoding with R's bytes costs about one. Variable time: nothing
- * here is secret.
+ * verification; computing [S]B - [k]A directly and comparing its encoding with R's bytes costs
+ * less than BouncyCastle's verify. Variable time: nothing here is secret.
+ *
+ * <p>How: both scalars (below L < 2^253) are cut into four 64-bit pieces, S = sum S_j 2^(64 j)
+ * and k = sum k_j 2^(64 j), so [S]B - [k]A = sum [S_j]B_j - [k_j]A_j with B_j = [2^(64 j)]B (static
+ * tables) and A_j = [2^(64 j)]A (computed once per key, {@link #keyPowers}): eight wNAF streams
+ * share 64 doublings instead of 253.
  */
 final class CofactorlessEquation {
   private static final int[] D = fe("52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3");
   private static final int[] D2 = fe("2406d9dc56dffce7198e80f2eef3d13000e0149a8283b156ebd69b9426b2f159"); // 2d
   private static final BigInteger L = BigInteger.TWO.pow(252)
       .add(new BigInteger("27742317777372353535851937790883648493"));
-  /** Odd multiples B, 3B, ..., 63B in affine cached form (y+x, y-x, 2dxy). */
-  private static final int[][][] BASE = baseTable();
-  private static final int BASE_MAX_DIGIT = 63;
-  private static final int KEY_MAX_DIGIT = 15;
-  private static final ThreadLocal<MessageDigest> SHA512 = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-512");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  });
+  private static final int FE = X25519Field.SIZE;
+
+  /** Scalars are cut into this many pieces of PIECE_BITS bits. */
+  private static final int PIECES = 4;
+  private static final int PIECE_BITS = 64;
+  /** Digit positions of one piece's wNAF: a carry can reach position PIECE_BITS. */
+  private static final int DIGITS = PIECE_BITS + 1;
+  /** wNAF width for S: digits odd, |d| < 2^(BASE_WIDTH-1), from static tables. */
+  private static final int BASE_WIDTH = 7;
+  /**
+   * wNAF width for k: the key tables are built for each verification (caching them for every key
+   * of a 100,000-key cache would cost megabytes), so they stay small.
+   */
+  private static final int KEY_WIDTH = 4;
+  private static final int KEY_ENTRIES = 1 << (KEY_WIDTH - 2);
+  /** BASE[j][i]: (2i+1)[2^(64 j)]B in affine cached form (y+x, y-x, 2dxy). */
+  private static final int[][][][] BASE = baseTables();
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private CofactorlessEquation() {}
 
   /**
    * True when encode([S]B - [k]A) equals the first 32 bytes of {@code signature}, k =
-   * SHA-512(R || A || message) mod L. The caller has checked the sizes and S < L.
+   * SHA-512(R || A || message) mod L. The caller has checked the sizes and S < L; {@code powers}
+   * is {@link #keyPowers} of {@code keyBytes}.
    */
-  static boolean holds(int[] keyX, int[] keyY, byte[] keyBytes, byte[] message, byte[] signature) {
-    MessageDigest sha = SHA512.get();
+  static boolean holds(int[] powers, byte[] keyBytes, byte[] message, byte[] signature) {
+    Scratch w = SCRATCH.get();
+    MessageDigest sha = w.sha512;
     sha.update(signature, 0, 32);
     sha.update(keyBytes);
     sha.update(message);
     byte[] k = reduce(sha.digest());
-    byte[] s = new byte[32];
-    System.arraycopy(signature, 32, s, 0, 32);
 
-    byte[] sDigits = slide(s, BASE_MAX_DIGIT);
-    byte[] kDigits = slide(k, KEY_MAX_DIGIT);
-    int[][][] keyTable = keyTable(keyX, keyY);
-
-    Point acc = Point.identity();
-    int top = 255;
-    while (top >= 0 && sDigits[top] == 0 && kDigits[top] == 0) {
+    byte[] digits = w.digits;
+    Arrays.fill(digits, (byte) 0);
+    for (int j = 0; j < PIECES; j++) {
+      wnaf(piece(signature, 32 + 8 * j), BASE_WIDTH, digits, j * DIGITS);
+      wnaf(piece(k, 8 * j), KEY_WIDTH, digits, (PIECES + j) * DIGITS);
+    }
+    int top = DIGITS - 1;
+    while (top >= 0 && !anyDigit(digits, top)) {
       top--;
     }
+    for (int j = 0; j < PIECES; j++) {
+      w.keyTable(j, powers);
+    }
+
+    Point acc = w.acc;
+    acc.setIdentity();
     for (int i = top; i >= 0; i--) {
-      acc.dbl();
-      int sd = sDigits[i];
-      if (sd != 0) {
-        acc.addAffine(BASE, (Math.abs(sd) >> 1), sd < 0);
+      if (i < top) {
+        acc.dbl();
       }
-      int kd = kDigits[i];
-      if (kd != 0) {
-        acc.addProjective(keyTable, (Math.abs(kd) >> 1), kd > 0); // minus [k]A
+      for (int j = 0; j < PIECES; j++) {
+        int sd = digits[j * DIGITS + i];
+        if (sd != 0) {
+          acc.addAffine(BASE[j][Math.abs(sd) >> 1], sd < 0);
+        }
+      }
+      for (int j = 0; j < PIECES; j++) {
+        int kd = digits[(PIECES + j) * DIGITS + i];
+        if (kd != 0) {
+          int[][] e = w.keyTables[j][Math.abs(kd) >> 1];
+          if (e.length == 3) {
+            acc.addAffine(e, kd > 0); // minus [k]A
+          } else {
+            acc.addProjective(e, kd > 0);
+          }
+        }
       }
     }
-    byte[] encoded = acc.encode();
-    for (int i = 0; i < 32; i++) {
-      if (encoded[i] != signature[i]) {
-        return false;
+    return acc.encodesTo(signature, w.fe0, w.fe1, w.fe2);
+  }
+
+  /**
+   * A_j = [2^(64 j)]A for j = 0..3, each in affine cached form (y+x, y-x, 2dxy), flat: the part of
+   * the equation that depends on the key alone. Costs about one verification; 480 bytes.
+   */
+  static int[] keyPowers(byte[] encoded) {
+    int[][] xy = decode(encoded);
+    Point p = Point.affine(xy[0], xy[1]);
+    int[] out = new int[PIECES * 3 * FE];
+    for (int j = 0; j < PIECES; j++) {
+      if (j > 0) {
+        for (int i = 0; i < PIECE_BITS; i++) {
+          p.dbl();
+        }
+      }
+      int[][] cached = p.affineCached();
+      for (int c = 0; c < 3; c++) {
+        X25519Field.copy(cached[c], 0, out, (3 * j + c) * FE);
       }
     }
-    return true;
+    return out;
   }
 
   /** The affine (x, y) of a key BouncyCastle has already checked (canonical, on the curve). */
@@ -115,76 +162,68 @@ final class CofactorlessEquation {
     return out;
   }
 
-  /**
-   * Signed digits, each 0 or odd with |d| <= max, with sum d[i] 2^i equal to the scalar (< 2^253):
-   * the sliding-window recoding of ref10.
-   */
-  static byte[] slide(byte[] scalar, int max) {
-    byte[] r = new byte[256];
-    for (int i = 0; i < 256; i++) {
-      r[i] = (byte) ((scalar[i >> 3] >> (i & 7)) & 1);
+  /** The 8 little-endian bytes at {@code offset}, as an unsigned 64-bit piece. */
+  private static long piece(byte[] b, int offset) {
+    long v = 0;
+    for (int i = 7; i >= 0; i--) {
+      v = (v << 8) | (b[offset + i] & 0xff);
     }
-    for (int i = 0; i < 256; i++) {
-      if (r[i] == 0) {
+    return v;
+  }
+
+  private static boolean anyDigit(byte[] digits, int position) {
+    for (int s = 0; s < 2 * PIECES; s++) {
+      if (digits[s * DIGITS + position] != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The width-w NAF of the unsigned 64-bit {@code piece} into out[off .. off + 64] (cleared by the
+   * caller): each digit 0 or odd with |d| < 2^(w-1), sum d[i] 2^i = piece. A carry out of a window
+   * only happens when the window's top bit is a bit of the piece, so it lands at position <= 64.
+   */
+  static void wnaf(long piece, int width, byte[] out, int off) {
+    int mask = (1 << width) - 1;
+    int carry = 0;
+    int i = 0;
+    while (i < PIECE_BITS || carry != 0) {
+      int window = i < PIECE_BITS ? (int) (piece >>> i) & mask : 0;
+      if ((window & 1) == carry) {
+        i++; // this position's bit plus the carry is even: digit 0, the carry moves on
         continue;
       }
-      for (int b = 1; b <= 8 && i + b < 256; b++) {
-        if (r[i + b] == 0) {
-          continue;
-        }
-        int shifted = r[i + b] << b;
-        if (r[i] + shifted <= max) {
-          r[i] = (byte) (r[i] + shifted);
-          r[i + b] = 0;
-        } else if (r[i] - shifted >= -max) {
-          r[i] = (byte) (r[i] - shifted);
-          for (int j = i + b; j < 256; j++) {
-            if (r[j] == 0) {
-              r[j] = 1;
-              break;
-            }
-            r[j] = 0;
-          }
-        } else {
-          break;
-        }
-      }
+      window += carry;                    // odd, below 2^width
+      carry = window >>> (width - 1);     // a top half window becomes negative
+      out[off + i] = (byte) (window - (carry << width));
+      i += width;
     }
-    return r;
   }
 
-  /** Odd multiples A, 3A, ..., 15A in projective cached form (y+x, y-x, 2z, 2dt). */
-  private static int[][][] keyTable(int[] x, int[] y) {
-    Point a = Point.affine(x, y);
-    Point twice = a.copy();
-    twice.dbl();
-    int[][][] table = new int[(KEY_MAX_DIGIT + 1) / 2][][];
-    Point p = a;
-    for (int i = 0; i < table.length; i++) {
-      table[i] = p.cached();
-      if (i + 1 < table.length) {
-        p = p.copy();
-        p.addProjective(new int[][][] {twice.cached()}, 0, false);
-      }
-    }
-    return table;
-  }
-
-  private static int[][][] baseTable() {
+  private static int[][][][] baseTables() {
     int[] bx = fe("216936d3cd6e53fec0a4e231fdd6dc5c692cc7609525a7b2c9562d608f25d51a");
     int[] by = fe("6666666666666666666666666666666666666666666666666666666666666658");
     Point b = Point.affine(bx, by);
-    Point twice = b.copy();
-    twice.dbl();
-    int[][][] twiceCached = {twice.cached()};
-    int[][][] table = new int[(BASE_MAX_DIGIT + 1) / 2][][];
-    Point p = b;
-    for (int i = 0; i < table.length; i++) {
-      table[i] = p.affineCached();
-      p = p.copy();
-      p.addProjective(twiceCached, 0, false);
+    int[][][][] tables = new int[PIECES][1 << (BASE_WIDTH - 2)][][];
+    for (int j = 0; j < PIECES; j++) {
+      if (j > 0) {
+        for (int i = 0; i < PIECE_BITS; i++) {
+          b.dbl();
+        }
+      }
+      Point twice = b.copy();
+      twice.dbl();
+      int[][] twiceCached = Point.cachedArrays();
+      twice.cached(twiceCached);
+      Point p = b.copy();
+      for (int i = 0; i < tables[j].length; i++) {
+        tables[j][i] = p.affineCached();
+        p.addProjective(twiceCached, false);
+      }
     }
-    return table;
+    return tables;
   }
 
   /** A field element from big-endian hex. */
@@ -198,9 +237,57 @@ final class CofactorlessEquation {
     return z;
   }
 
+  /** One thread's working memory, so a verification allocates next to nothing. */
+  private static final class Scratch {
+    final MessageDigest sha512;
+    final Point acc = new Point();
+    final Point p = new Point();
+    final Point twice = new Point();
+    final int[][] twiceCached = Point.cachedArrays();
+    /** keyTables[j][i]: (2i+1)A_j; entry 0 in affine cached form (3), the others projective (4). */
+    final int[][][][] keyTables = new int[PIECES][KEY_ENTRIES][][];
+    final byte[] digits = new byte[2 * PIECES * DIGITS];
+    final int[] fe0 = X25519Field.create();
+    final int[] fe1 = X25519Field.create();
+    final int[] fe2 = X25519Field.create();
+
+    Scratch() {
+      try {
+        sha512 = MessageDigest.getInstance("SHA-512");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      for (int j = 0; j < PIECES; j++) {
+        keyTables[j][0] = new int[][] {X25519Field.create(), X25519Field.create(), X25519Field.create()};
+        for (int i = 1; i < KEY_ENTRIES; i++) {
+          keyTables[j][i] = Point.cachedArrays();
+        }
+      }
+    }
+
+    /** keyTables[j] from A_j's affine cached form in {@code powers}: A_j, 3A_j, 5A_j, ... */
+    void keyTable(int j, int[] powers) {
+      int[][] table0 = keyTables[j][0];
+      for (int c = 0; c < 3; c++) {
+        X25519Field.copy(powers, (3 * j + c) * FE, table0[c], 0);
+      }
+      twice.setFromAffineCached(table0[0], table0[1]);
+      twice.dbl();
+      twice.cached(twiceCached);
+      p.copyFrom(twice);
+      p.addAffine(table0, false);                   // 3A_j
+      for (int i = 1; i < KEY_ENTRIES; i++) {
+        p.cached(keyTables[j][i]);
+        if (i + 1 < KEY_ENTRIES) {
+          p.addProjective(twiceCached, false);
+        }
+      }
+    }
+  }
+
   /**
    * A point in extended coordinates (X:Y:Z:T), T = U*V kept as its two factors so a doubling need
-   * not multiply them (formulas: Hisil, Wong, Carter, Dawson 2008, a = -1).
+   * not multiply them (formulas: Hisil, Wong, Carter, Dawson 2008, a = -1; complete on this curve).
    */
   private static final class Point {
     final int[] x = X25519Field.create();
@@ -215,14 +302,6 @@ final class CofactorlessEquation {
     private final int[] f = X25519Field.create();
     private final int[] t = X25519Field.create();
 
-    static Point identity() {
-      Point p = new Point();
-      X25519Field.one(p.y);
-      X25519Field.one(p.z);
-      X25519Field.one(p.v); // u = 0, so T = 0
-      return p;
-    }
-
     static Point affine(int[] x, int[] y) {
       Point p = new Point();
       X25519Field.copy(x, 0, p.x, 0);
@@ -233,19 +312,48 @@ final class CofactorlessEquation {
       return p;
     }
 
+    /** Room for one (Y+X, Y-X, 2Z, 2dT) entry. */
+    static int[][] cachedArrays() {
+      return new int[][] {X25519Field.create(), X25519Field.create(), X25519Field.create(), X25519Field.create()};
+    }
+
+    void setIdentity() {
+      X25519Field.zero(x);
+      X25519Field.one(y);
+      X25519Field.one(z);
+      X25519Field.zero(u); // T = 0
+      X25519Field.one(v);
+    }
+
+    /**
+     * (2x : 2y : 2) from (y+x, y-x): the point without a halving. T is left unset: only for a
+     * doubling, which does not read it.
+     */
+    void setFromAffineCached(int[] sum, int[] difference) {
+      X25519Field.sub(sum, difference, x);
+      X25519Field.carry(x);
+      X25519Field.add(sum, difference, y);
+      X25519Field.carry(y);
+      X25519Field.one(z);
+      X25519Field.add(z, z, z);
+    }
+
+    void copyFrom(Point p) {
+      X25519Field.copy(p.x, 0, x, 0);
+      X25519Field.copy(p.y, 0, y, 0);
+      X25519Field.copy(p.z, 0, z, 0);
+      X25519Field.copy(p.u, 0, u, 0);
+      X25519Field.copy(p.v, 0, v, 0);
+    }
+
     Point copy() {
       Point p = new Point();
-      X25519Field.copy(x, 0, p.x, 0);
-      X25519Field.copy(y, 0, p.y, 0);
-      X25519Field.copy(z, 0, p.z, 0);
-      X25519Field.copy(u, 0, p.u, 0);
-      X25519Field.copy(v, 0, p.v, 0);
+      p.copyFrom(this);
       return p;
     }
 
-    /** (Y+X, Y-X, 2Z, 2dT): one table entry. */
-    int[][] cached() {
-      int[][] out = {X25519Field.create(), X25519Field.create(), X25519Field.create(), X25519Field.create()};
+    /** (Y+X, Y-X, 2Z, 2dT) into out: one table entry. */
+    void cached(int[][] out) {
       X25519Field.add(y, x, out[0]);
       X25519Field.carry(out[0]);
       X25519Field.sub(y, x, out[1]);
@@ -254,13 +362,12 @@ final class CofactorlessEquation {
       X25519Field.carry(out[2]);
       X25519Field.mul(u, v, out[3]);
       X25519Field.mul(out[3], D2, out[3]);
-      return out;
     }
 
     /** (y+x, y-x, 2dxy) of the affine point: one table entry. */
     int[][] affineCached() {
       int[] zi = X25519Field.create();
-      X25519Field.inv(z, zi);
+      X25519Field.invVar(z, zi);
       int[] ax = X25519Field.create();
       int[] ay = X25519Field.create();
       X25519Field.mul(x, zi, ax);
@@ -299,9 +406,8 @@ final class CofactorlessEquation {
       X25519Field.mul(c, d, z);           // Z = F G
     }
 
-    /** this += (or -=) the point table[index] in (y+x, y-x, 2dxy) form (madd-2008-hwcd-3). */
-    void addAffine(int[][][] table, int index, boolean subtract) {
-      int[][] e = table[index];
+    /** this += (or -=) the point e in (y+x, y-x, 2dxy) form (madd-2008-hwcd-3). */
+    void addAffine(int[][] e, boolean subtract) {
       start(e, subtract);
       X25519Field.mul(t, e[2], c);        // C = T 2d x2 y2
       if (subtract) {
@@ -311,9 +417,8 @@ final class CofactorlessEquation {
       finish();
     }
 
-    /** this += (or -=) the point table[index] in (Y+X, Y-X, 2Z, 2dT) form (add-2008-hwcd-3). */
-    void addProjective(int[][][] table, int index, boolean subtract) {
-      int[][] e = table[index];
+    /** this += (or -=) the point e in (Y+X, Y-X, 2Z, 2dT) form (add-2008-hwcd-3). */
+    void addProjective(int[][] e, boolean subtract) {
       start(e, subtract);
       X25519Field.mul(t, e[3], c);        // C = T1 2d T2
       if (subtract) {
@@ -349,12 +454,9 @@ final class CofactorlessEquation {
       X25519Field.mul(f, d, z);
     }
 
-    /** The 32-byte encoding: y little-endian, x's low bit in the top bit. */
-    byte[] encode() {
-      int[] zi = X25519Field.create();
+    /** The 32-byte encoding (y little-endian, x's low bit in the top bit) equals expected[0..32). */
+    boolean encodesTo(byte[] expected, int[] zi, int[] ax, int[] ay) {
       X25519Field.invVar(z, zi);
-      int[] ax = X25519Field.create();
-      int[] ay = X25519Field.create();
       X25519Field.mul(x, zi, ax);
       X25519Field.mul(y, zi, ay);
       X25519Field.normalize(ax);
@@ -362,7 +464,7 @@ final class CofactorlessEquation {
       byte[] out = new byte[32];
       X25519Field.encode(ay, out, 0);
       out[31] |= (byte) ((ax[0] & 1) << 7);
-      return out;
+      return Arrays.equals(out, 0, 32, expected, 0, 32);
     }
   }
 }
