@@ -59,46 +59,18 @@ final class CofactorlessEquation {
     sha.update(keyBytes);
     sha.update(message);
     byte[] k = reduce(sha.digest());
+    w.combination(powers, signature, 32, k, w.encoded);
+    return Arrays.equals(w.encoded, 0, 32, signature, 0, 32);
+  }
 
-    byte[] digits = w.digits;
-    Arrays.fill(digits, (byte) 0);
-    for (int j = 0; j < PIECES; j++) {
-      wnaf(piece(signature, 32 + 8 * j), BASE_WIDTH, digits, j * DIGITS);
-      wnaf(piece(k, 8 * j), KEY_WIDTH, digits, (PIECES + j) * DIGITS);
-    }
-    int top = DIGITS - 1;
-    while (top >= 0 && !anyDigit(digits, top)) {
-      top--;
-    }
-    for (int j = 0; j < PIECES; j++) {
-      w.keyTable(j, powers);
-    }
-
-    Point acc = w.acc;
-    acc.setIdentity();
-    for (int i = top; i >= 0; i--) {
-      if (i < top) {
-        acc.dbl();
-      }
-      for (int j = 0; j < PIECES; j++) {
-        int sd = digits[j * DIGITS + i];
-        if (sd != 0) {
-          acc.addAffine(BASE[j][Math.abs(sd) >> 1], sd < 0);
-        }
-      }
-      for (int j = 0; j < PIECES; j++) {
-        int kd = digits[(PIECES + j) * DIGITS + i];
-        if (kd != 0) {
-          int[][] e = w.keyTables[j][Math.abs(kd) >> 1];
-          if (e.length == 3) {
-            acc.addAffine(e, kd > 0); // minus [k]A
-          } else {
-            acc.addProjective(e, kd > 0);
-          }
-        }
-      }
-    }
-    return acc.encodesTo(signature, w.fe0, w.fe1, w.fe2);
+  /**
+   * encode([s]B - [k]A) for the 32 little-endian bytes s at {@code sOffset} and k (any values
+   * below 2^256), {@code powers} being {@link #keyPowers} of A: the equation's left side alone.
+   */
+  static byte[] combination(int[] powers, byte[] s, int sOffset, byte[] k) {
+    byte[] out = new byte[32];
+    SCRATCH.get().combination(powers, s, sOffset, k, out);
+    return out;
   }
 
   /**
@@ -247,6 +219,7 @@ final class CofactorlessEquation {
     /** keyTables[j][i]: (2i+1)A_j; entry 0 in affine cached form (3), the others projective (4). */
     final int[][][][] keyTables = new int[PIECES][KEY_ENTRIES][][];
     final byte[] digits = new byte[2 * PIECES * DIGITS];
+    final byte[] encoded = new byte[32];
     final int[] fe0 = X25519Field.create();
     final int[] fe1 = X25519Field.create();
     final int[] fe2 = X25519Field.create();
@@ -263,6 +236,46 @@ final class CofactorlessEquation {
           keyTables[j][i] = Point.cachedArrays();
         }
       }
+    }
+
+    /** out = encode([s]B - [k]A): Straus over the eight pieces' wNAFs, 64 doublings. */
+    void combination(int[] powers, byte[] s, int sOffset, byte[] k, byte[] out) {
+      Arrays.fill(digits, (byte) 0);
+      for (int j = 0; j < PIECES; j++) {
+        wnaf(piece(s, sOffset + 8 * j), BASE_WIDTH, digits, j * DIGITS);
+        wnaf(piece(k, 8 * j), KEY_WIDTH, digits, (PIECES + j) * DIGITS);
+      }
+      int top = DIGITS - 1;
+      while (top >= 0 && !anyDigit(digits, top)) {
+        top--;
+      }
+      for (int j = 0; j < PIECES; j++) {
+        keyTable(j, powers);
+      }
+      acc.setIdentity();
+      for (int i = top; i >= 0; i--) {
+        if (i < top) {
+          acc.dbl();
+        }
+        for (int j = 0; j < PIECES; j++) {
+          int sd = digits[j * DIGITS + i];
+          if (sd != 0) {
+            acc.addAffine(BASE[j][Math.abs(sd) >> 1], sd < 0);
+          }
+        }
+        for (int j = 0; j < PIECES; j++) {
+          int kd = digits[(PIECES + j) * DIGITS + i];
+          if (kd != 0) {
+            int[][] e = keyTables[j][Math.abs(kd) >> 1];
+            if (e.length == 3) {
+              acc.addAffine(e, kd > 0); // minus [k]A
+            } else {
+              acc.addProjective(e, kd > 0);
+            }
+          }
+        }
+      }
+      acc.encode(out, fe0, fe1, fe2);
     }
 
     /** keyTables[j] from A_j's affine cached form in {@code powers}: A_j, 3A_j, 5A_j, ... */
@@ -454,17 +467,15 @@ final class CofactorlessEquation {
       X25519Field.mul(f, d, z);
     }
 
-    /** The 32-byte encoding (y little-endian, x's low bit in the top bit) equals expected[0..32). */
-    boolean encodesTo(byte[] expected, int[] zi, int[] ax, int[] ay) {
+    /** out = the 32-byte encoding: y little-endian, x's low bit in the top bit. */
+    void encode(byte[] out, int[] zi, int[] ax, int[] ay) {
       X25519Field.invVar(z, zi);
       X25519Field.mul(x, zi, ax);
       X25519Field.mul(y, zi, ay);
       X25519Field.normalize(ax);
       X25519Field.normalize(ay);
-      byte[] out = new byte[32];
       X25519Field.encode(ay, out, 0);
       out[31] |= (byte) ((ax[0] & 1) << 7);
-      return Arrays.equals(out, 0, 32, expected, 0, 32);
     }
   }
 }
