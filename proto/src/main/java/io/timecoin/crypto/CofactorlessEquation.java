@@ -23,6 +23,7 @@ import org.bouncycastle.math.ec.rfc7748.X25519Field;
 final class CofactorlessEquation {
   private static final int[] D = fe("52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3");
   private static final int[] D2 = fe("2406d9dc56dffce7198e80f2eef3d13000e0149a8283b156ebd69b9426b2f159"); // 2d
+  private static final int[] D4 = fe("480db3b8adbff9ce331d01e5dde7a26001c02935050762add7ad37284d65e2b2"); // 4d mod p
   private static final BigInteger L = BigInteger.TWO.pow(252)
       .add(new BigInteger("27742317777372353535851937790883648493"));
   private static final int FE = X25519Field.SIZE;
@@ -284,7 +285,7 @@ final class CofactorlessEquation {
       for (int c = 0; c < 3; c++) {
         X25519Field.copy(powers, (3 * j + c) * FE, table0[c], 0);
       }
-      twice.setFromAffineCached(table0[0], table0[1]);
+      twice.setFromAffineEntry(table0);
       twice.dbl();
       twice.cached(twiceCached);
       p.copyFrom(twice);
@@ -301,6 +302,11 @@ final class CofactorlessEquation {
   /**
    * A point in extended coordinates (X:Y:Z:T), T = U*V kept as its two factors so a doubling need
    * not multiply them (formulas: Hisil, Wong, Carter, Dawson 2008, a = -1; complete on this curve).
+   * The operation sequences, and where they carry, are those of BouncyCastle's own Ed25519
+   * (pointDouble, pointAddVar), so the limb bounds are the ones its field arithmetic is built for.
+   *
+   * <p>Table entries: affine ones are ((y+x)/2, (y-x)/2, dxy) and projective ones (Y+X, Y-X, 2dT,
+   * 2Z): both halve A, B, C and D alike, which saves doubling Z in the affine case.
    */
   private static final class Point {
     final int[] x = X25519Field.create();
@@ -308,12 +314,8 @@ final class CofactorlessEquation {
     final int[] z = X25519Field.create();
     final int[] u = X25519Field.create();
     final int[] v = X25519Field.create();
-    private final int[] a = X25519Field.create();
-    private final int[] b = X25519Field.create();
     private final int[] c = X25519Field.create();
     private final int[] d = X25519Field.create();
-    private final int[] f = X25519Field.create();
-    private final int[] t = X25519Field.create();
 
     static Point affine(int[] x, int[] y) {
       Point p = new Point();
@@ -325,7 +327,7 @@ final class CofactorlessEquation {
       return p;
     }
 
-    /** Room for one (Y+X, Y-X, 2Z, 2dT) entry. */
+    /** Room for one projective (Y+X, Y-X, 2dT, 2Z) entry. */
     static int[][] cachedArrays() {
       return new int[][] {X25519Field.create(), X25519Field.create(), X25519Field.create(), X25519Field.create()};
     }
@@ -338,17 +340,12 @@ final class CofactorlessEquation {
       X25519Field.one(v);
     }
 
-    /**
-     * (2x : 2y : 2) from (y+x, y-x): the point without a halving. T is left unset: only for a
-     * doubling, which does not read it.
-     */
-    void setFromAffineCached(int[] sum, int[] difference) {
-      X25519Field.sub(sum, difference, x);
-      X25519Field.carry(x);
-      X25519Field.add(sum, difference, y);
-      X25519Field.carry(y);
+    /** (x : y : 1) from an affine entry's (y+x)/2 and (y-x)/2, with T = xy. */
+    void setFromAffineEntry(int[][] e) {
+      X25519Field.apm(e[0], e[1], y, x);
       X25519Field.one(z);
-      X25519Field.add(z, z, z);
+      X25519Field.copy(x, 0, u, 0);
+      X25519Field.copy(y, 0, v, 0);
     }
 
     void copyFrom(Point p) {
@@ -365,106 +362,95 @@ final class CofactorlessEquation {
       return p;
     }
 
-    /** (Y+X, Y-X, 2Z, 2dT) into out: one table entry. */
+    /** (Y+X, Y-X, 2dT, 2Z) into out: a projective table entry. */
     void cached(int[][] out) {
-      X25519Field.add(y, x, out[0]);
-      X25519Field.carry(out[0]);
-      X25519Field.sub(y, x, out[1]);
-      X25519Field.carry(out[1]);
-      X25519Field.add(z, z, out[2]);
-      X25519Field.carry(out[2]);
-      X25519Field.mul(u, v, out[3]);
-      X25519Field.mul(out[3], D2, out[3]);
+      X25519Field.apm(y, x, out[0], out[1]);
+      X25519Field.mul(u, v, out[2]);
+      X25519Field.mul(out[2], D2, out[2]);
+      X25519Field.add(z, z, out[3]);
     }
 
-    /** (y+x, y-x, 2dxy) of the affine point: one table entry. */
+    /** ((y+x)/2, (y-x)/2, dxy) of the affine point: an affine table entry. */
     int[][] affineCached() {
-      int[] zi = X25519Field.create();
-      X25519Field.invVar(z, zi);
-      int[] ax = X25519Field.create();
-      int[] ay = X25519Field.create();
-      X25519Field.mul(x, zi, ax);
-      X25519Field.mul(y, zi, ay);
+      int[] hx = X25519Field.create();
+      int[] hy = X25519Field.create();
+      X25519Field.add(z, z, hx);
+      X25519Field.invVar(hx, hy);         // 1 / 2Z
+      X25519Field.mul(x, hy, hx);         // x/2
+      X25519Field.mul(y, hy, hy);         // y/2
       int[][] out = {X25519Field.create(), X25519Field.create(), X25519Field.create()};
-      X25519Field.add(ay, ax, out[0]);
-      X25519Field.carry(out[0]);
-      X25519Field.sub(ay, ax, out[1]);
-      X25519Field.carry(out[1]);
-      X25519Field.mul(ax, ay, out[2]);
-      X25519Field.mul(out[2], D2, out[2]);
+      X25519Field.apm(hy, hx, out[0], out[1]);
+      X25519Field.mul(hx, hy, out[2]);
+      X25519Field.mul(out[2], D4, out[2]); // (x/2)(y/2) 4d = dxy
+      X25519Field.normalize(out[0]);
+      X25519Field.normalize(out[1]);
       return out;
     }
 
-    /** this = 2 * this (dbl-2008-hwcd: 4S + 3M, T left as U*V). */
+    /** this = 2 * this (dbl-2008-hwcd with E, F, G, H all negated: 4S + 3M). */
     void dbl() {
-      X25519Field.sqr(x, a);              // A = X^2
-      X25519Field.sqr(y, b);              // B = Y^2
+      int[] a = x;
+      int[] b = y;
+      int[] e = u;
+      int[] f = a;
+      int[] g = b;
+      int[] h = v;
+      X25519Field.add(x, y, e);
+      X25519Field.sqr(x, a);              // X^2
+      X25519Field.sqr(y, b);              // Y^2
       X25519Field.sqr(z, c);
-      X25519Field.add(c, c, c);           // C = 2 Z^2
-      X25519Field.add(x, y, d);
-      X25519Field.carry(d);
-      X25519Field.sqr(d, d);              // (X+Y)^2
-      X25519Field.sub(d, a, d);
-      X25519Field.sub(d, b, u);           // E = (X+Y)^2 - A - B
-      X25519Field.carry(u);
-      X25519Field.sub(b, a, d);           // G = B - A (a = -1)
-      X25519Field.carry(d);
-      X25519Field.add(a, b, v);
-      X25519Field.negate(v, v);           // H = -A - B
-      X25519Field.carry(v);
-      X25519Field.sub(d, c, c);           // F = G - C
-      X25519Field.carry(c);
-      X25519Field.mul(u, c, x);           // X = E F
-      X25519Field.mul(d, v, y);           // Y = G H
-      X25519Field.mul(c, d, z);           // Z = F G
-    }
-
-    /** this += (or -=) the point e in (y+x, y-x, 2dxy) form (madd-2008-hwcd-3). */
-    void addAffine(int[][] e, boolean subtract) {
-      start(e, subtract);
-      X25519Field.mul(t, e[2], c);        // C = T 2d x2 y2
-      if (subtract) {
-        X25519Field.negate(c, c);
-      }
-      X25519Field.add(z, z, d);           // D = 2 Z
-      finish();
-    }
-
-    /** this += (or -=) the point e in (Y+X, Y-X, 2Z, 2dT) form (add-2008-hwcd-3). */
-    void addProjective(int[][] e, boolean subtract) {
-      start(e, subtract);
-      X25519Field.mul(t, e[3], c);        // C = T1 2d T2
-      if (subtract) {
-        X25519Field.negate(c, c);
-      }
-      X25519Field.mul(z, e[2], d);        // D = Z1 2 Z2
-      finish();
-    }
-
-    /** T = UV, A = (Y-X)(y2-x2), B = (Y+X)(y2+x2); subtracting swaps y2+x2 and y2-x2. */
-    private void start(int[][] e, boolean subtract) {
-      X25519Field.mul(u, v, t);
-      X25519Field.sub(y, x, a);
-      X25519Field.carry(a);
-      X25519Field.add(y, x, b);
-      X25519Field.carry(b);
-      X25519Field.mul(a, subtract ? e[0] : e[1], a);
-      X25519Field.mul(b, subtract ? e[1] : e[0], b);
-    }
-
-    /** From A, B, C, D: E = B - A, F = D - C, G = D + C, H = B + A; X = EF, Y = GH, Z = FG, T = EH. */
-    private void finish() {
-      X25519Field.sub(b, a, u);
-      X25519Field.carry(u);
-      X25519Field.add(b, a, v);
-      X25519Field.carry(v);
-      X25519Field.sub(d, c, f);
+      X25519Field.add(c, c, c);           // 2 Z^2
+      X25519Field.apm(a, b, h, g);        // h = X^2 + Y^2, g = X^2 - Y^2
+      X25519Field.sqr(e, e);
+      X25519Field.sub(h, e, e);           // e = X^2 + Y^2 - (X+Y)^2
+      X25519Field.add(c, g, f);
       X25519Field.carry(f);
-      X25519Field.add(d, c, d);           // G
-      X25519Field.carry(d);
-      X25519Field.mul(u, f, x);
-      X25519Field.mul(d, v, y);
-      X25519Field.mul(f, d, z);
+      X25519Field.mul(f, g, z);
+      X25519Field.mul(f, e, x);
+      X25519Field.mul(g, h, y);
+    }
+
+    /** this += (or -=) the affine entry e (madd-2008-hwcd-3, halved). */
+    void addAffine(int[][] e, boolean subtract) {
+      int[] a = x;
+      int[] b = y;
+      int[] na = subtract ? b : a;        // -P swaps (y+x) and (y-x) and negates dxy:
+      int[] nb = subtract ? a : b;        // the swap is here, the sign in F and G below
+      X25519Field.apm(y, x, b, a);        // b = Y+X, a = Y-X
+      X25519Field.mul(na, e[1], na);
+      X25519Field.mul(nb, e[0], nb);
+      X25519Field.mul(u, v, c);
+      X25519Field.mul(c, e[2], c);        // C = T dxy
+      finish(z, na, nb);
+    }
+
+    /** this += (or -=) the projective entry e (add-2008-hwcd-3). */
+    void addProjective(int[][] e, boolean subtract) {
+      int[] a = x;
+      int[] b = y;
+      int[] na = subtract ? b : a;
+      int[] nb = subtract ? a : b;
+      X25519Field.apm(y, x, b, a);
+      X25519Field.mul(na, e[1], na);
+      X25519Field.mul(nb, e[0], nb);
+      X25519Field.mul(u, v, c);
+      X25519Field.mul(c, e[2], c);        // C = T1 2d T2
+      X25519Field.mul(z, e[3], d);        // D = Z1 2 Z2
+      finish(d, na, nb);
+    }
+
+    /**
+     * From A (in x), B (in y), C and D: E = B - A, H = B + A, G = D + C, F = D - C (G and F
+     * swapped when subtracting: C's sign); X = EF, Y = GH, Z = FG, T = EH.
+     */
+    private void finish(int[] dd, int[] nf, int[] ng) {
+      int[] f = x;
+      int[] g = y;
+      X25519Field.apm(y, x, v, u);        // h = B + A, e = B - A
+      X25519Field.apm(dd, c, ng, nf);
+      X25519Field.mul(f, g, z);
+      X25519Field.mul(f, u, x);
+      X25519Field.mul(g, v, y);
     }
 
     /** out = the 32-byte encoding: y little-endian, x's low bit in the top bit. */
