@@ -102,7 +102,7 @@ final class CofactorlessEquation {
     int sign = (yBytes[31] & 0x80) >>> 7;
     yBytes[31] &= 0x7f;
     int[] y = X25519Field.create();
-    X25519Field.decode(yBytes, 0, y);
+    X25519Field.decode(yBytes, 0, y, 0);
     int[] u = X25519Field.create();
     int[] v = X25519Field.create();
     X25519Field.sqr(y, u);
@@ -135,10 +135,10 @@ final class CofactorlessEquation {
     return out;
   }
 
-  /** The 8 little-endian bytes at {@code offset}, as an unsigned 64-bit piece. */
+  /** The PIECE_BITS / 8 little-endian bytes at {@code offset}, as an unsigned piece. */
   private static long piece(byte[] b, int offset) {
     long v = 0;
-    for (int i = 7; i >= 0; i--) {
+    for (int i = PIECE_BITS / 8 - 1; i >= 0; i--) {
       v = (v << 8) | (b[offset + i] & 0xff);
     }
     return v;
@@ -206,7 +206,7 @@ final class CofactorlessEquation {
       le[i] = (byte) Integer.parseInt(bigEndianHex.substring(62 - 2 * i, 64 - 2 * i), 16);
     }
     int[] z = X25519Field.create();
-    X25519Field.decode(le, 0, z);
+    X25519Field.decode(le, 0, z, 0);
     return z;
   }
 
@@ -243,8 +243,8 @@ final class CofactorlessEquation {
     void combination(int[] powers, byte[] s, int sOffset, byte[] k, byte[] out) {
       Arrays.fill(digits, (byte) 0);
       for (int j = 0; j < PIECES; j++) {
-        wnaf(piece(s, sOffset + 8 * j), BASE_WIDTH, digits, j * DIGITS);
-        wnaf(piece(k, 8 * j), KEY_WIDTH, digits, (PIECES + j) * DIGITS);
+        wnaf(piece(s, sOffset + PIECE_BITS / 8 * j), BASE_WIDTH, digits, j * DIGITS);
+        wnaf(piece(k, PIECE_BITS / 8 * j), KEY_WIDTH, digits, (PIECES + j) * DIGITS);
       }
       int top = DIGITS - 1;
       while (top >= 0 && !anyDigit(digits, top)) {
