@@ -36,12 +36,13 @@ final class CofactorlessEquation {
   /** wNAF width for S: digits odd, |d| < 2^(BASE_WIDTH-1), from static tables. */
   private static final int BASE_WIDTH = 7;
   /**
-   * wNAF width for k: the key tables are built for each verification (caching them for every key
-   * of a 100,000-key cache would cost megabytes), so they stay small.
+   * wNAF width for k: the key tables (A_j, 3A_j, 5A_j, 7A_j) are built for each verification, as
+   * caching them would cost about 2 KB a key (200 MB for the ledger's 100,000-key cache); at this
+   * width building them costs about as much as the additions they save.
    */
   private static final int KEY_WIDTH = 4;
   private static final int KEY_ENTRIES = 1 << (KEY_WIDTH - 2);
-  /** BASE[j][i]: (2i+1)[2^(64 j)]B in affine cached form (y+x, y-x, 2dxy). */
+  /** BASE[j][i]: (2i+1)[2^(64 j)]B as an affine entry ((y+x)/2, (y-x)/2, dxy). */
   private static final int[][][][] BASE = baseTables();
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -75,8 +76,9 @@ final class CofactorlessEquation {
   }
 
   /**
-   * A_j = [2^(64 j)]A for j = 0..3, each in affine cached form (y+x, y-x, 2dxy), flat: the part of
-   * the equation that depends on the key alone. Costs about one verification; 480 bytes.
+   * A_j = [2^(64 j)]A for j = 0..3, each as an affine entry ((y+x)/2, (y-x)/2, dxy), flat: the part
+   * of the equation that depends on the key alone. Costs about one verification (192 doublings);
+   * 480 bytes.
    */
   static int[] keyPowers(byte[] encoded) {
     int[][] xy = decode(encoded);
@@ -97,7 +99,7 @@ final class CofactorlessEquation {
   }
 
   /** The affine (x, y) of a key BouncyCastle has already checked (canonical, on the curve). */
-  static int[][] decode(byte[] encoded) {
+  private static int[][] decode(byte[] encoded) {
     byte[] yBytes = encoded.clone();
     int sign = (yBytes[31] & 0x80) >>> 7;
     yBytes[31] &= 0x7f;
@@ -239,7 +241,7 @@ final class CofactorlessEquation {
       }
     }
 
-    /** out = encode([s]B - [k]A): Straus over the eight pieces' wNAFs, 64 doublings. */
+    /** out = encode([s]B - [k]A): Straus over the eight pieces' wNAFs, sharing 64 doublings. */
     void combination(int[] powers, byte[] s, int sOffset, byte[] k, byte[] out) {
       Arrays.fill(digits, (byte) 0);
       for (int j = 0; j < PIECES; j++) {
@@ -305,8 +307,8 @@ final class CofactorlessEquation {
    * The operation sequences, and where they carry, are those of BouncyCastle's own Ed25519
    * (pointDouble, pointAddVar), so the limb bounds are the ones its field arithmetic is built for.
    *
-   * <p>Table entries: affine ones are ((y+x)/2, (y-x)/2, dxy) and projective ones (Y+X, Y-X, 2dT,
-   * 2Z): both halve A, B, C and D alike, which saves doubling Z in the affine case.
+   * <p>Table entries: affine ones are ((y+x)/2, (y-x)/2, dxy), which halves A, B, C and D alike
+   * (the same point) and spares doubling Z; projective ones are (Y+X, Y-X, 2dT, 2Z).
    */
   private static final class Point {
     final int[] x = X25519Field.create();
@@ -343,6 +345,8 @@ final class CofactorlessEquation {
     /** (x : y : 1) from an affine entry's (y+x)/2 and (y-x)/2, with T = xy. */
     void setFromAffineEntry(int[][] e) {
       X25519Field.apm(e[0], e[1], y, x);
+      X25519Field.carry(x);               // as small as a product's limbs, which dbl expects
+      X25519Field.carry(y);
       X25519Field.one(z);
       X25519Field.copy(x, 0, u, 0);
       X25519Field.copy(y, 0, v, 0);
