@@ -12,8 +12,9 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  * point in the prime-order subgroup (small-order and mixed-order keys are refused when the key is
  * made); R is a canonical encoding (y < p, and x = 0 never has the sign bit) of a point not of
  * small order; and encode([S]B - [k]A) == R's bytes, k = SHA-512(R || A || M) mod L
- * (cofactorless). The key is decoded once, here, so verifying many votes of one validator does not
- * pay for decoding it again.
+ * (cofactorless). The key is checked once, here, and its multiples [2^64]A, [2^128]A, [2^192]A
+ * are computed once, at its first verification, so verifying many votes of one validator pays for
+ * neither again.
  */
 public final class Ed25519PublicKey implements Comparable<Ed25519PublicKey> {
   /** A public key is 32 bytes. */
@@ -41,14 +42,15 @@ public final class Ed25519PublicKey implements Comparable<Ed25519PublicKey> {
   };
 
   private final byte[] encoded;
-  /** The key's affine coordinates, for the equation. */
-  private final int[] x;
-  private final int[] y;
+  /**
+   * The key's part of the equation ({@link CofactorlessEquation#keyPowers}), made at the first
+   * verification: that one costs about what a verification without it would, every later one about
+   * half. Racing threads compute the same value; the array is complete before it is published.
+   */
+  private volatile int[] powers;
 
-  private Ed25519PublicKey(byte[] encoded, int[] x, int[] y) {
+  private Ed25519PublicKey(byte[] encoded) {
     this.encoded = encoded;
-    this.x = x;
-    this.y = y;
   }
 
   /**
@@ -67,8 +69,7 @@ public final class Ed25519PublicKey implements Comparable<Ed25519PublicKey> {
       throw new InvalidKeyException("not a valid Ed25519 public key: "
           + HexFormat.of().formatHex(encoded));
     }
-    int[][] xy = CofactorlessEquation.decode(encoded);
-    return new Ed25519PublicKey(encoded.clone(), xy[0], xy[1]);
+    return new Ed25519PublicKey(encoded.clone());
   }
 
   /** True when {@code signature} is this key's valid signature of {@code message}. */
@@ -77,7 +78,12 @@ public final class Ed25519PublicKey implements Comparable<Ed25519PublicKey> {
         || !isCanonical(signature) || isSmallOrder(signature)) {
       return false;
     }
-    return CofactorlessEquation.holds(x, y, encoded, message, signature);
+    int[] p = powers;
+    if (p == null) {
+      p = CofactorlessEquation.keyPowers(encoded);
+      powers = p;
+    }
+    return CofactorlessEquation.holds(p, encoded, message, signature);
   }
 
   /**
