@@ -47,18 +47,20 @@ final class TestChain {
     ByteString prev = ByteString.copyFrom(new byte[32]);
     FinalityCertificate lastCert = null;
     for (long h = 1; h <= length; h++) {
-      Transaction reward = Transaction.newBuilder().setVersion(1).setKind(TransactionKind.TRANSACTION_KIND_REWARD)
+      Transaction reward = Transaction.newBuilder().setVersion(2).setKind(TransactionKind.TRANSACTION_KIND_REWARD)
           .addOutputs(Transactions.output(100 * Units.UNITS_PER_TIME, Address.of(validators.get(0).publicKey())))
           .setReward(RewardPayload.newBuilder().setHeight(h)).build();
       BlockBody.Builder body = BlockBody.newBuilder().addTransactions(reward);
       if (lastCert != null) {
         body.setLastCertificate(lastCert);
       }
-      BlockHeader header = BlockHeader.newBuilder().setVersion(1).setChainId(CHAIN_ID).setHeight(h)
+      BlockHeader header = BlockHeader.newBuilder().setVersion(2).setChainId(CHAIN_ID).setHeight(h)
           .setTimestampMs(1_700_000_000_000L + h * 1000).setPrevHash(prev)
-          .setTxRoot(MerkleRoot.of(List.of(Hashes.transaction(reward))))
+          .setTxRoot(MerkleRoot.txRoot(List.of(reward)))
+          .setWitnessRoot(MerkleRoot.witnessRoot(List.of(reward)))
           .setLastCertificateHash(lastCert == null ? Hashes.NIL : Hashes.certificate(lastCert))
           .setValidatorSetHash(set.hash())
+          .setNextValidatorSetHash(set.hash()) // one set for the whole chain
           .setProposer(ByteString.copyFrom(validators.get((int) (h % 4)).publicKey().bytes()))
           .build();
       ByteString hash = Hashes.block(header);

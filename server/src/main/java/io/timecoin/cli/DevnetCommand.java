@@ -71,6 +71,9 @@ public final class DevnetCommand implements Callable<Integer> {
     List<Node> nodes = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (nodes.isEmpty()) {
+        return; // none started: the reason is already printed
+      }
       // plain stdout: java.util.logging closes its handlers in a shutdown hook of its own
       System.out.println("stopping the devnet...");
       long height = 0;
@@ -84,6 +87,10 @@ public final class DevnetCommand implements Callable<Integer> {
     for (Path h : homes) {
       try {
         nodes.add(Node.start(h.getFileName().toString(), h));
+      } catch (io.timecoin.storage.OldProtocolException e) {
+        // the devnet's nodes share one genesis: the whole devnet is recreated, not one node's home
+        System.err.println("timed devnet: " + Node.oldHomeMessage(home, e.storedVersion()));
+        return 1;
       } catch (java.io.IOException e) {
         System.err.println("timed devnet: " + e.getMessage());
         return 1; // the shutdown hook closes the nodes already started

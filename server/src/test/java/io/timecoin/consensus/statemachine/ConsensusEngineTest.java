@@ -304,7 +304,7 @@ class ConsensusEngineTest {
   /** A transfer whose one witness signs its txid, so that flipping a witness byte leaves the block hash alone. */
   private Transaction signedTransfer(long nonce) {
     Ed25519KeyPair owner = keys.get(0);
-    Transaction unsigned = Transaction.newBuilder().setVersion(1).setKind(TransactionKind.TRANSACTION_KIND_TRANSFER)
+    Transaction unsigned = Transaction.newBuilder().setVersion(io.timecoin.protocol.ProtocolVersion.TRANSACTION).setKind(TransactionKind.TRANSACTION_KIND_TRANSFER)
         .addInputs(TxInput.newBuilder().setOutpoint(OutPoint.newBuilder()
             .setTxid(ByteString.copyFrom(Sha256.hash(("coin " + nonce).getBytes(StandardCharsets.UTF_8))))))
         .addOutputs(TxOutput.newBuilder().setAmount(1).setAddress(ByteString.copyFrom(new byte[20])))
