@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Independent check of the TIME Coin test vectors (v1.json), Python 3.11 standard library only.
+"""Independent check of the TIME Coin test vectors (v2.json), Python 3.11 standard library only.
 
 Rebuilds every hash, encoding, address and signature from the `fields` of the file and the protocol
-text (PROTOCOL.md sections 1, 2, 4.4; README.md beside this script), trusting none of the values it
-checks. Ed25519 (RFC 8032) and bech32m (BIP-350) are implemented here from their specifications.
+text (docs/protocol.md sections 1, 2, 3, 4.4; README.md beside this script), trusting none of the
+values it checks. Ed25519 (RFC 8032) and bech32m (BIP-350) are implemented here from their
+specifications. A section `ed25519` (or `fees`) is checked by the module ed25519_rule.py (fees_rule.py)
+beside this script, when it is there.
 
-Usage: python3 check_vectors.py [path-to-v1.json]   (default: v1.json beside this script)
+Usage: python3 check_vectors.py [path-to-v2.json]   (default: v2.json beside this script)
 Prints one line per group (failures listed under it), then "N passed, M failed"; exit code 0 only
 when nothing failed, 1 otherwise.
 """
 import hashlib
+import importlib
 import json
 import math
 import re
@@ -158,7 +161,8 @@ def address_bytes(pub):
 def address_string(pub, hrp):
     return bech32m_encode(hrp, regroup_8_to_5(address_bytes(pub)))  # no witness version
 
-# ---------------------------------------------------------------- canonical bytes (PROTOCOL.md 2)
+# ---------------------------------------------------------------- canonical bytes (docs/protocol.md 2)
+TAG = "TIMECOIN/v2/"  # every domain tag: TAG + the structure's name
 VOTE_TYPES = {"VOTE_TYPE_PREPARE": 1, "VOTE_TYPE_PRECOMMIT": 2}
 TX_KINDS = {"TRANSACTION_KIND_GENESIS": 1, "TRANSACTION_KIND_TRANSFER": 2,
             "TRANSACTION_KIND_REGISTER_MASTERNODE": 3, "TRANSACTION_KIND_DEREGISTER_MASTERNODE": 4,
@@ -211,18 +215,19 @@ def sorted_strictly(keys):
     return all(a < b for a, b in zip(keys, keys[1:]))
 
 def vote_bytes(f):
-    return tagged("TIMECOIN/v1/VOTE", string(f["chain_id"]), u8(VOTE_TYPES[f["type"]]),
+    return tagged(TAG + "VOTE", string(f["chain_id"]), u8(VOTE_TYPES[f["type"]]),
                   u64(f["height"]), u32(f["round"]), raw(f["block_hash"], 32))
 
 def header_bytes(f):
-    return tagged("TIMECOIN/v1/HEADER", u32(f["version"]), string(f["chain_id"]), u64(f["height"]),
+    return tagged(TAG + "HEADER", u32(f["version"]), string(f["chain_id"]), u64(f["height"]),
                   u64(f["timestamp_ms"]), raw(f["prev_hash"], 32), raw(f["tx_root"], 32),
-                  raw(f["last_certificate_hash"], 32), raw(f["validator_set_hash"], 32),
+                  raw(f["witness_root"], 32), raw(f["last_certificate_hash"], 32),
+                  raw(f["validator_set_hash"], 32), raw(f["next_validator_set_hash"], 32),
                   raw(f["proposer"], 32))
 
 def proposal_bytes(f):
     block_hash = sha256(header_bytes(f["block"]["header"]))
-    return tagged("TIMECOIN/v1/PROPOSAL", string(f["chain_id"]), u64(f["height"]), u32(f["round"]),
+    return tagged(TAG + "PROPOSAL", string(f["chain_id"]), u64(f["height"]), u32(f["round"]),
                   i32(f["valid_round"]), block_hash)
 
 def outpoint(o):
@@ -234,48 +239,71 @@ def tx_bytes(f):
     if present != ({PAYLOADS[kind]} if PAYLOADS[kind] else set()):  # the oneof must match the kind
         raise ValueError(f"payload fields {sorted(present)} do not match kind {f['kind']}")
     p = f.get(PAYLOADS[kind] or "", {})
-    payload = {1: lambda: string(p["chain_id"]),
+    payload = {1: lambda: string(p["chain_id"]) + var_bytes(params_bytes(p).hex()),
                2: lambda: b"",
                3: lambda: (outpoint(p["collateral"]) + raw(p["consensus_key"], 32)
                            + raw(p["reward_address"], 20)),
                4: lambda: raw(p["consensus_key"], 32),
                5: lambda: u64(p["height"])}[kind]()
-    return tagged("TIMECOIN/v1/TX", u32(f["version"]), u8(kind),
+    return tagged(TAG + "TX", u32(f["version"]), u8(kind),
                   listing(f["inputs"], lambda i: outpoint(i["outpoint"])),
                   listing(f["outputs"], lambda o: u64(o["amount"]) + raw(o["address"], 20)), payload)
 
+def txw_bytes(f):
+    """TXW: txid, then (key, sig) of every input in input order, then of every kind witness."""
+    pair = lambda w: raw(w["public_key"], 32) + raw(w["signature"], 64)
+    return tagged(TAG + "TXW", sha256(tx_bytes(f)), listing(f["inputs"], lambda i: pair(i["witness"])),
+                  listing(f["kind_witnesses"], pair))
+
+PARAMS_U64_FIELDS_1 = ["genesis_time_ms", "block_interval_ms", "propose_ms", "propose_delta_ms",
+                       "prepare_ms", "prepare_delta_ms", "precommit_ms", "precommit_delta_ms", "cap_ms"]
+
+def params_bytes(f):
+    """PARAMS of a GenesisPayload-shaped {chain_id, params}; the params must be present."""
+    if "params" not in f:
+        raise ValueError("a GENESIS payload carries its chain parameters")
+    p = f["params"]
+    return tagged(TAG + "PARAMS", string(f["chain_id"]),
+                  b"".join(u64(p[k]) for k in PARAMS_U64_FIELDS_1),
+                  u32(p["max_block_txs"]), u32(p["max_block_bytes"]), u32(p["max_tx_bytes"]),
+                  u64(p["min_tx_fee"]), u32(p["max_validators"]), u64(p["min_fee_per_byte"]),
+                  u64(p["min_output"]), u64(p["registration_fee"]),
+                  listing(p["masternodes"], lambda m: raw(m["consensus_key"], 32) + raw(m["owner_address"], 20)
+                          + raw(m["reward_address"], 20) + u64(m["collateral"])))
+
 def txsig_bytes(chain_id, txid):
-    return tagged("TIMECOIN/v1/TXSIG", string(chain_id), txid)
+    return tagged(TAG + "TXSIG", string(chain_id), txid)
 
 def validator_set_bytes(f):
     if not sorted_strictly([v["key"] for v in f["validators"]]):
         raise ValueError("validators not strictly ascending by key")
-    return tagged("TIMECOIN/v1/VALSET",
+    return tagged(TAG + "VALSET",
                   listing(f["validators"], lambda v: raw(v["key"], 32) + u64(v["weight"])))
 
 def certificate_bytes(f):
     if not sorted_strictly([s["validator"] for s in f["signatures"]]):
         raise ValueError("signatures not strictly ascending by validator key")
-    return tagged("TIMECOIN/v1/CERT", u64(f["height"]), u32(f["round"]), raw(f["block_hash"], 32),
+    return tagged(TAG + "CERT", u64(f["height"]), u32(f["round"]), raw(f["block_hash"], 32),
                   listing(f["signatures"], lambda s: raw(s["validator"], 32) + raw(s["signature"], 64)))
 
 def hello_bytes(f):
-    return tagged("TIMECOIN/v1/HELLO", string(f["chain_id"]), raw(f["genesis_hash"], 32),
+    return tagged(TAG + "HELLO", string(f["chain_id"]), raw(f["genesis_hash"], 32),
                   u32(f["protocol_version"]), raw(f["node_key"], 32), u64(f["height"]),
                   var_bytes(f["nonce"]), var_bytes(f.get("peer_nonce", "")))
 
 def proposer_seed_bytes(f):
-    return tagged("TIMECOIN/v1/PROPOSER", string(f["chain_id"]), u64(f["height"]), u32(f["round"]))
+    return tagged(TAG + "PROPOSER", string(f["chain_id"]), u64(f["height"]), u32(f["round"]))
 
 # structure name (exact, or prefix before "/") -> (domain, encoder)
-STRUCTURES = {"vote": ("TIMECOIN/v1/VOTE", vote_bytes), "header": ("TIMECOIN/v1/HEADER", header_bytes),
-              "proposal": ("TIMECOIN/v1/PROPOSAL", proposal_bytes), "tx": ("TIMECOIN/v1/TX", tx_bytes),
-              "txsig": ("TIMECOIN/v1/TXSIG",
+STRUCTURES = {"vote": (TAG + "VOTE", vote_bytes), "header": (TAG + "HEADER", header_bytes),
+              "proposal": (TAG + "PROPOSAL", proposal_bytes), "tx": (TAG + "TX", tx_bytes),
+              "txw": (TAG + "TXW", txw_bytes), "params": (TAG + "PARAMS", params_bytes),
+              "txsig": (TAG + "TXSIG",
                         lambda f: txsig_bytes(f["chain_id"], raw(f["txid"], 32))),
-              "validator_set": ("TIMECOIN/v1/VALSET", validator_set_bytes),
-              "certificate": ("TIMECOIN/v1/CERT", certificate_bytes),
-              "hello": ("TIMECOIN/v1/HELLO", hello_bytes),
-              "proposer_seed": ("TIMECOIN/v1/PROPOSER", proposer_seed_bytes)}
+              "validator_set": (TAG + "VALSET", validator_set_bytes),
+              "certificate": (TAG + "CERT", certificate_bytes),
+              "hello": (TAG + "HELLO", hello_bytes),
+              "proposer_seed": (TAG + "PROPOSER", proposer_seed_bytes)}
 
 def merkle_root(leaves):
     """RFC 6962: split at the largest power of two below n; no leaves -> 32 zero bytes."""
@@ -384,6 +412,16 @@ def check_block(g, structures):
     header = by_name["header"]["fields"]
     txids = [raw(s["sha256"], 32) for s in structures if s["name"].startswith("tx/")]
     g.eq("header tx_root = Merkle root of tx/* ids", merkle_root(txids), raw(header["tx_root"]))
+    txws = [s for s in structures if s["name"].startswith("txw/")]
+    g.eq("txw/* are the tx/* in the same order", [(s["name"][4:], s["fields"]) for s in txws],
+         [(s["name"][3:], s["fields"]) for s in structures if s["name"].startswith("tx/")])
+    g.eq("each txw/* begins with its txid", [raw(s["bytes"])[4 + len(TAG + "TXW"):][:32] for s in txws], txids)
+    g.eq("header witness_root = Merkle root of txw/* wtxids",
+         merkle_root([raw(s["sha256"], 32) for s in txws]), raw(header["witness_root"]))
+    g.eq("header next_validator_set_hash", sha256(validator_set_bytes(by_name["validator_set/next"]["fields"])),
+         raw(header["next_validator_set_hash"]))
+    g.eq("tx/genesis carries the params structure", by_name["tx/genesis"]["fields"]["genesis"],
+         by_name["params"]["fields"])
     g.eq("header validator_set_hash", sha256(validator_set_bytes(by_name["validator_set"]["fields"])),
          raw(header["validator_set_hash"]))
     cert = by_name["certificate"]["fields"]
@@ -397,6 +435,65 @@ def check_block(g, structures):
     g.eq("txsig/transfer names tx/transfer", by_name["txsig/transfer"]["fields"]["txid"],
          by_name["tx/transfer"]["sha256"])
     g.eq("structure kinds present", {s["name"].split("/")[0] for s in structures}, set(STRUCTURES))
+
+def check_witness_roots(g, cases):
+    for c in cases:
+        txs = c["transactions"]
+        txids, wtxids = [sha256(tx_bytes(t)) for t in txs], [sha256(txw_bytes(t)) for t in txs]
+        g.eq(f"{len(txs)} txids", txids, [raw(x, 32) for x in c["txids"]])
+        g.eq(f"{len(txs)} wtxids", wtxids, [raw(x, 32) for x in c["wtxids"]])
+        g.eq(f"{len(txs)} tx_root", merkle_root(txids), raw(c["tx_root"], 32))
+        g.eq(f"{len(txs)} witness_root", merkle_root(wtxids), raw(c["witness_root"], 32))
+    g.true("an empty witness_root is zeros", any(not c["transactions"] and raw(c["witness_root"]) == bytes(32)
+                                                 for c in cases))
+
+UNITS_PER_TIME = 100_000_000
+
+def genesis_set(params):
+    """set(1) of docs/protocol.md 4.1: weight = collateral in whole TIME; the max_validators
+    heaviest with weight > 0 (the lower key among equals), in key order."""
+    members = [(raw(m["consensus_key"], 32), u64_value(m["collateral"]) // UNITS_PER_TIME)
+               for m in params["masternodes"]]
+    chosen = sorted([m for m in members if m[1] > 0], key=lambda m: (-m[1], m[0]))[:params["max_validators"]]
+    return sorted(chosen)
+
+def check_genesis_block(g, gb, chain_id):
+    """Block 0 of docs/protocol.md 3, rebuilt from its GENESIS transaction's parameters."""
+    header, txs = gb["block"]["header"], gb["block"]["body"]["transactions"]
+    hb = header_bytes(header)
+    g.eq("header_bytes", hb, raw(gb["header_bytes"]))
+    g.eq("hash = SHA-256(header_bytes)", sha256(hb), raw(gb["hash"], 32))
+    g.eq("one GENESIS transaction", [t["kind"] for t in txs], ["TRANSACTION_KIND_GENESIS"])
+    tx = txs[0]
+    payload, params = tx["genesis"], tx["genesis"]["params"]
+    g.eq("no inputs, no witnesses", (tx["inputs"], tx["kind_witnesses"]), ([], []))
+    g.eq("chain ids", (header["chain_id"], payload["chain_id"]), (chain_id, chain_id))
+    g.eq("version, height", (header["version"], header["height"]), (2, "0"))
+    g.eq("timestamp = genesis_time_ms", header["timestamp_ms"], params["genesis_time_ms"])
+    for zero in ("prev_hash", "last_certificate_hash", "proposer"):
+        g.eq(f"{zero} is zeros", raw(header[zero], 32), bytes(32))
+    g.eq("tx_root", merkle_root([sha256(tx_bytes(tx))]), raw(header["tx_root"], 32))
+    g.eq("witness_root", merkle_root([sha256(txw_bytes(tx))]), raw(header["witness_root"], 32))
+    collaterals = [{"amount": m["collateral"], "address": m["owner_address"]} for m in params["masternodes"]]
+    g.eq("the last outputs are the collaterals, owner's address, genesis order",
+         tx["outputs"][len(tx["outputs"]) - len(collaterals):], collaterals)
+    members = genesis_set(params)
+    g.eq("validator_set = set(1) of the params", [(raw(v["key"], 32), u64_value(v["weight"]))
+                                                  for v in gb["validator_set"]["validators"]], members)
+    set_hash = sha256(tagged(TAG + "VALSET", listing(members, lambda m: m[0] + struct.pack(">Q", m[1]))))
+    g.eq("validator_set_hash = VALSET(set(1))", raw(header["validator_set_hash"], 32), set_hash)
+    g.eq("next_validator_set_hash = VALSET(set(1))", raw(header["next_validator_set_hash"], 32), set_hash)
+    # the hash commits to every parameter: change each one and the hash changes
+    for key, value in params.items():
+        changed = json.loads(json.dumps(tx))
+        if key == "masternodes":
+            changed["genesis"]["params"][key] = value[:-1]
+        elif isinstance(value, str):
+            changed["genesis"]["params"][key] = str(u64_value(value) + 1)
+        else:
+            changed["genesis"]["params"][key] = value + 1
+        altered = dict(header, tx_root=merkle_root([sha256(tx_bytes(changed))]).hex())
+        g.true(f"changing {key} changes the genesis hash", sha256(header_bytes(altered)) != sha256(hb))
 
 def check_signed_vote(g, sv):
     seed, vote = raw(sv["signer_seed"], 32), sv["vote"]
@@ -449,7 +546,7 @@ def check_subsidy(g, cases):
         g.eq(f"h={c['height']}", str(subsidy(u64_value(c["height"]))), c["units"])
 
 def check_proposers(g, doc):
-    """PROTOCOL.md 5.1: x = first 8 bytes of SHA-256(PROPOSER bytes) as an unsigned integer mod W;
+    """docs/protocol.md 5.1: x = first 8 bytes of SHA-256(PROPOSER bytes) as an unsigned integer mod W;
     walk the set in key order summing weights; the first whose running sum exceeds x proposes."""
     members = [(raw(v["key"], 32), u64_value(v["weight"])) for v in doc["validator_set"]["validators"]]
     g.true("set sorted by key", sorted_strictly([k for k, _ in members]))
@@ -465,8 +562,37 @@ def check_proposers(g, doc):
                 break
         g.eq(f"h={pick['height']} r={pick['round']}", chosen, raw(pick["proposer"], 32))
 
+# top-level section -> the module (beside this script) whose check(section) verifies it
+SECTION_RULES = {"ed25519": "ed25519_rule", "fees": "fees_rule"}
+
+def section_rule(module):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name != module:
+            raise
+        return None
+    finally:
+        sys.path.pop(0)
+
+def run_section_rule(g, rule, section):
+    """rule.check(section) returns (passed, failures), a list of failures, or None; it may raise."""
+    result = rule.check(section)
+    if isinstance(result, tuple):
+        passed, failures = result
+        g.passed += passed
+        g.failures += list(failures)
+    elif isinstance(result, int):
+        g.passed += result  # the number of entries checked; a wrong one raised
+    elif isinstance(result, list):
+        g.failures += result
+        g.passed += 0 if result else 1
+    else:
+        g.passed += 1
+
 def main():
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("v1.json")
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("v2.json")
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
@@ -474,9 +600,9 @@ def main():
         return 1
     chain_id = doc.get("chain_id")
     top = ["format", "chain_id", "keys", "structures", "signed_vote", "certificates",
-           "signature_checks", "merkle_roots", "subsidy", "proposers"]
-    groups = [("file header", lambda g: (g.eq("top-level fields", list(doc), top),
-                                         g.eq("format", doc["format"], "timecoin-test-vectors/1"),
+           "signature_checks", "merkle_roots", "witness_roots", "genesis_block", "subsidy", "proposers"]
+    groups = [("file header", lambda g: (g.eq("top-level fields", [k for k in doc if k not in SECTION_RULES], top),
+                                         g.eq("format", doc["format"], "timecoin-test-vectors/2"),
                                          g.eq("chain_id", chain_id, "timecoin-devnet"))),
               ("RFC 8032 known answers and strictness", check_rfc8032),
               ("BIP-350 known answers", check_bip350),
@@ -489,8 +615,17 @@ def main():
                for i, c in enumerate(doc.get("certificates", []))]
     groups += [(f"{key} ({len(doc.get(key, []))})", lambda g, key=key, run=run: run(g, doc[key]))
                for key, run in [("signature_checks", check_signature_checks),
-                                ("merkle_roots", check_merkle_roots), ("subsidy", check_subsidy)]]
-    groups += [("proposers", lambda g: check_proposers(g, doc["proposers"]))]
+                                ("merkle_roots", check_merkle_roots), ("witness_roots", check_witness_roots),
+                               ("subsidy", check_subsidy)]]
+    groups += [("genesis_block", lambda g: check_genesis_block(g, doc["genesis_block"], chain_id)),
+               ("proposers", lambda g: check_proposers(g, doc["proposers"]))]
+    for key, module in SECTION_RULES.items():  # sections whose checker lives in a module of its own
+        if key in doc:
+            rule = section_rule(module)
+            if rule is None:  # a section nobody checks is a failure, not a pass
+                groups.append((key, lambda g, module=module: g.failures.append(f"{module}.py is not beside this script")))
+            else:
+                groups.append((key, lambda g, rule=rule, section=doc[key]: run_section_rule(g, rule, section)))
     passed = failed = 0
     for name, run in groups:
         g = Group(name)

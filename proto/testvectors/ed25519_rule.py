@@ -6,8 +6,7 @@ Valid iff: 64-byte signature; S < L; A a canonical encoding (y < p, no sign bit 
 point in the prime-order subgroup; R a canonical encoding of a point not of small order; and
 encode([S]B - [k]A) == R's bytes, k = SHA-512(R || A || M) mod L (cofactorless).
 
-    python3 proto/testvectors/ed25519_rule.py [file]   (default: ed25519.json beside this script;
-                                                        v2.json works too, it has the same section)
+    python3 proto/testvectors/ed25519_rule.py [file]   (default: v2.json beside this script)
 """
 import hashlib
 import json
@@ -113,7 +112,7 @@ def check(cases):
 
 
 if __name__ == "__main__":
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "ed25519.json")
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "v2.json")
     with open(path, encoding="utf-8") as f:
         cases = json.load(f)["ed25519"]
     print("ed25519: %d cases, every verdict reproduced" % check(cases))

@@ -309,13 +309,13 @@ final class Subscriptions {
       }
       ByteString hash;
       ByteString txRoot;
+      ByteString witnessRoot;
       ByteString lastCertificateHash;
       try {
         hash = Hashes.block(header);
         List<ByteString> txids = block.getBody().getTransactionsList().stream().map(Hashes::transaction).toList();
         txRoot = MerkleRoot.of(txids);
-        // TODO(merge): witness_root, once Hashes has the wtxid (TXW bytes) on this branch:
-        //   MerkleRoot.of(wtxids) must equal header.getWitnessRoot() (docs/protocol.md 2.1), else INVALID_BLOCK.
+        witnessRoot = MerkleRoot.witnessRoot(txids, block.getBody().getTransactionsList());
         lastCertificateHash = block.getBody().hasLastCertificate()
             ? Hashes.certificate(block.getBody().getLastCertificate()) : Hashes.NIL;
       } catch (MalformedException e) {
@@ -329,6 +329,10 @@ final class Subscriptions {
       }
       if (!txRoot.equals(header.getTxRoot())) {
         throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "block " + height + ": its transactions do not match tx_root");
+      }
+      if (!witnessRoot.equals(header.getWitnessRoot())) {
+        // the body was altered after it was certified: a witness differs from what the header commits to
+        throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "block " + height + ": its witnesses do not match witness_root");
       }
       if (!lastCertificateHash.equals(header.getLastCertificateHash())) {
         throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK,

@@ -78,7 +78,8 @@ final class TestChain {
       }
       BlockHeader header = BlockHeader.newBuilder().setVersion(2).setChainId(CHAIN_ID).setHeight(h)
           .setTimestampMs(1_700_000_000_000L + h * 1000).setPrevHash(prev)
-          .setTxRoot(MerkleRoot.of(List.of(Hashes.transaction(reward))))
+          .setTxRoot(MerkleRoot.txRoot(List.of(reward)))
+          .setWitnessRoot(MerkleRoot.witnessRoot(List.of(reward)))
           .setLastCertificateHash(lastCert == null ? Hashes.NIL : Hashes.certificate(lastCert))
           .setValidatorSetHash(setAt(h).hash())
           .setNextValidatorSetHash(setAt(h + 1).hash())

@@ -2,13 +2,13 @@ package io.timecoin.canonical;
 
 /**
  * The domain tags that begin every hashed or signed structure, so that a signature made for one
- * purpose can never be replayed as another (PROTOCOL.md 2).
+ * purpose can never be replayed as another (docs/protocol.md 2).
  */
 public enum Domain {
-  VOTE, PROPOSAL, HEADER, TX, TXSIG, VALSET, CERT, HELLO, PROPOSER;
+  VOTE, PROPOSAL, HEADER, TX, TXW, TXSIG, VALSET, CERT, HELLO, PROPOSER, PARAMS;
 
-  /** The tag, for example {@code "TIMECOIN/v1/VOTE"}. */
+  /** The tag, for example {@code "TIMECOIN/v2/VOTE"}. */
   public String tag() {
-    return "TIMECOIN/v1/" + name();
+    return "TIMECOIN/v2/" + name();
   }
 }

@@ -121,20 +121,6 @@ public final class Ed25519Cases {
 
   private Ed25519Cases() {}
 
-  public static void main(String[] args) throws IOException {
-    Path out = Path.of(args.length > 0 ? args[0] : "proto/testvectors/ed25519.json");
-    String json = render();
-    Files.writeString(out, json, StandardCharsets.UTF_8);
-    System.out.println("wrote " + cases().size() + " Ed25519 cases to " + out);
-  }
-
-  /** The file proto/testvectors/ed25519.json: {"ed25519": cases()}. */
-  public static String render() {
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("ed25519", cases());
-    return Json.write(root);
-  }
-
   /** Every case, in a fixed order. */
   public static List<Map<String, Object>> cases() {
     List<Map<String, Object>> out = new ArrayList<>();

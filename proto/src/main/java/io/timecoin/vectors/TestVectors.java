@@ -10,8 +10,11 @@ import io.timecoin.crypto.Sha256;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.BlockHeader;
 import io.timecoin.proto.v1.CertificateSignature;
+import io.timecoin.proto.v1.ChainParams;
 import io.timecoin.proto.v1.DeregisterMasternodePayload;
 import io.timecoin.proto.v1.FinalityCertificate;
+import io.timecoin.proto.v1.GenesisMasternode;
+import io.timecoin.proto.v1.BlockBody;
 import io.timecoin.proto.v1.GenesisPayload;
 import io.timecoin.proto.v1.Hello;
 import io.timecoin.proto.v1.OutPoint;
@@ -42,7 +45,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Generates the language-neutral test vectors (testvectors/v1.json; format in
+ * Generates the language-neutral test vectors (testvectors/v2.json; format in
  * testvectors/README.md). Everything is derived from fixed seeds and Ed25519 is deterministic, so
  * the output is the same on every run: the Java tests compare it byte for byte with the file.
  *
@@ -51,6 +54,8 @@ import java.util.Map;
  */
 public final class TestVectors {
   static final String CHAIN_ID = "timecoin-devnet";
+  /** The weights of the set after the sample header's block (one registration changed it). */
+  private static final long[] NEXT_WEIGHTS = {1_000, 2_000, 3_000, 4_000, 1_500};
   private static final HexFormat HEX = HexFormat.of();
   private static final byte[] NON_CANONICAL_POINT =
       HEX.parseHex("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
@@ -60,7 +65,7 @@ public final class TestVectors {
   private TestVectors() {}
 
   public static void main(String[] args) throws IOException {
-    Path out = Path.of(args.length > 0 ? args[0] : "proto/testvectors/v1.json");
+    Path out = Path.of(args.length > 0 ? args[0] : "proto/testvectors/v2.json");
     String json = render();
     Files.writeString(out, json, StandardCharsets.UTF_8);
     System.out.println("wrote " + json.length() + " bytes of test vectors to " + out);
@@ -74,7 +79,7 @@ public final class TestVectors {
   /** The whole file. */
   public static String render() {
     Map<String, Object> root = new LinkedHashMap<>();
-    root.put("format", "timecoin-test-vectors/1");
+    root.put("format", "timecoin-test-vectors/2");
     root.put("chain_id", CHAIN_ID);
     root.put("keys", keys());
     root.put("structures", structures());
@@ -82,8 +87,11 @@ public final class TestVectors {
     root.put("certificates", certificates());
     root.put("signature_checks", signatureChecks());
     root.put("merkle_roots", merkleRoots());
+    root.put("witness_roots", witnessRoots());
+    root.put("genesis_block", genesisBlock());
     root.put("subsidy", subsidy());
     root.put("proposers", proposers());
+    root.put("ed25519", Ed25519Cases.cases());
     return Json.write(root);
   }
 
@@ -121,12 +129,21 @@ public final class TestVectors {
       String name = "tx/" + tx.getKind().name().substring("TRANSACTION_KIND_".length()).toLowerCase();
       out.add(structure(name, "TX", ProtoJson.of(tx), CanonicalBytes.transaction(tx)));
     }
+    for (Transaction tx : transactions()) {
+      String name = "txw/" + tx.getKind().name().substring("TRANSACTION_KIND_".length()).toLowerCase();
+      out.add(structure(name, "TXW", ProtoJson.of(tx), CanonicalBytes.transactionWithWitnesses(tx)));
+    }
+    ChainParams params = chainParams();
+    out.add(structure("params", "PARAMS", map("chain_id", CHAIN_ID, "params", ProtoJson.of(params)),
+        CanonicalBytes.params(CHAIN_ID, params)));
     byte[] txid = Hashes.transaction(transfer()).toByteArray();
     out.add(structure("txsig/transfer", "TXSIG", map("chain_id", CHAIN_ID, "txid", HEX.formatHex(txid)),
         CanonicalBytes.transactionSignature(CHAIN_ID, txid)));
 
     ValidatorSet set = validatorSet(new long[] {1_000, 2_000, 3_000, 4_000});
     out.add(structure("validator_set", "VALSET", ProtoJson.of(set), CanonicalBytes.validatorSet(set)));
+    ValidatorSet next = validatorSet(NEXT_WEIGHTS);
+    out.add(structure("validator_set/next", "VALSET", ProtoJson.of(next), CanonicalBytes.validatorSet(next)));
     FinalityCertificate cert = certificate(set, new int[] {0, 2, 3});
     out.add(structure("certificate", "CERT", ProtoJson.of(cert), CanonicalBytes.certificate(cert)));
 
@@ -231,6 +248,100 @@ public final class TestVectors {
     return out;
   }
 
+  /** witness_root over the first n of the sample transactions, their wtxids in order. */
+  private static List<Object> witnessRoots() {
+    List<Transaction> txs = transactions();
+    List<Object> out = new ArrayList<>();
+    for (int n : new int[] {0, 1, 2, 5}) {
+      List<Transaction> first = txs.subList(0, n);
+      out.add(map("transactions", first.stream().map(t -> (Object) ProtoJson.of(t)).toList(),
+          "txids", first.stream().map(t -> (Object) hex(Hashes.transaction(t))).toList(),
+          "wtxids", first.stream().map(t -> (Object) hex(Hashes.wtxid(t))).toList(),
+          "tx_root", hex(MerkleRoot.txRoot(first)),
+          "witness_root", hex(MerkleRoot.witnessRoot(first))));
+    }
+    return out;
+  }
+
+  /**
+   * Block 0 of a small genesis (docs/protocol.md 3): its one GENESIS transaction (allocations, then
+   * one collateral output per masternode, owner's address), the set of height 1 its masternodes give,
+   * and its hash, which commits to every parameter.
+   */
+  private static Map<String, Object> genesisBlock() {
+    Block block = genesis();
+    ValidatorSet set = genesisSet(block.getBody().getTransactions(0).getGenesis().getParams());
+    return map("block", ProtoJson.of(block), "validator_set", ProtoJson.of(set.toBuilder().setHeight(1).build()),
+        "header_bytes", HEX.formatHex(CanonicalBytes.header(block.getHeader())),
+        "hash", hex(Hashes.block(block.getHeader())));
+  }
+
+  /** The sample genesis block (also rebuilt by the node's tests from its own genesis code). */
+  public static Block genesis() {
+    ChainParams params = ChainParams.newBuilder()
+        .setGenesisTimeMs(1_790_000_000_000L).setBlockIntervalMs(1_000)
+        .setProposeMs(1_000).setProposeDeltaMs(500).setPrepareMs(500).setPrepareDeltaMs(250)
+        .setPrecommitMs(500).setPrecommitDeltaMs(250).setCapMs(30_000)
+        .setMaxBlockTxs(10_000).setMaxBlockBytes(4 << 20).setMaxTxBytes(64 << 10).setMinTxFee(1_000)
+        .setMaxValidators(2).setMinFeePerByte(10).setMinOutput(10_000).setRegistrationFee(Units.UNITS_PER_TIME)
+        .addMasternodes(masternode(0, 1_000))
+        .addMasternodes(masternode(1, 3_000))
+        .addMasternodes(masternode(2, 3_000)) // max_validators 2: the lighter key 0 waits outside the set
+        .build();
+    Transaction.Builder tx = Transaction.newBuilder().setVersion(ProtocolVersion.TRANSACTION)
+        .setKind(TransactionKind.TRANSACTION_KIND_GENESIS)
+        .addOutputs(output(50_000 * Units.UNITS_PER_TIME, 3))
+        .setGenesis(GenesisPayload.newBuilder().setChainId(CHAIN_ID).setParams(params));
+    for (GenesisMasternode m : params.getMasternodesList()) {
+      tx.addOutputs(TxOutput.newBuilder().setAmount(m.getCollateral()).setAddress(m.getOwnerAddress()));
+    }
+    List<Transaction> txs = List.of(tx.build());
+    ByteString setHash = Hashes.validatorSet(genesisSet(params));
+    BlockHeader header = BlockHeader.newBuilder().setVersion(ProtocolVersion.BLOCK).setChainId(CHAIN_ID).setHeight(0)
+        .setTimestampMs(params.getGenesisTimeMs()).setPrevHash(Hashes.NIL)
+        .setTxRoot(MerkleRoot.txRoot(txs)).setWitnessRoot(MerkleRoot.witnessRoot(txs))
+        .setLastCertificateHash(Hashes.NIL).setValidatorSetHash(setHash).setNextValidatorSetHash(setHash)
+        .setProposer(Hashes.NIL).build();
+    return Block.newBuilder().setHeader(header).setBody(BlockBody.newBuilder().addAllTransactions(txs)).build();
+  }
+
+  /** A genesis masternode of test key i: it owns its collateral and is paid at its own address. */
+  private static GenesisMasternode masternode(int key, long time) {
+    return GenesisMasternode.newBuilder().setConsensusKey(pub(key)).setOwnerAddress(addr(key))
+        .setRewardAddress(addr(key)).setCollateral(time * Units.UNITS_PER_TIME).build();
+  }
+
+  /**
+   * set(1): weight = collateral in whole TIME; the max_validators heaviest with weight > 0, the lower
+   * key first among equal weights; written in key order (docs/protocol.md 4.1).
+   */
+  private static ValidatorSet genesisSet(ChainParams params) {
+    Comparator<ByteString> byKey = ByteString.unsignedLexicographicalComparator();
+    List<Validator> chosen = params.getMasternodesList().stream()
+        .map(m -> Validator.newBuilder().setKey(m.getConsensusKey())
+            .setWeight(Long.divideUnsigned(m.getCollateral(), Units.UNITS_PER_TIME)).build())
+        .filter(v -> v.getWeight() > 0)
+        .sorted(Comparator.comparingLong(Validator::getWeight).reversed().thenComparing(Validator::getKey, byKey))
+        .limit(params.getMaxValidators())
+        .sorted(Comparator.comparing(Validator::getKey, byKey))
+        .toList();
+    return ValidatorSet.newBuilder().addAllValidators(chosen).build();
+  }
+
+  /** The parameters of the sample GENESIS transaction and PARAMS structure: distinct values, so a swap shows. */
+  private static ChainParams chainParams() {
+    return ChainParams.newBuilder()
+        .setGenesisTimeMs(1_790_000_000_000L).setBlockIntervalMs(600_000)
+        .setProposeMs(1_001).setProposeDeltaMs(502).setPrepareMs(503).setPrepareDeltaMs(254)
+        .setPrecommitMs(505).setPrecommitDeltaMs(256).setCapMs(30_007)
+        .setMaxBlockTxs(10_008).setMaxBlockBytes(4_194_309).setMaxTxBytes(65_546).setMinTxFee(1_011)
+        .setMaxValidators(112).setMinFeePerByte(13).setMinOutput(10_014).setRegistrationFee(100_000_015L)
+        .addMasternodes(masternode(0, 1_000))
+        .addMasternodes(GenesisMasternode.newBuilder().setConsensusKey(pub(1)).setOwnerAddress(addr(2))
+            .setRewardAddress(addr(3)).setCollateral(2_500 * Units.UNITS_PER_TIME + 1))
+        .build();
+  }
+
   private static List<Object> subsidy() {
     List<Object> out = new ArrayList<>();
     for (long h : new long[] {1, 2, 100, 1_000_000, 1L << 40}) {
@@ -239,7 +350,7 @@ public final class TestVectors {
     return out;
   }
 
-  /** proposer(h, r) of PROTOCOL.md 5.1 for a set of unequal weights, over a few heights and rounds. */
+  /** proposer(h, r) of docs/protocol.md 5.1 for a set of unequal weights, over a few heights and rounds. */
   private static Map<String, Object> proposers() {
     io.timecoin.protocol.ValidatorSet set = io.timecoin.protocol.ValidatorSet.fromProto(
         validatorSet(new long[] {1_000, 2_000, 3_000, 4_000}));
@@ -264,9 +375,11 @@ public final class TestVectors {
   private static BlockHeader header() {
     return BlockHeader.newBuilder().setVersion(ProtocolVersion.BLOCK).setChainId(CHAIN_ID).setHeight(8)
         .setTimestampMs(1_790_000_000_000L).setPrevHash(sha("block 7"))
-        .setTxRoot(MerkleRoot.of(transactions().stream().map(Hashes::transaction).toList()))
+        .setTxRoot(MerkleRoot.txRoot(transactions()))
+        .setWitnessRoot(MerkleRoot.witnessRoot(transactions()))
         .setLastCertificateHash(Hashes.certificate(certificate(validatorSet(new long[] {1_000, 2_000, 3_000, 4_000}), new int[] {0, 2, 3})))
         .setValidatorSetHash(Hashes.validatorSet(validatorSet(new long[] {1_000, 2_000, 3_000, 4_000})))
+        .setNextValidatorSetHash(Hashes.validatorSet(validatorSet(NEXT_WEIGHTS)))
         .setProposer(pub(3)).build();
   }
 
@@ -275,7 +388,7 @@ public final class TestVectors {
         .setKind(TransactionKind.TRANSACTION_KIND_GENESIS)
         .addOutputs(output(5_000 * Units.UNITS_PER_TIME, 0))
         .addOutputs(output(2_500 * Units.UNITS_PER_TIME, 1))
-        .setGenesis(GenesisPayload.newBuilder().setChainId(CHAIN_ID)).build();
+        .setGenesis(GenesisPayload.newBuilder().setChainId(CHAIN_ID).setParams(chainParams())).build();
     Transaction register = signed(Transaction.newBuilder().setVersion(ProtocolVersion.TRANSACTION)
         .setKind(TransactionKind.TRANSACTION_KIND_REGISTER_MASTERNODE)
         .addInputs(input(sha("funding"), 0))
@@ -395,7 +508,7 @@ public final class TestVectors {
   }
 
   private static Map<String, Object> structure(String name, String domain, Map<String, Object> fields, byte[] bytes) {
-    return map("name", name, "domain", "TIMECOIN/v1/" + domain, "fields", fields,
+    return map("name", name, "domain", "TIMECOIN/v2/" + domain, "fields", fields,
         "bytes", HEX.formatHex(bytes), "sha256", HEX.formatHex(Sha256.hash(bytes)));
   }
 

@@ -24,7 +24,7 @@ import io.timecoin.proto.v1.Witness;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
-/** The layouts of PROTOCOL.md 2, written out by hand byte by byte. */
+/** The layouts of docs/protocol.md 2 (v2), written out by hand byte by byte. */
 class CanonicalBytesTest {
   private static final HexFormat HEX = HexFormat.of();
 
@@ -35,7 +35,7 @@ class CanonicalBytesTest {
   }
 
   private static String tag(String name) {
-    String t = "TIMECOIN/v1/" + name;
+    String t = "TIMECOIN/v2/" + name;
     return String.format("%08x", t.length()) + HEX.formatHex(t.getBytes());
   }
 
@@ -50,11 +50,14 @@ class CanonicalBytesTest {
 
   @Test
   void aProposalSignsTheHeaderHashAndATwosComplementValidRound() {
-    BlockHeader header = BlockHeader.newBuilder().setVersion(1).setChainId("c").setHeight(2).setTimestampMs(3)
-        .setPrevHash(filled(32, 1)).setTxRoot(filled(32, 2)).setLastCertificateHash(filled(32, 3))
-        .setValidatorSetHash(filled(32, 4)).setProposer(filled(32, 5)).build();
-    String headerHex = tag("HEADER") + "00000001" + "0000000163" + "0000000000000002" + "0000000000000003"
-        + "01".repeat(32) + "02".repeat(32) + "03".repeat(32) + "04".repeat(32) + "05".repeat(32);
+    BlockHeader header = BlockHeader.newBuilder().setVersion(2).setChainId("c").setHeight(2).setTimestampMs(3)
+        .setPrevHash(filled(32, 1)).setTxRoot(filled(32, 2)).setWitnessRoot(filled(32, 6))
+        .setLastCertificateHash(filled(32, 3)).setValidatorSetHash(filled(32, 4))
+        .setNextValidatorSetHash(filled(32, 7)).setProposer(filled(32, 5)).build();
+    // witness_root after tx_root, next_validator_set_hash after validator_set_hash
+    String headerHex = tag("HEADER") + "00000002" + "0000000163" + "0000000000000002" + "0000000000000003"
+        + "01".repeat(32) + "02".repeat(32) + "06".repeat(32) + "03".repeat(32) + "04".repeat(32)
+        + "07".repeat(32) + "05".repeat(32);
     assertEquals(headerHex, HEX.formatHex(CanonicalBytes.header(header)));
     Proposal p = Proposal.newBuilder().setChainId("c").setHeight(2).setRound(5).setValidRound(-1)
         .setBlock(Block.newBuilder().setHeader(header)).build();
@@ -74,6 +77,62 @@ class CanonicalBytesTest {
     Transaction signed = unsigned.toBuilder().setInputs(0, unsigned.getInputs(0).toBuilder()
         .setWitness(Witness.newBuilder().setPublicKey(filled(32, 1)).setSignature(filled(64, 2)))).build();
     assertEquals(Hashes.transaction(unsigned), Hashes.transaction(signed));
+  }
+
+  @Test
+  void theWitnessedBytesAreTheIdThenEveryWitnessInOrder() {
+    Transaction tx = Transaction.newBuilder().setVersion(2).setKind(TransactionKind.TRANSACTION_KIND_DEREGISTER_MASTERNODE)
+        .addInputs(TxInput.newBuilder().setOutpoint(OutPoint.newBuilder().setTxid(filled(32, 9)).setIndex(0))
+            .setWitness(Witness.newBuilder().setPublicKey(filled(32, 1)).setSignature(filled(64, 2))))
+        .setDeregisterMasternode(io.timecoin.proto.v1.DeregisterMasternodePayload.newBuilder().setConsensusKey(filled(32, 5)))
+        .addKindWitnesses(Witness.newBuilder().setPublicKey(filled(32, 3)).setSignature(filled(64, 4))).build();
+    String txid = HEX.formatHex(Hashes.transaction(tx).toByteArray());
+    String expected = tag("TXW") + txid + "00000001" + "01".repeat(32) + "02".repeat(64)
+        + "00000001" + "03".repeat(32) + "04".repeat(64);
+    assertEquals(expected, HEX.formatHex(CanonicalBytes.transactionWithWitnesses(tx)));
+    assertEquals(ByteString.copyFrom(io.timecoin.crypto.Sha256.hash(HEX.parseHex(expected))), Hashes.wtxid(tx));
+    // one witness byte changed: the same txid, another wtxid
+    Transaction altered = tx.toBuilder().setKindWitnesses(0, tx.getKindWitnesses(0).toBuilder()
+        .setSignature(filled(64, 0x44))).build();
+    assertEquals(Hashes.transaction(tx), Hashes.transaction(altered));
+    assertNotEquals(Hashes.wtxid(tx), Hashes.wtxid(altered));
+    // a missing witness has no canonical form
+    Transaction unsigned = tx.toBuilder().setInputs(0, tx.getInputs(0).toBuilder().clearWitness()).build();
+    assertThrows(MalformedException.class, () -> CanonicalBytes.transactionWithWitnesses(unsigned));
+    // a reward has no witness at all: two empty lists
+    Transaction reward = Transaction.newBuilder().setVersion(2).setKind(TransactionKind.TRANSACTION_KIND_REWARD)
+        .setReward(RewardPayload.newBuilder().setHeight(1)).build();
+    assertEquals(tag("TXW") + HEX.formatHex(Hashes.transaction(reward).toByteArray()) + "00000000" + "00000000",
+        HEX.formatHex(CanonicalBytes.transactionWithWitnesses(reward)));
+  }
+
+  @Test
+  void aGenesisCarriesItsParamsAsOneBytesItem() {
+    io.timecoin.proto.v1.ChainParams params = io.timecoin.proto.v1.ChainParams.newBuilder()
+        .setGenesisTimeMs(1).setBlockIntervalMs(2).setProposeMs(3).setProposeDeltaMs(4).setPrepareMs(5)
+        .setPrepareDeltaMs(6).setPrecommitMs(7).setPrecommitDeltaMs(8).setCapMs(9).setMaxBlockTxs(10)
+        .setMaxBlockBytes(11).setMaxTxBytes(12).setMinTxFee(13).setMaxValidators(14).setMinFeePerByte(15)
+        .setMinOutput(16).setRegistrationFee(17)
+        .addMasternodes(io.timecoin.proto.v1.GenesisMasternode.newBuilder().setConsensusKey(filled(32, 0xaa))
+            .setOwnerAddress(filled(20, 0xbb)).setRewardAddress(filled(20, 0xcc)).setCollateral(18))
+        .build();
+    StringBuilder u64s = new StringBuilder();
+    for (int i = 1; i <= 9; i++) {
+      u64s.append(String.format("%016x", i));
+    }
+    String paramsHex = tag("PARAMS") + "0000000163" + u64s + "0000000a" + "0000000b" + "0000000c"
+        + "000000000000000d" + "0000000e" + "000000000000000f" + "0000000000000010" + "0000000000000011"
+        + "00000001" + "aa".repeat(32) + "bb".repeat(20) + "cc".repeat(20) + "0000000000000012";
+    io.timecoin.proto.v1.GenesisPayload payload = io.timecoin.proto.v1.GenesisPayload.newBuilder()
+        .setChainId("c").setParams(params).build();
+    assertEquals(paramsHex, HEX.formatHex(CanonicalBytes.params(payload)));
+    Transaction genesis = Transaction.newBuilder().setVersion(2).setKind(TransactionKind.TRANSACTION_KIND_GENESIS)
+        .setGenesis(payload).build();
+    assertEquals(tag("TX") + "00000002" + "01" + "00000000" + "00000000" + "0000000163"
+        + String.format("%08x", paramsHex.length() / 2) + paramsHex, HEX.formatHex(CanonicalBytes.transaction(genesis)));
+    // a genesis without its parameters has no canonical form
+    Transaction bare = genesis.toBuilder().setGenesis(payload.toBuilder().clearParams()).build();
+    assertThrows(MalformedException.class, () -> CanonicalBytes.transaction(bare));
   }
 
   @Test

@@ -487,12 +487,13 @@ public final class ByzantinePeer implements AutoCloseable {
       }
       Ed25519KeyPair key = out.keys[n];
       long height = currentHeight() + 1 + (i % 2);
-      Transaction stuffing = Transaction.newBuilder().setVersion(1)
+      Transaction stuffing = Transaction.newBuilder().setVersion(io.timecoin.protocol.ProtocolVersion.TRANSACTION)
           .addKindWitnesses(Witness.newBuilder().setPublicKey(ByteString.copyFrom(random(32))).setSignature(filler)).build();
       Block block = Block.newBuilder()
-          .setHeader(io.timecoin.proto.v1.BlockHeader.newBuilder().setVersion(1).setChainId(chainId).setHeight(height)
-              .setTimestampMs(System.currentTimeMillis()).setPrevHash(randomHash()).setTxRoot(randomHash())
-              .setLastCertificateHash(randomHash()).setValidatorSetHash(randomHash())
+          .setHeader(io.timecoin.proto.v1.BlockHeader.newBuilder().setVersion(io.timecoin.protocol.ProtocolVersion.BLOCK).setChainId(chainId)
+              .setHeight(height).setTimestampMs(System.currentTimeMillis()).setPrevHash(randomHash())
+              .setTxRoot(randomHash()).setWitnessRoot(randomHash()).setLastCertificateHash(randomHash())
+              .setValidatorSetHash(randomHash()).setNextValidatorSetHash(randomHash())
               .setProposer(ByteString.copyFrom(key.publicKey().bytes())))
           .setBody(BlockBody.newBuilder().addTransactions(stuffing)).build();
       Proposal p = signProposal(key, Proposal.newBuilder().setChainId(chainId).setHeight(height).setRound(i / 2 % 1_000)

@@ -192,7 +192,7 @@ public final class LyingSyncSource implements AutoCloseable {
     if (flipped != null) {
       return flipped;
     }
-    return b.toBuilder().setBody(b.getBody().toBuilder().addTransactions(Transaction.newBuilder().setVersion(1)
+    return b.toBuilder().setBody(b.getBody().toBuilder().addTransactions(Transaction.newBuilder().setVersion(io.timecoin.protocol.ProtocolVersion.TRANSACTION)
         .addOutputs(TxOutput.newBuilder().setAmount(1).setAddress(ByteString.copyFrom(new byte[20]))))).build();
   }
 

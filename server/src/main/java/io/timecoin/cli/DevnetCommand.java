@@ -96,6 +96,9 @@ public final class DevnetCommand extends CliCommand {
     List<Node> nodes = new ArrayList<>();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (nodes.isEmpty()) {
+        return; // none started: the reason is already printed
+      }
       // plain stdout: java.util.logging closes its handlers in a shutdown hook of its own
       if (!running) {
         nodes.forEach(Node::close);
@@ -117,6 +120,12 @@ public final class DevnetCommand extends CliCommand {
         Node node = Node.start(h.getFileName().toString(), h);
         node.onFinalized(blocks);
         nodes.add(node);
+      } catch (io.timecoin.storage.OldProtocolException e) {
+        // the devnet's nodes share one genesis: the whole devnet is recreated, not one node's home
+        List<Node> started = new ArrayList<>(nodes);
+        nodes.clear();
+        started.forEach(Node::close);
+        throw new UserError(Node.oldHomeMessage(home, e.storedVersion()));
       } catch (IOException e) {
         List<Node> started = new ArrayList<>(nodes);
         nodes.clear();

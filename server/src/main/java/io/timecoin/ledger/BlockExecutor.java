@@ -57,6 +57,10 @@ public final class BlockExecutor {
   private final java.util.Set<ByteString> registrationsChanged = new java.util.LinkedHashSet<>();
   private long fees;
   private long bytes;
+  // set by seal(): the reward's id, the registry after the block, and the set of height + 1
+  private ByteString rewardId;
+  private Registry after;
+  private ValidatorSet next;
 
   public BlockExecutor(LedgerState parent, LedgerParams params, SignatureVerifier verifier) {
     this.parent = parent;
@@ -110,6 +114,12 @@ public final class BlockExecutor {
     if (!expected.equals(txs.get(0))) {
       return Outcome.invalid("the REWARD transaction differs from reward(" + work.height + ") = "
           + Long.toUnsignedString(Rewards.reward(work.height, work.fees)) + " units split by PROTOCOL.md 4.4");
+    }
+    ValidatorSet next = work.seal(expected, block.getBody().hasLastCertificate() ? block.getBody().getLastCertificate() : null);
+    if (!next.hash().equals(block.getHeader().getNextValidatorSetHash())) {
+      // docs/protocol.md 4.3: the header names the set its execution leaves, so clients can follow sets
+      return Outcome.invalid("next_validator_set_hash does not match the set of height " + (work.height + 1)
+          + " this block leaves");
     }
     return new Outcome(work.finish(block, hash, expected, payments), null, "");
   }
@@ -225,28 +235,43 @@ public final class BlockExecutor {
     List<Transaction> txs = new ArrayList<>(applied.size() + 1);
     txs.add(reward);
     txs.addAll(applied);
-    Block block = template.assemble(txs);
+    ValidatorSet next = seal(reward, template.lastCertificate());
+    Block block = template.assemble(txs, next.hash());
     return finish(block, Hashes.block(block.getHeader()), reward, payments);
   }
 
-  /** Creates the reward's outputs, records uptime from the last certificate, and freezes the new state. */
-  BlockExecution finish(Block block, ByteString hash, Transaction reward, List<Rewards.Payment> payments) {
-    ByteString rewardId = Hashes.transaction(reward);
+  /**
+   * Creates the reward's outputs, records uptime from the last certificate, and fixes the registry
+   * after the block: the set of height + 1 it returns is what the header's next_validator_set_hash
+   * names (docs/protocol.md 4.3). Once per executor, after every transaction is applied.
+   */
+  ValidatorSet seal(Transaction reward, FinalityCertificate lastCertificate) {
+    if (after != null) {
+      throw new IllegalStateException("block " + height + " is sealed already");
+    }
+    rewardId = Hashes.transaction(reward);
     for (int i = 0; i < reward.getOutputsCount(); i++) {
       create(OutPoint.newBuilder().setTxid(rewardId).setIndex(i).build(), reward.getOutputs(i));
     }
     if (height >= 2) {
-      FinalityCertificate cert = block.getBody().getLastCertificate();
       Set<ByteString> signed = new HashSet<>();
-      cert.getSignaturesList().forEach(s -> signed.add(s.getValidator()));
+      lastCertificate.getSignaturesList().forEach(s -> signed.add(s.getValidator()));
       for (ValidatorSet.Member m : parent.set().members()) {
-        registry.put(registry.get(m.keyBytes()).withCertificate(cert.getHeight(), signed.contains(m.keyBytes())));
+        registry.put(registry.get(m.keyBytes()).withCertificate(lastCertificate.getHeight(), signed.contains(m.keyBytes())));
       }
     }
-    Registry after = registry.build();
-    ValidatorSet next = after.validatorSet(height + 1, params.maxValidators(), parent.nextSet());
+    after = registry.build();
+    next = after.validatorSet(height + 1, params.maxValidators(), parent.nextSet());
     if (next == null) {
       throw new IllegalStateException("block " + height + " left no validator; TransactionRules must refuse that");
+    }
+    return next;
+  }
+
+  /** Freezes the new state of the sealed block {@code block}. */
+  BlockExecution finish(Block block, ByteString hash, Transaction reward, List<Rewards.Payment> payments) {
+    if (after == null) {
+      throw new IllegalStateException("block " + height + " is finished before it is sealed");
     }
     List<ByteString> txids = new ArrayList<>();
     txids.add(rewardId);

@@ -29,6 +29,11 @@ import io.timecoin.ledger.Mempool;
 import io.timecoin.ledger.TransactionRules;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
+import io.timecoin.storage.OldProtocolException;
+import io.timecoin.storage.StorageException;
+import io.timecoin.protocol.GenesisBlocks;
+import io.timecoin.canonical.MalformedException;
+import io.timecoin.protocol.ProtocolVersion;
 import io.timecoin.node.config.HostPort;
 import io.timecoin.node.config.NodeConfig;
 import io.timecoin.node.peer.PeerConnection;
@@ -154,7 +159,16 @@ public final class Node implements AutoCloseable {
     this.tls = tlsDir == null ? null : new TlsContexts(tlsDir);
     this.chain = ChainStore.open(data.resolve("chain"));
     Block genesisBlock = genesis.block();
-    chain.putGenesis(genesisBlock, Ledger.genesisChanges(genesisBlock, genesis.masternodeRecords(), genesis.maxValidators()));
+    try {
+      chain.putGenesis(genesisBlock, Ledger.genesisChanges(genesisBlock, genesis.masternodeRecords(), genesis.maxValidators()));
+      checkGenesis(chain.blockAt(0).orElseThrow(), data.resolve("chain"));
+    } catch (OldProtocolException e) {
+      chain.close();
+      throw new OldProtocolException(oldHomeMessage(home, e.storedVersion()), e.storedVersion());
+    } catch (IOException | RuntimeException e) {
+      chain.close();
+      throw e;
+    }
     Block tipBlock = chain.blockAt(chain.tipHeight()).orElseThrow();
     this.ledger = new Ledger(genesis.ledgerParams(), chain, chain.tipHeight(), Hashes.block(tipBlock.getHeader()),
         new Mempool(MEMPOOL_MAX_TXS, MEMPOOL_MAX_BYTES), signatures);
@@ -296,6 +310,21 @@ public final class Node implements AutoCloseable {
 
   private static Set<ByteString> keys(ValidatorSet set) {
     return set.members().stream().map(ValidatorSet.Member::keyBytes).collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+
+  /** The stored block 0 is a genesis block of this protocol, its parameters present (docs/protocol.md 3). */
+  private static void checkGenesis(Block stored, Path dir) throws StorageException {
+    try {
+      GenesisBlocks.check(stored);
+    } catch (MalformedException e) {
+      throw new StorageException("corrupt chain store in " + dir + ": its block 0 is not a genesis block: " + e.getMessage());
+    }
+  }
+
+  /** The one line that tells an operator a home of an earlier protocol must be recreated. */
+  public static String oldHomeMessage(Path home, int storedVersion) {
+    return "this home (" + home + ") holds a protocol v" + storedVersion + " chain (blocks before protocol v"
+        + ProtocolVersion.BLOCK + "); recreate it: delete " + home + " or use another --home";
   }
 
   /** The buffers a node of this genesis holds, in bytes, and the heap they need. */

@@ -11,6 +11,7 @@ import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.FinalityCertificate;
 import io.timecoin.proto.v1.OutPoint;
 import io.timecoin.proto.v1.TxOutput;
+import io.timecoin.protocol.ProtocolVersion;
 import io.timecoin.protocol.ValidatorSet;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -45,7 +46,8 @@ import org.rocksdb.WriteOptions;
  *   <li>{@code certificates}: height → {@link FinalityCertificate} protobuf bytes (none for block 0,
  *       which has no certificate): the one that finalized the block, replaced by the one the next
  *       block carries once that is final (it holds every timely signer);
- *   <li>{@code meta}: {@code "tip"} → the height of the last stored block;
+ *   <li>{@code meta}: {@code "tip"} → the height of the last stored block; {@code "protocol"} → the
+ *       protocol version u32 of the chain, written with block 0 (a store without it holds a v1 chain);
  *   <li>{@code utxos}: outpoint (txid, index u32) → amount u64, height u64 (of the block that created
  *       it), address (20 bytes): the unspent outputs;
  *   <li>{@code spent}: outpoint → the txid that spent it (so ALREADY_SPENT is told from UNKNOWN_INPUT);
@@ -81,6 +83,8 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
 
   private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ChainStore.class.getName());
   private static final byte[] TIP_KEY = "tip".getBytes(StandardCharsets.US_ASCII);
+  /** The protocol version of the stored chain; absent in a store of protocol v1, which had no marker. */
+  static final byte[] PROTOCOL_KEY = "protocol".getBytes(StandardCharsets.US_ASCII);
   private static final HexFormat HEX = HexFormat.of();
 
   /** The last stored block: its height and hash (the hash is what the next block must extend). */
@@ -209,8 +213,9 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
   }
 
   /**
-   * Stores block 0 and the state it creates if the store is empty. If a block 0 is already stored,
-   * it must be this one: a data directory serves one chain.
+   * Stores block 0 and the state it creates if the store is empty, with the protocol marker. If a
+   * block 0 is already stored, it must be this one: a data directory serves one chain, of this
+   * protocol version ({@link OldProtocolException} for a chain of an earlier one).
    */
   public synchronized void putGenesis(Block genesis, StateChanges changes) throws StorageException {
     long height = genesis.getHeader().getHeight();
@@ -219,6 +224,11 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     }
     ByteString hash = hashOf(genesis);
     if (tip != null) {
+      int version = storedProtocol();
+      if (version != ProtocolVersion.BLOCK) {
+        throw new OldProtocolException("the chain store in " + dir + " holds a protocol v" + version
+            + " chain (blocks before protocol v" + ProtocolVersion.BLOCK + ")", version);
+      }
       ByteString stored = hashOf(blockAt(0).orElseThrow(
           () -> new StorageException("corrupt chain store in " + dir + ": a tip but no block at height 0")));
       if (!stored.equals(hash)) {
@@ -231,12 +241,39 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       batch.put(blocks, heightKey(0), genesis.toByteArray());
       batch.put(hashes, hash.toByteArray(), heightKey(0));
       batch.put(meta, TIP_KEY, heightKey(0));
+      batch.put(meta, PROTOCOL_KEY, ByteBuffer.allocate(4).putInt(ProtocolVersion.BLOCK).array());
       writeChanges(batch, changes);
       db.write(syncWrites, batch);
     } catch (RocksDBException e) {
       throw new StorageException("cannot write the genesis block: " + e.getMessage(), e);
     }
     tip = new Tip(0, hash);
+  }
+
+  /** The protocol version the store's marker names: 1 when it has none (v1 stores had no marker). */
+  private int storedProtocol() throws StorageException {
+    byte[] marker;
+    try {
+      marker = db.get(meta, PROTOCOL_KEY);
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot read the protocol marker: " + e.getMessage(), e);
+    }
+    if (marker == null) {
+      return 1;
+    }
+    if (marker.length != 4) {
+      throw new StorageException("corrupt chain store in " + dir + ": a protocol marker of " + marker.length + " bytes");
+    }
+    return ByteBuffer.wrap(marker).getInt();
+  }
+
+  /** Drops the protocol marker, leaving a store as protocol v1 wrote it (tests of a v1 home). */
+  synchronized void dropProtocolMarker() throws StorageException {
+    try {
+      db.delete(meta, syncWrites, PROTOCOL_KEY);
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot drop the protocol marker: " + e.getMessage(), e);
+    }
   }
 
   /**

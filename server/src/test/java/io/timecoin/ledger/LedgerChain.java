@@ -196,7 +196,7 @@ final class LedgerChain implements AutoCloseable {
     BlockTemplate t = new BlockTemplate(h.getChainId(), h.getHeight(), h.getTimestampMs(), h.getPrevHash(),
         block.getBody().hasLastCertificate() ? block.getBody().getLastCertificate() : null, h.getValidatorSetHash(),
         h.getProposer());
-    return t.assemble(txs);
+    return t.assemble(txs, h.getNextValidatorSetHash());
   }
 
   /**
@@ -210,7 +210,19 @@ final class LedgerChain implements AutoCloseable {
     all.add(rewardTransaction(h, expectedReward(h, fees, proposer, rewardSigners(h),
         k -> registry.get(k).rewardAddress())));
     all.addAll(txs);
-    return template(proposer).assemble(all);
+    return template(proposer).assemble(all, nextSetHash(all));
+  }
+
+  /**
+   * The hash of the set of the next height after these transactions (REWARD first): the registry
+   * as applying the valid ones leaves it, so a hand-built block is refused only for what it breaks.
+   */
+  private ByteString nextSetHash(List<Transaction> all) {
+    BlockExecutor work = new BlockExecutor(ledger.state(), params, SignatureVerifier.ED25519);
+    for (Transaction tx : all.subList(1, all.size())) {
+      work.apply(tx, false);
+    }
+    return work.seal(all.get(0), lastCertificate).hash();
   }
 
   /**

@@ -14,6 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.timecoin.canonical.Hashes;
 import io.timecoin.consensus.types.BlockValidator;
+import io.timecoin.consensus.types.ChainTip;
+import io.timecoin.consensus.validation.BlockRules;
+import io.timecoin.consensus.validation.Refusal;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.proto.v1.Block;
@@ -383,7 +386,8 @@ class LedgerTest {
         TxOutput feeOut = coins.get(feeIn);
         List<TxOutput> change = List.of(Transactions.output(feeOut.getAmount() - 4_000, LedgerChain.address(wallets.get(3))));
         if (h == 5) { // a registration, backed by one more coin, which the test then leaves alone
-          newcomerCollateral = available.get(n + 1);
+          newcomerCollateral = available.subList(n + 1, available.size()).stream() // a coin of 1,000 TIME or more
+              .filter(o -> coins.get(o).getAmount() >= MasternodeRecord.MIN_COLLATERAL).findFirst().orElseThrow();
           txs.add(Transactions.sign(Transactions.register(List.of(feeIn), change, newcomerCollateral, mn(newcomer),
                   LedgerChain.address(wallets.get(7))), CHAIN_ID,
               List.of(keyOfAddress.get(feeOut.getAddress())),
@@ -486,6 +490,69 @@ class LedgerTest {
       Transaction reward3 = block3.getBody().getTransactions(0);
       assertTrue(reward3.getOutputsList().stream().anyMatch(o -> o.getAddress().equals(addressBytes(wallets.get(9)))));
     }
+  }
+
+  // ------------------------------------------------------------- what the header commits to
+
+  @Test
+  void theHeaderNamesTheSetItsBlockLeavesAndAWrongNextSetHashIsRefused() throws Exception {
+    try (LedgerChain a = chain(); LedgerChain b = chain()) {
+      Block block1 = a.propose(mn(consensus.get(0)));
+      assertEquals(block1.getHeader().getValidatorSetHash(), block1.getHeader().getNextValidatorSetHash(),
+          "a block that registers nobody leaves the set as it is");
+      Block wrong1 = withNextSetHash(block1, Hashes.NIL);
+      assertRefused(a, wrong1, "next_validator_set_hash");
+      assertRefused(b, wrong1, "next_validator_set_hash");
+      finalizeOnBoth(a, b, block1, true);
+
+      Ed25519KeyPair k = LedgerChain.key(random);
+      Transaction reg = Transactions.sign(Transactions.register(List.of(allocation(6)),
+              List.of(Transactions.output(allocationAmount(6) - 5_000, LedgerChain.address(wallets.get(6)))),
+              allocation(5), mn(k), LedgerChain.address(wallets.get(9))), CHAIN_ID,
+          List.of(allocationOwner(6)), List.of(allocationOwner(5), k));
+      admit(a, reg);
+      Block block2 = a.propose(mn(consensus.get(1)));
+      ValidatorSet three = b.ledger.validate(block2).nextSet();
+      assertEquals(three.hash(), block2.getHeader().getNextValidatorSetHash(), "the header names set(3), with k");
+      assertNotNull(three.member(mn(k)));
+      // the same block claiming the set stays as it was: refused, on an independent ledger too
+      Block claimsOldSet = withNextSetHash(block2, block2.getHeader().getValidatorSetHash());
+      assertRefused(b, claimsOldSet, "next_validator_set_hash");
+      finalizeOnBoth(a, b, block2, true);
+      assertEquals(three.hash(), b.ledger.validatorSetAt(3).hash());
+    }
+  }
+
+  @Test
+  void aBlockWithOneWitnessByteFlippedIsRefusedByItsWitnessRoot() throws Exception {
+    try (LedgerChain a = chain(); LedgerChain b = chain()) {
+      finalizeOnBoth(a, b, a.propose(mn(consensus.get(0))), true);
+      admit(a, pay(0, 5_000, wallets.get(3)));
+      Block block = a.propose(mn(consensus.get(1)));
+      assertEquals(2, block.getBody().getTransactionsCount());
+      ChainTip tip = new ChainTip(b.height(), b.tipHash(), LedgerChain.GENESIS_TIME_MS + 1_000, b.lastCertificate,
+          b.ledger.validatorSetAt(1), b.nextSet());
+      assertNull(BlockRules.checkBody(block, tip, CHAIN_ID, io.timecoin.crypto.SignatureVerifier.ED25519));
+
+      Transaction tx = block.getBody().getTransactions(1);
+      byte[] sig = tx.getInputs(0).getWitness().getSignature().toByteArray();
+      sig[40] ^= 0x01;
+      Transaction altered = tx.toBuilder().setInputs(0, tx.getInputs(0).toBuilder()
+          .setWitness(tx.getInputs(0).getWitness().toBuilder().setSignature(ByteString.copyFrom(sig)))).build();
+      Block flipped = block.toBuilder().setBody(block.getBody().toBuilder().setTransactions(1, altered)).build();
+      assertEquals(Hashes.block(block.getHeader()), Hashes.block(flipped.getHeader()), "the header, so the hash, is the same");
+      assertEquals(Hashes.transaction(tx), Hashes.transaction(altered), "and so is the txid");
+      Refusal refusal = BlockRules.checkBody(flipped, tip, CHAIN_ID, io.timecoin.crypto.SignatureVerifier.ED25519);
+      assertNotNull(refusal, "the altered body is refused");
+      assertEquals(ErrorReason.ERROR_REASON_INVALID_BLOCK, refusal.reason());
+      assertTrue(refusal.detail().contains("witness_root"), refusal.detail());
+      assertValid(b, block);
+    }
+  }
+
+  /** The block with another next_validator_set_hash (so another hash), its body unchanged. */
+  private static Block withNextSetHash(Block block, ByteString next) {
+    return block.toBuilder().setHeader(block.getHeader().toBuilder().setNextValidatorSetHash(next)).build();
   }
 
   @Test

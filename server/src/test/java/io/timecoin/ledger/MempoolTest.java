@@ -25,7 +25,7 @@ class MempoolTest {
 
   /** A transfer spending {@code coin}, padded with {@code extraOutputs} outputs to change its size. */
   private static Transaction spend(int coin, int extraOutputs, int salt) {
-    Transaction.Builder b = Transaction.newBuilder().setVersion(1).setKind(TransactionKind.TRANSACTION_KIND_TRANSFER)
+    Transaction.Builder b = Transaction.newBuilder().setVersion(io.timecoin.protocol.ProtocolVersion.TRANSACTION).setKind(TransactionKind.TRANSACTION_KIND_TRANSFER)
         .addInputs(TxInput.newBuilder().setOutpoint(coin(coin)));
     for (int i = 0; i <= extraOutputs; i++) {
       b.addOutputs(TxOutput.newBuilder().setAmount(1_000 + salt).setAddress(ByteString.copyFrom(new byte[20])));

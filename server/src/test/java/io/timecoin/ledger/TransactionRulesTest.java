@@ -129,7 +129,7 @@ class TransactionRulesTest {
     while (chosen.size() < n) {
       chosen.add(all.get(random.nextInt(all.size())));
     }
-    Transaction.Builder tx = Transaction.newBuilder().setVersion(1).setKind(TransactionKind.TRANSACTION_KIND_TRANSFER);
+    Transaction.Builder tx = Transaction.newBuilder().setVersion(io.timecoin.protocol.ProtocolVersion.TRANSACTION).setKind(TransactionKind.TRANSACTION_KIND_TRANSFER);
     long in = 0;
     for (OutPoint o : chosen) {
       tx.addInputs(TxInput.newBuilder().setOutpoint(o));

@@ -169,8 +169,9 @@ class FinalizedFeedTest {
 
   private static BlockHeader header(long height, com.google.protobuf.ByteString prev) {
     com.google.protobuf.ByteString nil = io.timecoin.canonical.Hashes.NIL;
-    return BlockHeader.newBuilder().setVersion(1).setChainId("feed-test").setHeight(height).setPrevHash(prev)
-        .setTxRoot(nil).setLastCertificateHash(nil).setValidatorSetHash(nil).setProposer(nil).build();
+    return BlockHeader.newBuilder().setVersion(2).setChainId("feed-test").setHeight(height).setPrevHash(prev)
+        .setTxRoot(nil).setWitnessRoot(nil).setLastCertificateHash(nil).setValidatorSetHash(nil)
+        .setNextValidatorSetHash(nil).setProposer(nil).build();
   }
 
   /** Stores a chain of {@code n} blocks after genesis, each with a body of about {@code bodyBytes}. */

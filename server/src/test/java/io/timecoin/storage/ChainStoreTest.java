@@ -97,6 +97,23 @@ class ChainStoreTest {
   }
 
   @Test
+  void aStoreOfAProtocolV1ChainIsRefusedAsSuch() throws Exception {
+    Block genesis = chain(CHAIN, 0).get(0);
+    try (ChainStore store = ChainStore.open(dir)) {
+      store.putGenesis(genesis, genesisChanges());
+    }
+    try (ChainStore store = ChainStore.open(dir)) {
+      store.putGenesis(genesis, genesisChanges()); // the marker written with block 0 says v2: reopened as before
+      store.dropProtocolMarker(); // as a v1 node left it
+    }
+    try (ChainStore store = ChainStore.open(dir)) {
+      OldProtocolException e = assertThrows(OldProtocolException.class, () -> store.putGenesis(genesis, genesisChanges()));
+      assertEquals(1, e.storedVersion());
+      assertTrue(e.getMessage().contains("holds a protocol v1 chain"), e.getMessage());
+    }
+  }
+
+  @Test
   void refusesBlocksOutOfOrder() throws Exception {
     List<Block> chain = chain(CHAIN, 2);
     try (ChainStore store = ChainStore.open(dir)) {
@@ -246,14 +263,16 @@ class ChainStoreTest {
     ByteString prev = Hashes.NIL;
     for (int h = 0; h <= length; h++) {
       BlockHeader header = BlockHeader.newBuilder()
-          .setVersion(1)
+          .setVersion(2)
           .setChainId(chainId)
           .setHeight(h)
           .setTimestampMs(1_700_000_000_000L + h * 1_000L)
           .setPrevHash(prev)
           .setTxRoot(hash(1000 + h))
+          .setWitnessRoot(hash(5000 + h))
           .setLastCertificateHash(h == 0 ? Hashes.NIL : hash(2000 + h))
           .setValidatorSetHash(hash(3000))
+          .setNextValidatorSetHash(hash(3000))
           .setProposer(h == 0 ? Hashes.NIL : hash(4000 + h % 3))
           .build();
       blocks.add(Block.newBuilder().setHeader(header).build());

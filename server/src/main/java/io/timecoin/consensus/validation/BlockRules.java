@@ -19,7 +19,8 @@ import java.util.List;
 /**
  * The header rules every validator checks the same way, whatever its clock: the block extends the
  * tip, commits to the right validator set, carries a valid certificate of its parent, and its
- * tx_root matches its body. (Whether the timestamp is too far ahead depends on the validator's
+ * tx_root and witness_root match its body (docs/protocol.md 4.3; next_validator_set_hash is the
+ * ledger's to check, by executing the block). (Whether the timestamp is too far ahead depends on the validator's
  * clock: the engine checks that apart, and it affects only the prepare.)
  */
 public final class BlockRules {
@@ -38,8 +39,9 @@ public final class BlockRules {
    */
   public static Refusal checkHeader(BlockHeader h, ChainTip tip, ValidatorSet set, String chainId, long blockIntervalMs) {
     long height = tip.height() + 1;
-    if (h.getVersion() != ProtocolVersion.BLOCK) {
-      return invalid("block version " + h.getVersion());
+    if (h.getVersion() != ProtocolVersion.BLOCK) { // docs/protocol.md 9: another version has no layout here
+      return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "block version " + Integer.toUnsignedString(h.getVersion())
+          + ", this node speaks " + ProtocolVersion.BLOCK);
     }
     if (!h.getChainId().equals(chainId)) {
       return new Refusal(ErrorReason.ERROR_REASON_WRONG_CHAIN, "block for chain '" + h.getChainId() + "'");
@@ -64,7 +66,7 @@ public final class BlockRules {
   }
 
   /**
-   * The rules that tie the body to the header (tx_root, the parent's certificate). A refusal here
+   * The rules that tie the body to the header (tx_root, witness_root, the parent's certificate). A refusal here
    * holds for this body only: anyone who relays a block can change its body, not its hash.
    */
   public static Refusal checkBody(Block block, ChainTip tip, String chainId, SignatureVerifier verifier) {
@@ -79,6 +81,15 @@ public final class BlockRules {
     }
     if (!MerkleRoot.of(ids).equals(h.getTxRoot())) {
       return invalid("tx_root does not match the transactions");
+    }
+    ByteString witnessRoot;
+    try {
+      witnessRoot = MerkleRoot.witnessRoot(ids, block.getBody().getTransactionsList());
+    } catch (MalformedException e) {
+      return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "transaction witness: " + e.getMessage());
+    }
+    if (!witnessRoot.equals(h.getWitnessRoot())) { // a relay that altered a witness altered the body, not the hash
+      return invalid("witness_root does not match the transactions' witnesses");
     }
     if (tip.certificate() == null) {
       if (block.getBody().hasLastCertificate() || !h.getLastCertificateHash().equals(Hashes.NIL)) {

@@ -82,7 +82,8 @@ public final class MessageChecks {
   /** Null when every hash of the header is 32 bytes and its proposer key 32 (a synced block's header too). */
   public static Refusal header(BlockHeader header) {
     if (header.getPrevHash().size() != HASH || header.getTxRoot().size() != HASH
-        || header.getLastCertificateHash().size() != HASH || header.getValidatorSetHash().size() != HASH
+        || header.getWitnessRoot().size() != HASH || header.getLastCertificateHash().size() != HASH
+        || header.getValidatorSetHash().size() != HASH || header.getNextValidatorSetHash().size() != HASH
         || header.getProposer().size() != KEY) {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "block header field of the wrong size");
     }

@@ -9,6 +9,8 @@ import io.timecoin.crypto.Ed25519PublicKey;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.BlockBody;
 import io.timecoin.proto.v1.BlockHeader;
+import io.timecoin.proto.v1.ChainParams;
+import io.timecoin.proto.v1.GenesisMasternode;
 import io.timecoin.proto.v1.GenesisPayload;
 import io.timecoin.proto.v1.OutPoint;
 import io.timecoin.proto.v1.Transaction;
@@ -171,14 +173,49 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
   }
 
   /**
+   * Every parameter of this genesis, masternodes included, as the GENESIS payload carries them: their
+   * PARAMS bytes are part of block 0's transaction id, so the genesis hash commits to each one
+   * (docs/protocol.md 3).
+   */
+  public ChainParams chainParams() {
+    ChainParams.Builder p = ChainParams.newBuilder()
+        .setGenesisTimeMs(genesisTimeMs)
+        .setBlockIntervalMs(blockIntervalMs)
+        .setProposeMs(timeouts.proposeBase())
+        .setProposeDeltaMs(timeouts.proposeDelta())
+        .setPrepareMs(timeouts.prepareBase())
+        .setPrepareDeltaMs(timeouts.prepareDelta())
+        .setPrecommitMs(timeouts.precommitBase())
+        .setPrecommitDeltaMs(timeouts.precommitDelta())
+        .setCapMs(timeouts.cap())
+        .setMaxBlockTxs(maxBlockTxs)
+        .setMaxBlockBytes(maxBlockBytes)
+        .setMaxTxBytes(maxTxBytes)
+        .setMinTxFee(minTxFee)
+        .setMaxValidators(maxValidators)
+        .setMinFeePerByte(minFeePerByte)
+        .setMinOutput(minOutput)
+        .setRegistrationFee(registrationFee);
+    for (Masternode m : masternodes) {
+      p.addMasternodes(GenesisMasternode.newBuilder()
+          .setConsensusKey(ByteString.copyFrom(m.consensusKey().bytes()))
+          .setOwnerAddress(ByteString.copyFrom(m.owner().bytes()))
+          .setRewardAddress(ByteString.copyFrom(m.rewardAddress().bytes()))
+          .setCollateral(m.collateral()));
+    }
+    return p.build();
+  }
+
+  /**
    * The single GENESIS transaction of block 0: outputs are the allocations in file order, then one
-   * collateral output (owner, collateral) per masternode in file order; no inputs.
+   * collateral output (owner, collateral) per masternode in file order; no inputs; its payload
+   * carries the chain id and every parameter.
    */
   public Transaction transaction() {
     Transaction.Builder tx = Transaction.newBuilder()
         .setVersion(ProtocolVersion.TRANSACTION)
         .setKind(TransactionKind.TRANSACTION_KIND_GENESIS)
-        .setGenesis(GenesisPayload.newBuilder().setChainId(chainId));
+        .setGenesis(GenesisPayload.newBuilder().setChainId(chainId).setParams(chainParams()));
     for (Allocation a : allocations) {
       tx.addOutputs(output(a.amount(), a.address()));
     }
@@ -198,23 +235,27 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
   }
 
   /**
-   * Block 0: no proposer (zeros), no certificate, prev_hash zeros, its one GENESIS transaction, and
-   * the hash of the validator set of height 1. Computed on each call; keep the result.
+   * Block 0 (docs/protocol.md 3): no proposer (zeros), no certificate, prev_hash zeros, its one
+   * GENESIS transaction, and the hash of the validator set of height 1 as both validator_set_hash
+   * and next_validator_set_hash. Computed on each call; keep the result.
    */
   public Block block() {
-    Transaction tx = transaction();
+    List<Transaction> txs = List.of(transaction());
+    ByteString setHash = validatorSet().hash();
     BlockHeader header = BlockHeader.newBuilder()
         .setVersion(ProtocolVersion.BLOCK)
         .setChainId(chainId)
         .setHeight(0)
         .setTimestampMs(genesisTimeMs)
         .setPrevHash(Hashes.NIL)
-        .setTxRoot(MerkleRoot.of(List.of(Hashes.transaction(tx))))
+        .setTxRoot(MerkleRoot.txRoot(txs))
+        .setWitnessRoot(MerkleRoot.witnessRoot(txs))
         .setLastCertificateHash(Hashes.NIL)
-        .setValidatorSetHash(validatorSet().hash())
+        .setValidatorSetHash(setHash)
+        .setNextValidatorSetHash(setHash)
         .setProposer(Hashes.NIL)
         .build();
-    return Block.newBuilder().setHeader(header).setBody(BlockBody.newBuilder().addTransactions(tx)).build();
+    return Block.newBuilder().setHeader(header).setBody(BlockBody.newBuilder().addAllTransactions(txs)).build();
   }
 
   /** The genesis hash: block 0's hash, which peers compare in their Hello. */

@@ -64,19 +64,22 @@
  *
  * <p>The sum of all allocations and collaterals must fit in an unsigned 64-bit amount.
  *
- * <p><b>Block 0</b> ({@link io.timecoin.node.config.Genesis#block()}) holds one transaction:
- * version 1, kind GENESIS, payload {@code GenesisPayload{chain_id}}, no inputs, and as outputs the
- * allocations in file order, then one collateral output (owner, collateral) per masternode in file
- * order; so masternode i's collateral is the outpoint (genesis txid, number of allocations + i).
- * Its header: version 1, the chain id, height 0, timestamp {@code genesis_time_ms}, prev_hash,
- * last_certificate_hash and proposer 32 zero bytes, tx_root the Merkle root of the one txid, and
- * validator_set_hash the hash of the set of height 1: the masternodes with weight = collateral in
- * whole TIME, the {@code max_validators} heaviest, equal weights decided by key (the lower key in
- * unsigned byte order is kept). The genesis hash is block 0's hash.
+ * <p><b>Block 0</b> ({@link io.timecoin.node.config.Genesis#block()}, docs/protocol.md 3) holds one
+ * transaction: version 2, kind GENESIS, payload {@code GenesisPayload{chain_id, params}} where
+ * {@code params} ({@link io.timecoin.node.config.Genesis#chainParams()}) is every parameter of the
+ * file, masternodes included, no inputs, and as outputs the allocations in file order, then one
+ * collateral output (owner, collateral) per masternode in file order; so masternode i's collateral
+ * is the outpoint (genesis txid, number of allocations + i). Its header: version 2, the chain id,
+ * height 0, timestamp {@code genesis_time_ms}, prev_hash, last_certificate_hash and proposer 32
+ * zero bytes, tx_root and witness_root the Merkle roots of the one txid and wtxid, and
+ * validator_set_hash and next_validator_set_hash both the hash of the set of height 1: the
+ * masternodes with weight = collateral in whole TIME, the {@code max_validators} heaviest, equal
+ * weights decided by key (the lower key in unsigned byte order is kept). The genesis hash is block
+ * 0's hash.
  *
- * <p>Note: block 0 commits to the chain id, the genesis time, the masternodes' keys, weights,
- * owners and collaterals, and the allocations; it does not commit to the reward addresses or the
- * other parameters, so those must be compared by distributing the same file.
+ * <p>Since the PARAMS bytes of the parameters are part of the GENESIS txid, the genesis hash commits
+ * to every parameter and every allocation: two nodes whose files differ in anything refuse each
+ * other at the handshake.
  *
  * <pre>
  * {

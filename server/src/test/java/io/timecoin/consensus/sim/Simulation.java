@@ -775,6 +775,9 @@ public final class Simulation {
     if (!header.getPrevHash().equals(prev)) {
       violations.add("validity: node " + n.id + " height " + h + " does not extend its chain");
     }
+    if (!header.getNextValidatorSetHash().equals(set.hash())) { // no registration in a simulation: one set
+      violations.add("validity: node " + n.id + " height " + h + " names another next validator set");
+    }
     if (!cert.getBlockHash().equals(hash) || cert.getHeight() != h) {
       violations.add("validity: node " + n.id + " height " + h + " certificate is for another block");
     }

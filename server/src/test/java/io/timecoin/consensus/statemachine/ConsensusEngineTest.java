@@ -304,7 +304,7 @@ class ConsensusEngineTest {
   /** A transfer whose one witness signs its txid, so that flipping a witness byte leaves the block hash alone. */
   private Transaction signedTransfer(long nonce) {
     Ed25519KeyPair owner = keys.get(0);
-    Transaction unsigned = Transaction.newBuilder().setVersion(1).setKind(TransactionKind.TRANSACTION_KIND_TRANSFER)
+    Transaction unsigned = Transaction.newBuilder().setVersion(io.timecoin.protocol.ProtocolVersion.TRANSACTION).setKind(TransactionKind.TRANSACTION_KIND_TRANSFER)
         .addInputs(TxInput.newBuilder().setOutpoint(OutPoint.newBuilder()
             .setTxid(ByteString.copyFrom(Sha256.hash(("coin " + nonce).getBytes(StandardCharsets.UTF_8))))))
         .addOutputs(TxOutput.newBuilder().setAmount(1).setAddress(ByteString.copyFrom(new byte[20])))
@@ -368,7 +368,9 @@ class ConsensusEngineTest {
     assertEquals(hash, Hashes.block(forged.getBlock().getHeader()), "the forgery keeps the block hash");
 
     Outcome first = engine.handle(new Event.ProposalReceived(forged));
-    assertEquals(ErrorReason.ERROR_REASON_BAD_SIGNATURE, first.verdict().reason(), "the forged body is refused");
+    // v2: the header's witness_root no longer matches the altered witness (docs/protocol.md 4.3)
+    assertEquals(ErrorReason.ERROR_REASON_INVALID_BLOCK, first.verdict().reason(), "the forged body is refused");
+    assertTrue(first.verdict().detail().contains("witness_root"), first.verdict().detail());
     assertTrue(prepared(first).isEmpty(), "and it is not the proposer's doing: no nil prepare yet");
     assertEquals(Verdict.Kind.DUPLICATE, engine.handle(new Event.ProposalReceived(forged)).verdict().kind(),
         "the very same forged copy again");

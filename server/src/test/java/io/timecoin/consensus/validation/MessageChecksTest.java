@@ -31,9 +31,9 @@ class MessageChecksTest {
       .addSignatures(CertificateSignature.newBuilder().setValidator(bytes(32)).setSignature(bytes(64))).build();
   private static final Proposal PROPOSAL = Proposal.newBuilder().setChainId(CHAIN).setHeight(5).setRound(1).setValidRound(0)
       .setProposer(bytes(32)).setSignature(bytes(64))
-      .setBlock(Block.newBuilder().setHeader(BlockHeader.newBuilder().setVersion(1).setChainId(CHAIN).setHeight(5)
-          .setPrevHash(bytes(32)).setTxRoot(bytes(32)).setLastCertificateHash(bytes(32)).setValidatorSetHash(bytes(32))
-          .setProposer(bytes(32))).setBody(BlockBody.newBuilder().setLastCertificate(CERT)))
+      .setBlock(Block.newBuilder().setHeader(BlockHeader.newBuilder().setVersion(2).setChainId(CHAIN).setHeight(5)
+          .setPrevHash(bytes(32)).setTxRoot(bytes(32)).setWitnessRoot(bytes(32)).setLastCertificateHash(bytes(32))
+          .setValidatorSetHash(bytes(32)).setNextValidatorSetHash(bytes(32)).setProposer(bytes(32))).setBody(BlockBody.newBuilder().setLastCertificate(CERT)))
       .addJustification(VOTE.toBuilder().setRound(0))
       .build();
 
@@ -48,8 +48,9 @@ class MessageChecksTest {
   void aProposalWithAnyFieldOfTheWrongLengthIsMalformed() {
     for (int n : new int[] {0, 31, 33}) {
       List<UnaryOperator<BlockHeader.Builder>> headers = List.of(
-          h -> h.setPrevHash(bytes(n)), h -> h.setTxRoot(bytes(n)), h -> h.setLastCertificateHash(bytes(n)),
-          h -> h.setValidatorSetHash(bytes(n)), h -> h.setProposer(bytes(n)));
+          h -> h.setPrevHash(bytes(n)), h -> h.setTxRoot(bytes(n)), h -> h.setWitnessRoot(bytes(n)),
+          h -> h.setLastCertificateHash(bytes(n)), h -> h.setValidatorSetHash(bytes(n)),
+          h -> h.setNextValidatorSetHash(bytes(n)), h -> h.setProposer(bytes(n)));
       for (var breaker : headers) {
         Proposal p = PROPOSAL.toBuilder().setBlock(PROPOSAL.getBlock().toBuilder()
             .setHeader(breaker.apply(PROPOSAL.getBlock().getHeader().toBuilder()))).build();

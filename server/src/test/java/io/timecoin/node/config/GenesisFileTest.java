@@ -237,9 +237,11 @@ class GenesisFileTest {
     assertEquals(1, block.getBody().getTransactionsCount());
     assertTrue(!block.getBody().hasLastCertificate());
     Transaction tx = block.getBody().getTransactions(0);
-    assertEquals(1, tx.getVersion());
+    assertEquals(2, tx.getVersion());
     assertEquals(TransactionKind.TRANSACTION_KIND_GENESIS, tx.getKind());
     assertEquals(CHAIN, tx.getGenesis().getChainId());
+    assertEquals(g.chainParams(), tx.getGenesis().getParams());
+    assertEquals(2, tx.getGenesis().getParams().getMasternodesCount());
     assertEquals(0, tx.getInputsCount());
     // Allocations first, then the collaterals, each in file order.
     assertEquals(3, tx.getOutputsCount());
@@ -253,7 +255,7 @@ class GenesisFileTest {
     assertEquals(2, g.collateralOutPoint(1).getIndex());
 
     BlockHeader h = block.getHeader();
-    assertEquals(1, h.getVersion());
+    assertEquals(2, h.getVersion());
     assertEquals(CHAIN, h.getChainId());
     assertEquals(0, h.getHeight());
     assertEquals(1_790_000_000_000L, h.getTimestampMs());
@@ -261,7 +263,10 @@ class GenesisFileTest {
     assertEquals(Hashes.NIL, h.getLastCertificateHash());
     assertEquals(Hashes.NIL, h.getProposer());
     assertEquals(MerkleRoot.of(List.of(Hashes.transaction(tx))), h.getTxRoot());
+    assertEquals(MerkleRoot.of(List.of(Hashes.wtxid(tx))), h.getWitnessRoot());
     assertEquals(g.validatorSet().hash(), h.getValidatorSetHash());
+    assertEquals(g.validatorSet().hash(), h.getNextValidatorSetHash(), "block 0 names set(1) as the next set too");
+    io.timecoin.protocol.GenesisBlocks.check(block);
 
     // Anything in block 0 changes the genesis hash.
     Genesis later = GenesisFile.parse(edit(VALID, "1790000000000", "1790000000001"));
