@@ -143,8 +143,8 @@ public final class DevnetCommand extends CliCommand {
     print.println("All logs, interleaved: " + home.resolve(LOG_FILE) + " (-v adds votes and quorums)."
         + " Ctrl-C stops the devnet; run the same command again to resume.");
     print.println("A block is final once more than 2/3 of the weight signed (" + quorum(n) + " of " + n
-        + " equal validators): the certificate does not wait for the rest, so k/n below "
-        + (quorum(n) < n ? "is often " + quorum(n) + "/" + n + " on a healthy devnet." : "is " + n + "/" + n + "."));
+        + " equal validators), so 'signers' is often " + quorum(n) + "/" + n + "; the next block's certificate"
+        + " holds every timely signer ('paid', the signers of the block before, rewarded by this one).");
     print.println();
     print.flush();
     try {
@@ -194,7 +194,8 @@ public final class DevnetCommand extends CliCommand {
 
   /**
    * The console's line per block: the first node to finalize a height prints it (height, round,
-   * signers k/n, transactions, latency from its first proposal to final).
+   * signers k/n of its certificate, signers of the previous height that it pays, transactions,
+   * latency from its first proposal to final).
    */
   static final class BlockLine implements Node.FinalizationListener {
     private final PrintWriter out;
@@ -213,14 +214,16 @@ public final class DevnetCommand extends CliCommand {
       if (height <= last || !printed.compareAndSet(last, height)) {
         return; // another node printed it (or a later one)
       }
-      out.println(line(height, cert.getRound(), cert.getSignaturesCount(), validators,
+      out.println(line(height, cert.getRound(), cert.getSignaturesCount(),
+          block.getBody().getLastCertificate().getSignaturesCount(), validators,
           block.getBody().getTransactionsCount() - 1, latencyNanos / 1_000_000));
       out.flush();
     }
 
-    static String line(long height, int round, int signers, int validators, int txs, long latencyMs) {
-      return String.format("%s height %-6d round %d  signers %d/%d  txs %-4d %5d ms",
-          java.time.LocalTime.now().withNano(0), height, round, signers, validators, txs, latencyMs);
+    /** {@code paid}: the signers of the certificate of height-1 this block carries (0 at height 1). */
+    static String line(long height, int round, int signers, int paid, int validators, int txs, long latencyMs) {
+      return String.format("%s height %-6d round %d  signers %d/%d  paid %d/%d  txs %-4d %5d ms",
+          java.time.LocalTime.now().withNano(0), height, round, signers, validators, paid, validators, txs, latencyMs);
     }
   }
 }

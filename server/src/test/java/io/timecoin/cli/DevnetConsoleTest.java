@@ -20,8 +20,8 @@ class DevnetConsoleTest {
 
   @Test
   void oneLinePerBlockSaysHeightRoundSignersTxsAndLatency() {
-    String line = DevnetCommand.BlockLine.line(12, 0, 3, 4, 1, 17);
-    assertTrue(line.matches("\\d\\d:\\d\\d:\\d\\d height 12     round 0  signers 3/4  txs 1       17 ms"), line);
+    String line = DevnetCommand.BlockLine.line(12, 0, 3, 4, 4, 1, 17);
+    assertTrue(line.matches("\\d\\d:\\d\\d:\\d\\d height 12     round 0  signers 3/4  paid 4/4  txs 1       17 ms"), line);
     assertEquals(3, DevnetCommand.quorum(4));
     assertEquals(5, DevnetCommand.quorum(7));
     assertEquals(1, DevnetCommand.quorum(1));
