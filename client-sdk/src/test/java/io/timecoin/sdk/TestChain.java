@@ -60,7 +60,8 @@ final class TestChain {
         .setGenesis(GenesisPayload.newBuilder().setChainId(CHAIN_ID).setParams(params())).build();
     BlockHeader zero = BlockHeader.newBuilder().setVersion(2).setChainId(CHAIN_ID).setHeight(0)
         .setTimestampMs(1_700_000_000_000L).setPrevHash(Hashes.NIL)
-        .setTxRoot(MerkleRoot.of(List.of(Hashes.transaction(genesisTx))))
+        .setTxRoot(MerkleRoot.txRoot(List.of(genesisTx)))
+        .setWitnessRoot(MerkleRoot.witnessRoot(List.of(genesisTx)))
         .setLastCertificateHash(Hashes.NIL)
         .setValidatorSetHash(set.hash()).setNextValidatorSetHash(set.hash())
         .setProposer(Hashes.NIL).build();
