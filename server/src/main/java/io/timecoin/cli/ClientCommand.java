@@ -235,7 +235,7 @@ public final class ClientCommand implements Runnable {
     @Option(names = "--amount", required = true, paramLabel = "TIME", description = "How much, in TIME (up to 8 decimals).")
     String amount;
 
-    @Option(names = "--fee", paramLabel = "UNITS", defaultValue = "10000", description = "The fee in base units (default ${DEFAULT-VALUE}).")
+    @Option(names = "--fee", paramLabel = "UNITS", defaultValue = "10000", description = "The fee in base units, raised to what the chain requires of the transaction when that is more (default ${DEFAULT-VALUE}).")
     long fee;
 
     @Option(names = "--no-wait", description = "Return once the node accepted the transfer.")
@@ -259,7 +259,7 @@ public final class ClientCommand implements Runnable {
       } catch (io.timecoin.sdk.InsufficientFundsException | IllegalArgumentException e) {
         throw new CliCommand.UserError(e.getMessage());
       }
-      out.println("sent " + Units.format(units) + " TIME from " + wallet.address(chain) + " to " + to + " (fee " + fee + " units)");
+      out.println("sent " + Units.format(units) + " TIME from " + wallet.address(chain) + " to " + to + " (fee at least " + fee + " units)");
       out.println("txid " + HEX.formatHex(txid.toByteArray()));
       if (!noWait) {
         long height = Wallet.awaitFinal(client, txid, Duration.ofSeconds(60));
