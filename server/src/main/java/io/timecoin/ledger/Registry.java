@@ -138,7 +138,7 @@ public final class Registry implements RegistryView {
     })) {
       return previous.atHeight(height);
     }
-    return ValidatorSet.of(height, chosen);
+    return ValidatorSet.of(height, chosen, TransactionRules.KEYS::get); // each key decoded when it registered
   }
 
   /** The {@code max} heaviest of these candidates; among equal weights the lower key (unsigned bytes) is kept. */

@@ -57,8 +57,8 @@ public final class TransactionRules {
     }
   }
 
-  /** Witness keys decoded once each (wallets reuse their keys). */
-  private static final KeyCache KEYS = new KeyCache(100_000);
+  /** Keys decoded once each: witnesses (wallets reuse their keys), and consensus keys, which the validator sets reuse. */
+  static final KeyCache KEYS = new KeyCache(100_000);
   private static final Supplier<String> COLLATERAL_WITNESS = () -> "the collateral owner's witness";
 
   private TransactionRules() {}
