@@ -74,7 +74,7 @@ public class BlockExecutionBenchmark {
   private static final int OWNERS = 256;
   private static final long INPUT_AMOUNT = 10 * Units.UNITS_PER_TIME;
   private static final long FEE = 10_000;
-  private static final LedgerParams PARAMS = new LedgerParams(CHAIN, 1_000, 0, 0, 0, 64 << 10, 10_000, 4 << 20, 100);
+  private static final LedgerParams PARAMS = new LedgerParams(CHAIN, 1_000, 10, 10_000, 100_000_000, 64 << 10, 10_000, 4 << 20, 100); // the v2 defaults
 
   /** Transfers per block (the REWARD comes on top). */
   @Param({"100", "1000"})

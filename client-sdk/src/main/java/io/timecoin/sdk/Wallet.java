@@ -14,6 +14,7 @@ import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.TransactionStatus;
 import io.timecoin.proto.v1.TxOutput;
 import io.timecoin.proto.v1.UnspentOutput;
+import io.timecoin.protocol.Fees;
 import io.timecoin.protocol.Transactions;
 import io.timecoin.protocol.Units;
 import java.io.IOException;
@@ -39,9 +40,15 @@ public final class Wallet {
   static final Duration POLL = Duration.ofMillis(250);
 
   private final Ed25519KeyPair key;
+  private final Fees fees;
 
   private Wallet(Ed25519KeyPair key) {
+    this(key, Fees.DEFAULTS);
+  }
+
+  private Wallet(Ed25519KeyPair key, Fees fees) {
     this.key = key;
+    this.fees = fees;
   }
 
   /** A wallet with a new random key. Save it with {@link KeyFile#write} to keep the coins. */
@@ -78,26 +85,38 @@ public final class Wallet {
   }
 
   /**
-   * Pays {@code amountUnits} to {@code toAddress} with a fee of {@code feeUnits}: selects the
-   * wallet's largest finalized unspent outputs until they cover amount plus fee, sends the rest back
-   * to the wallet as change, signs every input, and submits.
+   * Pays {@code amountUnits} to {@code toAddress} with the least fee the chain's rule requires
+   * ({@link #fees()}, docs/protocol.md 4.3). See {@link #transfer(TimeClient, String, long, long)}.
+   */
+  public ByteString transfer(TimeClient client, String toAddress, long amountUnits) {
+    return transfer(client, toAddress, amountUnits, 0);
+  }
+
+  /**
+   * Pays {@code amountUnits} to {@code toAddress} with a fee of {@code feeUnits}, or more when the
+   * chain's rule requires more of this transaction ({@link #fees()}: a floor, a price per byte of its
+   * TX and TXW bytes): selects the wallet's largest finalized unspent outputs until they cover amount
+   * plus fee, sends the rest back to the wallet as change (unless the change would be dust, then it
+   * goes to the fee), signs every input, and submits.
    *
    * @return the transaction id (32 bytes)
    * @throws InsufficientFundsException when the finalized balance is below amount plus fee
-   * @throws IllegalArgumentException for a non-positive amount, a negative fee, or an address that
-   *     is not of the node's chain
+   * @throws IllegalArgumentException for an amount that is not positive or is dust, a negative fee,
+   *     or an address that is not of the node's chain
    * @throws TimeException when the node refuses (FEE_TOO_LOW, MEMPOOL_CONFLICT, ...) or fails
    */
   public ByteString transfer(TimeClient client, String toAddress, long amountUnits, long feeUnits) {
     if (amountUnits <= 0) {
       throw new IllegalArgumentException("the amount must be positive, got " + amountUnits);
     }
+    if (fees.dust(amountUnits)) {
+      throw new IllegalArgumentException("the amount " + amountUnits + " is dust: the least output is " + fees.minOutput());
+    }
     if (feeUnits < 0) {
       throw new IllegalArgumentException("the fee must not be negative, got " + feeUnits);
     }
     String chainId = client.chainId();
     Address to = Address.parse(toAddress, chainId); // before any call: a typo costs nothing
-    long required = Units.addExact(amountUnits, feeUnits);
     String from = address(chainId);
 
     // Largest first: the fewest inputs, so the smallest transaction and fee. Ties by outpoint so
@@ -108,22 +127,24 @@ public final class Wallet {
         .thenComparingInt(u -> u.getOutpoint().getIndex()));
     List<OutPoint> inputs = new ArrayList<>();
     long selected = 0;
-    for (UnspentOutput coin : coins) {
-      if (Long.compareUnsigned(selected, required) >= 0) {
+    List<TxOutput> outputs = new ArrayList<>(List.of(Transactions.output(amountUnits, to)));
+    while (true) {
+      long withoutChange = Units.addExact(amountUnits, fee(inputs, to, amountUnits, false, feeUnits));
+      if (!inputs.isEmpty() && Long.compareUnsigned(selected, withoutChange) >= 0) {
+        long withChange = Units.addExact(amountUnits, fee(inputs, to, amountUnits, true, feeUnits));
+        // A change output only when it is legal: not zero (ZERO_OUTPUT), not dust (DUST). Otherwise
+        // the rest (less than min_output plus the change output's price) goes to the fee.
+        if (Long.compareUnsigned(selected, withChange) >= 0 && selected != withChange && !fees.dust(selected - withChange)) {
+          outputs.add(Transactions.output(selected - withChange, address()));
+        }
         break;
       }
+      if (inputs.size() == coins.size()) {
+        throw new InsufficientFundsException(from, selected, withoutChange);
+      }
+      UnspentOutput coin = coins.get(inputs.size());
       inputs.add(coin.getOutpoint());
       selected = Units.addExact(selected, coin.getOutput().getAmount());
-    }
-    if (Long.compareUnsigned(selected, required) < 0) {
-      throw new InsufficientFundsException(from, selected, required);
-    }
-
-    List<TxOutput> outputs = new ArrayList<>();
-    outputs.add(Transactions.output(amountUnits, to));
-    long change = selected - required;
-    if (change != 0) { // a zero output is invalid (ZERO_OUTPUT): no change output then
-      outputs.add(Transactions.output(change, address()));
     }
     Transaction tx = Transactions.sign(Transactions.transfer(inputs, outputs), chainId,
         Collections.nCopies(inputs.size(), key), List.of());
@@ -135,6 +156,26 @@ public final class Wallet {
           "the node accepted the transaction under id " + hex(reported) + ", not " + hex(txid));
     }
     return txid;
+  }
+
+  /** The fee of a transfer of these inputs, with or without a change output: at least {@code atLeast}. */
+  private long fee(List<OutPoint> inputs, Address to, long amount, boolean change, long atLeast) {
+    List<TxOutput> outputs = new ArrayList<>(List.of(Transactions.output(amount, to)));
+    if (change) {
+      outputs.add(Transactions.output(1, address())); // the amount does not change the size
+    }
+    long required = fees.required(Transactions.transfer(inputs, outputs).build());
+    return Long.compareUnsigned(required, atLeast) >= 0 ? required : atLeast;
+  }
+
+  /** The fee rule this wallet pays by: the defaults unless {@link #withFees} gave the chain's. */
+  public Fees fees() {
+    return fees;
+  }
+
+  /** The same key, paying by {@code fees} (the chain's genesis parameters: {@link Fees#of}). */
+  public Wallet withFees(Fees fees) {
+    return new Wallet(key, Objects.requireNonNull(fees, "fees"));
   }
 
   /**

@@ -20,6 +20,7 @@ import io.timecoin.proto.v1.TransactionStatus;
 import io.timecoin.proto.v1.TxInput;
 import io.timecoin.proto.v1.TxOutput;
 import io.timecoin.proto.v1.UnspentOutput;
+import io.timecoin.protocol.Fees;
 import io.timecoin.protocol.Transactions;
 import io.timecoin.protocol.Units;
 import java.nio.file.Path;
@@ -104,11 +105,38 @@ class WalletTest {
 
   @Test
   void exactAmountHasNoChangeOutput() {
-    wallet.transfer(client, payee.address(CHAIN), 50 * TIME - 1000, 1000);
+    // one input, one output: 95 TX bytes + 155 TXW bytes at 10 units a byte (docs/protocol.md 4.3)
+    wallet.transfer(client, payee.address(CHAIN), 50 * TIME - 2_500);
     Transaction tx = node.submitted.get(0);
     assertEquals(1, tx.getInputsCount());
-    assertEquals(List.of(Transactions.output(50 * TIME - 1000, payee.address())), tx.getOutputsList());
-    assertValid(tx, 1000);
+    assertEquals(List.of(Transactions.output(50 * TIME - 2_500, payee.address())), tx.getOutputsList());
+    assertValid(tx, 2_500);
+    assertEquals(2_500, Fees.DEFAULTS.required(tx));
+  }
+
+  @Test
+  void theFeeIsWhatTheChainRequiresWhenTheCallerOffersLess() {
+    wallet.transfer(client, payee.address(CHAIN), 60 * TIME, 1);
+    Transaction tx = node.submitted.get(0);
+    long required = Fees.DEFAULTS.required(tx);
+    assertEquals(4_100, required, "two inputs, two outputs: 159 + 251 bytes");
+    assertValid(tx, required);
+  }
+
+  @Test
+  void changeThatWouldBeDustGoesToTheFee() {
+    // 50 TIME covers the amount and the fee with 9,999 units to spare: less than min_output
+    long amount = 50 * TIME - 2_780 - 9_999;
+    wallet.transfer(client, payee.address(CHAIN), amount);
+    Transaction tx = node.submitted.get(0);
+    assertEquals(List.of(Transactions.output(amount, payee.address())), tx.getOutputsList());
+    assertValid(tx, 2_780 + 9_999);
+  }
+
+  @Test
+  void refusesADustAmount() {
+    assertThrows(IllegalArgumentException.class, () -> wallet.transfer(client, payee.address(CHAIN), 9_999));
+    assertTrue(node.submitted.isEmpty());
   }
 
   @Test
@@ -116,7 +144,8 @@ class WalletTest {
     InsufficientFundsException e = assertThrows(InsufficientFundsException.class,
         () -> wallet.transfer(client, payee.address(CHAIN), 76 * TIME, 1));
     assertEquals(76 * TIME, e.available());
-    assertEquals(76 * TIME + 1, e.required());
+    // every coin (four inputs) and no change: 203 TX bytes + 443 TXW bytes
+    assertEquals(76 * TIME + 6_460, e.required());
     assertTrue(node.submitted.isEmpty());
   }
 

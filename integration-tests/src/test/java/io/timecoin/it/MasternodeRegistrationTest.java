@@ -40,6 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class MasternodeRegistrationTest {
   private static final long FEE = 10_000;
+  /** What a registration pays at least (docs/protocol.md 4.3): the default registration_fee, 1 TIME. */
+  private static final long REGISTRATION_FEE = 100_000_000L;
 
   @TempDir Path tmp;
 
@@ -68,7 +70,7 @@ class MasternodeRegistrationTest {
 
       // register: the faucet pays the fee; the owner signs for the collateral, the consensus key proves possession
       Transaction register = Transactions.sign(Transactions.register(List.of(faucetOutput),
-              List.of(Transactions.output(faucetAmount - FEE, Address.of(faucet.publicKey()))), collateral, key,
+              List.of(Transactions.output(faucetAmount - REGISTRATION_FEE, Address.of(faucet.publicKey()))), collateral, key,
               Address.of(owner.publicKey())),
           chain, List.of(faucet), List.of(owner, consensus));
       ByteString registerId = clients.get(1).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(register).build()).getTxid();
@@ -98,7 +100,7 @@ class MasternodeRegistrationTest {
       // deregister: the owner signs; the fee comes from the faucet's change
       OutPoint change = OutPoint.newBuilder().setTxid(registerId).setIndex(0).build();
       Transaction deregister = Transactions.sign(Transactions.deregister(List.of(change),
-              List.of(Transactions.output(faucetAmount - 2 * FEE, Address.of(faucet.publicKey()))), key),
+              List.of(Transactions.output(faucetAmount - REGISTRATION_FEE - FEE, Address.of(faucet.publicKey()))), key),
           chain, List.of(faucet), List.of(owner));
       ByteString deregisterId = clients.get(2).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(deregister).build()).getTxid();
       long deregisteredAt = awaitTransaction(clients.get(0), deregisterId, 60);
@@ -123,6 +125,22 @@ class MasternodeRegistrationTest {
           assertTrue(rewardTo(b.getBlock(), rewardAddress) == 0, "a deregistered masternode was paid in block " + h);
         }
       }
+
+      // it left the working registry once block deregisteredAt + 1 paid its last certificate
+      // (docs/protocol.md 4.1); the history answers for it, at the next height and at past ones
+      assertFalse(activeAt(clients.get(1), 0).contains(key));
+      Masternode gone = clients.get(3).getMasternode(GetMasternodeRequest.newBuilder().setConsensusKey(key).build()).getMasternode();
+      assertFalse(gone.getActive());
+      assertEquals(registeredAt, gone.getRegisteredHeight());
+      assertTrue(clients.get(3).getMasternode(GetMasternodeRequest.newBuilder().setConsensusKey(key)
+          .setHeight(registeredAt + 1).build()).getMasternode().getActive());
+      assertTrue(clients.get(3).getMasternode(GetMasternodeRequest.newBuilder().setConsensusKey(key)
+          .setHeight(deregisteredAt).build()).getMasternode().getActive());
+      assertFalse(clients.get(3).getMasternode(GetMasternodeRequest.newBuilder().setConsensusKey(key)
+          .setHeight(deregisteredAt + 1).build()).getMasternode().getActive());
+      assertEquals(io.grpc.Status.Code.NOT_FOUND, org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+          () -> clients.get(3).getMasternode(GetMasternodeRequest.newBuilder().setConsensusKey(key).setHeight(registeredAt).build()))
+          .getStatus().getCode(), "not registered yet when height registeredAt was chosen");
     }
   }
 

@@ -51,6 +51,16 @@ public final class ValidatorSet {
    *     or a total weight of 2^61 or more
    */
   public static ValidatorSet of(long height, List<Validator> validators) {
+    return of(height, validators, key -> Ed25519PublicKey.of(key.toByteArray()));
+  }
+
+  /**
+   * The same, decoding each key with {@code keys}: a node passes its cache of decoded keys, since
+   * decoding strictly (the prime-order check) costs as much as a verification, and a new set is
+   * mostly the keys of the last one.
+   */
+  public static ValidatorSet of(long height, List<Validator> validators,
+      java.util.function.Function<ByteString, Ed25519PublicKey> keys) {
     if (validators.isEmpty()) {
       throw new IllegalArgumentException("a validator set needs at least one validator");
     }
@@ -64,7 +74,7 @@ public final class ValidatorSet {
       if (total >= MAX_TOTAL_WEIGHT || total < 0) {
         throw new IllegalArgumentException("total weight must stay below 2^61");
       }
-      members.add(new Member(v.getKey(), Ed25519PublicKey.of(v.getKey().toByteArray()), v.getWeight()));
+      members.add(new Member(v.getKey(), keys.apply(v.getKey()), v.getWeight()));
     }
     members.sort(Comparator.comparing(Member::keyBytes, ByteString.unsignedLexicographicalComparator()));
     for (int i = 1; i < members.size(); i++) {

@@ -92,6 +92,7 @@ public final class TestVectors {
     root.put("subsidy", subsidy());
     root.put("proposers", proposers());
     root.put("ed25519", Ed25519Cases.cases());
+    root.put("fees", FeeVectors.fees());
     return Json.write(root);
   }
 

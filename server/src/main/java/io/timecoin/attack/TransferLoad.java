@@ -13,6 +13,7 @@ import io.timecoin.proto.v1.SubmitTransactionRequest;
 import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.TransactionStatus;
 import io.timecoin.proto.v1.TxOutput;
+import io.timecoin.protocol.Fees;
 import io.timecoin.protocol.Transactions;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,6 @@ import java.util.concurrent.TimeUnit;
  * with witnesses (for the tampering relay to flip a byte of).
  */
 public final class TransferLoad implements AutoCloseable {
-  private static final long FEE = 1_000;
   private static final int COINS = 2_000;
   private final Thread thread;
   private volatile boolean stop;
@@ -34,12 +34,17 @@ public final class TransferLoad implements AutoCloseable {
       throws InterruptedException {
     String chain = genesis.chainId();
     Address owner = Address.of(faucet.publicKey());
-    long coin = (genesis.allocations().get(0).amount() - FEE) / COINS;
+    OutPoint faucetOutput = OutPoint.newBuilder().setTxid(Hashes.transaction(genesis.transaction())).setIndex(0).build();
+    Fees fees = genesis.ledgerParams().fees();
+    // the fees the chain requires (docs/protocol.md 4.3): the amounts do not change a transaction's size
+    long splitFee = fees.required(Transactions.transfer(List.of(faucetOutput),
+        java.util.Collections.nCopies(COINS, Transactions.output(1, owner))).build());
+    long fee = fees.required(Transactions.transfer(List.of(faucetOutput), List.of(Transactions.output(1, owner))).build());
+    long coin = (genesis.allocations().get(0).amount() - splitFee) / COINS;
     List<TxOutput> outputs = new ArrayList<>();
     for (int i = 0; i < COINS; i++) {
       outputs.add(Transactions.output(coin, owner));
     }
-    OutPoint faucetOutput = OutPoint.newBuilder().setTxid(Hashes.transaction(genesis.transaction())).setIndex(0).build();
     Transaction split = Transactions.sign(Transactions.transfer(List.of(faucetOutput), outputs), chain, List.of(faucet), List.of());
     ByteString splitId = Hashes.transaction(split);
     node.withDeadlineAfter(10, TimeUnit.SECONDS).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(split).build());
@@ -53,7 +58,7 @@ public final class TransferLoad implements AutoCloseable {
     thread = new Thread(() -> {
       for (int i = 0; i < COINS && !stop; i++) {
         OutPoint spend = OutPoint.newBuilder().setTxid(splitId).setIndex(i).build();
-        Transaction t = Transactions.sign(Transactions.transfer(List.of(spend), List.of(Transactions.output(coin - FEE, owner))),
+        Transaction t = Transactions.sign(Transactions.transfer(List.of(spend), List.of(Transactions.output(coin - fee, owner))),
             chain, List.of(faucet), List.of());
         try {
           node.withDeadlineAfter(5, TimeUnit.SECONDS).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(t).build());

@@ -20,6 +20,7 @@ import io.timecoin.proto.v1.SubscribeFinalizedRequest;
 import io.timecoin.proto.v1.SubscribeFinalizedResponse;
 import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.TxOutput;
+import io.timecoin.protocol.Fees;
 import io.timecoin.protocol.Transactions;
 import io.timecoin.protocol.Units;
 import java.io.IOException;
@@ -50,7 +51,6 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bench", description = "Run the cluster benchmark on 127.0.0.1 and print the figures.")
 public final class BenchCommand implements Callable<Integer> {
-  private static final long FEE = 1_000;
   private static final int FAN_OUT_TXS = 50;
   private static final int OUTPUTS_PER_FAN_OUT = 400;
   /** Transfers submitted and not yet final, at most: a closed loop, so the queues stay bounded. */
@@ -580,6 +580,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** Transfers signed before the measurement, by the output they spend. */
     private final Map<OutPoint, Transaction> presigned = new ConcurrentHashMap<>();
     private static final int PRESIGNED_PER_COIN = 5;
+    /** The fee of a 1-in-1-out transfer, set by {@link #prepare}. */
+    private long fee;
 
     /** The senders: many keys, as real traffic has (each node decodes each key once, then caches it). */
     private final List<Ed25519KeyPair> wallets = new ArrayList<>();
@@ -598,7 +600,14 @@ public final class BenchCommand implements Callable<Integer> {
     void prepare() throws InterruptedException {
       long faucet = genesis.allocations().get(0).amount();
       OutPoint start = OutPoint.newBuilder().setTxid(Hashes.transaction(genesis.transaction())).setIndex(0).build();
-      long part = (faucet - FEE) / FAN_OUT_TXS;
+      Fees fees = genesis.ledgerParams().fees();
+      // each fee the chain requires (docs/protocol.md 4.3); the amounts do not change the sizes
+      long firstFee = fees.required(Transactions.transfer(List.of(start),
+          java.util.Collections.nCopies(FAN_OUT_TXS, Transactions.output(1, address))).build());
+      long secondFee = fees.required(Transactions.transfer(List.of(start),
+          java.util.Collections.nCopies(OUTPUTS_PER_FAN_OUT, Transactions.output(1, address))).build());
+      fee = fees.required(Transactions.transfer(List.of(start), List.of(Transactions.output(1, address))).build());
+      long part = (faucet - firstFee) / FAN_OUT_TXS;
       List<TxOutput> outputs = new ArrayList<>();
       for (int i = 0; i < FAN_OUT_TXS; i++) {
         outputs.add(Transactions.output(part, address));
@@ -607,7 +616,7 @@ public final class BenchCommand implements Callable<Integer> {
       awaitFinal(List.of(first));
       ByteString firstId = Hashes.transaction(first);
       List<Transaction> second = new ArrayList<>();
-      long coin = (part - FEE) / OUTPUTS_PER_FAN_OUT;
+      long coin = (part - secondFee) / OUTPUTS_PER_FAN_OUT;
       for (int w = 0; w < WALLETS; w++) {
         wallets.add(Ed25519KeyPair.generate());
       }
@@ -638,17 +647,17 @@ public final class BenchCommand implements Callable<Integer> {
           Transaction tx = transfer(spend, amount, owner);
           presigned.put(spend, tx);
           spend = OutPoint.newBuilder().setTxid(Hashes.transaction(tx)).setIndex(0).build();
-          amount -= FEE;
+          amount -= fee;
         }
       });
       System.out.printf("  load: %d coins of %s TIME ready, held by %d keys; %d transfers signed in %.1f s%n", coins.size(),
           Units.format(coin), WALLETS, presigned.size(), (System.nanoTime() - started) / 1e9);
     }
 
-    /** The 1-in-1-out transfer of {@code amount} - FEE back to {@code owner}, signed. */
+    /** The 1-in-1-out transfer of {@code amount} - fee back to {@code owner}, signed. */
     private Transaction transfer(OutPoint spend, long amount, Ed25519KeyPair owner) {
       return Transactions.sign(Transactions.transfer(List.of(spend),
-          List.of(Transactions.output(amount - FEE, Address.of(owner.publicKey())))), chainId, List.of(owner), List.of());
+          List.of(Transactions.output(amount - fee, Address.of(owner.publicKey())))), chainId, List.of(owner), List.of());
     }
 
     private void awaitFinal(List<Transaction> txs) throws InterruptedException {

@@ -61,6 +61,7 @@ public final class BlockExecutor {
   private ByteString rewardId;
   private Registry after;
   private ValidatorSet next;
+  private List<MasternodeRecord> registrations;
 
   public BlockExecutor(LedgerState parent, LedgerParams params, SignatureVerifier verifier) {
     this.parent = parent;
@@ -260,8 +261,13 @@ public final class BlockExecutor {
         registry.put(registry.get(m.keyBytes()).withCertificate(lastCertificate.getHeight(), signed.contains(m.keyBytes())));
       }
     }
+    // what the store's history keeps of this block's registrations, before any of them leaves
+    registrations = registrationsChanged.stream().map(registry::get).toList();
+    leave(registrationsChanged);
     after = registry.build();
-    next = after.validatorSet(height + 1, params.maxValidators(), parent.nextSet());
+    // only a registration, a deregistration or a spent collateral changes who is active, and how heavy
+    next = registrationsChanged.isEmpty() ? parent.nextSet().atHeight(height + 1)
+        : after.validatorSet(height + 1, params.maxValidators(), parent.nextSet());
     if (next == null) {
       throw new IllegalStateException("block " + height + " left no validator; TransactionRules must refuse that");
     }
@@ -282,9 +288,30 @@ public final class BlockExecutor {
             .setAddress(p.rewardAddress()).setAmount(p.amount()).setRole(p.role()).build()).toList())
         .build();
     StateChanges changes = new StateChanges(height, created, spent, txids, registry.changes(), setChanged ? next : null,
-        breakdown, registrationsChanged.stream().map(registry::get).toList());
+        breakdown, registrations, registry.departed());
     LedgerState state = new LedgerState(height, hash, utxos, after, parent.nextSet(), setChanged ? next : parent.nextSet().atHeight(height + 1));
     return new BlockExecution(block, hash, state, changes, fees, payments);
+  }
+
+  /**
+   * The masternodes no longer active that leave the working registry with this block
+   * (docs/protocol.md 4.1): each inactive one that is not in the set of this height. One in it (it
+   * left in this block) may sign this block's certificate, which the next block's REWARD pays to its
+   * reward address: it stays one block more. Only two kinds can be inactive here: those that left in
+   * this block, and those that stayed for the set of the parent's height, whose certificate this
+   * block paid (and whose uptime it recorded) already.
+   */
+  private void leave(Set<ByteString> leftInThisBlock) {
+    Set<ByteString> candidates = new java.util.LinkedHashSet<>(leftInThisBlock);
+    if (parent.set() != null) {
+      parent.set().members().forEach(m -> candidates.add(m.keyBytes()));
+    }
+    for (ByteString key : candidates) {
+      MasternodeRecord m = registry.get(key);
+      if (m != null && !m.active() && parent.nextSet().member(key) == null) {
+        registry.remove(key);
+      }
+    }
   }
 
   private void create(OutPoint o, TxOutput output) {
@@ -294,7 +321,8 @@ public final class BlockExecutor {
 
   private Rewards.Payee payee(ByteString key, long weight) {
     MasternodeRecord m = parent.registry().get(key);
-    // a member of a set was registered when the set was made; its record is never dropped
+    // a member of the set of height h or h - 1 is in the working registry: it leaves only once
+    // this block (which pays the certificate of h - 1) is executed
     return new Rewards.Payee(key, m.rewardAddress(), weight);
   }
 }

@@ -36,6 +36,8 @@ public final class Ledger implements BlockSource, BlockValidator {
   private final Mempool mempool;
   private final SignatureVerifier verifier;
   private final Map<ByteString, BlockExecution> executed = new HashMap<>();
+  /** The registry of the stored tip, changed in place as blocks are stored. */
+  private final Registry working;
   private volatile LedgerState state;
 
   public Ledger(LedgerParams params, LedgerStore store, long tipHeight, ByteString tipHash, Mempool mempool,
@@ -44,7 +46,8 @@ public final class Ledger implements BlockSource, BlockValidator {
     this.store = store;
     this.mempool = mempool;
     this.verifier = verifier;
-    this.state = new LedgerState(tipHeight, tipHash, store, Registry.of(store.masternodes()),
+    this.working = Registry.of(store.masternodes());
+    this.state = new LedgerState(tipHeight, tipHash, store, working,
         tipHeight == 0 ? null : store.validatorSetAt(tipHeight), store.validatorSetAt(tipHeight + 1));
     if (state.nextSet() == null) {
       throw new IllegalStateException("the store has no validator set for height " + (tipHeight + 1));
@@ -171,13 +174,32 @@ public final class Ledger implements BlockSource, BlockValidator {
    */
   public void stored(BlockExecution e) {
     LedgerState after = e.after();
-    state = new LedgerState(after.height(), after.blockHash(), store, after.registry(), after.set(), after.nextSet());
-    executed.values().removeIf(x -> x.height() <= after.height());
+    working.apply(after.registry()); // the block's changes, in place: no copy of the registry per block
+    state = new LedgerState(after.height(), after.blockHash(), store, working, after.set(), after.nextSet());
+    dropExecutionsOffChain(after);
     List<Transaction> txs = e.block().getBody().getTransactionsList();
     List<Transaction> included = txs.subList(1, txs.size());
     Registry registry = state.registry();
     mempool.blockFinalized(included, e.changes().txids(), entry -> !dependsOnRegistry(entry.tx(), registry)
         || TransactionRules.check(entry.tx(), store, registry, params, verifier, true).valid());
+  }
+
+  /**
+   * Keeps only the executions that descend from the block just stored: the others' states are
+   * overlays over the working registry and outputs as they were, which no longer are.
+   */
+  private void dropExecutionsOffChain(LedgerState stored) {
+    Map<ByteString, BlockExecution> kept = new HashMap<>();
+    executed.values().stream().filter(x -> x.height() > stored.height())
+        .sorted(java.util.Comparator.comparingLong(BlockExecution::height))
+        .forEach(x -> {
+          ByteString prev = x.block().getHeader().getPrevHash();
+          if (prev.equals(stored.blockHash()) || kept.containsKey(prev)) {
+            kept.put(x.blockHash(), x);
+          }
+        });
+    executed.clear();
+    executed.putAll(kept);
   }
 
   /**

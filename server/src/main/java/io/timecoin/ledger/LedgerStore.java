@@ -9,7 +9,7 @@ import java.util.List;
  * ({@link io.timecoin.storage.ChainStore}); it writes a block's {@link StateChanges} with the block.
  */
 public interface LedgerStore extends UtxoView {
-  /** Every masternode ever registered, as of the last stored block. */
+  /** The working registry of the last stored block (docs/protocol.md 4.1): active masternodes, and those leaving. */
   List<MasternodeRecord> masternodes();
 
   /** The validator set of {@code height} (from 1 to the stored tip + 1), or null beyond. */

@@ -4,60 +4,109 @@ import com.google.protobuf.ByteString;
 import io.timecoin.proto.v1.OutPoint;
 import io.timecoin.proto.v1.Validator;
 import io.timecoin.protocol.ValidatorSet;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
- * The masternode registry after some block (PROTOCOL.md 4.1): every masternode ever registered,
- * active or not, by consensus key (a deregistered one is kept: the rewards of the block after its
- * last signature still go to its reward address). Immutable; {@link #edit()} makes a changed copy.
+ * The working masternode registry after some block (docs/protocol.md 4.1): the active masternodes by
+ * consensus key, and those that stopped being active (deregistered, collateral spent) until the
+ * block that pays their last certificate is executed: a masternode of the set of height h that
+ * leaves in block h signed the certificate of h, which block h + 1's REWARD pays to its reward
+ * address. The rest of their story is the store's history (ListMasternodes at past heights).
+ *
+ * <p>Two forms, so that no block copies the registry:
+ * <ul>
+ *   <li>the <em>working registry</em> ({@link #of}): the records of the last stored block, changed
+ *       in place by {@link #apply} when the ledger stores a block. The consensus thread changes it;
+ *       its maps are concurrent, so other threads (the client API) may read it meanwhile.
+ *   <li>an <em>overlay</em> ({@link Editor#build()}): one executed block's changes over its
+ *       parent's registry, frozen. A block executed but not stored yet (judged, proposed, or final
+ *       and waiting for its write) sees its parent through it; it lives as long as that execution.
+ * </ul>
  */
 public final class Registry implements RegistryView {
   private static final Comparator<ByteString> KEY_ORDER = ByteString.unsignedLexicographicalComparator();
 
-  private final Map<ByteString, MasternodeRecord> byKey;
+  private final Registry parent; // null for the working registry
+  /** The working registry's records; an overlay's changed records. */
+  private final NavigableMap<ByteString, MasternodeRecord> records;
+  /** An overlay's keys that left the registry in its block; empty for the working registry. */
+  private final Set<ByteString> departed;
+  /** Collateral of the active records of {@link #records}. */
   private final Map<OutPoint, ByteString> activeByCollateral;
-  private final int activeCount;
+  private volatile int activeCount;
 
-  private Registry(Map<ByteString, MasternodeRecord> byKey) {
-    this.byKey = byKey;
-    this.activeByCollateral = new HashMap<>();
-    int active = 0;
-    for (MasternodeRecord m : byKey.values()) {
-      if (m.active()) {
-        activeByCollateral.put(m.collateral(), m.consensusKey());
-        active++;
-      }
-    }
-    this.activeCount = active;
+  private Registry(Registry parent, NavigableMap<ByteString, MasternodeRecord> records, Set<ByteString> departed,
+      Map<OutPoint, ByteString> activeByCollateral, int activeCount) {
+    this.parent = parent;
+    this.records = records;
+    this.departed = departed;
+    this.activeByCollateral = activeByCollateral;
+    this.activeCount = activeCount;
   }
 
+  /** A working registry holding these records. */
   public static Registry of(Collection<MasternodeRecord> records) {
-    Map<ByteString, MasternodeRecord> map = new TreeMap<>(KEY_ORDER);
-    records.forEach(r -> map.put(r.consensusKey(), r));
-    return new Registry(map);
+    Registry r = new Registry(null, new ConcurrentSkipListMap<>(KEY_ORDER), Set.of(), new ConcurrentHashMap<>(), 0);
+    records.forEach(r::putInPlace);
+    return r;
   }
 
   @Override
   public MasternodeRecord get(ByteString consensusKey) {
-    return byKey.get(consensusKey);
+    MasternodeRecord m = records.get(consensusKey);
+    if (m != null || parent == null || departed.contains(consensusKey)) {
+      return m;
+    }
+    return parent.get(consensusKey);
   }
 
   @Override
   public MasternodeRecord activeByCollateral(OutPoint outpoint) {
     ByteString key = activeByCollateral.get(outpoint);
-    return key == null ? null : byKey.get(key);
+    if (key != null) {
+      return records.get(key);
+    }
+    if (parent == null) {
+      return null;
+    }
+    MasternodeRecord before = parent.activeByCollateral(outpoint);
+    // changed here, and not active on this output any more (else the index above had it)
+    return before == null || records.containsKey(before.consensusKey()) || departed.contains(before.consensusKey())
+        ? null : before;
   }
 
-  /** Every masternode ever registered, ordered by consensus key. */
+  /** The masternodes of the working registry, ordered by consensus key: the active ones and those leaving. */
   public Collection<MasternodeRecord> all() {
-    return Collections.unmodifiableCollection(byKey.values());
+    if (parent == null) {
+      return Collections.unmodifiableCollection(records.values());
+    }
+    List<MasternodeRecord> out = new ArrayList<>();
+    for (MasternodeRecord m : parent.all()) {
+      if (!records.containsKey(m.consensusKey()) && !departed.contains(m.consensusKey())) {
+        out.add(m);
+      }
+    }
+    out.addAll(records.values());
+    out.sort(Comparator.comparing(MasternodeRecord::consensusKey, KEY_ORDER));
+    return Collections.unmodifiableList(out);
+  }
+
+  /** How many records the registry holds (active or leaving). */
+  public int size() {
+    return all().size();
   }
 
   @Override
@@ -78,7 +127,7 @@ public final class Registry implements RegistryView {
    * set decodes and checks every key, which is worth avoiding on every block.
    */
   public ValidatorSet validatorSet(long height, int maxValidators, ValidatorSet previous) {
-    List<Validator> chosen = select(byKey.values().stream().filter(MasternodeRecord::active)
+    List<Validator> chosen = select(all().stream().filter(MasternodeRecord::active)
         .map(m -> Validator.newBuilder().setKey(m.consensusKey()).setWeight(m.weight()).build()).toList(), maxValidators);
     if (chosen.isEmpty()) {
       return null;
@@ -89,7 +138,7 @@ public final class Registry implements RegistryView {
     })) {
       return previous.atHeight(height);
     }
-    return ValidatorSet.of(height, chosen);
+    return ValidatorSet.of(height, chosen, TransactionRules.KEYS::get); // each key decoded when it registered
   }
 
   /** The {@code max} heaviest of these candidates; among equal weights the lower key (unsigned bytes) is kept. */
@@ -100,25 +149,68 @@ public final class Registry implements RegistryView {
         .toList();
   }
 
-  /** A changed copy in the making; the records it changed are what a block writes. */
+  /** A block's changes in the making, over this registry; the records it changed are what the block writes. */
   public Editor edit() {
     return new Editor();
   }
 
-  /** Changes to a copy of the registry; {@link #build()} freezes it. */
+  /**
+   * Applies {@code overlay}'s own changes (one block's) to this working registry, in place: the
+   * ledger does it when it stores that block, whose parent's changes it applied before. Applying
+   * the same changes twice changes nothing.
+   */
+  public void apply(Registry overlay) {
+    if (parent != null) {
+      throw new IllegalStateException("only the working registry changes in place");
+    }
+    if (overlay == this) {
+      return;
+    }
+    Registry root = overlay;
+    while (root.parent != null) {
+      root = root.parent;
+    }
+    if (root != this) {
+      throw new IllegalArgumentException("the overlay is not over this working registry");
+    }
+    overlay.departed.forEach(this::removeInPlace);
+    overlay.records.values().forEach(this::putInPlace);
+  }
+
+  private void putInPlace(MasternodeRecord m) {
+    MasternodeRecord old = records.put(m.consensusKey(), m);
+    unindex(old);
+    if (m.active()) {
+      activeByCollateral.put(m.collateral(), m.consensusKey());
+      activeCount++;
+    }
+  }
+
+  private void removeInPlace(ByteString key) {
+    unindex(records.remove(key));
+  }
+
+  private void unindex(MasternodeRecord old) {
+    if (old != null && old.active()) {
+      activeByCollateral.remove(old.collateral(), old.consensusKey());
+      activeCount--;
+    }
+  }
+
+  /** Changes over the registry; {@link #build()} freezes them into an overlay. */
   public final class Editor implements RegistryView {
+    /** Changed records by key, in the order first changed; null for a key that left. */
     private final Map<ByteString, MasternodeRecord> changed = new LinkedHashMap<>();
 
     @Override
     public MasternodeRecord get(ByteString key) {
-      MasternodeRecord m = changed.get(key);
-      return m != null ? m : byKey.get(key);
+      return changed.containsKey(key) ? changed.get(key) : Registry.this.get(key);
     }
 
     @Override
     public MasternodeRecord activeByCollateral(OutPoint outpoint) {
       for (MasternodeRecord m : changed.values()) {
-        if (m.active() && m.collateral().equals(outpoint)) {
+        if (m != null && m.active() && m.collateral().equals(outpoint)) {
           return m;
         }
       }
@@ -128,15 +220,15 @@ public final class Registry implements RegistryView {
       }
       // its key may have left and come back in this block, backed by another output
       MasternodeRecord now = get(before.consensusKey());
-      return now.active() && now.collateral().equals(outpoint) ? now : null;
+      return now != null && now.active() && now.collateral().equals(outpoint) ? now : null;
     }
 
     @Override
     public int activeCount() {
       int n = activeCount;
-      for (MasternodeRecord m : changed.values()) {
-        MasternodeRecord before = byKey.get(m.consensusKey());
-        n += (m.active() ? 1 : 0) - (before != null && before.active() ? 1 : 0);
+      for (Map.Entry<ByteString, MasternodeRecord> e : changed.entrySet()) {
+        MasternodeRecord before = Registry.this.get(e.getKey());
+        n += (e.getValue() != null && e.getValue().active() ? 1 : 0) - (before != null && before.active() ? 1 : 0);
       }
       return n;
     }
@@ -145,19 +237,50 @@ public final class Registry implements RegistryView {
       changed.put(record.consensusKey(), record);
     }
 
-    /** The records changed, in the order first changed. */
-    public List<MasternodeRecord> changes() {
-      return List.copyOf(changed.values());
+    /** The masternode leaves the working registry (its history stays in the store). */
+    public void remove(ByteString key) {
+      if (Registry.this.get(key) == null) {
+        changed.remove(key); // never there before this block: nothing to undo
+      } else {
+        changed.put(key, null);
+      }
     }
 
+    /** The records changed (and still in the registry), in the order first changed. */
+    public List<MasternodeRecord> changes() {
+      return changed.values().stream().filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** The keys that left the registry. */
+    public List<ByteString> departed() {
+      List<ByteString> out = new ArrayList<>();
+      changed.forEach((k, m) -> {
+        if (m == null) {
+          out.add(k);
+        }
+      });
+      return out;
+    }
+
+    /** The registry after these changes: an overlay over this registry (no copy), or this registry when nothing changed. */
     public Registry build() {
       if (changed.isEmpty()) {
         return Registry.this;
       }
-      Map<ByteString, MasternodeRecord> map = new TreeMap<>(KEY_ORDER);
-      map.putAll(byKey);
-      map.putAll(changed);
-      return new Registry(map);
+      NavigableMap<ByteString, MasternodeRecord> records = new TreeMap<>(KEY_ORDER);
+      Set<ByteString> departed = new HashSet<>();
+      Map<OutPoint, ByteString> index = new HashMap<>();
+      changed.forEach((k, m) -> {
+        if (m == null) {
+          departed.add(k);
+        } else {
+          records.put(k, m);
+          if (m.active()) {
+            index.put(m.collateral(), k);
+          }
+        }
+      });
+      return new Registry(Registry.this, records, departed, index, activeCount());
     }
   }
 }

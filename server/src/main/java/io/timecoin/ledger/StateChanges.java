@@ -14,11 +14,13 @@ import java.util.List;
  * of the next height when it differs from this height's ({@code nextSet}, else null), and how the
  * block's reward was made and paid ({@code reward}; null for block 0), and the masternodes whose
  * registration the block changed (registered, deregistered, collateral spent: {@code registrations},
- * kept as the registry's history, so the registry of any past height can be listed).
+ * kept as the registry's history, so the registry of any past height can be listed), and the
+ * masternodes that left the working registry ({@code departed}: no longer active, their last reward
+ * paid; docs/protocol.md 4.1).
  */
 public record StateChanges(long height, List<Created> created, List<Spent> spent, List<ByteString> txids,
     List<MasternodeRecord> masternodes, ValidatorSet nextSet, RewardBreakdown reward,
-    List<MasternodeRecord> registrations) {
+    List<MasternodeRecord> registrations, List<ByteString> departed) {
   /** An output created at {@code outpoint}. */
   public record Created(OutPoint outpoint, TxOutput output) {}
 
@@ -28,7 +30,7 @@ public record StateChanges(long height, List<Created> created, List<Spent> spent
   /** Changes that pay no reward (block 0). */
   public StateChanges(long height, List<Created> created, List<Spent> spent, List<ByteString> txids,
       List<MasternodeRecord> masternodes, ValidatorSet nextSet) {
-    this(height, created, spent, txids, masternodes, nextSet, null, masternodes);
+    this(height, created, spent, txids, masternodes, nextSet, null, masternodes, List.of());
   }
 
   public StateChanges {
@@ -37,5 +39,6 @@ public record StateChanges(long height, List<Created> created, List<Spent> spent
     txids = List.copyOf(txids);
     masternodes = List.copyOf(masternodes);
     registrations = List.copyOf(registrations);
+    departed = List.copyOf(departed);
   }
 }

@@ -16,6 +16,7 @@ import io.timecoin.proto.v1.TransactionKind;
 import io.timecoin.proto.v1.TxInput;
 import io.timecoin.proto.v1.TxOutput;
 import io.timecoin.proto.v1.Witness;
+import io.timecoin.protocol.Fees;
 import io.timecoin.protocol.ProtocolVersion;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -27,7 +28,7 @@ import java.util.function.Supplier;
 /**
  * Whether a transaction may be applied to a state (PROTOCOL.md 4.1, 4.3), and if not, the typed
  * reason: MALFORMED, TOO_LARGE, DUPLICATE_INPUT, UNKNOWN_INPUT, ALREADY_SPENT, WRONG_OWNER,
- * ZERO_OUTPUT, OVERFLOW, FEE_TOO_LOW, BAD_SIGNATURE, and for the masternode kinds BAD_COLLATERAL,
+ * ZERO_OUTPUT, DUST, OVERFLOW, FEE_TOO_LOW, BAD_SIGNATURE, and for the masternode kinds BAD_COLLATERAL,
  * ALREADY_REGISTERED, NOT_REGISTERED. The checks that need only the transaction come first (so junk
  * costs no lookup and no verification), then every signature, then the checks against the state (so
  * a forged witness is BAD_SIGNATURE, which counts against the peer that relayed it, whatever else is
@@ -56,8 +57,8 @@ public final class TransactionRules {
     }
   }
 
-  /** Witness keys decoded once each (wallets reuse their keys). */
-  private static final KeyCache KEYS = new KeyCache(100_000);
+  /** Keys decoded once each: witnesses (wallets reuse their keys), and consensus keys, which the validator sets reuse. */
+  static final KeyCache KEYS = new KeyCache(100_000);
   private static final Supplier<String> COLLATERAL_WITNESS = () -> "the collateral owner's witness";
 
   private TransactionRules() {}
@@ -177,8 +178,8 @@ public final class TransactionRules {
   public static boolean relayFault(ErrorReason reason) {
     return switch (reason) {
       case ERROR_REASON_MALFORMED, ERROR_REASON_TOO_LARGE, ERROR_REASON_WRONG_CHAIN, ERROR_REASON_BAD_SIGNATURE,
-          ERROR_REASON_DUPLICATE_INPUT, ERROR_REASON_WRONG_OWNER, ERROR_REASON_ZERO_OUTPUT, ERROR_REASON_OVERFLOW,
-          ERROR_REASON_FEE_TOO_LOW -> true;
+          ERROR_REASON_DUPLICATE_INPUT, ERROR_REASON_WRONG_OWNER, ERROR_REASON_ZERO_OUTPUT, ERROR_REASON_DUST,
+          ERROR_REASON_OVERFLOW, ERROR_REASON_FEE_TOO_LOW -> true;
       default -> false;
     };
   }
@@ -231,10 +232,15 @@ public final class TransactionRules {
       }
       in = next;
     }
+    Fees fees = params.fees();
     long out = 0;
     for (TxOutput o : tx.getOutputsList()) {
       if (o.getAmount() == 0) {
         return Verdict.refused(ErrorReason.ERROR_REASON_ZERO_OUTPUT, "an output of zero");
+      }
+      if (fees.dust(o.getAmount())) { // docs/protocol.md 4.3: every user kind's output
+        return Verdict.refused(ErrorReason.ERROR_REASON_DUST, "an output of " + Long.toUnsignedString(o.getAmount())
+            + " units, below the least output " + Long.toUnsignedString(fees.minOutput()));
       }
       long next = out + o.getAmount();
       if (Long.compareUnsigned(next, out) < 0) {
@@ -247,9 +253,9 @@ public final class TransactionRules {
           + ") are worth more than inputs (" + Long.toUnsignedString(in) + ")");
     }
     long fee = in - out;
-    if (Long.compareUnsigned(fee, params.minTxFee()) < 0) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_FEE_TOO_LOW, "fee " + Long.toUnsignedString(fee)
-          + " is below the minimum " + params.minTxFee());
+    Verdict paid = checkFee(tx, fee, fees);
+    if (paid != null) {
+      return paid;
     }
     Verdict kindVerdict = switch (tx.getKind()) {
       case TRANSACTION_KIND_REGISTER_MASTERNODE -> checkRegister(tx, seen, utxos, registry);
@@ -264,6 +270,26 @@ public final class TransactionRules {
       return last;
     }
     return new Verdict(null, "", txid, fee);
+  }
+
+  /**
+   * FEE_TOO_LOW unless {@code fee} meets what the transaction's size (and, for a registration, the
+   * registration fee) requires (docs/protocol.md 4.3); null when it does.
+   */
+  private static Verdict checkFee(Transaction tx, long fee, Fees fees) {
+    long required;
+    try {
+      required = fees.required(tx);
+    } catch (ArithmeticException e) { // no u64 fee pays it
+      return Verdict.refused(ErrorReason.ERROR_REASON_FEE_TOO_LOW, "the required fee: " + e.getMessage());
+    }
+    if (Long.compareUnsigned(fee, required) < 0) {
+      return Verdict.refused(ErrorReason.ERROR_REASON_FEE_TOO_LOW, "fee " + Long.toUnsignedString(fee)
+          + " is below the required " + Long.toUnsignedString(required) + " (" + Fees.size(tx) + " bytes"
+          + (tx.hasRegisterMasternode() ? ", a registration pays at least " + Long.toUnsignedString(fees.registrationFee()) : "")
+          + ")");
+    }
+    return null;
   }
 
   /**

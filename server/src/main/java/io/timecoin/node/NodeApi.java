@@ -246,6 +246,9 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
     ListMasternodesResponse.Builder r = ListMasternodesResponse.newBuilder()
         .setHeight(request.getHeight() == 0 ? next : request.getHeight());
     for (MasternodeRecord m : registry.all()) { // ordered by key
+      if (!m.active()) { // a past registration, or one leaving the working registry: GetMasternode has it
+        continue;
+      }
       if (!after.isEmpty() && ByteString.unsignedLexicographicalComparator().compare(m.consensusKey(), after) <= 0) {
         continue;
       }
@@ -269,6 +272,15 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
       return;
     }
     MasternodeRecord m = registry.get(request.getConsensusKey());
+    if (m == null && (request.getHeight() == 0 || request.getHeight() == node.ledger.state().height() + 1)) {
+      // not active any more: the working registry let it go, the history has its last registration
+      try {
+        m = node.chain.registrationAfter(request.getConsensusKey(), node.ledger.state().height());
+      } catch (java.io.IOException e) {
+        out.onError(storage(e));
+        return;
+      }
+    }
     if (m == null) {
       out.onError(ApiErrors.of(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND, "no masternode with that consensus key"));
       return;
@@ -331,8 +343,11 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
 
   /**
    * The registry that chose the validators of {@code height} (the registry after block height - 1;
-   * 0 means the next height). For a past height, the registrations are that height's and the uptime
-   * figures (last signed height, misses) are today's: uptime history is not kept.
+   * 0 means the next height): the working registry for the next height, else rebuilt from the
+   * store's history, every masternode registered by then, active or not. For a past height, the
+   * registrations are that height's and the uptime figures (last signed height, misses) are today's
+   * for a masternode still in the working registry, else those of its last registration change:
+   * uptime history is not kept.
    */
   private Registry registryAt(long height, StreamObserver<?> out) {
     LedgerState state = node.ledger.state();
@@ -349,6 +364,9 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
       List<MasternodeRecord> past = new java.util.ArrayList<>();
       for (MasternodeRecord m : node.chain.registrationsAfter(height - 1)) {
         MasternodeRecord now = state.registry().get(m.consensusKey());
+        if (now == null) {
+          now = m;
+        }
         past.add(new MasternodeRecord(m.consensusKey(), m.collateral(), m.collateralAmount(), m.ownerAddress(),
             m.rewardAddress(), m.registeredHeight(), m.active(), now.lastSignedHeight(), now.missedMask()));
       }

@@ -53,7 +53,8 @@ import org.rocksdb.WriteOptions;
  *   <li>{@code spent}: outpoint → the txid that spent it (so ALREADY_SPENT is told from UNKNOWN_INPUT);
  *   <li>{@code addresses}: address ‖ outpoint → amount u64, height u64: each address's unspent outputs;
  *   <li>{@code transactions}: txid → height u64, position u32 in its block;
- *   <li>{@code masternodes}: consensus key → {@link MasternodeRecord} bytes;
+ *   <li>{@code masternodes}: consensus key → {@link MasternodeRecord} bytes: the working registry of the
+ *       tip (active masternodes, and those leaving until their last reward is paid);
  *   <li>{@code validator_sets}: height → the ValidatorSet protobuf of that height, written where the
  *       set changes (the set of a height is the entry at or below it): also the index of the changes
  *       that {@link #validatorSetChanges} answers from;
@@ -442,6 +443,9 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     for (MasternodeRecord m : changes.masternodes()) {
       batch.put(masternodes, m.consensusKey().toByteArray(), m.toBytes());
     }
+    for (ByteString key : changes.departed()) { // the history keeps them (docs/protocol.md 4.1)
+      batch.delete(masternodes, key.toByteArray());
+    }
     for (MasternodeRecord m : changes.registrations()) {
       batch.put(masternodeHistory, concat(height, m.consensusKey().toByteArray()), m.toBytes());
     }
@@ -688,6 +692,32 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       throw corrupt("a masternode history record does not parse", e);
     }
     return new ArrayList<>(byKey.values());
+  }
+
+  /**
+   * The registration of one masternode as the block of {@code height} left it (its last history
+   * record at or below that height), or null if it was never registered by then. Reads only the
+   * records' keys of the others.
+   */
+  public MasternodeRecord registrationAfter(ByteString consensusKey, long height) throws StorageException {
+    byte[] key = consensusKey.toByteArray();
+    byte[] found = null;
+    try (RocksIterator it = db.newIterator(masternodeHistory)) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        byte[] k = it.key();
+        if (ByteBuffer.wrap(k).getLong() > height) {
+          break;
+        }
+        if (java.util.Arrays.equals(k, Long.BYTES, k.length, key, 0, key.length)) {
+          found = it.value();
+        }
+      }
+    }
+    try {
+      return found == null ? null : MasternodeRecord.fromBytes(found);
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt("a masternode history record does not parse", e);
+    }
   }
 
   /** The most evidence records kept for one validator: the first ones (one proves the fault; more only fill the disk). */

@@ -24,6 +24,7 @@ import io.timecoin.proto.v1.TransactionKind;
 import io.timecoin.proto.v1.TxInput;
 import io.timecoin.proto.v1.TxOutput;
 import io.timecoin.protocol.Subsidy;
+import io.timecoin.protocol.Fees;
 import io.timecoin.protocol.Transactions;
 import io.timecoin.protocol.ValidatorSet;
 import io.timecoin.storage.StorageException;
@@ -155,7 +156,8 @@ class LedgerSupplyTest {
   void supplyIsConservedAndNothingIsSpentTwiceOverThreeHundredBlocks() throws Exception {
     long started = System.nanoTime();
     Genesis genesis = makeGenesis();
-    long minFee = genesis.minTxFee();
+    // what the largest transfer here (3 inputs, 3 outputs: 570 bytes) needs at 10 units per byte, and more
+    long minFee = 10 * genesis.minTxFee();
     try (LedgerChain chain = LedgerChain.open(tmp.resolve("node"), genesis);
         LedgerChain follower = LedgerChain.open(tmp.resolve("follower"), genesis)) {
       // block 0: every genesis output is unspent, the genesis set is the model's
@@ -363,12 +365,14 @@ class LedgerSupplyTest {
   }
 
   /** Outputs worth {@code value} to 1..3 random wallets (1 when small). */
+  private static final long MIN_OUTPUT = Fees.DEFAULTS.minOutput();
+
   private List<TxOutput> outputs(long value, int max) {
     int m = value < 100L * TIME ? 1 : 1 + random.nextInt(max);
     List<TxOutput> outs = new ArrayList<>();
     long left = value;
     for (int i = 0; i < m - 1; i++) {
-      long part = 1 + (long) (random.nextDouble() * (left - (m - i)));
+      long part = MIN_OUTPUT + (long) (random.nextDouble() * (left - (m - i) * MIN_OUTPUT)); // none is DUST
       outs.add(Transactions.output(part, LedgerChain.address(wallets.get(random.nextInt(WALLETS)))));
       left -= part;
     }
@@ -392,7 +396,7 @@ class LedgerSupplyTest {
       }
     }
     long fee = plan.fee();
-    if (inputs.isEmpty() || in <= fee) {
+    if (inputs.isEmpty() || in < fee + MIN_OUTPUT) {
       plan.reserved.removeAll(inputs);
       return null;
     }
@@ -405,8 +409,8 @@ class LedgerSupplyTest {
     if (collateral == null) {
       return null;
     }
-    long fee = plan.fee();
-    OutPoint feeInput = plan.pick(o -> o.getAmount() > fee);
+    long fee = plan.fee() + Fees.DEFAULTS.registrationFee(); // docs/protocol.md 4.3
+    OutPoint feeInput = plan.pick(o -> o.getAmount() >= fee + MIN_OUTPUT);
     if (feeInput == null) {
       plan.reserved.remove(collateral);
       return null;
@@ -444,7 +448,7 @@ class LedgerSupplyTest {
 
   private Transaction deregister(BlockPlan plan) {
     long fee = plan.fee();
-    OutPoint feeInput = plan.pick(o -> o.getAmount() > fee);
+    OutPoint feeInput = plan.pick(o -> o.getAmount() >= fee + MIN_OUTPUT);
     if (feeInput == null) {
       return null;
     }
@@ -718,12 +722,20 @@ class LedgerSupplyTest {
   /** (3): the registry and the next set are the model's. */
   private void checkRegistry(LedgerChain chain, long h) {
     Registry registry = chain.ledger.state().registry();
-    assertEquals(masternodes.size(), registry.all().size());
+    // the working registry (docs/protocol.md 4.1): the active, and the inactive of the set of h,
+    // whose certificate the next block pays; the set of h is checked against the model's above
+    ValidatorSet setOfH = h == 0 ? null : chain.ledger.validatorSetAt(h);
+    int held = 0;
     List<io.timecoin.proto.v1.Validator> expectedSet = new ArrayList<>();
     for (Mn m : masternodes.values()) {
       MasternodeRecord r = registry.get(m.key);
-      assertNotNull(r);
       String what = "masternode " + TransactionRules.shortHex(m.key) + " after block " + h;
+      if (!m.active && (setOfH == null || setOfH.member(m.key) == null)) {
+        assertNull(r, what + " left the working registry");
+        continue;
+      }
+      held++;
+      assertNotNull(r, what);
       assertEquals(new MasternodeRecord(m.key, m.collateral, m.amount, m.owner, m.rewardAddress, m.registeredHeight,
           m.active, m.lastSigned, m.missedMask), r, what);
       MasternodeRecord backed = registry.activeByCollateral(m.collateral);
@@ -732,6 +744,7 @@ class LedgerSupplyTest {
         expectedSet.add(io.timecoin.proto.v1.Validator.newBuilder().setKey(m.key).setWeight(m.amount / TIME).build());
       }
     }
+    assertEquals(held, registry.all().size());
     assertEquals(activeCollateral.size(), registry.activeCount());
     assertTrue(expectedSet.size() < chain.params.maxValidators());
     ValidatorSet next = chain.ledger.validatorSetAt(h + 1);

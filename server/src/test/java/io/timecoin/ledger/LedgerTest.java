@@ -133,8 +133,8 @@ class LedgerTest {
   void rewardOffByOneUnitIsRefused() throws Exception {
     try (LedgerChain a = chain(); LedgerChain b = chain()) {
       for (int h = 1; h <= 3; h++) {
-        admit(a, pay(2 * h, 1_000 + h, wallets.get(9)));
-        admit(a, pay(2 * h + 1, 7_777, wallets.get(8)));
+        admit(a, pay(2 * h, 10_000 + h, wallets.get(9)));
+        admit(a, pay(2 * h + 1, 77_770, wallets.get(8)));
         Block block = a.propose(a.randomProposer(random));
         Transaction reward = block.getBody().getTransactions(0);
         List<Transaction> rest = block.getBody().getTransactionsList().subList(1, 3);
@@ -213,8 +213,8 @@ class LedgerTest {
   void aBlockNeedsExactlyOneRewardAndFirst() throws Exception {
     try (LedgerChain a = chain(); LedgerChain b = chain()) {
       for (int h = 1; h <= 2; h++) { // height 1 (no certificate) and 2
-        admit(a, pay(10 * h, 2_000, wallets.get(1)));
-        admit(a, pay(10 * h + 1, 3_000, wallets.get(2)));
+        admit(a, pay(10 * h, 20_000, wallets.get(1)));
+        admit(a, pay(10 * h + 1, 30_000, wallets.get(2)));
         Block block = a.propose(a.randomProposer(random));
         List<Transaction> txs = block.getBody().getTransactionsList();
         Transaction r = txs.get(0);
@@ -254,17 +254,17 @@ class LedgerTest {
         defaults.maxBlockBytes(), defaults.maxValidators());
     try (LedgerChain s = chain(small); LedgerChain d = chain(); LedgerChain s2 = chain(small)) {
       ByteString proposer = mn(consensus.get(0));
-      List<Transaction> four = List.of(pay(0, 1_000, wallets.get(1)), pay(1, 2_000, wallets.get(2)),
-          pay(2, 3_000, wallets.get(3)), pay(3, 4_000, wallets.get(4)));
-      Block five = s.handBuilt(proposer, four, 10_000); // 5 transactions with the REWARD
+      List<Transaction> four = List.of(pay(0, 10_000, wallets.get(1)), pay(1, 20_000, wallets.get(2)),
+          pay(2, 30_000, wallets.get(3)), pay(3, 40_000, wallets.get(4)));
+      Block five = s.handBuilt(proposer, four, 100_000); // 5 transactions with the REWARD
       assertRefused(s, five, "5 transactions, the limit is 4");
       assertValid(d, five); // the same block under the default limit: only the limit refuses it
-      Block fourTxs = s.handBuilt(proposer, four.subList(0, 3), 6_000);
+      Block fourTxs = s.handBuilt(proposer, four.subList(0, 3), 60_000);
       assertValid(s, fourTxs);
 
       // the proposer keeps to the limit: 6 in its mempool, 3 in its block (and the REWARD)
       for (int i = 0; i < 6; i++) {
-        admit(s2, pay(10 + i, 1_000 + i, wallets.get(5)));
+        admit(s2, pay(10 + i, 10_000 + i, wallets.get(5)));
       }
       Block proposed = s2.propose(proposer);
       assertEquals(4, proposed.getBody().getTransactionsCount());
@@ -275,11 +275,11 @@ class LedgerTest {
   @Test
   void aBlockOverMaxBlockBytesIsRefused() throws Exception {
     ByteString proposer = mn(consensus.get(1));
-    List<Transaction> four = List.of(pay(0, 1_000, wallets.get(1)), pay(1, 2_000, wallets.get(2)),
-        pay(2, 3_000, wallets.get(3)), pay(3, 4_000, wallets.get(4)));
+    List<Transaction> four = List.of(pay(0, 10_000, wallets.get(1)), pay(1, 20_000, wallets.get(2)),
+        pay(2, 30_000, wallets.get(3)), pay(3, 40_000, wallets.get(4)));
     long size;
     try (LedgerChain d = chain()) {
-      Block block = d.handBuilt(proposer, four, 10_000);
+      Block block = d.handBuilt(proposer, four, 100_000);
       assertValid(d, block);
       size = block.getBody().getTransactionsList().stream().mapToLong(Transaction::getSerializedSize).sum();
     }
@@ -291,10 +291,10 @@ class LedgerTest {
         defaults.registrationFee(), defaults.maxTxBytes(), defaults.maxBlockTxs(),
         size - 1, defaults.maxValidators());
     try (LedgerChain s = chain(oneShort); LedgerChain e = chain(exact); LedgerChain p = chain(oneShort)) {
-      Block block = s.handBuilt(proposer, four, 10_000);
+      Block block = s.handBuilt(proposer, four, 100_000);
       assertRefused(s, block, size + " bytes of transactions, the limit is " + (size - 1));
       assertValid(e, block);
-      assertValid(s, s.handBuilt(proposer, four.subList(0, 3), 6_000));
+      assertValid(s, s.handBuilt(proposer, four.subList(0, 3), 60_000));
 
       // the proposer keeps to the limit, and its block is valid elsewhere under the same limit
       for (Transaction tx : four) {
@@ -314,11 +314,11 @@ class LedgerTest {
   void aDoubleSpendAcrossTwoTransactionsOfABlockIsRefused() throws Exception {
     try (LedgerChain a = chain(); LedgerChain b = chain()) {
       ByteString proposer = mn(consensus.get(2));
-      Transaction t1 = pay(0, 1_000, wallets.get(1));
-      Transaction t2 = pay(0, 2_000, wallets.get(2)); // the same output, to someone else
-      assertRefused(a, a.handBuilt(proposer, List.of(t1, t2), 3_000), "ALREADY_SPENT");
-      assertRefused(a, a.handBuilt(proposer, List.of(t1, t2), 1_000), "ALREADY_SPENT");
-      assertRefused(b, b.handBuilt(proposer, List.of(t2, t1), 3_000), "ALREADY_SPENT");
+      Transaction t1 = pay(0, 10_000, wallets.get(1));
+      Transaction t2 = pay(0, 20_000, wallets.get(2)); // the same output, to someone else
+      assertRefused(a, a.handBuilt(proposer, List.of(t1, t2), 30_000), "ALREADY_SPENT");
+      assertRefused(a, a.handBuilt(proposer, List.of(t1, t2), 10_000), "ALREADY_SPENT");
+      assertRefused(b, b.handBuilt(proposer, List.of(t2, t1), 30_000), "ALREADY_SPENT");
       // the mempool would never offer both
       admit(a, t1);
       assertEquals(ErrorReason.ERROR_REASON_MEMPOOL_CONFLICT, a.ledger.admit(t2, false).reason());
@@ -327,12 +327,12 @@ class LedgerTest {
       ByteString t1id = Hashes.transaction(t1);
       TxOutput t1out = t1.getOutputs(0);
       Transaction t3 = LedgerChain.transfer(List.of(outpoint(t1id, 0)), List.of(wallets.get(1)),
-          List.of(Transactions.output(t1out.getAmount() - 5_000, LedgerChain.address(wallets.get(3)))));
+          List.of(Transactions.output(t1out.getAmount() - 50_000, LedgerChain.address(wallets.get(3)))));
       Transaction t4 = LedgerChain.transfer(List.of(outpoint(t1id, 0)), List.of(wallets.get(1)),
-          List.of(Transactions.output(t1out.getAmount() - 6_000, LedgerChain.address(wallets.get(4)))));
-      assertRefused(b, b.handBuilt(proposer, List.of(t1, t3, t4), 12_000), "ALREADY_SPENT");
-      assertRefused(b, b.handBuilt(proposer, List.of(t3, t1), 6_000), "UNKNOWN_INPUT"); // not yet created
-      Block chained = b.handBuilt(proposer, List.of(t1, t3), 6_000);
+          List.of(Transactions.output(t1out.getAmount() - 60_000, LedgerChain.address(wallets.get(4)))));
+      assertRefused(b, b.handBuilt(proposer, List.of(t1, t3, t4), 120_000), "ALREADY_SPENT");
+      assertRefused(b, b.handBuilt(proposer, List.of(t3, t1), 60_000), "UNKNOWN_INPUT"); // not yet created
+      Block chained = b.handBuilt(proposer, List.of(t1, t3), 60_000);
       assertValid(b, chained);
       assertValid(a, chained);
       var cert = LedgerChain.certificate(1, Hashes.block(chained.getHeader()), a.ledger.validatorSetAt(1), random);
@@ -347,10 +347,10 @@ class LedgerTest {
         assertEquals(0, c.ledger.mempool().size());
       }
       // and in the next block, neither may be spent again
-      Transaction again = pay(0, 1_500, wallets.get(5));
+      Transaction again = pay(0, 15_000, wallets.get(5));
       assertEquals(ErrorReason.ERROR_REASON_ALREADY_SPENT, a.ledger.admit(again, false).reason());
-      assertRefused(a, a.handBuilt(proposer, List.of(again), 1_500), "ALREADY_SPENT");
-      assertRefused(a, a.handBuilt(proposer, List.of(t4), 6_000), "ALREADY_SPENT");
+      assertRefused(a, a.handBuilt(proposer, List.of(again), 15_000), "ALREADY_SPENT");
+      assertRefused(a, a.handBuilt(proposer, List.of(t4), 60_000), "ALREADY_SPENT");
     }
   }
 
@@ -376,7 +376,7 @@ class LedgerTest {
         for (int i = 0; i < n; i++) {
           OutPoint o = available.get(i);
           TxOutput out = coins.get(o);
-          long fee = 1_000 + random.nextInt(10_000);
+          long fee = 10_000 + random.nextInt(10_000);
           long half = (out.getAmount() - fee) / 2;
           txs.add(LedgerChain.transfer(List.of(o), List.of(keyOfAddress.get(out.getAddress())), List.of(
               Transactions.output(half, LedgerChain.address(wallets.get(random.nextInt(10)))),
@@ -384,7 +384,8 @@ class LedgerTest {
         }
         OutPoint feeIn = available.get(n);
         TxOutput feeOut = coins.get(feeIn);
-        List<TxOutput> change = List.of(Transactions.output(feeOut.getAmount() - 4_000, LedgerChain.address(wallets.get(3))));
+        // a registration pays at least 1 TIME (docs/protocol.md 4.3); the deregistration pays the same
+        List<TxOutput> change = List.of(Transactions.output(feeOut.getAmount() - TIME, LedgerChain.address(wallets.get(3))));
         if (h == 5) { // a registration, backed by one more coin, which the test then leaves alone
           newcomerCollateral = available.subList(n + 1, available.size()).stream() // a coin of 1,000 TIME or more
               .filter(o -> coins.get(o).getAmount() >= MasternodeRecord.MIN_COLLATERAL).findFirst().orElseThrow();
@@ -399,7 +400,7 @@ class LedgerTest {
           TxOutput col = a.store.unspent(newcomerCollateral);
           txs.add(LedgerChain.transfer(List.of(newcomerCollateral, feeIn),
               List.of(keyOfAddress.get(col.getAddress()), keyOfAddress.get(feeOut.getAddress())),
-              List.of(Transactions.output(col.getAmount() + feeOut.getAmount() - 3_000, LedgerChain.address(wallets.get(0))))));
+              List.of(Transactions.output(col.getAmount() + feeOut.getAmount() - 30_000, LedgerChain.address(wallets.get(0))))));
         }
         for (Transaction tx : txs) {
           admit(proposerLedger, tx);
@@ -438,8 +439,11 @@ class LedgerTest {
       }
       assertEquals(a.tipHash(), b.tipHash());
       assertEquals(a.store.masternodes(), b.store.masternodes());
-      assertFalse(a.ledger.state().registry().get(mn(newcomer)).active());
-      assertFalse(a.ledger.state().registry().get(mn(consensus.get(3))).active());
+      // both left the working registry once their last certificate was paid; the history keeps them
+      assertNull(a.ledger.state().registry().get(mn(newcomer)));
+      assertNull(a.ledger.state().registry().get(mn(consensus.get(3))));
+      assertFalse(a.store.registrationAfter(mn(newcomer), a.height()).active());
+      assertFalse(a.store.registrationAfter(mn(consensus.get(3)), a.height()).active());
       assertEquals(MASTERNODES - 1, a.nextSet().size());
     }
   }
@@ -455,7 +459,7 @@ class LedgerTest {
 
       // block 2 registers k, backed by allocation 5 (100,000 TIME and 5 units: weight 100,000, whole TIME)
       Transaction reg = Transactions.sign(Transactions.register(List.of(allocation(6)),
-              List.of(Transactions.output(allocationAmount(6) - 5_000, LedgerChain.address(wallets.get(6)))),
+              List.of(Transactions.output(allocationAmount(6) - TIME, LedgerChain.address(wallets.get(6)))),
               allocation(5), key, LedgerChain.address(wallets.get(9))), CHAIN_ID,
           List.of(allocationOwner(6)), List.of(allocationOwner(5), k));
       admit(a, reg);
@@ -585,9 +589,9 @@ class LedgerTest {
       OutPoint col0 = genesis.collateralOutPoint(0);
       OutPoint col1 = genesis.collateralOutPoint(1);
       admit(a, LedgerChain.transfer(List.of(col0), List.of(wallets.get(0)),
-          List.of(Transactions.output(1_000 * TIME - 1_000, LedgerChain.address(wallets.get(0))))));
+          List.of(Transactions.output(1_000 * TIME - 10_000, LedgerChain.address(wallets.get(0))))));
       admit(a, LedgerChain.transfer(List.of(col1, allocation(8)), List.of(wallets.get(1), allocationOwner(8)),
-          List.of(Transactions.output(2_000 * TIME + allocationAmount(8) - 1_000, LedgerChain.address(wallets.get(1))))));
+          List.of(Transactions.output(2_000 * TIME + allocationAmount(8) - 10_000, LedgerChain.address(wallets.get(1))))));
       Block block3 = a.propose(spentOut);
       // block 3 pays masternode 0, a signer of cert(2), though it is no longer registered
       assertTrue(block3.getBody().getTransactions(0).getOutputsList().stream()
@@ -622,10 +626,10 @@ class LedgerTest {
           List.of(wallets.get(1)), List.of(wallets.get(0)));
       assertEquals(ErrorReason.ERROR_REASON_BAD_COLLATERAL, c.ledger.admit(dereg, false).reason());
       Transaction spend = LedgerChain.transfer(List.of(one.collateralOutPoint(0)), List.of(wallets.get(0)),
-          List.of(Transactions.output(5_000 * TIME - 1_000, LedgerChain.address(wallets.get(0)))));
+          List.of(Transactions.output(5_000 * TIME - 10_000, LedgerChain.address(wallets.get(0)))));
       assertEquals(ErrorReason.ERROR_REASON_BAD_COLLATERAL, c.ledger.admit(spend, false).reason());
       assertRefused(c, c.handBuilt(mn(only), List.of(dereg), 10 * TIME), "last registered masternode");
-      assertRefused(c, c.handBuilt(mn(only), List.of(spend), 1_000), "last registered masternode");
+      assertRefused(c, c.handBuilt(mn(only), List.of(spend), 10_000), "last registered masternode");
     }
   }
 
@@ -646,15 +650,15 @@ class LedgerTest {
       ByteString k = mn(consensus.get(0));
       OutPoint c0 = genesis.collateralOutPoint(0); // 1,000 TIME owned by wallet 0
       Transaction dereg = Transactions.sign(Transactions.deregister(List.of(allocation(0)),
-              List.of(Transactions.output(allocationAmount(0) - 1_000, LedgerChain.address(wallets.get(0)))), k),
+              List.of(Transactions.output(allocationAmount(0) - 10_000, LedgerChain.address(wallets.get(0)))), k),
           CHAIN_ID, List.of(allocationOwner(0)), List.of(wallets.get(0)));
       Transaction reg = Transactions.sign(Transactions.register(List.of(allocation(1)),
-              List.of(Transactions.output(allocationAmount(1) - 1_000, LedgerChain.address(wallets.get(1)))),
+              List.of(Transactions.output(allocationAmount(1) - TIME, LedgerChain.address(wallets.get(1)))),
               allocation(2), k, LedgerChain.address(wallets.get(9))),
           CHAIN_ID, List.of(allocationOwner(1)), List.of(allocationOwner(2), consensus.get(0)));
       Transaction spendOld = LedgerChain.transfer(List.of(c0), List.of(wallets.get(0)),
-          List.of(Transactions.output(1_000 * TIME - 1_000, LedgerChain.address(wallets.get(0)))));
-      Block block = a.handBuilt(mn(consensus.get(1)), List.of(dereg, reg, spendOld), 3_000);
+          List.of(Transactions.output(1_000 * TIME - 10_000, LedgerChain.address(wallets.get(0)))));
+      Block block = a.handBuilt(mn(consensus.get(1)), List.of(dereg, reg, spendOld), TIME + 20_000);
       assertValid(a, block);
       finalizeOnBoth(a, b, block, true);
       MasternodeRecord r = a.ledger.state().registry().get(k);
@@ -673,19 +677,19 @@ class LedgerTest {
       OutPoint c0 = genesis.collateralOutPoint(0);
       Ed25519KeyPair j = LedgerChain.key(random);
       Transaction dereg = Transactions.sign(Transactions.deregister(List.of(allocation(0)),
-              List.of(Transactions.output(allocationAmount(0) - 1_000, LedgerChain.address(wallets.get(0)))), k),
+              List.of(Transactions.output(allocationAmount(0) - 10_000, LedgerChain.address(wallets.get(0)))), k),
           CHAIN_ID, List.of(allocationOwner(0)), List.of(wallets.get(0)));
       Transaction reg = Transactions.sign(Transactions.register(List.of(allocation(1)),
-              List.of(Transactions.output(allocationAmount(1) - 1_000, LedgerChain.address(wallets.get(1)))),
+              List.of(Transactions.output(allocationAmount(1) - TIME, LedgerChain.address(wallets.get(1)))),
               allocation(2), k, LedgerChain.address(wallets.get(9))),
           CHAIN_ID, List.of(allocationOwner(1)), List.of(allocationOwner(2), consensus.get(0)));
       Transaction regJ = Transactions.sign(Transactions.register(List.of(allocation(3)),
-              List.of(Transactions.output(allocationAmount(3) - 1_000, LedgerChain.address(wallets.get(3)))),
+              List.of(Transactions.output(allocationAmount(3) - TIME, LedgerChain.address(wallets.get(3)))),
               c0, mn(j), LedgerChain.address(wallets.get(8))),
           CHAIN_ID, List.of(allocationOwner(3)), List.of(wallets.get(0), j));
       // control: without K's re-registration, C0 may back J in the same block
-      assertValid(a, a.handBuilt(mn(consensus.get(1)), List.of(dereg, regJ), 2_000));
-      assertValid(a, a.handBuilt(mn(consensus.get(1)), List.of(dereg, reg, regJ), 3_000));
+      assertValid(a, a.handBuilt(mn(consensus.get(1)), List.of(dereg, regJ), TIME + 10_000));
+      assertValid(a, a.handBuilt(mn(consensus.get(1)), List.of(dereg, reg, regJ), 2 * TIME + 10_000));
     }
   }
 
@@ -720,7 +724,7 @@ class LedgerTest {
       // block 1: 29 of the 30 masternodes leave
       for (int i = 1; i < n; i++) {
         admit(p, Transactions.sign(Transactions.deregister(List.of(outpoint(txid, i)),
-                List.of(Transactions.output(100 * TIME - 1_000, LedgerChain.address(wallets.get(i % 10)))), mn(keys.get(i))),
+                List.of(Transactions.output(100 * TIME - 10_000, LedgerChain.address(wallets.get(i % 10)))), mn(keys.get(i))),
             CHAIN_ID, List.of(wallets.get(i % 10)), List.of(wallets.get(i % 10))));
       }
       Block block1 = p.propose(mn(keys.get(0)));
@@ -731,7 +735,7 @@ class LedgerTest {
       // block 2: a full mempool; its REWARD pays 30 signers, but the proposal kept room for 2 outputs
       for (int i = n; i < 200; i++) {
         admit(p, LedgerChain.transfer(List.of(outpoint(txid, i)), List.of(wallets.get(i % 10)),
-            List.of(Transactions.output(100 * TIME - 1_000, LedgerChain.address(wallets.get((i + 1) % 10))))));
+            List.of(Transactions.output(100 * TIME - 10_000, LedgerChain.address(wallets.get((i + 1) % 10))))));
       }
       Block block2 = p.propose(mn(keys.get(0)));
       long bytes = block2.getBody().getTransactionsList().stream().mapToLong(Transaction::getSerializedSize).sum();

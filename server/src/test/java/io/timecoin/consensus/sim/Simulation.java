@@ -473,10 +473,13 @@ public final class Simulation {
   /** Every coin not in flight gets a signed transfer to the next wallet key, offered to every node. */
   private void sendTransfers() {
     for (Coin c : coins) {
-      if (c.pending == null && c.amount > 2 * params.minTxFee()) {
+      // the fee the chain requires of a 1-in-1-out transfer (docs/protocol.md 4.3); the amount does not change it
+      long fee = params.fees().required(Transactions.transfer(List.of(c.at),
+          List.of(Transactions.output(1, Address.of(walletKeys.get(c.owner).publicKey())))).build());
+      if (c.pending == null && c.amount >= fee + params.minOutput()) {
         Ed25519KeyPair to = walletKeys.get((c.owner + 1) % walletKeys.size());
         c.pending = Transactions.sign(Transactions.transfer(List.of(c.at),
-                List.of(Transactions.output(c.amount - params.minTxFee(), Address.of(to.publicKey())))),
+                List.of(Transactions.output(c.amount - fee, Address.of(to.publicKey())))),
             CHAIN_ID, List.of(walletKeys.get(c.owner)), List.of());
         c.pendingId = Hashes.transaction(c.pending);
       }
