@@ -7,7 +7,7 @@ import io.timecoin.proto.v1.FinalizedBlock;
 
 /**
  * A finalized block whose certificate the SDK has checked against the validator set of its height
- * (PROTOCOL.md 5.7), and whose header commits to its body (tx_root, last_certificate_hash).
+ * (docs/protocol.md 5.7), and whose header commits to its body (tx_root, last_certificate_hash).
  *
  * @param finalized the block, its certificate and its reward breakdown, as the node sent them
  * @param height the block's height

@@ -85,7 +85,7 @@ class WalletTest {
     assertValid(tx, fee);
   }
 
-  /** What the ledger checks of a TRANSFER's inputs (PROTOCOL.md 4.3), against the fake's coins. */
+  /** What the ledger checks of a TRANSFER's inputs (docs/protocol.md 4.3), against the fake's coins. */
   private void assertValid(Transaction tx, long fee) {
     byte[] signed = CanonicalBytes.transactionSignature(CHAIN, Hashes.transaction(tx).toByteArray());
     long in = 0;

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * PROTOCOL.md 4.1 on a running network: a standby node (not in genesis) is registered as a masternode
+ * docs/protocol.md 4.1 on a running network: a standby node (not in genesis) is registered as a masternode
  * by a transaction; from the next height it signs certificates and its reward address is paid; once
  * deregistered, it signs no more and earns no more.
  */

@@ -5,7 +5,7 @@ import java.util.HexFormat;
 
 /**
  * An address: the first 20 bytes of SHA-256 of an Ed25519 public key, written as bech32m with
- * the human-readable part "time" on mainnet and "timet" on every other chain (PROTOCOL.md 1). The
+ * the human-readable part "time" on mainnet and "timet" on every other chain (docs/protocol.md 1). The
  * data part is the 20 bytes regrouped into 5-bit values, with no witness version.
  */
 public final class Address {

@@ -14,7 +14,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 
-/** Building and checking finality certificates (PROTOCOL.md 5.7). */
+/** Building and checking finality certificates (docs/protocol.md 5.7). */
 public final class FinalityCertificates {
   private FinalityCertificates() {}
 

@@ -1,7 +1,7 @@
 package io.timecoin.protocol;
 
 /**
- * The block subsidy: subsidy(h) = floor(100 TIME x (1 + ln h)) for h >= 1 (PROTOCOL.md 4.4).
+ * The block subsidy: subsidy(h) = floor(100 TIME x (1 + ln h)) for h >= 1 (docs/protocol.md 4.4).
  *
  * <p>Computed in IEEE doubles as {@code floor(1e10 * (1.0 + StrictMath.log(h)))}: StrictMath is
  * fdlibm bit for bit on every JVM, and an SDK in another language reproduces the same value with a

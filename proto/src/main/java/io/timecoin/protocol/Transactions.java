@@ -16,7 +16,7 @@ import io.timecoin.proto.v1.Witness;
 import java.util.List;
 
 /**
- * Builds and signs the transactions a wallet submits (PROTOCOL.md 4.3): TRANSFER,
+ * Builds and signs the transactions a wallet submits (docs/protocol.md 4.3): TRANSFER,
  * REGISTER_MASTERNODE and DEREGISTER_MASTERNODE. Every witness signs the TXSIG bytes (chain id,
  * txid), so a transaction signed for one chain never verifies on another.
  */

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The validators of one height with their weights (PROTOCOL.md 4.1): who may vote, how much each
+ * The validators of one height with their weights (docs/protocol.md 4.1): who may vote, how much each
  * vote weighs, what a quorum is (4.2) and who proposes in each round (5.1). A key outside the set
  * has no weight at all: {@link #member} answers null for it.
  */

@@ -23,7 +23,7 @@ import java.util.Set;
 import java.util.function.BiPredicate;
 
 /**
- * Executes one block on the state after its parent (PROTOCOL.md 4.3, 4.4): its first transaction is
+ * Executes one block on the state after its parent (docs/protocol.md 4.3, 4.4): its first transaction is
  * its REWARD and no other is; every other transaction is valid against the state after the ones
  * before it; it respects {@code max_block_txs} and {@code max_block_bytes}; and its REWARD pays
  * exactly what {@link Rewards} computes from its fees, to the unit.
@@ -114,7 +114,7 @@ public final class BlockExecutor {
     Transaction expected = Rewards.transaction(work.height, payments);
     if (!expected.equals(txs.get(0))) {
       return Outcome.invalid("the REWARD transaction differs from reward(" + work.height + ") = "
-          + Long.toUnsignedString(Rewards.reward(work.height, work.fees)) + " units split by PROTOCOL.md 4.4");
+          + Long.toUnsignedString(Rewards.reward(work.height, work.fees)) + " units split by docs/protocol.md 4.4");
     }
     ValidatorSet next = work.seal(expected, block.getBody().hasLastCertificate() ? block.getBody().getLastCertificate() : null);
     if (!next.hash().equals(block.getHeader().getNextValidatorSetHash())) {
@@ -144,7 +144,7 @@ public final class BlockExecutor {
       utxos.spend(o);
       MasternodeRecord backed = registry.activeByCollateral(o);
       if (backed != null) {
-        registry.put(backed.deactivated()); // spending the collateral deregisters (PROTOCOL.md 4.1)
+        registry.put(backed.deactivated()); // spending the collateral deregisters (docs/protocol.md 4.1)
         registrationsChanged.add(backed.consensusKey());
       }
     }
@@ -194,7 +194,7 @@ public final class BlockExecutor {
   }
 
   /**
-   * The reward payments of this block (PROTOCOL.md 4.4): to its proposer, and to the signers of its
+   * The reward payments of this block (docs/protocol.md 4.4): to its proposer, and to the signers of its
    * last certificate, weighted as the set of height - 1 weighs them; at height 1 to the whole set of
    * height 1.
    */

@@ -7,7 +7,7 @@ import io.timecoin.proto.v1.OutPoint;
 import io.timecoin.protocol.Units;
 
 /**
- * A masternode as the registry keeps it (PROTOCOL.md 4.1): its consensus key, its collateral (the
+ * A masternode as the registry keeps it (docs/protocol.md 4.1): its consensus key, its collateral (the
  * outpoint, the amount and the owner, the collateral's address), its reward address, when it was
  * registered, whether it still is, and its uptime.
  *
@@ -24,7 +24,7 @@ public record MasternodeRecord(ByteString consensusKey, OutPoint collateral, lon
   /** The least collateral of a masternode: 1,000 TIME. */
   public static final long MIN_COLLATERAL = 1_000 * Units.UNITS_PER_TIME;
 
-  /** Its weight: the collateral in whole TIME (PROTOCOL.md 4.1). */
+  /** Its weight: the collateral in whole TIME (docs/protocol.md 4.1). */
   public long weight() {
     return Long.divideUnsigned(collateralAmount, Units.UNITS_PER_TIME);
   }

@@ -15,7 +15,7 @@ import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
- * Valid transactions waiting for a block (PROTOCOL.md 4.3): bounded by count and by bytes, ordered by
+ * Valid transactions waiting for a block (docs/protocol.md 4.3): bounded by count and by bytes, ordered by
  * fee per byte, never two that spend the same output. When full, a transaction that pays more per
  * byte than the cheapest ones displaces them; otherwise it is refused (MEMPOOL_FULL). Not
  * thread-safe: the node's consensus thread owns it.

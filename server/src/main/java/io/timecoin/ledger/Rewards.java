@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The reward of a block (PROTOCOL.md 4.4): reward(h) = subsidy(h) + the block's fees, paid by the
+ * The reward of a block (docs/protocol.md 4.4): reward(h) = subsidy(h) + the block's fees, paid by the
  * block's REWARD transaction.
  *
  * <p>How it splits, exactly (the protocol's words made arithmetic):

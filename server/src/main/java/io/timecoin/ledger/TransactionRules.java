@@ -26,7 +26,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Whether a transaction may be applied to a state (PROTOCOL.md 4.1, 4.3), and if not, the typed
+ * Whether a transaction may be applied to a state (docs/protocol.md 4.1, 4.3), and if not, the typed
  * reason: MALFORMED, TOO_LARGE, DUPLICATE_INPUT, UNKNOWN_INPUT, ALREADY_SPENT, WRONG_OWNER,
  * ZERO_OUTPUT, DUST, OVERFLOW, FEE_TOO_LOW, BAD_SIGNATURE, and for the masternode kinds BAD_COLLATERAL,
  * ALREADY_REGISTERED, NOT_REGISTERED. The checks that need only the transaction come first (so junk

@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The one thread that runs consensus (PROTOCOL.md 6, the issue's rule 5): everything reaches the
+ * The one thread that runs consensus (docs/protocol.md 6, the issue's rule 5): everything reaches the
  * engine through a bounded queue (messages, timer expiries, synced blocks), so gRPC and Netty threads
  * never run consensus logic and the engine needs no locks. Timers only post events.
  */

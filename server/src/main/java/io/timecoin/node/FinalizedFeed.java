@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * SubscribeFinalized (PROTOCOL.md 7): every finalized block from any height, in order, without gaps.
+ * SubscribeFinalized (docs/protocol.md 7): every finalized block from any height, in order, without gaps.
  *
  * <p>One rule serves history and live blocks alike, so there is no seam between them: a subscriber
  * has a cursor (the next height it needs) and is sent every block from the cursor up to the

@@ -59,7 +59,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * The client API of PROTOCOL.md 7. Every refusal is a google.rpc.Status with an ErrorInfo reason
+ * The client API of docs/protocol.md 7. Every refusal is a google.rpc.Status with an ErrorInfo reason
  * (ApiErrors). Reads come from the chain store (consistent at one finalized height) and the ledger's
  * published state, never from the consensus thread, except SubmitTransaction, whose admission runs
  * there.

@@ -36,7 +36,7 @@ import java.util.logging.Logger;
 import java.util.zip.CRC32;
 
 /**
- * Keeps the never-sign-twice record (PROTOCOL.md 5.6) in the file {@code signer-record} of a
+ * Keeps the never-sign-twice record (docs/protocol.md 5.6) in the file {@code signer-record} of a
  * directory. {@link #save} writes {@code signer-record.tmp}, fsyncs it, renames it atomically over
  * {@code signer-record} and fsyncs the directory, so after a crash the file holds either the old
  * record or the new one, whole. A leftover {@code signer-record.tmp} is a save that did not finish;

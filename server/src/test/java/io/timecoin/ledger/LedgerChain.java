@@ -42,7 +42,7 @@ import java.util.function.Function;
  * set, the certificate of the last block), {@link Ledger#propose} or {@link Ledger#validate},
  * {@link Ledger#execution}, {@link ChainStore#putFinalized}, {@link Ledger#stored}.
  *
- * <p>Also the test's own, independent arithmetic of PROTOCOL.md 4.4 (what a REWARD must pay), so a
+ * <p>Also the test's own, independent arithmetic of docs/protocol.md 4.4 (what a REWARD must pay), so a
  * test can hand-build blocks the mempool would never produce (a double spend, too many
  * transactions) that are valid in every other respect.
  */
@@ -148,7 +148,7 @@ final class LedgerChain implements AutoCloseable {
 
   /**
    * A certificate of (h, blockHash) for {@code set}: a random subset of its members holding strictly
-   * more than two thirds of its weight (PROTOCOL.md 4.2), sorted by key. The ledger does not check
+   * more than two thirds of its weight (docs/protocol.md 4.2), sorted by key. The ledger does not check
    * signatures (consensus does), so they are random bytes.
    */
   static FinalityCertificate certificate(long h, ByteString blockHash, ValidatorSet set, Random random) {
@@ -242,7 +242,7 @@ final class LedgerChain implements AutoCloseable {
   }
 
   /**
-   * PROTOCOL.md 4.4, computed apart from the main code: reward = subsidy(h) + fees; the proposer gets
+   * docs/protocol.md 4.4, computed apart from the main code: reward = subsidy(h) + fees; the proposer gets
    * floor(reward / 10); each signer floor(floor(reward * 9 / 10) * weight / signed weight); the
    * remainder goes to the proposer. One output per consensus key (both roles summed), to its reward
    * address, in key order, zeros left out.

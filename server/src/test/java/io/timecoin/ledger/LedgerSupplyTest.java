@@ -42,7 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The supply test of PROTOCOL.md 4.4: thousands of random transfers, masternode registrations,
+ * The supply test of docs/protocol.md 4.4: thousands of random transfers, masternode registrations,
  * deregistrations and collateral spends over 300 blocks, through the real Ledger, mempool and
  * RocksDB store, against a model the test keeps itself. After every block:
  * <ol>

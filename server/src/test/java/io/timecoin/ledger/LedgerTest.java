@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Focused block rules of the ledger (PROTOCOL.md 4.3, 4.4), each through the real Ledger and RocksDB
+ * Focused block rules of the ledger (docs/protocol.md 4.3, 4.4), each through the real Ledger and RocksDB
  * store: an exact REWARD, one REWARD and first, the block limits, no double spend across
  * transactions, the same verdict on an independent ledger, and when a (de)registration changes the
  * validator set. Refused blocks are checked on the proposer's ledger and on an independent one, and
@@ -638,7 +638,7 @@ class LedgerTest {
   /**
    * SUSPECTED BUG: in one block, masternode K deregisters (its collateral C0 backs nothing any more),
    * registers again with a new collateral C1, and then a third transaction spends C0. Each transaction
-   * is valid on the state the ones before it leave, so the block is valid (PROTOCOL.md 4.3), and C0
+   * is valid on the state the ones before it leave, so the block is valid (docs/protocol.md 4.3), and C0
    * backs nothing when it is spent, so K must stay registered with C1. But Registry.Editor
    * .activeByCollateral(C0) still answers K's stale record from before the block (it only checks that
    * K is active now, not that C0 is still K's collateral), and BlockExecutor.apply puts that stale

@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * Signs with the consensus key after recording durably what it signs; refuses anything that
- * conflicts with the record (PROTOCOL.md 5.6). Signing the very same step again is allowed: Ed25519
+ * conflicts with the record (docs/protocol.md 5.6). Signing the very same step again is allowed: Ed25519
  * is deterministic, so it yields the same signature, not a second message.
  */
 public final class RecordKeepingSigner implements Signer {

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The never-sign-twice record (PROTOCOL.md 5.6): for each of the latest heights at which this
+ * The never-sign-twice record (docs/protocol.md 5.6): for each of the latest heights at which this
  * validator signed, every step it signed there (in signing order) and the lock it took.
  *
  * <p>Within a height a validator signs in (round, step) order, so a step may be signed when it comes

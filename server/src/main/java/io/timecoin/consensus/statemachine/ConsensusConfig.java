@@ -35,13 +35,13 @@ public record ConsensusConfig(String chainId, long blockIntervalMs, Timeouts tim
     }
   }
 
-  /** The defaults of PROTOCOL.md 5.5 for a chain. */
+  /** The defaults of docs/protocol.md 5.5 for a chain. */
   public static ConsensusConfig defaults(String chainId, long blockIntervalMs) {
     return new ConsensusConfig(chainId, blockIntervalMs, Timeouts.DEFAULTS, 1_000, 4 << 20, 2, 10_000, DEFAULT_MAX_BUFFERED_BYTES, 1_000, 2_000,
         DEFAULT_MAX_HELD_BLOCK_BYTES);
   }
 
-  /** timeout_X(r) = base_X + r * delta_X, capped: linear, never exponential (PROTOCOL.md 5.5). */
+  /** timeout_X(r) = base_X + r * delta_X, capped: linear, never exponential (docs/protocol.md 5.5). */
   public record Timeouts(long proposeBase, long proposeDelta, long prepareBase, long prepareDelta,
       long precommitBase, long precommitDelta, long cap) {
     public static final Timeouts DEFAULTS = new Timeouts(1_000, 500, 500, 250, 500, 250, 30_000);

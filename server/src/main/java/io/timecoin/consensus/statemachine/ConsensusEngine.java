@@ -39,7 +39,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The consensus core of one validator: the locking two-phase protocol of PROTOCOL.md 5.3
+ * The consensus core of one validator: the locking two-phase protocol of docs/protocol.md 5.3
  * (Tendermint's, with TIME's names: prepare and precommit), run height after height.
  *
  * <p>It is pure: no threads, no I/O, no clock of its own. {@link #handle} takes one event and
@@ -209,7 +209,7 @@ public final class ConsensusEngine {
     conflictingBlocksJudged = 0;
     refusedBodies.clear();
     latePrecommits.clear();
-    // A validator restarted mid-height keeps the lock its signer record remembers (PROTOCOL.md 5.6),
+    // A validator restarted mid-height keeps the lock its signer record remembers (docs/protocol.md 5.6),
     // with the block and its proof, so that it can re-propose it as the valid block.
     signer.lockAt(height).ifPresent(this::restoreLock);
     schedule(Timeout.Kind.REBROADCAST, 0, config.rebroadcastMs());
@@ -496,7 +496,7 @@ public final class ConsensusEngine {
     enterHeight();
   }
 
-  // ---------------------------------------------------------------- messages (PROTOCOL.md 5.4)
+  // ---------------------------------------------------------------- messages (docs/protocol.md 5.4)
 
   private Verdict onVote(Vote vote, Event event) {
     Refusal form = MessageChecks.vote(vote, config.chainId());

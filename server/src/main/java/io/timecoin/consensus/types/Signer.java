@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Signs this validator's proposals and votes, never two that conflict (PROTOCOL.md 5.6): before a
+ * Signs this validator's proposals and votes, never two that conflict (docs/protocol.md 5.6): before a
  * signature is returned, what it signs is recorded durably; anything that conflicts with the record
  * is refused with an empty answer.
  */

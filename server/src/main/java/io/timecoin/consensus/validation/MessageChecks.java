@@ -9,7 +9,7 @@ import io.timecoin.proto.v1.Vote;
 import io.timecoin.proto.v1.VoteType;
 
 /**
- * The checks of PROTOCOL.md 5.4 that need nothing but the message: wrong chain, then malformed or
+ * The checks of docs/protocol.md 5.4 that need nothing but the message: wrong chain, then malformed or
  * oversized. The engine applies the rest (height, membership, signature, duplicates, conflicts) in
  * order.
  */

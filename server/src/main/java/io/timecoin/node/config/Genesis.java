@@ -31,7 +31,7 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * A chain's genesis (PROTOCOL.md 3): its parameters, initial masternodes and allocations, and the
+ * A chain's genesis (docs/protocol.md 3): its parameters, initial masternodes and allocations, and the
  * block 0 and validator set of height 1 they define. Every Genesis is valid: the constructor checks
  * the rules of {@link io.timecoin.node.config the package documentation} and throws
  * {@link GenesisException} naming the JSON field at fault. Read and write it with {@link GenesisFile}.
@@ -57,7 +57,7 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
   public static final long DEFAULT_MIN_OUTPUT = 10_000;
   public static final long DEFAULT_REGISTRATION_FEE = Units.UNITS_PER_TIME;
   public static final int DEFAULT_MAX_VALIDATORS = 100;
-  /** The least collateral that gives a vote (Bronze tier, PROTOCOL.md 4.1): 1,000 TIME. */
+  /** The least collateral that gives a vote (Bronze tier, docs/protocol.md 4.1): 1,000 TIME. */
 
   /**
    * Letters, digits, '.', '_' and '-', 1 to 64 of them. The chain id is in every signed message;
@@ -73,7 +73,7 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
       Objects.requireNonNull(rewardAddress, "rewardAddress");
     }
 
-    /** Its weight: the collateral in whole TIME (PROTOCOL.md 4.1). */
+    /** Its weight: the collateral in whole TIME (docs/protocol.md 4.1). */
     public long weight() {
       return Long.divideUnsigned(collateral, Units.UNITS_PER_TIME);
     }
@@ -119,7 +119,7 @@ public record Genesis(String chainId, long genesisTimeMs, long blockIntervalMs, 
           Long.toUnsignedString(m.collateral()) + " units is below the minimum collateral of 1,000 TIME ("
               + MasternodeRecord.MIN_COLLATERAL + " units)");
     }
-    // Every output of block 0 together must fit in a u64 amount (PROTOCOL.md 1: never wrap).
+    // Every output of block 0 together must fit in a u64 amount (docs/protocol.md 1: never wrap).
     long total = 0;
     for (int i = 0; i < allocations.size(); i++) {
       check(allocations.get(i).amount() != 0, "allocations[" + i + "].amount", "must be more than 0");

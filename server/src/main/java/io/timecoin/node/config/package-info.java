@@ -20,7 +20,7 @@
  *
  * <h2>genesis.json</h2>
  *
- * <p>Fixes a chain (PROTOCOL.md 3). Every node of the chain must hold the same file.
+ * <p>Fixes a chain (docs/protocol.md 3). Every node of the chain must hold the same file.
  *
  * <table>
  * <caption>genesis fields</caption>
@@ -33,7 +33,7 @@
  *     {@code block_interval_ms}</td></tr>
  * <tr><td>{@code block_interval_ms}</td><td>integer</td><td>1000</td><td>&gt;= 0; the TSDC slot
  *     (mainnet 600,000); 0 proposes as soon as the previous block is final</td></tr>
- * <tr><td>{@code timeouts}</td><td>object</td><td>each field defaults</td><td>PROTOCOL.md 5.5:
+ * <tr><td>{@code timeouts}</td><td>object</td><td>each field defaults</td><td>docs/protocol.md 5.5:
  *     {@code timeout_X(r) = min(cap_ms, X_ms + r * X_delta_ms)}. Fields, in ms: {@code propose_ms}
  *     (1000), {@code propose_delta_ms} (500), {@code prepare_ms} (500), {@code prepare_delta_ms}
  *     (250), {@code precommit_ms} (500), {@code precommit_delta_ms} (250), {@code cap_ms} (30000).
@@ -44,6 +44,12 @@
  * <tr><td>{@code max_block_bytes}</td><td>integer</td><td>4194304</td><td>1 to 2^31-1</td></tr>
  * <tr><td>{@code max_tx_bytes}</td><td>integer</td><td>65536</td><td>1 to {@code max_block_bytes}</td></tr>
  * <tr><td>{@code min_tx_fee}</td><td>amount</td><td>"1000"</td><td>the least fee of a transaction, in units</td></tr>
+ * <tr><td>{@code min_fee_per_byte}</td><td>amount</td><td>"10"</td><td>the least fee per byte of a
+ *     transaction's TX and TXW bytes together (docs/protocol.md 4.3)</td></tr>
+ * <tr><td>{@code min_output}</td><td>amount</td><td>"10000"</td><td>the least output of a transfer,
+ *     registration or deregistration; less is DUST</td></tr>
+ * <tr><td>{@code registration_fee}</td><td>amount</td><td>"100000000"</td><td>the least fee of a
+ *     REGISTER_MASTERNODE (1 TIME)</td></tr>
  * <tr><td>{@code max_validators}</td><td>integer</td><td>100</td><td>1 to 2^31-1; the validator
  *     set of a height is the {@code max_validators} heaviest masternodes</td></tr>
  * <tr><td>{@code masternodes}</td><td>array of objects</td><td>required</td><td>at least one (they
@@ -89,7 +95,8 @@
  *   "timeouts": {"propose_ms": 1000, "propose_delta_ms": 500, "prepare_ms": 500, "prepare_delta_ms": 250,
  *                "precommit_ms": 500, "precommit_delta_ms": 250, "cap_ms": 30000},
  *   "max_block_txs": 10000, "max_block_bytes": 4194304, "max_tx_bytes": 65536,
- *   "min_tx_fee": "1000", "max_validators": 100,
+ *   "min_tx_fee": "1000", "min_fee_per_byte": "10", "min_output": "10000", "registration_fee": "100000000",
+ *   "max_validators": 100,
  *   "masternodes": [{"consensus_key": "&lt;64 hex&gt;", "owner": "timet1...", "reward_address": "timet1...",
  *                    "collateral": "10000000000000"}],
  *   "allocations": [{"address": "timet1...", "amount": "100000000000000"}]

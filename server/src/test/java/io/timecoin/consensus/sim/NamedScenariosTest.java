@@ -46,7 +46,7 @@ class NamedScenariosTest {
   }
 
   /**
-   * Three equal validators with one down finalize nothing: a quorum needs 3*S > 2*W (PROTOCOL.md
+   * Three equal validators with one down finalize nothing: a quorum needs 3*S > 2*W (docs/protocol.md
    * 4.2), and two of three is exactly two thirds, not more. The first prototype's "2 of 3" would
    * let one Byzantine validator finalize two different blocks with each of the others.
    */
