@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
  * on random signatures, valid and with one bit flipped, and with BouncyCastle on the valid ones.
  */
 class Ed25519RandomizedTest {
-  private static final int COUNT = 5_000;
+  /** 1,000 of each kind in every build (the BigInteger reference is slow); -Dtimed.ed25519.count=5000 for more. */
+  private static final int COUNT = Integer.getInteger("timed.ed25519.count", 1_000);
   private static final HexFormat HEX = HexFormat.of();
 
   @Test
