@@ -27,6 +27,7 @@ import io.timecoin.proto.v1.RewardPayload;
 import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.TxOutput;
 import io.timecoin.protocol.Transactions;
+import io.timecoin.protocol.Units;
 import io.timecoin.protocol.ValidatorSet;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -511,7 +512,7 @@ class LedgerTest {
 
       Ed25519KeyPair k = LedgerChain.key(random);
       Transaction reg = Transactions.sign(Transactions.register(List.of(allocation(6)),
-              List.of(Transactions.output(allocationAmount(6) - 5_000, LedgerChain.address(wallets.get(6)))),
+              List.of(Transactions.output(allocationAmount(6) - Units.UNITS_PER_TIME, LedgerChain.address(wallets.get(6)))),
               allocation(5), mn(k), LedgerChain.address(wallets.get(9))), CHAIN_ID,
           List.of(allocationOwner(6)), List.of(allocationOwner(5), k));
       admit(a, reg);

@@ -93,8 +93,10 @@ class GrindingProposerTest {
 
   private ByteString blockHash(long h, long timestampMs, ByteString prevHash, ByteString txRoot, ByteString proposer) {
     return Hashes.block(BlockHeader.newBuilder().setVersion(ProtocolVersion.BLOCK).setChainId(CHAIN_ID).setHeight(h)
-        .setTimestampMs(timestampMs).setPrevHash(prevHash).setTxRoot(txRoot).setLastCertificateHash(Hashes.NIL)
-        .setValidatorSetHash(set.hash()).setProposer(proposer).build());
+        // the witness root stands in for the real one: it moves with the transaction choice as tx_root does
+        .setTimestampMs(timestampMs).setPrevHash(prevHash).setTxRoot(txRoot).setWitnessRoot(txRoot)
+        .setLastCertificateHash(Hashes.NIL).setValidatorSetHash(set.hash()).setNextValidatorSetHash(set.hash())
+        .setProposer(proposer).build());
   }
 
   /**
