@@ -255,6 +255,16 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   }
 
   @Override
+  public void getBalance(io.timecoin.proto.v1.GetBalanceRequest request,
+      StreamObserver<io.timecoin.proto.v1.GetBalanceResponse> out) {
+    List<UnspentOutput> all = unspent.getOrDefault(request.getAddress(), List.of());
+    long sum = all.stream().mapToLong(u -> u.getOutput().getAmount()).sum();
+    out.onNext(io.timecoin.proto.v1.GetBalanceResponse.newBuilder().setBalance(sum).setUnspentCount(all.size())
+        .setHeight(9).build());
+    out.onCompleted();
+  }
+
+  @Override
   public void listUnspent(ListUnspentRequest request, StreamObserver<ListUnspentResponse> out) {
     List<UnspentOutput> all = unspent.getOrDefault(request.getAddress(), List.of());
     int from = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());

@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
  * gRPC between them, in this one process. Run again, it resumes from its data. The console shows
  * one line per finalized block; each node's full log is in its home (node-i/timed.log).
  */
-@Command(name = "devnet", description = "Start a local network of validators on 127.0.0.1 (made on first run, resumed after).")
+@Command(name = "devnet", description = "Start a local network of validators on 127.0.0.1 (made on first run, resumed after).",
+    subcommands = {DevnetCommand.StopNode.class, DevnetCommand.StartNode.class})
 public final class DevnetCommand extends CliCommand {
   /** Each node's log, in its home; the whole devnet's, interleaved, in the devnet's home. */
   static final String LOG_FILE = "timed.log";
@@ -48,6 +49,10 @@ public final class DevnetCommand extends CliCommand {
 
   @Option(names = "--tls", description = "TLS on every port, with certificates made for the devnet (first run only).")
   boolean tls;
+
+  @Option(names = "--processes", description = "Each validator in a process of its own (its pid in node-N/timed.pid):"
+      + " 'timed devnet stop-node N' stops one while the others go on, 'timed devnet start-node N' starts it again.")
+  boolean processes;
 
   /** Set once every node runs: until then a failure is reported, not "stopped at height". */
   private volatile boolean running;
@@ -86,6 +91,10 @@ public final class DevnetCommand extends CliCommand {
       print.println("resuming the devnet in " + home.toAbsolutePath() + " (delete it to start over)");
     }
     Genesis genesis = GenesisFile.read(homes.get(0).resolve(GenesisFile.FILE_NAME));
+    if (processes) {
+      runProcesses(print, homes, genesis.validatorSet().size());
+      return;
+    }
     // the nodes share this JVM's heap: refuse one too small for all of them
     Node.memoryBudget(genesis).check(Runtime.getRuntime().maxMemory(), homes.size());
 
@@ -151,6 +160,92 @@ public final class DevnetCommand extends CliCommand {
       stopped.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The devnet as one process per validator: starts each (or finds it running from an earlier
+   * start-node), prints the line per block until Ctrl-C, then stops every node its pid file names.
+   */
+  private void runProcesses(PrintWriter print, List<Path> homes, int n) throws IOException {
+    if (!NodeConfig.read(homes.get(0).resolve(NodeConfig.FILE_NAME)).tlsDir().isEmpty()) {
+      throw new UserError("--processes does not run a TLS devnet yet: run it without --processes");
+    }
+    DevnetProcesses.jar(); // before any node starts: refused as a whole
+    DevnetProcesses.Console console = new DevnetProcesses.Console(print, homes, n);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("stopping the devnet...");
+      for (Path h : homes) {
+        try {
+          DevnetProcesses.stop(h);
+        } catch (IOException e) {
+          System.out.println(h.getFileName() + ": " + e.getMessage());
+        }
+      }
+      console.close();
+      System.out.println("devnet stopped at height " + console.height() + "; run the same command to resume");
+      stopped.countDown();
+    }));
+    for (Path h : homes) {
+      long pid = DevnetProcesses.start(h, verbose);
+      print.println("  " + h.getFileName() + "  " + console.endpoint(homes.indexOf(h)) + "   pid " + pid + "   log "
+          + h.resolve(LOG_FILE));
+    }
+    print.println("devnet: " + homes.size() + " validators, each in its own process. 'timed devnet stop-node N --home "
+        + home + "' stops node-N (the others go on while more than 2/3 of the weight signs), 'start-node N' starts it"
+        + " again. Ctrl-C stops them all.");
+    print.flush();
+    while (stopped.getCount() > 0) {
+      console.poll();
+      try {
+        if (stopped.await(250, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          break;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** timed devnet stop-node N: stops the validator process of node-N (of a devnet run with --processes). */
+  @Command(name = "stop-node", description = "Stop one validator of a devnet run with --processes.")
+  static final class StopNode extends CliCommand {
+    @CommandLine.Parameters(paramLabel = "N", description = "The node's number (node-N).")
+    int n;
+
+    @Option(names = "--home", defaultValue = "devnet", description = "Where the devnet lives (default ./${DEFAULT-VALUE}).")
+    Path home;
+
+    @Override
+    protected void run() throws IOException {
+      Path node = DevnetProcesses.nodeHome(home, n);
+      if (!DevnetProcesses.stop(node)) {
+        throw new UserError("node-" + n + " is not running" + (Homes.runningHolder(node) != null
+            ? " as a process of its own (" + Homes.runningHolder(node) + "; a devnet without --processes stops as a whole)"
+            : ""));
+      }
+      out().println("node-" + n + " stopped");
+      out().flush();
+    }
+  }
+
+  /** timed devnet start-node N: starts node-N again as a process of its own. */
+  @Command(name = "start-node", description = "Start one validator of a devnet again, as a process of its own.")
+  static final class StartNode extends CliCommand {
+    @CommandLine.Parameters(paramLabel = "N", description = "The node's number (node-N).")
+    int n;
+
+    @Option(names = "--home", defaultValue = "devnet", description = "Where the devnet lives (default ./${DEFAULT-VALUE}).")
+    Path home;
+
+    @Override
+    protected void run() throws IOException {
+      Path node = DevnetProcesses.nodeHome(home, n);
+      long pid = DevnetProcesses.start(node, false);
+      out().println("node-" + n + " started, pid " + pid + ", log " + node.resolve(LOG_FILE));
+      out().flush();
     }
   }
 

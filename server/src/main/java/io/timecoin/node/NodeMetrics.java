@@ -39,7 +39,7 @@ public final class NodeMetrics {
       Map.entry("timed_finalization_latency", "from the first proposal seen to final"),
       Map.entry("timed_finalized_height", "the height of the last finalized block stored"),
       Map.entry("timed_mempool_transactions", "transactions in the mempool, admitted and not yet final"),
-      Map.entry("timed_messages", "consensus messages from peers, by kind and verdict (accepted or the refusal reason)"),
+      Map.entry("timed_messages", "consensus messages from peers, by kind and verdict (accepted, late: for the height just finalized, after its quorum, or the refusal reason)"),
       Map.entry("timed_peer_bytes_sent", "bytes sent to peers"),
       Map.entry("timed_peer_disconnections", "peer connections ended, by reason"),
       Map.entry("timed_peer_messages_sent", "messages sent to peers"),

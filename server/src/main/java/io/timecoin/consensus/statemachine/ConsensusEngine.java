@@ -531,12 +531,12 @@ public final class ConsensusEngine {
   /**
    * A precommit for the height just finalized: kept for the next block's last_certificate when it is
    * for the tip's block in its certificate's round and from a member the certificate lacks; any other
-   * late vote is simply late (ignored, not a fault).
+   * late vote is simply late (counted as late, not a fault).
    */
   private Verdict onLatePrecommit(Vote vote) {
     FinalityCertificate cert = tip.certificate();
     if (cert == null || vote.getRound() != cert.getRound() || !vote.getBlockHash().equals(tip.blockHash())) {
-      return Verdict.IGNORED;
+      return Verdict.LATE;
     }
     ValidatorSet.Member member = tip.certificateSet().member(vote.getValidator());
     if (member == null) {
@@ -736,7 +736,7 @@ public final class ConsensusEngine {
    */
   private Verdict placeInTime(long msgHeight, int msgRound, int roundsAhead, Event event) {
     if (msgHeight == height - 1) {
-      return Verdict.IGNORED; // a late vote for the height just finalized: normal, not a fault
+      return Verdict.LATE; // a late vote for the height just finalized: normal, not a fault
     }
     if (msgHeight < height) {
       return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "height " + msgHeight + " is final here");

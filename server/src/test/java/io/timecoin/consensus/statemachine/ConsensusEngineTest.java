@@ -529,11 +529,11 @@ class ConsensusEngineTest {
     bad[5] ^= 1;
     assertEquals(ErrorReason.ERROR_REASON_BAD_SIGNATURE,
         eng.handle(new Event.VoteReceived(lateVote.toBuilder().setSignature(ByteString.copyFrom(bad)).build())).verdict().reason());
-    assertEquals(Verdict.Kind.IGNORED, eng.handle(new Event.VoteReceived(vote(late, VoteType.VOTE_TYPE_PRECOMMIT, 1, 0, Hashes.NIL)))
+    assertEquals(Verdict.Kind.LATE, eng.handle(new Event.VoteReceived(vote(late, VoteType.VOTE_TYPE_PRECOMMIT, 1, 0, Hashes.NIL)))
         .verdict().kind(), "a late nil precommit is only late");
-    assertEquals(Verdict.Kind.IGNORED, eng.handle(new Event.VoteReceived(vote(late, VoteType.VOTE_TYPE_PRECOMMIT, 1, 1, f.hash())))
+    assertEquals(Verdict.Kind.LATE, eng.handle(new Event.VoteReceived(vote(late, VoteType.VOTE_TYPE_PRECOMMIT, 1, 1, f.hash())))
         .verdict().kind(), "so is one of another round");
-    assertEquals(Verdict.Kind.IGNORED, eng.handle(new Event.VoteReceived(vote(late, VoteType.VOTE_TYPE_PREPARE, 1, 0, f.hash())))
+    assertEquals(Verdict.Kind.LATE, eng.handle(new Event.VoteReceived(vote(late, VoteType.VOTE_TYPE_PREPARE, 1, 0, f.hash())))
         .verdict().kind(), "and a late prepare");
     assertEquals(Verdict.Kind.DUPLICATE, eng.handle(new Event.VoteReceived(vote(others.get(0), VoteType.VOTE_TYPE_PRECOMMIT, 1, 0,
         f.hash()))).verdict().kind(), "a signer the certificate holds counts once");
