@@ -110,6 +110,7 @@ public final class ClientCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      io.timecoin.node.Logs.configureClient();
       out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
       try {

@@ -42,6 +42,16 @@ public final class Logs {
     }
   }
 
+  /**
+   * A client command: warnings only (the SDK's "no trust root given" among them), each on one line
+   * of standard error, so they do not break up the command's answer.
+   */
+  public static void configureClient() {
+    reset(false);
+    Logger.getLogger("io.timecoin").setLevel(Level.WARNING);
+    Logger.getLogger("").addHandler(console(Level.WARNING));
+  }
+
   private static void reset(boolean verbose) {
     System.setProperty("java.util.logging.SimpleFormatter.format", FORMAT);
     LogManager.getLogManager().reset();
