@@ -161,6 +161,10 @@ final class Subscriptions {
         pump();
         return;
       }
+      if (Long.compareUnsigned(message.getBlock().getBlock().getHeader().getHeight(), nextHeight) < 0) {
+        pump(); // one already delivered, sent again (docs/protocol.md 8): dropped, never delivered twice
+        return;
+      }
       VerifiedBlock block;
       try {
         block = verify(message.getBlock());

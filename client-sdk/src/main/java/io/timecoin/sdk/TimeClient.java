@@ -129,9 +129,13 @@ public final class TimeClient implements AutoCloseable {
       return this;
     }
 
-    /** The node's client address, host:port (for example "127.0.0.1:24101"), or any gRPC target. */
+    /**
+     * The node's client address, host:port (for example "127.0.0.1:24101"), a bare port (meaning
+     * 127.0.0.1:PORT, never a host of that name), or any gRPC target.
+     */
     public Builder target(String target) {
-      this.target = Objects.requireNonNull(target, "target");
+      Objects.requireNonNull(target, "target");
+      this.target = target.matches("[0-9]{1,5}") ? "127.0.0.1:" + target : target;
       return this;
     }
 

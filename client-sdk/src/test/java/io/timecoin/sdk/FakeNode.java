@@ -84,6 +84,8 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   volatile int silenceFirstAfter = -1;
   /** A height left out of every stream (0: none). */
   volatile long skipHeight;
+  /** A height whose block every stream sends twice (0: none). */
+  volatile long repeatHeight;
   /** The refusal of SubmitTransaction, or null to accept. */
   volatile StatusRuntimeException submitError;
   /** The unspent outputs by bech32m address. */
@@ -210,6 +212,9 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
       out.onNext(SubscribeFinalizedResponse.newBuilder()
           .setKeepAlive(KeepAlive.newBuilder().setFinalizedHeight(h - 1)).build());
       out.onNext(SubscribeFinalizedResponse.newBuilder().setBlock(replaced.getOrDefault(h, chain.block(h))).build());
+      if (h == repeatHeight) {
+        out.onNext(SubscribeFinalizedResponse.newBuilder().setBlock(replaced.getOrDefault(h, chain.block(h))).build());
+      }
       sent++;
     }
     openStreams.add(out); // a live node with nothing new: the stream stays open

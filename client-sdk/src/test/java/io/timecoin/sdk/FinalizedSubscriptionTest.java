@@ -166,6 +166,19 @@ class FinalizedSubscriptionTest {
   }
 
   @Test
+  void aBlockSentTwiceIsDeliveredOnce() throws Exception {
+    start(Subscriptions.Timings.DEFAULT);
+    node.repeatHeight = 3;
+
+    Collector c = new Collector(Long.MAX_VALUE);
+    client.subscribeFinalized(1).subscribe(c);
+
+    assertEquals(range(1, 10), c.heights(10, WAIT));
+    assertEquals(null, c.items.poll(300, TimeUnit.MILLISECONDS), "no block a second time");
+    assertEquals(null, c.terminated.getNow(null), "the subscription goes on");
+  }
+
+  @Test
   void aGapInHeightsIsAnError() throws Exception {
     start(Subscriptions.Timings.DEFAULT);
     node.skipHeight = 4;
