@@ -24,55 +24,13 @@ sha256 = lambda b: hashlib.sha256(b).digest()
 sha512 = lambda b: hashlib.sha512(b).digest()
 
 # ---------------------------------------------------------------- Ed25519 (RFC 8032, pure)
-P = 2**255 - 19
-L = 2**252 + 27742317777372353535851937790883648493  # order of the prime subgroup
-D = -121665 * pow(121666, P - 2, P) % P
-SQRT_M1 = pow(2, (P - 1) // 4, P)
-IDENTITY = (0, 1, 1, 0)  # extended coordinates (X, Y, Z, T), x = X/Z, y = Y/Z, x*y = T/Z
-
-def point_add(p, q):
-    # RFC 8032 5.1.4: complete formula for a = -1, so it also doubles and handles the identity.
-    a = (p[1] - p[0]) * (q[1] - q[0]) % P
-    b = (p[1] + p[0]) * (q[1] + q[0]) % P
-    c = 2 * p[3] * q[3] * D % P
-    d = 2 * p[2] * q[2] % P
-    e, f, g, h = b - a, d - c, d + c, b + a
-    return (e * f % P, g * h % P, f * g % P, e * h % P)
-
-def point_mul(s, p):
-    q = IDENTITY
-    while s:
-        if s & 1:
-            q = point_add(q, p)
-        p = point_add(p, p)
-        s >>= 1
-    return q
+# The curve and the one exact verification rule (docs/protocol.md 1.1) live in ed25519_rule.py,
+# beside this script; signing is here, for the keys and signatures the vectors reproduce.
+from ed25519_rule import (P, L, add as point_add, mul as point_mul, encode as point_encode,
+                          decode as point_decode, verify)
 
 def point_equal(p, q):
     return (p[0] * q[2] - q[0] * p[2]) % P == 0 and (p[1] * q[2] - q[1] * p[2]) % P == 0
-
-def point_encode(p):
-    zinv = pow(p[2], P - 2, P)
-    x, y = p[0] * zinv % P, p[1] * zinv % P
-    return (y | (x & 1) << 255).to_bytes(32, "little")
-
-def point_decode(b):
-    """RFC 8032 5.1.3, strict: None for y >= p, no square root, or x = 0 with the sign bit set."""
-    if len(b) != 32:
-        return None
-    y = int.from_bytes(b, "little")
-    sign, y = y >> 255, y & ((1 << 255) - 1)
-    if y >= P:
-        return None
-    x2 = (y * y - 1) * pow(D * y * y + 1, P - 2, P) % P
-    x = pow(x2, (P + 3) // 8, P)
-    if (x * x - x2) % P:
-        x = x * SQRT_M1 % P
-    if (x * x - x2) % P or (x == 0 and sign):  # no square root, or a "negative" zero
-        return None
-    if x & 1 != sign:
-        x = P - x
-    return (x, y, 1, x * y % P)
 
 B = point_decode((4 * pow(5, P - 2, P) % P).to_bytes(32, "little"))  # base point, y = 4/5, x even
 
@@ -92,23 +50,6 @@ def sign(seed, msg):
     R = point_encode(point_mul(r, B))
     k = int.from_bytes(sha512(R + A + msg), "little") % L
     return R + ((r + k * a) % L).to_bytes(32, "little")
-
-def verify(pub, msg, sig):
-    """Strict: S < L, canonical decodable R and A, A in the prime-order subgroup, [S]B == R + [k]A."""
-    if len(pub) != 32 or len(sig) != 64:
-        return False
-    s = int.from_bytes(sig[32:], "little")
-    if s >= L:
-        return False
-    A, R = point_decode(pub), point_decode(sig[:32])
-    if A is None or R is None:
-        return False
-    # A must be in the prime-order subgroup and not of small order: [L]A == I alone lets the
-    # identity (order 1) through, [8]A != I alone lets mixed-order keys through.
-    if point_equal(point_mul(8, A), IDENTITY) or not point_equal(point_mul(L, A), IDENTITY):
-        return False
-    k = int.from_bytes(sha512(sig[:32] + pub + msg), "little") % L
-    return point_equal(point_mul(s, B), point_add(R, point_mul(k, A)))
 
 # ---------------------------------------------------------------- bech32m (BIP-350)
 CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
