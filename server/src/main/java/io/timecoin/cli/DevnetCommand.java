@@ -209,15 +209,18 @@ public final class DevnetCommand extends CliCommand {
     }
   }
 
-  /** timed devnet stop-node N: stops the validator process of node-N (of a devnet run with --processes). */
-  @Command(name = "stop-node", description = "Stop one validator of a devnet run with --processes.")
-  static final class StopNode extends CliCommand {
+  /** What stop-node and start-node both name: node N of the devnet in --home. */
+  abstract static class OneNode extends CliCommand {
     @CommandLine.Parameters(paramLabel = "N", description = "The node's number (node-N).")
     int n;
 
     @Option(names = "--home", defaultValue = "devnet", description = "Where the devnet lives (default ./${DEFAULT-VALUE}).")
     Path home;
+  }
 
+  /** timed devnet stop-node N: stops the validator process of node-N (of a devnet run with --processes). */
+  @Command(name = "stop-node", description = "Stop one validator of a devnet run with --processes.")
+  static final class StopNode extends OneNode {
     @Override
     protected void run() throws IOException {
       Path node = DevnetProcesses.nodeHome(home, n);
@@ -233,13 +236,7 @@ public final class DevnetCommand extends CliCommand {
 
   /** timed devnet start-node N: starts node-N again as a process of its own. */
   @Command(name = "start-node", description = "Start one validator of a devnet again, as a process of its own.")
-  static final class StartNode extends CliCommand {
-    @CommandLine.Parameters(paramLabel = "N", description = "The node's number (node-N).")
-    int n;
-
-    @Option(names = "--home", defaultValue = "devnet", description = "Where the devnet lives (default ./${DEFAULT-VALUE}).")
-    Path home;
-
+  static final class StartNode extends OneNode {
     @Override
     protected void run() throws IOException {
       Path node = DevnetProcesses.nodeHome(home, n);
