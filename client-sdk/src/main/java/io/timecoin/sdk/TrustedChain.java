@@ -187,7 +187,7 @@ final class TrustedChain {
 
   // ---- the changes after it ----
 
-  /** Fetches the changes after {@code from} (pages until a short one) and takes each in. */
+  /** Fetches the changes after {@code from} (answers until an empty one) and takes each in. */
   private void walk(long from) {
     Anchor a = anchor;
     GetValidatorSetChangesResponse r;
@@ -195,12 +195,11 @@ final class TrustedChain {
       r = client.validatorSetChanges(from, PAGE);
       ingest(a, from, r.getChangesList(), r);
       from = complete;
-    } while (r.getChangesCount() == PAGE);
+    } while (r.getChangesCount() > 0);
   }
 
   /** Checks and keeps changes after {@code from}, in order; then what the answer covers is complete. */
   private void ingest(Anchor a, long from, List<ValidatorSetChange> changes, GetValidatorSetChangesResponse r) {
-    boolean fullPage = r.getChangesCount() == PAGE;
     long last = from;
     for (ValidatorSetChange change : changes) {
       long c = change.getHeight();
@@ -217,8 +216,9 @@ final class TrustedChain {
       sets.put(c, set);
       last = c;
     }
-    // A full page says nothing of what follows its last change; a short one covers the node's tip + 1.
-    long covered = fullPage ? last : Math.max(last, r.getFinalizedHeight() + 1);
+    // An answer says nothing of what follows its last change (the node stops one at a byte bound
+    // as well as at the limit); an empty one covers the node's tip + 1.
+    long covered = r.getChangesCount() == 0 ? Math.max(last, r.getFinalizedHeight() + 1) : last;
     complete = Math.max(complete, covered);
   }
 

@@ -531,6 +531,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
    */
   public SetChanges validatorSetChanges(long fromHeight, int limit) throws StorageException {
     List<io.timecoin.proto.v1.ValidatorSetChange> out = new ArrayList<>();
+    long bytes = 0;
     try (org.rocksdb.Snapshot snapshot = db.getSnapshot();
          org.rocksdb.ReadOptions read = new org.rocksdb.ReadOptions().setSnapshot(snapshot);
          RocksIterator it = db.newIterator(validatorSets, read)) {
@@ -540,7 +541,9 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       if (tipValue == null || fromHeight < 0 || fromHeight == Long.MAX_VALUE) {
         return new SetChanges(tipHeight, out);
       }
-      for (it.seek(heightKey(fromHeight + 1)); it.isValid() && out.size() < limit; it.next()) {
+      // a byte bound too: a change holds a whole set and certificate (up to ~15 KB at 100 validators)
+      for (it.seek(heightKey(fromHeight + 1)); it.isValid() && out.size() < limit && bytes < MAX_SET_CHANGES_BYTES;
+          it.next()) {
         long c = ByteBuffer.wrap(it.key()).getLong();
         if (c > tipHeight + 1) {
           break; // not reachable: the set of tip + 1 is the newest written
@@ -552,7 +555,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
         if (block == null) {
           throw corrupt("a validator set change at height " + c + " but no block " + (c - 1), null);
         }
-        change.setHeader(Block.parseFrom(block).getHeader());
+        change.setHeader(headerOf(block));
         if (c > 1) {
           byte[] cert = db.get(certificates, read, heightKey(c - 1));
           if (cert == null) {
@@ -560,7 +563,9 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
           }
           change.setCertificate(FinalityCertificate.parseFrom(cert));
         }
-        out.add(change.build());
+        io.timecoin.proto.v1.ValidatorSetChange built = change.build();
+        bytes += built.getSerializedSize();
+        out.add(built);
       }
       return new SetChanges(tipHeight, out);
     } catch (InvalidProtocolBufferException e) {
@@ -569,6 +574,29 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       throw new StorageException("cannot read the validator set changes: " + e.getMessage(), e);
     }
   }
+
+  /** The header of a stored block, read without parsing its body (a block is up to max_block_bytes). */
+  private static io.timecoin.proto.v1.BlockHeader headerOf(byte[] block) throws InvalidProtocolBufferException {
+    try {
+      com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(block);
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        if (tag == HEADER_TAG) {
+          return io.timecoin.proto.v1.BlockHeader.parseFrom(in.readBytes());
+        }
+        in.skipField(tag);
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw e;
+    } catch (java.io.IOException e) {
+      throw new InvalidProtocolBufferException(e);
+    }
+    throw new InvalidProtocolBufferException("a stored block without a header");
+  }
+
+  /** Block.header: field 1, length-delimited. */
+  private static final int HEADER_TAG = Block.HEADER_FIELD_NUMBER << 3 | com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  /** An answer of GetValidatorSetChanges stops once it holds this much (it may pass it by one change). */
+  static final long MAX_SET_CHANGES_BYTES = 1 << 20;
 
   /** Validator set changes, oldest first, read at one finalized height. */
   public record SetChanges(long finalizedHeight, List<io.timecoin.proto.v1.ValidatorSetChange> changes) {}
