@@ -432,15 +432,34 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
       out.onError(ApiErrors.of(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "no transaction"));
       return;
     }
-    node.submit(request.getTransaction(), null).whenComplete((v, failure) -> {
-      StatusRuntimeException refused = refusal(v, failure);
+    Transaction tx = request.getTransaction();
+    node.submit(tx, null).whenComplete((v, failure) -> {
+      StatusRuntimeException refused = refusal(tx, v, failure);
       if (refused == null) {
-        out.onNext(SubmitTransactionResponse.newBuilder().setTxid(v.txid()).build());
+        out.onNext(SubmitTransactionResponse.newBuilder().setTxid(v.txid() != null ? v.txid() : SubmitStream.txidOf(tx)).build());
         out.onCompleted();
       } else {
         out.onError(refused);
       }
     });
+  }
+
+  /**
+   * Null when the transaction was accepted, is held already, or is already final (submitting is
+   * idempotent, so a wallet may resend after losing the answer: docs/protocol.md 7); else the refusal.
+   */
+  private StatusRuntimeException refusal(Transaction tx, TransactionRules.Verdict v, Throwable failure) {
+    if (failure == null && v.reason() == ErrorReason.ERROR_REASON_ALREADY_SPENT) {
+      ByteString txid = SubmitStream.txidOf(tx);
+      try {
+        if (!txid.isEmpty() && node.chain.placeOf(txid).isPresent()) {
+          return null;
+        }
+      } catch (java.io.IOException e) {
+        return storage(e);
+      }
+    }
+    return refusal(v, failure);
   }
 
   /** Null when the transaction was accepted (or held already: accepted before); else the refusal. */
@@ -520,7 +539,7 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
         return;
       }
       node.submit(tx, null).whenComplete((v, failure) ->
-          answer(v != null && v.txid() != null ? v.txid() : txidOf(tx), refusal(v, failure)));
+          answer(v != null && v.txid() != null ? v.txid() : txidOf(tx), refusal(tx, v, failure)));
     }
 
     /** A refused transaction's id, for the client to tell which one it was; empty when it has none. */
