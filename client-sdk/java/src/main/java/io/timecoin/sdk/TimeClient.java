@@ -441,6 +441,18 @@ public final class TimeClient implements AutoCloseable {
   }
 
   /**
+   * The validator set that votes at {@code height}, derived from the trust root through every set
+   * change up to it, each change checked (docs/sdk.md 4.1): what the subscriptions check blocks
+   * with, and what a client that trusts no node displays.
+   *
+   * @throws TimeException DATA_LOSS with the reason when what the node sent does not check out;
+   *     UNAVAILABLE / NOT_SYNCED when the node's changes do not reach {@code height} yet
+   */
+  public ValidatorSet verifiedValidatorSet(long height) {
+    return trusted.setAt(height).toProto();
+  }
+
+  /**
    * Up to {@code limit} validator set changes after {@code fromHeight} (limit 0: the node's default of
    * 100; it gives at most 1,000), as the node sends them: each the certified header of c-1 and set(c).
    * Unchecked here: the subscriptions check each against the trust root before using it.
