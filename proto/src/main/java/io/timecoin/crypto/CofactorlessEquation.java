@@ -104,7 +104,7 @@ final class CofactorlessEquation {
     int sign = (yBytes[31] & 0x80) >>> 7;
     yBytes[31] &= 0x7f;
     int[] y = X25519Field.create();
-    X25519Field.decode(yBytes, 0, y, 0);
+    X25519Field.decode255(yBytes, 0, y, 0); // the sign bit is cleared above
     int[] u = X25519Field.create();
     int[] v = X25519Field.create();
     X25519Field.sqr(y, u);
@@ -208,7 +208,7 @@ final class CofactorlessEquation {
       le[i] = (byte) Integer.parseInt(bigEndianHex.substring(62 - 2 * i, 64 - 2 * i), 16);
     }
     int[] z = X25519Field.create();
-    X25519Field.decode(le, 0, z, 0);
+    X25519Field.decode255(le, 0, z, 0);
     return z;
   }
 

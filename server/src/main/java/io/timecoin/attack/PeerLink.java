@@ -12,6 +12,7 @@ import io.timecoin.proto.v1.PeerServiceGrpc;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** One Connect stream the attacker dialed to a node: the handshake, then messages both ways. */
 public final class PeerLink {
@@ -20,7 +21,7 @@ public final class PeerLink {
   private volatile ClientCallStreamObserver<ConnectRequest> requests;
   private volatile Hello nodeHello;
   private volatile Status endStatus;
-  private volatile long received;
+  private final AtomicLong received = new AtomicLong();
 
   private PeerLink() {}
 
@@ -56,7 +57,7 @@ public final class PeerLink {
 
       @Override
       public void onNext(ConnectResponse response) {
-        received++;
+        received.incrementAndGet();
         PeerMessage m = response.getMessage();
         if (firstHello && m.hasHello()) {
           firstHello = false;
@@ -129,7 +130,7 @@ public final class PeerLink {
 
   /** Messages the node sent on this stream, its hello included. */
   public long received() {
-    return received;
+    return received.get();
   }
 
   /** Ends the stream from this side in order (half-close): what was sent before still reaches the node. */

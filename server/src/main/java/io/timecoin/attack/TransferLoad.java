@@ -18,6 +18,7 @@ import io.timecoin.protocol.Transactions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Faucet transfers submitted to one node at a steady pace, so that blocks carry transactions
@@ -27,7 +28,7 @@ public final class TransferLoad implements AutoCloseable {
   private static final int COINS = 2_000;
   private final Thread thread;
   private volatile boolean stop;
-  private volatile long submitted;
+  private final AtomicLong submitted = new AtomicLong();
 
   /** Splits the faucet's genesis output into coins, waits until that is final, then spends one every {@code everyMillis}. */
   public TransferLoad(Genesis genesis, Ed25519KeyPair faucet, NodeServiceGrpc.NodeServiceBlockingStub node, long everyMillis)
@@ -62,7 +63,7 @@ public final class TransferLoad implements AutoCloseable {
             chain, List.of(faucet), List.of());
         try {
           node.withDeadlineAfter(5, TimeUnit.SECONDS).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(t).build());
-          submitted++;
+          submitted.incrementAndGet();
         } catch (StatusRuntimeException e) {
           // under attack a node may refuse or be slow: the load goes on
         }
@@ -87,7 +88,7 @@ public final class TransferLoad implements AutoCloseable {
   }
 
   public long submitted() {
-    return submitted;
+    return submitted.get();
   }
 
   @Override

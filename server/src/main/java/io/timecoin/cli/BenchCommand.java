@@ -156,7 +156,7 @@ public final class BenchCommand implements Callable<Integer> {
       Load load = new Load(home, channels, nodes.get(0));
       load.prepare();
       Samples loaded = load.run(seconds);
-      double tps = load.finalizedInWindow / (double) seconds;
+      double tps = load.finalizedInWindow.get() / (double) seconds;
       row("finalized transfers per second at saturation", String.format("%.0f/s", tps),
           String.format("%.0f%% of the verification limit %.0f/s (%.0f verifications/s on %d cores / %d validators)",
               100 * tps / limit, limit, verifyPerSecond, Runtime.getRuntime().availableProcessors(), validators));
@@ -557,7 +557,6 @@ public final class BenchCommand implements Callable<Integer> {
    * (the mempool takes only finalized outputs). Submissions go round-robin to every node.
    */
   private final class Load {
-    private final Path home;
     private final List<ManagedChannel> channels;
     private final Node observed;
     private final Ed25519KeyPair key;
@@ -572,7 +571,7 @@ public final class BenchCommand implements Callable<Integer> {
     private final AtomicLong refused = new AtomicLong();
     private volatile long windowStart = Long.MAX_VALUE;
     private volatile long windowEnd = Long.MAX_VALUE;
-    private volatile long finalizedInWindow;
+    private final AtomicLong finalizedInWindow = new AtomicLong();
 
     /** A spendable output of wallet {@code owner}. */
     private record Coin(OutPoint outpoint, long amount, int owner) {}
@@ -587,7 +586,6 @@ public final class BenchCommand implements Callable<Integer> {
     private final List<Ed25519KeyPair> wallets = new ArrayList<>();
 
     Load(Path home, List<ManagedChannel> channels, Node observed) throws IOException {
-      this.home = home;
       this.channels = channels;
       this.observed = observed;
       this.key = KeyFile.read(home.resolve("faucet.key"));
@@ -801,7 +799,7 @@ public final class BenchCommand implements Callable<Integer> {
         coins.add(new Coin(OutPoint.newBuilder().setTxid(id).setIndex(0).build(), tx.getOutputs(0).getAmount(), spent.owner()));
       }
       if (now >= windowStart && now < windowEnd) {
-        finalizedInWindow += mine;
+        finalizedInWindow.addAndGet(mine);
       }
     }
   }

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The working masternode registry after some block (docs/protocol.md 4.1): the active masternodes by
@@ -46,7 +47,7 @@ public final class Registry implements RegistryView {
   private final Set<ByteString> departed;
   /** Collateral of the active records of {@link #records}. */
   private final Map<OutPoint, ByteString> activeByCollateral;
-  private volatile int activeCount;
+  private final AtomicInteger activeCount; // read by gauges on other threads
 
   private Registry(Registry parent, NavigableMap<ByteString, MasternodeRecord> records, Set<ByteString> departed,
       Map<OutPoint, ByteString> activeByCollateral, int activeCount) {
@@ -54,7 +55,7 @@ public final class Registry implements RegistryView {
     this.records = records;
     this.departed = departed;
     this.activeByCollateral = activeByCollateral;
-    this.activeCount = activeCount;
+    this.activeCount = new AtomicInteger(activeCount);
   }
 
   /** A working registry holding these records. */
@@ -111,7 +112,7 @@ public final class Registry implements RegistryView {
 
   @Override
   public int activeCount() {
-    return activeCount;
+    return activeCount.get();
   }
 
   /**
@@ -182,7 +183,7 @@ public final class Registry implements RegistryView {
     unindex(old);
     if (m.active()) {
       activeByCollateral.put(m.collateral(), m.consensusKey());
-      activeCount++;
+      activeCount.incrementAndGet();
     }
   }
 
@@ -193,7 +194,7 @@ public final class Registry implements RegistryView {
   private void unindex(MasternodeRecord old) {
     if (old != null && old.active()) {
       activeByCollateral.remove(old.collateral(), old.consensusKey());
-      activeCount--;
+      activeCount.decrementAndGet();
     }
   }
 
@@ -225,7 +226,7 @@ public final class Registry implements RegistryView {
 
     @Override
     public int activeCount() {
-      int n = activeCount;
+      int n = activeCount.get();
       for (Map.Entry<ByteString, MasternodeRecord> e : changed.entrySet()) {
         MasternodeRecord before = Registry.this.get(e.getKey());
         n += (e.getValue() != null && e.getValue().active() ? 1 : 0) - (before != null && before.active() ? 1 : 0);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Equivocation evidence the engine reports: kept in the chain store (it survives a restart, one
@@ -26,9 +27,9 @@ final class EvidenceKeeper {
   private final ChainStore chain;
   private final LongSupplier clockMs;
   private final Map<ByteString, LogState> logged = new HashMap<>(); // consensus thread only
-  private volatile long stored; // written on the consensus thread only
-  private volatile long duplicates;
-  private volatile long dropped;
+  private final AtomicLong stored = new AtomicLong(); // counted on the consensus thread, read by gauges
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
 
   private static final class LogState {
     long lastMs;
@@ -50,9 +51,9 @@ final class EvidenceKeeper {
       throw new java.io.UncheckedIOException(ex);
     }
     switch (outcome) {
-      case STORED -> stored++;
-      case DUPLICATE -> duplicates++;
-      case VALIDATOR_FULL -> dropped++;
+      case STORED -> stored.incrementAndGet();
+      case DUPLICATE -> duplicates.incrementAndGet();
+      case VALIDATOR_FULL -> dropped.incrementAndGet();
     }
     long now = clockMs.getAsLong();
     LogState state = logged.get(e.getValidator());
@@ -87,14 +88,14 @@ final class EvidenceKeeper {
   }
 
   long stored() {
-    return stored;
+    return stored.get();
   }
 
   long duplicates() {
-    return duplicates;
+    return duplicates.get();
   }
 
   long dropped() {
-    return dropped;
+    return dropped.get();
   }
 }

@@ -47,6 +47,7 @@ class FailStopProcessTest {
       System.exit(0);
     }
 
+    @SuppressWarnings("InfiniteRecursion") // the point: a StackOverflowError on a node's thread
     private static int recurse(int depth) {
       return recurse(depth + 1) + 1;
     }

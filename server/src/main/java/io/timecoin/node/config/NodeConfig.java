@@ -169,7 +169,7 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
       throw new ConfigException(field, "must be a path");
     }
     try {
-      Path.of(path);
+      var unused = Path.of(path); // parsed only to refuse what is not a path
     } catch (InvalidPathException e) {
       throw new ConfigException(field, "not a usable path: " + e.getReason());
     }

@@ -122,7 +122,6 @@ public final class PeerNetwork implements AutoCloseable {
     }
   }
 
-  private final String chainId;
   private final ByteString ownKey;
   private final Handshake handshake;
   private final Inbound inbound;
@@ -170,7 +169,6 @@ public final class PeerNetwork implements AutoCloseable {
     this.dialer = dialer;
     this.isValidator = isValidator;
     this.sendBudget = new SendBudget(limits.sendBudgetBytes());
-    this.chainId = chainId;
     this.ownKey = ByteString.copyFrom(key.publicKey().bytes());
     this.handshake = new Handshake(chainId, genesisHash, key, chain::tipHeight);
     this.inbound = inbound;
