@@ -24,16 +24,21 @@ CHANNEL_OPTIONS = [
     ("grpc.max_receive_message_length", 16 * MIB),
 ]
 DEFAULT_DEADLINE = 10.0
+GRPC_SCHEMES = ("dns:", "unix:", "unix-abstract:", "ipv4:", "ipv6:")
 
 
 def target_of(target: str | int) -> str:
-    """host:port as given; a bare port N is 127.0.0.1:N; a host without a port is refused
-    (gRPC would dial port 443, where no node listens)."""
+    """host:port as given; a bare port N is 127.0.0.1:N; a gRPC target URI (dns:, unix:, ipv4:,
+    ipv6:) unchanged. A host without a port is refused (gRPC would dial port 443, where no node
+    listens), and so is a URL."""
     text = str(target).strip()
     if text.isdigit():
         return f"127.0.0.1:{int(text)}"
+    if text.startswith(GRPC_SCHEMES):
+        return text
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not host or (host.startswith("[") != host.endswith("]")):
+    if (not sep or not port.isdigit() or not host or "/" in host
+            or (host.startswith("[") != host.endswith("]"))):
         raise invalid_argument(f"target {text!r} is not host:port or a port")
     return text
 
