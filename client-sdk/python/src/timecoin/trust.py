@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import os
 from dataclasses import dataclass, field
 
 import grpc
@@ -34,6 +35,12 @@ class TrustRoot:
     @classmethod
     def genesis(cls, genesis_hash: bytes | str) -> TrustRoot:
         return cls(0, _hash_arg(genesis_hash))
+
+    @classmethod
+    def from_genesis_file(cls, path: str | os.PathLike[str]) -> TrustRoot:
+        """The genesis hash computed from the chain's genesis.json (block 0 of docs/protocol.md 3)."""
+        from timecoin.genesis import load_genesis
+        return cls.genesis(load_genesis(path).hash)
 
     @classmethod
     def checkpoint(cls, height: int, block_hash: bytes | str) -> TrustRoot:
