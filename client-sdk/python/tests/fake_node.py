@@ -11,7 +11,7 @@ import grpc
 
 from timecoin import canonical, crypto
 from timecoin.rpc import error_details_pb2, status_pb2
-from timecoin.v1 import (block_pb2, certificate_pb2, node_pb2, node_pb2_grpc, transaction_pb2)
+from timecoin.v1 import block_pb2, certificate_pb2, node_pb2, node_pb2_grpc, registry_pb2, transaction_pb2
 
 CHAIN = "timecoin-devnet"
 
@@ -125,6 +125,8 @@ class FakeNode(node_pb2_grpc.NodeServiceServicer):
         self.tamper: dict[int, Callable[[node_pb2.FinalizedBlock], None]] = {}
         self.changes_override: Callable[[list[node_pb2.ValidatorSetChange]], list[node_pb2.ValidatorSetChange]] | None = None
         self.subscribe_from: list[int] = []
+        self.masternode_heights: list[int] = []
+        self.wrong_txid = False
         self.unspent: list[node_pb2.UnspentOutput] = []
         self.page_size = 2
         self.submitted: list[transaction_pb2.Transaction] = []
@@ -185,6 +187,15 @@ class FakeNode(node_pb2_grpc.NodeServiceServicer):
             yield node_pb2.SubscribeFinalizedResponse(keep_alive=node_pb2.KeepAlive(finalized_height=self.chain.tip))
             time.sleep(0.2)
 
+    def ListMasternodes(self, request, context):
+        self.masternode_heights.append(request.height)
+        keys = sorted(v.key for v in self.chain.first_set)
+        start = int(request.page_token or 0)
+        nxt = str(start + 2) if start + 2 < len(keys) else ""
+        return node_pb2.ListMasternodesResponse(
+            masternodes=[registry_pb2.Masternode(consensus_key=k) for k in keys[start:start + 2]],
+            height=self.chain.tip + 1 + len(self.masternode_heights), next_page_token=nxt)  # "next" moves on
+
     # ---- the wallet's calls
 
     def ListUnspent(self, request, context):
@@ -198,6 +209,8 @@ class FakeNode(node_pb2_grpc.NodeServiceServicer):
             code, reason = self.submit_refusal
             abort(context, code, reason, f"refused: {reason}")
         self.submitted.append(request.transaction)
+        if self.wrong_txid:
+            return node_pb2.SubmitTransactionResponse(txid=bytes(32))
         return node_pb2.SubmitTransactionResponse(txid=canonical.txid(request.transaction))
 
     def SubmitTransactions(self, request_iterator, context):

@@ -48,6 +48,21 @@ def test_calls_and_pages(fake: FakeNode) -> None:
         assert [u.output.amount for u in pages] == [2000, 3000, 4000, 5000]
 
 
+def test_masternode_pages_keep_the_height_of_the_first(fake: FakeNode) -> None:
+    with Served(fake) as node, Client(node.target) as client:
+        assert len(list(client.masternodes())) == 4
+    assert fake.masternode_heights == [0, 7]  # the first page answered height 7 for "next"
+
+
+def test_a_node_reporting_another_txid_is_internal(fake: FakeNode) -> None:
+    fake.wrong_txid = True
+    tx = transaction_pb2.Transaction(version=2, kind=transaction_pb2.TRANSACTION_KIND_TRANSFER)
+    with Served(fake) as node, Client(node.target) as client:
+        with pytest.raises(TimeError) as e:
+            client.submit(tx)
+        assert e.value.code == grpc.StatusCode.INTERNAL and "canonical bytes differ" in e.value.message
+
+
 def test_a_refusal_carries_its_reason(fake: FakeNode) -> None:
     with Served(fake) as node, Client(node.target) as client:
         with pytest.raises(TimeError) as e:

@@ -23,7 +23,7 @@ def encode_address(address: bytes, chain_id: str) -> str:
     """The bech32m string of a 20-byte address (no witness version)."""
     if len(address) != 20:
         raise invalid_argument(f"an address is 20 bytes, not {len(address)}")
-    return bech32m_encode(hrp(chain_id), _regroup(address, 8, 5, pad=True))
+    return bech32m_encode(hrp(chain_id), _to_5_bits(address))
 
 
 def address_of(public_key: bytes, chain_id: str) -> str:
@@ -38,7 +38,7 @@ def decode_address(text: str, chain_id: str) -> bytes:
     prefix, data = decoded
     if prefix != hrp(chain_id):
         raise invalid_argument(f"address {text!r} has prefix {prefix!r}, not {hrp(chain_id)!r} of chain {chain_id!r}")
-    payload = _regroup(data, 5, 8, pad=False)
+    payload = _to_bytes(data)
     if payload is None or len(payload) != 20:
         raise invalid_argument(f"address {text!r} does not hold 20 bytes")
     return payload
@@ -78,18 +78,29 @@ def bech32m_decode(text: str) -> tuple[str, list[int]] | None:
     return prefix, data[:-6]
 
 
-def _regroup(data: bytes | list[int], source: int, target: int, pad: bool) -> bytes | list[int] | None:
+def _to_5_bits(data: bytes) -> list[int]:
+    """8-bit to 5-bit groups, the last padded with zero bits."""
     acc = bits = 0
     out: list[int] = []
+    for byte in data:
+        acc, bits = acc << 8 | byte, bits + 8
+        while bits >= 5:
+            bits -= 5
+            out.append(acc >> bits & 31)
+    if bits:
+        out.append(acc << (5 - bits) & 31)
+    return out
+
+
+def _to_bytes(data: list[int]) -> bytes | None:
+    """5-bit groups back to bytes; None when the padding is longer than 4 bits or not zero."""
+    acc = bits = 0
+    out = bytearray()
     for value in data:
-        acc, bits = acc << source | value, bits + source
-        while bits >= target:
-            bits -= target
-            out.append(acc >> bits & (1 << target) - 1)
-    if pad:
-        if bits:
-            out.append(acc << (target - bits) & (1 << target) - 1)
-        return out
-    if bits >= source or acc & (1 << bits) - 1:  # leftover padding must be short and zero
+        acc, bits = acc << 5 | value, bits + 5
+        if bits >= 8:
+            bits -= 8
+            out.append(acc >> bits & 0xFF)
+    if bits >= 5 or acc & (1 << bits) - 1:
         return None
     return bytes(out)

@@ -70,8 +70,6 @@ class Client:
         async with self._chain_lock:
             return await run_async(flow, self._call)
 
-    def _anchor_flow(self) -> Flow[str]:
-        return (yield from self._chain.anchor()).chain_id
 
     async def chain_id(self) -> str:
         return (await self._trusted(self._chain.anchor())).chain_id

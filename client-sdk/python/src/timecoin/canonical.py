@@ -55,15 +55,15 @@ class Writer:
     def addr(self, b: bytes, what: str = "address") -> Writer:
         return self.fixed(b, 20, what)
 
-    def bytes(self, b: bytes) -> Writer:
+    def var_bytes(self, b: bytes) -> Writer:
         self.u32(len(b))
         self._parts.append(bytes(b))
         return self
 
     def string(self, s: str) -> Writer:
-        return self.bytes(s.encode("utf-8"))
+        return self.var_bytes(s.encode("utf-8"))
 
-    def list(self, items: Sequence[T], write: Callable[[Writer, T], object]) -> Writer:
+    def list_of(self, items: Sequence[T], write: Callable[[Writer, T], object]) -> Writer:
         self.u32(len(items))
         for item in items:
             write(self, item)
@@ -130,10 +130,10 @@ def tx_bytes(tx: transaction_pb2.Transaction) -> bytes:
     if payload != _PAYLOAD_OF_KIND[tx.kind]:
         raise malformed(f"payload {payload} does not match kind {Kind.Name(tx.kind)}")
     w = (Writer("TX").u32(tx.version).u8(tx.kind)
-         .list(tx.inputs, lambda w, i: _outpoint(w, i.outpoint))
-         .list(tx.outputs, lambda w, o: w.u64(o.amount).addr(o.address)))
+         .list_of(tx.inputs, lambda w, i: _outpoint(w, i.outpoint))
+         .list_of(tx.outputs, lambda w, o: w.u64(o.amount).addr(o.address)))
     if payload == "genesis":
-        w.string(tx.genesis.chain_id).bytes(params_bytes(tx.genesis))
+        w.string(tx.genesis.chain_id).var_bytes(params_bytes(tx.genesis))
     elif payload == "register_masternode":
         p = tx.register_masternode
         _outpoint(w, p.collateral)
@@ -155,8 +155,8 @@ def _witness(w: Writer, x: transaction_pb2.Witness) -> None:
 
 def txw_bytes(tx: transaction_pb2.Transaction) -> bytes:
     """TXW: the txid, then every witness (inputs' in input order, then the kind witnesses)."""
-    return (Writer("TXW").hash(txid(tx)).list(tx.inputs, lambda w, i: _witness(w, i.witness))
-            .list(tx.kind_witnesses, _witness).finish())
+    return (Writer("TXW").hash(txid(tx)).list_of(tx.inputs, lambda w, i: _witness(w, i.witness))
+            .list_of(tx.kind_witnesses, _witness).finish())
 
 
 def wtxid(tx: transaction_pb2.Transaction) -> bytes:
@@ -179,7 +179,7 @@ def params_bytes(g: transaction_pb2.GenesisPayload) -> bytes:
         w.u64(v)
     return (w.u32(p.max_block_txs).u32(p.max_block_bytes).u32(p.max_tx_bytes).u64(p.min_tx_fee)
             .u32(p.max_validators).u64(p.min_fee_per_byte).u64(p.min_output).u64(p.registration_fee)
-            .list(p.masternodes, lambda w, m: w.key(m.consensus_key, "consensus_key")
+            .list_of(p.masternodes, lambda w, m: w.key(m.consensus_key, "consensus_key")
                   .addr(m.owner_address, "owner_address").addr(m.reward_address, "reward_address")
                   .u64(m.collateral)).finish())
 
@@ -187,7 +187,7 @@ def params_bytes(g: transaction_pb2.GenesisPayload) -> bytes:
 def validator_set_bytes(validators: Sequence[certificate_pb2.Validator]) -> bytes:
     """VALSET: (key, weight) strictly ascending by key; a set's height is not encoded."""
     _ascending((v.key for v in validators), "validators")
-    return Writer("VALSET").list(validators, lambda w, v: w.key(v.key).u64(v.weight)).finish()
+    return Writer("VALSET").list_of(validators, lambda w, v: w.key(v.key).u64(v.weight)).finish()
 
 
 def validator_set_hash(validators: Sequence[certificate_pb2.Validator]) -> bytes:
@@ -197,7 +197,7 @@ def validator_set_hash(validators: Sequence[certificate_pb2.Validator]) -> bytes
 def certificate_bytes(c: certificate_pb2.FinalityCertificate) -> bytes:
     _ascending((s.validator for s in c.signatures), "certificate signatures")
     return (Writer("CERT").u64(c.height).u32(c.round).hash(c.block_hash, "block_hash")
-            .list(c.signatures, lambda w, s: w.key(s.validator, "validator").sig(s.signature)).finish())
+            .list_of(c.signatures, lambda w, s: w.key(s.validator, "validator").sig(s.signature)).finish())
 
 
 def certificate_hash(c: certificate_pb2.FinalityCertificate) -> bytes:
@@ -212,7 +212,7 @@ def last_certificate_hash(body: block_pb2.BlockBody) -> bytes:
 def hello_bytes(h: peer_pb2.Hello) -> bytes:
     """HELLO, signed by the node key in the peer handshake (docs/protocol.md 6)."""
     return (Writer("HELLO").string(h.chain_id).hash(h.genesis_hash, "genesis_hash").u32(h.protocol_version)
-            .key(h.node_key, "node_key").u64(h.height).bytes(h.nonce).bytes(h.peer_nonce).finish())
+            .key(h.node_key, "node_key").u64(h.height).var_bytes(h.nonce).var_bytes(h.peer_nonce).finish())
 
 
 def proposer_seed_bytes(chain_id: str, height: int, round_: int) -> bytes:

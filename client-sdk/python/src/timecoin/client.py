@@ -18,7 +18,7 @@ from timecoin._flow import Call, Flow, run
 from timecoin.errors import TimeError
 from timecoin.trust import Cursor, TrustedChain, TrustRoot, VerifiedBlock, start_height, verify_block
 from timecoin.wallet import await_final
-from timecoin.v1 import (block_pb2, certificate_pb2, consensus_pb2, node_pb2, node_pb2_grpc, registry_pb2,
+from timecoin.v1 import (certificate_pb2, consensus_pb2, node_pb2, node_pb2_grpc, registry_pb2,
                          transaction_pb2)
 
 T = TypeVar("T")
@@ -89,9 +89,6 @@ class Client:
         """The root that was checked: pin it next time."""
         return self._trusted(self._chain.anchor()).root
 
-    def _anchor_flow(self) -> Flow[str]:
-        """A flow giving the chain id, for the wallet (which runs under run(), not the lock)."""
-        return (yield from self._chain.anchor()).chain_id
 
     # ---- NodeService
 

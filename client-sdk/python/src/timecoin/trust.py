@@ -95,6 +95,10 @@ class VerifiedBlock:
         return [canonical.txid(tx) for tx in self.block.body.transactions]
 
 
+def _hex(b: bytes | None) -> str:
+    return b.hex() if b is not None else "none"
+
+
 def _header_hash(header: block_pb2.BlockHeader) -> bytes:
     try:
         return canonical.block_hash(header)
@@ -181,7 +185,7 @@ class TrustedChain:
                         "pin it with TrustRoot.genesis(\"%s\")", h.hex(), header.chain_id, h.hex())
         elif h != self.root.block_hash:
             raise refused("GENESIS_MISMATCH", f"the node's genesis is {h.hex()} (chain '{header.chain_id}'), "
-                                              f"not the trusted {self.root.block_hash.hex()}")
+                                              f"not the trusted {_hex(self.root.block_hash)}")
         set1 = _decode_set(first)
         if set1.hash != header.next_validator_set_hash:
             raise refused("INVALID_BLOCK", "the node's validator set of height 1 does not match block 0's "
@@ -200,7 +204,7 @@ class TrustedChain:
         h = _header_hash(header)
         if header.height != c or h != self.root.block_hash:
             raise refused("WRONG_CHAIN", f"the node's block {c} is {h.hex()}, not the pinned checkpoint "
-                                         f"{self.root.block_hash.hex()}")
+                                         f"{_hex(self.root.block_hash)}")
         answer = yield Call("GetValidatorSet", node_pb2.GetValidatorSetRequest(height=c + 1))
         try:
             nxt = ValidatorSet.of(answer.validator_set, c + 1)
