@@ -11,7 +11,7 @@ from tests.fake_node import FakeNode, Served, TestChain, seed, validator_set
 from timecoin import Client, TimeError, Timings, TrustRoot, aio, canonical
 from timecoin.v1 import certificate_pb2, node_pb2
 
-FAST = Timings(idle=1.0, initial_backoff=0.01, max_backoff=0.05)
+FAST = Timings(idle=5.0, initial_backoff=0.01, max_backoff=0.05)
 
 
 def take(blocks, n: int) -> list:
@@ -47,7 +47,7 @@ def test_a_silent_stream_is_dropped_and_resumed(chain: TestChain) -> None:
     fake = FakeNode(chain)
     fake.hang_once_after = 4
     with Served(fake) as node, Client(node.target, trust_root=TrustRoot.genesis(chain.genesis_hash)) as client:
-        with client.subscribe_finalized(timings=Timings(idle=0.3, initial_backoff=0.01)) as blocks:
+        with client.subscribe_finalized(timings=Timings(idle=1.0, initial_backoff=0.01)) as blocks:
             assert [b.height for b in take(blocks, 8)] == list(range(1, 9))
     assert fake.subscribe_from == [1, 5]
 
