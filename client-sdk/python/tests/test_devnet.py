@@ -134,7 +134,13 @@ def test_refusals_by_reason(devnet: Devnet) -> None:
 
         assert client.submit(tx) == canonical.txid(tx)
         client.await_final(canonical.txid(tx), timeout=30)
-        refusal(client, tx, grpc.StatusCode.FAILED_PRECONDITION, "ALREADY_SPENT")
+        # submitting is idempotent: the final transfer sent again answers with its txid
+        assert client.submit(tx) == canonical.txid(tx)
+
+        replay = transaction_pb2.Transaction()
+        replay.CopyFrom(tx)
+        replay.outputs[0].amount -= 1  # another transaction spending the same, now spent, coin
+        refusal(client, faucet.sign(replay, genesis.chain_id), grpc.StatusCode.FAILED_PRECONDITION, "ALREADY_SPENT")
 
 
 def refusal(client: Client, tx: transaction_pb2.Transaction, code: grpc.StatusCode, reason: str) -> None:
