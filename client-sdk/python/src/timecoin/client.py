@@ -141,6 +141,11 @@ class Client:
         """The node's word, for display; the subscription derives the sets it checks with."""
         return self._call(Call("GetValidatorSet", node_pb2.GetValidatorSetRequest(height=height))).validator_set
 
+    def verified_validator_set(self, height: int) -> ValidatorSet:
+        """The set that votes at height, derived from the trust root through every set change up
+        to it, each checked (docs/sdk.md 4.1): what the subscription checks blocks with."""
+        return self._trusted(self._chain.set_at(height))
+
     def validator_set_changes(self, from_height: int, limit: int = 0) -> node_pb2.GetValidatorSetChangesResponse:
         return self._call(Call("GetValidatorSetChanges", node_pb2.GetValidatorSetChangesRequest(
             from_height=from_height, limit=limit)))

@@ -179,6 +179,11 @@ public final class JavaRunner {
       sig[f.get("byte").getAsInt()] ^= 1;
       b.setSignatures(signer, cert.getSignatures(signer).toBuilder().setSignature(ByteString.copyFrom(sig)));
     }
+    if (c.has("replace_last_signer_key")) {
+      int last = b.getSignaturesCount() - 1;
+      b.setSignatures(last, b.getSignatures(last).toBuilder()
+          .setValidator(ByteString.fromHex(c.get("replace_last_signer_key").getAsString())));
+    }
     if (c.has("keep_signers")) {
       List<CertificateSignature> kept = cert.getSignaturesList().subList(0, c.get("keep_signers").getAsInt());
       b.clearSignatures().addAllSignatures(kept);
