@@ -41,7 +41,7 @@ export async function verifyBlock(
   const header = block?.header;
   const certificate = finalized.certificate;
   if (block === undefined || header === undefined || certificate === undefined) {
-    throw refused(ErrorReason.MALFORMED, "a finalized block without a header or a certificate"); // 1
+    throw refused(ErrorReason.MALFORMED, `block ${expected}: a finalized block without a header or a certificate`); // 1
   }
   const h = header.height;
   if (h !== expected) throw refused(ErrorReason.INVALID_BLOCK, `expected block ${expected}, got block ${h}`); // 2

@@ -1,6 +1,7 @@
 // A small true chain for tests: 4 validators of weight 1, block 0 and blocks 1..n, each certified
 // by 3 of the 4 (a quorum), with a REWARD transaction; and a fake node serving it over a loopback
 // http2 server (connect-node's adapter), with hooks to lie or to cut streams.
+import http from "node:http";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create } from "@bufbuild/protobuf";
@@ -38,6 +39,9 @@ export const CHAIN = "timecoin-devnet";
 export interface FakeChain {
   seeds: Uint8Array[];
   validators: Validator[];
+  /** The height from which the second set votes (validators 0, 1, 2 and a new 4), if any. */
+  changeAt?: number;
+  setAt(h: number): { seeds: Uint8Array[]; validators: Validator[]; hash: Uint8Array };
   blocks: Block[]; // blocks[h]
   certificates: FinalityCertificate[]; // certificates[h], none for 0
   genesisHash: Uint8Array;
@@ -55,12 +59,19 @@ export function certify(chainId: string, seeds: readonly Uint8Array[], height: b
   return create(FinalityCertificateSchema, { height, round: 0, blockHash: hash, signatures });
 }
 
-export function makeChain(n: number): FakeChain {
-  const seeds = [0, 1, 2, 3].map(seed);
+const setOf = (seeds: Uint8Array[]) => {
   const validators = seeds
     .map((s) => create(ValidatorSchema, { key: publicKeyOf(s), weight: 1n }))
     .sort((a, b) => Buffer.compare(a.key, b.key));
-  const setHash = validatorSetHash({ validators });
+  return { seeds, validators, hash: validatorSetHash({ validators }) };
+};
+
+export function makeChain(n: number, changeAt?: number): FakeChain {
+  const first = setOf([0, 1, 2, 3].map(seed));
+  const second = setOf([0, 1, 2, 4].map(seed));
+  const setAt = (h: number) => (changeAt !== undefined && h >= changeAt ? second : first);
+  const { seeds, validators } = first;
+  const setHash = first.hash;
   const genesisTx = create(TransactionSchema, { version: 2, kind: TransactionKind.GENESIS });
   const blocks: Block[] = [];
   const certificates: FinalityCertificate[] = [];
@@ -83,26 +94,38 @@ export function makeChain(n: number): FakeChain {
       version: 2, chainId: CHAIN, height: BigInt(h), timestampMs: 1_790_000_000_000n + BigInt(h) * 1000n, prevHash: prev,
       txRoot: merkleRoot([txid(reward)]), witnessRoot: merkleRoot([wtxid(reward)]),
       lastCertificateHash: last === undefined ? NIL_HASH : certificateHash(last),
-      validatorSetHash: setHash, nextValidatorSetHash: setHash, proposer: validators[h % 4]!.key,
+      validatorSetHash: setAt(h).hash, nextValidatorSetHash: setAt(h + 1).hash, proposer: setAt(h).validators[h % 4]!.key,
     });
     blocks.push(create(BlockSchema, { header, body: { transactions: [reward], lastCertificate: last } }));
     prev = blockHash(header);
-    certificates[h] = certify(CHAIN, seeds, BigInt(h), prev);
+    certificates[h] = certify(CHAIN, setAt(h).seeds, BigInt(h), prev);
   }
   return {
-    seeds, validators, blocks, certificates, genesisHash,
+    seeds, validators, blocks, certificates, genesisHash, changeAt, setAt,
     finalized: (h) => create(FinalizedBlockSchema, { block: blocks[h], certificate: certificates[h] }),
   };
+}
+
+/** The true answer of GetValidatorSetChanges. */
+export function changesAfter(chain: FakeChain, from: bigint, limit = 0) {
+  const heights = [1, ...(chain.changeAt !== undefined && chain.changeAt < chain.blocks.length ? [chain.changeAt] : [])];
+  return heights
+    .filter((c) => BigInt(c) > from)
+    .slice(0, limit || 100)
+    .map((c) => create(ValidatorSetChangeSchema, {
+      height: BigInt(c), header: chain.blocks[c - 1]!.header, certificate: chain.certificates[c - 1],
+      validatorSet: { height: BigInt(c), validators: chain.setAt(c).validators },
+    }));
 }
 
 /** The honest answers of a node holding `chain`; a test overrides what it needs. */
 export function honest(chain: FakeChain): Partial<ServiceImpl<typeof NodeService>> {
   return {
     getValidatorSetChanges(req) {
-      const changes = req.fromHeight === 0n
-        ? [create(ValidatorSetChangeSchema, { height: 1n, header: chain.blocks[0]!.header, validatorSet: { height: 1n, validators: chain.validators } })]
-        : [];
-      return { changes, finalizedHeight: BigInt(chain.blocks.length - 1) };
+      return { changes: changesAfter(chain, req.fromHeight, req.limit), finalizedHeight: BigInt(chain.blocks.length - 1) };
+    },
+    getValidatorSet(req) {
+      return { validatorSet: { height: req.height, validators: chain.setAt(Number(req.height)).validators } };
     },
     getBlock(req) {
       const h = req.selector.case === "height" ? Number(req.selector.value) : -1;
@@ -118,20 +141,31 @@ export function honest(chain: FakeChain): Partial<ServiceImpl<typeof NodeService
 
 export interface FakeNode {
   target: string;
+  url: string;
   close(): Promise<void>;
 }
 
-export async function serve(impl: Partial<ServiceImpl<typeof NodeService>>): Promise<FakeNode> {
+/** Serves over HTTP/2 (gRPC), or HTTP/1.1 for `web` (gRPC-Web, as a browser's fetch speaks it). */
+export async function serve(impl: Partial<ServiceImpl<typeof NodeService>>, web = false): Promise<FakeNode> {
   const routes = (router: ConnectRouter) => router.service(NodeService, impl);
-  const server = http2.createServer(connectNodeAdapter({ routes }));
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (s) => sessions.add(s));
+  const handler = connectNodeAdapter({ routes });
+  const server = web ? http.createServer(handler) : http2.createServer(handler);
+  const sessions = new Set<{ destroy(): void }>();
+  server.on(web ? "connection" : "session", (s: { destroy(): void }) => sessions.add(s));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     target: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => {
       for (const s of sessions) s.destroy(); // a client keeps its session open
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
+
+/** Waits `ms`, or until the call is cancelled (so a fake node's handler never outlives its stream). */
+export const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); });
+  });
