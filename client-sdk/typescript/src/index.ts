@@ -10,6 +10,7 @@ export * from "./errors.js";
 export * from "./trust.js";
 export * from "./verify.js";
 export * from "./client.js";
+export * from "./wallet.js";
 export * from "./gen/timecoin/v1/block_pb.js";
 export * from "./gen/timecoin/v1/certificate_pb.js";
 export * from "./gen/timecoin/v1/consensus_pb.js";

@@ -5,6 +5,7 @@ import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-no
 import { TimeClient, type TimeClientOptions } from "./client.js";
 
 export * from "./index.js";
+export { readKeyFile, writeKeyFile } from "./keyfile.js";
 
 /** A block can be 4 MiB plus its certificate and reward: accept up to 16 MiB (docs/sdk.md 1). */
 const MAX_INBOUND_BYTES = 16 << 20;

@@ -31,6 +31,7 @@ import {
   type Block,
   type FinalizedBlock,
   type FinalityCertificate,
+  type Transaction,
   type Validator,
 } from "../src/index.js";
 
@@ -66,18 +67,25 @@ const setOf = (seeds: Uint8Array[]) => {
   return { seeds, validators, hash: validatorSetHash({ validators }) };
 };
 
-export function makeChain(n: number, changeAt?: number): FakeChain {
+/** A chain of n blocks; set(h) changes at `changeAt`; block h also holds `txsAt[h]`. */
+export function makeChain(n: number, changeAt?: number, txsAt: Record<number, Transaction[]> = {}): FakeChain {
   const first = setOf([0, 1, 2, 3].map(seed));
   const second = setOf([0, 1, 2, 4].map(seed));
   const setAt = (h: number) => (changeAt !== undefined && h >= changeAt ? second : first);
   const { seeds, validators } = first;
   const setHash = first.hash;
-  const genesisTx = create(TransactionSchema, { version: 2, kind: TransactionKind.GENESIS });
+  const params = {
+    genesisTimeMs: 1_790_000_000_000n, blockIntervalMs: 1000n, minTxFee: 1000n, minFeePerByte: 10n,
+    minOutput: 10_000n, registrationFee: 100_000_000n, maxValidators: 100, maxTxBytes: 65536,
+  };
+  const genesisTx = create(TransactionSchema, {
+    version: 2, kind: TransactionKind.GENESIS, payload: { case: "genesis", value: { chainId: CHAIN, params } },
+  });
   const blocks: Block[] = [];
   const certificates: FinalityCertificate[] = [];
   const header0 = create(BlockHeaderSchema, {
     version: 2, chainId: CHAIN, height: 0n, timestampMs: 1_790_000_000_000n, prevHash: NIL_HASH,
-    txRoot: merkleRoot([new Uint8Array(32)]), witnessRoot: NIL_HASH, lastCertificateHash: NIL_HASH,
+    txRoot: merkleRoot([txid(genesisTx)]), witnessRoot: merkleRoot([wtxid(genesisTx)]), lastCertificateHash: NIL_HASH,
     validatorSetHash: setHash, nextValidatorSetHash: setHash, proposer: new Uint8Array(32),
   });
   blocks.push(create(BlockSchema, { header: header0, body: { transactions: [genesisTx] } }));
@@ -90,13 +98,14 @@ export function makeChain(n: number, changeAt?: number): FakeChain {
       payload: { case: "reward", value: { height: BigInt(h) } },
     });
     const last = h === 1 ? undefined : certificates[h - 1];
+    const txs = [reward, ...(txsAt[h] ?? [])];
     const header = create(BlockHeaderSchema, {
       version: 2, chainId: CHAIN, height: BigInt(h), timestampMs: 1_790_000_000_000n + BigInt(h) * 1000n, prevHash: prev,
-      txRoot: merkleRoot([txid(reward)]), witnessRoot: merkleRoot([wtxid(reward)]),
+      txRoot: merkleRoot(txs.map(txid)), witnessRoot: merkleRoot(txs.map(wtxid)),
       lastCertificateHash: last === undefined ? NIL_HASH : certificateHash(last),
       validatorSetHash: setAt(h).hash, nextValidatorSetHash: setAt(h + 1).hash, proposer: setAt(h).validators[h % 4]!.key,
     });
-    blocks.push(create(BlockSchema, { header, body: { transactions: [reward], lastCertificate: last } }));
+    blocks.push(create(BlockSchema, { header, body: { transactions: txs, lastCertificate: last } }));
     prev = blockHash(header);
     certificates[h] = certify(CHAIN, setAt(h).seeds, BigInt(h), prev);
   }
