@@ -11,6 +11,7 @@ export * from "./trust.js";
 export * from "./verify.js";
 export * from "./client.js";
 export * from "./wallet.js";
+export * from "./genesis.js";
 export * from "./gen/timecoin/v1/block_pb.js";
 export * from "./gen/timecoin/v1/certificate_pb.js";
 export * from "./gen/timecoin/v1/consensus_pb.js";
