@@ -17,6 +17,8 @@ export interface VerifiedBlock {
   readonly hash: Uint8Array;
   /** The ids of its transactions, in block order (the REWARD first). */
   readonly txids: readonly Uint8Array[];
+  /** set(h), derived from the trust root: the set its certificate was checked against. */
+  readonly set: DerivedSet;
 }
 
 /** The last block delivered: what the next one must extend. */
@@ -81,5 +83,5 @@ export async function verifyBlock(
     throw refused(ErrorReason.INVALID_BLOCK, `block ${h}: its validator_set_hash is not that of the set derived from the trust root`); // 11
   }
   certified(() => verifyCertificate(root.chainId, certificate, set.validators), `block ${h}`); // 12
-  return { verified: { block: finalized, height: h, hash, txids: ids }, set };
+  return { verified: { block: finalized, height: h, hash, txids: ids, set }, set };
 }
