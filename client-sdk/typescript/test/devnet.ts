@@ -27,11 +27,11 @@ const free = (port: number) =>
     s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
   });
 
-/** A base port B whose 12 ports (B + 10i + 0..2, i < 4) are free. */
+/** A base port B whose 16 ports (B + 10i + 0..3, i < 4) are free. */
 async function basePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const b = 20_000 + 10 * Math.floor(Math.random() * 3_000);
-    const ports = [0, 1, 2, 3].flatMap((i) => [0, 1, 2].map((k) => b + 10 * i + k));
+    const ports = [0, 1, 2, 3].flatMap((i) => [0, 1, 2, 3].map((k) => b + 10 * i + k)); // peer, client, metrics, web
     if ((await Promise.all(ports.map(free))).every(Boolean)) return b;
   }
   throw new Error("no free ports for a devnet");
