@@ -1,6 +1,7 @@
 // TimeClient: every NodeService call over any Connect Transport (docs/sdk.md 2), paginated lists as
 // async iterables (3), the verified finalized-block subscription (4). The transports are in
 // ./node.ts (gRPC over HTTP/2) and ./web.ts (gRPC-Web, for browsers).
+import { create } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { ErrorInfoSchema } from "./gen/google/rpc/error_details_pb.js";
@@ -8,6 +9,7 @@ import type { Status } from "./gen/google/rpc/status_pb.js";
 import type { FinalityCertificate, ValidatorSet } from "./gen/timecoin/v1/certificate_pb.js";
 import { ErrorReason } from "./gen/timecoin/v1/errors_pb.js";
 import {
+  FinalizedBlockSchema,
   NodeService,
   type GetBalanceResponse,
   type GetBlockResponse,
@@ -287,7 +289,8 @@ export class TimeClient {
    */
   async verifiedBlock(height: bigint): Promise<VerifiedBlock> {
     const r = await this.block(height);
-    const { verified } = await verifyBlock(this.trusted, { $typeName: "timecoin.v1.FinalizedBlock", block: r.block, certificate: r.certificate }, height);
+    const finalized = create(FinalizedBlockSchema, { block: r.block, certificate: r.certificate });
+    const { verified } = await verifyBlock(this.trusted, finalized, height);
     return verified;
   }
 

@@ -54,14 +54,5 @@ export function refusalReason(error: unknown): ErrorReason | undefined {
   return undefined;
 }
 
-/** Runs a call and turns any failure into a NodeError. */
-export async function call<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw NodeError.from(error);
-  }
-}
-
 /** DATA_LOSS: the node's answer failed verification; asking the same node again will not help. */
 export const refused = (reason: ErrorReason, message: string): NodeError => new NodeError(Code.DataLoss, reason, message);

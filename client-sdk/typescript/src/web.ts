@@ -10,6 +10,8 @@ export type { VerifiedBlock } from "./verify.js";
 export { checkCertificate, verifyCertificate, isQuorum, totalWeight } from "./consensus.js";
 export { blockHash, txid, validatorSetHash } from "./canonical.js";
 export { hex, fromHex } from "./bytes.js";
+export { Wallet, awaitFinal, InsufficientFundsError, DEFAULT_FEES, type Fees, type TransferOptions } from "./wallet.js";
+export { encodeAddress, decodeAddress } from "./address.js";
 export { ErrorReason } from "./gen/timecoin/v1/errors_pb.js";
 
 export interface WebOptions extends Omit<TimeClientOptions, "onClose"> {
