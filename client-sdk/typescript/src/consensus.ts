@@ -48,23 +48,16 @@ export function checkCertificate(
     blockHash: cert.blockHash,
   });
   let signed = 0n;
-  let unknown = false;
-  let bad = false;
+  let first: ErrorReason | undefined; // the first failing signature in key order names the reason
   for (const s of cert.signatures) {
     const weight = weights.get(hex(s.validator));
-    if (weight === undefined) unknown = true;
+    if (weight === undefined) first ??= ErrorReason.UNKNOWN_VALIDATOR;
     else if (verify(s.validator, precommit, s.signature)) signed += weight;
-    else bad = true;
+    else first ??= ErrorReason.BAD_SIGNATURE;
   }
   const reason = equalBytes(cert.blockHash, NIL_HASH)
     ? ErrorReason.MALFORMED
-    : unknown
-      ? ErrorReason.UNKNOWN_VALIDATOR
-      : bad
-        ? ErrorReason.BAD_SIGNATURE
-        : isQuorum(signed, total)
-          ? undefined
-          : ErrorReason.NO_QUORUM;
+    : first ?? (isQuorum(signed, total) ? undefined : ErrorReason.NO_QUORUM);
   return { reason, signedWeight: signed, totalWeight: total };
 }
 
