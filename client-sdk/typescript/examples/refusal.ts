@@ -8,10 +8,10 @@ const faucet = await readKeyFile(`${home}/faucet.key`);
 const bob = Wallet.generate().address(genesis.chainId);
 
 const first = await faucet.prepareTransfer(client, bob, 100_000_000n); // built and signed, not sent
-const txid = await client.submit(first);
-await awaitFinal(client, txid);
+const second = await faucet.prepareTransfer(client, bob, 200_000_000n); // the same coins, another payment
+await awaitFinal(client, await client.submit(first));
 try {
-  await client.submit(first); // its coins are spent now
+  await client.submit(second); // its coins are spent now (sending `first` again would just answer its txid)
 } catch (e) {
   if (!(e instanceof NodeError)) throw e;
   console.log(`refused: ${Code[e.code]} / ${e.reasonName}`); // FailedPrecondition / ALREADY_SPENT

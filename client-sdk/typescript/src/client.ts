@@ -25,7 +25,7 @@ import { equalBytes, hex } from "./bytes.js";
 import { txid as txidOf } from "./canonical.js";
 import { Code, NodeError, refused } from "./errors.js";
 import { merkleRoot } from "./merkle.js";
-import { certified, hashOf, TrustedChain, TrustRoot } from "./trust.js";
+import { certified, type DerivedSet, hashOf, TrustedChain, TrustRoot } from "./trust.js";
 import { verifyBlock, type Previous, type VerifiedBlock } from "./verify.js";
 
 export interface TimeClientOptions {
@@ -279,6 +279,14 @@ export class TimeClient {
         } while (token !== "");
       },
     };
+  }
+
+  /**
+   * The validator set that votes at `height`, derived from the trust root through every set change
+   * up to it, each checked (docs/sdk.md 4.1): what the subscription checks blocks with.
+   */
+  verifiedValidatorSet(height: bigint): Promise<DerivedSet> {
+    return this.trusted.setAt(height);
   }
 
   // ---- verified blocks (docs/sdk.md 4) ----
