@@ -25,7 +25,9 @@ func GenesisRoot(hash []byte) TrustRoot { return TrustRoot{Hash: hash} }
 
 // CheckpointRoot trusts the chain whose block height hashes to hash; blocks at or below it
 // cannot be checked from this root.
-func CheckpointRoot(height uint64, hash []byte) TrustRoot { return TrustRoot{Height: height, Hash: hash} }
+func CheckpointRoot(height uint64, hash []byte) TrustRoot {
+	return TrustRoot{Height: height, Hash: hash}
+}
 
 // ParseGenesisRoot is GenesisRoot from 64 hex digits (a genesis.json's genesis_hash).
 func ParseGenesisRoot(hexHash string) (TrustRoot, error) {
@@ -278,7 +280,7 @@ func (c *Client) feeParams(ctx context.Context) (FeeParams, error) {
 	}
 	hash, _ := BlockHash(b.GetBlock().GetHeader())
 	txs := b.GetBlock().GetBody().GetTransactions()
-	if !bytes.Equal(hash, c.chain.root.Hash) || len(txs) != 1 {
+	if !bytes.Equal(hash, c.chain.root.Hash) || len(txs) != 1 || txs[0].GetGenesis().GetParams() == nil {
 		return FeeParams{}, forged(ReasonGenesisMismatch, "block 0 of the node is not the trusted genesis")
 	}
 	id, err := TxID(txs[0])

@@ -74,7 +74,9 @@ func WithTrustRoot(r TrustRoot) Option { return func(o *options) { o.root = &r }
 func WithFees(f FeeParams) Option { return func(o *options) { o.fees = &f } }
 
 // WithDialOptions adds gRPC dial options (after the SDK's own, so they win).
-func WithDialOptions(d ...grpc.DialOption) Option { return func(o *options) { o.dial = append(o.dial, d...) } }
+func WithDialOptions(d ...grpc.DialOption) Option {
+	return func(o *options) { o.dial = append(o.dial, d...) }
+}
 
 // WithLogger sets where the client logs (the WARN of an unpinned root); default slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }

@@ -145,7 +145,7 @@ type fakeNode struct {
 	silentOnce bool
 	// pageLimit caps every answer of GetValidatorSetChanges (0: the limit asked)
 	pageLimit int
-	unary      map[string]func(proto.Message) (proto.Message, error)
+	unary     map[string]func(proto.Message) (proto.Message, error)
 }
 
 func (f *fakeNode) SubscribeFinalized(req *pb.SubscribeFinalizedRequest, stream grpc.ServerStreamingServer[pb.SubscribeFinalizedResponse]) error {
@@ -230,7 +230,9 @@ func serve(t *testing.T, srv pb.NodeServiceServer, opts ...Option) *Client {
 	opts = append([]Option{
 		WithDialOptions(grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
 			grpc.WithTransportCredentials(insecure.NewCredentials())),
-		func(o *options) { o.backoffBase, o.silence, o.pollEvery = 10*time.Millisecond, 300*time.Millisecond, 10*time.Millisecond },
+		func(o *options) {
+			o.backoffBase, o.silence, o.pollEvery = 10*time.Millisecond, 300*time.Millisecond, 10*time.Millisecond
+		},
 	}, opts...)
 	c, err := Dial("passthrough:///bufnet", opts...)
 	if err != nil {

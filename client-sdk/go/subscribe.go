@@ -185,11 +185,11 @@ func (s *subscription) verify(ctx context.Context, fb *pb.FinalizedBlock) (*Veri
 		ok   bool
 		what string
 	}{
-		{bytes.Equal(MerkleRoot(ids), header.GetTxRoot()), "tx_root is not the Merkle root of its txids"},              // 5
+		{bytes.Equal(MerkleRoot(ids), header.GetTxRoot()), "tx_root is not the Merkle root of its txids"},             // 5
 		{bytes.Equal(MerkleRoot(wids), header.GetWitnessRoot()), "witness_root is not the Merkle root of its wtxids"}, // 6
 		{bytes.Equal(lastCertHash, header.GetLastCertificateHash()), "last_certificate_hash is not its last certificate's"},
 		{s.prev == nil || bytes.Equal(header.GetPrevHash(), s.prev), "prev_hash is not the block verified before it"}, // 8
-		{cert.GetHeight() == h && bytes.Equal(cert.GetBlockHash(), hash), "the certificate is not for this block"},     // 9
+		{cert.GetHeight() == h && bytes.Equal(cert.GetBlockHash(), hash), "the certificate is not for this block"},    // 9
 	} {
 		if !check.ok {
 			return nil, forged(ReasonInvalidBlock, "block %d: %s", h, check.what)

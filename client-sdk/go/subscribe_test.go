@@ -102,13 +102,13 @@ func TestSubscriptionNeverDeliversATamperedBlock(t *testing.T) {
 		tamper func(*pb.FinalizedBlock)
 		reason Reason
 	}{
-		"an output amount": {func(b *pb.FinalizedBlock) { b.Block.Body.Transactions[0].Outputs[0].Amount++ }, ReasonInvalidBlock},
+		"an output amount":                  {func(b *pb.FinalizedBlock) { b.Block.Body.Transactions[0].Outputs[0].Amount++ }, ReasonInvalidBlock},
 		"a witness-free byte of the header": {func(b *pb.FinalizedBlock) { b.Block.Header.TimestampMs++ }, ReasonInvalidBlock},
-		"a certificate signature": {func(b *pb.FinalizedBlock) { b.Certificate.Signatures[1].Signature[5] ^= 1 }, ReasonBadSignature},
-		"a certificate short of a quorum": {func(b *pb.FinalizedBlock) { b.Certificate.Signatures = b.Certificate.Signatures[:2] }, ReasonNoQuorum},
-		"another chain id": {func(b *pb.FinalizedBlock) { b.Block.Header.ChainId = "timecoin-other" }, ReasonWrongChain},
-		"a key of the wrong size": {func(b *pb.FinalizedBlock) { b.Block.Header.Proposer = b.Block.Header.Proposer[1:] }, ReasonMalformed},
-		"a gap": {func(b *pb.FinalizedBlock) { proto.Reset(b); proto.Merge(b, tc.blocks[4]) }, ReasonInvalidBlock},
+		"a certificate signature":           {func(b *pb.FinalizedBlock) { b.Certificate.Signatures[1].Signature[5] ^= 1 }, ReasonBadSignature},
+		"a certificate short of a quorum":   {func(b *pb.FinalizedBlock) { b.Certificate.Signatures = b.Certificate.Signatures[:2] }, ReasonNoQuorum},
+		"another chain id":                  {func(b *pb.FinalizedBlock) { b.Block.Header.ChainId = "timecoin-other" }, ReasonWrongChain},
+		"a key of the wrong size":           {func(b *pb.FinalizedBlock) { b.Block.Header.Proposer = b.Block.Header.Proposer[1:] }, ReasonMalformed},
+		"a gap":                             {func(b *pb.FinalizedBlock) { proto.Reset(b); proto.Merge(b, tc.blocks[4]) }, ReasonInvalidBlock},
 	} {
 		t.Run(name, func(t *testing.T) {
 			node := &fakeNode{chain: tc, block: func(b *pb.FinalizedBlock) *pb.FinalizedBlock {
