@@ -217,16 +217,23 @@ func (w *Wallet) BuildTransfer(ctx context.Context, c *Client, to string, amount
 	} else {
 		tx.Outputs = tx.Outputs[:1] // the remainder goes to the fee
 	}
+	txid, err := w.SignInputs(tx, chainID)
+	return tx, txid, err
+}
+
+// SignInputs sets every input's witness to the wallet's key and its signature over
+// TXSIG(chainID, txid), and returns the txid (which signing does not change).
+func (w *Wallet) SignInputs(tx *pb.Transaction, chainID string) ([]byte, error) {
 	txid, err := TxID(tx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	signed, _ := TxSigBytes(chainID, txid)
 	sig := w.Sign(signed)
 	for _, in := range tx.Inputs {
 		in.Witness = &pb.Witness{PublicKey: w.publicKey, Signature: sig}
 	}
-	return tx, txid, nil
+	return txid, nil
 }
 
 // Transfer builds, signs and submits a TRANSFER (BuildTransfer) and returns its txid; fee 0
