@@ -75,7 +75,10 @@ func forged(reason Reason, format string, args ...any) *Error {
 func (c *Client) TrustRoot(ctx context.Context) (TrustRoot, error) {
 	c.chain.mu.Lock()
 	defer c.chain.mu.Unlock()
-	return c.chain.root, c.chain.ensureRoot(ctx)
+	if err := c.chain.ensureRoot(ctx); err != nil {
+		return TrustRoot{}, err
+	}
+	return c.chain.root, nil
 }
 
 // ChainID is the chain id of the root's header.

@@ -14,7 +14,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -332,16 +331,16 @@ func (c *Client) Unspent(ctx context.Context, address string) iter.Seq2[*pb.Unsp
 // Masternodes is ListMasternodes at a height (0 = the next). Every page after the first asks
 // for the height the first one answered with, since "the next height" can move between pages.
 func (c *Client) Masternodes(ctx context.Context, height uint64) iter.Seq2[*pb.Masternode, error] {
-	var mu sync.Mutex // the iterator may be resumed from another goroutine
-	return pages(c, ctx, func(ctx context.Context, token string) ([]*pb.Masternode, string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		r, err := c.node.ListMasternodes(ctx, &pb.ListMasternodesRequest{Height: height, PageToken: token})
-		if err == nil && height == 0 {
-			height = r.GetHeight()
-		}
-		return r.GetMasternodes(), r.GetNextPageToken(), err
-	})
+	return func(yield func(*pb.Masternode, error) bool) {
+		at := height // per iteration: each walk pins its own first page's height
+		pages(c, ctx, func(ctx context.Context, token string) ([]*pb.Masternode, string, error) {
+			r, err := c.node.ListMasternodes(ctx, &pb.ListMasternodesRequest{Height: at, PageToken: token})
+			if err == nil && at == 0 {
+				at = r.GetHeight()
+			}
+			return r.GetMasternodes(), r.GetNextPageToken(), err
+		})(yield)
+	}
 }
 
 // Evidence is ListEvidence from a height: equivocation evidence, oldest first.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -238,5 +240,32 @@ func TestAwaitFinalWaitsThroughNotFound(t *testing.T) {
 	_, err := c.AwaitFinal(ctx, make([]byte, 32))
 	if codeOf(err) != codes.DeadlineExceeded || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("at the timeout: %v", err)
+	}
+}
+
+type slowNode struct {
+	pb.UnimplementedNodeServiceServer
+}
+
+func (slowNode) GetCertificate(ctx context.Context, _ *pb.GetCertificateRequest) (*pb.GetCertificateResponse, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func TestEachCallHasTheClientsDeadline(t *testing.T) {
+	c := serve(t, slowNode{}, WithDeadline(50*time.Millisecond))
+	start := time.Now()
+	_, err := c.Certificate(t.Context(), 1)
+	if codeOf(err) != codes.DeadlineExceeded || time.Since(start) > 5*time.Second {
+		t.Errorf("%v after %v", err, time.Since(start))
+	}
+}
+
+func TestATLSCAWithoutACertificateIsRefused(t *testing.T) {
+	if _, err := Dial("24101", WithTLSCA([]byte("not a PEM"))); ReasonOf(err) != ReasonInvalidArgument {
+		t.Errorf("%v", err)
+	}
+	if _, err := Dial("24101", WithTLSCAFile(filepath.Join(t.TempDir(), "absent.pem"))); ReasonOf(err) != ReasonInvalidArgument {
+		t.Errorf("%v", err)
 	}
 }

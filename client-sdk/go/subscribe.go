@@ -25,9 +25,10 @@ type VerifiedBlock struct {
 // only once verified from the trust root, once each and in order, across any number of broken
 // connections (docs/sdk.md 4). It resubscribes from the next height after a retriable end
 // (UNAVAILABLE, UNKNOWN, CANCELLED by the node, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, a normal
-// end, 15 s without a message) with a backoff from 100 ms doubling to 5 s. It ends when ctx ends
-// or the loop breaks, and with a final error otherwise: a block that fails verification is never
-// yielded and ends it with DATA_LOSS and the reason; any other code ends it with that error.
+// end, 15 s without a message) with a backoff from 100 ms doubling to 5 s. Breaking out of the
+// loop ends it; otherwise it ends with one last error: ctx's end (CANCELLED or DEADLINE_EXCEEDED),
+// the client's Close (CANCELLED), a block that fails verification (DATA_LOSS and the failed
+// check's reason; the block is never yielded), or any other code the stream fails with.
 //
 // The first block of a subscription above root + 1 is checked against set(h) derived from the
 // root, but its prev_hash is not (no earlier block was verified); every later block is chained.

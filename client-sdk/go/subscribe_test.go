@@ -1,7 +1,10 @@
 package timecoin
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -147,10 +150,16 @@ func TestSubscriptionResumesWithoutGapOrDuplicate(t *testing.T) {
 func TestSubscriptionResubscribesAfterSilence(t *testing.T) {
 	tc := newTestChain(t, 3, nil)
 	node := &fakeNode{chain: tc, silentOnce: true}
-	c := serve(t, node)
+	var logged bytes.Buffer
+	c := serve(t, node, WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
 	got, err := take(t, c, 0, 3)
 	if err != nil || !slices.Equal(heights(got), span(1, 3)) {
 		t.Fatalf("%v, %v", heights(got), err)
+	}
+	// without a root: the first genesis shown is trusted, said at WARN, and exposed to pin
+	if root, _ := c.TrustRoot(t.Context()); !bytes.Equal(root.Hash, tc.genesis) ||
+		!strings.Contains(logged.String(), "level=WARN") || !strings.Contains(logged.String(), hex.EncodeToString(tc.genesis)) {
+		t.Errorf("root %v, log %q", root, logged.String())
 	}
 	if froms := node.subscribedFrom(); !slices.Equal(froms, []uint64{1, 1}) {
 		t.Errorf("subscribed from %v", froms)
