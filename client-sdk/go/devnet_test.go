@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -36,6 +37,9 @@ var devnet struct {
 }
 
 func TestMain(m *testing.M) {
+	interrupted := make(chan os.Signal, 1)
+	signal.Notify(interrupted, os.Interrupt, syscall.SIGTERM)
+	go func() { <-interrupted; stopDevnet(); os.Exit(1) }() // a Ctrl-C leaves no validator behind
 	code := m.Run()
 	stopDevnet()
 	os.Exit(code)
@@ -116,7 +120,12 @@ func startDevnet(t *testing.T) string {
 	}
 }
 
-func stopDevnet() {
+var stopOnce sync.Once
+
+// stopDevnet stops every validator (the process group), at most once.
+func stopDevnet() { stopOnce.Do(stopDevnetNow) }
+
+func stopDevnetNow() {
 	if devnet.cmd == nil {
 		return
 	}
@@ -136,6 +145,7 @@ func TestDevnet(t *testing.T) {
 		t.Skip("-short: the devnet test needs java and server/target/timed.jar")
 	}
 	target := startDevnet(t)
+	t.Cleanup(stopDevnet) // also when the test panics
 	root, err := timecoin.GenesisRootFromFile(filepath.Join(devnet.home, "genesis.json"))
 	if err != nil {
 		t.Fatal(err)

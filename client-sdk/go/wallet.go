@@ -140,6 +140,9 @@ const witnessBytes = 96
 // coins largest first (ties by txid, then index), the exact required fee (or fee, if larger),
 // change back to the wallet unless it would be zero or dust. It returns the transaction and its txid.
 func (w *Wallet) BuildTransfer(ctx context.Context, c *Client, to string, amount, fee uint64) (*pb.Transaction, []byte, error) {
+	if amount == 0 {
+		return nil, nil, newError(codes.InvalidArgument, ReasonZeroOutput, "the amount is zero")
+	}
 	chainID, err := c.ChainID(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -147,12 +150,6 @@ func (w *Wallet) BuildTransfer(ctx context.Context, c *Client, to string, amount
 	fees, err := c.feeParams(ctx)
 	if err != nil {
 		return nil, nil, err
-	}
-	invalid := func(format string, args ...any) error {
-		return newError(codes.InvalidArgument, ReasonInvalidArgument, format, args...)
-	}
-	if amount == 0 {
-		return nil, nil, invalid("the amount is zero")
 	}
 	if amount < fees.MinOutput {
 		return nil, nil, newError(codes.InvalidArgument, ReasonDust, "%d units is below the chain's min_output %d", amount, fees.MinOutput)
