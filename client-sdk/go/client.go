@@ -352,7 +352,8 @@ func (c *Client) Evidence(ctx context.Context, from uint64) iter.Seq2[*pb.Equivo
 }
 
 // AwaitFinal polls GetTransaction every 250 ms until the transaction is FINALIZED and returns
-// its block height. NOT_FOUND (not relayed yet) and UNAVAILABLE are waited through; ctx's end
+// its block height. NOT_FOUND (not relayed yet), UNAVAILABLE and a call's own deadline are
+// waited through; ctx's end
 // gives DEADLINE_EXCEEDED (or CANCELLED) with the last status seen. Like the Java SDK it takes
 // the node's word; a proof is the txid in a block of Subscribe.
 func (c *Client) AwaitFinal(ctx context.Context, txid []byte) (uint64, error) {
@@ -366,7 +367,8 @@ func (c *Client) AwaitFinal(ctx context.Context, txid []byte) (uint64, error) {
 			return r.GetBlockHeight(), nil
 		case err == nil:
 			last = r.GetStatus().String()
-		case code == codes.NotFound || code == codes.Unavailable:
+		case code == codes.NotFound || code == codes.Unavailable || code == codes.DeadlineExceeded:
+			// a call's deadline: the server may end it a moment before ctx's own timer fires
 			last = err.Error()
 		case ctx.Err() == nil:
 			return 0, err

@@ -231,7 +231,7 @@ func serve(t *testing.T, srv pb.NodeServiceServer, opts ...Option) *Client {
 		WithDialOptions(grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
 			grpc.WithTransportCredentials(insecure.NewCredentials())),
 		func(o *options) {
-			o.backoffBase, o.silence, o.pollEvery = 10*time.Millisecond, 300*time.Millisecond, 10*time.Millisecond
+			o.backoffBase, o.pollEvery = 10*time.Millisecond, 10*time.Millisecond
 		},
 	}, opts...)
 	c, err := Dial("passthrough:///bufnet", opts...)

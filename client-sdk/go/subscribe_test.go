@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -151,7 +152,7 @@ func TestSubscriptionResubscribesAfterSilence(t *testing.T) {
 	tc := newTestChain(t, 3, nil)
 	node := &fakeNode{chain: tc, silentOnce: true}
 	var logged bytes.Buffer
-	c := serve(t, node, WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+	c := serve(t, node, WithLogger(slog.New(slog.NewTextHandler(&logged, nil))), func(o *options) { o.silence = 300 * time.Millisecond })
 	got, err := take(t, c, 0, 3)
 	if err != nil || !slices.Equal(heights(got), span(1, 3)) {
 		t.Fatalf("%v, %v", heights(got), err)
