@@ -53,7 +53,7 @@ var errStopped = errors.New("stopped")
 func (s *subscription) run(ctx context.Context, from uint64, yield func(*VerifiedBlock, error) bool) error {
 	c := s.client
 	backoff := time.Duration(0)
-	for attempt := 0; ; attempt++ {
+	for {
 		if backoff > 0 {
 			select {
 			case <-ctx.Done():
