@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 
@@ -293,4 +294,15 @@ func (c *Client) feeParams(ctx context.Context) (FeeParams, error) {
 	fees := FeesOf(txs[0].GetGenesis().GetParams())
 	c.opts.fees = &fees
 	return fees, nil
+}
+
+// VerifiedValidatorSet is the set that votes at height, derived from the trust root through every
+// set change up to it, each checked (docs/sdk.md 4.1): what Subscribe checks blocks with. It
+// returns the members in key order and the set's VALSET hash.
+func (c *Client) VerifiedValidatorSet(ctx context.Context, height uint64) ([]*pb.Validator, []byte, error) {
+	s, err := c.chain.setFor(ctx, height)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.validators, slices.Clone(s.hash), nil
 }
