@@ -50,6 +50,17 @@ final class TestNode implements AutoCloseable {
     throw last;
   }
 
+  /** Stops this node and starts it again on the same home (its ports, its chain). */
+  TestNode restart() throws IOException, InterruptedException {
+    close();
+    return open(home);
+  }
+
+  /** Starts the node of a network {@link #start} made and a {@link #close} stopped. */
+  static TestNode open(Path home) throws IOException {
+    return new TestNode(home, Node.start("node-0", home.resolve("node-0")));
+  }
+
   Path faucetKey() {
     return home.resolve("faucet.key");
   }
