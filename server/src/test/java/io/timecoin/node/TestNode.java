@@ -29,6 +29,11 @@ final class TestNode implements AutoCloseable {
 
   /** Inits a network in {@code dir} (on free ports, tried at random) and starts its node. */
   static TestNode start(Path dir) throws IOException {
+    return start(dir, null);
+  }
+
+  /** As {@link #start(Path)}, with the web port on {@code webListen} (host:port; null: none). */
+  static TestNode start(Path dir, String webListen) throws IOException {
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       Path home = dir.resolve("net-" + attempt);
@@ -42,7 +47,7 @@ final class TestNode implements AutoCloseable {
         throw new IOException("timed init failed: " + err);
       }
       try {
-        return new TestNode(home, Node.start("node-0", home.resolve("node-0")));
+        return new TestNode(home, Node.start("node-0", home.resolve("node-0"), FailStop.HALT, webListen));
       } catch (IOException e) { // a port in use: another base
         last = e;
       }
