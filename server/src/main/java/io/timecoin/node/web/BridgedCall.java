@@ -184,7 +184,8 @@ final class BridgedCall extends ClientCall.Listener<byte[]> {
 
   /** The JSON printer for answers: the protobuf JSON mapping, with ErrorInfo known for a Status's details. */
   static JsonFormat.Printer printer() {
-    return JsonFormat.printer().usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
+    // zeros too (height 0, sent 0, syncing false): a reader by hand should not have to know the defaults
+    return JsonFormat.printer().alwaysPrintFieldsWithNoPresence().usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
         .add(com.google.rpc.ErrorInfo.getDescriptor()).build());
   }
 }
