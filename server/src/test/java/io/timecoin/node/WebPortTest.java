@@ -219,6 +219,20 @@ class WebPortTest {
   }
 
   @Test
+  void jsonListAddressTransactionsShowsTheFaucetsGenesisOutputWithItsZeros() throws Exception {
+    io.timecoin.node.config.Genesis genesis = GenesisFile.read(net.home.resolve("genesis.json"));
+    String faucet = io.timecoin.crypto.Address.of(io.timecoin.crypto.KeyFile.read(net.faucetKey()).publicKey())
+        .toBech32m(chainId);
+    HttpResponse<String> r = curl("ListAddressTransactions", "{\"address\": \"" + faucet + "\", \"pageSize\": 10}");
+    assertEquals(200, r.statusCode(), r.body());
+    io.timecoin.proto.v1.ListAddressTransactionsResponse.Builder page = io.timecoin.proto.v1.ListAddressTransactionsResponse.newBuilder();
+    com.google.protobuf.util.JsonFormat.parser().merge(r.body(), page);
+    assertEquals(1, page.getTransactionsCount());
+    assertEquals(genesis.allocations().get(0).amount(), page.getTransactions(0).getReceived());
+    assertTrue(r.body().contains("\"height\": \"0\""), "zeros are written: " + r.body());
+  }
+
+  @Test
   void aJsonRefusalCarriesItsReasonAndAnHttpStatus() throws Exception {
     HttpResponse<String> bad = curl("ListAddressTransactions", "{\"address\": \"timet1nope\"}");
     assertEquals(400, bad.statusCode());

@@ -402,9 +402,23 @@ public final class WebPort {
       sent = res.end();
     }
     if (closeConnection) {
-      sent.onComplete(x -> req.connection().close());
+      // the rest of the body is read and dropped for a moment before the close: a socket closed with
+      // unread bytes resets, and the client would lose the answer it has not read yet
+      io.vertx.core.http.HttpConnection connection = req.connection();
+      long linger = vertx.setTimer(LINGER_MS, t -> connection.close());
+      if (!req.isEnded()) {
+        req.handler(dropped -> {});
+        req.exceptionHandler(ignored -> {});
+        req.endHandler(v -> sent.onComplete(x -> {
+          vertx.cancelTimer(linger);
+          connection.close();
+        }));
+      }
     }
   }
+
+  /** How long a refused request's body is read and dropped before its connection is closed. */
+  private static final long LINGER_MS = 1_000;
 
   /** A refusal as JSON: the google.rpc.Status (code, message, details with the ErrorInfo), with its HTTP status. */
   static Future<Void> endJson(HttpServerResponse res, com.google.rpc.Status status) {
