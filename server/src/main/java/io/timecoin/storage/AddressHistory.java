@@ -59,15 +59,13 @@ final class AddressHistory {
   }
 
   /**
-   * The entries of {@code block}, whose transactions have the ids {@code txids} (in block order);
+   * The entries of {@code block}, whose transactions have the ids {@code txids} (in block order, as
+   * the block's execution gives them; an id is computed from the transaction when they do not match);
    * {@code spent} tells the output each input spent.
    */
   static List<Entry> of(Block block, List<ByteString> txids, SpentOutputs spent) throws StorageException {
     List<Transaction> txs = block.getBody().getTransactionsList();
-    if (txids.size() != txs.size()) {
-      throw new StorageException("block " + block.getHeader().getHeight() + " has " + txs.size() + " transactions but "
-          + txids.size() + " ids");
-    }
+    boolean given = txids.size() == txs.size();
     long height = block.getHeader().getHeight();
     long timestamp = block.getHeader().getTimestampMs();
     List<Entry> out = new ArrayList<>();
@@ -83,9 +81,13 @@ final class AddressHistory {
         }
         sums.computeIfAbsent(o.getAddress(), a -> new long[2])[1] += o.getAmount();
       }
+      ByteString txid = null;
       for (Map.Entry<ByteString, long[]> s : sums.entrySet()) {
         if (s.getKey().size() == ADDRESS_BYTES) { // the rules allow no other; a wrong size would break the key's layout
-          out.add(new Entry(s.getKey(), height, i, txids.get(i), timestamp, s.getValue()[0], s.getValue()[1]));
+          if (txid == null) {
+            txid = given ? txids.get(i) : io.timecoin.canonical.Hashes.transaction(txs.get(i));
+          }
+          out.add(new Entry(s.getKey(), height, i, txid, timestamp, s.getValue()[0], s.getValue()[1]));
         }
       }
     }

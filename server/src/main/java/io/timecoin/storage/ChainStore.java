@@ -522,8 +522,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       try {
         for (long h = 0; h <= t.height(); h++) {
           Block block = blockAt(h).orElseThrow(() -> new StorageException("no block stored at a height below the tip"));
-          List<ByteString> txids = block.getBody().getTransactionsList().stream().map(Hashes::transaction).toList();
-          writeHistory(batch, AddressHistory.of(block, txids, spentOutputs));
+          writeHistory(batch, AddressHistory.of(block, List.of(), spentOutputs)); // ids computed from the block
           if ((h + 1) % HISTORY_BATCH_BLOCKS == 0) {
             db.write(unsyncedWrites, batch);
             batch.close();
