@@ -149,9 +149,9 @@ public final class ClientCommand implements Runnable {
     String describe(TimeException e) {
       String message = firstLine(e.getMessage());
       if (message.contains("HTTP status code")) {
-        // gRPC got an HTTP answer that is not gRPC: a web server, most often a node's metrics port
-        return target + " answers HTTP, not gRPC: it is not a client port (a node's metrics port? on a devnet the"
-            + " client port is the one just below it)";
+        // gRPC got an HTTP answer that is not gRPC: a web server, most often a node's metrics or web port
+        return target + " answers HTTP, not gRPC: it is not a client port (a node's metrics or web port? on a devnet"
+            + " the client port is base+10i+1: 24101, 24111, ...)";
       }
       if (e.code() == Status.Code.UNAVAILABLE) {
         if (causedBy(e, java.net.ConnectException.class)) {

@@ -54,6 +54,26 @@ public final class DevnetCommand extends CliCommand {
       + " 'timed devnet stop-node N' stops one while the others go on, 'timed devnet start-node N' starts it again.")
   boolean processes;
 
+  @Option(names = "--web-port", paramLabel = "PORT", description = "Node i serves its web port (the explorer,"
+      + " gRPC-Web, JSON, /metrics, /healthz) on PORT+10i (default: its peer port + 3, so base+10i+3).")
+  Integer webPort;
+
+  @Option(names = "--no-web", description = "No web port on the nodes.")
+  boolean noWeb;
+
+  /** The web port of the node of {@code nodeHome}, the i-th: "" for none; by default its peer port + 3. */
+  String webListen(Path nodeHome, int i) throws IOException {
+    StartCommand.webListen(webPort, noWeb); // refuses both at once
+    if (noWeb) {
+      return "";
+    }
+    HostPort peer = HostPort.parse(NodeConfig.read(nodeHome.resolve(NodeConfig.FILE_NAME)).peerListen());
+    if (webPort != null) {
+      return new HostPort(peer.host(), webPort + 10 * i).toString();
+    }
+    return new HostPort(peer.host(), peer.port() == 0 ? 0 : peer.port() + 3).toString();
+  }
+
   /** Set once every node runs: until then a failure is reported, not "stopped at height". */
   private volatile boolean running;
 
@@ -91,6 +111,9 @@ public final class DevnetCommand extends CliCommand {
       print.println("resuming the devnet in " + home.toAbsolutePath() + " (delete it to start over)");
     }
     Genesis genesis = GenesisFile.read(homes.get(0).resolve(GenesisFile.FILE_NAME));
+    for (int i = 0; i < homes.size(); i++) {
+      webListen(homes.get(i), i); // a bad --web-port is refused before any node starts
+    }
     if (processes) {
       runProcesses(print, homes, genesis.validatorSet().size());
       return;
@@ -126,7 +149,7 @@ public final class DevnetCommand extends CliCommand {
     BlockLine blocks = new BlockLine(print, n);
     for (Path h : homes) {
       try {
-        Node node = Node.start(h.getFileName().toString(), h);
+        Node node = Node.start(h.getFileName().toString(), h, io.timecoin.node.FailStop.HALT, webListen(h, homes.indexOf(h)));
         node.onFinalized(blocks);
         nodes.add(node);
       } catch (io.timecoin.storage.OldProtocolException e) {
@@ -146,8 +169,13 @@ public final class DevnetCommand extends CliCommand {
     print.println();
     print.println("devnet: " + nodes.size() + " validators on 127.0.0.1. Client endpoints (gRPC, NodeService):");
     for (int i = 0; i < nodes.size(); i++) {
-      print.println("  " + homes.get(i).getFileName() + "  " + nodes.get(i).clientEndpoint() + "   log " + logs.get(
-          homes.get(i).getFileName().toString()));
+      String web = nodes.get(i).webUrl();
+      print.println("  " + homes.get(i).getFileName() + "  " + nodes.get(i).clientEndpoint()
+          + (web == null ? "" : "   explorer " + web) + "   log " + logs.get(homes.get(i).getFileName().toString()));
+    }
+    if (nodes.get(0).webUrl() != null) {
+      print.println("Open " + nodes.get(0).webUrl() + " in a browser for the explorer; JSON too: curl -d '{}' "
+          + nodes.get(0).webUrl() + "timecoin.v1.NodeService/GetStatus");
     }
     print.println("All logs, interleaved: " + home.resolve(LOG_FILE) + " (-v adds votes and quorums)."
         + " Ctrl-C stops the devnet; run the same command again to resume.");
@@ -188,9 +216,10 @@ public final class DevnetCommand extends CliCommand {
       stopped.countDown();
     }));
     for (Path h : homes) {
-      long pid = DevnetProcesses.start(h, verbose);
-      print.println("  " + h.getFileName() + "  " + console.endpoint(homes.indexOf(h)) + "   pid " + pid + "   log "
-          + h.resolve(LOG_FILE));
+      String web = webListen(h, homes.indexOf(h));
+      long pid = DevnetProcesses.start(h, verbose, web);
+      print.println("  " + h.getFileName() + "  " + console.endpoint(homes.indexOf(h)) + "   pid " + pid
+          + (web.isEmpty() ? "" : "   explorer http://" + web + "/") + "   log " + h.resolve(LOG_FILE));
     }
     print.println("devnet: " + homes.size() + " validators, each in its own process. 'timed devnet stop-node N --home "
         + home + "' stops node-N (the others go on while more than 2/3 of the weight signs), 'start-node N' starts it"
@@ -240,7 +269,8 @@ public final class DevnetCommand extends CliCommand {
     @Override
     protected void run() throws IOException {
       Path node = DevnetProcesses.nodeHome(home, n);
-      long pid = DevnetProcesses.start(node, false);
+      HostPort peer = HostPort.parse(NodeConfig.read(node.resolve(NodeConfig.FILE_NAME)).peerListen());
+      long pid = DevnetProcesses.start(node, false, new HostPort(peer.host(), peer.port() + 3).toString());
       out().println("node-" + n + " started, pid " + pid + ", log " + node.resolve(LOG_FILE));
       out().flush();
     }

@@ -45,7 +45,7 @@ final class DevnetProcesses {
   }
 
   /** Starts the validator of {@code home} as a process of its own; refuses when one runs there. */
-  static long start(Path home, boolean verbose) throws IOException {
+  static long start(Path home, boolean verbose, String webListen) throws IOException {
     home = home.toAbsolutePath().normalize(); // the pid check below finds it in the command line
     String refused = StartCommand.refusal(home);
     if (refused != null) {
@@ -57,6 +57,11 @@ final class DevnetProcesses {
     cmd.addAll(List.of("-jar", jar().toString(), "start", "--home", home.toString()));
     if (verbose) {
       cmd.add("--verbose");
+    }
+    if (webListen.isEmpty()) {
+      cmd.add("--no-web");
+    } else {
+      cmd.addAll(List.of("--web-port", Integer.toString(io.timecoin.node.config.HostPort.parse(webListen).port())));
     }
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

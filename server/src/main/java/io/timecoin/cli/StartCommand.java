@@ -37,6 +37,25 @@ public final class StartCommand implements Callable<Integer> {
       + " was lost, once the network has finalized past every height it may have signed at (else it may equivocate).")
   boolean newSignerRecord;
 
+  @Option(names = "--web-port", paramLabel = "PORT", description = "Serve the web port (the explorer, NodeService over"
+      + " gRPC-Web and JSON, /metrics, /healthz) on 127.0.0.1:PORT, whatever config.json's web_listen says."
+      + " Without it, the web port is on only if config.json has web_listen.")
+  Integer webPort;
+
+  @Option(names = "--no-web", description = "No web port, even if config.json has web_listen.")
+  boolean noWeb;
+
+  /** The web port's address for {@link Node#start}: "" for none, null for what config.json says. */
+  static String webListen(Integer port, boolean none) {
+    if (none && port != null) {
+      throw new CliCommand.UserError("--web-port and --no-web contradict each other: give one");
+    }
+    if (port != null && (port < 0 || port > 65_535)) {
+      throw new CliCommand.UserError("--web-port " + port + " is not a port (0 to 65535)");
+    }
+    return none ? "" : port == null ? null : "127.0.0.1:" + port;
+  }
+
   /**
    * Why {@code home} cannot be started, in one line, or null: not a node's home (a network folder:
    * name its nodes), or a node already runs there.
@@ -64,6 +83,14 @@ public final class StartCommand implements Callable<Integer> {
       spec.commandLine().getErr().flush();
       return 1;
     }
+    String web;
+    try {
+      web = webListen(webPort, noWeb);
+    } catch (CliCommand.UserError e) {
+      spec.commandLine().getErr().println("timed start: " + e.getMessage());
+      spec.commandLine().getErr().flush();
+      return 1;
+    }
     Logs.configure(verbose);
     Node node;
     try {
@@ -74,7 +101,10 @@ public final class StartCommand implements Callable<Integer> {
             + " knows what it signed before; if it signed at a height the network has not finalized past, it may now"
             + " sign twice there and be reported as an equivocator.");
       }
-      node = Node.start(home.getFileName().toString(), home);
+      node = Node.start(home.getFileName().toString(), home, io.timecoin.node.FailStop.HALT, web);
+      if (node.webUrl() != null) {
+        System.out.println(home.getFileName() + ": explorer on " + node.webUrl());
+      }
     } catch (java.io.IOException e) {
       System.err.println("timed start: " + e.getMessage());
       return 1;

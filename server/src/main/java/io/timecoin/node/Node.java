@@ -54,6 +54,7 @@ import io.timecoin.storage.ChainStore;
 import io.timecoin.storage.FileSignerRecordStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.timecoin.node.web.WebPort;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -125,6 +126,17 @@ public final class Node implements AutoCloseable {
   private final Server clientServer;
   private final Vertx vertx;
   private final HttpServer metricsServer;
+  /** The web port, and the in-process server and channel that carry its calls to the client API; null when off. */
+  private final WebPort webPort;
+  private final Server webCalls;
+  private final io.grpc.ManagedChannel webChannel;
+  private volatile int webPortBound = -1;
+  /** What the health service says: in step with the network (read by /healthz). */
+  private volatile boolean serving;
+  /** The classpath folder of the explorer's files, bundled in the jar. */
+  static final String WEB_STATIC_ROOT = "explorer";
+  /** The largest request message of the client API, on the gRPC and the web port. */
+  static final int CLIENT_MAX_MESSAGE_BYTES = 1 << 20;
   private final Timer finalization;
   private final TlsContexts tls;
   private volatile long closedAtHeight = -1;
@@ -144,7 +156,7 @@ public final class Node implements AutoCloseable {
     finalizationListeners.add(listener);
   }
 
-  private Node(String name, Path home, FailStop.Fatal fatal) throws IOException {
+  private Node(String name, Path home, FailStop.Fatal fatal, String webListen) throws IOException {
     this.name = name;
     this.fatal = fatal;
     this.genesis = GenesisFile.read(home.resolve("genesis.json"));
@@ -152,7 +164,8 @@ public final class Node implements AutoCloseable {
     this.memory = memoryBudget(genesis);
     memory.check(Runtime.getRuntime().maxMemory());
     this.pendingTransactions = new ByteBudget(memory.pendingTransactionBytes());
-    this.config = NodeConfig.read(home.resolve("config.json"));
+    NodeConfig file = NodeConfig.read(home.resolve("config.json"));
+    this.config = webListen == null ? file : file.withWebListen(webListen);
     this.key = KeyFile.read(config.keyFile(home));
     Path data = config.dataDir(home);
     Path tlsDir = config.tlsDir(home);
@@ -286,21 +299,44 @@ public final class Node implements AutoCloseable {
       clientBuilder.sslContext(tls.clientServer());
     }
     this.peerServer = peerBuilder.build();
+    // one service object and one chain of interceptors, served on the client port and, through an
+    // in-process channel, on the web port
+    io.grpc.ServerServiceDefinition api = ServerInterceptors.intercept(new NodeApi(this),
+        new RefuseUnknownFields(io.grpc.Status.Code.INVALID_ARGUMENT, "client", metrics, Set.of("SubmitTransactions")),
+        new ApiMetrics(metrics));
     this.clientServer = clientBuilder
         .executor(clientCalls)
-        .addService(ServerInterceptors.intercept(new NodeApi(this),
-            new RefuseUnknownFields(io.grpc.Status.Code.INVALID_ARGUMENT, "client", metrics, Set.of("SubmitTransactions")),
-            new ApiMetrics(metrics)))
+        .addService(api)
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
-        .maxInboundMessageSize(1 << 20)
+        .maxInboundMessageSize(CLIENT_MAX_MESSAGE_BYTES)
         .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .build();
     this.vertx = Vertx.vertx();
-    this.metricsServer = vertx.createHttpServer().requestHandler(req -> req.response()
-        .putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape()));
+    this.metricsServer = vertx.createHttpServer().requestHandler(req -> {
+      switch (req.path()) { // the rest is not this port's: 404, not the metrics page for every path
+        case "/metrics" -> req.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
+        case "/healthz" -> WebPort.healthz(req.response(), serving);
+        default -> req.response().setStatusCode(404).putHeader("content-type", "text/plain; charset=utf-8")
+            .end("not found: this port serves /metrics and /healthz\n");
+      }
+    });
+    if (config.webListen().isEmpty()) {
+      this.webCalls = null;
+      this.webChannel = null;
+      this.webPort = null;
+    } else {
+      String inProcess = "timed-web-" + name + "-" + System.identityHashCode(this);
+      this.webCalls = io.grpc.inprocess.InProcessServerBuilder.forName(inProcess).executor(clientCalls).addService(api)
+          .maxInboundMessageSize(CLIENT_MAX_MESSAGE_BYTES).build();
+      // answers come from this node's own service: as large as a block, whatever the request limit
+      this.webChannel = io.grpc.inprocess.InProcessChannelBuilder.forName(inProcess).directExecutor()
+          .maxInboundMessageSize(Integer.MAX_VALUE).build();
+      this.webPort = new WebPort(vertx, webChannel, io.timecoin.proto.v1.NodeServiceGrpc.getServiceDescriptor(), metrics,
+          metrics::scrape, () -> serving, WEB_STATIC_ROOT, WebPort.Limits.defaults(CLIENT_MAX_MESSAGE_BYTES));
+    }
   }
 
   /** Whether {@code key} is a validator of the height being decided (from any thread). */
@@ -340,16 +376,31 @@ public final class Node implements AutoCloseable {
 
   /** As {@link #start(String, Path)}, telling {@code fatal} of an internal failure instead (tests). */
   public static Node start(String name, Path home, FailStop.Fatal fatal) throws IOException {
-    Node node = new Node(name, home, fatal);
+    return start(name, home, fatal, null);
+  }
+
+  /**
+   * As {@link #start(String, Path, FailStop.Fatal)}, with the web port on {@code webListen} (host:port),
+   * off ("") or as config.json says (null).
+   */
+  public static Node start(String name, Path home, FailStop.Fatal fatal, String webListen) throws IOException {
+    Node node = new Node(name, home, fatal, webListen);
+    String listening = node.config.metricsListen() + " (metrics port)";
     try {
       listen(node.peerServer, node.config.peerListen(), "peer");
       listen(node.clientServer, node.config.clientListen(), "client");
       InetSocketAddress m = HostPort.parse(node.config.metricsListen()).socketAddress();
       node.metricsServer.listen(m.getPort(), m.getHostString()).toCompletionStage().toCompletableFuture().join();
+      if (node.webPort != null) {
+        listening = node.config.webListen() + " (web port)";
+        node.webCalls.start();
+        InetSocketAddress w = HostPort.parse(node.config.webListen()).socketAddress();
+        node.webPortBound = node.webPort.listen(w.getHostString(), w.getPort()).toCompletionStage().toCompletableFuture().join();
+      }
     } catch (IOException | RuntimeException e) {
       node.close();
-      throw e instanceof IOException io ? io : new IOException(name + ": cannot listen on " + node.config.metricsListen()
-          + " (metrics port): " + rootMessage(e) + "; is another node running there? (--base-port moves the ports)", e);
+      throw e instanceof IOException io ? io : new IOException(name + ": cannot listen on " + listening
+          + ": " + rootMessage(e) + "; is another node running there? (--base-port moves the ports)", e);
     }
     node.loop.start();
     node.network.dial(node.config.peers());
@@ -358,7 +409,8 @@ public final class Node implements AutoCloseable {
         0, 500, TimeUnit.MILLISECONDS);
     LOG.info(() -> name + " started at height " + node.chain.tipHeight() + (node.tls == null ? "" : " (TLS)")
         + ": peers on " + node.config.peerListen()
-        + ", clients on " + node.config.clientListen() + ", metrics on http://" + node.config.metricsListen() + "/metrics");
+        + ", clients on " + node.config.clientListen() + ", metrics on http://" + node.config.metricsListen() + "/metrics"
+        + (node.webPort == null ? "" : ", explorer on " + node.webUrl()));
     return node;
   }
 
@@ -520,6 +572,7 @@ public final class Node implements AutoCloseable {
   private void updateHealth() {
     long ours = chain.tipHeight();
     boolean synced = (network.peerCount() > 0 || config.peers().isEmpty()) && network.bestKnownHeight() <= ours + 1;
+    serving = synced;
     health.setStatus("", synced ? io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING
         : io.grpc.health.v1.HealthCheckResponse.ServingStatus.NOT_SERVING);
   }
@@ -686,6 +739,15 @@ public final class Node implements AutoCloseable {
     return new long[] {network.sentMessages(), network.sentBytes()};
   }
 
+  /** The explorer's address on the web port (http://host:port/), or null when the node has no web port. */
+  public String webUrl() {
+    if (webPort == null || webPortBound < 0) {
+      return null;
+    }
+    HostPort w = HostPort.parse(config.webListen());
+    return "http://" + new HostPort(w.host(), webPortBound) + "/";
+  }
+
   /** host:port of the client API. */
   public String clientEndpoint() {
     return config.clientListen();
@@ -719,6 +781,11 @@ public final class Node implements AutoCloseable {
     network.close();
     clientServer.shutdown();
     peerServer.shutdown();
+    if (webPort != null) {
+      webPort.close();
+      webChannel.shutdownNow();
+      webCalls.shutdownNow();
+    }
     try {
       clientServer.awaitTermination(2, TimeUnit.SECONDS);
       peerServer.awaitTermination(2, TimeUnit.SECONDS);

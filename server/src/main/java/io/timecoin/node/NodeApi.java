@@ -32,6 +32,9 @@ import io.timecoin.proto.v1.GetValidatorSetChangesRequest;
 import io.timecoin.proto.v1.GetValidatorSetChangesResponse;
 import io.timecoin.proto.v1.GetValidatorSetRequest;
 import io.timecoin.proto.v1.GetValidatorSetResponse;
+import io.timecoin.proto.v1.AddressTransaction;
+import io.timecoin.proto.v1.ListAddressTransactionsRequest;
+import io.timecoin.proto.v1.ListAddressTransactionsResponse;
 import io.timecoin.proto.v1.ListEvidenceRequest;
 import io.timecoin.proto.v1.ListEvidenceResponse;
 import io.timecoin.proto.v1.ListMasternodesRequest;
@@ -219,6 +222,54 @@ final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
         OutPoint last = page.outputs().get(page.outputs().size() - 1).outpoint();
         r.setNextPageToken(HexFormat.of().formatHex(last.getTxid().toByteArray())
             + String.format("%08x", last.getIndex()));
+      }
+      reply(out, r.build());
+    } catch (java.io.IOException e) {
+      out.onError(storage(e));
+    }
+  }
+
+  /** The most transactions a ListAddressTransactions page holds, whatever page_size asks; 0 asks for 50. */
+  static final int MAX_HISTORY_PAGE = 500;
+
+  /**
+   * The finalized transactions of an address, newest first, from the store's address history (written
+   * with each block). The page token is the last transaction's height (u64) and position (u32), hex.
+   */
+  @Override
+  public void listAddressTransactions(ListAddressTransactionsRequest request, StreamObserver<ListAddressTransactionsResponse> out) {
+    ByteString address = address(request.getAddress(), out);
+    if (address == null) {
+      return;
+    }
+    long size = Integer.toUnsignedLong(request.getPageSize());
+    int limit = size == 0 ? 50 : (int) Math.min(size, MAX_HISTORY_PAGE);
+    long beforeHeight = -1;
+    int beforeIndex = 0;
+    if (!request.getPageToken().isEmpty()) {
+      byte[] token;
+      try {
+        token = HexFormat.of().parseHex(request.getPageToken());
+      } catch (IllegalArgumentException e) {
+        token = new byte[0];
+      }
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(token);
+      if (token.length != 12 || (beforeHeight = b.getLong()) < 0) {
+        out.onError(invalid("page_token is not one this node gave"));
+        return;
+      }
+      beforeIndex = b.getInt();
+    }
+    try {
+      ChainStore.HistoryPage page = node.chain.historyOf(address, beforeHeight, beforeIndex, limit);
+      ListAddressTransactionsResponse.Builder r = ListAddressTransactionsResponse.newBuilder().setHeight(Math.max(0, page.height()));
+      for (ChainStore.AddressTransaction t : page.transactions()) {
+        r.addTransactions(AddressTransaction.newBuilder().setTxid(t.txid()).setHeight(t.height()).setIndex(t.index())
+            .setTimestamp(t.timestampMs()).setReceived(t.received()).setSent(t.sent()));
+      }
+      if (page.more()) {
+        ChainStore.AddressTransaction last = page.transactions().get(page.transactions().size() - 1);
+        r.setNextPageToken(HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(12).putLong(last.height()).putInt(last.index()).array()));
       }
       reply(out, r.build());
     } catch (java.io.IOException e) {

@@ -59,6 +59,9 @@ public final class NodeMetrics {
       Map.entry("timed_subscribers_closed_slow", "SubscribeFinalized streams closed for reading too slowly"),
       Map.entry("timed_transactions", "transactions received, by verdict (accepted or the refusal reason)"),
       Map.entry("timed_transactions_finalized", "transactions in finalized blocks (the reward transaction not counted)"),
+      Map.entry("timed_web_body_bytes", "bytes of request bodies the web port holds (read, their calls not yet over)"),
+      Map.entry("timed_web_connections", "open connections to the web port"),
+      Map.entry("timed_web_refused", "requests and connections the web port refused, by reason (connections, too_large, body_timeout, overloaded, malformed, ...)"),
       Map.entry("timed_unknown_fields_refused", "requests refused for carrying fields this node does not know, by port and method"));
 
   /** The help text of a meter name, or null when the list has none. */

@@ -10,6 +10,7 @@ import io.timecoin.ledger.StateChanges;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.FinalityCertificate;
 import io.timecoin.proto.v1.OutPoint;
+import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.TxOutput;
 import io.timecoin.protocol.ProtocolVersion;
 import io.timecoin.protocol.ValidatorSet;
@@ -63,7 +64,11 @@ import org.rocksdb.WriteOptions;
  *       that height changed its registration (so the registry of a past height can be rebuilt);
  *   <li>{@code evidence}: height ‖ round u32 ‖ kind u8 ‖ validator key → {@link EquivocationEvidence}
  *       bytes: one record per (validator, height, round, kind), bounded per validator and in all
- *       (see {@link #putEvidence}).
+ *       (see {@link #putEvidence});
+ *   <li>{@code address_history}: address ‖ ~height ‖ ~index → txid, timestamp, received, sent: every
+ *       transaction of each address, newest first ({@link AddressHistory}); {@code meta}
+ *       {@code "address_history"} marks a store that keeps it (one written before it is indexed once at
+ *       open).
  * </ul>
  *
  * <p>A block, its hash, its certificate, the state changes of executing it and the new tip are written
@@ -87,6 +92,8 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
   /** The protocol version of the stored chain; absent in a store of protocol v1, which had no marker. */
   static final byte[] PROTOCOL_KEY = "protocol".getBytes(StandardCharsets.US_ASCII);
   private static final HexFormat HEX = HexFormat.of();
+  /** Present once the address history holds every stored block (so a store from before it is indexed once). */
+  static final byte[] HISTORY_KEY = "address_history".getBytes(StandardCharsets.US_ASCII);
 
   /** The last stored block: its height and hash (the hash is what the next block must extend). */
   private record Tip(long height, ByteString hash) {}
@@ -111,6 +118,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
   private final ColumnFamilyHandle rewards;
   private final ColumnFamilyHandle masternodeHistory;
   private final ColumnFamilyHandle evidence;
+  private final ColumnFamilyHandle addressHistory;
   /** The evidence keys stored, by validator, oldest first (guarded by this; read from the store at open). */
   private final Map<ByteString, java.util.TreeSet<ByteString>> evidenceKeys = new java.util.HashMap<>();
   private int evidenceCount; // guarded by this
@@ -153,6 +161,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     this.rewards = handles.get(11);
     this.masternodeHistory = handles.get(12);
     this.evidence = handles.get(13);
+    this.addressHistory = handles.get(14);
     this.syncWrites = new WriteOptions().setSync(true); // a finalized block must survive a crash
   }
 
@@ -189,7 +198,8 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
         new ColumnFamilyDescriptor(bytes("validator_sets"), cfOptions),
         new ColumnFamilyDescriptor(bytes("rewards"), cfOptions),
         new ColumnFamilyDescriptor(bytes("masternode_history"), cfOptions),
-        new ColumnFamilyDescriptor(bytes("evidence"), cfOptions));
+        new ColumnFamilyDescriptor(bytes("evidence"), cfOptions),
+        new ColumnFamilyDescriptor(bytes("address_history"), cfOptions));
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     RocksDB db;
     try {
@@ -206,6 +216,7 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     try {
       store.tip = store.readTip();
       store.loadEvidenceKeys();
+      store.indexHistoryIfMissing();
     } catch (StorageException e) {
       store.close();
       throw e;
@@ -243,7 +254,9 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       batch.put(hashes, hash.toByteArray(), heightKey(0));
       batch.put(meta, TIP_KEY, heightKey(0));
       batch.put(meta, PROTOCOL_KEY, ByteBuffer.allocate(4).putInt(ProtocolVersion.BLOCK).array());
+      batch.put(meta, HISTORY_KEY, new byte[0]);
       writeChanges(batch, changes);
+      writeHistory(batch, AddressHistory.of(genesis, changes.txids(), o -> null));
       db.write(syncWrites, batch);
     } catch (RocksDBException e) {
       throw new StorageException("cannot write the genesis block: " + e.getMessage(), e);
@@ -329,6 +342,9 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
       }
       batch.put(meta, TIP_KEY, key);
       writeChanges(batch, changes);
+      Map<OutPoint, TxOutput> spentOutputs = new java.util.HashMap<>();
+      changes.spent().forEach(x -> spentOutputs.put(x.outpoint(), x.output()));
+      writeHistory(batch, AddressHistory.of(block, changes.txids(), spentOutputs::get));
       spentKeys = changes.spent().stream().map(x -> recentKey(x.outpoint())).toList();
       spentKeys.forEach(recentOutputs::remove);
       db.write(synced ? syncWrites : unsyncedWrites, batch);
@@ -454,6 +470,126 @@ public final class ChainStore implements AutoCloseable, LedgerStore {
     }
     if (changes.nextSet() != null) {
       batch.put(validatorSets, heightKey(changes.height() + 1), changes.nextSet().toProto().toByteArray());
+    }
+  }
+
+  private void writeHistory(WriteBatch batch, List<AddressHistory.Entry> entries) throws RocksDBException {
+    for (AddressHistory.Entry e : entries) {
+      batch.put(addressHistory, e.key(), e.value());
+    }
+  }
+
+  /** Blocks indexed per write while a store from before the address history is indexed. */
+  private static final int HISTORY_BATCH_BLOCKS = 1_000;
+
+  /**
+   * Indexes the address history of every stored block, once, in a store written before it was kept
+   * (no marker): the entries are idempotent puts, so a crash midway only makes the next open start
+   * again. Runs at open, before any block is written.
+   */
+  private void indexHistoryIfMissing() throws StorageException {
+    Tip t = tip;
+    if (t == null || get(meta, HISTORY_KEY, "the address history marker") != null) {
+      return;
+    }
+    LOG.info("indexing the address history of " + (t.height() + 1) + " stored blocks (once, for ListAddressTransactions)");
+    long started = System.nanoTime();
+    // the blocks of recent spends: most inputs spend young outputs
+    Map<Long, Block> recent = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Long, Block> eldest) {
+        return size() > 64;
+      }
+    };
+    AddressHistory.SpentOutputs spentOutputs = o -> {
+      Optional<Place> place = placeOf(o.getTxid());
+      if (place.isEmpty()) {
+        return null;
+      }
+      Block b = recent.get(place.get().height());
+      if (b == null) {
+        b = blockAt(place.get().height()).orElse(null);
+        if (b == null) {
+          return null;
+        }
+        recent.put(place.get().height(), b);
+      }
+      Transaction tx = b.getBody().getTransactions(place.get().index());
+      return o.getIndex() < tx.getOutputsCount() ? tx.getOutputs(o.getIndex()) : null;
+    };
+    try {
+      WriteBatch batch = new WriteBatch();
+      try {
+        for (long h = 0; h <= t.height(); h++) {
+          Block block = blockAt(h).orElseThrow(() -> new StorageException("no block stored at a height below the tip"));
+          writeHistory(batch, AddressHistory.of(block, List.of(), spentOutputs)); // ids computed from the block
+          if ((h + 1) % HISTORY_BATCH_BLOCKS == 0) {
+            db.write(unsyncedWrites, batch);
+            batch.close();
+            batch = new WriteBatch();
+            long done = h + 1;
+            LOG.info(() -> "address history: " + done + " of " + (t.height() + 1) + " blocks indexed");
+          }
+        }
+        batch.put(meta, HISTORY_KEY, new byte[0]);
+        db.write(syncWrites, batch);
+      } finally {
+        batch.close();
+      }
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot write the address history: " + e.getMessage(), e);
+    } catch (MalformedException e) {
+      throw corrupt("a stored transaction has no canonical bytes: " + e.getMessage(), e);
+    }
+    LOG.info("address history indexed: " + (t.height() + 1) + " blocks in "
+        + (System.nanoTime() - started) / 1_000_000 + " ms");
+  }
+
+  /** One transaction of an address. */
+  public record AddressTransaction(ByteString txid, long height, int index, long timestampMs, long received, long sent) {}
+
+  /** A page of an address's transactions, newest first, at one finalized height, and whether more follow. */
+  public record HistoryPage(long height, List<AddressTransaction> transactions, boolean more) {}
+
+  /**
+   * Up to {@code limit} transactions of {@code address}, newest first, older than the one at
+   * ({@code beforeHeight}, {@code beforeIndex}) (beforeHeight -1: from the newest); one RocksDB snapshot.
+   */
+  public HistoryPage historyOf(ByteString address, long beforeHeight, int beforeIndex, int limit) throws StorageException {
+    byte[] prefix = address.toByteArray();
+    List<AddressTransaction> out = new ArrayList<>();
+    try (org.rocksdb.Snapshot snapshot = db.getSnapshot();
+         org.rocksdb.ReadOptions read = new org.rocksdb.ReadOptions().setSnapshot(snapshot);
+         RocksIterator it = db.newIterator(addressHistory, read)) {
+      byte[] tipValue = db.get(meta, read, TIP_KEY);
+      long height = tipValue == null ? -1 : ByteBuffer.wrap(tipValue).getLong();
+      if (prefix.length != AddressHistory.ADDRESS_BYTES) {
+        return new HistoryPage(height, out, false);
+      }
+      if (beforeHeight < 0) {
+        it.seek(prefix);
+      } else {
+        byte[] start = AddressHistory.Entry.key(prefix, beforeHeight, beforeIndex);
+        it.seek(start);
+        if (it.isValid() && java.util.Arrays.equals(it.key(), start)) {
+          it.next();
+        }
+      }
+      boolean more = false;
+      for (; it.isValid() && startsWith(it.key(), prefix); it.next()) {
+        if (out.size() == limit) {
+          more = true;
+          break;
+        }
+        if (it.key().length != AddressHistory.KEY_BYTES || it.value().length != AddressHistory.VALUE_BYTES) {
+          throw corrupt("an address history entry of " + it.key().length + " + " + it.value().length + " bytes", null);
+        }
+        AddressHistory.Entry e = AddressHistory.Entry.parse(it.key(), it.value());
+        out.add(new AddressTransaction(e.txid(), e.height(), e.index(), e.timestampMs(), e.received(), e.sent()));
+      }
+      return new HistoryPage(height, out, more);
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot read the history of an address: " + e.getMessage(), e);
     }
   }
 

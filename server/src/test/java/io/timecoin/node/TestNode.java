@@ -29,6 +29,11 @@ final class TestNode implements AutoCloseable {
 
   /** Inits a network in {@code dir} (on free ports, tried at random) and starts its node. */
   static TestNode start(Path dir) throws IOException {
+    return start(dir, null);
+  }
+
+  /** As {@link #start(Path)}, with the web port on {@code webListen} (host:port; null: none). */
+  static TestNode start(Path dir, String webListen) throws IOException {
     IOException last = null;
     for (int attempt = 0; attempt < 5; attempt++) {
       Path home = dir.resolve("net-" + attempt);
@@ -42,12 +47,23 @@ final class TestNode implements AutoCloseable {
         throw new IOException("timed init failed: " + err);
       }
       try {
-        return new TestNode(home, Node.start("node-0", home.resolve("node-0")));
+        return new TestNode(home, Node.start("node-0", home.resolve("node-0"), FailStop.HALT, webListen));
       } catch (IOException e) { // a port in use: another base
         last = e;
       }
     }
     throw last;
+  }
+
+  /** Stops this node and starts it again on the same home (its ports, its chain). */
+  TestNode restart() throws IOException, InterruptedException {
+    close();
+    return open(home);
+  }
+
+  /** Starts the node of a network {@link #start} made and a {@link #close} stopped. */
+  static TestNode open(Path home) throws IOException {
+    return new TestNode(home, Node.start("node-0", home.resolve("node-0")));
   }
 
   Path faucetKey() {

@@ -244,7 +244,7 @@ class ChainStoreTest {
   /** Writes {@code value} at {@code height} of a column family, behind the store's back. */
   private void overwrite(String family, long height, byte[] value) throws Exception {
     List<String> families = List.of("default", "blocks", "hashes", "certificates", "meta", "utxos", "spent", "addresses",
-        "transactions", "masternodes", "validator_sets", "rewards", "masternode_history", "evidence");
+        "transactions", "masternodes", "validator_sets", "rewards", "masternode_history", "evidence", "address_history");
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     for (String name : families) {
       descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.US_ASCII)));

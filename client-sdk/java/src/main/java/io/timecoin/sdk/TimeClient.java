@@ -29,6 +29,9 @@ import io.timecoin.proto.v1.GetValidatorSetRequest;
 import io.timecoin.proto.v1.GetValidatorSetResponse;
 import io.timecoin.proto.v1.ListMasternodesRequest;
 import io.timecoin.proto.v1.ListMasternodesResponse;
+import io.timecoin.proto.v1.AddressTransaction;
+import io.timecoin.proto.v1.ListAddressTransactionsRequest;
+import io.timecoin.proto.v1.ListAddressTransactionsResponse;
 import io.timecoin.proto.v1.ListUnspentRequest;
 import io.timecoin.proto.v1.ListUnspentResponse;
 import io.timecoin.proto.v1.Masternode;
@@ -309,6 +312,41 @@ public final class TimeClient implements AutoCloseable {
       String next = nextToken(token, page.getNextPageToken());
       return next.isEmpty() ? CompletableFuture.completedFuture(all) : unspentFrom(address, next, all);
     });
+  }
+
+  /**
+   * The newest {@code limit} finalized transactions that pay to or spend from a bech32m address,
+   * newest first, each with what it paid to and spent from the address (as many pages as it takes;
+   * a validator's reward address has one a block, so ask for what is shown).
+   */
+  public List<AddressTransaction> addressTransactions(String address, int limit) {
+    List<AddressTransaction> all = new ArrayList<>();
+    if (limit <= 0) {
+      return all;
+    }
+    String token = "";
+    do {
+      ListAddressTransactionsRequest request = historyPage(address, limit - all.size(), token);
+      ListAddressTransactionsResponse page = call(s -> s.listAddressTransactions(request));
+      all.addAll(page.getTransactionsList().subList(0, Math.min(page.getTransactionsCount(), limit - all.size())));
+      token = nextToken(token, page.getNextPageToken());
+    } while (!token.isEmpty() && all.size() < limit);
+    return all;
+  }
+
+  /** One page of an address's transactions, newest first: for an explorer that pages by the node's token. */
+  public ListAddressTransactionsResponse addressTransactionsPage(String address, int pageSize, String pageToken) {
+    return call(s -> s.listAddressTransactions(historyPage(address, pageSize, pageToken)));
+  }
+
+  public CompletableFuture<ListAddressTransactionsResponse> addressTransactionsPageAsync(String address, int pageSize,
+      String pageToken) {
+    return unary(historyPage(address, pageSize, pageToken), async()::listAddressTransactions);
+  }
+
+  private static ListAddressTransactionsRequest historyPage(String address, int pageSize, String token) {
+    return ListAddressTransactionsRequest.newBuilder().setAddress(address).setPageSize(Math.max(0, Math.min(pageSize, 500)))
+        .setPageToken(token).build();
   }
 
   /**

@@ -88,6 +88,11 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   volatile long repeatHeight;
   /** The refusal of SubmitTransaction, or null to accept. */
   volatile StatusRuntimeException submitError;
+  /** The address histories by bech32m address, newest first. */
+  final Map<String, List<io.timecoin.proto.v1.AddressTransaction>> history = new ConcurrentHashMap<>();
+  /** The ListAddressTransactions requests received, in order. */
+  final List<io.timecoin.proto.v1.ListAddressTransactionsRequest> historyRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   /** The unspent outputs by bech32m address. */
   final Map<String, List<UnspentOutput>> unspent = new ConcurrentHashMap<>();
   /** The answers of GetTransaction, in turn; the last one repeats. Empty: NOT_FOUND. */
@@ -276,6 +281,18 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
     int to = Math.min(all.size(), from + PAGE);
     out.onNext(ListUnspentResponse.newBuilder().addAllOutputs(all.subList(from, to)).setHeight(9)
         .setNextPageToken(to < all.size() ? Integer.toString(to) : "").build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void listAddressTransactions(io.timecoin.proto.v1.ListAddressTransactionsRequest request,
+      StreamObserver<io.timecoin.proto.v1.ListAddressTransactionsResponse> out) {
+    historyRequests.add(request);
+    List<io.timecoin.proto.v1.AddressTransaction> all = history.getOrDefault(request.getAddress(), List.of());
+    int from = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
+    int to = Math.min(all.size(), from + (request.getPageSize() == 0 ? 50 : request.getPageSize()));
+    out.onNext(io.timecoin.proto.v1.ListAddressTransactionsResponse.newBuilder().addAllTransactions(all.subList(from, to))
+        .setHeight(9).setNextPageToken(to < all.size() ? Integer.toString(to) : "").build());
     out.onCompleted();
   }
 

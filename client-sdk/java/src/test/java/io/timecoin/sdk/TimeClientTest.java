@@ -64,6 +64,26 @@ class TimeClientTest {
   }
 
   @Test
+  void addressTransactionsWalksPagesNewestFirstAndStopsAtTheLimit() throws Exception {
+    List<io.timecoin.proto.v1.AddressTransaction> history = new java.util.ArrayList<>();
+    for (int h = 700; h > 0; h--) {
+      history.add(io.timecoin.proto.v1.AddressTransaction.newBuilder().setHeight(h).setReceived(h).build());
+    }
+    node.history.put("timet1someone", history);
+    assertEquals(history.subList(0, 3), client.addressTransactions("timet1someone", 3));
+    assertEquals(3, node.historyRequests.get(0).getPageSize(), "asks only for what it returns");
+    assertEquals(history.subList(0, 600), client.addressTransactions("timet1someone", 600));
+    assertEquals(List.of(500, 100), node.historyRequests.subList(1, 3).stream().map(r -> r.getPageSize()).toList(),
+        "pages of at most 500, the node's most");
+    assertEquals(history, client.addressTransactions("timet1someone", Integer.MAX_VALUE));
+    var page = client.addressTransactionsPageAsync("timet1someone", 10, "").get(5, TimeUnit.SECONDS);
+    assertEquals(history.subList(0, 10), page.getTransactionsList());
+    assertEquals(history.subList(10, 20), client.addressTransactionsPage("timet1someone", 10, page.getNextPageToken())
+        .getTransactionsList());
+    assertEquals(List.of(), client.addressTransactions("timet1someone", 0));
+  }
+
+  @Test
   void statusAndChainId() throws Exception {
     assertEquals(TestChain.CHAIN_ID, client.chainId());
     assertEquals(1, client.statusAsync().get(5, TimeUnit.SECONDS).getFinalizedHeight());

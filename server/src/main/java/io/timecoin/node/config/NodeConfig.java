@@ -25,9 +25,11 @@ import java.util.List;
  * @param tlsDir empty: plaintext; otherwise the folder (relative to the home directory unless
  *     absolute) with {@code node.crt.pem}, {@code node.key.pem} and {@code ca.pem}: both ports then
  *     speak TLS, and peers must present a certificate the CA signed
+ * @param webListen empty: no web port; otherwise host:port of the web port (gRPC-Web, JSON, the
+ *     explorer, /metrics, /healthz; docs/protocol.md 7)
  */
 public record NodeConfig(String moniker, String peerListen, String clientListen, String metricsListen,
-    List<String> peers, String dataDir, String keyFile, String tlsDir) {
+    List<String> peers, String dataDir, String keyFile, String tlsDir, String webListen) {
 
   /** The config file's name in a node's home directory. */
   public static final String FILE_NAME = "config.json";
@@ -69,6 +71,14 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
     peers = List.copyOf(normal);
     checkPath("data_dir", dataDir);
     checkPath("key_file", keyFile);
+    webListen = webListen == null ? "" : webListen;
+    if (!webListen.isEmpty()) {
+      HostPort web = hostPort("web_listen", webListen);
+      if (web.port() != 0 && (web.equals(peer) || web.equals(client) || web.equals(metrics))) {
+        throw new ConfigException("web_listen", web + " is also peer_listen, client_listen or metrics_listen");
+      }
+      webListen = web.toString();
+    }
     tlsDir = tlsDir == null ? "" : tlsDir;
     if (!tlsDir.isEmpty()) {
       checkPath("tls_dir", tlsDir);
@@ -86,9 +96,20 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
     return tlsDir.isEmpty() ? null : home.resolve(tlsDir);
   }
 
+  /** The config of a node without TLS or a web port (webListen and tlsDir empty). */
+  public NodeConfig(String moniker, String peerListen, String clientListen, String metricsListen,
+      List<String> peers, String dataDir, String keyFile, String tlsDir) {
+    this(moniker, peerListen, clientListen, metricsListen, peers, dataDir, keyFile, tlsDir, "");
+  }
+
   /** The same config dialing other peers (tests put proxies between nodes). */
   public NodeConfig withPeers(List<String> newPeers) {
-    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, newPeers, dataDir, keyFile, tlsDir);
+    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, newPeers, dataDir, keyFile, tlsDir, webListen);
+  }
+
+  /** The same config with the web port on {@code address} (host:port), or off (empty). */
+  public NodeConfig withWebListen(String address) {
+    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, peers, dataDir, keyFile, tlsDir, address);
   }
 
   public Path keyFile(Path home) {
@@ -118,7 +139,7 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
    */
   public static NodeConfig parse(String json) {
     Fields root = StrictJson.parse(json, ConfigException::new).allow("moniker", "peer_listen", "client_listen",
-        "metrics_listen", "peers", "data_dir", "key_file", "tls_dir");
+        "metrics_listen", "peers", "data_dir", "key_file", "tls_dir", "web_listen");
     return new NodeConfig(
         root.string("moniker", DEFAULT_MONIKER),
         root.string("peer_listen"),
@@ -127,7 +148,8 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
         root.strings("peers"),
         root.string("data_dir", DEFAULT_DATA_DIR),
         root.string("key_file", DEFAULT_KEY_FILE),
-        root.string("tls_dir", ""));
+        root.string("tls_dir", ""),
+        root.string("web_listen", ""));
   }
 
   /** Writes this config as pretty JSON (through a temporary file and a rename). */
@@ -150,6 +172,9 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
       out.writeStringField("data_dir", dataDir);
       out.writeStringField("key_file", keyFile);
       out.writeStringField("tls_dir", tlsDir);
+      if (!webListen.isEmpty()) {
+        out.writeStringField("web_listen", webListen);
+      }
     });
   }
 

@@ -124,6 +124,9 @@
  *     directory unless absolute</td></tr>
  * <tr><td>{@code key_file}</td><td>string</td><td>"keys/validator.key"</td><td>the consensus key
  *     file (mode 0600); relative to the home directory unless absolute</td></tr>
+ * <tr><td>{@code web_listen}</td><td>host:port</td><td>"" (no web port)</td><td>the web port: the
+ *     explorer, NodeService over gRPC-Web and JSON, {@code /metrics}, {@code /healthz}; not the same as
+ *     the three ports above. {@code timed start --web-port P} and {@code --no-web} override it</td></tr>
  * </table>
  *
  * <p>A host:port is {@code name:port}, {@code a.b.c.d:port} or {@code [ipv6]:port}, port 0 to 65535;

@@ -38,6 +38,21 @@ class NodeConfigTest {
   }
 
   @Test
+  void theWebPortIsOffUnlessWebListenNamesItAndNotAnotherPortsAddress() throws Exception {
+    assertEquals("", NodeConfig.parse(EXAMPLE).webListen());
+    NodeConfig on = NodeConfig.parse(EXAMPLE.replace("\"data_dir\"", "\"web_listen\": \"127.0.0.1:24103\", \"data_dir\""));
+    assertEquals("127.0.0.1:24103", on.webListen());
+    Path file = tmp.resolve(NodeConfig.FILE_NAME);
+    on.write(file);
+    assertEquals(on, NodeConfig.read(file));
+    assertTrue(!NodeConfig.parse(EXAMPLE).toJson().contains("web_listen"), "written only when set");
+    assertRefused(EXAMPLE.replace("\"data_dir\"", "\"web_listen\": \"127.0.0.1:24102\", \"data_dir\""),
+        "web_listen", "is also");
+    assertRefused(EXAMPLE.replace("\"data_dir\"", "\"web_listen\": \"nope\", \"data_dir\""), "web_listen", "");
+    assertEquals("", on.withWebListen("").webListen());
+  }
+
+  @Test
   void defaultsAndNormalForms() {
     NodeConfig c = NodeConfig.parse("""
         {"peer_listen": "[::1]:24100", "client_listen": "localhost:1", "metrics_listen": "0.0.0.0:0"}""");

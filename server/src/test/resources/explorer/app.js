@@ -1,0 +1,2 @@
+// served by WebPortTest
+console.log("webport-test-app");
