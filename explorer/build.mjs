@@ -1,0 +1,63 @@
+// Builds the explorer into server/src/main/resources/explorer (index.html, explorer.js,
+// explorer.css), the folder the node serves on its web port; the output is committed so that
+// `bin/timed devnet` needs no Node. `--compare` builds into a temporary folder and fails if the
+// committed files differ (CI's `npm run check`). The test sources go to dist/test.
+import * as esbuild from "esbuild";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+
+const committed = new URL("../server/src/main/resources/explorer/", import.meta.url).pathname;
+const compare = process.argv.includes("--compare");
+const out = compare ? mkdtempSync(join(tmpdir(), "explorer-")) : committed;
+
+// The SDK is a linked folder with its own node_modules: resolve the shared runtime from here, so
+// the bundle holds one copy of @bufbuild/protobuf and @connectrpc/connect, not two.
+const shared = ["@bufbuild/protobuf", "@connectrpc/connect"];
+mkdirSync(out, { recursive: true });
+await esbuild.build({
+  entryPoints: { explorer: "src/main.ts", "explorer-style": "src/style.css" },
+  bundle: true,
+  minify: true,
+  format: "esm",
+  target: "es2022",
+  outdir: out,
+  entryNames: "[name]",
+  legalComments: "none",
+  alias: Object.fromEntries(shared.map((p) => [p, p])),
+  logLevel: "warning",
+});
+// One CSS file named for what it is (esbuild names a CSS entry by its entry name).
+copyFileSync(join(out, "explorer-style.css"), join(out, "explorer.css"));
+rmSync(join(out, "explorer-style.css"));
+copyFileSync("index.html", join(out, "index.html"));
+
+await esbuild.build({
+  entryPoints: readdirSync("test").filter((f) => f.endsWith(".ts")).map((f) => `test/${f}`),
+  outdir: "dist/test",
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  logLevel: "warning",
+});
+
+const js = readFileSync(join(out, "explorer.js"));
+console.log(`explorer.js ${js.length} bytes minified, ${gzipSync(js).length} gzipped`);
+
+if (compare) {
+  const files = (dir) => readdirSync(dir).sort();
+  const differ = [...new Set([...files(out), ...files(committed)])].filter((f) => {
+    try {
+      return !readFileSync(join(out, f)).equals(readFileSync(join(committed, f)));
+    } catch {
+      return true;
+    }
+  });
+  rmSync(out, { recursive: true });
+  if (differ.length > 0) {
+    console.error(`server/src/main/resources/explorer differs from a fresh build: ${differ.join(", ")}; run npm run build in explorer/ and commit`);
+    process.exit(1);
+  }
+  console.log("the committed explorer is what the sources build");
+}
