@@ -57,6 +57,13 @@ export function chainReady(): Promise<GetStatusResponse> {
 
 export const chainId = (): string => live.status?.chainId ?? "";
 
+/** The newest finalized height known, from the subscription or the last status. */
+export const topHeight = (): bigint | undefined => {
+  const s = live.status?.finalizedHeight;
+  if (live.newest === undefined || s === undefined) return live.newest ?? s;
+  return live.newest > s ? live.newest : s;
+};
+
 async function refreshStatus(): Promise<GetStatusResponse> {
   try {
     const [status, set] = await Promise.all([node.getStatus({}), node.getValidatorSet({ height: 0n })]);
@@ -111,7 +118,6 @@ async function follow(): Promise<void> {
         live.blocks.delete(height - BigInt(KEEP));
         live.newest = height;
         live.streamError = undefined;
-        if (live.status !== undefined && height > live.status.finalizedHeight) live.status.finalizedHeight = height;
         changed();
       }
       live.streamError = "the subscription ended; resubscribing";

@@ -1,6 +1,6 @@
 // The explorer: a status bar, a search box and a page chosen by the URL's hash (#/block/12,
 // #/tx/TXID, #/address/ADDR, #/validators, #/evidence), all from the node over gRPC-Web.
-import { chainReady, live, onChange, start } from "./chain.js";
+import { chainReady, live, onChange, start, topHeight } from "./chain.js";
 import { errorBox, h, loading } from "./dom.js";
 import { age } from "./format.js";
 import { describe } from "./node.js";
@@ -81,7 +81,7 @@ function drawStatus(): void {
   const problem = live.statusError ?? live.streamError;
   statusBar.replaceChildren(
     item("chain", s?.chainId ?? "…"),
-    item("height", s ? String(live.newest ?? s.finalizedHeight) : "…", "height"),
+    item("height", String(topHeight() ?? "…"), "height"),
     item("last block", newest ? age(Date.now() - Number(newest.block!.header!.timestampMs)) : "…"),
     item("peers", s ? String(s.peers.length) : "…"),
     item("validators", live.set ? String(live.set.validators.length) : "…"),
@@ -117,6 +117,9 @@ async function route(): Promise<void> {
 layout();
 drawStatus();
 onChange(drawStatus);
-window.addEventListener("hashchange", () => void route());
+window.addEventListener("hashchange", () => {
+  searchError.textContent = "";
+  void route();
+});
 start();
 void route();

@@ -1,7 +1,7 @@
 // One box for a height, a block hash, a txid or an address: decides which it is, asking the node
 // when a 64-digit hash could be either a block or a transaction.
 import { bech32mDecode, decodeAddress, fromHex } from "@timecoin/sdk";
-import { chainId, live } from "./chain.js";
+import { chainId, topHeight } from "./chain.js";
 import { isNotFound, node } from "./node.js";
 
 /** The page to go to, or a sentence saying why there is none. */
@@ -12,7 +12,7 @@ export async function search(input: string): Promise<Found> {
   if (q === "") return { error: "Type a height, a block hash, a txid or an address." };
   if (/^\d+$/.test(q)) {
     const height = BigInt(q);
-    const top = live.status?.finalizedHeight;
+    const top = topHeight();
     if (top !== undefined && height > top) return { error: `No block at height ${q} yet: the chain is at ${top}.` };
     return { route: `#/block/${height}` };
   }

@@ -1,6 +1,7 @@
 // One block: its header, transactions, reward, and its certificate checked here, signature by
 // signature, against the validator set of its height.
 import {
+  blockHash,
   hex,
   subsidy,
   TransactionKind,
@@ -54,11 +55,11 @@ export async function blockView(which: string): Promise<HTMLElement> {
       h("span", { class: "nav" }, height > 0n ? heightLink(height - 1n) : null, " ", next ? heightLink(height + 1n) : null),
     ),
     fields([
-      ["Hash", h("span", { class: "hash full" }, hex(got.certificate?.blockHash ?? new Uint8Array()) || "(block 0, trusted by its hash)")],
+      ["Hash", h("span", { class: "hash full" }, hex(blockHash(header)))],
       ["Time", when(header.timestampMs)],
       ["Chain", header.chainId],
       ["Version", header.version],
-      ["Proposer", header.proposer.length > 0 ? keyText(header.proposer) : "none (block 0)"],
+      ["Proposer", height > 0n ? keyText(header.proposer) : "none (block 0)"],
       ["Previous", height > 0n ? hashLink("block", header.prevHash, 16) : "none"],
       ["Round", got.certificate ? got.certificate.round : "none"],
       ["Tx root", h("span", { class: "hash" }, short(header.txRoot, 16))],

@@ -36,6 +36,10 @@ function render(): HTMLElement[] {
           }),
           "blocks",
         ),
-    h("p", { class: "note" }, "Blocks come from the node's subscription over gRPC-Web as they become final."),
+    h(
+      "p",
+      { class: "note" },
+      `Blocks come from the node's subscription over gRPC-Web as they become final. ${total - 1} of ${total} signers is the usual count, not a fault: more than 2/3 of the weight makes a block final, and the next block's certificate carries the late signers (docs/protocol.md 5.7).`,
+    ),
   ];
 }

@@ -39,8 +39,8 @@ export async function txView(id: string): Promise<HTMLElement> {
       [
         "Status",
         final
-          ? h("span", { class: "ok status" }, "final")
-          : h("span", { class: "pending status" }, "pending (in the mempool, not yet in a finalized block)"),
+          ? h("span", { class: "ok tx-status" }, "final")
+          : h("span", { class: "pending tx-status" }, "pending (in the mempool, not yet in a finalized block)"),
       ],
       ["Block", final ? [heightLink(got.blockHeight), `, position ${got.index}`] : "none yet"],
       ["Kind", kindName(tx.kind)],
