@@ -33,7 +33,11 @@ copyFileSync(join(out, "explorer-style.css"), join(out, "explorer.css"));
 rmSync(join(out, "explorer-style.css"));
 copyFileSync("index.html", join(out, "index.html"));
 
+// Each test file with the page's sources it imports inlined; packages stay imports.
+rmSync("dist/test", { recursive: true, force: true });
 await esbuild.build({
+  bundle: true,
+  packages: "external",
   entryPoints: readdirSync("test").filter((f) => f.endsWith(".ts")).map((f) => `test/${f}`),
   outdir: "dist/test",
   platform: "node",
