@@ -105,11 +105,19 @@ async function route(): Promise<void> {
   const [m, title, view] = match;
   document.title = `${title} · TIME explorer`;
   content.replaceChildren(loading(title.toLowerCase()));
+  // Until the node first answers, say why the page waits rather than spin without a word.
+  const waiting = onChange(() => {
+    if (live.status === undefined && live.statusError !== undefined && mine === generation) {
+      content.replaceChildren(errorBox(`${live.statusError}; trying again.`));
+    }
+  });
   try {
     await chainReady();
+    waiting();
     const page = await view(m!.slice(1), (f) => (mine === generation ? cleanups.push(f) : f()));
     if (mine === generation) content.replaceChildren(page);
   } catch (e) {
+    waiting();
     if (mine === generation) content.replaceChildren(errorBox(`Could not load this page: ${describe(e)}`));
   }
 }
