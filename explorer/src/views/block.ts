@@ -81,7 +81,7 @@ function transactions(block: Block): HTMLElement {
     null,
     h("h3", null, `Transactions (${txs.length})`),
     table(
-      ["#", "txid", "kind", "inputs", "outputs", "amount"],
+      ["#", "txid", "kind", "inputs", "outputs", "output sum"],
       txs.map((tx, i) => [
         i,
         hashLink("tx", txid(tx)),
