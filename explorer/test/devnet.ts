@@ -6,10 +6,13 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
   decodeAddress,
   encodeAddress,
   fromHex,
+  NodeService,
   publicKeyOf,
   sign,
   TransactionKind,
@@ -18,7 +21,9 @@ import {
   txid,
   txSigBytes,
 } from "@timecoin/sdk";
-import { connectNode, type NodeClient } from "@timecoin/sdk/node";
+
+/** The generated client on gRPC (HTTP/2), the node's client port. */
+export type NodeClient = Client<typeof NodeService>;
 
 const repo = new URL("../../../", import.meta.url).pathname; // dist/test -> the repository
 export const JAR = process.env.TIMED_JAR ?? join(repo, "server/target/timed.jar");
@@ -66,7 +71,10 @@ export async function startDevnet(): Promise<Devnet> {
     }
     rmSync(home, { recursive: true, force: true });
   };
-  const client = connectNode({ baseUrl: `http://127.0.0.1:${base + 1}`, timeoutMs: 5_000 });
+  const client: NodeClient = createClient(
+    NodeService,
+    createGrpcTransport({ baseUrl: `http://127.0.0.1:${base + 1}`, defaultTimeoutMs: 5_000 }),
+  );
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
