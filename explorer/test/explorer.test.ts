@@ -109,10 +109,12 @@ test("a search for nothing known says so", async () => {
   await page.locator(".search-error", { hasText: "No block at height 99999999 yet" }).waitFor();
 });
 
-test("a phone-width window reads without sideways scrolling of the page", async () => {
+test("the validator table, on a phone-width window without sideways scrolling of the page", async () => {
   await page.setViewportSize({ width: 390, height: 800 });
   await page.goto(`${page.url().split("#")[0]}#/validators`);
   await page.locator("table.validators").waitFor();
+  assert.equal(await page.locator("table.validators tbody tr").count(), 4);
+  assert.ok((await page.locator("table.validators .strip a.y").count()) >= 4, "the uptime strips show signed blocks");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than the window (wide tables scroll in their own box)`);
 });
