@@ -328,6 +328,15 @@ func (c *Client) Unspent(ctx context.Context, address string) iter.Seq2[*pb.Unsp
 	})
 }
 
+// AddressTransactions is ListAddressTransactions: the finalized transactions that pay to or
+// spend from an address, newest first, fetched a page at a time as the loop asks.
+func (c *Client) AddressTransactions(ctx context.Context, address string) iter.Seq2[*pb.AddressTransaction, error] {
+	return pages(c, ctx, func(ctx context.Context, token string) ([]*pb.AddressTransaction, string, error) {
+		r, err := c.node.ListAddressTransactions(ctx, &pb.ListAddressTransactionsRequest{Address: address, PageToken: token})
+		return r.GetTransactions(), r.GetNextPageToken(), err
+	})
+}
+
 // Masternodes is ListMasternodes at a height (0 = the next). Every page after the first asks
 // for the height the first one answered with, since "the next height" can move between pages.
 func (c *Client) Masternodes(ctx context.Context, height uint64) iter.Seq2[*pb.Masternode, error] {

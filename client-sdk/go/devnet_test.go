@@ -206,6 +206,16 @@ func TestDevnet(t *testing.T) {
 		if err != nil || balance.GetBalance() != 250_000_000 {
 			t.Errorf("alice holds %d (%v)", balance.GetBalance(), err)
 		}
+		var history []*pb.AddressTransaction
+		for a, err := range client.AddressTransactions(ctx, alice.Address(chainID)) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			history = append(history, a)
+		}
+		if len(history) != 1 || !bytes.Equal(history[0].Txid, txid) || history[0].Received != 250_000_000 || history[0].Height != height {
+			t.Errorf("alice's history is %v, want the one transfer of 2.5 TIME at height %d", history, height)
+		}
 		for b, err := range client.Subscribe(ctx, height) {
 			if err != nil {
 				t.Fatal(err)

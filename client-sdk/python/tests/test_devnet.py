@@ -107,9 +107,13 @@ def test_send_example_pays_from_the_faucet_and_waits_until_final(devnet: Devnet)
     to = Wallet.generate().address("timecoin-devnet")
     out = example("send.py", "--target", str(devnet.port), "--genesis", str(devnet.genesis),
                   "--key", str(devnet.faucet), "--to", to, "--amount", "2.5").stdout
-    assert re.search(r"txid [0-9a-f]{64}\nfinal in block \d+", out), out
+    found = re.search(r"txid ([0-9a-f]{64})\nfinal in block (\d+)", out)
+    assert found, out
     with Client(devnet.port) as client:
         assert client.balance(to).balance == 250_000_000
+        history = list(client.address_transactions(to))
+        assert [(h.txid.hex(), h.height, h.received, h.sent) for h in history] == \
+            [(found.group(1), int(found.group(2)), 250_000_000, 0)]
 
 
 def test_refusals_by_reason(devnet: Devnet) -> None:

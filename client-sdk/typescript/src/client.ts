@@ -20,7 +20,7 @@ import {
 import type { EquivocationEvidence } from "./gen/timecoin/v1/consensus_pb.js";
 import type { Masternode } from "./gen/timecoin/v1/registry_pb.js";
 import { TransactionKind, type ChainParams, type Transaction } from "./gen/timecoin/v1/transaction_pb.js";
-import type { UnspentOutput } from "./gen/timecoin/v1/node_pb.js";
+import type { AddressTransaction, UnspentOutput } from "./gen/timecoin/v1/node_pb.js";
 import { equalBytes, hex } from "./bytes.js";
 import { txid as txidOf } from "./canonical.js";
 import { Code, NodeError, refused } from "./errors.js";
@@ -189,6 +189,14 @@ export class TimeClient {
     return this.pages(async (pageToken) => {
       const r = await this.unary((o) => this.raw.listUnspent({ address, pageSize: options.pageSize ?? 0, pageToken }, o));
       return { items: r.outputs, next: r.nextPageToken };
+    });
+  }
+
+  /** ListAddressTransactions: the finalized transactions that pay to or spend from an address, newest first. */
+  addressTransactions(address: string, options: PageOptions = {}): AsyncIterable<AddressTransaction> {
+    return this.pages(async (pageToken) => {
+      const r = await this.unary((o) => this.raw.listAddressTransactions({ address, pageSize: options.pageSize ?? 0, pageToken }, o));
+      return { items: r.transactions, next: r.nextPageToken };
     });
   }
 

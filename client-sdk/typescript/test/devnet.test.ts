@@ -58,6 +58,11 @@ describe("against a real devnet", { timeout: 150_000 }, () => {
     const height = await awaitFinal(client, txid, { timeoutMs: 30_000 });
     assert.ok(height >= 1n);
     assert.equal((await client.balance(alice)).balance, 12n * TIME);
+    const history = [];
+    for await (const a of client.addressTransactions(alice)) history.push(a);
+    assert.equal(history.length, 1);
+    const [paid] = history;
+    assert.ok(paid && equalBytes(paid.txid, txid) && paid.received === 12n * TIME && paid.height === height);
     const block = await client.verifiedBlock(height);
     assert.ok(block.txids.some((id) => equalBytes(id, txid)));
 

@@ -98,6 +98,11 @@ class Client:
     def list_unspent(self, address: str, page_size: int = 0) -> AsyncIterator[node_pb2.UnspentOutput]:
         return self._pages("ListUnspent", node_pb2.ListUnspentRequest(address=address, page_size=page_size), "outputs")
 
+    def address_transactions(self, address: str, page_size: int = 0) -> AsyncIterator[node_pb2.AddressTransaction]:
+        """ListAddressTransactions: what paid to or spent from the address, newest first."""
+        return self._pages("ListAddressTransactions",
+                           node_pb2.ListAddressTransactionsRequest(address=address, page_size=page_size), "transactions")
+
     async def submit(self, tx: transaction_pb2.Transaction) -> bytes:
         own = canonical.txid(tx)
         return check_submitted(own, await self._call(

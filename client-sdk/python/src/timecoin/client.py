@@ -113,6 +113,11 @@ class Client:
     def list_unspent(self, address: str, page_size: int = 0) -> Iterator[node_pb2.UnspentOutput]:
         return self._pages("ListUnspent", node_pb2.ListUnspentRequest(address=address, page_size=page_size), "outputs")
 
+    def address_transactions(self, address: str, page_size: int = 0) -> Iterator[node_pb2.AddressTransaction]:
+        """ListAddressTransactions: what paid to or spent from the address, newest first."""
+        return self._pages("ListAddressTransactions",
+                           node_pb2.ListAddressTransactionsRequest(address=address, page_size=page_size), "transactions")
+
     def submit(self, tx: transaction_pb2.Transaction) -> bytes:
         """Submits a signed transaction; returns its txid, checked against the SDK's own."""
         own = canonical.txid(tx)

@@ -1406,6 +1406,225 @@ func (x *ListUnspentResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Asks for the finalized transactions that touch an address.
+type ListAddressTransactionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The bech32m address.
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// At most this many transactions (default 50; more than 500 gives 500).
+	PageSize uint32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response's next_page_token; empty for the first page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAddressTransactionsRequest) Reset() {
+	*x = ListAddressTransactionsRequest{}
+	mi := &file_timecoin_v1_node_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAddressTransactionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAddressTransactionsRequest) ProtoMessage() {}
+
+func (x *ListAddressTransactionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_timecoin_v1_node_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAddressTransactionsRequest.ProtoReflect.Descriptor instead.
+func (*ListAddressTransactionsRequest) Descriptor() ([]byte, []int) {
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListAddressTransactionsRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *ListAddressTransactionsRequest) GetPageSize() uint32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAddressTransactionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// One finalized transaction that pays to or spends from an address.
+type AddressTransaction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its transaction id.
+	Txid []byte `protobuf:"bytes,1,opt,name=txid,proto3" json:"txid,omitempty"`
+	// The height of the block that holds it.
+	Height uint64 `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	// Its position in its block.
+	Index uint32 `protobuf:"varint,3,opt,name=index,proto3" json:"index,omitempty"`
+	// The block header's timestamp, in the same unit.
+	Timestamp uint64 `protobuf:"varint,4,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
+	// The units its outputs pay to the address.
+	Received uint64 `protobuf:"varint,5,opt,name=received,proto3" json:"received,omitempty"`
+	// The units its inputs spend from the address.
+	Sent          uint64 `protobuf:"varint,6,opt,name=sent,proto3" json:"sent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddressTransaction) Reset() {
+	*x = AddressTransaction{}
+	mi := &file_timecoin_v1_node_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddressTransaction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddressTransaction) ProtoMessage() {}
+
+func (x *AddressTransaction) ProtoReflect() protoreflect.Message {
+	mi := &file_timecoin_v1_node_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddressTransaction.ProtoReflect.Descriptor instead.
+func (*AddressTransaction) Descriptor() ([]byte, []int) {
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *AddressTransaction) GetTxid() []byte {
+	if x != nil {
+		return x.Txid
+	}
+	return nil
+}
+
+func (x *AddressTransaction) GetHeight() uint64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *AddressTransaction) GetIndex() uint32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *AddressTransaction) GetTimestamp() uint64 {
+	if x != nil {
+		return x.Timestamp
+	}
+	return 0
+}
+
+func (x *AddressTransaction) GetReceived() uint64 {
+	if x != nil {
+		return x.Received
+	}
+	return 0
+}
+
+func (x *AddressTransaction) GetSent() uint64 {
+	if x != nil {
+		return x.Sent
+	}
+	return 0
+}
+
+// A page of an address's transactions.
+type ListAddressTransactionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The transactions, newest first (by height, then by position in the block, both descending).
+	Transactions []*AddressTransaction `protobuf:"bytes,1,rep,name=transactions,proto3" json:"transactions,omitempty"`
+	// The finalized height they are taken at.
+	Height uint64 `protobuf:"varint,2,opt,name=height,proto3" json:"height,omitempty"`
+	// Pass it to get the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,3,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAddressTransactionsResponse) Reset() {
+	*x = ListAddressTransactionsResponse{}
+	mi := &file_timecoin_v1_node_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAddressTransactionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAddressTransactionsResponse) ProtoMessage() {}
+
+func (x *ListAddressTransactionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_timecoin_v1_node_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAddressTransactionsResponse.ProtoReflect.Descriptor instead.
+func (*ListAddressTransactionsResponse) Descriptor() ([]byte, []int) {
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListAddressTransactionsResponse) GetTransactions() []*AddressTransaction {
+	if x != nil {
+		return x.Transactions
+	}
+	return nil
+}
+
+func (x *ListAddressTransactionsResponse) GetHeight() uint64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *ListAddressTransactionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 // Offers a transaction.
 type SubmitTransactionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1417,7 +1636,7 @@ type SubmitTransactionRequest struct {
 
 func (x *SubmitTransactionRequest) Reset() {
 	*x = SubmitTransactionRequest{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[20]
+	mi := &file_timecoin_v1_node_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1648,7 @@ func (x *SubmitTransactionRequest) String() string {
 func (*SubmitTransactionRequest) ProtoMessage() {}
 
 func (x *SubmitTransactionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[20]
+	mi := &file_timecoin_v1_node_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1661,7 @@ func (x *SubmitTransactionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitTransactionRequest.ProtoReflect.Descriptor instead.
 func (*SubmitTransactionRequest) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{20}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *SubmitTransactionRequest) GetTransaction() *Transaction {
@@ -1463,7 +1682,7 @@ type SubmitTransactionResponse struct {
 
 func (x *SubmitTransactionResponse) Reset() {
 	*x = SubmitTransactionResponse{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[21]
+	mi := &file_timecoin_v1_node_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1475,7 +1694,7 @@ func (x *SubmitTransactionResponse) String() string {
 func (*SubmitTransactionResponse) ProtoMessage() {}
 
 func (x *SubmitTransactionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[21]
+	mi := &file_timecoin_v1_node_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1488,7 +1707,7 @@ func (x *SubmitTransactionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitTransactionResponse.ProtoReflect.Descriptor instead.
 func (*SubmitTransactionResponse) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{21}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *SubmitTransactionResponse) GetTxid() []byte {
@@ -1509,7 +1728,7 @@ type SubmitTransactionsRequest struct {
 
 func (x *SubmitTransactionsRequest) Reset() {
 	*x = SubmitTransactionsRequest{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[22]
+	mi := &file_timecoin_v1_node_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1521,7 +1740,7 @@ func (x *SubmitTransactionsRequest) String() string {
 func (*SubmitTransactionsRequest) ProtoMessage() {}
 
 func (x *SubmitTransactionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[22]
+	mi := &file_timecoin_v1_node_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1534,7 +1753,7 @@ func (x *SubmitTransactionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitTransactionsRequest.ProtoReflect.Descriptor instead.
 func (*SubmitTransactionsRequest) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{22}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SubmitTransactionsRequest) GetTransaction() *Transaction {
@@ -1558,7 +1777,7 @@ type SubmitTransactionsResponse struct {
 
 func (x *SubmitTransactionsResponse) Reset() {
 	*x = SubmitTransactionsResponse{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[23]
+	mi := &file_timecoin_v1_node_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1570,7 +1789,7 @@ func (x *SubmitTransactionsResponse) String() string {
 func (*SubmitTransactionsResponse) ProtoMessage() {}
 
 func (x *SubmitTransactionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[23]
+	mi := &file_timecoin_v1_node_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1583,7 +1802,7 @@ func (x *SubmitTransactionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitTransactionsResponse.ProtoReflect.Descriptor instead.
 func (*SubmitTransactionsResponse) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{23}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SubmitTransactionsResponse) GetTxid() []byte {
@@ -1617,7 +1836,7 @@ type ListMasternodesRequest struct {
 
 func (x *ListMasternodesRequest) Reset() {
 	*x = ListMasternodesRequest{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[24]
+	mi := &file_timecoin_v1_node_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1629,7 +1848,7 @@ func (x *ListMasternodesRequest) String() string {
 func (*ListMasternodesRequest) ProtoMessage() {}
 
 func (x *ListMasternodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[24]
+	mi := &file_timecoin_v1_node_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1642,7 +1861,7 @@ func (x *ListMasternodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMasternodesRequest.ProtoReflect.Descriptor instead.
 func (*ListMasternodesRequest) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{24}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListMasternodesRequest) GetHeight() uint64 {
@@ -1681,7 +1900,7 @@ type ListMasternodesResponse struct {
 
 func (x *ListMasternodesResponse) Reset() {
 	*x = ListMasternodesResponse{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[25]
+	mi := &file_timecoin_v1_node_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1693,7 +1912,7 @@ func (x *ListMasternodesResponse) String() string {
 func (*ListMasternodesResponse) ProtoMessage() {}
 
 func (x *ListMasternodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[25]
+	mi := &file_timecoin_v1_node_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1706,7 +1925,7 @@ func (x *ListMasternodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMasternodesResponse.ProtoReflect.Descriptor instead.
 func (*ListMasternodesResponse) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{25}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListMasternodesResponse) GetMasternodes() []*Masternode {
@@ -1743,7 +1962,7 @@ type GetMasternodeRequest struct {
 
 func (x *GetMasternodeRequest) Reset() {
 	*x = GetMasternodeRequest{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[26]
+	mi := &file_timecoin_v1_node_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1755,7 +1974,7 @@ func (x *GetMasternodeRequest) String() string {
 func (*GetMasternodeRequest) ProtoMessage() {}
 
 func (x *GetMasternodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[26]
+	mi := &file_timecoin_v1_node_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1768,7 +1987,7 @@ func (x *GetMasternodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMasternodeRequest.ProtoReflect.Descriptor instead.
 func (*GetMasternodeRequest) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{26}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetMasternodeRequest) GetConsensusKey() []byte {
@@ -1796,7 +2015,7 @@ type GetMasternodeResponse struct {
 
 func (x *GetMasternodeResponse) Reset() {
 	*x = GetMasternodeResponse{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[27]
+	mi := &file_timecoin_v1_node_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1808,7 +2027,7 @@ func (x *GetMasternodeResponse) String() string {
 func (*GetMasternodeResponse) ProtoMessage() {}
 
 func (x *GetMasternodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[27]
+	mi := &file_timecoin_v1_node_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1821,7 +2040,7 @@ func (x *GetMasternodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMasternodeResponse.ProtoReflect.Descriptor instead.
 func (*GetMasternodeResponse) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{27}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetMasternodeResponse) GetMasternode() *Masternode {
@@ -1842,7 +2061,7 @@ type GetValidatorSetRequest struct {
 
 func (x *GetValidatorSetRequest) Reset() {
 	*x = GetValidatorSetRequest{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[28]
+	mi := &file_timecoin_v1_node_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1854,7 +2073,7 @@ func (x *GetValidatorSetRequest) String() string {
 func (*GetValidatorSetRequest) ProtoMessage() {}
 
 func (x *GetValidatorSetRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[28]
+	mi := &file_timecoin_v1_node_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1867,7 +2086,7 @@ func (x *GetValidatorSetRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetValidatorSetRequest.ProtoReflect.Descriptor instead.
 func (*GetValidatorSetRequest) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{28}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetValidatorSetRequest) GetHeight() uint64 {
@@ -1888,7 +2107,7 @@ type GetValidatorSetResponse struct {
 
 func (x *GetValidatorSetResponse) Reset() {
 	*x = GetValidatorSetResponse{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[29]
+	mi := &file_timecoin_v1_node_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1900,7 +2119,7 @@ func (x *GetValidatorSetResponse) String() string {
 func (*GetValidatorSetResponse) ProtoMessage() {}
 
 func (x *GetValidatorSetResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[29]
+	mi := &file_timecoin_v1_node_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1913,7 +2132,7 @@ func (x *GetValidatorSetResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetValidatorSetResponse.ProtoReflect.Descriptor instead.
 func (*GetValidatorSetResponse) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{29}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetValidatorSetResponse) GetValidatorSet() *ValidatorSet {
@@ -1936,7 +2155,7 @@ type GetValidatorSetChangesRequest struct {
 
 func (x *GetValidatorSetChangesRequest) Reset() {
 	*x = GetValidatorSetChangesRequest{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[30]
+	mi := &file_timecoin_v1_node_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1948,7 +2167,7 @@ func (x *GetValidatorSetChangesRequest) String() string {
 func (*GetValidatorSetChangesRequest) ProtoMessage() {}
 
 func (x *GetValidatorSetChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[30]
+	mi := &file_timecoin_v1_node_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1961,7 +2180,7 @@ func (x *GetValidatorSetChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetValidatorSetChangesRequest.ProtoReflect.Descriptor instead.
 func (*GetValidatorSetChangesRequest) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{30}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetValidatorSetChangesRequest) GetFromHeight() uint64 {
@@ -1995,7 +2214,7 @@ type ValidatorSetChange struct {
 
 func (x *ValidatorSetChange) Reset() {
 	*x = ValidatorSetChange{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[31]
+	mi := &file_timecoin_v1_node_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2007,7 +2226,7 @@ func (x *ValidatorSetChange) String() string {
 func (*ValidatorSetChange) ProtoMessage() {}
 
 func (x *ValidatorSetChange) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[31]
+	mi := &file_timecoin_v1_node_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2020,7 +2239,7 @@ func (x *ValidatorSetChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ValidatorSetChange.ProtoReflect.Descriptor instead.
 func (*ValidatorSetChange) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{31}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ValidatorSetChange) GetHeight() uint64 {
@@ -2065,7 +2284,7 @@ type GetValidatorSetChangesResponse struct {
 
 func (x *GetValidatorSetChangesResponse) Reset() {
 	*x = GetValidatorSetChangesResponse{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[32]
+	mi := &file_timecoin_v1_node_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2077,7 +2296,7 @@ func (x *GetValidatorSetChangesResponse) String() string {
 func (*GetValidatorSetChangesResponse) ProtoMessage() {}
 
 func (x *GetValidatorSetChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[32]
+	mi := &file_timecoin_v1_node_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2090,7 +2309,7 @@ func (x *GetValidatorSetChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetValidatorSetChangesResponse.ProtoReflect.Descriptor instead.
 func (*GetValidatorSetChangesResponse) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{32}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GetValidatorSetChangesResponse) GetChanges() []*ValidatorSetChange {
@@ -2122,7 +2341,7 @@ type ListEvidenceRequest struct {
 
 func (x *ListEvidenceRequest) Reset() {
 	*x = ListEvidenceRequest{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[33]
+	mi := &file_timecoin_v1_node_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2134,7 +2353,7 @@ func (x *ListEvidenceRequest) String() string {
 func (*ListEvidenceRequest) ProtoMessage() {}
 
 func (x *ListEvidenceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[33]
+	mi := &file_timecoin_v1_node_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2147,7 +2366,7 @@ func (x *ListEvidenceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEvidenceRequest.ProtoReflect.Descriptor instead.
 func (*ListEvidenceRequest) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{33}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListEvidenceRequest) GetFromHeight() uint64 {
@@ -2184,7 +2403,7 @@ type ListEvidenceResponse struct {
 
 func (x *ListEvidenceResponse) Reset() {
 	*x = ListEvidenceResponse{}
-	mi := &file_timecoin_v1_node_proto_msgTypes[34]
+	mi := &file_timecoin_v1_node_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2196,7 +2415,7 @@ func (x *ListEvidenceResponse) String() string {
 func (*ListEvidenceResponse) ProtoMessage() {}
 
 func (x *ListEvidenceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_timecoin_v1_node_proto_msgTypes[34]
+	mi := &file_timecoin_v1_node_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2209,7 +2428,7 @@ func (x *ListEvidenceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEvidenceResponse.ProtoReflect.Descriptor instead.
 func (*ListEvidenceResponse) Descriptor() ([]byte, []int) {
-	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{34}
+	return file_timecoin_v1_node_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListEvidenceResponse) GetEvidence() []*EquivocationEvidence {
@@ -2309,6 +2528,22 @@ const file_timecoin_v1_node_proto_rawDesc = "" +
 	"\x13ListUnspentResponse\x124\n" +
 	"\aoutputs\x18\x01 \x03(\v2\x1a.timecoin.v1.UnspentOutputR\aoutputs\x12\x16\n" +
 	"\x06height\x18\x02 \x01(\x04R\x06height\x12&\n" +
+	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"v\n" +
+	"\x1eListAddressTransactionsRequest\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\rR\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\xa4\x01\n" +
+	"\x12AddressTransaction\x12\x12\n" +
+	"\x04txid\x18\x01 \x01(\fR\x04txid\x12\x16\n" +
+	"\x06height\x18\x02 \x01(\x04R\x06height\x12\x14\n" +
+	"\x05index\x18\x03 \x01(\rR\x05index\x12\x1c\n" +
+	"\ttimestamp\x18\x04 \x01(\x04R\ttimestamp\x12\x1a\n" +
+	"\breceived\x18\x05 \x01(\x04R\breceived\x12\x12\n" +
+	"\x04sent\x18\x06 \x01(\x04R\x04sent\"\xa6\x01\n" +
+	"\x1fListAddressTransactionsResponse\x12C\n" +
+	"\ftransactions\x18\x01 \x03(\v2\x1f.timecoin.v1.AddressTransactionR\ftransactions\x12\x16\n" +
+	"\x06height\x18\x02 \x01(\x04R\x06height\x12&\n" +
 	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\"V\n" +
 	"\x18SubmitTransactionRequest\x12:\n" +
 	"\vtransaction\x18\x01 \x01(\v2\x18.timecoin.v1.TransactionR\vtransaction\"/\n" +
@@ -2368,8 +2603,7 @@ const file_timecoin_v1_node_proto_rawDesc = "" +
 	"\x11TransactionStatus\x12\"\n" +
 	"\x1eTRANSACTION_STATUS_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aTRANSACTION_STATUS_PENDING\x10\x01\x12 \n" +
-	"\x1cTRANSACTION_STATUS_FINALIZED\x10\x022\x8d\n" +
-	"\n" +
+	"\x1cTRANSACTION_STATUS_FINALIZED\x10\x022\x83\v\n" +
 	"\vNodeService\x12J\n" +
 	"\tGetStatus\x12\x1d.timecoin.v1.GetStatusRequest\x1a\x1e.timecoin.v1.GetStatusResponse\x12g\n" +
 	"\x12SubscribeFinalized\x12&.timecoin.v1.SubscribeFinalizedRequest\x1a'.timecoin.v1.SubscribeFinalizedResponse0\x01\x12G\n" +
@@ -2378,7 +2612,8 @@ const file_timecoin_v1_node_proto_rawDesc = "" +
 	"\x0eGetTransaction\x12\".timecoin.v1.GetTransactionRequest\x1a#.timecoin.v1.GetTransactionResponse\x12M\n" +
 	"\n" +
 	"GetBalance\x12\x1e.timecoin.v1.GetBalanceRequest\x1a\x1f.timecoin.v1.GetBalanceResponse\x12P\n" +
-	"\vListUnspent\x12\x1f.timecoin.v1.ListUnspentRequest\x1a .timecoin.v1.ListUnspentResponse\x12b\n" +
+	"\vListUnspent\x12\x1f.timecoin.v1.ListUnspentRequest\x1a .timecoin.v1.ListUnspentResponse\x12t\n" +
+	"\x17ListAddressTransactions\x12+.timecoin.v1.ListAddressTransactionsRequest\x1a,.timecoin.v1.ListAddressTransactionsResponse\x12b\n" +
 	"\x11SubmitTransaction\x12%.timecoin.v1.SubmitTransactionRequest\x1a&.timecoin.v1.SubmitTransactionResponse\x12i\n" +
 	"\x12SubmitTransactions\x12&.timecoin.v1.SubmitTransactionsRequest\x1a'.timecoin.v1.SubmitTransactionsResponse(\x010\x01\x12\\\n" +
 	"\x0fListMasternodes\x12#.timecoin.v1.ListMasternodesRequest\x1a$.timecoin.v1.ListMasternodesResponse\x12V\n" +
@@ -2401,117 +2636,123 @@ func file_timecoin_v1_node_proto_rawDescGZIP() []byte {
 }
 
 var file_timecoin_v1_node_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_timecoin_v1_node_proto_msgTypes = make([]protoimpl.MessageInfo, 35)
+var file_timecoin_v1_node_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_timecoin_v1_node_proto_goTypes = []any{
-	(RewardRole)(0),                        // 0: timecoin.v1.RewardRole
-	(TransactionStatus)(0),                 // 1: timecoin.v1.TransactionStatus
-	(*GetStatusRequest)(nil),               // 2: timecoin.v1.GetStatusRequest
-	(*PeerInfo)(nil),                       // 3: timecoin.v1.PeerInfo
-	(*GetStatusResponse)(nil),              // 4: timecoin.v1.GetStatusResponse
-	(*SubscribeFinalizedRequest)(nil),      // 5: timecoin.v1.SubscribeFinalizedRequest
-	(*RewardPayment)(nil),                  // 6: timecoin.v1.RewardPayment
-	(*RewardBreakdown)(nil),                // 7: timecoin.v1.RewardBreakdown
-	(*FinalizedBlock)(nil),                 // 8: timecoin.v1.FinalizedBlock
-	(*KeepAlive)(nil),                      // 9: timecoin.v1.KeepAlive
-	(*SubscribeFinalizedResponse)(nil),     // 10: timecoin.v1.SubscribeFinalizedResponse
-	(*GetBlockRequest)(nil),                // 11: timecoin.v1.GetBlockRequest
-	(*GetBlockResponse)(nil),               // 12: timecoin.v1.GetBlockResponse
-	(*GetCertificateRequest)(nil),          // 13: timecoin.v1.GetCertificateRequest
-	(*GetCertificateResponse)(nil),         // 14: timecoin.v1.GetCertificateResponse
-	(*GetTransactionRequest)(nil),          // 15: timecoin.v1.GetTransactionRequest
-	(*GetTransactionResponse)(nil),         // 16: timecoin.v1.GetTransactionResponse
-	(*GetBalanceRequest)(nil),              // 17: timecoin.v1.GetBalanceRequest
-	(*GetBalanceResponse)(nil),             // 18: timecoin.v1.GetBalanceResponse
-	(*ListUnspentRequest)(nil),             // 19: timecoin.v1.ListUnspentRequest
-	(*UnspentOutput)(nil),                  // 20: timecoin.v1.UnspentOutput
-	(*ListUnspentResponse)(nil),            // 21: timecoin.v1.ListUnspentResponse
-	(*SubmitTransactionRequest)(nil),       // 22: timecoin.v1.SubmitTransactionRequest
-	(*SubmitTransactionResponse)(nil),      // 23: timecoin.v1.SubmitTransactionResponse
-	(*SubmitTransactionsRequest)(nil),      // 24: timecoin.v1.SubmitTransactionsRequest
-	(*SubmitTransactionsResponse)(nil),     // 25: timecoin.v1.SubmitTransactionsResponse
-	(*ListMasternodesRequest)(nil),         // 26: timecoin.v1.ListMasternodesRequest
-	(*ListMasternodesResponse)(nil),        // 27: timecoin.v1.ListMasternodesResponse
-	(*GetMasternodeRequest)(nil),           // 28: timecoin.v1.GetMasternodeRequest
-	(*GetMasternodeResponse)(nil),          // 29: timecoin.v1.GetMasternodeResponse
-	(*GetValidatorSetRequest)(nil),         // 30: timecoin.v1.GetValidatorSetRequest
-	(*GetValidatorSetResponse)(nil),        // 31: timecoin.v1.GetValidatorSetResponse
-	(*GetValidatorSetChangesRequest)(nil),  // 32: timecoin.v1.GetValidatorSetChangesRequest
-	(*ValidatorSetChange)(nil),             // 33: timecoin.v1.ValidatorSetChange
-	(*GetValidatorSetChangesResponse)(nil), // 34: timecoin.v1.GetValidatorSetChangesResponse
-	(*ListEvidenceRequest)(nil),            // 35: timecoin.v1.ListEvidenceRequest
-	(*ListEvidenceResponse)(nil),           // 36: timecoin.v1.ListEvidenceResponse
-	(*Block)(nil),                          // 37: timecoin.v1.Block
-	(*FinalityCertificate)(nil),            // 38: timecoin.v1.FinalityCertificate
-	(*Transaction)(nil),                    // 39: timecoin.v1.Transaction
-	(*OutPoint)(nil),                       // 40: timecoin.v1.OutPoint
-	(*TxOutput)(nil),                       // 41: timecoin.v1.TxOutput
-	(*status.Status)(nil),                  // 42: google.rpc.Status
-	(*Masternode)(nil),                     // 43: timecoin.v1.Masternode
-	(*ValidatorSet)(nil),                   // 44: timecoin.v1.ValidatorSet
-	(*BlockHeader)(nil),                    // 45: timecoin.v1.BlockHeader
-	(*EquivocationEvidence)(nil),           // 46: timecoin.v1.EquivocationEvidence
+	(RewardRole)(0),                         // 0: timecoin.v1.RewardRole
+	(TransactionStatus)(0),                  // 1: timecoin.v1.TransactionStatus
+	(*GetStatusRequest)(nil),                // 2: timecoin.v1.GetStatusRequest
+	(*PeerInfo)(nil),                        // 3: timecoin.v1.PeerInfo
+	(*GetStatusResponse)(nil),               // 4: timecoin.v1.GetStatusResponse
+	(*SubscribeFinalizedRequest)(nil),       // 5: timecoin.v1.SubscribeFinalizedRequest
+	(*RewardPayment)(nil),                   // 6: timecoin.v1.RewardPayment
+	(*RewardBreakdown)(nil),                 // 7: timecoin.v1.RewardBreakdown
+	(*FinalizedBlock)(nil),                  // 8: timecoin.v1.FinalizedBlock
+	(*KeepAlive)(nil),                       // 9: timecoin.v1.KeepAlive
+	(*SubscribeFinalizedResponse)(nil),      // 10: timecoin.v1.SubscribeFinalizedResponse
+	(*GetBlockRequest)(nil),                 // 11: timecoin.v1.GetBlockRequest
+	(*GetBlockResponse)(nil),                // 12: timecoin.v1.GetBlockResponse
+	(*GetCertificateRequest)(nil),           // 13: timecoin.v1.GetCertificateRequest
+	(*GetCertificateResponse)(nil),          // 14: timecoin.v1.GetCertificateResponse
+	(*GetTransactionRequest)(nil),           // 15: timecoin.v1.GetTransactionRequest
+	(*GetTransactionResponse)(nil),          // 16: timecoin.v1.GetTransactionResponse
+	(*GetBalanceRequest)(nil),               // 17: timecoin.v1.GetBalanceRequest
+	(*GetBalanceResponse)(nil),              // 18: timecoin.v1.GetBalanceResponse
+	(*ListUnspentRequest)(nil),              // 19: timecoin.v1.ListUnspentRequest
+	(*UnspentOutput)(nil),                   // 20: timecoin.v1.UnspentOutput
+	(*ListUnspentResponse)(nil),             // 21: timecoin.v1.ListUnspentResponse
+	(*ListAddressTransactionsRequest)(nil),  // 22: timecoin.v1.ListAddressTransactionsRequest
+	(*AddressTransaction)(nil),              // 23: timecoin.v1.AddressTransaction
+	(*ListAddressTransactionsResponse)(nil), // 24: timecoin.v1.ListAddressTransactionsResponse
+	(*SubmitTransactionRequest)(nil),        // 25: timecoin.v1.SubmitTransactionRequest
+	(*SubmitTransactionResponse)(nil),       // 26: timecoin.v1.SubmitTransactionResponse
+	(*SubmitTransactionsRequest)(nil),       // 27: timecoin.v1.SubmitTransactionsRequest
+	(*SubmitTransactionsResponse)(nil),      // 28: timecoin.v1.SubmitTransactionsResponse
+	(*ListMasternodesRequest)(nil),          // 29: timecoin.v1.ListMasternodesRequest
+	(*ListMasternodesResponse)(nil),         // 30: timecoin.v1.ListMasternodesResponse
+	(*GetMasternodeRequest)(nil),            // 31: timecoin.v1.GetMasternodeRequest
+	(*GetMasternodeResponse)(nil),           // 32: timecoin.v1.GetMasternodeResponse
+	(*GetValidatorSetRequest)(nil),          // 33: timecoin.v1.GetValidatorSetRequest
+	(*GetValidatorSetResponse)(nil),         // 34: timecoin.v1.GetValidatorSetResponse
+	(*GetValidatorSetChangesRequest)(nil),   // 35: timecoin.v1.GetValidatorSetChangesRequest
+	(*ValidatorSetChange)(nil),              // 36: timecoin.v1.ValidatorSetChange
+	(*GetValidatorSetChangesResponse)(nil),  // 37: timecoin.v1.GetValidatorSetChangesResponse
+	(*ListEvidenceRequest)(nil),             // 38: timecoin.v1.ListEvidenceRequest
+	(*ListEvidenceResponse)(nil),            // 39: timecoin.v1.ListEvidenceResponse
+	(*Block)(nil),                           // 40: timecoin.v1.Block
+	(*FinalityCertificate)(nil),             // 41: timecoin.v1.FinalityCertificate
+	(*Transaction)(nil),                     // 42: timecoin.v1.Transaction
+	(*OutPoint)(nil),                        // 43: timecoin.v1.OutPoint
+	(*TxOutput)(nil),                        // 44: timecoin.v1.TxOutput
+	(*status.Status)(nil),                   // 45: google.rpc.Status
+	(*Masternode)(nil),                      // 46: timecoin.v1.Masternode
+	(*ValidatorSet)(nil),                    // 47: timecoin.v1.ValidatorSet
+	(*BlockHeader)(nil),                     // 48: timecoin.v1.BlockHeader
+	(*EquivocationEvidence)(nil),            // 49: timecoin.v1.EquivocationEvidence
 }
 var file_timecoin_v1_node_proto_depIdxs = []int32{
 	3,  // 0: timecoin.v1.GetStatusResponse.peers:type_name -> timecoin.v1.PeerInfo
 	0,  // 1: timecoin.v1.RewardPayment.role:type_name -> timecoin.v1.RewardRole
 	6,  // 2: timecoin.v1.RewardBreakdown.payments:type_name -> timecoin.v1.RewardPayment
-	37, // 3: timecoin.v1.FinalizedBlock.block:type_name -> timecoin.v1.Block
-	38, // 4: timecoin.v1.FinalizedBlock.certificate:type_name -> timecoin.v1.FinalityCertificate
+	40, // 3: timecoin.v1.FinalizedBlock.block:type_name -> timecoin.v1.Block
+	41, // 4: timecoin.v1.FinalizedBlock.certificate:type_name -> timecoin.v1.FinalityCertificate
 	7,  // 5: timecoin.v1.FinalizedBlock.reward:type_name -> timecoin.v1.RewardBreakdown
 	8,  // 6: timecoin.v1.SubscribeFinalizedResponse.block:type_name -> timecoin.v1.FinalizedBlock
 	9,  // 7: timecoin.v1.SubscribeFinalizedResponse.keep_alive:type_name -> timecoin.v1.KeepAlive
-	37, // 8: timecoin.v1.GetBlockResponse.block:type_name -> timecoin.v1.Block
-	38, // 9: timecoin.v1.GetBlockResponse.certificate:type_name -> timecoin.v1.FinalityCertificate
-	38, // 10: timecoin.v1.GetCertificateResponse.certificate:type_name -> timecoin.v1.FinalityCertificate
-	39, // 11: timecoin.v1.GetTransactionResponse.transaction:type_name -> timecoin.v1.Transaction
+	40, // 8: timecoin.v1.GetBlockResponse.block:type_name -> timecoin.v1.Block
+	41, // 9: timecoin.v1.GetBlockResponse.certificate:type_name -> timecoin.v1.FinalityCertificate
+	41, // 10: timecoin.v1.GetCertificateResponse.certificate:type_name -> timecoin.v1.FinalityCertificate
+	42, // 11: timecoin.v1.GetTransactionResponse.transaction:type_name -> timecoin.v1.Transaction
 	1,  // 12: timecoin.v1.GetTransactionResponse.status:type_name -> timecoin.v1.TransactionStatus
-	40, // 13: timecoin.v1.UnspentOutput.outpoint:type_name -> timecoin.v1.OutPoint
-	41, // 14: timecoin.v1.UnspentOutput.output:type_name -> timecoin.v1.TxOutput
+	43, // 13: timecoin.v1.UnspentOutput.outpoint:type_name -> timecoin.v1.OutPoint
+	44, // 14: timecoin.v1.UnspentOutput.output:type_name -> timecoin.v1.TxOutput
 	20, // 15: timecoin.v1.ListUnspentResponse.outputs:type_name -> timecoin.v1.UnspentOutput
-	39, // 16: timecoin.v1.SubmitTransactionRequest.transaction:type_name -> timecoin.v1.Transaction
-	39, // 17: timecoin.v1.SubmitTransactionsRequest.transaction:type_name -> timecoin.v1.Transaction
-	42, // 18: timecoin.v1.SubmitTransactionsResponse.error:type_name -> google.rpc.Status
-	43, // 19: timecoin.v1.ListMasternodesResponse.masternodes:type_name -> timecoin.v1.Masternode
-	43, // 20: timecoin.v1.GetMasternodeResponse.masternode:type_name -> timecoin.v1.Masternode
-	44, // 21: timecoin.v1.GetValidatorSetResponse.validator_set:type_name -> timecoin.v1.ValidatorSet
-	45, // 22: timecoin.v1.ValidatorSetChange.header:type_name -> timecoin.v1.BlockHeader
-	38, // 23: timecoin.v1.ValidatorSetChange.certificate:type_name -> timecoin.v1.FinalityCertificate
-	44, // 24: timecoin.v1.ValidatorSetChange.validator_set:type_name -> timecoin.v1.ValidatorSet
-	33, // 25: timecoin.v1.GetValidatorSetChangesResponse.changes:type_name -> timecoin.v1.ValidatorSetChange
-	46, // 26: timecoin.v1.ListEvidenceResponse.evidence:type_name -> timecoin.v1.EquivocationEvidence
-	2,  // 27: timecoin.v1.NodeService.GetStatus:input_type -> timecoin.v1.GetStatusRequest
-	5,  // 28: timecoin.v1.NodeService.SubscribeFinalized:input_type -> timecoin.v1.SubscribeFinalizedRequest
-	11, // 29: timecoin.v1.NodeService.GetBlock:input_type -> timecoin.v1.GetBlockRequest
-	13, // 30: timecoin.v1.NodeService.GetCertificate:input_type -> timecoin.v1.GetCertificateRequest
-	15, // 31: timecoin.v1.NodeService.GetTransaction:input_type -> timecoin.v1.GetTransactionRequest
-	17, // 32: timecoin.v1.NodeService.GetBalance:input_type -> timecoin.v1.GetBalanceRequest
-	19, // 33: timecoin.v1.NodeService.ListUnspent:input_type -> timecoin.v1.ListUnspentRequest
-	22, // 34: timecoin.v1.NodeService.SubmitTransaction:input_type -> timecoin.v1.SubmitTransactionRequest
-	24, // 35: timecoin.v1.NodeService.SubmitTransactions:input_type -> timecoin.v1.SubmitTransactionsRequest
-	26, // 36: timecoin.v1.NodeService.ListMasternodes:input_type -> timecoin.v1.ListMasternodesRequest
-	28, // 37: timecoin.v1.NodeService.GetMasternode:input_type -> timecoin.v1.GetMasternodeRequest
-	30, // 38: timecoin.v1.NodeService.GetValidatorSet:input_type -> timecoin.v1.GetValidatorSetRequest
-	32, // 39: timecoin.v1.NodeService.GetValidatorSetChanges:input_type -> timecoin.v1.GetValidatorSetChangesRequest
-	35, // 40: timecoin.v1.NodeService.ListEvidence:input_type -> timecoin.v1.ListEvidenceRequest
-	4,  // 41: timecoin.v1.NodeService.GetStatus:output_type -> timecoin.v1.GetStatusResponse
-	10, // 42: timecoin.v1.NodeService.SubscribeFinalized:output_type -> timecoin.v1.SubscribeFinalizedResponse
-	12, // 43: timecoin.v1.NodeService.GetBlock:output_type -> timecoin.v1.GetBlockResponse
-	14, // 44: timecoin.v1.NodeService.GetCertificate:output_type -> timecoin.v1.GetCertificateResponse
-	16, // 45: timecoin.v1.NodeService.GetTransaction:output_type -> timecoin.v1.GetTransactionResponse
-	18, // 46: timecoin.v1.NodeService.GetBalance:output_type -> timecoin.v1.GetBalanceResponse
-	21, // 47: timecoin.v1.NodeService.ListUnspent:output_type -> timecoin.v1.ListUnspentResponse
-	23, // 48: timecoin.v1.NodeService.SubmitTransaction:output_type -> timecoin.v1.SubmitTransactionResponse
-	25, // 49: timecoin.v1.NodeService.SubmitTransactions:output_type -> timecoin.v1.SubmitTransactionsResponse
-	27, // 50: timecoin.v1.NodeService.ListMasternodes:output_type -> timecoin.v1.ListMasternodesResponse
-	29, // 51: timecoin.v1.NodeService.GetMasternode:output_type -> timecoin.v1.GetMasternodeResponse
-	31, // 52: timecoin.v1.NodeService.GetValidatorSet:output_type -> timecoin.v1.GetValidatorSetResponse
-	34, // 53: timecoin.v1.NodeService.GetValidatorSetChanges:output_type -> timecoin.v1.GetValidatorSetChangesResponse
-	36, // 54: timecoin.v1.NodeService.ListEvidence:output_type -> timecoin.v1.ListEvidenceResponse
-	41, // [41:55] is the sub-list for method output_type
-	27, // [27:41] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	23, // 16: timecoin.v1.ListAddressTransactionsResponse.transactions:type_name -> timecoin.v1.AddressTransaction
+	42, // 17: timecoin.v1.SubmitTransactionRequest.transaction:type_name -> timecoin.v1.Transaction
+	42, // 18: timecoin.v1.SubmitTransactionsRequest.transaction:type_name -> timecoin.v1.Transaction
+	45, // 19: timecoin.v1.SubmitTransactionsResponse.error:type_name -> google.rpc.Status
+	46, // 20: timecoin.v1.ListMasternodesResponse.masternodes:type_name -> timecoin.v1.Masternode
+	46, // 21: timecoin.v1.GetMasternodeResponse.masternode:type_name -> timecoin.v1.Masternode
+	47, // 22: timecoin.v1.GetValidatorSetResponse.validator_set:type_name -> timecoin.v1.ValidatorSet
+	48, // 23: timecoin.v1.ValidatorSetChange.header:type_name -> timecoin.v1.BlockHeader
+	41, // 24: timecoin.v1.ValidatorSetChange.certificate:type_name -> timecoin.v1.FinalityCertificate
+	47, // 25: timecoin.v1.ValidatorSetChange.validator_set:type_name -> timecoin.v1.ValidatorSet
+	36, // 26: timecoin.v1.GetValidatorSetChangesResponse.changes:type_name -> timecoin.v1.ValidatorSetChange
+	49, // 27: timecoin.v1.ListEvidenceResponse.evidence:type_name -> timecoin.v1.EquivocationEvidence
+	2,  // 28: timecoin.v1.NodeService.GetStatus:input_type -> timecoin.v1.GetStatusRequest
+	5,  // 29: timecoin.v1.NodeService.SubscribeFinalized:input_type -> timecoin.v1.SubscribeFinalizedRequest
+	11, // 30: timecoin.v1.NodeService.GetBlock:input_type -> timecoin.v1.GetBlockRequest
+	13, // 31: timecoin.v1.NodeService.GetCertificate:input_type -> timecoin.v1.GetCertificateRequest
+	15, // 32: timecoin.v1.NodeService.GetTransaction:input_type -> timecoin.v1.GetTransactionRequest
+	17, // 33: timecoin.v1.NodeService.GetBalance:input_type -> timecoin.v1.GetBalanceRequest
+	19, // 34: timecoin.v1.NodeService.ListUnspent:input_type -> timecoin.v1.ListUnspentRequest
+	22, // 35: timecoin.v1.NodeService.ListAddressTransactions:input_type -> timecoin.v1.ListAddressTransactionsRequest
+	25, // 36: timecoin.v1.NodeService.SubmitTransaction:input_type -> timecoin.v1.SubmitTransactionRequest
+	27, // 37: timecoin.v1.NodeService.SubmitTransactions:input_type -> timecoin.v1.SubmitTransactionsRequest
+	29, // 38: timecoin.v1.NodeService.ListMasternodes:input_type -> timecoin.v1.ListMasternodesRequest
+	31, // 39: timecoin.v1.NodeService.GetMasternode:input_type -> timecoin.v1.GetMasternodeRequest
+	33, // 40: timecoin.v1.NodeService.GetValidatorSet:input_type -> timecoin.v1.GetValidatorSetRequest
+	35, // 41: timecoin.v1.NodeService.GetValidatorSetChanges:input_type -> timecoin.v1.GetValidatorSetChangesRequest
+	38, // 42: timecoin.v1.NodeService.ListEvidence:input_type -> timecoin.v1.ListEvidenceRequest
+	4,  // 43: timecoin.v1.NodeService.GetStatus:output_type -> timecoin.v1.GetStatusResponse
+	10, // 44: timecoin.v1.NodeService.SubscribeFinalized:output_type -> timecoin.v1.SubscribeFinalizedResponse
+	12, // 45: timecoin.v1.NodeService.GetBlock:output_type -> timecoin.v1.GetBlockResponse
+	14, // 46: timecoin.v1.NodeService.GetCertificate:output_type -> timecoin.v1.GetCertificateResponse
+	16, // 47: timecoin.v1.NodeService.GetTransaction:output_type -> timecoin.v1.GetTransactionResponse
+	18, // 48: timecoin.v1.NodeService.GetBalance:output_type -> timecoin.v1.GetBalanceResponse
+	21, // 49: timecoin.v1.NodeService.ListUnspent:output_type -> timecoin.v1.ListUnspentResponse
+	24, // 50: timecoin.v1.NodeService.ListAddressTransactions:output_type -> timecoin.v1.ListAddressTransactionsResponse
+	26, // 51: timecoin.v1.NodeService.SubmitTransaction:output_type -> timecoin.v1.SubmitTransactionResponse
+	28, // 52: timecoin.v1.NodeService.SubmitTransactions:output_type -> timecoin.v1.SubmitTransactionsResponse
+	30, // 53: timecoin.v1.NodeService.ListMasternodes:output_type -> timecoin.v1.ListMasternodesResponse
+	32, // 54: timecoin.v1.NodeService.GetMasternode:output_type -> timecoin.v1.GetMasternodeResponse
+	34, // 55: timecoin.v1.NodeService.GetValidatorSet:output_type -> timecoin.v1.GetValidatorSetResponse
+	37, // 56: timecoin.v1.NodeService.GetValidatorSetChanges:output_type -> timecoin.v1.GetValidatorSetChangesResponse
+	39, // 57: timecoin.v1.NodeService.ListEvidence:output_type -> timecoin.v1.ListEvidenceResponse
+	43, // [43:58] is the sub-list for method output_type
+	28, // [28:43] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_timecoin_v1_node_proto_init() }
@@ -2538,7 +2779,7 @@ func file_timecoin_v1_node_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_timecoin_v1_node_proto_rawDesc), len(file_timecoin_v1_node_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   35,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,20 +23,21 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	NodeService_GetStatus_FullMethodName              = "/timecoin.v1.NodeService/GetStatus"
-	NodeService_SubscribeFinalized_FullMethodName     = "/timecoin.v1.NodeService/SubscribeFinalized"
-	NodeService_GetBlock_FullMethodName               = "/timecoin.v1.NodeService/GetBlock"
-	NodeService_GetCertificate_FullMethodName         = "/timecoin.v1.NodeService/GetCertificate"
-	NodeService_GetTransaction_FullMethodName         = "/timecoin.v1.NodeService/GetTransaction"
-	NodeService_GetBalance_FullMethodName             = "/timecoin.v1.NodeService/GetBalance"
-	NodeService_ListUnspent_FullMethodName            = "/timecoin.v1.NodeService/ListUnspent"
-	NodeService_SubmitTransaction_FullMethodName      = "/timecoin.v1.NodeService/SubmitTransaction"
-	NodeService_SubmitTransactions_FullMethodName     = "/timecoin.v1.NodeService/SubmitTransactions"
-	NodeService_ListMasternodes_FullMethodName        = "/timecoin.v1.NodeService/ListMasternodes"
-	NodeService_GetMasternode_FullMethodName          = "/timecoin.v1.NodeService/GetMasternode"
-	NodeService_GetValidatorSet_FullMethodName        = "/timecoin.v1.NodeService/GetValidatorSet"
-	NodeService_GetValidatorSetChanges_FullMethodName = "/timecoin.v1.NodeService/GetValidatorSetChanges"
-	NodeService_ListEvidence_FullMethodName           = "/timecoin.v1.NodeService/ListEvidence"
+	NodeService_GetStatus_FullMethodName               = "/timecoin.v1.NodeService/GetStatus"
+	NodeService_SubscribeFinalized_FullMethodName      = "/timecoin.v1.NodeService/SubscribeFinalized"
+	NodeService_GetBlock_FullMethodName                = "/timecoin.v1.NodeService/GetBlock"
+	NodeService_GetCertificate_FullMethodName          = "/timecoin.v1.NodeService/GetCertificate"
+	NodeService_GetTransaction_FullMethodName          = "/timecoin.v1.NodeService/GetTransaction"
+	NodeService_GetBalance_FullMethodName              = "/timecoin.v1.NodeService/GetBalance"
+	NodeService_ListUnspent_FullMethodName             = "/timecoin.v1.NodeService/ListUnspent"
+	NodeService_ListAddressTransactions_FullMethodName = "/timecoin.v1.NodeService/ListAddressTransactions"
+	NodeService_SubmitTransaction_FullMethodName       = "/timecoin.v1.NodeService/SubmitTransaction"
+	NodeService_SubmitTransactions_FullMethodName      = "/timecoin.v1.NodeService/SubmitTransactions"
+	NodeService_ListMasternodes_FullMethodName         = "/timecoin.v1.NodeService/ListMasternodes"
+	NodeService_GetMasternode_FullMethodName           = "/timecoin.v1.NodeService/GetMasternode"
+	NodeService_GetValidatorSet_FullMethodName         = "/timecoin.v1.NodeService/GetValidatorSet"
+	NodeService_GetValidatorSetChanges_FullMethodName  = "/timecoin.v1.NodeService/GetValidatorSetChanges"
+	NodeService_ListEvidence_FullMethodName            = "/timecoin.v1.NodeService/ListEvidence"
 )
 
 // NodeServiceClient is the client API for NodeService service.
@@ -61,6 +62,8 @@ type NodeServiceClient interface {
 	GetBalance(ctx context.Context, in *GetBalanceRequest, opts ...grpc.CallOption) (*GetBalanceResponse, error)
 	// The finalized unspent outputs of an address, a page at a time.
 	ListUnspent(ctx context.Context, in *ListUnspentRequest, opts ...grpc.CallOption) (*ListUnspentResponse, error)
+	// The finalized transactions that pay to or spend from an address, newest first, a page at a time.
+	ListAddressTransactions(ctx context.Context, in *ListAddressTransactionsRequest, opts ...grpc.CallOption) (*ListAddressTransactionsResponse, error)
 	// Offers a signed transaction to the mempool; refused with the ledger's typed reason.
 	SubmitTransaction(ctx context.Context, in *SubmitTransactionRequest, opts ...grpc.CallOption) (*SubmitTransactionResponse, error)
 	// Offers many signed transactions over one stream, for services that submit a lot: one response
@@ -168,6 +171,16 @@ func (c *nodeServiceClient) ListUnspent(ctx context.Context, in *ListUnspentRequ
 	return out, nil
 }
 
+func (c *nodeServiceClient) ListAddressTransactions(ctx context.Context, in *ListAddressTransactionsRequest, opts ...grpc.CallOption) (*ListAddressTransactionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAddressTransactionsResponse)
+	err := c.cc.Invoke(ctx, NodeService_ListAddressTransactions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *nodeServiceClient) SubmitTransaction(ctx context.Context, in *SubmitTransactionRequest, opts ...grpc.CallOption) (*SubmitTransactionResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(SubmitTransactionResponse)
@@ -263,6 +276,8 @@ type NodeServiceServer interface {
 	GetBalance(context.Context, *GetBalanceRequest) (*GetBalanceResponse, error)
 	// The finalized unspent outputs of an address, a page at a time.
 	ListUnspent(context.Context, *ListUnspentRequest) (*ListUnspentResponse, error)
+	// The finalized transactions that pay to or spend from an address, newest first, a page at a time.
+	ListAddressTransactions(context.Context, *ListAddressTransactionsRequest) (*ListAddressTransactionsResponse, error)
 	// Offers a signed transaction to the mempool; refused with the ledger's typed reason.
 	SubmitTransaction(context.Context, *SubmitTransactionRequest) (*SubmitTransactionResponse, error)
 	// Offers many signed transactions over one stream, for services that submit a lot: one response
@@ -311,6 +326,9 @@ func (UnimplementedNodeServiceServer) GetBalance(context.Context, *GetBalanceReq
 }
 func (UnimplementedNodeServiceServer) ListUnspent(context.Context, *ListUnspentRequest) (*ListUnspentResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListUnspent not implemented")
+}
+func (UnimplementedNodeServiceServer) ListAddressTransactions(context.Context, *ListAddressTransactionsRequest) (*ListAddressTransactionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAddressTransactions not implemented")
 }
 func (UnimplementedNodeServiceServer) SubmitTransaction(context.Context, *SubmitTransactionRequest) (*SubmitTransactionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method SubmitTransaction not implemented")
@@ -473,6 +491,24 @@ func _NodeService_ListUnspent_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _NodeService_ListAddressTransactions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAddressTransactionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NodeServiceServer).ListAddressTransactions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NodeService_ListAddressTransactions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NodeServiceServer).ListAddressTransactions(ctx, req.(*ListAddressTransactionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _NodeService_SubmitTransaction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(SubmitTransactionRequest)
 	if err := dec(in); err != nil {
@@ -618,6 +654,10 @@ var NodeService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListUnspent",
 			Handler:    _NodeService_ListUnspent_Handler,
+		},
+		{
+			MethodName: "ListAddressTransactions",
+			Handler:    _NodeService_ListAddressTransactions_Handler,
 		},
 		{
 			MethodName: "SubmitTransaction",
