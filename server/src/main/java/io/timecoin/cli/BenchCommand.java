@@ -9,6 +9,7 @@ import io.timecoin.crypto.Address;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.crypto.KeyFile;
 import io.timecoin.node.Node;
+import io.timecoin.node.NodeStatus;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
 import io.timecoin.proto.v1.NodeServiceGrpc;
@@ -196,7 +197,7 @@ public final class BenchCommand implements Callable<Integer> {
     try (Network net = Network.start("timed-bench-subscribers", 4, basePort + 10 * (validators + 2), 1_000, 0)) {
       List<Node> nodes = net.nodes;
       Map<Long, Long> storedAt = new ConcurrentHashMap<>();
-      nodes.get(0).onFinalized((block, cert, nanos) -> storedAt.put(block.getHeader().getHeight(), System.nanoTime()));
+      nodes.get(0).onStatus(NodeStatus.eachBlock(st -> storedAt.put(st.finalizedHeight(), System.nanoTime())));
       for (int c = 0; c < 20; c++) {
         channels.add(NettyChannelBuilder.forTarget(nodes.get(0).clientEndpoint()).usePlaintext().build());
       }
@@ -241,7 +242,7 @@ public final class BenchCommand implements Callable<Integer> {
   private static long[] traffic(List<Node> nodes) {
     long[] sum = new long[2];
     for (Node node : nodes) {
-      long[] t = node.peerTraffic();
+      long[] t = {node.status().peerMessagesSent(), node.status().peerBytesSent()};
       sum[0] += t[0];
       sum[1] += t[1];
     }
@@ -373,7 +374,7 @@ public final class BenchCommand implements Callable<Integer> {
   private boolean awaitHeight(Node node, long height) throws InterruptedException {
     long waitStart = System.nanoTime();
     System.out.println("  building a chain of " + height + " blocks for the catch-up");
-    while (node.finalizedHeight() < height) {
+    while (node.status().finalizedHeight() < height) {
       Thread.sleep(200);
       if (System.nanoTime() - waitStart > TimeUnit.MINUTES.toNanos(10)) {
         row("catch-up", "not measured", "the chain did not reach " + height + " blocks in 10 minutes");
@@ -389,18 +390,18 @@ public final class BenchCommand implements Callable<Integer> {
    * the last, every certificate checked and block executed.
    */
   private void catchUp(List<Node> nodes, Path standby, String what) throws Exception {
-    long behind = nodes.get(0).finalizedHeight();
+    long behind = nodes.get(0).status().finalizedHeight();
     long start = System.nanoTime();
     long[] first = {0};
     AtomicLong transfers = new AtomicLong();
     try (Node late = Node.start("catch-up", standby)) {
-      late.onFinalized((block, cert, nanos) -> {
+      late.onStatus(NodeStatus.eachBlock(st -> {
         if (first[0] == 0) {
           first[0] = System.nanoTime();
         }
-        transfers.addAndGet(block.getBody().getTransactionsCount() - 1);
-      });
-      while (late.finalizedHeight() < behind) {
+        transfers.addAndGet(st.finalizedBlock().getBody().getTransactionsCount() - 1);
+      }));
+      while (late.status().finalizedHeight() < behind) {
         Thread.sleep(5);
         if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(10)) {
           break;
@@ -408,7 +409,7 @@ public final class BenchCommand implements Callable<Integer> {
       }
       long end = System.nanoTime();
       double seconds = (end - first[0]) / 1e9;
-      long blocks = late.finalizedHeight();
+      long blocks = late.status().finalizedHeight();
       row("catch-up of a node " + behind + " blocks behind, " + what, String.format("%.0f blocks/s", (blocks - 1) / seconds),
           String.format("%d blocks, %d transfers (%.0f/s) in %.2f s after the first block (%.2f s from start); "
               + "every signature verified, every block executed", blocks, transfers.get(), transfers.get() / seconds, seconds,
@@ -420,11 +421,11 @@ public final class BenchCommand implements Callable<Integer> {
   private static Samples measureBlocks(Node node, int seconds) throws InterruptedException {
     Samples s = new Samples();
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    node.onFinalized((block, cert, nanos) -> {
+    node.onStatus(NodeStatus.eachBlock(st -> {
       if (System.nanoTime() < end) {
-        s.add(nanos);
+        s.add(st.lastFinalizationLatencyNanos());
       }
-    });
+    }));
     Thread.sleep(seconds * 1_000L);
     return s;
   }
@@ -661,9 +662,8 @@ public final class BenchCommand implements Callable<Integer> {
     private void awaitFinal(List<Transaction> txs) throws InterruptedException {
       java.util.Set<ByteString> waiting = ConcurrentHashMap.newKeySet();
       txs.forEach(tx -> waiting.add(Hashes.transaction(tx)));
-      Node.FinalizationListener listener = (block, cert, nanos) ->
-          block.getBody().getTransactionsList().forEach(tx -> waiting.remove(Hashes.transaction(tx)));
-      observed.onFinalized(listener);
+      observed.onStatus(NodeStatus.eachBlock(st ->
+          st.finalizedBlock().getBody().getTransactionsList().forEach(tx -> waiting.remove(Hashes.transaction(tx)))));
       var stub = NodeServiceGrpc.newBlockingStub(channels.get(0));
       for (Transaction tx : txs) {
         stub.submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(tx).build());
@@ -682,7 +682,7 @@ public final class BenchCommand implements Callable<Integer> {
       Samples blocks = new Samples();
       // the client's view: the blocks as a subscriber of node-0 receives them
       NodeServiceGrpc.newStub(channels.get(0)).subscribeFinalized(
-          SubscribeFinalizedRequest.newBuilder().setFromHeight(observed.finalizedHeight() + 1).build(), new StreamObserver<>() {
+          SubscribeFinalizedRequest.newBuilder().setFromHeight(observed.status().finalizedHeight() + 1).build(), new StreamObserver<>() {
             @Override
             public void onNext(SubscribeFinalizedResponse r) {
               if (r.hasBlock()) {
@@ -698,12 +698,12 @@ public final class BenchCommand implements Callable<Integer> {
             @Override
             public void onCompleted() {}
           });
-      observed.onFinalized((block, cert, nanos) -> {
+      observed.onStatus(NodeStatus.eachBlock(st -> {
         long now = System.nanoTime();
         if (now >= windowStart && now < windowEnd) {
-          blocks.add(nanos);
+          blocks.add(st.lastFinalizationLatencyNanos());
         }
-      });
+      }));
       List<Thread> workers = new ArrayList<>();
       AtomicLong next = new AtomicLong();
       for (int w = 0; w < 2; w++) {

@@ -2,6 +2,7 @@ package io.timecoin.cli;
 
 import io.timecoin.node.Logs;
 import io.timecoin.node.Node;
+import io.timecoin.node.NodeStatus;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.config.HostPort;
@@ -139,7 +140,7 @@ public final class DevnetCommand extends CliCommand {
       System.out.println("stopping the devnet...");
       long height = 0;
       for (Node n : nodes) {
-        height = Math.max(height, n.finalizedHeight());
+        height = Math.max(height, n.status().finalizedHeight());
         n.close();
       }
       System.out.println("devnet stopped at height " + height + "; run the same command to resume");
@@ -150,7 +151,7 @@ public final class DevnetCommand extends CliCommand {
     for (Path h : homes) {
       try {
         Node node = Node.start(h.getFileName().toString(), h, io.timecoin.node.FailStop.HALT, webListen(h, homes.indexOf(h)));
-        node.onFinalized(blocks);
+        node.onStatus(NodeStatus.eachBlock(blocks));
         nodes.add(node);
       } catch (io.timecoin.storage.OldProtocolException e) {
         // the devnet's nodes share one genesis: the whole devnet is recreated, not one node's home
@@ -319,7 +320,7 @@ public final class DevnetCommand extends CliCommand {
    * signers k/n of its certificate, signers of the previous height that it pays, transactions,
    * latency from its first proposal to final).
    */
-  static final class BlockLine implements Node.FinalizationListener {
+  static final class BlockLine implements java.util.function.Consumer<NodeStatus> {
     private final PrintWriter out;
     private final int validators;
     private final AtomicLong printed = new AtomicLong();
@@ -330,7 +331,10 @@ public final class DevnetCommand extends CliCommand {
     }
 
     @Override
-    public void finalized(io.timecoin.proto.v1.Block block, io.timecoin.proto.v1.FinalityCertificate cert, long latencyNanos) {
+    public void accept(NodeStatus status) {
+      io.timecoin.proto.v1.Block block = status.finalizedBlock();
+      io.timecoin.proto.v1.FinalityCertificate cert = status.finalizedCertificate();
+      long latencyNanos = status.lastFinalizationLatencyNanos();
       long height = block.getHeader().getHeight();
       long last = printed.get();
       if (height <= last || !printed.compareAndSet(last, height)) {

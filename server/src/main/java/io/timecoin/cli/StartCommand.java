@@ -112,7 +112,7 @@ public final class StartCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       node.close();
-      System.out.println(home.getFileName() + " stopped at height " + node.finalizedHeight());
+      System.out.println(home.getFileName() + " stopped at height " + node.status().finalizedHeight());
       stopped.countDown();
     }));
     stopped.await();

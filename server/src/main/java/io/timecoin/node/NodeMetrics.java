@@ -1,7 +1,11 @@
 package io.timecoin.node;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -12,15 +16,74 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.timecoin.ledger.Ledger;
+import io.timecoin.node.peer.PeerNetwork;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
- * A node's metrics registry: every timed_ meter gets its HELP text here (one list, so a meter
- * registered anywhere, by a builder or by {@code registry.counter(name, tags)}, is described), and
- * the JVM's and the process's metrics and timed_build_info{version} are bound to it.
+ * A node's metrics, in one place: its registry, where every timed_ meter gets its HELP text (one
+ * list, so a meter registered anywhere, by a builder or by {@code registry.counter(name, tags)}, is
+ * described) and the JVM's and the process's metrics and timed_build_info{version} are bound; the
+ * node's own meters as typed fields; and its gauges, read from the status snapshot and the parts
+ * that own each figure.
  */
 public final class NodeMetrics {
-  private NodeMetrics() {}
+  final PrometheusMeterRegistry registry = registry();
+  final Timer finalization = Timer.builder("timed_finalization_latency").description("from the first proposal seen to final")
+      .publishPercentiles(0.5, 0.99).register(registry);
+  final Counter blocksFinalized = registry.counter("timed_blocks_finalized_total");
+  final Counter transactionsFinalized = registry.counter("timed_transactions_finalized_total");
+  final Counter rewardsPaid = registry.counter("timed_rewards_paid_units_total");
+  final Counter consensusQueueDropped = registry.counter("timed_consensus_queue_dropped_total");
+  /** A SubmitTransactions message refused for an unknown field (answered in the stream, not by the interceptor). */
+  final Counter submitStreamUnknownFields =
+      registry.counter("timed_unknown_fields_refused_total", "port", "client", "method", "SubmitTransactions");
+  private final ConcurrentHashMap<String, Counter> transactions = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<List<String>, Counter> messages = new ConcurrentHashMap<>();
+
+  /** timed_transactions_total{verdict}: looked up once per verdict (the registry builds an id per lookup). */
+  Counter transactions(String verdict) {
+    return transactions.computeIfAbsent(verdict, v -> registry.counter("timed_transactions_total", "verdict", v));
+  }
+
+  /** timed_messages_total{event,verdict}: counted per consensus event, so looked up once per pair. */
+  Counter messages(String event, String verdict) {
+    return messages.computeIfAbsent(List.of(event, verdict),
+        k -> registry.counter("timed_messages_total", "event", event, "verdict", verdict));
+  }
+
+  /** The gauges and function counters, each reading the part that owns its figure (thread-safe reads). */
+  void bind(Supplier<NodeStatus> status, ConsensusLoop loop, PeerNetwork network, SignatureCache signatures,
+      FinalizedFeed feed, Ledger ledger, ByteBudget pendingTransactions, EvidenceKeeper evidence) {
+    Gauge.builder("timed_finalized_height", status, s -> s.get().finalizedHeight()).register(registry);
+    Gauge.builder("timed_round", status, s -> s.get().round()).register(registry);
+    Gauge.builder("timed_peers", network, PeerNetwork::peerCount).register(registry);
+    Gauge.builder("timed_consensus_queue_depth", loop, ConsensusLoop::depth).register(registry);
+    Gauge.builder("timed_peer_send_queue_depth", network, PeerNetwork::queued).register(registry);
+    Gauge.builder("timed_peer_send_queue_bytes", network, PeerNetwork::queuedBytes)
+        .description("bytes waiting in peers' send queues, a message counted once per queue").register(registry);
+    Gauge.builder("timed_peer_send_held_bytes", network, PeerNetwork::heldSendBytes)
+        .description("bytes of the distinct messages waiting to be sent to peers (what the send budget bounds)").register(registry);
+    Gauge.builder("timed_peer_sync_streams_served", network, PeerNetwork::syncStreamsServed).register(registry);
+    FunctionCounter.builder("timed_peer_messages_sent_total", network, PeerNetwork::sentMessages).register(registry);
+    FunctionCounter.builder("timed_peer_bytes_sent_total", network, PeerNetwork::sentBytes).register(registry);
+    FunctionCounter.builder("timed_signatures_verified_total", signatures, SignatureCache::verifications)
+        .description("Ed25519 verifications done (votes, certificates, transactions)").register(registry);
+    FunctionCounter.builder("timed_signatures_known_total", signatures, SignatureCache::hits)
+        .description("signature checks answered from the cache of verified signatures").register(registry);
+    Gauge.builder("timed_subscribers", feed, FinalizedFeed::subscriberCount).register(registry);
+    Gauge.builder("timed_subscribers_closed_slow", feed, FinalizedFeed::slowClosed).register(registry);
+    Gauge.builder("timed_mempool_transactions", ledger, l -> l.mempool().size()).register(registry);
+    Gauge.builder("timed_consensus_queue_bytes", loop, ConsensusLoop::queuedBytes).register(registry);
+    Gauge.builder("timed_pending_transaction_bytes", pendingTransactions, ByteBudget::used).register(registry);
+    Gauge.builder("timed_feed_cached_bytes", feed, FinalizedFeed::cachedBytes).register(registry);
+    FunctionCounter.builder("timed_evidence_total", evidence, EvidenceKeeper::stored).tag("outcome", "stored").register(registry);
+    FunctionCounter.builder("timed_evidence_total", evidence, EvidenceKeeper::duplicates).tag("outcome", "duplicate").register(registry);
+    FunctionCounter.builder("timed_evidence_total", evidence, EvidenceKeeper::dropped).tag("outcome", "validator_full").register(registry);
+  }
 
   /**
    * HELP texts by meter name (without a "_total" suffix): a meter registered without a

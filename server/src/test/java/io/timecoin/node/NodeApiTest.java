@@ -17,6 +17,10 @@ import io.timecoin.crypto.Address;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.crypto.KeyFile;
 import io.timecoin.ledger.TransactionRules;
+import io.timecoin.node.api.Calls;
+import io.timecoin.node.api.InternalFailure;
+import io.timecoin.node.api.NodeApi;
+import io.timecoin.node.api.SubmissionsApi;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.peer.PeerConnection;
@@ -135,7 +139,7 @@ class NodeApiTest {
   }
 
   private static double count(String name, String... tags) {
-    return net.node.metrics.find(name).tags(tags).counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    return net.node.metrics.registry.find(name).tags(tags).counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
   }
 
   // ---------------------------------------------------------------- lengths
@@ -154,7 +158,7 @@ class NodeApiTest {
     PeerConnection peer = PeerConnections.unbound("127.0.0.1:7000");
     double before = count("timed_transactions_total", "verdict", "malformed");
     for (int n : new int[] {33, 0, 31}) {
-      TransactionRules.Verdict v = net.node.submit(withTxidOf(n), peer).get(5, TimeUnit.SECONDS);
+      TransactionRules.Verdict v = net.node.admission.submit(withTxidOf(n), peer).get(5, TimeUnit.SECONDS);
       assertEquals(ErrorReason.ERROR_REASON_MALFORMED, v.reason(), v::toString);
     }
     assertEquals(3, PeerConnections.penalties(peer));
@@ -166,16 +170,16 @@ class NodeApiTest {
   void aPeerIsPenalizedForWhatNoHonestNodeCouldHaveAdmittedAndOnlyThat() throws Exception {
     PeerConnection peer = PeerConnections.unbound("127.0.0.1:7001");
     Transaction thief = signedTransfer(faucetOutput, Ed25519KeyPair.generate()); // valid signature, not the owner's key
-    assertEquals(ErrorReason.ERROR_REASON_WRONG_OWNER, net.node.submit(thief, peer).get(5, TimeUnit.SECONDS).reason());
+    assertEquals(ErrorReason.ERROR_REASON_WRONG_OWNER, net.node.admission.submit(thief, peer).get(5, TimeUnit.SECONDS).reason());
     assertEquals(1, PeerConnections.penalties(peer));
     Transaction forged = thief.toBuilder().setInputs(0, thief.getInputs(0).toBuilder()
         .setWitness(thief.getInputs(0).getWitness().toBuilder().setSignature(ByteString.copyFrom(new byte[64])))).build();
-    assertEquals(ErrorReason.ERROR_REASON_BAD_SIGNATURE, net.node.submit(forged, peer).get(5, TimeUnit.SECONDS).reason());
+    assertEquals(ErrorReason.ERROR_REASON_BAD_SIGNATURE, net.node.admission.submit(forged, peer).get(5, TimeUnit.SECONDS).reason());
     assertEquals(2, PeerConnections.penalties(peer));
     OutPoint unknown = OutPoint.newBuilder().setTxid(ByteString.copyFrom(new byte[32])).setIndex(9).build();
     // an output we do not know yet may exist at a peer that is ahead: no penalty
     assertEquals(ErrorReason.ERROR_REASON_UNKNOWN_INPUT,
-        net.node.submit(signedTransfer(unknown, faucet), peer).get(5, TimeUnit.SECONDS).reason());
+        net.node.admission.submit(signedTransfer(unknown, faucet), peer).get(5, TimeUnit.SECONDS).reason());
     assertEquals(2, PeerConnections.penalties(peer));
   }
 
@@ -190,11 +194,11 @@ class NodeApiTest {
   /** A bug on the verifier path answers the client INTERNAL; a full queue stays OVERLOADED. */
   @Test
   void anInternalFailureAnswersInternal() {
-    StatusRuntimeException internal = NodeApi.refusal(null, new NodeApi.InternalFailure("boom", new IllegalStateException()));
+    StatusRuntimeException internal = SubmissionsApi.refusal(null, new InternalFailure("boom", new IllegalStateException()));
     assertEquals(Status.Code.INTERNAL, internal.getStatus().getCode());
-    assertEquals(Status.Code.INTERNAL, NodeApi.refusal(null,
-        new java.util.concurrent.CompletionException(new NodeApi.InternalFailure("boom", null))).getStatus().getCode());
-    assertEquals(Status.Code.UNAVAILABLE, NodeApi.refusal(null, new IllegalStateException("full")).getStatus().getCode());
+    assertEquals(Status.Code.INTERNAL, SubmissionsApi.refusal(null,
+        new java.util.concurrent.CompletionException(new InternalFailure("boom", null))).getStatus().getCode());
+    assertEquals(Status.Code.UNAVAILABLE, SubmissionsApi.refusal(null, new IllegalStateException("full")).getStatus().getCode());
   }
 
   // ---------------------------------------------------------------- unsigned fields
@@ -204,15 +208,15 @@ class NodeApiTest {
   void pageSizesOf2To31AndMoreAreClampedAndAnswered() {
     for (int size : new int[] {Integer.MIN_VALUE, -1, Integer.MAX_VALUE, 5_000}) {
       ListUnspentResponse u = api().listUnspent(ListUnspentRequest.newBuilder().setAddress(faucetAddress()).setPageSize(size).build());
-      assertTrue(u.getOutputsCount() <= NodeApi.MAX_PAGE);
+      assertTrue(u.getOutputsCount() <= Calls.MAX_PAGE);
       ListMasternodesResponse m = api().listMasternodes(ListMasternodesRequest.newBuilder().setPageSize(size).build());
       assertEquals(1, m.getMasternodesCount());
       api().listEvidence(ListEvidenceRequest.newBuilder().setPageSize(size).build());
     }
-    assertEquals(100, NodeApi.pageSize(0));
-    assertEquals(7, NodeApi.pageSize(7));
-    assertEquals(NodeApi.MAX_PAGE, NodeApi.pageSize(Integer.MIN_VALUE));
-    assertEquals(NodeApi.MAX_PAGE, NodeApi.pageSize(-1));
+    assertEquals(100, Calls.pageSize(0));
+    assertEquals(7, Calls.pageSize(7));
+    assertEquals(Calls.MAX_PAGE, Calls.pageSize(Integer.MIN_VALUE));
+    assertEquals(Calls.MAX_PAGE, Calls.pageSize(-1));
   }
 
   @Test
@@ -305,9 +309,9 @@ class NodeApiTest {
   /** Issue 14 item 6: two bad fields called onError twice. */
   @Test
   void aRequestWithTwoBadFieldsIsAnsweredOnce() {
-    NodeApi api = new NodeApi(net.node);
+    NodeApi api = net.node.api;
     Answers<ListMasternodesResponse> masternodes = new Answers<>();
-    api.listMasternodes(ListMasternodesRequest.newBuilder().setHeight(net.node.finalizedHeight() + 1_000).setPageSize(5_000)
+    api.listMasternodes(ListMasternodesRequest.newBuilder().setHeight(net.node.status().finalizedHeight() + 1_000).setPageSize(5_000)
         .setPageToken("not hex").build(), masternodes);
     assertEquals(1, masternodes.errors);
     assertEquals(0, masternodes.values + masternodes.completions);

@@ -67,10 +67,10 @@ class NodeBudgetTest {
       long limit = node.memory.pendingTransactionBytes();
       int fit = (int) (limit / big.getSerializedSize());
       for (int i = 0; i < fit; i++) {
-        waiting.add(node.submit(big, null));
+        waiting.add(node.admission.submit(big, null));
       }
-      assertTrue(node.pendingTransactions.used() <= limit);
-      CompletableFuture<TransactionRules.Verdict> refused = node.submit(big, null); // 16 MiB wait already: no more
+      assertTrue(node.admission.pendingBytes.used() <= limit);
+      CompletableFuture<TransactionRules.Verdict> refused = node.admission.submit(big, null); // 16 MiB wait already: no more
       assertTrue(refused.isCompletedExceptionally(), "refused at once, not queued behind 16 MiB");
       ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, refused::get);
       assertTrue(e.getCause() instanceof IllegalStateException && e.getCause().getMessage().contains("the node is overloaded"),
@@ -83,10 +83,10 @@ class NodeBudgetTest {
         w.handle((v, t) -> null).get(20, TimeUnit.SECONDS); // a verdict or a refusal, whichever
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (node.pendingTransactions.used() != 0 && System.nanoTime() < deadline) {
+      while (node.admission.pendingBytes.used() != 0 && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
-      assertEquals(0, node.pendingTransactions.used(), "every transaction gives its bytes back, however it ended");
+      assertEquals(0, node.admission.pendingBytes.used(), "every transaction gives its bytes back, however it ended");
     }
   }
 

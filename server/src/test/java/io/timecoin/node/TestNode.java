@@ -73,9 +73,9 @@ final class TestNode implements AutoCloseable {
   /** Waits until the node has finalized {@code height}. */
   void awaitHeight(long height) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 30_000;
-    while (node.finalizedHeight() < height) {
+    while (node.status().finalizedHeight() < height) {
       if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("height " + height + " not reached; at " + node.finalizedHeight());
+        throw new AssertionError("height " + height + " not reached; at " + node.status().finalizedHeight());
       }
       Thread.sleep(50);
     }

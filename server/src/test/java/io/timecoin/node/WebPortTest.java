@@ -162,7 +162,7 @@ class WebPortTest {
   }
 
   private static double subscribers() {
-    return net.node.metrics.get("timed_subscribers").gauge().value();
+    return net.node.metrics.registry.get("timed_subscribers").gauge().value();
   }
 
   @Test
@@ -321,7 +321,7 @@ class WebPortTest {
 
   @Test
   void anOversizedBodyIsRefusedTooLargeAndTheNodeStaysUp() throws Exception {
-    double refusedBefore = refusedOn(net.node.metrics, "too_large");
+    double refusedBefore = refusedOn(net.node.metrics.registry, "too_large");
     byte[] big = new byte[3 << 20];
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(web + SERVICE + "SubmitTransaction"))
         .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(big)).build(),
@@ -333,7 +333,7 @@ class WebPortTest {
     byte[] lying = ByteBuffer.allocate(5 + 10).put((byte) 0).putInt(2 << 20).array();
     HttpResponse<byte[]> f = http.send(grpcWeb("SubmitTransaction", lying).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertEquals("8", f.headers().firstValue("grpc-status").orElse(""), "RESOURCE_EXHAUSTED");
-    assertEquals(refusedBefore + 2, refusedOn(net.node.metrics, "too_large"));
+    assertEquals(refusedBefore + 2, refusedOn(net.node.metrics.registry, "too_large"));
 
     assertEquals(200, curl("GetStatus", "{}").statusCode(), "still up");
     assertEquals(chainId, NodeServiceGrpc.newBlockingStub(net.client).withDeadlineAfter(5, TimeUnit.SECONDS)
