@@ -36,6 +36,7 @@ import io.timecoin.canonical.MalformedException;
 import io.timecoin.protocol.ProtocolVersion;
 import io.timecoin.node.config.HostPort;
 import io.timecoin.node.config.NodeConfig;
+import io.timecoin.node.config.NodeLimits;
 import io.timecoin.node.peer.PeerConnection;
 import io.timecoin.node.peer.PeerNetwork;
 import io.timecoin.node.peer.PeerPort;
@@ -75,15 +76,6 @@ import java.util.logging.Logger;
  */
 public final class Node implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Node.class.getName());
-  private static final int MAX_MESSAGE_BYTES = 8 << 20;
-  private static final int MEMPOOL_MAX_TXS = 50_000;
-  private static final int MAX_SUBSCRIBERS = 20_000;
-  private static final long SUBSCRIBER_MAX_LAG = 1_024;
-  private static final long KEEP_ALIVE_MS = 5_000;
-  /** A subscription that holds a block unread this long is closed (it would hold send budget for ever). */
-  private static final long SUBSCRIBER_STALL_MS = 30_000;
-  private static final int MAX_CALLS_PER_CONNECTION = 1_000;
-  private static final long MEMPOOL_MAX_BYTES = 32L << 20;
   private static final Set<ErrorReason> PEER_FAULTS = Set.of(ErrorReason.ERROR_REASON_MALFORMED,
       ErrorReason.ERROR_REASON_TOO_LARGE, ErrorReason.ERROR_REASON_WRONG_CHAIN, ErrorReason.ERROR_REASON_BAD_SIGNATURE,
       ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, ErrorReason.ERROR_REASON_WRONG_PROPOSER);
@@ -118,7 +110,7 @@ public final class Node implements AutoCloseable {
   final ByteBudget pendingTransactions;
   /** And in count: small transactions take several times their size as objects. */
   private final java.util.concurrent.atomic.AtomicInteger pendingCount = new java.util.concurrent.atomic.AtomicInteger();
-  private static final int MAX_PENDING_TXS = 16_384;
+  private final int maxPendingTxs;
   final MemoryBudget memory;
   /** The keys of the validator set of the height being decided, for the network threads: replaced when a block is final. */
   private volatile Set<ByteString> validatorKeys;
@@ -135,8 +127,6 @@ public final class Node implements AutoCloseable {
   private volatile boolean serving;
   /** The classpath folder of the explorer's files, bundled in the jar. */
   static final String WEB_STATIC_ROOT = "explorer";
-  /** The largest request message of the client API, on the gRPC and the web port. */
-  static final int CLIENT_MAX_MESSAGE_BYTES = 1 << 20;
   private final Timer finalization;
   private final TlsContexts tls;
   private volatile long closedAtHeight = -1;
@@ -160,12 +150,14 @@ public final class Node implements AutoCloseable {
     this.name = name;
     this.fatal = fatal;
     this.genesis = GenesisFile.read(home.resolve("genesis.json"));
-    // before anything is allocated: a heap too small for the genesis limits refuses to start
-    this.memory = memoryBudget(genesis);
-    memory.check(Runtime.getRuntime().maxMemory());
-    this.pendingTransactions = new ByteBudget(memory.pendingTransactionBytes());
     NodeConfig file = NodeConfig.read(home.resolve("config.json"));
     this.config = webListen == null ? file : file.withWebListen(webListen);
+    NodeLimits limits = config.limits();
+    // before anything is allocated: a heap too small for the genesis limits refuses to start
+    this.memory = memoryBudget(genesis, limits);
+    memory.check(Runtime.getRuntime().maxMemory());
+    this.pendingTransactions = new ByteBudget(memory.pendingTransactionBytes());
+    this.maxPendingTxs = limits.intValue(NodeLimits.MAX_PENDING_TXS);
     this.key = KeyFile.read(config.keyFile(home));
     Path data = config.dataDir(home);
     Path tlsDir = config.tlsDir(home);
@@ -184,19 +176,20 @@ public final class Node implements AutoCloseable {
     }
     Block tipBlock = chain.blockAt(chain.tipHeight()).orElseThrow();
     this.ledger = new Ledger(genesis.ledgerParams(), chain, chain.tipHeight(), Hashes.block(tipBlock.getHeader()),
-        new Mempool(MEMPOOL_MAX_TXS, MEMPOOL_MAX_BYTES), signatures);
+        new Mempool(limits.intValue(NodeLimits.MEMPOOL_MAX_TXS), limits.get(NodeLimits.MEMPOOL_MAX_BYTES)), signatures);
 
     this.evidence = new EvidenceKeeper(name, chain, System::currentTimeMillis);
-    this.feed = new FinalizedFeed(chain, MAX_SUBSCRIBERS, SUBSCRIBER_MAX_LAG, KEEP_ALIVE_MS, memory.feedCacheBytes(),
-        memory.subscriberSendBytes(), SUBSCRIBER_STALL_MS, fatal);
+    this.feed = new FinalizedFeed(chain, limits.intValue(NodeLimits.MAX_SUBSCRIBERS), limits.get(NodeLimits.SUBSCRIBER_MAX_LAG),
+        limits.get(NodeLimits.SUBSCRIBER_KEEP_ALIVE_MS), memory.feedCacheBytes(), memory.subscriberSendBytes(),
+        limits.get(NodeLimits.SUBSCRIBER_STALL_MS), fatal);
     ChainTip tip = tip(tipBlock);
     this.validatorKeys = keys(ledger.validatorSetAt(chain.tipHeight() + 1));
-    ConsensusConfig consensusConfig = new ConsensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(),
-        1_000, MAX_MESSAGE_BYTES, 2, 10_000, ConsensusConfig.DEFAULT_MAX_BUFFERED_BYTES, 1_000, 2_000,
-        MemoryBudget.HELD_BLOCK_BYTES); // the heap check counts this bound
+    // the heap check (memory) counts the engine's bounds of the same limits
+    ConsensusConfig consensusConfig = ConsensusConfig.of(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(), limits);
     ConsensusEngine engine = new ConsensusEngine(consensusConfig, tip, ledger, ledger,
         new RecordKeepingSigner(key, new FileSignerRecordStore(data)), System::currentTimeMillis, signatures);
-    this.loop = new ConsensusLoop(engine, this::handled, 50_000, memory.consensusQueueBytes(), fatal);
+    this.loop = new ConsensusLoop(engine, this::handled, limits.intValue(NodeLimits.CONSENSUS_QUEUE_EVENTS),
+        memory.consensusQueueBytes(), fatal);
     this.sync = new SyncPipeline(name, genesis.chainId(), signatures, verifiers, SIGNATURE_CACHE / 4,
         (int) Math.min(Integer.MAX_VALUE, memory.syncWindowBytes()),
         (block, certificate, ticket) -> loop.submit(new Event.BlockSynced(block, certificate), ticket), fatal);
@@ -242,10 +235,10 @@ public final class Node implements AutoCloseable {
       public long tipHeight() {
         return chain.tipHeight();
       }
-    }, PeerNetwork.Limits.defaults(MAX_MESSAGE_BYTES, memory.peerSendBytes(), consensusConfig.bufferedHeights()), metrics, address -> {
+    }, PeerNetwork.Limits.of(limits, memory.peerSendBytes(), consensusConfig.bufferedHeights()), metrics, address -> {
       // directExecutor: peer callbacks only queue work (consensus loop, verifier pool), so they run
       // on the network threads instead of paying a thread hand-off per message
-      NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).maxInboundMessageSize(MAX_MESSAGE_BYTES).disableRetry()
+      NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).maxInboundMessageSize(consensusConfig.maxMessageBytes()).disableRetry()
           .directExecutor().intercept(RefuseUnknownFields.onDialedChannels(metrics));
       if (tls == null) {
         return b.usePlaintext().build();
@@ -291,7 +284,7 @@ public final class Node implements AutoCloseable {
 
     InetSocketAddress peerAddress = HostPort.parse(config.peerListen()).socketAddress();
     // connections: each validator may dial and be dialed, with room for redials and non-validators
-    NettyServerBuilder peerBuilder = PeerPort.builder(peerAddress, network, 4 * genesis.maxValidators(), MAX_MESSAGE_BYTES,
+    NettyServerBuilder peerBuilder = PeerPort.builder(peerAddress, network, 4 * genesis.maxValidators(), consensusConfig.maxMessageBytes(),
         new RefuseUnknownFields(io.grpc.Status.Code.FAILED_PRECONDITION, "peer", metrics, Set.of()));
     NettyServerBuilder clientBuilder = NettyServerBuilder.forAddress(HostPort.parse(config.clientListen()).socketAddress());
     if (tls != null) {
@@ -309,8 +302,8 @@ public final class Node implements AutoCloseable {
         .addService(api)
         .addService(health.getHealthService())
         .addService(ProtoReflectionServiceV1.newInstance())
-        .maxInboundMessageSize(CLIENT_MAX_MESSAGE_BYTES)
-        .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+        .maxInboundMessageSize(limits.intValue(NodeLimits.CLIENT_MAX_MESSAGE_BYTES))
+        .maxConcurrentCallsPerConnection(limits.intValue(NodeLimits.CLIENT_MAX_CALLS_PER_CONNECTION))
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .build();
@@ -330,12 +323,12 @@ public final class Node implements AutoCloseable {
     } else {
       String inProcess = "timed-web-" + name + "-" + System.identityHashCode(this);
       this.webCalls = io.grpc.inprocess.InProcessServerBuilder.forName(inProcess).executor(clientCalls).addService(api)
-          .maxInboundMessageSize(CLIENT_MAX_MESSAGE_BYTES).build();
+          .maxInboundMessageSize(limits.intValue(NodeLimits.CLIENT_MAX_MESSAGE_BYTES)).build();
       // answers come from this node's own service: as large as a block, whatever the request limit
       this.webChannel = io.grpc.inprocess.InProcessChannelBuilder.forName(inProcess).directExecutor()
           .maxInboundMessageSize(Integer.MAX_VALUE).build();
       this.webPort = new WebPort(vertx, webChannel, io.timecoin.proto.v1.NodeServiceGrpc.getServiceDescriptor(), metrics,
-          metrics::scrape, () -> serving, WEB_STATIC_ROOT, WebPort.Limits.defaults(CLIENT_MAX_MESSAGE_BYTES));
+          metrics::scrape, () -> serving, WEB_STATIC_ROOT, WebPort.Limits.of(limits));
     }
   }
 
@@ -363,10 +356,14 @@ public final class Node implements AutoCloseable {
         + ProtocolVersion.BLOCK + "); recreate it: delete " + home + " or use another --home";
   }
 
-  /** The buffers a node of this genesis holds, in bytes, and the heap they need. */
+  /** The buffers a node of this genesis holds with the default limits, in bytes, and the heap they need. */
   public static MemoryBudget memoryBudget(Genesis genesis) {
-    return new MemoryBudget(genesis.maxBlockBytes(), genesis.maxTxBytes(), MAX_MESSAGE_BYTES, MEMPOOL_MAX_BYTES,
-        PeerNetwork.Limits.DEFAULT_SYNC_STREAMS);
+    return memoryBudget(genesis, NodeLimits.DEFAULTS);
+  }
+
+  /** The buffers a node of this genesis and these limits (config.json) holds, in bytes, and the heap they need. */
+  public static MemoryBudget memoryBudget(Genesis genesis, NodeLimits limits) {
+    return MemoryBudget.of(genesis.maxBlockBytes(), genesis.maxTxBytes(), limits);
   }
 
   /** Opens and starts the node of {@code home}; an internal failure halts the process ({@link FailStop#HALT}). */
@@ -447,10 +444,10 @@ public final class Node implements AutoCloseable {
   CompletableFuture<TransactionRules.Verdict> submit(Transaction tx, PeerConnection from) {
     CompletableFuture<TransactionRules.Verdict> result = new CompletableFuture<>();
     long bytes = tx.getSerializedSize();
-    if (pendingCount.incrementAndGet() > MAX_PENDING_TXS || !pendingTransactions.tryTake(bytes)) {
+    if (pendingCount.incrementAndGet() > maxPendingTxs || !pendingTransactions.tryTake(bytes)) {
       pendingCount.decrementAndGet();
       counter("timed_transactions_total", "verdict", "overloaded").increment();
-      result.completeExceptionally(new IllegalStateException("the node is overloaded: " + MAX_PENDING_TXS
+      result.completeExceptionally(new IllegalStateException("the node is overloaded: " + maxPendingTxs
           + " transactions or " + (pendingTransactions.limit() >> 20) + " MiB wait for verification and admission"));
       return result;
     }
