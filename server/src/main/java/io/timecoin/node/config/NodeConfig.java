@@ -40,6 +40,9 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
   public static final String DEFAULT_KEY_FILE = "keys/validator.key";
   /** Where {@code timed init --tls} puts a node's certificate, key and the network's CA. */
   public static final String DEFAULT_TLS_DIR = "tls";
+  /** The fields of config.json, in the writer's order (docs/configuration.md lists each). */
+  public static final List<String> FIELDS = List.of("moniker", "peer_listen", "client_listen", "metrics_listen", "peers",
+      "data_dir", "key_file", "tls_dir", "web_listen", NodeLimits.FIELD);
 
   /** Checks every field; host:port texts are kept in their normal form ({@link HostPort#toString()}). */
   public NodeConfig {
@@ -154,8 +157,7 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
    * @throws ConfigException naming the field and the problem
    */
   public static NodeConfig parse(String json) {
-    Fields root = StrictJson.parse(json, ConfigException::new).allow("moniker", "peer_listen", "client_listen",
-        "metrics_listen", "peers", "data_dir", "key_file", "tls_dir", "web_listen", NodeLimits.FIELD);
+    Fields root = StrictJson.parse(json, ConfigException::new).allow(FIELDS.toArray(String[]::new));
     return new NodeConfig(
         root.string("moniker", DEFAULT_MONIKER),
         root.string("peer_listen"),
