@@ -11,6 +11,7 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.timecoin.node.api.NodeApi;
 import io.timecoin.node.config.HostPort;
 import io.timecoin.node.config.NodeConfig;
+import io.timecoin.node.config.NodeLimits;
 import io.timecoin.node.tls.TlsContexts;
 import io.timecoin.node.web.WebPort;
 import io.timecoin.proto.v1.NodeServiceGrpc;
@@ -30,11 +31,8 @@ import java.util.logging.Logger;
  */
 final class ClientPorts {
   private static final Logger LOG = Logger.getLogger(ClientPorts.class.getName());
-  private static final int MAX_CALLS_PER_CONNECTION = 1_000;
   /** The classpath folder of the explorer's files, bundled in the jar. */
   static final String WEB_STATIC_ROOT = "explorer";
-  /** The largest request message of the client API, on the gRPC and the web port. */
-  static final int CLIENT_MAX_MESSAGE_BYTES = 1 << 20;
 
   private final String name;
   private final NodeConfig config;
@@ -51,6 +49,8 @@ final class ClientPorts {
       ExecutorService calls) throws IOException {
     this.name = name;
     this.config = config;
+    NodeLimits limits = config.limits();
+    int maxRequestBytes = limits.intValue(NodeLimits.CLIENT_MAX_MESSAGE_BYTES);
     NettyServerBuilder clientBuilder = NettyServerBuilder.forAddress(HostPort.parse(config.clientListen()).socketAddress());
     if (tls != null) {
       clientBuilder.sslContext(tls.clientServer());
@@ -65,8 +65,8 @@ final class ClientPorts {
         .addService(service)
         .addService(health.service())
         .addService(ProtoReflectionServiceV1.newInstance())
-        .maxInboundMessageSize(CLIENT_MAX_MESSAGE_BYTES)
-        .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+        .maxInboundMessageSize(maxRequestBytes)
+        .maxConcurrentCallsPerConnection(limits.intValue(NodeLimits.CLIENT_MAX_CALLS_PER_CONNECTION))
         .permitKeepAliveTime(10, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .build();
@@ -86,11 +86,11 @@ final class ClientPorts {
     } else {
       String inProcess = "timed-web-" + name + "-" + System.identityHashCode(this);
       this.webCalls = InProcessServerBuilder.forName(inProcess).executor(calls).addService(service)
-          .maxInboundMessageSize(CLIENT_MAX_MESSAGE_BYTES).build();
+          .maxInboundMessageSize(maxRequestBytes).build();
       // answers come from this node's own service: as large as a block, whatever the request limit
       this.webChannel = InProcessChannelBuilder.forName(inProcess).directExecutor().maxInboundMessageSize(Integer.MAX_VALUE).build();
       this.webPort = new WebPort(vertx, webChannel, NodeServiceGrpc.getServiceDescriptor(), metrics.registry,
-          metrics.registry::scrape, health::serving, WEB_STATIC_ROOT, WebPort.Limits.defaults(CLIENT_MAX_MESSAGE_BYTES));
+          metrics.registry::scrape, health::serving, WEB_STATIC_ROOT, WebPort.Limits.of(limits));
     }
   }
 

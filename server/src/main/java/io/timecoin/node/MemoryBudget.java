@@ -1,5 +1,6 @@
 package io.timecoin.node;
 
+import io.timecoin.node.config.NodeLimits;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,8 +17,12 @@ import java.util.Locale;
  * @param maxMessageBytes the largest peer message the node accepts
  * @param mempoolBytes the mempool's byte limit
  * @param syncStreams the SyncBlocks streams the node serves at once
+ * @param heldBlockBytes the blocks the consensus engine holds for the height it decides (proposals of its
+ *     rounds and proposers); the engine is given this bound ({@code ConsensusConfig.maxHeldBlockBytes})
+ * @param futureHeightBytes proposals and votes for the next heights, held by the engine until it gets there
  */
-public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageBytes, long mempoolBytes, int syncStreams) {
+public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageBytes, long mempoolBytes, int syncStreams,
+    long heldBlockBytes, long futureHeightBytes) {
   static final long MIB = 1L << 20;
   /**
    * The heap of a node with empty buffers: JVM, gRPC and Netty, the signature cache (65,536 entries),
@@ -25,11 +30,20 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
    * native memory, outside the heap.
    */
   static final long BASELINE = 48 * MIB;
-  /**
-   * The blocks the consensus engine holds for the height it decides (proposals of its rounds and
-   * proposers). Node gives the engine this bound ({@code ConsensusConfig.maxHeldBlockBytes}).
-   */
-  public static final long HELD_BLOCK_BYTES = 32 * MIB;
+  /** The default of {@link #heldBlockBytes} ({@link NodeLimits#MAX_HELD_BLOCK_BYTES}). */
+  public static final long HELD_BLOCK_BYTES = NodeLimits.MAX_HELD_BLOCK_BYTES.defaultValue();
+
+  /** The budget of a node with the default engine limits. */
+  public MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageBytes, long mempoolBytes, int syncStreams) {
+    this(maxBlockBytes, maxTxBytes, maxMessageBytes, mempoolBytes, syncStreams, HELD_BLOCK_BYTES,
+        NodeLimits.MAX_BUFFERED_BYTES.defaultValue());
+  }
+
+  /** The budget of a node with these genesis limits and these limits of its own (config.json). */
+  public static MemoryBudget of(long maxBlockBytes, long maxTxBytes, NodeLimits l) {
+    return new MemoryBudget(maxBlockBytes, maxTxBytes, l.get(NodeLimits.MAX_MESSAGE_BYTES), l.get(NodeLimits.MEMPOOL_MAX_BYTES),
+        l.intValue(NodeLimits.SYNC_STREAMS), l.get(NodeLimits.MAX_HELD_BLOCK_BYTES), l.get(NodeLimits.MAX_BUFFERED_BYTES));
+  }
 
   /** Recent finalized blocks kept in memory for subscribers (older ones are read from storage). */
   public long feedCacheBytes() {
@@ -67,17 +81,12 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
     return Math.max(16 * MIB, 2 * maxMessageBytes);
   }
 
-  /** Proposals and votes for the next heights, held by the engine until it gets there. */
-  public long futureHeightBytes() {
-    return io.timecoin.consensus.statemachine.ConsensusConfig.DEFAULT_MAX_BUFFERED_BYTES;
-  }
-
   /** SyncBlocks streams served: each sends while flow control allows, so holds one response (a block and its certificate, one message) at a time. */
   public long syncServeBytes() {
     return syncStreams * maxMessageBytes;
   }
 
-  /** The block being built or executed (the engine's proposals are in {@link #HELD_BLOCK_BYTES}). */
+  /** The block being built or executed (the engine's proposals are in {@link #heldBlockBytes}). */
   public long blocksInHandBytes() {
     return maxBlockBytes;
   }
@@ -85,7 +94,7 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
   /** The least heap ({@code -Xmx}) that holds every budget at once. */
   public long requiredHeapBytes() {
     return BASELINE + feedCacheBytes() + syncWindowBytes() + consensusQueueBytes() + pendingTransactionBytes()
-        + mempoolBytes + blocksInHandBytes() + peerSendBytes() + futureHeightBytes() + HELD_BLOCK_BYTES + syncServeBytes();
+        + mempoolBytes + blocksInHandBytes() + peerSendBytes() + futureHeightBytes + heldBlockBytes + syncServeBytes();
   }
 
   /** The arithmetic, one line a term, and the sum. */
@@ -98,7 +107,7 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
     out.add(line("pending transactions: max(16 MiB, 64 x max_tx_bytes)", pendingTransactionBytes()));
     out.add(line("mempool", mempoolBytes));
     out.add(line("block being built or executed: max_block_bytes", blocksInHandBytes()));
-    out.add(line("engine's blocks held for the height", HELD_BLOCK_BYTES));
+    out.add(line("engine's blocks held for the height", heldBlockBytes));
     out.add(line("engine's future-height buffer", futureHeightBytes()));
     out.add(line("peer send queues, all peers: max(16 MiB, 2 x max message)", peerSendBytes()));
     out.add(line("SyncBlocks served: " + syncStreams + " streams x max message", syncServeBytes()));

@@ -22,6 +22,7 @@ import io.timecoin.node.api.SubmissionsApi;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.config.NodeConfig;
+import io.timecoin.node.config.NodeLimits;
 import io.timecoin.node.peer.PeerConnection;
 import io.timecoin.node.peer.PeerNetwork;
 import io.timecoin.node.peer.SyncSource;
@@ -55,14 +56,6 @@ import java.util.logging.Logger;
  */
 public final class Node implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Node.class.getName());
-  private static final int MAX_MESSAGE_BYTES = 8 << 20;
-  private static final int MEMPOOL_MAX_TXS = 50_000;
-  private static final int MAX_SUBSCRIBERS = 20_000;
-  private static final long SUBSCRIBER_MAX_LAG = 1_024;
-  private static final long KEEP_ALIVE_MS = 5_000;
-  /** A subscription that holds a block unread this long is closed (it would hold send budget for ever). */
-  private static final long SUBSCRIBER_STALL_MS = 30_000;
-  private static final long MEMPOOL_MAX_BYTES = 32L << 20;
   private static final int SIGNATURE_CACHE = 65_536;
 
   final String name;
@@ -93,11 +86,12 @@ public final class Node implements AutoCloseable {
     this.name = name;
     this.fatal = fatal;
     Genesis genesis = GenesisFile.read(home.resolve("genesis.json"));
-    // before anything is allocated: a heap too small for the genesis limits refuses to start
-    this.memory = memoryBudget(genesis);
-    memory.check(Runtime.getRuntime().maxMemory());
     NodeConfig file = NodeConfig.read(home.resolve("config.json"));
     this.config = webListen == null ? file : file.withWebListen(webListen);
+    NodeLimits limits = config.limits();
+    // before anything is allocated: a heap too small for the genesis limits refuses to start
+    this.memory = memoryBudget(genesis, limits);
+    memory.check(Runtime.getRuntime().maxMemory());
     this.key = KeyFile.read(config.keyFile(home));
     Path data = config.dataDir(home);
     Path tlsDir = config.tlsDir(home);
@@ -116,13 +110,13 @@ public final class Node implements AutoCloseable {
     }
     Block tipBlock = chain.blockAt(chain.tipHeight()).orElseThrow();
     Ledger ledger = new Ledger(genesis.ledgerParams(), chain, chain.tipHeight(), Hashes.block(tipBlock.getHeader()),
-        new Mempool(MEMPOOL_MAX_TXS, MEMPOOL_MAX_BYTES), signatures);
+        new Mempool(limits.intValue(NodeLimits.MEMPOOL_MAX_TXS), limits.get(NodeLimits.MEMPOOL_MAX_BYTES)), signatures);
     EvidenceKeeper evidence = new EvidenceKeeper(name, chain, System::currentTimeMillis);
-    this.feed = new FinalizedFeed(chain, MAX_SUBSCRIBERS, SUBSCRIBER_MAX_LAG, KEEP_ALIVE_MS, memory.feedCacheBytes(),
-        memory.subscriberSendBytes(), SUBSCRIBER_STALL_MS, fatal);
-    ConsensusConfig consensusConfig = new ConsensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts(),
-        1_000, MAX_MESSAGE_BYTES, 2, 10_000, ConsensusConfig.DEFAULT_MAX_BUFFERED_BYTES, 1_000, 2_000,
-        MemoryBudget.HELD_BLOCK_BYTES); // the heap check counts this bound
+    this.feed = new FinalizedFeed(chain, limits.intValue(NodeLimits.MAX_SUBSCRIBERS), limits.get(NodeLimits.SUBSCRIBER_MAX_LAG),
+        limits.get(NodeLimits.SUBSCRIBER_KEEP_ALIVE_MS), memory.feedCacheBytes(), memory.subscriberSendBytes(),
+        limits.get(NodeLimits.SUBSCRIBER_STALL_MS), fatal);
+    // the heap check (memory) counts the engine's bounds of the same limits
+    ConsensusConfig consensusConfig = limits.consensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts());
     ConsensusEngine engine = new ConsensusEngine(consensusConfig, tip(tipBlock, ledger), ledger, ledger,
         new RecordKeepingSigner(key, new FileSignerRecordStore(data)), System::currentTimeMillis, signatures);
     // the host needs the peer network, which needs the loop: the loop reaches it once running
@@ -131,7 +125,7 @@ public final class Node implements AutoCloseable {
       public void handled(ConsensusLoop.Input input, Outcome outcome) {
         host.handled(input, outcome);
       }
-    }, 50_000, memory.consensusQueueBytes(), fatal);
+    }, limits.intValue(NodeLimits.CONSENSUS_QUEUE_EVENTS), memory.consensusQueueBytes(), fatal);
     SyncPipeline sync = new SyncPipeline(name, genesis.chainId(), signatures, verifiers, SIGNATURE_CACHE / 4,
         (int) Math.min(Integer.MAX_VALUE, memory.syncWindowBytes()),
         (block, certificate, ticket) -> loop.submit(new Event.BlockSynced(block, certificate), ticket), fatal);
@@ -154,13 +148,14 @@ public final class Node implements AutoCloseable {
       public void synced(Block block, FinalityCertificate certificate, SyncSource source) {
         sync.offer(block, certificate, source);
       }
-    }, PeerNetwork.Limits.defaults(MAX_MESSAGE_BYTES, memory.peerSendBytes(), consensusConfig.bufferedHeights()), metrics,
+    }, PeerNetwork.Limits.of(limits, memory.peerSendBytes(), consensusConfig.bufferedHeights()), metrics,
         this::isValidatorKey);
     PeerNetwork network = peers.network;
     network.logAs(name);
     PeerFeedback feedback = new PeerFeedback(name, genesis.chainId(), network, signatures);
     this.admission = new TransactionAdmission(name, genesis.chainId(), genesis.maxTxBytes(), chain, ledger, signatures, loop,
-        verifiers, new ByteBudget(memory.pendingTransactionBytes()), feedback, metrics);
+        verifiers, new ByteBudget(memory.pendingTransactionBytes()),
+        config.limits().intValue(NodeLimits.MAX_PENDING_TXS), feedback, metrics);
     this.host = new ConsensusHost(name, nodeKey(), engine, chain, ledger, feed, evidence, sync, feedback,
         new ConsensusHost.Traffic(network::sentMessages, network::sentBytes), metrics);
     this.health = new NodeHealth(network, !config.peers().isEmpty(), host::status);
@@ -205,10 +200,14 @@ public final class Node implements AutoCloseable {
         + ProtocolVersion.BLOCK + "); recreate it: delete " + home + " or use another --home";
   }
 
-  /** The buffers a node of this genesis holds, in bytes, and the heap they need. */
+  /** The buffers a node of this genesis holds with the default limits, in bytes, and the heap they need. */
   public static MemoryBudget memoryBudget(Genesis genesis) {
-    return new MemoryBudget(genesis.maxBlockBytes(), genesis.maxTxBytes(), MAX_MESSAGE_BYTES, MEMPOOL_MAX_BYTES,
-        PeerNetwork.Limits.DEFAULT_SYNC_STREAMS);
+    return memoryBudget(genesis, NodeLimits.DEFAULTS);
+  }
+
+  /** The buffers a node of this genesis and these limits (config.json) holds, in bytes, and the heap they need. */
+  public static MemoryBudget memoryBudget(Genesis genesis, NodeLimits limits) {
+    return MemoryBudget.of(genesis.maxBlockBytes(), genesis.maxTxBytes(), limits);
   }
 
   /** Opens and starts the node of {@code home}; an internal failure halts the process ({@link FailStop#HALT}). */

@@ -33,13 +33,13 @@ import java.util.logging.Logger;
  */
 final class TransactionAdmission implements TransactionIntake {
   private static final Logger LOG = Logger.getLogger(TransactionAdmission.class.getName());
-  /** Most transactions waiting for verification or admission: small ones take several times their size as objects. */
-  static final int MAX_PENDING_TXS = 16_384;
   static final int VERIFY_QUEUE = 50_000;
   private static final int ADMISSIONS_PER_TASK = 512;
 
   private final String name;
   private final String chainId;
+  /** Most transactions waiting for verification or admission: small ones take several times their size as objects. */
+  private final int maxPendingTxs;
   private final int maxTxBytes;
   private final ChainStore chain;
   private final Ledger ledger;
@@ -58,7 +58,8 @@ final class TransactionAdmission implements TransactionIntake {
   private record Admission(Transaction tx, PeerConnection from, CompletableFuture<TransactionRules.Verdict> result) {}
 
   TransactionAdmission(String name, String chainId, int maxTxBytes, ChainStore chain, Ledger ledger, SignatureCache signatures,
-      ConsensusLoop loop, ExecutorService verifiers, ByteBudget pendingBytes, PeerFeedback peers, NodeMetrics metrics) {
+      ConsensusLoop loop, ExecutorService verifiers, ByteBudget pendingBytes, int maxPendingTxs, PeerFeedback peers, NodeMetrics metrics) {
+    this.maxPendingTxs = maxPendingTxs;
     this.name = name;
     this.chainId = chainId;
     this.maxTxBytes = maxTxBytes;
@@ -81,10 +82,10 @@ final class TransactionAdmission implements TransactionIntake {
   CompletableFuture<TransactionRules.Verdict> submit(Transaction tx, PeerConnection from) {
     CompletableFuture<TransactionRules.Verdict> result = new CompletableFuture<>();
     long bytes = tx.getSerializedSize();
-    if (pendingCount.incrementAndGet() > MAX_PENDING_TXS || !pendingBytes.tryTake(bytes)) {
+    if (pendingCount.incrementAndGet() > maxPendingTxs || !pendingBytes.tryTake(bytes)) {
       pendingCount.decrementAndGet();
       metrics.transactions("overloaded").increment();
-      result.completeExceptionally(new IllegalStateException("the node is overloaded: " + MAX_PENDING_TXS
+      result.completeExceptionally(new IllegalStateException("the node is overloaded: " + maxPendingTxs
           + " transactions or " + (pendingBytes.limit() >> 20) + " MiB wait for verification and admission"));
       return result;
     }

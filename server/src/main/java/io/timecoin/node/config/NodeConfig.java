@@ -27,9 +27,11 @@ import java.util.List;
  *     speak TLS, and peers must present a certificate the CA signed
  * @param webListen empty: no web port; otherwise host:port of the web port (gRPC-Web, JSON, the
  *     explorer, /metrics, /healthz; docs/protocol.md 7)
+ * @param limits the node's limits and tunables ({@link NodeLimits}, docs/configuration.md): the
+ *     optional object {@code limits}, every setting it leaves out at its default
  */
 public record NodeConfig(String moniker, String peerListen, String clientListen, String metricsListen,
-    List<String> peers, String dataDir, String keyFile, String tlsDir, String webListen) {
+    List<String> peers, String dataDir, String keyFile, String tlsDir, String webListen, NodeLimits limits) {
 
   /** The config file's name in a node's home directory. */
   public static final String FILE_NAME = "config.json";
@@ -38,6 +40,9 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
   public static final String DEFAULT_KEY_FILE = "keys/validator.key";
   /** Where {@code timed init --tls} puts a node's certificate, key and the network's CA. */
   public static final String DEFAULT_TLS_DIR = "tls";
+  /** The fields of config.json, in the writer's order (docs/configuration.md lists each). */
+  public static final List<String> FIELDS = List.of("moniker", "peer_listen", "client_listen", "metrics_listen", "peers",
+      "data_dir", "key_file", "tls_dir", "web_listen", NodeLimits.FIELD);
 
   /** Checks every field; host:port texts are kept in their normal form ({@link HostPort#toString()}). */
   public NodeConfig {
@@ -83,6 +88,7 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
     if (!tlsDir.isEmpty()) {
       checkPath("tls_dir", tlsDir);
     }
+    limits = limits == null ? NodeLimits.DEFAULTS : limits;
   }
 
   /** The chain data directory of the node whose home directory is {@code home}. */
@@ -90,13 +96,18 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
     return home.resolve(dataDir);
   }
 
-  /** The consensus key file of the node whose home directory is {@code home}. */
   /** The TLS folder, or null when the node speaks plaintext. */
   public Path tlsDir(Path home) {
     return tlsDir.isEmpty() ? null : home.resolve(tlsDir);
   }
 
-  /** The config of a node without TLS or a web port (webListen and tlsDir empty). */
+  /** The config of a node with the default limits. */
+  public NodeConfig(String moniker, String peerListen, String clientListen, String metricsListen,
+      List<String> peers, String dataDir, String keyFile, String tlsDir, String webListen) {
+    this(moniker, peerListen, clientListen, metricsListen, peers, dataDir, keyFile, tlsDir, webListen, NodeLimits.DEFAULTS);
+  }
+
+  /** The config of a node without a web port (webListen empty), with the default limits. */
   public NodeConfig(String moniker, String peerListen, String clientListen, String metricsListen,
       List<String> peers, String dataDir, String keyFile, String tlsDir) {
     this(moniker, peerListen, clientListen, metricsListen, peers, dataDir, keyFile, tlsDir, "");
@@ -104,14 +115,22 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
 
   /** The same config dialing other peers (tests put proxies between nodes). */
   public NodeConfig withPeers(List<String> newPeers) {
-    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, newPeers, dataDir, keyFile, tlsDir, webListen);
+    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, newPeers, dataDir, keyFile, tlsDir, webListen,
+        limits);
   }
 
   /** The same config with the web port on {@code address} (host:port), or off (empty). */
   public NodeConfig withWebListen(String address) {
-    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, peers, dataDir, keyFile, tlsDir, address);
+    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, peers, dataDir, keyFile, tlsDir, address, limits);
   }
 
+  /** The same config with other limits (tests). */
+  public NodeConfig withLimits(NodeLimits newLimits) {
+    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, peers, dataDir, keyFile, tlsDir, webListen,
+        newLimits);
+  }
+
+  /** The consensus key file of the node whose home directory is {@code home}. */
   public Path keyFile(Path home) {
     return home.resolve(keyFile);
   }
@@ -138,8 +157,7 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
    * @throws ConfigException naming the field and the problem
    */
   public static NodeConfig parse(String json) {
-    Fields root = StrictJson.parse(json, ConfigException::new).allow("moniker", "peer_listen", "client_listen",
-        "metrics_listen", "peers", "data_dir", "key_file", "tls_dir", "web_listen");
+    Fields root = StrictJson.parse(json, ConfigException::new).allow(FIELDS.toArray(String[]::new));
     return new NodeConfig(
         root.string("moniker", DEFAULT_MONIKER),
         root.string("peer_listen"),
@@ -149,7 +167,8 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
         root.string("data_dir", DEFAULT_DATA_DIR),
         root.string("key_file", DEFAULT_KEY_FILE),
         root.string("tls_dir", ""),
-        root.string("web_listen", ""));
+        root.string("web_listen", ""),
+        NodeLimits.read(root));
   }
 
   /** Writes this config as pretty JSON (through a temporary file and a rename). */
@@ -175,6 +194,7 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
       if (!webListen.isEmpty()) {
         out.writeStringField("web_listen", webListen);
       }
+      limits.write(out);
     });
   }
 

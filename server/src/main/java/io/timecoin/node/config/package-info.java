@@ -127,6 +127,12 @@
  * <tr><td>{@code web_listen}</td><td>host:port</td><td>"" (no web port)</td><td>the web port: the
  *     explorer, NodeService over gRPC-Web and JSON, {@code /metrics}, {@code /healthz}; not the same as
  *     the three ports above. {@code timed start --web-port P} and {@code --no-web} override it</td></tr>
+ * <tr><td>{@code tls_dir}</td><td>string</td><td>"" (plaintext)</td><td>the folder with
+ *     {@code node.crt.pem}, {@code node.key.pem} and {@code ca.pem}; relative to the home directory
+ *     unless absolute</td></tr>
+ * <tr><td>{@code limits}</td><td>object</td><td>{} (every default)</td><td>the node's limits and
+ *     tunables, {@link io.timecoin.node.config.NodeLimits}: each field an integer in its range; the
+ *     table of them all is docs/configuration.md</td></tr>
  * </table>
  *
  * <p>A host:port is {@code name:port}, {@code a.b.c.d:port} or {@code [ipv6]:port}, port 0 to 65535;

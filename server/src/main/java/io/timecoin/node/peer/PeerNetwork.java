@@ -27,6 +27,7 @@ import io.timecoin.proto.v1.PeerServiceGrpc;
 import io.timecoin.proto.v1.SyncBlocksRequest;
 import io.timecoin.proto.v1.SyncBlocksResponse;
 import io.timecoin.proto.v1.Transaction;
+import io.timecoin.node.config.NodeLimits;
 import io.timecoin.protocol.ErrorReasons;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -113,12 +114,19 @@ public final class PeerNetwork implements AutoCloseable {
   public record Limits(long maxQueuedBytes, long sendBudgetBytes, int maxMessageBytes, Duration handshake, Duration syncProgress,
       Duration syncServeStall, int maxSyncStreams, long heightHint, Duration hintLife, int maxNonValidators) {
     /** SyncBlocks streams served at once, by default: each holds one block in the heap while it is sent. */
-    public static final int DEFAULT_SYNC_STREAMS = 4;
+    public static final int DEFAULT_SYNC_STREAMS = NodeLimits.SYNC_STREAMS.intDefault();
 
     /** The default limits; {@code sendBudgetBytes} is the node's memory budget for all peers' send queues. */
     public static Limits defaults(int maxMessageBytes, long sendBudgetBytes, long heightHint) {
-      return new Limits(16L << 20, sendBudgetBytes, maxMessageBytes, Duration.ofSeconds(5), Duration.ofSeconds(10),
-          Duration.ofSeconds(30), DEFAULT_SYNC_STREAMS, heightHint, Duration.ofSeconds(30), 16);
+      return of(NodeLimits.DEFAULTS.with(NodeLimits.MAX_MESSAGE_BYTES, maxMessageBytes), sendBudgetBytes, heightHint);
+    }
+
+    /** The limits a node's config gives ({@link NodeLimits}); {@code sendBudgetBytes} as in {@link #defaults}. */
+    public static Limits of(NodeLimits l, long sendBudgetBytes, long heightHint) {
+      return new Limits(l.get(NodeLimits.PEER_QUEUE_BYTES), sendBudgetBytes, l.intValue(NodeLimits.MAX_MESSAGE_BYTES),
+          Duration.ofMillis(l.get(NodeLimits.PEER_HANDSHAKE_MS)), Duration.ofMillis(l.get(NodeLimits.SYNC_PROGRESS_MS)),
+          Duration.ofMillis(l.get(NodeLimits.SYNC_SERVE_STALL_MS)), l.intValue(NodeLimits.SYNC_STREAMS), heightHint,
+          Duration.ofMillis(l.get(NodeLimits.PEER_HINT_LIFE_MS)), l.intValue(NodeLimits.MAX_NON_VALIDATOR_PEERS));
     }
   }
 

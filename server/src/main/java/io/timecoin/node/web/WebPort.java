@@ -12,6 +12,7 @@ import io.grpc.protobuf.StatusProto;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timecoin.node.ApiErrors;
+import io.timecoin.node.config.NodeLimits;
 import io.timecoin.proto.v1.ErrorReason;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -65,9 +66,15 @@ import java.util.function.Supplier;
 public final class WebPort {
   /** The port's bounds. */
   public record Limits(int maxMessageBytes, int maxConnections, long bodyBudgetBytes, long bodyTimeoutMs, int idleTimeoutSeconds) {
-    /** The gRPC client port's message limit; room for 512 connections; 16 MiB of bodies in flight. */
+    /** The default limits ({@link NodeLimits#DEFAULTS}) with this message limit. */
     public static Limits defaults(int maxMessageBytes) {
-      return new Limits(maxMessageBytes, 512, 16L << 20, 10_000, 60);
+      return of(NodeLimits.DEFAULTS.with(NodeLimits.CLIENT_MAX_MESSAGE_BYTES, maxMessageBytes));
+    }
+
+    /** The limits a node's config gives: the gRPC client port's message limit, and the web port's own. */
+    public static Limits of(NodeLimits l) {
+      return new Limits(l.intValue(NodeLimits.CLIENT_MAX_MESSAGE_BYTES), l.intValue(NodeLimits.WEB_MAX_CONNECTIONS),
+          l.get(NodeLimits.WEB_BODY_BUDGET_BYTES), l.get(NodeLimits.WEB_BODY_TIMEOUT_MS), l.intValue(NodeLimits.WEB_IDLE_TIMEOUT_S));
     }
 
     /** A request body: the message in its frame, or its JSON (bytes fields grow by a third in base64). */

@@ -94,6 +94,52 @@ class NodeConfigTest {
   }
 
   @Test
+  void limitsDefaultAndAreNotWrittenUnlessSet() throws Exception {
+    NodeConfig c = NodeConfig.parse(EXAMPLE);
+    assertEquals(NodeLimits.DEFAULTS, c.limits());
+    assertTrue(!c.toJson().contains("limits"), "a home made by timed init keeps its file as it was");
+    for (Setting s : NodeLimits.ALL) {
+      assertEquals(s.defaultValue(), c.limits().get(s), s.key());
+    }
+  }
+
+  @Test
+  void readsAndWritesTheLimitsItIsGiven() throws Exception {
+    NodeConfig c = NodeConfig.parse(EXAMPLE.replace("\"data_dir\"",
+        "\"limits\": {\"mempool_max_txs\": 7, \"max_message_bytes\": 16777216}, \"data_dir\""));
+    assertEquals(7, c.limits().intValue(NodeLimits.MEMPOOL_MAX_TXS));
+    assertEquals(16L << 20, c.limits().get(NodeLimits.MAX_MESSAGE_BYTES));
+    assertEquals(NodeLimits.MAX_SUBSCRIBERS.defaultValue(), c.limits().get(NodeLimits.MAX_SUBSCRIBERS));
+    assertEquals(NodeLimits.DEFAULTS.with(NodeLimits.MEMPOOL_MAX_TXS, 7).with(NodeLimits.MAX_MESSAGE_BYTES, 16L << 20),
+        c.limits());
+    Path file = tmp.resolve(NodeConfig.FILE_NAME);
+    c.write(file);
+    assertEquals(c, NodeConfig.read(file));
+    assertTrue(Files.readString(file).contains("\"mempool_max_txs\": 7"), Files.readString(file));
+    assertTrue(!Files.readString(file).contains("max_subscribers"), "only what differs from the defaults is written");
+    assertEquals(c.limits(), c.withPeers(List.of()).withWebListen("127.0.0.1:1").limits());
+  }
+
+  @Test
+  void refusesBadLimitsNamingTheKey() {
+    String limits = EXAMPLE.replace("\"data_dir\"", "\"limits\": {L}, \"data_dir\"");
+    assertRefused(limits.replace("L", "\"max_mesage_bytes\": 1"), "limits.max_mesage_bytes", "unknown field");
+    assertRefused(limits.replace("L", "\"max_message_bytes\": 10"), "limits.max_message_bytes",
+        "must be an integer from 65536 to 1073741824, got the number 10");
+    assertRefused(limits.replace("L", "\"sync_streams\": 0"), "limits.sync_streams", "from 1 to 1024");
+    assertRefused(limits.replace("L", "\"rebroadcast_ms\": \"2s\""), "limits.rebroadcast_ms", "must be an integer");
+    assertRefused(limits.replace("L", "\"subscriber_stall_ms\": 1.5"), "limits.subscriber_stall_ms", "must be an integer");
+    assertRefused(limits.replace("L", "\"max_held_block_bytes\": 4194304"), "limits.max_held_block_bytes",
+        "at least max_message_bytes (8388608)");
+    assertRefused(limits.replace("L", "\"max_message_bytes\": 67108864"), "limits.max_held_block_bytes",
+        "at least max_message_bytes (67108864)");
+    assertRefused(limits.replace("L", "\"peer_queue_bytes\": 65536"), "limits.peer_queue_bytes", "at least max_message_bytes");
+    assertRefused(EXAMPLE.replace("\"data_dir\"", "\"limits\": [], \"data_dir\""), "limits", "must be an object");
+    ConfigException e = assertThrows(ConfigException.class, () -> NodeLimits.DEFAULTS.with(NodeLimits.MAX_SUBSCRIBERS, 0));
+    assertEquals("limits.max_subscribers", e.field());
+  }
+
+  @Test
   void aFileErrorNamesTheFile() throws Exception {
     Path file = tmp.resolve(NodeConfig.FILE_NAME);
     Files.writeString(file, EXAMPLE.replace("\"moniker\"", "\"monicker\""));
