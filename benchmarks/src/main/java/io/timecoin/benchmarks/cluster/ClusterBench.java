@@ -36,18 +36,21 @@ import picocli.CommandLine.Option;
  * and subscriber delivery against their limits; a validator's memory in its own process. Every limit
  * comes from the Ed25519 rate measured at the start of the same run.
  */
-@Command(name = "bin/bench", mixinStandardHelpOptions = true,
+@Command(name = "bin/bench",
     description = "Run the cluster benchmark on 127.0.0.1 and print the figures (--write BENCHMARKS.md to keep them).")
 public final class ClusterBench implements Callable<Integer> {
   /** The fewest blocks a size's latency is taken from: a slow network gets up to 3 x --seconds to reach them. */
   private static final int MIN_BLOCKS = 20;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
 
   @Option(names = "--validators", defaultValue = "4", description = "Validators of the saturation and catch-up networks (default ${DEFAULT-VALUE}).")
   int validators;
 
   @Option(names = "--sizes", split = ",", defaultValue = "4,16,32", paramLabel = "N,N,...",
       description = "Measure idle latency and traffic with these many validators, one network each (default ${DEFAULT-VALUE};"
-          + " the issue's full list is 4,16,32,64,100, about 5 minutes more on 2 cores; 0 skips).")
+          + " 4,16,32,64,100 for all, a few minutes more on 2 cores; 0 skips).")
   List<Integer> sizes;
 
   @Option(names = "--seconds", defaultValue = "20", description = "How long each measurement runs (default ${DEFAULT-VALUE}).")

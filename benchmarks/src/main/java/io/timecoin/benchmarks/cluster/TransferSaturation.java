@@ -214,9 +214,11 @@ final class TransferSaturation {
     // Steady state: on 2 cores busy with the load, C2 still compiles the load's paths 15 s in (7% of
     // the CPU in a window starting after 5 s; 44% of the limit then, ~50% after 20 s).
     Thread.sleep(TimeUnit.SECONDS.toMillis(WARM_UP_SECONDS));
+    long heightBefore = NodeProbe.finalizedHeight(observed);
     windowStart = System.nanoTime();
     windowEnd = windowStart + TimeUnit.SECONDS.toNanos(seconds);
     Thread.sleep(seconds * 1_000L + 200);
+    System.out.printf("  load: node-0 finalized heights %d to %d in the window%n", heightBefore, NodeProbe.finalizedHeight(observed));
     workers.forEach(Thread::interrupt);
     if (refused.get() > 0) {
       System.out.println("  load: " + refused.get() + " submissions refused (put back and retried)");
