@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "start", description = "Run the node whose home directory 'timed init' made, until Ctrl-C.")
 public final class StartCommand implements Callable<Integer> {
   /**
-   * The JVM options bin/timed gives a validator it starts (and timed bench measures its memory
+   * The JVM options bin/timed gives a validator it starts (and bin/bench measures its memory
    * with): a bounded heap, the serial collector (no G1 remembered sets: its pauses on a heap this
    * small are a few milliseconds), bounded code and class space, and an OutOfMemoryError ends the
    * process (a validator that lost a thread to it would look healthy and not vote). bin/timed

@@ -15,7 +15,6 @@ import picocli.CommandLine.Spec;
         InitCommand.class,
         StartCommand.class,
         DevnetCommand.class,
-        BenchCommand.class,
         ReliabilityCommand.class,
         ClientCommand.class,
     })
