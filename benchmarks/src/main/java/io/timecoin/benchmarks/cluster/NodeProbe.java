@@ -1,6 +1,7 @@
 package io.timecoin.benchmarks.cluster;
 
 import io.timecoin.node.Node;
+import io.timecoin.node.NodeStatus;
 
 /**
  * Every use the bench makes of Node's own hooks, in one place: the rest of the bench sees a node
@@ -32,18 +33,9 @@ final class NodeProbe {
     return node.status().finalizedHeight();
   }
 
-  /**
-   * Adds {@code listener} for every height {@code node} finalizes from now on (it is never removed):
-   * told once per new status whose finalized height rose.
-   */
+  /** Adds {@code listener} for every block {@code node} stores from now on (it is never removed). */
   static void onFinalized(Node node, Finalized listener) {
-    long[] last = {node.status().finalizedHeight()}; // the consensus thread's own
-    node.onStatus(s -> {
-      if (s.finalizedHeight() > last[0]) {
-        last[0] = s.finalizedHeight();
-        listener.finalized(s.finalizedHeight(), s.lastFinalizationLatencyNanos());
-      }
-    });
+    node.onStatus(NodeStatus.eachBlock(s -> listener.finalized(s.finalizedHeight(), s.lastFinalizationLatencyNanos())));
   }
 
   /** What {@code node} sent to its peers since it started. */
