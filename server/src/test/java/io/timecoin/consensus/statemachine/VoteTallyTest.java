@@ -20,9 +20,8 @@ class VoteTallyTest {
   private static final ByteString BLOCK = key(6);
 
   private static ByteString key(int i) {
-    byte[] k = new byte[32];
-    k[0] = (byte) (i + 1);
-    return ByteString.copyFrom(k);
+    return ByteString.copyFrom(io.timecoin.crypto.Ed25519KeyPair.fromSeed(io.timecoin.crypto.Sha256.hash(
+        ("tally " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8))).publicKey().bytes());
   }
 
   private static final ValidatorSet SET;
