@@ -3,12 +3,14 @@ package io.timecoin.consensus.statemachine;
 import com.google.protobuf.ByteString;
 import io.timecoin.proto.v1.Proposal;
 import io.timecoin.proto.v1.Vote;
-import io.timecoin.proto.v1.VoteType;
 import io.timecoin.protocol.ValidatorSet;
 import java.util.HashSet;
 import java.util.Set;
 
-/** What one round of a height has seen: its proposal, its two tallies, and who spoke in it. */
+/**
+ * What one round of a height has seen: its proposal, its two tallies (which report their thresholds
+ * once each, so the round keeps no flags), who spoke in it, and what this validator signed in it.
+ */
 final class RoundState {
   final VoteTally prepares;
   final VoteTally precommits;
@@ -18,11 +20,6 @@ final class RoundState {
   /** Distinct validators with any message in this round, and their weight: the round-skip rule. */
   private final Set<ByteString> speakers = new HashSet<>();
   long speakersWeight;
-  boolean prepareTimeoutStarted;
-  boolean precommitTimeoutStarted;
-  boolean prepareQuorumForBlockSeen;
-  boolean prepareQuorumAnnounced;
-  boolean precommitQuorumAnnounced;
   /** This validator's own signed messages of the round, sent again on REBROADCAST (the proposal without body). */
   Proposal ownProposal;
   Vote ownPrepare;
@@ -33,8 +30,22 @@ final class RoundState {
     this.precommits = new VoteTally(set);
   }
 
-  VoteTally tally(VoteType type) {
-    return type == VoteType.VOTE_TYPE_PREPARE ? prepares : precommits;
+  /** The tally of a voting phase. */
+  VoteTally tally(Phase phase) {
+    return switch (phase) {
+      case PREPARE -> prepares;
+      case PRECOMMIT -> precommits;
+      case PROPOSE -> throw new IllegalArgumentException("a proposal is not counted in a tally");
+    };
+  }
+
+  /** Keeps this validator's own vote, to send again. */
+  void sent(Phase phase, Vote vote) {
+    if (phase == Phase.PREPARE) {
+      ownPrepare = vote;
+    } else {
+      ownPrecommit = vote;
+    }
   }
 
   void heardFrom(ValidatorSet.Member member) {

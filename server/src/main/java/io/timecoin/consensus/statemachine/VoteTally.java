@@ -5,8 +5,10 @@ import io.timecoin.proto.v1.Vote;
 import io.timecoin.protocol.ValidatorSet;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The votes of one kind in one round. It only counts; the engine decides what a count means.
@@ -17,9 +19,28 @@ import java.util.Map;
  * quorum-intersection argument already lets Byzantine validators vote for everything, and without it
  * a node that heard an equivocator's other vote first could never see a real quorum. At most two
  * hashes are counted per validator, so an equivocator cannot grow the tally without bound.
+ *
+ * <p>It reports each {@link Threshold} once, the first time it is asked about it after it was crossed
+ * (Malachite's votekeeper emits each output once the same way): the rules that fire "for the first
+ * time" (docs/protocol.md 5.3, rules 3 and 5) ask it, so a round keeps no flags of its own.
  */
 final class VoteTally {
   enum Added { NEW, DUPLICATE, CONFLICT }
+
+  /** A count worth acting on once: a quorum of votes of any kind, of votes for one value whichever, or for this value. */
+  record Threshold(Kind kind, ByteString value) {
+    enum Kind { ANY, SOME_VALUE, VALUE }
+
+    /** Distinct validators' votes, whatever they are for, weigh a quorum: the timers of rules 3 and 5. */
+    static final Threshold ANY = new Threshold(Kind.ANY, null);
+    /** The votes for one value, block or nil, whichever, weigh a quorum: worth a log line. */
+    static final Threshold SOME_VALUE = new Threshold(Kind.SOME_VALUE, null);
+
+    /** The votes for this value (a block hash, or nil) weigh a quorum. */
+    static Threshold quorumFor(ByteString value) {
+      return new Threshold(Kind.VALUE, value);
+    }
+  }
 
   private static final int MAX_HASHES_PER_VALIDATOR = 2;
 
@@ -28,6 +49,7 @@ final class VoteTally {
   private final Map<ByteString, List<Vote>> byHash = new HashMap<>();
   private final Map<ByteString, Long> weightByHash = new HashMap<>();
   private long totalWeight;
+  private final Set<Threshold> reported = new HashSet<>();
 
   VoteTally(ValidatorSet set) {
     this.set = set;
@@ -67,6 +89,16 @@ final class VoteTally {
     byHash.computeIfAbsent(vote.getBlockHash(), h -> new ArrayList<>()).add(vote);
     weightByHash.merge(vote.getBlockHash(), weight, Long::sum);
     return first ? Added.NEW : Added.CONFLICT;
+  }
+
+  /** Whether {@code t} is crossed now and was never reported before; it is reported (true) once only. */
+  boolean firstCrossed(Threshold t) {
+    boolean crossed = switch (t.kind()) {
+      case ANY -> hasQuorumOfAny();
+      case SOME_VALUE -> quorumHash() != null;
+      case VALUE -> hasQuorumFor(t.value());
+    };
+    return crossed && reported.add(t);
   }
 
   boolean hasQuorumFor(ByteString blockHash) {

@@ -10,8 +10,9 @@ import io.timecoin.proto.v1.VoteType;
 
 /**
  * The checks of docs/protocol.md 5.4 that need nothing but the message: wrong chain, then malformed or
- * oversized. The engine applies the rest (height, membership, signature, duplicates, conflicts) in
- * order.
+ * oversized. Then the engine places it in time (height, round), {@link VoteValidator} and
+ * {@link ProposalValidator} check membership, proposer and signature, and the engine's tallies find
+ * duplicates and conflicts, in that order.
  */
 public final class MessageChecks {
   private MessageChecks() {}
