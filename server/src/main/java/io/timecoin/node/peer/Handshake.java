@@ -1,8 +1,12 @@
 package io.timecoin.node.peer;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.ErrorInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.timecoin.canonical.CanonicalBytes;
 import io.timecoin.canonical.MalformedException;
 import io.timecoin.crypto.Ed25519KeyPair;
@@ -167,6 +171,24 @@ final class Handshake {
 
   static StatusRuntimeException refusal(ErrorReason reason, String message) {
     return ApiErrors.of(Status.Code.FAILED_PRECONDITION, reason, message);
+  }
+
+  /** The ErrorInfo a refusal (or any error from a peer) carries, or null. */
+  static ErrorInfo errorInfo(Throwable t) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(t);
+    if (status == null) {
+      return null;
+    }
+    for (Any any : status.getDetailsList()) {
+      if (any.is(ErrorInfo.class)) {
+        try {
+          return any.unpack(ErrorInfo.class);
+        } catch (InvalidProtocolBufferException e) {
+          return null;
+        }
+      }
+    }
+    return null;
   }
 
   private static String hex(ByteString b) {

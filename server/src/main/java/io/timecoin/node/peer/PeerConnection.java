@@ -5,12 +5,13 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.timecoin.proto.v1.PeerMessage;
 import java.net.SocketAddress;
-import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -29,15 +30,11 @@ public final class PeerConnection {
   final String address;
   /** The remote socket of an inbound stream (what SyncBlocks calls are matched against); null when dialed. */
   final SocketAddress remote;
-  private final long maxQueuedBytes;
-  /** Shared by every peer's queue: beyond it, the peer holding the most is dropped ({@link #overBudget}). */
-  private final SendBudget budget;
+  private final SendQueue queue;
   /** Whom to drop when the shared budget is full: chosen by the network, which knows the validators. */
-  private final java.util.function.UnaryOperator<PeerConnection> overBudget;
-  /** Told once, outside this object's lock, when the stream ends: the reason's label and detail. */
+  private final UnaryOperator<PeerConnection> overBudget;
+  /** Told once, outside this object's lock, when the stream ends, with the reason's label. */
   private final BiConsumer<PeerConnection, String> onClosed;
-  private final ArrayDeque<PeerMessage> queue = new ArrayDeque<>();
-  private long queuedBytes;
   private Consumer<PeerMessage> sink;
   private BooleanSupplier ready;
   private Consumer<StatusRuntimeException> closer;
@@ -58,12 +55,11 @@ public final class PeerConnection {
    * @param overBudget given the sender, the peer to drop when a message does not fit the shared budget
    */
   PeerConnection(Direction direction, String address, SocketAddress remote, long maxQueuedBytes, SendBudget budget,
-      java.util.function.UnaryOperator<PeerConnection> overBudget, BiConsumer<PeerConnection, String> onClosed) {
+      UnaryOperator<PeerConnection> overBudget, BiConsumer<PeerConnection, String> onClosed) {
     this.direction = direction;
     this.address = address;
     this.remote = remote;
-    this.maxQueuedBytes = maxQueuedBytes;
-    this.budget = budget;
+    this.queue = new SendQueue(maxQueuedBytes, budget);
     this.overBudget = overBudget;
     this.onClosed = onClosed;
   }
@@ -84,32 +80,27 @@ public final class PeerConnection {
   boolean send(PeerMessage message) {
     int size = message.getSerializedSize();
     while (true) {
-      boolean overflowed;
-      boolean overBudgetNow = false;
+      SendQueue.Offer offer;
       synchronized (this) {
         if (closed) {
           return false;
         }
-        overflowed = queuedBytes + size > maxQueuedBytes;
-        if (overflowed) {
-          String detail = "cannot keep up: " + queuedBytes + " bytes in " + queue.size() + " messages queued";
-          endLocked(Status.CANCELLED.withDescription(detail).asRuntimeException(), true, detail);
-        } else if (budget.take(message, size)) {
-          queue.add(message);
-          queuedBytes += size;
-        } else {
-          overBudgetNow = true;
+        offer = queue.offer(message, size);
+        if (offer == SendQueue.Offer.OVER_PEER_BOUND) {
+          endLocked(Status.CANCELLED.withDescription("cannot keep up: " + queue.bytes() + " bytes in " + queue.size()
+              + " messages queued").asRuntimeException(), true);
         }
       }
-      if (overflowed) {
+      if (offer == SendQueue.Offer.QUEUED) {
+        break;
+      }
+      if (offer == SendQueue.Offer.OVER_PEER_BOUND) {
         onClosed.accept(this, "cannot_keep_up");
         return false;
       }
-      if (!overBudgetNow) {
-        break;
-      }
       PeerConnection victim = overBudget.apply(this);
-      String detail = "cannot keep up: the send queues of all peers hold " + budget.used() + " bytes, at most " + budget.max();
+      String detail = "cannot keep up: the send queues of all peers hold " + queue.budget().used() + " bytes, at most "
+          + queue.budget().max();
       if (victim == null || victim == this) {
         close("cannot_keep_up", detail);
         return false;
@@ -126,14 +117,10 @@ public final class PeerConnection {
     synchronized (this) {
       while (!closed && sink != null && !queue.isEmpty() && ready.getAsBoolean()) {
         PeerMessage m = queue.poll();
-        int size = m.getSerializedSize();
-        queuedBytes -= size;
-        budget.giveBack(m, size);
         try {
           sink.accept(m);
         } catch (RuntimeException e) {
-          String detail = "send failed: " + e;
-          endLocked(Status.CANCELLED.withDescription(detail).asRuntimeException(), true, detail);
+          endLocked(Status.CANCELLED.withDescription("send failed: " + e).asRuntimeException(), true);
           failed = true;
         }
       }
@@ -150,7 +137,7 @@ public final class PeerConnection {
 
   /** Their bytes. */
   synchronized long queuedBytes() {
-    return queuedBytes;
+    return queue.bytes();
   }
 
   boolean isClosed() {
@@ -186,45 +173,29 @@ public final class PeerConnection {
   void close(String label, StatusRuntimeException status, boolean log) {
     boolean first;
     synchronized (this) {
-      first = endLocked(status, log, status.getStatus().getDescription());
+      first = endLocked(status, log);
     }
     if (first) {
       onClosed.accept(this, label);
     }
   }
 
-  /** The stream ended from the other side or the transport. */
+  /** The stream ended from the other side or the transport: nothing to tell the peer. */
   void ended(String label) {
-    boolean first;
-    synchronized (this) {
-      first = !closed;
-      closed = true;
-      clearLocked();
-    }
-    if (first) {
-      onClosed.accept(this, label);
-    }
+    close(label, null, false);
   }
 
-  /** Forgets what was queued, giving its bytes back to the shared budget. */
-  private void clearLocked() {
-    for (PeerMessage m : queue) {
-      budget.giveBack(m, m.getSerializedSize());
-    }
-    queue.clear();
-    queuedBytes = 0;
-  }
-
-  private boolean endLocked(StatusRuntimeException status, boolean log, String detail) {
+  /** True the first time; {@code status} (null: none) goes to the peer. */
+  private boolean endLocked(StatusRuntimeException status, boolean log) {
     if (closed) {
       return false;
     }
     closed = true;
-    clearLocked();
+    queue.clear();
     if (log) {
-      PeerNetwork.PEER_LOG.log(LOG, java.util.logging.Level.INFO, () -> "dropping peer " + this + ": " + detail);
+      PeerNetwork.PEER_LOG.log(LOG, Level.INFO, () -> "dropping peer " + this + ": " + status.getStatus().getDescription());
     }
-    if (closer != null) {
+    if (closer != null && status != null) {
       try {
         closer.accept(status);
       } catch (RuntimeException ignored) {

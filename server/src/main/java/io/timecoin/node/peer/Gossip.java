@@ -6,33 +6,72 @@ import io.timecoin.proto.v1.PeerMessage;
 import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.TransactionBatch;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
-/** Sending to the admitted peers: this node's own messages to all, accepted ones relayed to a few, each marked seen. */
-final class Relay {
-  private final Map<ByteString, PeerConnection> peers;
-  private final SeenMessages seen;
+/**
+ * Gossip among the admitted peers: what a peer sends reaches the node once however many peers send
+ * it (the seen set); this node's own messages go to every peer, the ones it accepted to a few.
+ */
+final class Gossip {
+  /** How many peers a relayed message goes to, at most. */
+  static final int RELAY_FANOUT = 3;
+
+  private final Supplier<Collection<PeerConnection>> peers;
+  private final PeerNetwork.Inbound inbound;
+  private final Penalties penalties;
   private final int maxMessageBytes;
+  private final SeenMessages seen = new SeenMessages(100_000);
 
-  Relay(Map<ByteString, PeerConnection> peers, SeenMessages seen, int maxMessageBytes) {
+  Gossip(Supplier<Collection<PeerConnection>> peers, PeerNetwork.Inbound inbound, Penalties penalties, int maxMessageBytes) {
     this.peers = peers;
-    this.seen = seen;
+    this.inbound = inbound;
+    this.penalties = penalties;
     this.maxMessageBytes = maxMessageBytes;
+  }
+
+  /** A message from an admitted peer: handed to the node if it is seen for the first time; one without a body is penalized. */
+  void received(PeerConnection conn, PeerMessage message) {
+    if (message.hasHello()) {
+      penalties.penalize(conn, "second_hello", "a hello after the handshake");
+      return;
+    }
+    if (message.hasTransactions()) {
+      List<Transaction> txs = message.getTransactions().getTransactionsList();
+      if (txs.isEmpty()) {
+        penalties.penalize(conn, "malformed", "an empty transaction batch");
+      }
+      for (Transaction tx : txs) {
+        if (seen.firstTime(seenKey(tx))) {
+          inbound.transaction(tx, conn);
+        }
+      }
+      return;
+    }
+    if (message.getBodyCase() == PeerMessage.BodyCase.BODY_NOT_SET) {
+      penalties.penalize(conn, "malformed", "a peer message with no body");
+      return;
+    }
+    if (!seen.firstTime(seenKey(message))) {
+      return; // already handled and relayed
+    }
+    if (message.hasTransaction()) {
+      inbound.transaction(message.getTransaction(), conn);
+    } else {
+      inbound.message(message, conn);
+    }
   }
 
   /** Sends this node's own message to every peer. */
   void broadcast(PeerMessage message) {
     seen.firstTime(seenKey(message));
-    for (PeerConnection p : peers.values()) {
+    for (PeerConnection p : peers.get()) {
       p.send(message);
     }
   }
-
-  /** How many peers a relayed message goes to, at most. */
-  static final int RELAY_FANOUT = 3;
 
   /**
    * Passes on a message the consensus core accepted to a few peers, chosen at random among those
@@ -87,7 +126,7 @@ final class Relay {
   /** Up to RELAY_FANOUT peers at random, other than {@code from} and the message's {@code author}. */
   private List<PeerConnection> relayTargets(PeerConnection from, ByteString author) {
     List<PeerConnection> candidates = new ArrayList<>();
-    for (PeerConnection p : peers.values()) {
+    for (PeerConnection p : peers.get()) {
       if (p != from && (author == null || !author.equals(p.remoteKey))) {
         candidates.add(p);
       }
@@ -99,7 +138,7 @@ final class Relay {
     return candidates;
   }
 
-  /** What the seen cache knows a message by: a transaction by its bytes, however it came (alone or in a batch). */
+  /** What the seen set knows a message by: a transaction by its bytes, however it came (alone or in a batch). */
   static ByteString seenKey(PeerMessage m) {
     return m.hasTransaction() ? seenKey(m.getTransaction()) : ByteString.copyFrom(Sha256.hash(m.toByteArray()));
   }
