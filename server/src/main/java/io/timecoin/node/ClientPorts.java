@@ -96,7 +96,7 @@ final class ClientPorts {
 
   /** Listens on each port; a port in use is an IOException that names it. */
   void start() throws IOException {
-    Node.listen(clientServer, config.clientListen(), "client");
+    Ports.listen(clientServer, config.clientListen(), "client");
     String listening = config.metricsListen() + " (metrics port)";
     try {
       InetSocketAddress m = HostPort.parse(config.metricsListen()).socketAddress();
@@ -108,7 +108,7 @@ final class ClientPorts {
         webPortBound = webPort.listen(w.getHostString(), w.getPort()).toCompletionStage().toCompletableFuture().join();
       }
     } catch (RuntimeException e) {
-      throw new IOException(name + ": cannot listen on " + listening + ": " + Node.rootMessage(e)
+      throw new IOException(name + ": cannot listen on " + listening + ": " + Ports.rootMessage(e)
           + "; is another node running there? (--base-port moves the ports)", e);
     }
   }

@@ -39,6 +39,26 @@ final class ConsensusHost implements ConsensusLoop.Host {
   /** The peer traffic figures of the status (PeerNetwork's counters, thread-safe). */
   record Traffic(LongSupplier messages, LongSupplier bytes) {}
 
+  /**
+   * The loop's host before there is a ConsensusHost (it needs the peer network, which needs the
+   * loop): {@link #to} gives it, once, before the loop starts (whose thread then sees it).
+   */
+  static final class Deferred implements ConsensusLoop.Host {
+    private ConsensusHost host;
+
+    void to(ConsensusHost host) {
+      if (this.host != null) {
+        throw new IllegalStateException("the consensus loop already has its host");
+      }
+      this.host = host;
+    }
+
+    @Override
+    public void handled(ConsensusLoop.Input input, Outcome outcome) {
+      host.handled(input, outcome);
+    }
+  }
+
   private final String name;
   private final ByteString nodeKey;
   private final ConsensusEngine engine;
@@ -152,7 +172,7 @@ final class ConsensusHost implements ConsensusLoop.Host {
       LOG.fine(() -> name + " quorum of " + (q.type() == VoteType.VOTE_TYPE_PREPARE ? "prepares" : "precommits")
           + " at height " + q.height() + " round " + q.round() + (q.blockHash().equals(Hashes.NIL) ? " for nil" : ""));
     } else if (e instanceof Effect.RoundStarted r && r.round() > 0) {
-      LOG.info(() -> name + " height " + r.height() + " moves to round " + r.round() + ", proposer " + Node.shortKey(r.proposer()));
+      LOG.info(() -> name + " height " + r.height() + " moves to round " + r.round() + ", proposer " + Logs.shortKey(r.proposer()));
     } else if (e instanceof Effect.ReportEvidence ev) {
       evidence.report(ev.evidence());
     }
@@ -185,7 +205,7 @@ final class ConsensusHost implements ConsensusLoop.Host {
     metrics.rewardsPaid.increment(execution.reward());
     LOG.log(synced ? Level.FINE : Level.INFO, () -> name + " block final: height " + block.getHeader().getHeight() + " round " + cert.getRound()
         + ", " + (block.getBody().getTransactionsCount() - 1) + " txs, " + cert.getSignaturesCount() + " signatures, hash "
-        + Node.shortKey(tipHash) + ", " + since + " ms; reward " + Units.format(execution.reward())
+        + Logs.shortKey(tipHash) + ", " + since + " ms; reward " + Units.format(execution.reward())
         + " TIME (fees " + Units.format(execution.fees()) + ") to " + block.getBody().getTransactions(0).getOutputsCount()
         + " masternodes");
     if (execution.changes().nextSet() != null) {

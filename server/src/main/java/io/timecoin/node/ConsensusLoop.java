@@ -239,7 +239,7 @@ public final class ConsensusLoop implements AutoCloseable {
 
   /** One timer thread; a cancelled timer leaves its queue at once (catching up cancels one per block). */
   private static ScheduledThreadPoolExecutor timerPool() {
-    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, Node.daemon("consensus-timers"));
+    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("consensus-timers"));
     pool.setRemoveOnCancelPolicy(true);
     return pool;
   }

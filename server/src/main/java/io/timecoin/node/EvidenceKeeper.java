@@ -72,7 +72,7 @@ final class EvidenceKeeper {
     long held = state.held;
     state.held = 0;
     state.lastMs = now;
-    LOG.warning(name + " equivocation by " + Node.shortKey(e.getValidator()) + " at height " + Long.toUnsignedString(e.getHeight())
+    LOG.warning(name + " equivocation by " + Logs.shortKey(e.getValidator()) + " at height " + Long.toUnsignedString(e.getHeight())
         + " round " + Integer.toUnsignedString(e.getRound()) + (e.hasVotes() ? " (votes)" : " (proposals)")
         + (held == 0 ? "" : "; " + held + " more reports by it in the last minute not logged")
         + (outcome == ChainStore.EvidenceOutcome.VALIDATOR_FULL ? "; its evidence is full, this one is not kept" : ""));

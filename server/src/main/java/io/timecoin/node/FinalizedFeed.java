@@ -63,8 +63,8 @@ final class FinalizedFeed implements AutoCloseable {
   private final long stallMs;
   /** Subscribers waiting for room in {@link #sending}, in turn. */
   private final java.util.concurrent.ConcurrentLinkedQueue<Subscriber> waiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
-  private final ExecutorService senders = Executors.newFixedThreadPool(2, Node.daemon("finalized-feed"));
-  private final ScheduledExecutorService keepAlives = Executors.newSingleThreadScheduledExecutor(Node.daemon("finalized-keepalive"));
+  private final ExecutorService senders = Executors.newFixedThreadPool(2, DaemonThreads.named("finalized-feed"));
+  private final ScheduledExecutorService keepAlives = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("finalized-keepalive"));
   private volatile long tip;
   private final java.util.concurrent.atomic.LongAdder slowClosed = new java.util.concurrent.atomic.LongAdder(); // sender threads add
 

@@ -21,6 +21,11 @@ public final class Logs {
 
   private static final String FORMAT = "%1$tT.%1$tL %4$-7s %5$s%6$s%n";
 
+  /** A key as logs name it: its first 4 bytes in hex. */
+  static String shortKey(com.google.protobuf.ByteString k) {
+    return java.util.HexFormat.of().formatHex(k.toByteArray(), 0, Math.min(4, k.size()));
+  }
+
   /** INFO for timed, WARNING for libraries; FINE for timed with {@code verbose}. */
   public static void configure(boolean verbose) {
     reset(verbose);

@@ -1,5 +1,6 @@
 package io.timecoin.node;
 
+import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.NodeLimits;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +44,11 @@ public record MemoryBudget(long maxBlockBytes, long maxTxBytes, long maxMessageB
   public static MemoryBudget of(long maxBlockBytes, long maxTxBytes, NodeLimits l) {
     return new MemoryBudget(maxBlockBytes, maxTxBytes, l.get(NodeLimits.MAX_MESSAGE_BYTES), l.get(NodeLimits.MEMPOOL_MAX_BYTES),
         l.intValue(NodeLimits.SYNC_STREAMS), l.get(NodeLimits.MAX_HELD_BLOCK_BYTES), l.get(NodeLimits.MAX_BUFFERED_BYTES));
+  }
+
+  /** The budget of a node of this genesis and these limits of its own (config.json). */
+  public static MemoryBudget of(Genesis genesis, NodeLimits limits) {
+    return of(genesis.maxBlockBytes(), genesis.maxTxBytes(), limits);
   }
 
   /** Recent finalized blocks kept in memory for subscribers (older ones are read from storage). */

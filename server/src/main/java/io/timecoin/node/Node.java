@@ -1,15 +1,11 @@
 package io.timecoin.node;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Server;
 import io.timecoin.canonical.Hashes;
-import io.timecoin.canonical.MalformedException;
 import io.timecoin.consensus.signer.RecordKeepingSigner;
 import io.timecoin.consensus.statemachine.ConsensusConfig;
 import io.timecoin.consensus.statemachine.ConsensusEngine;
 import io.timecoin.consensus.statemachine.Event;
-import io.timecoin.consensus.statemachine.Outcome;
-import io.timecoin.consensus.types.ChainTip;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.crypto.KeyFile;
 import io.timecoin.ledger.Ledger;
@@ -23,20 +19,11 @@ import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.config.NodeConfig;
 import io.timecoin.node.config.NodeLimits;
-import io.timecoin.node.peer.PeerConnection;
 import io.timecoin.node.peer.PeerNetwork;
-import io.timecoin.node.peer.SyncSource;
 import io.timecoin.node.tls.TlsContexts;
 import io.timecoin.proto.v1.Block;
-import io.timecoin.proto.v1.FinalityCertificate;
-import io.timecoin.proto.v1.PeerMessage;
-import io.timecoin.proto.v1.Transaction;
-import io.timecoin.protocol.GenesisBlocks;
-import io.timecoin.protocol.ProtocolVersion;
 import io.timecoin.storage.ChainStore;
 import io.timecoin.storage.FileSignerRecordStore;
-import io.timecoin.storage.OldProtocolException;
-import io.timecoin.storage.StorageException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -66,9 +53,9 @@ public final class Node implements AutoCloseable {
   final NodeMetrics metrics = new NodeMetrics();
   final ExecutorService verifiers = new ThreadPoolExecutor(Runtime.getRuntime().availableProcessors(),
       Runtime.getRuntime().availableProcessors(), 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(TransactionAdmission.VERIFY_QUEUE),
-      daemon("tx-verify"));
+      DaemonThreads.named("tx-verify"));
   /** The client API's calls run here: a bounded pool, not a thread per call, whatever the load. */
-  private final ExecutorService clientCalls = Executors.newFixedThreadPool(16, daemon("client-api"));
+  private final ExecutorService clientCalls = Executors.newFixedThreadPool(16, DaemonThreads.named("client-api"));
   /** Signatures verified once, found again by consensus: votes inside certificates, synced blocks. */
   private final SignatureCache signatures = new SignatureCache(SIGNATURE_CACHE);
   private final FailStop.Fatal fatal;
@@ -96,18 +83,7 @@ public final class Node implements AutoCloseable {
     Path data = config.dataDir(home);
     Path tlsDir = config.tlsDir(home);
     this.tls = tlsDir == null ? null : new TlsContexts(tlsDir);
-    this.chain = ChainStore.open(data.resolve("chain"));
-    Block genesisBlock = genesis.block();
-    try {
-      chain.putGenesis(genesisBlock, Ledger.genesisChanges(genesisBlock, genesis.masternodeRecords(), genesis.maxValidators()));
-      checkGenesis(chain.blockAt(0).orElseThrow(), data.resolve("chain"));
-    } catch (OldProtocolException e) {
-      chain.close();
-      throw new OldProtocolException(oldHomeMessage(home, e.storedVersion()), e.storedVersion());
-    } catch (IOException | RuntimeException e) {
-      chain.close();
-      throw e;
-    }
+    this.chain = NodeHome.openChain(home, data, genesis);
     Block tipBlock = chain.blockAt(chain.tipHeight()).orElseThrow();
     Ledger ledger = new Ledger(genesis.ledgerParams(), chain, chain.tipHeight(), Hashes.block(tipBlock.getHeader()),
         new Mempool(limits.intValue(NodeLimits.MEMPOOL_MAX_TXS), limits.get(NodeLimits.MEMPOOL_MAX_BYTES)), signatures);
@@ -117,38 +93,16 @@ public final class Node implements AutoCloseable {
         limits.get(NodeLimits.SUBSCRIBER_STALL_MS), fatal);
     // the heap check (memory) counts the engine's bounds of the same limits
     ConsensusConfig consensusConfig = limits.consensusConfig(genesis.chainId(), genesis.blockIntervalMs(), genesis.timeouts());
-    ConsensusEngine engine = new ConsensusEngine(consensusConfig, tip(tipBlock, ledger), ledger, ledger,
+    ConsensusEngine engine = new ConsensusEngine(consensusConfig, NodeHome.tip(chain, tipBlock, ledger), ledger, ledger,
         new RecordKeepingSigner(key, new FileSignerRecordStore(data)), System::currentTimeMillis, signatures);
     // the host needs the peer network, which needs the loop: the loop reaches it once running
-    this.loop = new ConsensusLoop(engine, new ConsensusLoop.Host() {
-      @Override
-      public void handled(ConsensusLoop.Input input, Outcome outcome) {
-        host.handled(input, outcome);
-      }
-    }, limits.intValue(NodeLimits.CONSENSUS_QUEUE_EVENTS), memory.consensusQueueBytes(), fatal);
+    ConsensusHost.Deferred toHost = new ConsensusHost.Deferred();
+    this.loop = new ConsensusLoop(engine, toHost, limits.intValue(NodeLimits.CONSENSUS_QUEUE_EVENTS), memory.consensusQueueBytes(), fatal);
     SyncPipeline sync = new SyncPipeline(name, genesis.chainId(), signatures, verifiers, SIGNATURE_CACHE / 4,
         (int) Math.min(Integer.MAX_VALUE, memory.syncWindowBytes()),
         (block, certificate, ticket) -> loop.submit(new Event.BlockSynced(block, certificate), ticket), fatal);
-    this.peers = new PeerPorts(genesis, config, key, tls, chain, new PeerNetwork.Inbound() {
-      @Override
-      public void transaction(Transaction tx, PeerConnection from) {
-        admission.submit(tx, from);
-      }
-
-      @Override
-      public void message(PeerMessage m, PeerConnection from) {
-        Event e = m.hasProposal() ? new Event.ProposalReceived(m.getProposal())
-            : m.hasVote() ? new Event.VoteReceived(m.getVote()) : null;
-        if (e != null && !loop.submit(e, new PeerFeedback.Source(m, from))) {
-          metrics.consensusQueueDropped.increment();
-        }
-      }
-
-      @Override
-      public void synced(Block block, FinalityCertificate certificate, SyncSource source) {
-        sync.offer(block, certificate, source);
-      }
-    }, PeerNetwork.Limits.of(limits, memory.peerSendBytes(), consensusConfig.bufferedHeights()), metrics,
+    PeerInbound inbound = new PeerInbound(loop, sync, metrics);
+    this.peers = new PeerPorts(genesis, config, key, tls, chain, inbound, PeerNetwork.Limits.of(limits, memory.peerSendBytes(), consensusConfig.bufferedHeights()), metrics,
         this::isValidatorKey);
     PeerNetwork network = peers.network;
     network.logAs(name);
@@ -156,8 +110,10 @@ public final class Node implements AutoCloseable {
     this.admission = new TransactionAdmission(name, genesis.chainId(), genesis.maxTxBytes(), chain, ledger, signatures, loop,
         verifiers, new ByteBudget(memory.pendingTransactionBytes()),
         config.limits().intValue(NodeLimits.MAX_PENDING_TXS), feedback, metrics);
+    inbound.admitTo(admission);
     this.host = new ConsensusHost(name, nodeKey(), engine, chain, ledger, feed, evidence, sync, feedback,
         new ConsensusHost.Traffic(network::sentMessages, network::sentBytes), metrics);
+    toHost.to(host);
     this.health = new NodeHealth(network, !config.peers().isEmpty(), host::status);
     host.onStatus(health::statusChanged);
     metrics.bind(host::status, loop, network, signatures, feed, ledger, admission.pendingBytes, evidence);
@@ -185,19 +141,9 @@ public final class Node implements AutoCloseable {
     return host.isValidatorKey(key);
   }
 
-  /** The stored block 0 is a genesis block of this protocol, its parameters present (docs/protocol.md 3). */
-  private static void checkGenesis(Block stored, Path dir) throws StorageException {
-    try {
-      GenesisBlocks.check(stored);
-    } catch (MalformedException e) {
-      throw new StorageException("corrupt chain store in " + dir + ": its block 0 is not a genesis block: " + e.getMessage());
-    }
-  }
-
   /** The one line that tells an operator a home of an earlier protocol must be recreated. */
   public static String oldHomeMessage(Path home, int storedVersion) {
-    return "this home (" + home + ") holds a protocol v" + storedVersion + " chain (blocks before protocol v"
-        + ProtocolVersion.BLOCK + "); recreate it: delete " + home + " or use another --home";
+    return NodeHome.oldHomeMessage(home, storedVersion);
   }
 
   /** The buffers a node of this genesis holds with the default limits, in bytes, and the heap they need. */
@@ -207,7 +153,7 @@ public final class Node implements AutoCloseable {
 
   /** The buffers a node of this genesis and these limits (config.json) holds, in bytes, and the heap they need. */
   public static MemoryBudget memoryBudget(Genesis genesis, NodeLimits limits) {
-    return MemoryBudget.of(genesis.maxBlockBytes(), genesis.maxTxBytes(), limits);
+    return MemoryBudget.of(genesis, limits);
   }
 
   /** Opens and starts the node of {@code home}; an internal failure halts the process ({@link FailStop#HALT}). */
@@ -243,29 +189,6 @@ public final class Node implements AutoCloseable {
     return node;
   }
 
-  static void listen(Server server, String address, String what) throws IOException {
-    try {
-      server.start();
-    } catch (IOException e) {
-      throw new IOException("cannot listen on " + address + " (" + what + " port): " + rootMessage(e)
-          + "; is another node running there? (--base-port moves the ports)", e);
-    }
-  }
-
-  static String rootMessage(Throwable t) {
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t.getMessage();
-  }
-
-  private ChainTip tip(Block block, Ledger ledger) throws IOException {
-    long h = block.getHeader().getHeight();
-    FinalityCertificate cert = h == 0 ? null : chain.certificateAt(h).orElseThrow();
-    return new ChainTip(h, Hashes.block(block.getHeader()), block.getHeader().getTimestampMs(), cert,
-        h == 0 ? null : ledger.validatorSetAt(h), ledger.validatorSetAt(h + 1));
-  }
-
   /** The explorer's address on the web port (http://host:port/), or null when the node has no web port. */
   public String webUrl() {
     return ports.webUrl();
@@ -278,20 +201,6 @@ public final class Node implements AutoCloseable {
 
   ByteString nodeKey() {
     return ByteString.copyFrom(key.publicKey().bytes());
-  }
-
-  /** Daemon threads named name-1, name-2, ...: none of the node's pools may keep the JVM alive. */
-  static java.util.concurrent.ThreadFactory daemon(String name) {
-    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  static String shortKey(ByteString k) {
-    return java.util.HexFormat.of().formatHex(k.toByteArray(), 0, Math.min(4, k.size()));
   }
 
   @Override

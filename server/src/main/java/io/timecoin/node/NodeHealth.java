@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  */
 final class NodeHealth implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
-  private final ScheduledExecutorService check = Executors.newSingleThreadScheduledExecutor(Node.daemon("health"));
+  private final ScheduledExecutorService check = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("health"));
   private final PeerNetwork network;
   private final boolean peersConfigured;
   private final Supplier<NodeStatus> status;

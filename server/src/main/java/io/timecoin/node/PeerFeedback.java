@@ -50,10 +50,10 @@ final class PeerFeedback {
       network.relay(m, s.peer());
       if (m.hasProposal()) {
         LOG.info(() -> name + " proposal received: height " + height + " round " + m.getProposal().getRound()
-            + " from " + Node.shortKey(m.getProposal().getProposer()));
+            + " from " + Logs.shortKey(m.getProposal().getProposer()));
       } else {
         LOG.finer(() -> name + " vote " + m.getVote().getType() + " h" + height + " r" + m.getVote().getRound()
-            + " from " + Node.shortKey(m.getVote().getValidator()));
+            + " from " + Logs.shortKey(m.getVote().getValidator()));
       }
     } else if (v.kind() == Verdict.Kind.REFUSED) {
       LOG.fine(() -> name + " refused a " + kind + " from " + s.peer() + ": " + v);

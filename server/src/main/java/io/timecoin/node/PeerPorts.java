@@ -50,7 +50,7 @@ final class PeerPorts {
   }
 
   void start() throws IOException {
-    Node.listen(server, config.peerListen(), "peer");
+    Ports.listen(server, config.peerListen(), "peer");
   }
 
   /** Dials the peers the config names (after start: the consensus loop takes their messages). */

@@ -182,7 +182,7 @@ final class TransactionAdmission implements TransactionIntake {
       }
       if (v.valid()) {
         admitted.computeIfAbsent(a.from(), f -> new ArrayList<>()).add(a.tx());
-        LOG.fine(() -> name + " transaction " + Node.shortKey(v.txid()) + " admitted, fee " + v.fee() + "; mempool "
+        LOG.fine(() -> name + " transaction " + Logs.shortKey(v.txid()) + " admitted, fee " + v.fee() + "; mempool "
             + ledger.mempool().size());
       }
       verdict(v, a.from());

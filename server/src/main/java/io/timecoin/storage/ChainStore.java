@@ -80,7 +80,7 @@ import org.rocksdb.WriteOptions;
  * {@link #close()} must come after every reader and writer has finished: RocksDB handles must not
  * be used once closed.
  */
-public final class ChainStore implements AutoCloseable, LedgerStore {
+public final class ChainStore implements AutoCloseable, LedgerStore, io.timecoin.node.api.ChainReads, io.timecoin.node.api.LedgerReads, io.timecoin.node.api.RegistryReads {
   /** RocksDB's memory: block cache and memtables together. */
   private static final long CACHE_BYTES = 32L << 20;
   static {

@@ -22,14 +22,14 @@ class FailStopProcessTest {
       Logs.configure(false);
       FailStop.installDefault();
       switch (args[0]) {
-        case "thread-error" -> Node.daemon("tx-verify").newThread(() -> recurse(0)).start();
+        case "thread-error" -> DaemonThreads.named("tx-verify").newThread(() -> recurse(0)).start();
         case "consensus-error" -> {
           ConsensusLoop loop = new ConsensusLoop(ConsensusLoopTest.engine(), (input, outcome) -> {
             throw new OutOfMemoryError("Java heap space (thrown by the test)");
           }, 1_000, 1L << 20, FailStop.HALT);
           loop.start();
         }
-        case "heap" -> Node.daemon("consensus").newThread(() -> {
+        case "heap" -> DaemonThreads.named("consensus").newThread(() -> {
           List<byte[]> hog = new ArrayList<>();
           try {
             while (true) {

@@ -40,12 +40,12 @@ public final class ChainApi {
   /** What GetStatus tells of this node besides its status: its chain and key, its peers. */
   public record Identity(String chainId, ByteString genesisHash, ByteString nodeKey, Supplier<List<PeerInfo>> peers) {}
 
-  private final ChainStore chain;
+  private final ChainReads chain;
   private final Subscriptions feed;
   private final Supplier<NodeStatus> status;
   private final Identity identity;
 
-  public ChainApi(ChainStore chain, Subscriptions feed, Supplier<NodeStatus> status, Identity identity) {
+  public ChainApi(ChainReads chain, Subscriptions feed, Supplier<NodeStatus> status, Identity identity) {
     this.chain = chain;
     this.feed = feed;
     this.status = status;

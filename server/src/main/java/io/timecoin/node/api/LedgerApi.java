@@ -30,11 +30,11 @@ public final class LedgerApi {
   /** The most transactions a ListAddressTransactions page holds, whatever page_size asks; 0 asks for 50. */
   static final int MAX_HISTORY_PAGE = 500;
 
-  private final ChainStore chain;
+  private final LedgerReads chain;
   private final TransactionIntake pending;
   private final String chainId;
 
-  public LedgerApi(ChainStore chain, TransactionIntake pending, String chainId) {
+  public LedgerApi(LedgerReads chain, TransactionIntake pending, String chainId) {
     this.chain = chain;
     this.pending = pending;
     this.chainId = chainId;

@@ -18,7 +18,6 @@ import io.timecoin.proto.v1.ListEvidenceResponse;
 import io.timecoin.proto.v1.ListMasternodesRequest;
 import io.timecoin.proto.v1.ListMasternodesResponse;
 import io.timecoin.protocol.ValidatorSet;
-import io.timecoin.storage.ChainStore;
 import java.io.IOException;
 import java.util.HexFormat;
 import java.util.List;
@@ -33,13 +32,13 @@ public final class RegistryApi {
     List<EquivocationEvidence> page(long fromHeight, int skip, int limit);
   }
 
-  private final ChainStore chain;
+  private final RegistryReads chain;
   private final Supplier<LedgerState> ledger;
   private final LongFunction<ValidatorSet> validatorSets;
   private final EvidenceLog evidence;
 
   /** {@code ledger}: the ledger's published state; {@code validatorSets}: the set of a height, null when not known yet. */
-  public RegistryApi(ChainStore chain, Supplier<LedgerState> ledger, LongFunction<ValidatorSet> validatorSets, EvidenceLog evidence) {
+  public RegistryApi(RegistryReads chain, Supplier<LedgerState> ledger, LongFunction<ValidatorSet> validatorSets, EvidenceLog evidence) {
     this.chain = chain;
     this.ledger = ledger;
     this.validatorSets = validatorSets;

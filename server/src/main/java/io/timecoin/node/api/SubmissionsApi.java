@@ -16,7 +16,6 @@ import io.timecoin.proto.v1.SubmitTransactionResponse;
 import io.timecoin.proto.v1.SubmitTransactionsRequest;
 import io.timecoin.proto.v1.SubmitTransactionsResponse;
 import io.timecoin.proto.v1.Transaction;
-import io.timecoin.storage.ChainStore;
 
 /**
  * The submissions part of the client API: SubmitTransaction and the SubmitTransactions stream. The
@@ -27,11 +26,11 @@ public final class SubmissionsApi {
   static final int SUBMIT_STREAM_AHEAD = 1_024;
 
   private final TransactionIntake intake;
-  private final ChainStore chain;
+  private final TransactionPlaces chain;
   private final Counter unknownFieldsRefused;
 
   /** {@code unknownFieldsRefused}: counts a streamed transaction refused for an unknown field (answered here, not by the interceptor). */
-  public SubmissionsApi(TransactionIntake intake, ChainStore chain, Counter unknownFieldsRefused) {
+  public SubmissionsApi(TransactionIntake intake, TransactionPlaces chain, Counter unknownFieldsRefused) {
     this.intake = intake;
     this.chain = chain;
     this.unknownFieldsRefused = unknownFieldsRefused;
