@@ -24,6 +24,7 @@ import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.config.NodeConfig;
 import io.timecoin.node.config.NodeLimits;
 import io.timecoin.node.peer.PeerConnection;
+import io.timecoin.node.peer.PeerLimits;
 import io.timecoin.node.peer.PeerNetwork;
 import io.timecoin.node.peer.SyncSource;
 import io.timecoin.node.tls.TlsContexts;
@@ -148,7 +149,7 @@ public final class Node implements AutoCloseable {
       public void synced(Block block, FinalityCertificate certificate, SyncSource source) {
         sync.offer(block, certificate, source);
       }
-    }, PeerNetwork.Limits.of(limits, memory.peerSendBytes(), consensusConfig.bufferedHeights()), metrics,
+    }, PeerLimits.of(limits, memory.peerSendBytes(), consensusConfig.bufferedHeights()), metrics,
         this::isValidatorKey);
     PeerNetwork network = peers.network;
     network.logAs(name);

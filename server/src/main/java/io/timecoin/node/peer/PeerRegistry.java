@@ -17,7 +17,7 @@ import java.util.logging.Logger;
 
 /**
  * Who is connected: one admitted connection per key, every validator of the current set and a few
- * peers that are not, and what is known of each (its height, its send queue).
+ * peers that are not, and what is known of each (its height).
  */
 final class PeerRegistry {
   private static final Logger LOG = Logger.getLogger(PeerRegistry.class.getName());
@@ -25,7 +25,7 @@ final class PeerRegistry {
   private final ByteString ownKey;
   /** Whether a key is a validator of the current set (validators are kept first, and are not counted against maxNonValidators). */
   private final Predicate<ByteString> isValidator;
-  private final PeerNetwork.Limits limits;
+  private final PeerLimits limits;
   private final LogName logName;
   private final Map<ByteString, PeerConnection> peers = new ConcurrentHashMap<>();
   /** Which node answered at each dialed address: no need to dial it while it is connected anyway. */
@@ -33,7 +33,7 @@ final class PeerRegistry {
   /** Admitting a non-validator: the count and the admission, together. */
   private final Object nonValidatorAdmission = new Object();
 
-  PeerRegistry(ByteString ownKey, Predicate<ByteString> isValidator, PeerNetwork.Limits limits, LogName logName) {
+  PeerRegistry(ByteString ownKey, Predicate<ByteString> isValidator, PeerLimits limits, LogName logName) {
     this.ownKey = ownKey;
     this.isValidator = isValidator;
     this.limits = limits;
@@ -188,15 +188,5 @@ final class PeerRegistry {
 
   int count() {
     return (int) peers.values().stream().filter(PeerConnection::admitted).count();
-  }
-
-  /** Messages waiting in all peers' send queues. */
-  int queued() {
-    return peers.values().stream().mapToInt(PeerConnection::queued).sum();
-  }
-
-  /** Their bytes, summed over the queues (a message queued for several peers counts for each). */
-  long queuedBytes() {
-    return peers.values().stream().mapToLong(PeerConnection::queuedBytes).sum();
   }
 }

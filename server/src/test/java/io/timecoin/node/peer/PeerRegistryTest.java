@@ -24,8 +24,8 @@ class PeerRegistryTest {
   private final Set<ByteString> validators = ConcurrentHashMap.newKeySet();
 
   private PeerRegistry registry(int maxNonValidators) {
-    PeerNetwork.Limits l = PeerKit.fast();
-    return new PeerRegistry(OWN, validators::contains, new PeerNetwork.Limits(l.maxQueuedBytes(), l.sendBudgetBytes(),
+    PeerLimits l = PeerKit.fast();
+    return new PeerRegistry(OWN, validators::contains, new PeerLimits(l.maxQueuedBytes(), l.sendBudgetBytes(),
         l.maxMessageBytes(), l.handshake(), l.syncProgress(), l.syncServeStall(), l.maxSyncStreams(), 2, Duration.ofMinutes(1),
         maxNonValidators), new LogName());
   }
