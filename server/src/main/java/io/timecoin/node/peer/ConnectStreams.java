@@ -70,7 +70,7 @@ final class ConnectStreams {
         : Handshake.Step.refuse(Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "nothing but hellos before the handshake is done"));
     if (step.refusal() != null) {
       ErrorInfo info = Handshake.errorInfo(step.refusal());
-      PeerNetwork.PEER_LOG.log(LOG, Level.WARNING, () -> logName + "refused peer " + conn.address + ": "
+      LogName.PEER_LOG.log(LOG, Level.WARNING, () -> logName + "refused peer " + conn.address + ": "
           + (info == null ? "" : info.getReason() + ": ") + step.refusal().getStatus().getDescription());
       conn.close("refused_hello", step.refusal(), false);
       return;
@@ -80,7 +80,7 @@ final class ConnectStreams {
     }
     if (step.admitted() != null) {
       conn.remoteKey = step.admitted().getNodeKey();
-      conn.helloHeight = step.admitted().getHeight();
+      conn.height.hello = step.admitted().getHeight();
       registry.admit(conn);
     }
   }

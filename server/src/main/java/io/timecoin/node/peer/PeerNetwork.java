@@ -5,7 +5,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.ServerServiceDefinition;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timecoin.crypto.Ed25519KeyPair;
-import io.timecoin.node.LogLimit;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.FinalityCertificate;
@@ -29,9 +28,6 @@ import java.util.function.Predicate;
  * consensus thread; its verdicts come back as {@link #relay}, {@link #penalize} and {@link #heard}.
  */
 public final class PeerNetwork implements AutoCloseable {
-  /** Lines about peers coming, going and being refused: strangers can cause them at will. */
-  static final LogLimit PEER_LOG = new LogLimit(20, 1_000);
-
   /** Where the network hands what it receives. */
   public interface Inbound {
     /** A proposal, vote or evidence from an admitted peer, seen for the first time. */
@@ -65,7 +61,6 @@ public final class PeerNetwork implements AutoCloseable {
   private final SyncServer syncServer;
   private final PeerService service;
   private final PeerThreads threads = new PeerThreads();
-  private volatile boolean closed;
 
   /**
    * @param dial makes the channel to a peer's host:port (plaintext or TLS), without retries:
@@ -80,8 +75,8 @@ public final class PeerNetwork implements AutoCloseable {
     this.registry = new PeerRegistry(ByteString.copyFrom(key.publicKey().bytes()), isValidator, limits, logName);
     this.traffic = new PeerTraffic(new SendBudget(limits.sendBudgetBytes()), registry::all);
     this.gossip = new Gossip(registry::all, inbound, penalties, limits.maxMessageBytes());
-    this.streams = new ConnectStreams(registry, gossip, penalties, traffic, limits, threads.timers, () -> closed, this::gone, logName);
-    this.dialer = new Dialer(dial, handshake, streams, registry, threads.timers, () -> closed, logName);
+    this.streams = new ConnectStreams(registry, gossip, penalties, traffic, limits, threads.timers, threads::stopped, this::gone, logName);
+    this.dialer = new Dialer(dial, handshake, streams, registry, threads.timers, threads::stopped, logName);
     this.syncClient = new SyncClient(chainId, chain, inbound, dialer::channel, registry::all, penalties::drop, threads.timers,
         threads.syncCallbacks, limits, logName);
     this.syncServer = new SyncServer(chainId, chain, registry::admittedInboundAt, threads.timers, limits,
@@ -140,7 +135,7 @@ public final class PeerNetwork implements AutoCloseable {
    */
   public void heard(PeerConnection conn, long height) {
     if (conn != null) {
-      conn.verified(height);
+      conn.height.verified(height);
     }
   }
 
@@ -205,7 +200,6 @@ public final class PeerNetwork implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
     threads.shutdown();
     for (PeerConnection p : registry.all()) {
       p.close("stopping", "node stopping");

@@ -41,7 +41,7 @@ final class PeerRegistry {
   }
 
   /**
-   * A peer whose handshake is done ({@code remoteKey} and {@code helloHeight} set). A non-validator
+   * A peer whose handshake is done ({@code remoteKey} and {@code height.hello} set). A non-validator
    * beyond maxNonValidators is refused; when both sides dial, the stream dialed by the lower key stays.
    */
   void admit(PeerConnection conn) {
@@ -56,7 +56,7 @@ final class PeerRegistry {
       long others = peers.values().stream()
           .filter(p -> p.admitted() && !p.remoteKey.equals(conn.remoteKey) && !isValidator.test(p.remoteKey)).count();
       if (others >= limits.maxNonValidators()) {
-        PeerNetwork.PEER_LOG.log(LOG, Level.INFO, () -> logName + "refused peer " + conn + ": not a validator, and " + others
+        LogName.PEER_LOG.log(LOG, Level.INFO, () -> logName + "refused peer " + conn + ": not a validator, and " + others
             + " non-validators are connected");
         conn.close("too_many_peers", ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
             "this node keeps " + limits.maxNonValidators() + " peers that are not validators at most"), false);
@@ -85,8 +85,8 @@ final class PeerRegistry {
       peers.remove(conn.remoteKey, conn);
       return;
     }
-    PeerNetwork.PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer connected: " + conn + " (" + conn.direction.name().toLowerCase()
-        + ", height " + conn.helloHeight + ")");
+    LogName.PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer connected: " + conn + " (" + conn.direction.name().toLowerCase()
+        + ", height " + conn.height.hello + ")");
   }
 
   /** A connection ended ({@code label}: why): true if it was its key's admitted one, now forgotten. */
@@ -94,7 +94,7 @@ final class PeerRegistry {
     if (conn.remoteKey == null || !peers.remove(conn.remoteKey, conn)) {
       return false;
     }
-    PeerNetwork.PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer disconnected: " + conn + " (" + label + ")");
+    LogName.PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer disconnected: " + conn + " (" + label + ")");
     return true;
   }
 
@@ -154,11 +154,7 @@ final class PeerRegistry {
     return worst == null ? sender : worst;
   }
 
-  /**
-   * The highest finalized height this node has reason to believe a peer has ({@code tip}: its own):
-   * proven by its verified messages, or announced in its hello, which counts only for hintLife after
-   * it connects and at most heightHint beyond the tip (an unverified claim must not keep the node "catching up").
-   */
+  /** The highest finalized height this node has reason to believe a peer has ({@code tip}: its own; see {@link PeerHeight}). */
   long bestKnownHeight(long tip) {
     long now = System.nanoTime();
     long best = 0;
@@ -166,10 +162,7 @@ final class PeerRegistry {
       if (!p.admitted()) {
         continue;
       }
-      best = Math.max(best, p.verifiedHeight());
-      if (now - p.admittedAtNanos < limits.hintLife().toNanos()) {
-        best = Math.max(best, Math.min(p.helloHeight, tip + limits.heightHint()));
-      }
+      best = Math.max(best, p.height.believed(tip, now, limits));
     }
     return best;
   }
@@ -179,8 +172,7 @@ final class PeerRegistry {
     List<PeerInfo> out = new ArrayList<>();
     for (PeerConnection p : peers.values()) {
       if (p.admitted()) {
-        long height = Math.max(p.verifiedHeight(), Math.min(p.helloHeight, tip + limits.heightHint()));
-        out.add(PeerInfo.newBuilder().setNodeKey(p.remoteKey).setAddress(p.address).setHeight(height).build());
+        out.add(PeerInfo.newBuilder().setNodeKey(p.remoteKey).setAddress(p.address).setHeight(p.height.shown(tip, limits)).build());
       }
     }
     return out;

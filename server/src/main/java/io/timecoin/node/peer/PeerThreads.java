@@ -15,13 +15,21 @@ final class PeerThreads {
   final ExecutorService syncCallbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
       r -> daemon(r, "peer-sync"), new ThreadPoolExecutor.DiscardPolicy()); // after close: a sync stream's last callbacks are moot
 
+  /** Set first when the network closes: nothing new is scheduled after. */
+  private volatile boolean stopped;
+
   private static Thread daemon(Runnable r, String name) {
     Thread t = new Thread(r, name);
     t.setDaemon(true);
     return t;
   }
 
+  boolean stopped() {
+    return stopped;
+  }
+
   void shutdown() {
+    stopped = true;
     timers.shutdownNow();
     syncCallbacks.shutdownNow();
   }
