@@ -152,7 +152,7 @@ public final class ByzantinePeer implements AutoCloseable {
 
   /**
    * Links of throwaway keys, one per node, for attacks that earn penalties: the attacker's
-   * listening links stay clean. A node drops a peer after {@code PeerNetwork.MAX_INVALID} (50)
+   * listening links stay clean. A node drops a peer after {@code Penalties.MAX_INVALID} (50)
    * refused messages and whatever is sent after that never arrives, so each link carries at most
    * {@link #PER_LINK} of them and is then ended in order and replaced by one of a fresh key: every
    * message counted as sent is one the node received.

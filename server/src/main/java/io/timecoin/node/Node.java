@@ -19,6 +19,7 @@ import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
 import io.timecoin.node.config.NodeConfig;
 import io.timecoin.node.config.NodeLimits;
+import io.timecoin.node.peer.PeerLimits;
 import io.timecoin.node.peer.PeerNetwork;
 import io.timecoin.node.tls.TlsContexts;
 import io.timecoin.proto.v1.Block;
@@ -102,7 +103,7 @@ public final class Node implements AutoCloseable {
         (int) Math.min(Integer.MAX_VALUE, memory.syncWindowBytes()),
         (block, certificate, ticket) -> loop.submit(new Event.BlockSynced(block, certificate), ticket), fatal);
     PeerInbound inbound = new PeerInbound(loop, sync, metrics);
-    this.peers = new PeerPorts(genesis, config, key, tls, chain, inbound, PeerNetwork.Limits.of(limits, memory.peerSendBytes(), consensusConfig.bufferedHeights()), metrics,
+    this.peers = new PeerPorts(genesis, config, key, tls, chain, inbound, PeerLimits.of(limits, memory.peerSendBytes(), consensusConfig.bufferedHeights()), metrics,
         this::isValidatorKey);
     PeerNetwork network = peers.network;
     network.logAs(name);

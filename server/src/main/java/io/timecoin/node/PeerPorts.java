@@ -9,6 +9,7 @@ import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.HostPort;
 import io.timecoin.node.config.NodeConfig;
+import io.timecoin.node.peer.PeerLimits;
 import io.timecoin.node.peer.PeerNetwork;
 import io.timecoin.node.peer.PeerPort;
 import io.timecoin.node.tls.TlsContexts;
@@ -32,7 +33,7 @@ final class PeerPorts {
   private final NodeMetrics metrics;
 
   PeerPorts(Genesis genesis, NodeConfig config, Ed25519KeyPair key, TlsContexts tls, ChainStore chain, PeerNetwork.Inbound inbound,
-      PeerNetwork.Limits limits, NodeMetrics metrics, Predicate<ByteString> isValidator) throws IOException {
+      PeerLimits limits, NodeMetrics metrics, Predicate<ByteString> isValidator) throws IOException {
     this.config = config;
     this.tls = tls;
     this.maxMessageBytes = limits.maxMessageBytes();

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class MemoryBudgetTest {
   private static final long MIB = 1L << 20;
   private final MemoryBudget defaults = new MemoryBudget(Genesis.DEFAULT_MAX_BLOCK_BYTES, Genesis.DEFAULT_MAX_TX_BYTES, 8 * MIB, 32 * MIB,
-      io.timecoin.node.peer.PeerNetwork.Limits.DEFAULT_SYNC_STREAMS);
+      io.timecoin.node.peer.PeerLimits.DEFAULT_SYNC_STREAMS);
 
   @Test
   void theDefaultLimitsNeedTheSumOfTheirBuffers() {

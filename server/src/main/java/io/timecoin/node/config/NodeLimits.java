@@ -78,7 +78,7 @@ public record NodeLimits(Map<String, Long> values) {
   public static final Setting SUBSCRIBER_STALL_MS = new Setting("subscriber_stall_ms", MILLISECONDS, 30_000, 100, HOUR_MS,
       "a subscription that leaves a block unread this long is closed (SLOW_SUBSCRIBER)");
 
-  // The peer network (PeerNetwork.Limits).
+  // The peer network (PeerLimits).
 
   public static final Setting PEER_QUEUE_BYTES = new Setting("peer_queue_bytes", BYTES, 16 * MIB, 64 * KIB, 16 * GIB,
       "the bytes waiting to be sent to one peer; beyond, the peer is dropped; at least max_message_bytes");

@@ -8,7 +8,6 @@ import io.timecoin.proto.v1.PeerMessage;
 import java.net.SocketAddress;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -26,23 +25,21 @@ final class ConnectStreams {
   private final PeerRegistry registry;
   private final Gossip gossip;
   private final Penalties penalties;
-  private final SendBudget budget;
-  private final PeerNetwork.Limits limits;
+  private final PeerTraffic traffic;
+  private final PeerLimits limits;
   private final ScheduledExecutorService timers;
   /** Whether the network is stopping. */
   private final BooleanSupplier closed;
   /** Told of each admitted peer whose stream ended (the sync client, whose source it may be). */
   private final Consumer<PeerConnection> gone;
   private final LogName logName;
-  private final LongAdder sentMessages = new LongAdder();
-  private final LongAdder sentBytes = new LongAdder();
 
-  ConnectStreams(PeerRegistry registry, Gossip gossip, Penalties penalties, SendBudget budget, PeerNetwork.Limits limits,
+  ConnectStreams(PeerRegistry registry, Gossip gossip, Penalties penalties, PeerTraffic traffic, PeerLimits limits,
       ScheduledExecutorService timers, BooleanSupplier closed, Consumer<PeerConnection> gone, LogName logName) {
     this.registry = registry;
     this.gossip = gossip;
     this.penalties = penalties;
-    this.budget = budget;
+    this.traffic = traffic;
     this.limits = limits;
     this.timers = timers;
     this.closed = closed;
@@ -52,16 +49,12 @@ final class ConnectStreams {
 
   /** A connection for a new stream, bound to it with {@link #bind}. */
   PeerConnection open(PeerConnection.Direction direction, String address, SocketAddress remote) {
-    return new PeerConnection(direction, address, remote, limits.maxQueuedBytes(), budget, registry::overBudget, this::ended);
+    return new PeerConnection(direction, address, remote, limits.maxQueuedBytes(), traffic.budget, registry::overBudget, this::ended);
   }
 
   /** Binds {@code conn} to its stream (see {@link PeerConnection#bind}); what it sends is counted. */
   void bind(PeerConnection conn, Consumer<PeerMessage> sink, BooleanSupplier ready, Consumer<StatusRuntimeException> closer) {
-    conn.bind(m -> {
-      sink.accept(m);
-      sentMessages.increment();
-      sentBytes.add(m.getSerializedSize()); // protobuf caches the size computed to send it
-    }, ready, closer);
+    conn.bind(traffic.counted(sink), ready, closer);
   }
 
   /** A message before admission must be the next hello of the handshake ({@code handshakeStep}); after, it goes to gossip. */
@@ -77,7 +70,7 @@ final class ConnectStreams {
         : Handshake.Step.refuse(Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "nothing but hellos before the handshake is done"));
     if (step.refusal() != null) {
       ErrorInfo info = Handshake.errorInfo(step.refusal());
-      PeerNetwork.PEER_LOG.log(LOG, Level.WARNING, () -> logName + "refused peer " + conn.address + ": "
+      LogName.PEER_LOG.log(LOG, Level.WARNING, () -> logName + "refused peer " + conn.address + ": "
           + (info == null ? "" : info.getReason() + ": ") + step.refusal().getStatus().getDescription());
       conn.close("refused_hello", step.refusal(), false);
       return;
@@ -87,7 +80,7 @@ final class ConnectStreams {
     }
     if (step.admitted() != null) {
       conn.remoteKey = step.admitted().getNodeKey();
-      conn.helloHeight = step.admitted().getHeight();
+      conn.height.hello = step.admitted().getHeight();
       registry.admit(conn);
     }
   }
@@ -111,15 +104,5 @@ final class ConnectStreams {
     if (registry.remove(conn, label)) {
       gone.accept(conn);
     }
-  }
-
-  /** Messages sent to peers since start (every kind, relays included). */
-  long sentMessages() {
-    return sentMessages.sum();
-  }
-
-  /** Their protobuf bytes. */
-  long sentBytes() {
-    return sentBytes.sum();
   }
 }

@@ -41,11 +41,8 @@ public final class PeerConnection {
   private volatile boolean closed;
   private volatile boolean admitted;
   volatile ByteString remoteKey;
-  /** The height the peer's hello announced: a hint only, nothing verified it. */
-  volatile long helloHeight;
-  volatile long admittedAtNanos;
-  /** The height its verified messages prove it has finalized. */
-  private volatile long verifiedHeight;
+  /** What its hello announced and its verified messages prove. */
+  final PeerHeight height = new PeerHeight();
   /** Refused messages so far (counted from network threads and the consensus thread). */
   final AtomicInteger invalid = new AtomicInteger();
 
@@ -113,19 +110,14 @@ public final class PeerConnection {
 
   /** Sends while the stream is ready; gRPC calls it again through onReady. */
   void drain() {
-    boolean failed = false;
+    RuntimeException failure;
     synchronized (this) {
-      while (!closed && sink != null && !queue.isEmpty() && ready.getAsBoolean()) {
-        PeerMessage m = queue.poll();
-        try {
-          sink.accept(m);
-        } catch (RuntimeException e) {
-          endLocked(Status.CANCELLED.withDescription("send failed: " + e).asRuntimeException(), true);
-          failed = true;
-        }
+      failure = closed || sink == null ? null : queue.sendWhile(ready, sink);
+      if (failure != null) {
+        endLocked(Status.CANCELLED.withDescription("send failed: " + failure).asRuntimeException(), true);
       }
     }
-    if (failed) {
+    if (failure != null) {
       onClosed.accept(this, "send_failed");
     }
   }
@@ -149,19 +141,13 @@ public final class PeerConnection {
   }
 
   void markAdmitted() {
-    admittedAtNanos = System.nanoTime();
+    height.admittedAtNanos = System.nanoTime();
     admitted = true;
   }
 
   /** The height this peer's verified messages prove it has finalized (0: none seen yet). */
   public long verifiedHeight() {
-    return verifiedHeight;
-  }
-
-  void verified(long height) {
-    if (height > verifiedHeight) {
-      verifiedHeight = height;
-    }
+    return height.verified();
   }
 
   /** Ends the stream, telling the peer why ({@code label}: the metric's, {@code detail}: the log's). */
@@ -193,7 +179,7 @@ public final class PeerConnection {
     closed = true;
     queue.clear();
     if (log) {
-      PeerNetwork.PEER_LOG.log(LOG, Level.INFO, () -> "dropping peer " + this + ": " + status.getStatus().getDescription());
+      LogName.PEER_LOG.log(LOG, Level.INFO, () -> "dropping peer " + this + ": " + status.getStatus().getDescription());
     }
     if (closer != null && status != null) {
       try {

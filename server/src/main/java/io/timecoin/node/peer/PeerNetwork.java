@@ -5,24 +5,15 @@ import io.grpc.ManagedChannel;
 import io.grpc.ServerServiceDefinition;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.timecoin.crypto.Ed25519KeyPair;
-import io.timecoin.node.LogLimit;
 import io.timecoin.proto.v1.Block;
 import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.FinalityCertificate;
 import io.timecoin.proto.v1.PeerInfo;
 import io.timecoin.proto.v1.PeerMessage;
 import io.timecoin.proto.v1.Transaction;
-import io.timecoin.node.config.NodeLimits;
 import io.timecoin.protocol.ErrorReasons;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -37,11 +28,6 @@ import java.util.function.Predicate;
  * consensus thread; its verdicts come back as {@link #relay}, {@link #penalize} and {@link #heard}.
  */
 public final class PeerNetwork implements AutoCloseable {
-  /** A peer whose messages were refused this many times is disconnected. */
-  static final int MAX_INVALID = 50;
-  /** Lines about peers coming, going and being refused: strangers can cause them at will. */
-  static final LogLimit PEER_LOG = new LogLimit(20, 1_000);
-
   /** Where the network hands what it receives. */
   public interface Inbound {
     /** A proposal, vote or evidence from an admitted peer, seen for the first time. */
@@ -63,43 +49,9 @@ public final class PeerNetwork implements AutoCloseable {
     long tipHeight();
   }
 
-  /**
-   * What a peer may cost this node.
-   *
-   * @param maxQueuedBytes the bytes waiting to be sent to one peer; beyond, the peer is dropped
-   * @param sendBudgetBytes the bytes waiting to be sent to all peers together (a message queued for
-   *     several counts once); beyond, the peer holding the most is dropped, a non-validator first
-   * @param handshake the time a stream has to complete the hello exchange
-   * @param syncProgress the time a sync source may go without sending a block
-   * @param syncServeStall the time a syncing peer may go without reading, before its stream is cancelled
-   * @param maxSyncStreams the SyncBlocks streams served at once (one per peer)
-   * @param heightHint how far beyond this node's tip a peer's unverified hello height counts (for health)
-   * @param hintLife how long that hint counts after the peer is admitted
-   * @param maxNonValidators admitted peers that are not validators of the current set, at most;
-   *     beyond, a non-validator's handshake is refused (RESOURCE_EXHAUSTED)
-   */
-  public record Limits(long maxQueuedBytes, long sendBudgetBytes, int maxMessageBytes, Duration handshake, Duration syncProgress,
-      Duration syncServeStall, int maxSyncStreams, long heightHint, Duration hintLife, int maxNonValidators) {
-    /** SyncBlocks streams served at once, by default: each holds one block in the heap while it is sent. */
-    public static final int DEFAULT_SYNC_STREAMS = NodeLimits.SYNC_STREAMS.intDefault();
-
-    /** The default limits; {@code sendBudgetBytes} is the node's memory budget for all peers' send queues. */
-    public static Limits defaults(int maxMessageBytes, long sendBudgetBytes, long heightHint) {
-      return of(NodeLimits.DEFAULTS.with(NodeLimits.MAX_MESSAGE_BYTES, maxMessageBytes), sendBudgetBytes, heightHint);
-    }
-
-    /** The limits a node's config gives ({@link NodeLimits}); {@code sendBudgetBytes} as in {@link #defaults}. */
-    public static Limits of(NodeLimits l, long sendBudgetBytes, long heightHint) {
-      return new Limits(l.get(NodeLimits.PEER_QUEUE_BYTES), sendBudgetBytes, l.intValue(NodeLimits.MAX_MESSAGE_BYTES),
-          Duration.ofMillis(l.get(NodeLimits.PEER_HANDSHAKE_MS)), Duration.ofMillis(l.get(NodeLimits.SYNC_PROGRESS_MS)),
-          Duration.ofMillis(l.get(NodeLimits.SYNC_SERVE_STALL_MS)), l.intValue(NodeLimits.SYNC_STREAMS), heightHint,
-          Duration.ofMillis(l.get(NodeLimits.PEER_HINT_LIFE_MS)), l.intValue(NodeLimits.MAX_NON_VALIDATOR_PEERS));
-    }
-  }
-
   private final ChainReader chain;
   private final LogName logName = new LogName();
-  private final SendBudget sendBudget;
+  private final PeerTraffic traffic;
   private final Penalties penalties;
   private final PeerRegistry registry;
   private final Gossip gossip;
@@ -108,12 +60,7 @@ public final class PeerNetwork implements AutoCloseable {
   private final SyncClient syncClient;
   private final SyncServer syncServer;
   private final PeerService service;
-  /** Redials and deadlines. */
-  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "peer-timers"));
-  /** The sync stream's callbacks wait while the node applies what it has (flow control): never on a network thread. */
-  private final ExecutorService syncCallbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-      r -> daemon(r, "peer-sync"), new ThreadPoolExecutor.DiscardPolicy()); // after close: a sync stream's last callbacks are moot
-  private volatile boolean closed;
+  private final PeerThreads threads = new PeerThreads();
 
   /**
    * @param dial makes the channel to a peer's host:port (plaintext or TLS), without retries:
@@ -121,28 +68,20 @@ public final class PeerNetwork implements AutoCloseable {
    * @param isValidator whether a key is a validator of the current set (read from network threads)
    */
   public PeerNetwork(String chainId, ByteString genesisHash, Ed25519KeyPair key, Inbound inbound, ChainReader chain,
-      Limits limits, MeterRegistry metrics, Function<String, ManagedChannel> dial, Predicate<ByteString> isValidator) {
+      PeerLimits limits, MeterRegistry metrics, Function<String, ManagedChannel> dial, Predicate<ByteString> isValidator) {
     this.chain = chain;
     Handshake handshake = new Handshake(chainId, genesisHash, key, chain::tipHeight);
-    this.sendBudget = new SendBudget(limits.sendBudgetBytes());
     this.penalties = new Penalties(metrics);
     this.registry = new PeerRegistry(ByteString.copyFrom(key.publicKey().bytes()), isValidator, limits, logName);
+    this.traffic = new PeerTraffic(new SendBudget(limits.sendBudgetBytes()), registry::all);
     this.gossip = new Gossip(registry::all, inbound, penalties, limits.maxMessageBytes());
-    this.streams = new ConnectStreams(registry, gossip, penalties, sendBudget, limits, timers, () -> closed, this::gone, logName);
-    this.dialer = new Dialer(dial, handshake, streams, registry, timers, () -> closed, logName);
-    this.syncClient = new SyncClient(chainId, chain, inbound, dialer::channel, registry::all, (source, label, detail) -> {
-      penalties.penalize(source, label, detail);
-      source.close(label, detail);
-    }, timers, syncCallbacks, limits, logName);
-    this.syncServer = new SyncServer(chainId, chain, registry::admittedInboundAt, timers, limits,
+    this.streams = new ConnectStreams(registry, gossip, penalties, traffic, limits, threads.timers, threads::stopped, this::gone, logName);
+    this.dialer = new Dialer(dial, handshake, streams, registry, threads.timers, threads::stopped, logName);
+    this.syncClient = new SyncClient(chainId, chain, inbound, dialer::channel, registry::all, penalties::drop, threads.timers,
+        threads.syncCallbacks, limits, logName);
+    this.syncServer = new SyncServer(chainId, chain, registry::admittedInboundAt, threads.timers, limits,
         reason -> penalties.counter("timed_peer_sync_refused_total", "reason", reason).increment());
     this.service = new PeerService(handshake, streams, syncServer, penalties);
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
   }
 
   /** An admitted peer's stream ended: if it was the sync source, catching up goes on with another. */
@@ -196,7 +135,7 @@ public final class PeerNetwork implements AutoCloseable {
    */
   public void heard(PeerConnection conn, long height) {
     if (conn != null) {
-      conn.verified(height);
+      conn.height.verified(height);
     }
   }
 
@@ -231,27 +170,27 @@ public final class PeerNetwork implements AutoCloseable {
 
   /** Messages sent to peers since start (every kind, relays included). */
   public long sentMessages() {
-    return streams.sentMessages();
+    return traffic.sentMessages();
   }
 
   /** Their protobuf bytes. */
   public long sentBytes() {
-    return streams.sentBytes();
+    return traffic.sentBytes();
   }
 
   /** Messages waiting in all peers' send queues. */
   public int queued() {
-    return registry.queued();
+    return traffic.queued();
   }
 
   /** Their bytes, summed over the queues (a message queued for several peers counts for each). */
   public long queuedBytes() {
-    return registry.queuedBytes();
+    return traffic.queuedBytes();
   }
 
   /** The heap those messages hold: each counted once, what the shared send budget bounds. */
   public long heldSendBytes() {
-    return sendBudget.used();
+    return traffic.held();
   }
 
   /** SyncBlocks streams this node serves now. */
@@ -261,9 +200,7 @@ public final class PeerNetwork implements AutoCloseable {
 
   @Override
   public void close() {
-    closed = true;
-    timers.shutdownNow();
-    syncCallbacks.shutdownNow();
+    threads.shutdown();
     for (PeerConnection p : registry.all()) {
       p.close("stopping", "node stopping");
     }

@@ -17,7 +17,7 @@ import java.util.logging.Logger;
 
 /**
  * Who is connected: one admitted connection per key, every validator of the current set and a few
- * peers that are not, and what is known of each (its height, its send queue).
+ * peers that are not, and what is known of each (its height).
  */
 final class PeerRegistry {
   private static final Logger LOG = Logger.getLogger(PeerRegistry.class.getName());
@@ -25,7 +25,7 @@ final class PeerRegistry {
   private final ByteString ownKey;
   /** Whether a key is a validator of the current set (validators are kept first, and are not counted against maxNonValidators). */
   private final Predicate<ByteString> isValidator;
-  private final PeerNetwork.Limits limits;
+  private final PeerLimits limits;
   private final LogName logName;
   private final Map<ByteString, PeerConnection> peers = new ConcurrentHashMap<>();
   /** Which node answered at each dialed address: no need to dial it while it is connected anyway. */
@@ -33,7 +33,7 @@ final class PeerRegistry {
   /** Admitting a non-validator: the count and the admission, together. */
   private final Object nonValidatorAdmission = new Object();
 
-  PeerRegistry(ByteString ownKey, Predicate<ByteString> isValidator, PeerNetwork.Limits limits, LogName logName) {
+  PeerRegistry(ByteString ownKey, Predicate<ByteString> isValidator, PeerLimits limits, LogName logName) {
     this.ownKey = ownKey;
     this.isValidator = isValidator;
     this.limits = limits;
@@ -41,7 +41,7 @@ final class PeerRegistry {
   }
 
   /**
-   * A peer whose handshake is done ({@code remoteKey} and {@code helloHeight} set). A non-validator
+   * A peer whose handshake is done ({@code remoteKey} and {@code height.hello} set). A non-validator
    * beyond maxNonValidators is refused; when both sides dial, the stream dialed by the lower key stays.
    */
   void admit(PeerConnection conn) {
@@ -56,7 +56,7 @@ final class PeerRegistry {
       long others = peers.values().stream()
           .filter(p -> p.admitted() && !p.remoteKey.equals(conn.remoteKey) && !isValidator.test(p.remoteKey)).count();
       if (others >= limits.maxNonValidators()) {
-        PeerNetwork.PEER_LOG.log(LOG, Level.INFO, () -> logName + "refused peer " + conn + ": not a validator, and " + others
+        LogName.PEER_LOG.log(LOG, Level.INFO, () -> logName + "refused peer " + conn + ": not a validator, and " + others
             + " non-validators are connected");
         conn.close("too_many_peers", ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
             "this node keeps " + limits.maxNonValidators() + " peers that are not validators at most"), false);
@@ -85,8 +85,8 @@ final class PeerRegistry {
       peers.remove(conn.remoteKey, conn);
       return;
     }
-    PeerNetwork.PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer connected: " + conn + " (" + conn.direction.name().toLowerCase()
-        + ", height " + conn.helloHeight + ")");
+    LogName.PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer connected: " + conn + " (" + conn.direction.name().toLowerCase()
+        + ", height " + conn.height.hello + ")");
   }
 
   /** A connection ended ({@code label}: why): true if it was its key's admitted one, now forgotten. */
@@ -94,7 +94,7 @@ final class PeerRegistry {
     if (conn.remoteKey == null || !peers.remove(conn.remoteKey, conn)) {
       return false;
     }
-    PeerNetwork.PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer disconnected: " + conn + " (" + label + ")");
+    LogName.PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer disconnected: " + conn + " (" + label + ")");
     return true;
   }
 
@@ -154,11 +154,7 @@ final class PeerRegistry {
     return worst == null ? sender : worst;
   }
 
-  /**
-   * The highest finalized height this node has reason to believe a peer has ({@code tip}: its own):
-   * proven by its verified messages, or announced in its hello, which counts only for hintLife after
-   * it connects and at most heightHint beyond the tip (an unverified claim must not keep the node "catching up").
-   */
+  /** The highest finalized height this node has reason to believe a peer has ({@code tip}: its own; see {@link PeerHeight}). */
   long bestKnownHeight(long tip) {
     long now = System.nanoTime();
     long best = 0;
@@ -166,10 +162,7 @@ final class PeerRegistry {
       if (!p.admitted()) {
         continue;
       }
-      best = Math.max(best, p.verifiedHeight());
-      if (now - p.admittedAtNanos < limits.hintLife().toNanos()) {
-        best = Math.max(best, Math.min(p.helloHeight, tip + limits.heightHint()));
-      }
+      best = Math.max(best, p.height.believed(tip, now, limits));
     }
     return best;
   }
@@ -179,8 +172,7 @@ final class PeerRegistry {
     List<PeerInfo> out = new ArrayList<>();
     for (PeerConnection p : peers.values()) {
       if (p.admitted()) {
-        long height = Math.max(p.verifiedHeight(), Math.min(p.helloHeight, tip + limits.heightHint()));
-        out.add(PeerInfo.newBuilder().setNodeKey(p.remoteKey).setAddress(p.address).setHeight(height).build());
+        out.add(PeerInfo.newBuilder().setNodeKey(p.remoteKey).setAddress(p.address).setHeight(p.height.shown(tip, limits)).build());
       }
     }
     return out;
@@ -188,15 +180,5 @@ final class PeerRegistry {
 
   int count() {
     return (int) peers.values().stream().filter(PeerConnection::admitted).count();
-  }
-
-  /** Messages waiting in all peers' send queues. */
-  int queued() {
-    return peers.values().stream().mapToInt(PeerConnection::queued).sum();
-  }
-
-  /** Their bytes, summed over the queues (a message queued for several peers counts for each). */
-  long queuedBytes() {
-    return peers.values().stream().mapToLong(PeerConnection::queuedBytes).sum();
   }
 }

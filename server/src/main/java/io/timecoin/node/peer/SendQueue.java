@@ -2,6 +2,8 @@ package io.timecoin.node.peer;
 
 import io.timecoin.proto.v1.PeerMessage;
 import java.util.ArrayDeque;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The messages waiting for one peer, bounded in bytes, each also counted against the budget of
@@ -44,8 +46,16 @@ final class SendQueue {
     return m;
   }
 
-  boolean isEmpty() {
-    return queue.isEmpty();
+  /** Sends while {@code ready} says the stream takes more: the failure that stopped it, or null. */
+  RuntimeException sendWhile(BooleanSupplier ready, Consumer<PeerMessage> sink) {
+    while (!queue.isEmpty() && ready.getAsBoolean()) {
+      try {
+        sink.accept(poll());
+      } catch (RuntimeException e) {
+        return e;
+      }
+    }
+    return null;
   }
 
   int size() {

@@ -31,7 +31,7 @@ final class SyncClient {
   final ScheduledExecutorService timers;
   /** Where the streams' callbacks run: they wait while the node applies what it has, never on a network thread. */
   final Executor callbacks;
-  final PeerNetwork.Limits limits;
+  final PeerLimits limits;
   final LogName logName;
   private final PeerNetwork.ChainReader chain;
   private final Supplier<Collection<PeerConnection>> peers;
@@ -48,7 +48,7 @@ final class SyncClient {
 
   SyncClient(String chainId, PeerNetwork.ChainReader chain, PeerNetwork.Inbound inbound, Function<String, ManagedChannel> channels,
       Supplier<Collection<PeerConnection>> peers, Punish punish, ScheduledExecutorService timers, Executor callbacks,
-      PeerNetwork.Limits limits, LogName logName) {
+      PeerLimits limits, LogName logName) {
     this.chainId = chainId;
     this.chain = chain;
     this.inbound = inbound;

@@ -35,14 +35,14 @@ final class SyncServer {
   /** The admitted inbound peer on the connection from this address, or null. */
   private final Function<SocketAddress, PeerConnection> admittedAt;
   private final ScheduledExecutorService timers;
-  private final PeerNetwork.Limits limits;
+  private final PeerLimits limits;
   /** Told of each refused call, by reason (the metric). */
   private final Consumer<String> refused;
   private final Set<ByteString> serving = ConcurrentHashMap.newKeySet();
   private final AtomicInteger streams = new AtomicInteger();
 
   SyncServer(String chainId, PeerNetwork.ChainReader chain, Function<SocketAddress, PeerConnection> admittedAt,
-      ScheduledExecutorService timers, PeerNetwork.Limits limits, Consumer<String> refused) {
+      ScheduledExecutorService timers, PeerLimits limits, Consumer<String> refused) {
     this.chainId = chainId;
     this.chain = chain;
     this.admittedAt = admittedAt;

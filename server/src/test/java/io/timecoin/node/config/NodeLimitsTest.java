@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.timecoin.consensus.statemachine.ConsensusConfig;
 import io.timecoin.node.MemoryBudget;
-import io.timecoin.node.peer.PeerNetwork;
+import io.timecoin.node.peer.PeerLimits;
 import io.timecoin.node.web.WebPort;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -50,12 +50,12 @@ class NodeLimitsTest {
 
   @Test
   void thePeerNetworkAndTheWebPortTakeEachValue() {
-    PeerNetwork.Limits p = PeerNetwork.Limits.of(CHANGED, 5, 6);
-    assertEquals(new PeerNetwork.Limits(CHANGED.get(NodeLimits.PEER_QUEUE_BYTES), 5, CHANGED.intValue(NodeLimits.MAX_MESSAGE_BYTES),
+    PeerLimits p = PeerLimits.of(CHANGED, 5, 6);
+    assertEquals(new PeerLimits(CHANGED.get(NodeLimits.PEER_QUEUE_BYTES), 5, CHANGED.intValue(NodeLimits.MAX_MESSAGE_BYTES),
         Duration.ofMillis(CHANGED.get(NodeLimits.PEER_HANDSHAKE_MS)), Duration.ofMillis(CHANGED.get(NodeLimits.SYNC_PROGRESS_MS)),
         Duration.ofMillis(CHANGED.get(NodeLimits.SYNC_SERVE_STALL_MS)), CHANGED.intValue(NodeLimits.SYNC_STREAMS), 6,
         Duration.ofMillis(CHANGED.get(NodeLimits.PEER_HINT_LIFE_MS)), CHANGED.intValue(NodeLimits.MAX_NON_VALIDATOR_PEERS)), p);
-    assertEquals(PeerNetwork.Limits.of(NodeLimits.DEFAULTS, 5, 6), PeerNetwork.Limits.defaults(8 << 20, 5, 6));
+    assertEquals(PeerLimits.of(NodeLimits.DEFAULTS, 5, 6), PeerLimits.defaults(8 << 20, 5, 6));
     WebPort.Limits w = WebPort.Limits.of(CHANGED);
     assertEquals(new WebPort.Limits(CHANGED.intValue(NodeLimits.CLIENT_MAX_MESSAGE_BYTES),
         CHANGED.intValue(NodeLimits.WEB_MAX_CONNECTIONS), CHANGED.get(NodeLimits.WEB_BODY_BUDGET_BYTES),

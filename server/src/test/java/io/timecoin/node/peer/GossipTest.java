@@ -138,7 +138,7 @@ class GossipTest {
     assertEquals(2, penalties("malformed"));
     assertEquals(List.of(), handed);
     assertNull(p.closedAs);
-    for (int i = 3; i < PeerNetwork.MAX_INVALID; i++) {
+    for (int i = 3; i < Penalties.MAX_INVALID; i++) {
       gossip.received(p.conn, PeerMessage.getDefaultInstance());
     }
     assertEquals("penalties", p.closedAs);

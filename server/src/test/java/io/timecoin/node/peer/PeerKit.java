@@ -46,11 +46,11 @@ final class PeerKit implements AutoCloseable {
   final int port;
   private final List<ManagedChannel> channels = new ArrayList<>();
 
-  PeerKit(PeerNetwork.Limits limits) throws IOException {
+  PeerKit(PeerLimits limits) throws IOException {
     this(limits, 64);
   }
 
-  PeerKit(PeerNetwork.Limits limits, int maxConnections) throws IOException {
+  PeerKit(PeerLimits limits, int maxConnections) throws IOException {
     network = new PeerNetwork(CHAIN, GENESIS, key, new PeerNetwork.Inbound() {
       @Override
       public void message(PeerMessage message, PeerConnection from) {
@@ -85,8 +85,8 @@ final class PeerKit implements AutoCloseable {
     port = server.getPort();
   }
 
-  static PeerNetwork.Limits fast() {
-    return new PeerNetwork.Limits(16L << 20, 48L << 20, 8 << 20, Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(500),
+  static PeerLimits fast() {
+    return new PeerLimits(16L << 20, 48L << 20, 8 << 20, Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(500),
         8, 2, Duration.ofMillis(500), 1_000);
   }
 

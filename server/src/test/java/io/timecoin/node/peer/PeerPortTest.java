@@ -29,7 +29,7 @@ class PeerPortTest {
 
   @Test
   void callsPerConnectionAreBounded() throws Exception {
-    PeerNetwork.Limits slowHandshakes = PeerNetwork.Limits.defaults(8 << 20, 48L << 20, 2); // the first calls stay open
+    PeerLimits slowHandshakes = PeerLimits.defaults(8 << 20, 48L << 20, 2); // the first calls stay open
     try (PeerKit node = new PeerKit(slowHandshakes)) {
       io.grpc.ManagedChannel channel = node.channel();
       java.util.List<PeerKit.RawPeer> streams = new java.util.ArrayList<>();

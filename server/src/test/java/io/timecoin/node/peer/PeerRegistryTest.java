@@ -24,8 +24,8 @@ class PeerRegistryTest {
   private final Set<ByteString> validators = ConcurrentHashMap.newKeySet();
 
   private PeerRegistry registry(int maxNonValidators) {
-    PeerNetwork.Limits l = PeerKit.fast();
-    return new PeerRegistry(OWN, validators::contains, new PeerNetwork.Limits(l.maxQueuedBytes(), l.sendBudgetBytes(),
+    PeerLimits l = PeerKit.fast();
+    return new PeerRegistry(OWN, validators::contains, new PeerLimits(l.maxQueuedBytes(), l.sendBudgetBytes(),
         l.maxMessageBytes(), l.handshake(), l.syncProgress(), l.syncServeStall(), l.maxSyncStreams(), 2, Duration.ofMinutes(1),
         maxNonValidators), new LogName());
   }
@@ -140,11 +140,11 @@ class PeerRegistryTest {
   void aHelloHeightCountsOnlyAFewHeightsBeyondTheTipAVerifiedOneFully() {
     PeerRegistry r = registry(16);
     FakePeer p = new FakePeer(IN, HIGHER, r);
-    p.conn.helloHeight = 1_000;
+    p.conn.height.hello = 1_000;
     r.admit(p.conn);
     assertEquals(12, r.bestKnownHeight(10), "tip 10 plus a height hint of 2");
     assertEquals(12, r.infos(10).get(0).getHeight());
-    p.conn.verified(50);
+    p.conn.height.verified(50);
     assertEquals(50, r.bestKnownHeight(10));
     assertEquals(50, r.infos(10).get(0).getHeight());
   }

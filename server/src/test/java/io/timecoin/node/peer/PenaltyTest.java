@@ -24,7 +24,7 @@ class PenaltyTest {
         PeerKit.await(() -> node.listed(peer.keyBytes), 2_000, "admitted");
         PeerConnection conn = node.network.peerOf(peer.keyBytes);
         int threads = 4;
-        int each = (PeerNetwork.MAX_INVALID - 2) / threads; // network threads and the consensus thread at once
+        int each = (Penalties.MAX_INVALID - 2) / threads; // network threads and the consensus thread at once
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
@@ -49,7 +49,7 @@ class PenaltyTest {
         assertTrue(node.listed(peer.keyBytes));
         node.network.penalize(conn, ErrorReason.ERROR_REASON_MALFORMED, "junk");
         node.network.penalize(conn, ErrorReason.ERROR_REASON_MALFORMED, "junk");
-        assertFalse(node.listed(peer.keyBytes), "disconnected at " + PeerNetwork.MAX_INVALID);
+        assertFalse(node.listed(peer.keyBytes), "disconnected at " + Penalties.MAX_INVALID);
       }
       assertEquals(20.0 * 48, node.counter("timed_peer_penalties_total", "bad_signature"));
       assertEquals(20.0 * 2, node.counter("timed_peer_penalties_total", "malformed"));

@@ -25,9 +25,9 @@ class SendBudgetTest {
   /** Shared by every message of a test, so the test JVM holds it once; each message still counts its full size. */
   private static final ByteString PAYLOAD = ByteString.copyFrom(new byte[(int) MIB]);
 
-  private static PeerNetwork.Limits limits(long sendBudget, int maxNonValidators) {
-    PeerNetwork.Limits l = PeerKit.fast();
-    return new PeerNetwork.Limits(16 * MIB, sendBudget, l.maxMessageBytes(), java.time.Duration.ofSeconds(5), l.syncProgress(),
+  private static PeerLimits limits(long sendBudget, int maxNonValidators) {
+    PeerLimits l = PeerKit.fast();
+    return new PeerLimits(16 * MIB, sendBudget, l.maxMessageBytes(), java.time.Duration.ofSeconds(5), l.syncProgress(),
         l.syncServeStall(), l.maxSyncStreams(), l.heightHint(), l.hintLife(), maxNonValidators);
   }
 

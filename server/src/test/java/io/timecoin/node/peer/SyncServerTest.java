@@ -116,8 +116,8 @@ class SyncServerTest {
 
   @Test
   void fewStreamsInAll() throws Exception {
-    PeerNetwork.Limits limits = PeerKit.fast();
-    limits = new PeerNetwork.Limits(limits.maxQueuedBytes(), limits.sendBudgetBytes(), limits.maxMessageBytes(), limits.handshake(),
+    PeerLimits limits = PeerKit.fast();
+    limits = new PeerLimits(limits.maxQueuedBytes(), limits.sendBudgetBytes(), limits.maxMessageBytes(), limits.handshake(),
         limits.syncProgress(), java.time.Duration.ofSeconds(30), 2, limits.heightHint(), limits.hintLife(), limits.maxNonValidators());
     try (PeerKit node = new PeerKit(limits)) {
       node.grow(2_000, 10_000);

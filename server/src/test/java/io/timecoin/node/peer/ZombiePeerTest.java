@@ -136,8 +136,8 @@ class ZombiePeerTest {
 
   @Test
   void aPeerThatDoesNotReadIsDroppedWhenItsQueueExceedsTheByteBudget() throws Exception {
-    PeerNetwork.Limits limits = PeerKit.fast();
-    limits = new PeerNetwork.Limits(2L << 20, limits.sendBudgetBytes(), limits.maxMessageBytes(), limits.handshake(), limits.syncProgress(),
+    PeerLimits limits = PeerKit.fast();
+    limits = new PeerLimits(2L << 20, limits.sendBudgetBytes(), limits.maxMessageBytes(), limits.handshake(), limits.syncProgress(),
         limits.syncServeStall(), limits.maxSyncStreams(), limits.heightHint(), limits.hintLife(), limits.maxNonValidators());
     try (PeerKit node = new PeerKit(limits)) {
       // takes the node's hello, then reads nothing more
