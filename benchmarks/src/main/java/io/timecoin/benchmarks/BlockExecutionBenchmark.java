@@ -48,19 +48,20 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Blocks per second through {@link BlockExecutor#execute}, judging a received block of {@code txs}
- * 2-input, 2-output transfers plus its REWARD on one thread: once verifying every signature (a block
- * whose transactions this node never saw), once with every transaction's signatures taken as checked
- * (all of them admitted to its mempool already).
+ * 2-input, 2-output transfers plus its REWARD on one thread: once verifying every signature (a
+ * block whose transactions this node never saw), once with every transaction's signatures taken as
+ * checked (all of them admitted to its mempool already).
  *
  * <p>Height 2 over a parent state of height 1: an in-memory UTXO set (a HashMap) holding the
- * transfers' inputs and the collaterals of 4 masternodes (real Ed25519 consensus keys, equal weights),
- * set(1) = set(2) = those 4. The block is built as a proposer builds it ({@code apply} each transfer,
- * then {@code assemble}), with the proposer one of the 4 and a last certificate for block 1 signed
- * (for real, over the precommit's VOTE bytes) by 3 of them; executing it changes no state, so the same
- * block is judged again each time.
+ * transfers' inputs and the collaterals of 4 masternodes (real Ed25519 consensus keys, equal
+ * weights), set(1) = set(2) = those 4. The block is built as a proposer builds it ({@code apply}
+ * each transfer, then {@code assemble}), with the proposer one of the 4 and a last certificate for
+ * block 1 signed (for real, over the precommit's VOTE bytes) by 3 of them; executing it changes no
+ * state, so the same block is judged again each time.
  *
- * <p>The primary score is blocks/s; the secondary {@code transfers} score is the same rate counted in
- * transfers (blocks/s x txs). Run: {@code java -jar benchmarks/target/benchmarks.jar BlockExecutionBenchmark}.
+ * <p>The primary score is blocks/s; the secondary {@code transfers} score is the same rate counted
+ * in transfers (blocks/s x txs). Run: {@code java -jar benchmarks/target/benchmarks.jar
+ * BlockExecutionBenchmark}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -74,7 +75,9 @@ public class BlockExecutionBenchmark {
   private static final int OWNERS = 256;
   private static final long INPUT_AMOUNT = 10 * Units.UNITS_PER_TIME;
   private static final long FEE = 10_000;
-  private static final LedgerParams PARAMS = new LedgerParams(CHAIN, 1_000, 10, 10_000, 100_000_000, 64 << 10, 10_000, 4 << 20, 100); // the v2 defaults
+  private static final LedgerParams PARAMS =
+      new LedgerParams(
+          CHAIN, 1_000, 10, 10_000, 100_000_000, 64 << 10, 10_000, 4 << 20, 100); // the v2 defaults
 
   /** Transfers per block (the REWARD comes on top). */
   @Param({"100", "1000"})
@@ -97,7 +100,8 @@ public class BlockExecutionBenchmark {
   private ByteString blockHash;
 
   @Setup
-  public void setUp() throws BlockExecutor.UnpayableException, FinalityCertificates.InvalidCertificateException {
+  public void setUp()
+      throws BlockExecutor.UnpayableException, FinalityCertificates.InvalidCertificateException {
     List<Ed25519KeyPair> owners = new ArrayList<>();
     for (int i = 0; i < OWNERS; i++) {
       owners.add(Ed25519KeyPair.fromSeed(Sha256.hash(new byte[] {(byte) i, 2})));
@@ -115,8 +119,15 @@ public class BlockExecutionBenchmark {
       ByteString key = ByteString.copyFrom(node.publicKey().bytes());
       ByteString owner = ByteString.copyFrom(Address.of(owners.get(i).publicKey()).bytes());
       OutPoint collateral = outPoint(funding, 2 * txs + i);
-      outputs.put(collateral, TxOutput.newBuilder().setAmount(MasternodeRecord.MIN_COLLATERAL).setAddress(owner).build());
-      MasternodeRecord record = new MasternodeRecord(key, collateral, MasternodeRecord.MIN_COLLATERAL, owner, owner, 0, true, 0, 0);
+      outputs.put(
+          collateral,
+          TxOutput.newBuilder()
+              .setAmount(MasternodeRecord.MIN_COLLATERAL)
+              .setAddress(owner)
+              .build());
+      MasternodeRecord record =
+          new MasternodeRecord(
+              key, collateral, MasternodeRecord.MIN_COLLATERAL, owner, owner, 0, true, 0, 0);
       records.add(record);
       validators.add(Validator.newBuilder().setKey(key).setWeight(record.weight()).build());
     }
@@ -134,30 +145,50 @@ public class BlockExecutionBenchmark {
       outputs.put(inA, Transactions.output(INPUT_AMOUNT, Address.of(a.publicKey())));
       outputs.put(inB, Transactions.output(INPUT_AMOUNT, Address.of(b.publicKey())));
       long half = (2 * INPUT_AMOUNT - FEE) / 2;
-      transfers.add(Transactions.sign(Transactions.transfer(List.of(inA, inB), List.of(
-          Transactions.output(half, Address.of(owners.get((t + 7) % OWNERS).publicKey())),
-          Transactions.output(2 * INPUT_AMOUNT - FEE - half, Address.of(b.publicKey())))), CHAIN, List.of(a, b), List.of()));
+      transfers.add(
+          Transactions.sign(
+              Transactions.transfer(
+                  List.of(inA, inB),
+                  List.of(
+                      Transactions.output(
+                          half, Address.of(owners.get((t + 7) % OWNERS).publicKey())),
+                      Transactions.output(
+                          2 * INPUT_AMOUNT - FEE - half, Address.of(b.publicKey())))),
+              CHAIN,
+              List.of(a, b),
+              List.of()));
     }
-    UtxoView utxos = new UtxoView() {
-      @Override
-      public TxOutput unspent(OutPoint outpoint) {
-        return outputs.get(outpoint);
-      }
+    UtxoView utxos =
+        new UtxoView() {
+          @Override
+          public TxOutput unspent(OutPoint outpoint) {
+            return outputs.get(outpoint);
+          }
 
-      @Override
-      public boolean created(OutPoint outpoint) {
-        return outputs.containsKey(outpoint);
-      }
-    };
+          @Override
+          public boolean created(OutPoint outpoint) {
+            return outputs.containsKey(outpoint);
+          }
+        };
     ByteString block1 = ByteString.copyFrom(Sha256.hash(new byte[] {1}));
     parent = new LedgerState(1, block1, utxos, registry, set1, set2);
 
     // block 1's certificate: precommits of 3 of the 4 members, really signed
     List<Vote> precommits = new ArrayList<>();
     for (Ed25519KeyPair node : nodes.subList(0, 3)) {
-      Vote unsigned = Vote.newBuilder().setChainId(CHAIN).setType(VoteType.VOTE_TYPE_PRECOMMIT).setHeight(1).setRound(0)
-          .setBlockHash(block1).setValidator(ByteString.copyFrom(node.publicKey().bytes())).build();
-      precommits.add(unsigned.toBuilder().setSignature(ByteString.copyFrom(node.sign(CanonicalBytes.vote(unsigned)))).build());
+      Vote unsigned =
+          Vote.newBuilder()
+              .setChainId(CHAIN)
+              .setType(VoteType.VOTE_TYPE_PRECOMMIT)
+              .setHeight(1)
+              .setRound(0)
+              .setBlockHash(block1)
+              .setValidator(ByteString.copyFrom(node.publicKey().bytes()))
+              .build();
+      precommits.add(
+          unsigned.toBuilder()
+              .setSignature(ByteString.copyFrom(node.sign(CanonicalBytes.vote(unsigned))))
+              .build());
     }
     FinalityCertificate lastCertificate = FinalityCertificates.build(1, 0, block1, precommits);
     FinalityCertificates.verify(lastCertificate, CHAIN, set1);
@@ -170,13 +201,22 @@ public class BlockExecutionBenchmark {
         throw new IllegalStateException("benchmark transaction refused: " + v);
       }
     }
-    BlockExecution built = proposer.assemble(new BlockTemplate(CHAIN, 2, 1_700_000_000_000L, block1, lastCertificate,
-        set2.hash(), ByteString.copyFrom(nodes.get(3).publicKey().bytes())));
+    BlockExecution built =
+        proposer.assemble(
+            new BlockTemplate(
+                CHAIN,
+                2,
+                1_700_000_000_000L,
+                block1,
+                lastCertificate,
+                set2.hash(),
+                ByteString.copyFrom(nodes.get(3).publicKey().bytes())));
     block = built.block();
     blockHash = built.blockHash();
     for (boolean checked : new boolean[] {false, true}) {
-      BlockExecutor.Outcome outcome = BlockExecutor.execute(block, blockHash, parent, PARAMS, SignatureVerifier.ED25519,
-          (id, tx) -> checked);
+      BlockExecutor.Outcome outcome =
+          BlockExecutor.execute(
+              block, blockHash, parent, PARAMS, SignatureVerifier.ED25519, (id, tx) -> checked);
       if (!outcome.valid() || outcome.execution().fees() != FEE * txs) {
         throw new IllegalStateException("benchmark block refused: " + outcome.detail());
       }
@@ -191,13 +231,15 @@ public class BlockExecutionBenchmark {
   @Benchmark
   public BlockExecutor.Outcome executeVerifyingSignatures(Transfers counter) {
     counter.transfers += txs;
-    return BlockExecutor.execute(block, blockHash, parent, PARAMS, SignatureVerifier.ED25519, (id, tx) -> false);
+    return BlockExecutor.execute(
+        block, blockHash, parent, PARAMS, SignatureVerifier.ED25519, (id, tx) -> false);
   }
 
   /** A block of transactions all admitted to this node's mempool: no signature verified. */
   @Benchmark
   public BlockExecutor.Outcome executeSignaturesAlreadyChecked(Transfers counter) {
     counter.transfers += txs;
-    return BlockExecutor.execute(block, blockHash, parent, PARAMS, SignatureVerifier.ED25519, (id, tx) -> true);
+    return BlockExecutor.execute(
+        block, blockHash, parent, PARAMS, SignatureVerifier.ED25519, (id, tx) -> true);
   }
 }

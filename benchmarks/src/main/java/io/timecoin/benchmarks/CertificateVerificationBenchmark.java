@@ -27,14 +27,15 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Finality certificates per second through {@link FinalityCertificates#verify} (what a node pays for
- * each block it syncs, and for the last certificate in every block it receives), on one thread: the
- * canonical-form check, membership, the quorum and strict Ed25519 verification of every signature.
+ * Finality certificates per second through {@link FinalityCertificates#verify} (what a node pays
+ * for each block it syncs, and for the last certificate in every block it receives), on one thread:
+ * the canonical-form check, membership, the quorum and strict Ed25519 verification of every
+ * signature.
  *
  * <p>A set of {@code validators} equal-weight members (keys decoded once, as the set holds them);
- * 16 certificates of consecutive heights, each signed by every member, checked in turn. Run:
- * {@code java -jar benchmarks/target/benchmarks.jar CertificateVerificationBenchmark}. Signatures
- * verified per second = certificates/s x validators.
+ * 16 certificates of consecutive heights, each signed by every member, checked in turn. Run: {@code
+ * java -jar benchmarks/target/benchmarks.jar CertificateVerificationBenchmark}. Signatures verified
+ * per second = certificates/s x validators.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -60,7 +61,11 @@ public class CertificateVerificationBenchmark {
     for (int i = 0; i < validators; i++) {
       Ed25519KeyPair k = Ed25519KeyPair.fromSeed(Sha256.hash(new byte[] {(byte) i, 4}));
       keys.add(k);
-      members.add(Validator.newBuilder().setKey(ByteString.copyFrom(k.publicKey().bytes())).setWeight(1_000).build());
+      members.add(
+          Validator.newBuilder()
+              .setKey(ByteString.copyFrom(k.publicKey().bytes()))
+              .setWeight(1_000)
+              .build());
     }
     set = ValidatorSet.of(1_000, members);
     certificates = new FinalityCertificate[CERTIFICATES];
@@ -69,9 +74,19 @@ public class CertificateVerificationBenchmark {
       ByteString blockHash = ByteString.copyFrom(Sha256.hash(Long.toString(height).getBytes()));
       List<Vote> precommits = new ArrayList<>();
       for (Ed25519KeyPair k : keys) {
-        Vote unsigned = Vote.newBuilder().setChainId(CHAIN).setType(VoteType.VOTE_TYPE_PRECOMMIT).setHeight(height)
-            .setRound(0).setBlockHash(blockHash).setValidator(ByteString.copyFrom(k.publicKey().bytes())).build();
-        precommits.add(unsigned.toBuilder().setSignature(ByteString.copyFrom(k.sign(CanonicalBytes.vote(unsigned)))).build());
+        Vote unsigned =
+            Vote.newBuilder()
+                .setChainId(CHAIN)
+                .setType(VoteType.VOTE_TYPE_PRECOMMIT)
+                .setHeight(height)
+                .setRound(0)
+                .setBlockHash(blockHash)
+                .setValidator(ByteString.copyFrom(k.publicKey().bytes()))
+                .build();
+        precommits.add(
+            unsigned.toBuilder()
+                .setSignature(ByteString.copyFrom(k.sign(CanonicalBytes.vote(unsigned))))
+                .build());
       }
       certificates[c] = FinalityCertificates.build(height, 0, blockHash, precommits);
       FinalityCertificates.verify(certificates[c], CHAIN, set, SignatureVerifier.ED25519);

@@ -47,9 +47,15 @@ public class CryptoBenchmark {
     key = Ed25519KeyPair.fromSeed(new byte[32]);
     publicKeyBytes = key.publicKey().bytes();
     // what validators sign and check most: the VOTE bytes of a precommit
-    vote = CanonicalBytes.vote(Vote.newBuilder().setChainId("timecoin-devnet")
-        .setType(VoteType.VOTE_TYPE_PRECOMMIT).setHeight(1_000).setRound(0)
-        .setBlockHash(com.google.protobuf.ByteString.copyFrom(new byte[32])).build());
+    vote =
+        CanonicalBytes.vote(
+            Vote.newBuilder()
+                .setChainId("timecoin-devnet")
+                .setType(VoteType.VOTE_TYPE_PRECOMMIT)
+                .setHeight(1_000)
+                .setRound(0)
+                .setBlockHash(com.google.protobuf.ByteString.copyFrom(new byte[32]))
+                .build());
     signature = key.sign(vote);
     data = new byte[size];
     new Random(1).nextBytes(data);

@@ -39,8 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>4,096 distinct transactions, signed in setup by 256 owner keys, are checked in turn against an
  * in-memory UTXO set (a HashMap) of their 8,192 inputs and a registry of 4 masternodes; checking
- * changes no state, so each one stays valid. Run:
- * {@code java -jar benchmarks/target/benchmarks.jar TransactionValidationBenchmark}.
+ * changes no state, so each one stays valid. Run: {@code java -jar benchmarks/target/benchmarks.jar
+ * TransactionValidationBenchmark}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -55,20 +55,23 @@ public class TransactionValidationBenchmark {
   private static final int MASTERNODES = 4;
   private static final long INPUT_AMOUNT = 10 * Units.UNITS_PER_TIME;
   private static final long FEE = 10_000;
-  private static final LedgerParams PARAMS = new LedgerParams(CHAIN, 1_000, 10, 10_000, 100_000_000, 64 << 10, 10_000, 4 << 20, 100); // the v2 defaults
+  private static final LedgerParams PARAMS =
+      new LedgerParams(
+          CHAIN, 1_000, 10, 10_000, 100_000_000, 64 << 10, 10_000, 4 << 20, 100); // the v2 defaults
 
   private final Map<OutPoint, TxOutput> outputs = new HashMap<>();
-  private final UtxoView utxos = new UtxoView() {
-    @Override
-    public TxOutput unspent(OutPoint outpoint) {
-      return outputs.get(outpoint);
-    }
+  private final UtxoView utxos =
+      new UtxoView() {
+        @Override
+        public TxOutput unspent(OutPoint outpoint) {
+          return outputs.get(outpoint);
+        }
 
-    @Override
-    public boolean created(OutPoint outpoint) {
-      return outputs.containsKey(outpoint);
-    }
-  };
+        @Override
+        public boolean created(OutPoint outpoint) {
+          return outputs.containsKey(outpoint);
+        }
+      };
   private Registry registry;
   private Transaction[] txs;
   private int next;
@@ -86,9 +89,23 @@ public class TransactionValidationBenchmark {
       Ed25519KeyPair node = Ed25519KeyPair.fromSeed(Sha256.hash(new byte[] {(byte) i, 3}));
       ByteString owner = ByteString.copyFrom(Address.of(owners.get(i).publicKey()).bytes());
       OutPoint collateral = outPoint(funding, 2 * TXS + i);
-      outputs.put(collateral, TxOutput.newBuilder().setAmount(MasternodeRecord.MIN_COLLATERAL).setAddress(owner).build());
-      masternodes.add(new MasternodeRecord(ByteString.copyFrom(node.publicKey().bytes()), collateral,
-          MasternodeRecord.MIN_COLLATERAL, owner, owner, 0, true, 0, 0));
+      outputs.put(
+          collateral,
+          TxOutput.newBuilder()
+              .setAmount(MasternodeRecord.MIN_COLLATERAL)
+              .setAddress(owner)
+              .build());
+      masternodes.add(
+          new MasternodeRecord(
+              ByteString.copyFrom(node.publicKey().bytes()),
+              collateral,
+              MasternodeRecord.MIN_COLLATERAL,
+              owner,
+              owner,
+              0,
+              true,
+              0,
+              0));
     }
     registry = Registry.of(masternodes);
     txs = new Transaction[TXS];
@@ -100,13 +117,25 @@ public class TransactionValidationBenchmark {
       outputs.put(inA, Transactions.output(INPUT_AMOUNT, Address.of(a.publicKey())));
       outputs.put(inB, Transactions.output(INPUT_AMOUNT, Address.of(b.publicKey())));
       long half = (2 * INPUT_AMOUNT - FEE) / 2;
-      txs[t] = Transactions.sign(Transactions.transfer(List.of(inA, inB), List.of(
-          Transactions.output(half, Address.of(owners.get((t + 7) % OWNERS).publicKey())),
-          Transactions.output(2 * INPUT_AMOUNT - FEE - half, Address.of(b.publicKey())))), CHAIN, List.of(a, b), List.of());
+      txs[t] =
+          Transactions.sign(
+              Transactions.transfer(
+                  List.of(inA, inB),
+                  List.of(
+                      Transactions.output(
+                          half, Address.of(owners.get((t + 7) % OWNERS).publicKey())),
+                      Transactions.output(
+                          2 * INPUT_AMOUNT - FEE - half, Address.of(b.publicKey())))),
+              CHAIN,
+              List.of(a, b),
+              List.of());
     }
     for (Transaction tx : txs) {
-      TransactionRules.Verdict v = TransactionRules.check(tx, utxos, registry, PARAMS, SignatureVerifier.ED25519, false);
-      if (!v.valid() || v.fee() != FEE || TransactionRules.verifySignatures(tx, CHAIN, SignatureVerifier.ED25519) != null) {
+      TransactionRules.Verdict v =
+          TransactionRules.check(tx, utxos, registry, PARAMS, SignatureVerifier.ED25519, false);
+      if (!v.valid()
+          || v.fee() != FEE
+          || TransactionRules.verifySignatures(tx, CHAIN, SignatureVerifier.ED25519) != null) {
         throw new IllegalStateException("benchmark transaction refused: " + v);
       }
     }
@@ -125,13 +154,18 @@ public class TransactionValidationBenchmark {
   /** Mempool admission: every rule, both signatures verified (strict Ed25519). */
   @Benchmark
   public TransactionRules.Verdict checkWithSignatures() {
-    return TransactionRules.check(nextTx(), utxos, registry, PARAMS, SignatureVerifier.ED25519, false);
+    return TransactionRules.check(
+        nextTx(), utxos, registry, PARAMS, SignatureVerifier.ED25519, false);
   }
 
-  /** In a block, admitted already: every rule but the signature verification (keys still decoded and matched). */
+  /**
+   * In a block, admitted already: every rule but the signature verification (keys still decoded and
+   * matched).
+   */
   @Benchmark
   public TransactionRules.Verdict checkSignaturesAlreadyChecked() {
-    return TransactionRules.check(nextTx(), utxos, registry, PARAMS, SignatureVerifier.ED25519, true);
+    return TransactionRules.check(
+        nextTx(), utxos, registry, PARAMS, SignatureVerifier.ED25519, true);
   }
 
   /** The stateless part alone: txid, TXSIG bytes, key decoding and both verifications. */

@@ -40,8 +40,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * own cost, and raw verification of the same votes is the floor.
  *
  * <p>100 equal validators; an observing engine (not a member, so it signs nothing) takes prepares
- * and precommits for nil in rounds 0 to 9 of one height: quorums form, timers start, rounds advance.
- * Run: {@code java -jar benchmarks/target/benchmarks.jar VoteIngestionBenchmark}.
+ * and precommits for nil in rounds 0 to 9 of one height: quorums form, timers start, rounds
+ * advance. Run: {@code java -jar benchmarks/target/benchmarks.jar VoteIngestionBenchmark}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -54,7 +54,8 @@ public class VoteIngestionBenchmark {
   private static final int VALIDATORS = 100;
   private static final int ROUNDS = 10;
   private static final int VOTES = VALIDATORS * ROUNDS * 2;
-  private static final SignatureVerifier UNCHECKED = (key, message, signature) -> true; // benchmark only
+  private static final SignatureVerifier UNCHECKED =
+      (key, message, signature) -> true; // benchmark only
 
   private ChainTip genesis;
   private ValidatorSet set;
@@ -70,15 +71,27 @@ public class VoteIngestionBenchmark {
     for (int i = 0; i < VALIDATORS; i++) {
       Ed25519KeyPair k = Ed25519KeyPair.fromSeed(Sha256.hash(new byte[] {(byte) i, 1}));
       keys.add(k);
-      validators.add(Validator.newBuilder().setKey(ByteString.copyFrom(k.publicKey().bytes())).setWeight(1_000).build());
+      validators.add(
+          Validator.newBuilder()
+              .setKey(ByteString.copyFrom(k.publicKey().bytes()))
+              .setWeight(1_000)
+              .build());
     }
     set = ValidatorSet.of(1, validators);
     genesis = new ChainTip(0, ByteString.copyFrom(Sha256.hash(new byte[] {9})), 0, null, null, set);
     for (int r = 0; r < ROUNDS; r++) {
-      for (VoteType type : new VoteType[] {VoteType.VOTE_TYPE_PREPARE, VoteType.VOTE_TYPE_PRECOMMIT}) {
+      for (VoteType type :
+          new VoteType[] {VoteType.VOTE_TYPE_PREPARE, VoteType.VOTE_TYPE_PRECOMMIT}) {
         for (Ed25519KeyPair k : keys) {
-          Vote unsigned = Vote.newBuilder().setChainId(CHAIN).setType(type).setHeight(1).setRound(r)
-              .setBlockHash(Hashes.NIL).setValidator(ByteString.copyFrom(k.publicKey().bytes())).build();
+          Vote unsigned =
+              Vote.newBuilder()
+                  .setChainId(CHAIN)
+                  .setType(type)
+                  .setHeight(1)
+                  .setRound(r)
+                  .setBlockHash(Hashes.NIL)
+                  .setValidator(ByteString.copyFrom(k.publicKey().bytes()))
+                  .build();
           byte[] bytes = CanonicalBytes.vote(unsigned);
           votes.add(unsigned.toBuilder().setSignature(ByteString.copyFrom(k.sign(bytes))).build());
           voteBytes.add(bytes);
@@ -87,32 +100,40 @@ public class VoteIngestionBenchmark {
       }
     }
     Ed25519KeyPair outsider = Ed25519KeyPair.fromSeed(new byte[32]);
-    observer = new Signer() {
-      @Override
-      public ByteString publicKey() {
-        return ByteString.copyFrom(outsider.publicKey().bytes());
-      }
+    observer =
+        new Signer() {
+          @Override
+          public ByteString publicKey() {
+            return ByteString.copyFrom(outsider.publicKey().bytes());
+          }
 
-      @Override
-      public Optional<ByteString> sign(SignedStep step, byte[] bytes, Lock lock) {
-        return Optional.empty();
-      }
+          @Override
+          public Optional<ByteString> sign(SignedStep step, byte[] bytes, Lock lock) {
+            return Optional.empty();
+          }
 
-      @Override
-      public Optional<Lock> lockAt(long height) {
-        return Optional.empty();
-      }
+          @Override
+          public Optional<Lock> lockAt(long height) {
+            return Optional.empty();
+          }
 
-      @Override
-      public List<SignedStep> signedAt(long height) {
-        return List.of();
-      }
-    };
+          @Override
+          public List<SignedStep> signedAt(long height) {
+            return List.of();
+          }
+        };
   }
 
   private void ingest(SignatureVerifier verifier, Blackhole bh) {
-    ConsensusEngine engine = new ConsensusEngine(ConsensusConfig.defaults(CHAIN, 0), genesis,
-        t -> t.assemble(List.of()), b -> BlockValidator.Verdict.valid(set), observer, () -> 0L, verifier);
+    ConsensusEngine engine =
+        new ConsensusEngine(
+            ConsensusConfig.defaults(CHAIN, 0),
+            genesis,
+            t -> t.assemble(List.of()),
+            b -> BlockValidator.Verdict.valid(set),
+            observer,
+            () -> 0L,
+            verifier);
     engine.handle(new Event.Start());
     for (Vote v : votes) {
       bh.consume(engine.handle(new Event.VoteReceived(v)));
@@ -138,7 +159,8 @@ public class VoteIngestionBenchmark {
   @OperationsPerInvocation(VOTES)
   public void verifySignaturesOnly(Blackhole bh) {
     for (int i = 0; i < VOTES; i++) {
-      bh.consume(signers.get(i).key().verify(voteBytes.get(i), votes.get(i).getSignature().toByteArray()));
+      bh.consume(
+          signers.get(i).key().verify(voteBytes.get(i), votes.get(i).getSignature().toByteArray()));
     }
   }
 }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * reason; each attack's own checks (evidence after a restart, zombie peers, replays admitted, a
  * node catching up past lying sync sources) are in the assertion message when they fail.
  *
- * <p>One network for the whole class (starting one costs a quarter of the time budget), the
- * attacks that may exhaust or wedge a node last, so that one failing does not hide the others.
+ * <p>One network for the whole class (starting one costs a quarter of the time budget), the attacks
+ * that may exhaust or wedge a node last, so that one failing does not hide the others.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ByzantinePeerTest {
@@ -33,8 +33,14 @@ class ByzantinePeerTest {
   @BeforeAll
   static void network() throws Exception {
     home = Files.createTempDirectory("byzantine");
-    suite = new AttackSuite(new LocalCluster(Path.of(System.getProperty("timed.jar")), home.resolve("net"), 4, 200,
-        AttackSuite.LINK_DELAY_MS));
+    suite =
+        new AttackSuite(
+            new LocalCluster(
+                Path.of(System.getProperty("timed.jar")),
+                home.resolve("net"),
+                4,
+                200,
+                AttackSuite.LINK_DELAY_MS));
     suite.start();
   }
 
@@ -59,7 +65,8 @@ class ByzantinePeerTest {
     check(suite.tamperedBodies());
   }
 
-  // Fails at 84b3c07: votes for the next height are buffered unchecked, never refused (engine branch).
+  // Fails at 84b3c07: votes for the next height are buffered unchecked, never refused (engine
+  // branch).
   @Test
   @Order(2)
   void votesFromUnknownKeysAndWithBadSignatures() throws Exception {
@@ -73,14 +80,16 @@ class ByzantinePeerTest {
     check(suite.equivocation(3));
   }
 
-  // Fails at 84b3c07: a replayed hello is admitted and takes the genuine peer's place: the chain halts (peer branch).
+  // Fails at 84b3c07: a replayed hello is admitted and takes the genuine peer's place: the chain
+  // halts (peer branch).
   @Test
   @Order(4)
   void replayedHellos() throws Exception {
     check(suite.replayedHellos());
   }
 
-  // Fails at 84b3c07: a stream that died on a garbage frame stays listed (zombie), no disconnection counted (peer branch).
+  // Fails at 84b3c07: a stream that died on a garbage frame stays listed (zombie), no disconnection
+  // counted (peer branch).
   @Test
   @Order(5)
   void garbageAndOversizedFrames() throws Exception {
@@ -100,7 +109,8 @@ class ByzantinePeerTest {
     check(suite.lyingSyncSource(2));
   }
 
-  // Fails at 84b3c07: unknown proposers' future proposals are buffered whole: RSS over budget, the chain halts
+  // Fails at 84b3c07: unknown proposers' future proposals are buffered whole: RSS over budget, the
+  // chain halts
   // (engine and node branches).
   @Test
   @Order(8)

@@ -39,7 +39,10 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The client API on four running validators: a transfer becomes final and balances move; registry queries; typed refusals. */
+/**
+ * The client API on four running validators: a transfer becomes final and balances move; registry
+ * queries; typed refusals.
+ */
 class ClientApiTest {
   private static final long FEE = 10_000;
 
@@ -66,107 +69,304 @@ class ClientApiTest {
       long deadline = System.currentTimeMillis() + 10_000;
       var health = io.grpc.health.v1.HealthGrpc.newBlockingStub(net.channel(0));
       while (health.check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus()
-          != io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING && System.currentTimeMillis() < deadline) {
+              != io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING
+          && System.currentTimeMillis() < deadline) {
         Thread.sleep(100);
       }
-      assertEquals(io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING,
+      assertEquals(
+          io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING,
           health.check(io.grpc.health.v1.HealthCheckRequest.getDefaultInstance()).getStatus());
 
       // registry queries match the genesis
-      List<Masternode> masternodes = api.listMasternodes(ListMasternodesRequest.newBuilder().setPageSize(3).build()).getMasternodesList();
+      List<Masternode> masternodes =
+          api.listMasternodes(ListMasternodesRequest.newBuilder().setPageSize(3).build())
+              .getMasternodesList();
       assertEquals(3, masternodes.size(), "a page of 3");
-      Set<ByteString> genesisKeys = genesis.masternodes().stream().map(m -> ByteString.copyFrom(m.consensusKey().bytes()))
-          .collect(Collectors.toSet());
-      var all = api.listMasternodes(ListMasternodesRequest.getDefaultInstance()).getMasternodesList();
-      assertEquals(genesisKeys, all.stream().map(Masternode::getConsensusKey).collect(Collectors.toSet()));
-      assertEquals(genesisKeys, api.listMasternodes(ListMasternodesRequest.newBuilder().setHeight(1).build()).getMasternodesList()
-          .stream().map(Masternode::getConsensusKey).collect(Collectors.toSet()), "the registry of height 1 is the genesis");
+      Set<ByteString> genesisKeys =
+          genesis.masternodes().stream()
+              .map(m -> ByteString.copyFrom(m.consensusKey().bytes()))
+              .collect(Collectors.toSet());
+      var all =
+          api.listMasternodes(ListMasternodesRequest.getDefaultInstance()).getMasternodesList();
+      assertEquals(
+          genesisKeys, all.stream().map(Masternode::getConsensusKey).collect(Collectors.toSet()));
+      assertEquals(
+          genesisKeys,
+          api
+              .listMasternodes(ListMasternodesRequest.newBuilder().setHeight(1).build())
+              .getMasternodesList()
+              .stream()
+              .map(Masternode::getConsensusKey)
+              .collect(Collectors.toSet()),
+          "the registry of height 1 is the genesis");
       var paged = new ArrayList<>(masternodes);
-      paged.addAll(api.listMasternodes(ListMasternodesRequest.newBuilder().setPageSize(3)
-          .setPageToken(api.listMasternodes(ListMasternodesRequest.newBuilder().setPageSize(3).build()).getNextPageToken()).build())
-          .getMasternodesList());
-      assertEquals(all.stream().map(Masternode::getConsensusKey).toList(), paged.stream().map(Masternode::getConsensusKey).toList(),
-          "two pages of 3 give the whole list, in key order"); // (uptime fields move on between the calls)
-      Masternode first = api.getMasternode(GetMasternodeRequest.newBuilder().setConsensusKey(all.get(0).getConsensusKey()).build()).getMasternode();
+      paged.addAll(
+          api.listMasternodes(
+                  ListMasternodesRequest.newBuilder()
+                      .setPageSize(3)
+                      .setPageToken(
+                          api.listMasternodes(
+                                  ListMasternodesRequest.newBuilder().setPageSize(3).build())
+                              .getNextPageToken())
+                      .build())
+              .getMasternodesList());
+      assertEquals(
+          all.stream().map(Masternode::getConsensusKey).toList(),
+          paged.stream().map(Masternode::getConsensusKey).toList(),
+          "two pages of 3 give the whole list, in key order"); // (uptime fields move on between the
+      // calls)
+      Masternode first =
+          api.getMasternode(
+                  GetMasternodeRequest.newBuilder()
+                      .setConsensusKey(all.get(0).getConsensusKey())
+                      .build())
+              .getMasternode();
       assertTrue(first.getActive());
       assertEquals(genesis.masternodes().get(0).weight(), first.getWeight());
-      assertEquals(4, api.getValidatorSet(GetValidatorSetRequest.newBuilder().setHeight(1).build()).getValidatorSet().getValidatorsCount());
+      assertEquals(
+          4,
+          api.getValidatorSet(GetValidatorSetRequest.newBuilder().setHeight(1).build())
+              .getValidatorSet()
+              .getValidatorsCount());
 
-      assertEquals(faucetAmount, api.getBalance(GetBalanceRequest.newBuilder().setAddress(faucetAddress.toBech32m(chain)).build()).getBalance());
+      assertEquals(
+          faucetAmount,
+          api.getBalance(
+                  GetBalanceRequest.newBuilder().setAddress(faucetAddress.toBech32m(chain)).build())
+              .getBalance());
 
       // a transfer of 5 TIME becomes final; both balances move by the right amounts
-      OutPoint faucetOutput = OutPoint.newBuilder().setTxid(Hashes.transaction(genesis.transaction())).setIndex(0).build();
+      OutPoint faucetOutput =
+          OutPoint.newBuilder()
+              .setTxid(Hashes.transaction(genesis.transaction()))
+              .setIndex(0)
+              .build();
       long amount = 5 * Units.UNITS_PER_TIME;
-      Transaction transfer = Transactions.sign(Transactions.transfer(List.of(faucetOutput),
-          List.of(Transactions.output(amount, recipient), Transactions.output(faucetAmount - amount - FEE, faucetAddress))),
-          chain, List.of(faucet), List.of());
-      ByteString txid = clients.get(1).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(transfer).build()).getTxid();
+      Transaction transfer =
+          Transactions.sign(
+              Transactions.transfer(
+                  List.of(faucetOutput),
+                  List.of(
+                      Transactions.output(amount, recipient),
+                      Transactions.output(faucetAmount - amount - FEE, faucetAddress))),
+              chain,
+              List.of(faucet),
+              List.of());
+      ByteString txid =
+          clients
+              .get(1)
+              .submitTransaction(
+                  SubmitTransactionRequest.newBuilder().setTransaction(transfer).build())
+              .getTxid();
       assertEquals(Hashes.transaction(transfer), txid);
       GetTransactionResponse seen = awaitFinal(api, txid, 60);
       assertEquals(transfer, seen.getTransaction());
-      assertEquals(amount, api.getBalance(GetBalanceRequest.newBuilder().setAddress(recipient.toBech32m(chain)).build()).getBalance());
-      assertEquals(faucetAmount - amount - FEE,
-          api.getBalance(GetBalanceRequest.newBuilder().setAddress(faucetAddress.toBech32m(chain)).build()).getBalance());
-      var unspent = api.listUnspent(ListUnspentRequest.newBuilder().setAddress(recipient.toBech32m(chain)).build()).getOutputsList();
+      assertEquals(
+          amount,
+          api.getBalance(
+                  GetBalanceRequest.newBuilder().setAddress(recipient.toBech32m(chain)).build())
+              .getBalance());
+      assertEquals(
+          faucetAmount - amount - FEE,
+          api.getBalance(
+                  GetBalanceRequest.newBuilder().setAddress(faucetAddress.toBech32m(chain)).build())
+              .getBalance());
+      var unspent =
+          api.listUnspent(
+                  ListUnspentRequest.newBuilder().setAddress(recipient.toBech32m(chain)).build())
+              .getOutputsList();
       assertEquals(1, unspent.size());
-      assertEquals(OutPoint.newBuilder().setTxid(txid).setIndex(0).build(), unspent.get(0).getOutpoint());
+      assertEquals(
+          OutPoint.newBuilder().setTxid(txid).setIndex(0).build(), unspent.get(0).getOutpoint());
       assertEquals(seen.getBlockHeight(), unspent.get(0).getHeight());
 
-      // submitting is idempotent: the final transfer sent again answers with its txid (a wallet that lost the answer resends)
-      assertEquals(txid, clients.get(2).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(transfer).build()).getTxid());
+      // submitting is idempotent: the final transfer sent again answers with its txid (a wallet
+      // that lost the answer resends)
+      assertEquals(
+          txid,
+          clients
+              .get(2)
+              .submitTransaction(
+                  SubmitTransactionRequest.newBuilder().setTransaction(transfer).build())
+              .getTxid());
 
       // refusals, each with its typed reason
-      // a spent input is found before the signatures are paid for: a forgery of it is ALREADY_SPENT too
-      Transaction forgedReplay = transfer.toBuilder().setOutputs(0, Transactions.output(amount - 1, recipient)).build();
-      assertEquals("ALREADY_SPENT", reason(() -> clients.get(3).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(forgedReplay).build())));
+      // a spent input is found before the signatures are paid for: a forgery of it is ALREADY_SPENT
+      // too
+      Transaction forgedReplay =
+          transfer.toBuilder().setOutputs(0, Transactions.output(amount - 1, recipient)).build();
+      assertEquals(
+          "ALREADY_SPENT",
+          reason(
+              () ->
+                  clients
+                      .get(3)
+                      .submitTransaction(
+                          SubmitTransactionRequest.newBuilder()
+                              .setTransaction(forgedReplay)
+                              .build())));
       OutPoint change = OutPoint.newBuilder().setTxid(txid).setIndex(1).build();
       long left = faucetAmount - amount - FEE;
-      Transaction lowFee = Transactions.sign(Transactions.transfer(List.of(change), List.of(Transactions.output(left - 1, faucetAddress))),
-          chain, List.of(faucet), List.of());
-      assertEquals("FEE_TOO_LOW", reason(() -> api.submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(lowFee).build())));
-      Transaction otherChain = Transactions.sign(Transactions.transfer(List.of(change), List.of(Transactions.output(left - FEE, faucetAddress))),
-          "another-chain", List.of(faucet), List.of());
-      assertEquals("BAD_SIGNATURE", reason(() -> api.submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(otherChain).build())));
-      Transaction thief = Transactions.sign(Transactions.transfer(List.of(change), List.of(Transactions.output(left - FEE, recipient))),
-          chain, List.of(Ed25519KeyPair.generate()), List.of());
-      assertEquals("WRONG_OWNER", reason(() -> api.submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(thief).build())));
-      OutPoint nowhere = OutPoint.newBuilder().setTxid(ByteString.copyFrom(new byte[32])).setIndex(7).build();
-      Transaction unknown = Transactions.sign(Transactions.transfer(List.of(nowhere), List.of(Transactions.output(1, recipient))),
-          chain, List.of(faucet), List.of());
-      assertEquals("UNKNOWN_INPUT", reason(() -> api.submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(unknown).build())));
-      Transaction zero = Transactions.sign(Transactions.transfer(List.of(change), List.of(TxOutput.newBuilder().setAmount(0)
-          .setAddress(ByteString.copyFrom(recipient.bytes())).build())), chain, List.of(faucet), List.of());
-      assertEquals("ZERO_OUTPUT", reason(() -> api.submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(zero).build())));
-      Transaction.Builder big = Transactions.transfer(List.of(change), List.of(Transactions.output(left - FEE, faucetAddress)));
-      for (int i = 0; i < 3_000; i++) { // about 90 KB: over max_tx_bytes (64 KiB), under the 1 MiB message limit
+      Transaction lowFee =
+          Transactions.sign(
+              Transactions.transfer(
+                  List.of(change), List.of(Transactions.output(left - 1, faucetAddress))),
+              chain,
+              List.of(faucet),
+              List.of());
+      assertEquals(
+          "FEE_TOO_LOW",
+          reason(
+              () ->
+                  api.submitTransaction(
+                      SubmitTransactionRequest.newBuilder().setTransaction(lowFee).build())));
+      Transaction otherChain =
+          Transactions.sign(
+              Transactions.transfer(
+                  List.of(change), List.of(Transactions.output(left - FEE, faucetAddress))),
+              "another-chain",
+              List.of(faucet),
+              List.of());
+      assertEquals(
+          "BAD_SIGNATURE",
+          reason(
+              () ->
+                  api.submitTransaction(
+                      SubmitTransactionRequest.newBuilder().setTransaction(otherChain).build())));
+      Transaction thief =
+          Transactions.sign(
+              Transactions.transfer(
+                  List.of(change), List.of(Transactions.output(left - FEE, recipient))),
+              chain,
+              List.of(Ed25519KeyPair.generate()),
+              List.of());
+      assertEquals(
+          "WRONG_OWNER",
+          reason(
+              () ->
+                  api.submitTransaction(
+                      SubmitTransactionRequest.newBuilder().setTransaction(thief).build())));
+      OutPoint nowhere =
+          OutPoint.newBuilder().setTxid(ByteString.copyFrom(new byte[32])).setIndex(7).build();
+      Transaction unknown =
+          Transactions.sign(
+              Transactions.transfer(List.of(nowhere), List.of(Transactions.output(1, recipient))),
+              chain,
+              List.of(faucet),
+              List.of());
+      assertEquals(
+          "UNKNOWN_INPUT",
+          reason(
+              () ->
+                  api.submitTransaction(
+                      SubmitTransactionRequest.newBuilder().setTransaction(unknown).build())));
+      Transaction zero =
+          Transactions.sign(
+              Transactions.transfer(
+                  List.of(change),
+                  List.of(
+                      TxOutput.newBuilder()
+                          .setAmount(0)
+                          .setAddress(ByteString.copyFrom(recipient.bytes()))
+                          .build())),
+              chain,
+              List.of(faucet),
+              List.of());
+      assertEquals(
+          "ZERO_OUTPUT",
+          reason(
+              () ->
+                  api.submitTransaction(
+                      SubmitTransactionRequest.newBuilder().setTransaction(zero).build())));
+      Transaction.Builder big =
+          Transactions.transfer(
+              List.of(change), List.of(Transactions.output(left - FEE, faucetAddress)));
+      for (int i = 0;
+          i < 3_000;
+          i++) { // about 90 KB: over max_tx_bytes (64 KiB), under the 1 MiB message limit
         big.addOutputs(Transactions.output(1, recipient));
       }
       Transaction tooLarge = Transactions.sign(big, chain, List.of(faucet), List.of());
-      assertEquals("TOO_LARGE", reason(() -> api.submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(tooLarge).build())));
-      assertEquals("INVALID_ARGUMENT", reason(() -> api.getBalance(GetBalanceRequest.newBuilder().setAddress("time1nonsense").build())));
-      assertEquals("NOT_FOUND", reason(() -> api.getBlock(GetBlockRequest.newBuilder().setHeight(1_000_000).build())));
-      assertEquals("NOT_FOUND", reason(() -> api.getTransaction(GetTransactionRequest.newBuilder().setTxid(ByteString.copyFrom(new byte[32])).build())));
-      assertEquals("NOT_REGISTERED", reason(() -> api.submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(
-          Transactions.sign(Transactions.deregister(List.of(change), List.of(), ByteString.copyFrom(Ed25519KeyPair.generate().publicKey().bytes())),
-              chain, List.of(faucet), List.of(faucet))).build())));
+      assertEquals(
+          "TOO_LARGE",
+          reason(
+              () ->
+                  api.submitTransaction(
+                      SubmitTransactionRequest.newBuilder().setTransaction(tooLarge).build())));
+      assertEquals(
+          "INVALID_ARGUMENT",
+          reason(
+              () ->
+                  api.getBalance(
+                      GetBalanceRequest.newBuilder().setAddress("time1nonsense").build())));
+      assertEquals(
+          "NOT_FOUND",
+          reason(() -> api.getBlock(GetBlockRequest.newBuilder().setHeight(1_000_000).build())));
+      assertEquals(
+          "NOT_FOUND",
+          reason(
+              () ->
+                  api.getTransaction(
+                      GetTransactionRequest.newBuilder()
+                          .setTxid(ByteString.copyFrom(new byte[32]))
+                          .build())));
+      assertEquals(
+          "NOT_REGISTERED",
+          reason(
+              () ->
+                  api.submitTransaction(
+                      SubmitTransactionRequest.newBuilder()
+                          .setTransaction(
+                              Transactions.sign(
+                                  Transactions.deregister(
+                                      List.of(change),
+                                      List.of(),
+                                      ByteString.copyFrom(
+                                          Ed25519KeyPair.generate().publicKey().bytes())),
+                                  chain,
+                                  List.of(faucet),
+                                  List.of(faucet)))
+                          .build())));
 
       // every refusal is counted where an operator scrapes node-0
-      String scraped = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create("http://127.0.0.1:" + (net.basePort + 2) + "/metrics")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-      assertTrue(scraped.lines().anyMatch(l -> l.startsWith("timed_transactions_total{") && l.contains("verdict=\"bad_signature\"")
-          && !l.endsWith(" 0.0")), "node-0 counts the BAD_SIGNATURE refusal:\n" + scraped);
-      assertTrue(scraped.lines().anyMatch(l -> l.startsWith("timed_api_calls_total{") && l.contains("BAD_SIGNATURE")),
+      String scraped =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(
+                              "http://127.0.0.1:" + (net.basePort + 2) + "/metrics"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertTrue(
+          scraped
+              .lines()
+              .anyMatch(
+                  l ->
+                      l.startsWith("timed_transactions_total{")
+                          && l.contains("verdict=\"bad_signature\"")
+                          && !l.endsWith(" 0.0")),
+          "node-0 counts the BAD_SIGNATURE refusal:\n" + scraped);
+      assertTrue(
+          scraped
+              .lines()
+              .anyMatch(l -> l.startsWith("timed_api_calls_total{") && l.contains("BAD_SIGNATURE")),
           "node-0 counts the refused call by reason");
-      assertTrue(scraped.lines().anyMatch(l -> l.startsWith("timed_blocks_finalized_total ") && !l.endsWith(" 0.0")));
+      assertTrue(
+          scraped
+              .lines()
+              .anyMatch(l -> l.startsWith("timed_blocks_finalized_total ") && !l.endsWith(" 0.0")));
     }
   }
 
-  static GetTransactionResponse awaitFinal(NodeServiceGrpc.NodeServiceBlockingStub api, ByteString txid, int seconds) throws InterruptedException {
+  static GetTransactionResponse awaitFinal(
+      NodeServiceGrpc.NodeServiceBlockingStub api, ByteString txid, int seconds)
+      throws InterruptedException {
     long deadline = System.currentTimeMillis() + seconds * 1_000L;
     while (System.currentTimeMillis() < deadline) {
       try {
-        GetTransactionResponse r = api.getTransaction(GetTransactionRequest.newBuilder().setTxid(txid).build());
+        GetTransactionResponse r =
+            api.getTransaction(GetTransactionRequest.newBuilder().setTxid(txid).build());
         if (r.getStatus() == TransactionStatus.TRANSACTION_STATUS_FINALIZED) {
           return r;
         }

@@ -11,9 +11,9 @@ import io.timecoin.canonical.Hashes;
 import io.timecoin.crypto.Address;
 import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.crypto.KeyFile;
+import io.timecoin.it.conformance.JavaRunner;
 import io.timecoin.node.config.Genesis;
 import io.timecoin.node.config.GenesisFile;
-import io.timecoin.it.conformance.JavaRunner;
 import io.timecoin.proto.v1.OutPoint;
 import io.timecoin.proto.v1.Transaction;
 import io.timecoin.protocol.Fees;
@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the other runners need Node, Python and Go, which `mvn verify` does not.
  */
 class ConformanceRunTest {
-  private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent(); // the repository
+  private static final Path ROOT =
+      Path.of(System.getProperty("user.dir")).getParent(); // the repository
   private static final Path SCENARIO = ROOT.resolve("integration-tests/conformance/scenario.json");
 
   @TempDir Path tmp;
@@ -57,7 +58,8 @@ class ConformanceRunTest {
     try (LocalNetwork net = new LocalNetwork(tmp.resolve("net"), 4, 300, false, 1)) {
       net.startAll();
       net.start(net.nodeHome(4)); // the standby masternode the setup registers
-      LocalNetwork.awaitHeight(List.of(net.client(0), net.client(1), net.client(2), net.client(3)), 2, 90);
+      LocalNetwork.awaitHeight(
+          List.of(net.client(0), net.client(1), net.client(2), net.client(3)), 2, 90);
       Path setup = setUp(net);
 
       Map<String, String> outputs = new LinkedHashMap<>();
@@ -66,29 +68,42 @@ class ConformanceRunTest {
         outputs.put(language.strip(), run(language.strip(), setup));
         Files.writeString(saved.resolve(language.strip() + ".txt"), outputs.get(language.strip()));
       }
-      Files.copy(setup, saved.resolve("setup.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(
+          setup, saved.resolve("setup.json"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       String reference = outputs.values().iterator().next();
-      assertTrue(reference.lines().count() > 20, "the first runner printed too little:\n" + reference);
+      assertTrue(
+          reference.lines().count() > 20, "the first runner printed too little:\n" + reference);
       for (var e : outputs.entrySet()) {
-        assertEquals(reference, e.getValue(), e.getKey() + " saw another chain than " + outputs.keySet().iterator().next());
+        assertEquals(
+            reference,
+            e.getValue(),
+            e.getKey() + " saw another chain than " + outputs.keySet().iterator().next());
       }
-      System.out.println("conformance: " + outputs.keySet() + " printed the same " + reference.lines().count() + " lines");
+      System.out.println(
+          "conformance: "
+              + outputs.keySet()
+              + " printed the same "
+              + reference.lines().count()
+              + " lines");
       checkMatrix(new ArrayList<>(outputs.keySet()), reference);
     }
   }
 
   /**
-   * Funds alice with three outputs and registers the standby masternode, then writes what the runners
-   * need: the target, the genesis hash, alice's inputs (and one that does not exist), the set change.
+   * Funds alice with three outputs and registers the standby masternode, then writes what the
+   * runners need: the target, the genesis hash, alice's inputs (and one that does not exist), the
+   * set change.
    */
   private Path setUp(LocalNetwork net) throws Exception {
     Genesis genesis = GenesisFile.read(net.home.resolve("genesis.json"));
     String chain = genesis.chainId();
     String target = "127.0.0.1:" + (net.basePort + 1);
     String genesisHash = HexFormat.of().formatHex(genesis.hash().toByteArray());
-    JsonObject scenario = com.google.gson.JsonParser.parseString(Files.readString(SCENARIO)).getAsJsonObject();
-    Ed25519KeyPair alice = Ed25519KeyPair.fromSeed(HexFormat.of().parseHex(
-        scenario.getAsJsonObject("keys").get("alice").getAsString()));
+    JsonObject scenario =
+        com.google.gson.JsonParser.parseString(Files.readString(SCENARIO)).getAsJsonObject();
+    Ed25519KeyPair alice =
+        Ed25519KeyPair.fromSeed(
+            HexFormat.of().parseHex(scenario.getAsJsonObject("keys").get("alice").getAsString()));
     Ed25519KeyPair faucet = KeyFile.read(net.home.resolve("faucet.key"));
     Ed25519KeyPair owner = KeyFile.read(net.nodeHome(4).resolve("keys/owner.key"));
     Ed25519KeyPair consensus = KeyFile.read(net.nodeHome(4).resolve("keys/validator.key"));
@@ -96,11 +111,16 @@ class ConformanceRunTest {
     long faucetAmount = genesis.allocations().get(0).amount();
     long each = 10 * Units.UNITS_PER_TIME;
 
-    try (TimeClient client = TimeClient.builder().target(target).trustRoot(TrustRoot.genesis(genesisHash)).build()) {
-      Transaction.Builder fund = Transactions.transfer(
-          List.of(OutPoint.newBuilder().setTxid(genesisTxid).setIndex(0).build()),
-          List.of(Transactions.output(each, Address.of(alice.publicKey())), Transactions.output(each, Address.of(alice.publicKey())),
-              Transactions.output(each, Address.of(alice.publicKey())), Transactions.output(0, Address.of(faucet.publicKey()))));
+    try (TimeClient client =
+        TimeClient.builder().target(target).trustRoot(TrustRoot.genesis(genesisHash)).build()) {
+      Transaction.Builder fund =
+          Transactions.transfer(
+              List.of(OutPoint.newBuilder().setTxid(genesisTxid).setIndex(0).build()),
+              List.of(
+                  Transactions.output(each, Address.of(alice.publicKey())),
+                  Transactions.output(each, Address.of(alice.publicKey())),
+                  Transactions.output(each, Address.of(alice.publicKey())),
+                  Transactions.output(0, Address.of(faucet.publicKey()))));
       long fee = Fees.DEFAULTS.required(fund.build());
       fund.getOutputsBuilder(3).setAmount(faucetAmount - 3 * each - fee);
       Transaction funding = Transactions.sign(fund, chain, List.of(faucet), List.of());
@@ -108,14 +128,25 @@ class ConformanceRunTest {
       Wallet.awaitFinal(client, fundingId, Duration.ofSeconds(60));
 
       long left = faucetAmount - 3 * each - fee;
-      Transaction register = Transactions.sign(Transactions.register(
-              List.of(OutPoint.newBuilder().setTxid(fundingId).setIndex(3).build()),
-              List.of(Transactions.output(left - Fees.DEFAULTS.registrationFee(), Address.of(faucet.publicKey()))),
-              OutPoint.newBuilder().setTxid(genesisTxid).setIndex(1).build(), ByteString.copyFrom(consensus.publicKey().bytes()),
-              Address.of(owner.publicKey())),
-          chain, List.of(faucet), List.of(owner, consensus));
-      long registeredAt = Wallet.awaitFinal(client, client.submit(register), Duration.ofSeconds(60));
-      long change = registeredAt + 1; // the new set votes from the height after its registration (docs/protocol.md 4.1)
+      Transaction register =
+          Transactions.sign(
+              Transactions.register(
+                  List.of(OutPoint.newBuilder().setTxid(fundingId).setIndex(3).build()),
+                  List.of(
+                      Transactions.output(
+                          left - Fees.DEFAULTS.registrationFee(), Address.of(faucet.publicKey()))),
+                  OutPoint.newBuilder().setTxid(genesisTxid).setIndex(1).build(),
+                  ByteString.copyFrom(consensus.publicKey().bytes()),
+                  Address.of(owner.publicKey())),
+              chain,
+              List.of(faucet),
+              List.of(owner, consensus));
+      long registeredAt =
+          Wallet.awaitFinal(client, client.submit(register), Duration.ofSeconds(60));
+      long change =
+          registeredAt
+              + 1; // the new set votes from the height after its registration (docs/protocol.md
+      // 4.1)
       long wanted = change + scenario.get("blocks_after_set_change").getAsLong();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (client.status().getFinalizedHeight() < wanted + 1 && System.nanoTime() < deadline) {
@@ -151,19 +182,36 @@ class ConformanceRunTest {
       return bytes.toString(StandardCharsets.UTF_8);
     }
     Path dir = ROOT.resolve("integration-tests/conformance/" + language);
-    List<String> command = switch (language) {
-      case "typescript" -> List.of("node", dir.resolve("runner.mjs").toString());
-      case "python" -> List.of(System.getProperty("timed.python", "python3"), dir.resolve("runner.py").toString());
-      case "go" -> List.of("go", "run", ".");
-      default -> throw new IllegalArgumentException("no runner for '" + language + "' (java, typescript, python, go)");
-    };
+    List<String> command =
+        switch (language) {
+          case "typescript" -> List.of("node", dir.resolve("runner.mjs").toString());
+          case "python" ->
+              List.of(
+                  System.getProperty("timed.python", "python3"),
+                  dir.resolve("runner.py").toString());
+          case "go" -> List.of("go", "run", ".");
+          default ->
+              throw new IllegalArgumentException(
+                  "no runner for '" + language + "' (java, typescript, python, go)");
+        };
     List<String> all = new ArrayList<>(command);
     all.add(SCENARIO.toString());
     all.add(setup.toString());
-    Process p = new ProcessBuilder(all).directory(dir.toFile()).redirectError(tmp.resolve(language + ".err").toFile()).start();
+    Process p =
+        new ProcessBuilder(all)
+            .directory(dir.toFile())
+            .redirectError(tmp.resolve(language + ".err").toFile())
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(300, TimeUnit.SECONDS), language + " runner did not finish");
-    assertEquals(0, p.exitValue(), language + " runner failed:\n" + out + "\n" + Files.readString(tmp.resolve(language + ".err")));
+    assertEquals(
+        0,
+        p.exitValue(),
+        language
+            + " runner failed:\n"
+            + out
+            + "\n"
+            + Files.readString(tmp.resolve(language + ".err")));
     return out;
   }
 
@@ -198,8 +246,12 @@ class ConformanceRunTest {
     String end = "<!-- end of conformance matrix -->";
     int from = readme.indexOf(begin);
     int to = readme.indexOf(end);
-    assertTrue(from >= 0 && to > from, "README.md has no conformance matrix between its markers; it is:\n" + begin + table + end);
-    assertEquals(table.toString(), readme.substring(from + begin.length(), to),
+    assertTrue(
+        from >= 0 && to > from,
+        "README.md has no conformance matrix between its markers; it is:\n" + begin + table + end);
+    assertEquals(
+        table.toString(),
+        readme.substring(from + begin.length(), to),
         "README.md's feature matrix is not the one the conformance run proves");
   }
 }

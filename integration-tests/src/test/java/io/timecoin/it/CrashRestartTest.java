@@ -16,13 +16,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A validator killed with SIGKILL: the rest go on; restarted, it catches up and votes, never twice. */
+/**
+ * A validator killed with SIGKILL: the rest go on; restarted, it catches up and votes, never twice.
+ */
 class CrashRestartTest {
   @TempDir Path tmp;
 
   @Test
   void aKilledValidatorCatchesUpAndVotesAgainWithoutEverSigningTwice() throws Exception {
-    try (LocalNetwork net = new LocalNetwork(tmp.resolve("net"), 4, 200); VoteCollector votes = new VoteCollector()) {
+    try (LocalNetwork net = new LocalNetwork(tmp.resolve("net"), 4, 200);
+        VoteCollector votes = new VoteCollector()) {
       net.startAll();
       Genesis genesis = GenesisFile.read(net.home.resolve("genesis.json"));
       List<NodeServiceGrpc.NodeServiceBlockingStub> clients = new ArrayList<>();
@@ -37,20 +40,30 @@ class CrashRestartTest {
 
       net.process(3).destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL
       long atKill = height(clients.get(0));
-      LocalNetwork.awaitHeight(clients.subList(0, 3), atKill + 10, 60); // three of four still finalize
+      LocalNetwork.awaitHeight(
+          clients.subList(0, 3), atKill + 10, 60); // three of four still finalize
 
-      ByteString victim = ByteString.copyFrom(KeyFile.read(net.nodeHome(3).resolve("keys/validator.key")).publicKey().bytes());
+      ByteString victim =
+          ByteString.copyFrom(
+              KeyFile.read(net.nodeHome(3).resolve("keys/validator.key")).publicKey().bytes());
       long beforeRestart = height(clients.get(0));
       net.restart(3);
-      LocalNetwork.awaitHeight(List.of(clients.get(3)), beforeRestart + 5, 90); // caught up past where it stopped
+      LocalNetwork.awaitHeight(
+          List.of(clients.get(3)), beforeRestart + 5, 90); // caught up past where it stopped
       long deadline = System.currentTimeMillis() + 60_000;
-      while (votes.highestVoteOf(victim) <= beforeRestart + 5 && System.currentTimeMillis() < deadline) {
+      while (votes.highestVoteOf(victim) <= beforeRestart + 5
+          && System.currentTimeMillis() < deadline) {
         Thread.sleep(200);
       }
-      assertTrue(votes.highestVoteOf(victim) > beforeRestart + 5,
-          "the restarted validator votes again: its last vote seen at " + votes.highestVoteOf(victim) + "\n" + net.log(net.nodeHome(3)));
+      assertTrue(
+          votes.highestVoteOf(victim) > beforeRestart + 5,
+          "the restarted validator votes again: its last vote seen at "
+              + votes.highestVoteOf(victim)
+              + "\n"
+              + net.log(net.nodeHome(3)));
       assertTrue(votes.votesSeen() > 100, "votes were collected: " + votes.votesSeen());
-      assertEquals(List.of(), votes.conflicts(), "no validator signed two different votes for one slot");
+      assertEquals(
+          List.of(), votes.conflicts(), "no validator signed two different votes for one slot");
     }
   }
 
@@ -58,5 +71,4 @@ class CrashRestartTest {
     GetStatusResponse s = LocalNetwork.status(c);
     return s == null ? 0 : s.getFinalizedHeight();
   }
-
 }

@@ -21,11 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code timed devnet --processes}: four validators, each its own process; node 3 stopped with
- * {@code devnet stop-node 3}, the other three go on finalizing; started again with {@code start-node 3},
- * it catches up; Ctrl-C (SIGTERM) of the devnet stops every node.
+ * {@code devnet stop-node 3}, the other three go on finalizing; started again with {@code
+ * start-node 3}, it catches up; Ctrl-C (SIGTERM) of the devnet stops every node.
  */
 class DevnetProcessesTest {
-  private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  private static final String JAVA =
+      Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -34,13 +35,28 @@ class DevnetProcessesTest {
     Path home = dir.resolve("devnet");
     int base = io.timecoin.attack.LocalCluster.freeBase(4);
     Path console = dir.resolve("console.txt");
-    Process devnet = new ProcessBuilder(JAVA, "-Xmx128m", "-jar", jar, "devnet", "--processes", "--home", home.toString(),
-        "--base-port", Integer.toString(base), "--block-interval-ms", "250").redirectErrorStream(true)
-        .redirectOutput(console.toFile()).start();
+    Process devnet =
+        new ProcessBuilder(
+                JAVA,
+                "-Xmx128m",
+                "-jar",
+                jar,
+                "devnet",
+                "--processes",
+                "--home",
+                home.toString(),
+                "--base-port",
+                Integer.toString(base),
+                "--block-interval-ms",
+                "250")
+            .redirectErrorStream(true)
+            .redirectOutput(console.toFile())
+            .start();
     List<ManagedChannel> channels = new ArrayList<>();
     try {
       for (int i = 0; i < 4; i++) {
-        channels.add(NettyChannelBuilder.forAddress("127.0.0.1", base + 10 * i + 1).usePlaintext().build());
+        channels.add(
+            NettyChannelBuilder.forAddress("127.0.0.1", base + 10 * i + 1).usePlaintext().build());
       }
       long h0 = awaitHeight(channels.get(0), h -> h >= 3, 40, console);
       assertTrue(Files.isRegularFile(home.resolve("node-3").resolve("timed.pid")));
@@ -51,7 +67,10 @@ class DevnetProcessesTest {
       long stoppedAt = height(channels.get(0));
       // three of four are more than 2/3 of the weight: the chain goes on without node 3
       awaitHeight(channels.get(0), h -> h >= stoppedAt + 3, 20, console);
-      assertEquals(1, timed(jar, "devnet", "stop-node", "3", "--home", home.toString()), "stopping a stopped node");
+      assertEquals(
+          1,
+          timed(jar, "devnet", "stop-node", "3", "--home", home.toString()),
+          "stopping a stopped node");
 
       assertEquals(0, timed(jar, "devnet", "start-node", "3", "--home", home.toString()));
       long tip = height(channels.get(0));
@@ -67,13 +86,16 @@ class DevnetProcessesTest {
       for (int i = 0; i < 4; i++) {
         Path pid = home.resolve("node-" + i).resolve("timed.pid");
         if (Files.exists(pid)) {
-          ProcessHandle.of(Long.parseLong(Files.readString(pid).strip())).ifPresent(ProcessHandle::destroyForcibly);
+          ProcessHandle.of(Long.parseLong(Files.readString(pid).strip()))
+              .ifPresent(ProcessHandle::destroyForcibly);
         }
       }
       assertTrue(ended, "the devnet did not stop");
     }
     for (int i = 0; i < 4; i++) {
-      assertFalse(Files.exists(home.resolve("node-" + i).resolve("timed.pid")), "node-" + i + " left running");
+      assertFalse(
+          Files.exists(home.resolve("node-" + i).resolve("timed.pid")),
+          "node-" + i + " left running");
     }
     assertTrue(Files.readString(console).contains("devnet stopped at height"));
   }
@@ -91,14 +113,17 @@ class DevnetProcessesTest {
   /** The node's finalized height, or -1 when it does not answer. */
   private static long height(ManagedChannel c) {
     try {
-      return NodeServiceGrpc.newBlockingStub(c).withDeadlineAfter(1, TimeUnit.SECONDS)
-          .getStatus(GetStatusRequest.getDefaultInstance()).getFinalizedHeight();
+      return NodeServiceGrpc.newBlockingStub(c)
+          .withDeadlineAfter(1, TimeUnit.SECONDS)
+          .getStatus(GetStatusRequest.getDefaultInstance())
+          .getFinalizedHeight();
     } catch (RuntimeException e) {
       return -1;
     }
   }
 
-  private static long awaitHeight(ManagedChannel c, LongPredicate ok, int seconds, Path console) throws Exception {
+  private static long awaitHeight(ManagedChannel c, LongPredicate ok, int seconds, Path console)
+      throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     long h = -1;
     while (System.nanoTime() < deadline) {
@@ -108,6 +133,7 @@ class DevnetProcessesTest {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("height " + h + " after " + seconds + " s; console:\n" + Files.readString(console));
+    throw new AssertionError(
+        "height " + h + " after " + seconds + " s; console:\n" + Files.readString(console));
   }
 }

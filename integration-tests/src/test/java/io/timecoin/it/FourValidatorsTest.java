@@ -33,7 +33,11 @@ class FourValidatorsTest {
       for (long h = 1; h <= 20; h++) {
         ByteString first = null;
         for (var c : clients) {
-          ByteString hash = Hashes.block(c.getBlock(GetBlockRequest.newBuilder().setHeight(h).build()).getBlock().getHeader());
+          ByteString hash =
+              Hashes.block(
+                  c.getBlock(GetBlockRequest.newBuilder().setHeight(h).build())
+                      .getBlock()
+                      .getHeader());
           if (first == null) {
             first = hash;
           }
@@ -63,8 +67,17 @@ class FourValidatorsTest {
       // a one-validator network of its own, told to dial node-0 of the first
       Path other = tmp.resolve("other");
       int otherBase = net.basePort + 10 * 4;
-      assertEquals(0, new CommandLine(new TimedCommand()).execute("init", "--validators", "1", "--home", other.toString(),
-          "--base-port", Integer.toString(otherBase)));
+      assertEquals(
+          0,
+          new CommandLine(new TimedCommand())
+              .execute(
+                  "init",
+                  "--validators",
+                  "1",
+                  "--home",
+                  other.toString(),
+                  "--base-port",
+                  Integer.toString(otherBase)));
       Path stranger = other.resolve("node-0");
       NodeConfig c = NodeConfig.read(stranger.resolve("config.json"));
       c.withPeers(List.of("127.0.0.1:" + net.basePort)).write(stranger.resolve("config.json"));
@@ -76,7 +89,9 @@ class FourValidatorsTest {
         Thread.sleep(500);
         // each side checks the other's hello: both refuse, and both say why
         refusedByNode0 = net.log(net.nodeHome(0)).contains("GENESIS_MISMATCH");
-        toldWhy = Files.exists(stranger.resolve("node.log")) && net.log(stranger).contains("GENESIS_MISMATCH");
+        toldWhy =
+            Files.exists(stranger.resolve("node.log"))
+                && net.log(stranger).contains("GENESIS_MISMATCH");
       }
       assertTrue(refusedByNode0, "node-0 logged the refusal:\n" + net.log(net.nodeHome(0)));
       assertTrue(toldWhy, "the stranger logged why the peering failed:\n" + net.log(stranger));

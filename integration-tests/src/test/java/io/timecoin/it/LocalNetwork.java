@@ -8,7 +8,6 @@ import io.timecoin.proto.v1.GetStatusRequest;
 import io.timecoin.proto.v1.GetStatusResponse;
 import io.timecoin.proto.v1.NodeServiceGrpc;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,8 +16,8 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
 /**
- * Real validators, each a separate `java -jar timed.jar start` process on 127.0.0.1, made by
- * `timed init` in a temporary directory. Stops them all on close.
+ * Real validators, each a separate `java -jar timed.jar start` process on 127.0.0.1, made by `timed
+ * init` in a temporary directory. Stops them all on close.
  */
 final class LocalNetwork implements AutoCloseable {
   final Path home;
@@ -37,16 +36,30 @@ final class LocalNetwork implements AutoCloseable {
     this(home, validators, blockIntervalMs, tls, 0);
   }
 
-  /** With {@code standby} more nodes (node-V ..), not in the genesis set, their owners funded with a collateral each. */
-  LocalNetwork(Path home, int validators, long blockIntervalMs, boolean tls, int standby) throws IOException {
+  /**
+   * With {@code standby} more nodes (node-V ..), not in the genesis set, their owners funded with a
+   * collateral each.
+   */
+  LocalNetwork(Path home, int validators, long blockIntervalMs, boolean tls, int standby)
+      throws IOException {
     this.home = home;
     this.validators = validators;
     this.tls = tls;
     this.basePort = io.timecoin.attack.LocalCluster.freeBase(validators + standby);
-    List<String> args = new ArrayList<>(List.of("init", "--validators", Integer.toString(validators),
-        "--standby", Integer.toString(standby),
-        "--home", home.toString(), "--base-port", Integer.toString(basePort),
-        "--block-interval-ms", Long.toString(blockIntervalMs)));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "init",
+                "--validators",
+                Integer.toString(validators),
+                "--standby",
+                Integer.toString(standby),
+                "--home",
+                home.toString(),
+                "--base-port",
+                Integer.toString(basePort),
+                "--block-interval-ms",
+                Long.toString(blockIntervalMs)));
     if (tls) {
       args.add("--tls");
     }
@@ -59,8 +72,16 @@ final class LocalNetwork implements AutoCloseable {
   /** Starts node i of this network (or of another home) as its own process, logging to its home. */
   Process start(Path nodeHome) throws IOException {
     String jar = System.getProperty("timed.jar");
-    ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-jar", jar, "start", "--home", nodeHome.toString()));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-jar",
+                jar,
+                "start",
+                "--home",
+                nodeHome.toString()));
     pb.redirectErrorStream(true);
     pb.redirectOutput(nodeHome.resolve("node.log").toFile());
     Process p = pb.start();
@@ -102,8 +123,12 @@ final class LocalNetwork implements AutoCloseable {
   /** A channel to node i's client port (closed with the network). */
   ManagedChannel channel(int i) throws IOException {
     NettyChannelBuilder b = NettyChannelBuilder.forAddress("127.0.0.1", basePort + 10 * i + 1);
-    ManagedChannel c = (tls ? b.sslContext(io.timecoin.node.tls.TlsContexts.client(nodeHome(i).resolve("tls/ca.pem")))
-        : b.usePlaintext()).build();
+    ManagedChannel c =
+        (tls
+                ? b.sslContext(
+                    io.timecoin.node.tls.TlsContexts.client(nodeHome(i).resolve("tls/ca.pem")))
+                : b.usePlaintext())
+            .build();
     channels.add(c);
     return c;
   }
@@ -111,7 +136,8 @@ final class LocalNetwork implements AutoCloseable {
   /** GetStatus, or null while the node is not up yet. */
   static GetStatusResponse status(NodeServiceGrpc.NodeServiceBlockingStub stub) {
     try {
-      return stub.withDeadlineAfter(2, TimeUnit.SECONDS).getStatus(GetStatusRequest.getDefaultInstance());
+      return stub.withDeadlineAfter(2, TimeUnit.SECONDS)
+          .getStatus(GetStatusRequest.getDefaultInstance());
     } catch (StatusRuntimeException e) {
       return null;
     }
@@ -138,7 +164,8 @@ final class LocalNetwork implements AutoCloseable {
   }
 
   /** Waits until every node has finalized {@code height}; fails after {@code seconds}. */
-  static void awaitHeight(List<NodeServiceGrpc.NodeServiceBlockingStub> clients, long height, int seconds)
+  static void awaitHeight(
+      List<NodeServiceGrpc.NodeServiceBlockingStub> clients, long height, int seconds)
       throws InterruptedException {
     long deadline = System.currentTimeMillis() + seconds * 1_000L;
     long lowest = lowestHeight(clients);
@@ -147,7 +174,14 @@ final class LocalNetwork implements AutoCloseable {
       lowest = lowestHeight(clients);
     }
     if (lowest < height) {
-      throw new AssertionError("not every node reached height " + height + " in " + seconds + " s (lowest " + lowest + ")");
+      throw new AssertionError(
+          "not every node reached height "
+              + height
+              + " in "
+              + seconds
+              + " s (lowest "
+              + lowest
+              + ")");
     }
   }
 

@@ -11,7 +11,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A 2|2 partition through TCP proxies: nothing is final while it lasts; after the heal, blocks are. */
+/**
+ * A 2|2 partition through TCP proxies: nothing is final while it lasts; after the heal, blocks are.
+ */
 class PartitionTest {
   @TempDir Path tmp;
 
@@ -31,8 +33,7 @@ class PartitionTest {
         }
         Path config = net.nodeHome(a).resolve("config.json");
         NodeConfig c = NodeConfig.read(config);
-        c.withPeers(peers)
-            .write(config);
+        c.withPeers(peers).write(config);
       }
       net.startAll();
       List<NodeServiceGrpc.NodeServiceBlockingStub> clients = new ArrayList<>();
@@ -52,8 +53,12 @@ class PartitionTest {
       Thread.sleep(12_000);
       long during = LocalNetwork.highestHeight(clients);
       // a block whose precommits were already on their way may still complete: one at most
-      assertTrue(during <= atCut + 1, "no side of a 2|2 split is more than two thirds: heights went from "
-          + atCut + " to " + during);
+      assertTrue(
+          during <= atCut + 1,
+          "no side of a 2|2 split is more than two thirds: heights went from "
+              + atCut
+              + " to "
+              + during);
 
       proxies.forEach(DelayRelay::heal);
       LocalNetwork.awaitHeight(clients, during + 5, 90);
@@ -63,6 +68,4 @@ class PartitionTest {
       }
     }
   }
-
-
 }

@@ -35,15 +35,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TransactionRelayTest {
   private static final long FEE = 10_000;
+
   /** The split's fee: 30 outputs, about 1,060 bytes at 10 units a byte (docs/protocol.md 4.3). */
   private static final long SPLIT_FEE = 100_000;
+
   private static final int COINS = 30;
 
   @TempDir Path tmp;
 
   @Test
   void aPeersBatchIsCheckedOneByOneAndAdmittedTransactionsAreRelayed() throws Exception {
-    try (LocalNetwork net = new LocalNetwork(tmp.resolve("net"), 4, 100); VoteCollector peer = new VoteCollector()) {
+    try (LocalNetwork net = new LocalNetwork(tmp.resolve("net"), 4, 100);
+        VoteCollector peer = new VoteCollector()) {
       net.startAll();
       List<NodeServiceGrpc.NodeServiceBlockingStub> clients = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
@@ -63,69 +66,128 @@ class TransactionRelayTest {
       for (int i = 0; i < COINS; i++) {
         outputs.add(Transactions.output(coin, owner));
       }
-      OutPoint faucetOutput = OutPoint.newBuilder().setTxid(Hashes.transaction(genesis.transaction())).setIndex(0).build();
-      Transaction split = Transactions.sign(Transactions.transfer(List.of(faucetOutput), outputs), chain, List.of(faucet), List.of());
-      clients.get(0).submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(split).build());
+      OutPoint faucetOutput =
+          OutPoint.newBuilder()
+              .setTxid(Hashes.transaction(genesis.transaction()))
+              .setIndex(0)
+              .build();
+      Transaction split =
+          Transactions.sign(
+              Transactions.transfer(List.of(faucetOutput), outputs),
+              chain,
+              List.of(faucet),
+              List.of());
+      clients
+          .get(0)
+          .submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(split).build());
       ClientApiTest.awaitFinal(clients.get(2), Hashes.transaction(split), 60);
       List<Transaction> transfers = new ArrayList<>();
       for (int i = 0; i < COINS; i++) {
-        OutPoint spend = OutPoint.newBuilder().setTxid(Hashes.transaction(split)).setIndex(i).build();
-        transfers.add(Transactions.sign(Transactions.transfer(List.of(spend), List.of(Transactions.output(coin - FEE, owner))),
-            chain, List.of(faucet), List.of()));
+        OutPoint spend =
+            OutPoint.newBuilder().setTxid(Hashes.transaction(split)).setIndex(i).build();
+        transfers.add(
+            Transactions.sign(
+                Transactions.transfer(
+                    List.of(spend), List.of(Transactions.output(coin - FEE, owner))),
+                chain,
+                List.of(faucet),
+                List.of()));
       }
 
       // one batch to node-2: 20 transfers, one of them twice, and a forgery spending another coin
-      Transaction forged = transfers.get(20).toBuilder().setOutputs(0, Transactions.output(coin - FEE - 1, owner)).build();
-      TransactionBatch.Builder batch = TransactionBatch.newBuilder().addAllTransactions(transfers.subList(0, 20))
-          .addTransactions(transfers.get(3)).addTransactions(forged);
+      Transaction forged =
+          transfers.get(20).toBuilder()
+              .setOutputs(0, Transactions.output(coin - FEE - 1, owner))
+              .build();
+      TransactionBatch.Builder batch =
+          TransactionBatch.newBuilder()
+              .addAllTransactions(transfers.subList(0, 20))
+              .addTransactions(transfers.get(3))
+              .addTransactions(forged);
       peer.send(0, PeerMessage.newBuilder().setTransactions(batch).build());
-      for (Transaction tx : transfers.subList(0, 20)) { // only node-2 had them: it admitted each and proposed or relayed it
+      for (Transaction tx :
+          transfers.subList(
+              0, 20)) { // only node-2 had them: it admitted each and proposed or relayed it
         ClientApiTest.awaitFinal(clients.get(0), Hashes.transaction(tx), 60);
       }
-      String scraped = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create("http://127.0.0.1:" + (net.basePort + 10 * 2 + 2) + "/metrics")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-      assertTrue(scraped.lines().anyMatch(l -> l.startsWith("timed_transactions_total{") && l.contains("verdict=\"bad_signature\"")
-          && l.endsWith(" 1.0")), "node-2 counts the forged transaction of the batch:\n" + scraped);
+      String scraped =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(
+                              "http://127.0.0.1:" + (net.basePort + 10 * 2 + 2) + "/metrics"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString())
+              .body();
+      assertTrue(
+          scraped
+              .lines()
+              .anyMatch(
+                  l ->
+                      l.startsWith("timed_transactions_total{")
+                          && l.contains("verdict=\"bad_signature\"")
+                          && l.endsWith(" 1.0")),
+          "node-2 counts the forged transaction of the batch:\n" + scraped);
 
       // transfers submitted over a SubmitTransactions stream to node-1: each answered (a forged one
       // refused with its reason, the stream going on), and relayed on to node-2's peer by node-2
-      Transaction forgedToo = transfers.get(25).toBuilder().setOutputs(0, Transactions.output(coin - FEE - 1, owner)).build();
+      Transaction forgedToo =
+          transfers.get(25).toBuilder()
+              .setOutputs(0, Transactions.output(coin - FEE - 1, owner))
+              .build();
       List<Transaction> streamed = new ArrayList<>(transfers.subList(21, 25));
       streamed.add(forgedToo);
       streamed.addAll(transfers.subList(26, COINS));
       Set<ByteString> submitted = new HashSet<>();
-      transfers.subList(21, COINS).stream().filter(tx -> tx != transfers.get(25)).forEach(tx -> submitted.add(Hashes.transaction(tx)));
+      transfers.subList(21, COINS).stream()
+          .filter(tx -> tx != transfers.get(25))
+          .forEach(tx -> submitted.add(Hashes.transaction(tx)));
       java.util.Map<ByteString, String> answers = new java.util.concurrent.ConcurrentHashMap<>();
       java.util.concurrent.CountDownLatch completed = new java.util.concurrent.CountDownLatch(1);
-      var requests = NodeServiceGrpc.newStub(net.channel(1)).submitTransactions(new io.grpc.stub.StreamObserver<>() {
-        @Override
-        public void onNext(SubmitTransactionsResponse r) {
-          answers.put(r.getTxid(), r.hasError() ? ClientApiTest.reasonOf(r.getError()) : "accepted");
-        }
+      var requests =
+          NodeServiceGrpc.newStub(net.channel(1))
+              .submitTransactions(
+                  new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(SubmitTransactionsResponse r) {
+                      answers.put(
+                          r.getTxid(),
+                          r.hasError() ? ClientApiTest.reasonOf(r.getError()) : "accepted");
+                    }
 
-        @Override
-        public void onError(Throwable t) {}
+                    @Override
+                    public void onError(Throwable t) {}
 
-        @Override
-        public void onCompleted() {
-          completed.countDown();
-        }
-      });
-      streamed.forEach(tx -> requests.onNext(SubmitTransactionsRequest.newBuilder().setTransaction(tx).build()));
+                    @Override
+                    public void onCompleted() {
+                      completed.countDown();
+                    }
+                  });
+      streamed.forEach(
+          tx -> requests.onNext(SubmitTransactionsRequest.newBuilder().setTransaction(tx).build()));
       requests.onCompleted();
-      assertTrue(completed.await(30, java.util.concurrent.TimeUnit.SECONDS), "the node ends the stream once all are answered");
+      assertTrue(
+          completed.await(30, java.util.concurrent.TimeUnit.SECONDS),
+          "the node ends the stream once all are answered");
       java.util.Map<ByteString, String> expected = new java.util.HashMap<>();
       submitted.forEach(id -> expected.put(id, "accepted"));
       expected.put(Hashes.transaction(forgedToo), "BAD_SIGNATURE");
       assertEquals(expected, answers);
       long deadline = System.currentTimeMillis() + 30_000;
-      while (!peer.transactionsSeen().containsAll(submitted) && System.currentTimeMillis() < deadline) {
+      while (!peer.transactionsSeen().containsAll(submitted)
+          && System.currentTimeMillis() < deadline) {
         Thread.sleep(50);
       }
-      assertTrue(peer.transactionsSeen().containsAll(submitted), "relayed to node-2's peer: " + peer.transactionsSeen().size());
-      assertTrue(peer.transactionsSeen().stream().noneMatch(id -> transfers.subList(0, 20).stream()
-          .anyMatch(tx -> Hashes.transaction(tx).equals(id))), "what the peer sent is not relayed back to it");
+      assertTrue(
+          peer.transactionsSeen().containsAll(submitted),
+          "relayed to node-2's peer: " + peer.transactionsSeen().size());
+      assertTrue(
+          peer.transactionsSeen().stream()
+              .noneMatch(
+                  id ->
+                      transfers.subList(0, 20).stream()
+                          .anyMatch(tx -> Hashes.transaction(tx).equals(id))),
+          "what the peer sent is not relayed back to it");
       assertEquals(false, peer.transactionsSeen().contains(Hashes.transaction(forged)));
     }
   }

@@ -15,14 +15,14 @@ import io.timecoin.proto.v1.TxOutput;
 import io.timecoin.proto.v1.Validator;
 import io.timecoin.proto.v1.ValidatorSet;
 import io.timecoin.proto.v1.Vote;
-import io.timecoin.proto.v1.Witness;
 import io.timecoin.proto.v1.VoteType;
+import io.timecoin.proto.v1.Witness;
 import java.util.List;
 import java.util.function.Function;
 
 /**
- * The canonical bytes of every hashed or signed structure of docs/protocol.md 2 (v2 layouts), built from the
- * protobuf messages' fields. These bytes, never protobuf's, are what is hashed and signed.
+ * The canonical bytes of every hashed or signed structure of docs/protocol.md 2 (v2 layouts), built
+ * from the protobuf messages' fields. These bytes, never protobuf's, are what is hashed and signed.
  *
  * @throws MalformedException (from every method) when a field has no canonical form
  */
@@ -31,11 +31,13 @@ public final class CanonicalBytes {
 
   /** VOTE: chain_id, type u8 (1 prepare, 2 precommit), height, round, block_hash (nil = zeros). */
   public static byte[] vote(Vote vote) {
-    return vote(vote.getChainId(), vote.getType(), vote.getHeight(), vote.getRound(), vote.getBlockHash());
+    return vote(
+        vote.getChainId(), vote.getType(), vote.getHeight(), vote.getRound(), vote.getBlockHash());
   }
 
   /** VOTE bytes of a vote given by its fields; certificates are checked with these. */
-  public static byte[] vote(String chainId, VoteType type, long height, int round, ByteString blockHash) {
+  public static byte[] vote(
+      String chainId, VoteType type, long height, int round, ByteString blockHash) {
     if (type != VoteType.VOTE_TYPE_PREPARE && type != VoteType.VOTE_TYPE_PRECOMMIT) {
       throw new MalformedException("vote type must be prepare or precommit, got " + type);
     }
@@ -48,13 +50,16 @@ public final class CanonicalBytes {
         .toByteArray();
   }
 
-  /** PROPOSAL: chain_id, height, round, valid_round i32 (-1 none), block_hash of the block's header. */
+  /**
+   * PROPOSAL: chain_id, height, round, valid_round i32 (-1 none), block_hash of the block's header.
+   */
   public static byte[] proposal(Proposal proposal) {
     if (!proposal.hasBlock() || !proposal.getBlock().hasHeader()) {
       throw new MalformedException("a proposal carries a block with a header");
     }
     if (proposal.getValidRound() < -1) {
-      throw new MalformedException("valid_round must be -1 or a round, got " + proposal.getValidRound());
+      throw new MalformedException(
+          "valid_round must be -1 or a round, got " + proposal.getValidRound());
     }
     return new CanonicalWriter(Domain.PROPOSAL)
         .string(proposal.getChainId())
@@ -95,8 +100,12 @@ public final class CanonicalBytes {
   public static byte[] transaction(Transaction tx) {
     CanonicalWriter w = new CanonicalWriter(Domain.TX).u32(tx.getVersion());
     switch (tx.getKind()) {
-      case TRANSACTION_KIND_GENESIS, TRANSACTION_KIND_TRANSFER, TRANSACTION_KIND_REGISTER_MASTERNODE,
-          TRANSACTION_KIND_DEREGISTER_MASTERNODE, TRANSACTION_KIND_REWARD -> w.u8(tx.getKind().getNumber());
+      case TRANSACTION_KIND_GENESIS,
+          TRANSACTION_KIND_TRANSFER,
+          TRANSACTION_KIND_REGISTER_MASTERNODE,
+          TRANSACTION_KIND_DEREGISTER_MASTERNODE,
+          TRANSACTION_KIND_REWARD ->
+          w.u8(tx.getKind().getNumber());
       default -> throw new MalformedException("unknown transaction kind " + tx.getKindValue());
     }
     w.count(tx.getInputsCount());
@@ -107,26 +116,32 @@ public final class CanonicalBytes {
     for (TxOutput output : tx.getOutputsList()) {
       w.u64(output.getAmount()).addr(output.getAddress(), "output address");
     }
-    Transaction.PayloadCase expected = switch (tx.getKind()) {
-      case TRANSACTION_KIND_GENESIS -> Transaction.PayloadCase.GENESIS;
-      case TRANSACTION_KIND_REGISTER_MASTERNODE -> Transaction.PayloadCase.REGISTER_MASTERNODE;
-      case TRANSACTION_KIND_DEREGISTER_MASTERNODE -> Transaction.PayloadCase.DEREGISTER_MASTERNODE;
-      case TRANSACTION_KIND_REWARD -> Transaction.PayloadCase.REWARD;
-      default -> Transaction.PayloadCase.PAYLOAD_NOT_SET;
-    };
+    Transaction.PayloadCase expected =
+        switch (tx.getKind()) {
+          case TRANSACTION_KIND_GENESIS -> Transaction.PayloadCase.GENESIS;
+          case TRANSACTION_KIND_REGISTER_MASTERNODE -> Transaction.PayloadCase.REGISTER_MASTERNODE;
+          case TRANSACTION_KIND_DEREGISTER_MASTERNODE ->
+              Transaction.PayloadCase.DEREGISTER_MASTERNODE;
+          case TRANSACTION_KIND_REWARD -> Transaction.PayloadCase.REWARD;
+          default -> Transaction.PayloadCase.PAYLOAD_NOT_SET;
+        };
     if (tx.getPayloadCase() != expected) {
-      throw new MalformedException(tx.getKind() + " needs payload " + expected + ", got " + tx.getPayloadCase());
+      throw new MalformedException(
+          tx.getKind() + " needs payload " + expected + ", got " + tx.getPayloadCase());
     }
     switch (expected) {
-      case GENESIS -> w.string(tx.getGenesis().getChainId()).bytes(ByteString.copyFrom(params(tx.getGenesis())));
-      case REGISTER_MASTERNODE -> w
-          .hash(tx.getRegisterMasternode().getCollateral().getTxid(), "collateral txid")
-          .u32(tx.getRegisterMasternode().getCollateral().getIndex())
-          .key(tx.getRegisterMasternode().getConsensusKey(), "consensus_key")
-          .addr(tx.getRegisterMasternode().getRewardAddress(), "reward_address");
-      case DEREGISTER_MASTERNODE -> w.key(tx.getDeregisterMasternode().getConsensusKey(), "consensus_key");
+      case GENESIS ->
+          w.string(tx.getGenesis().getChainId())
+              .bytes(ByteString.copyFrom(params(tx.getGenesis())));
+      case REGISTER_MASTERNODE ->
+          w.hash(tx.getRegisterMasternode().getCollateral().getTxid(), "collateral txid")
+              .u32(tx.getRegisterMasternode().getCollateral().getIndex())
+              .key(tx.getRegisterMasternode().getConsensusKey(), "consensus_key")
+              .addr(tx.getRegisterMasternode().getRewardAddress(), "reward_address");
+      case DEREGISTER_MASTERNODE ->
+          w.key(tx.getDeregisterMasternode().getConsensusKey(), "consensus_key");
       case REWARD -> w.u64(tx.getReward().getHeight());
-      default -> { } // TRANSFER has no payload
+      default -> {} // TRANSFER has no payload
     }
     return w.toByteArray();
   }
@@ -142,7 +157,8 @@ public final class CanonicalBytes {
 
   /** TXW bytes of {@code tx}, whose id {@code txid} the caller has already computed. */
   public static byte[] transactionWithWitnesses(ByteString txid, Transaction tx) {
-    CanonicalWriter w = new CanonicalWriter(Domain.TXW).hash(txid, "txid").count(tx.getInputsCount());
+    CanonicalWriter w =
+        new CanonicalWriter(Domain.TXW).hash(txid, "txid").count(tx.getInputsCount());
     for (TxInput input : tx.getInputsList()) {
       witness(w, input.getWitness(), "input witness");
     }
@@ -169,26 +185,27 @@ public final class CanonicalBytes {
 
   /** PARAMS bytes of {@code params} for chain {@code chainId}. */
   public static byte[] params(String chainId, ChainParams params) {
-    CanonicalWriter w = new CanonicalWriter(Domain.PARAMS)
-        .string(chainId)
-        .u64(params.getGenesisTimeMs())
-        .u64(params.getBlockIntervalMs())
-        .u64(params.getProposeMs())
-        .u64(params.getProposeDeltaMs())
-        .u64(params.getPrepareMs())
-        .u64(params.getPrepareDeltaMs())
-        .u64(params.getPrecommitMs())
-        .u64(params.getPrecommitDeltaMs())
-        .u64(params.getCapMs())
-        .u32(params.getMaxBlockTxs())
-        .u32(params.getMaxBlockBytes())
-        .u32(params.getMaxTxBytes())
-        .u64(params.getMinTxFee())
-        .u32(params.getMaxValidators())
-        .u64(params.getMinFeePerByte())
-        .u64(params.getMinOutput())
-        .u64(params.getRegistrationFee())
-        .count(params.getMasternodesCount());
+    CanonicalWriter w =
+        new CanonicalWriter(Domain.PARAMS)
+            .string(chainId)
+            .u64(params.getGenesisTimeMs())
+            .u64(params.getBlockIntervalMs())
+            .u64(params.getProposeMs())
+            .u64(params.getProposeDeltaMs())
+            .u64(params.getPrepareMs())
+            .u64(params.getPrepareDeltaMs())
+            .u64(params.getPrecommitMs())
+            .u64(params.getPrecommitDeltaMs())
+            .u64(params.getCapMs())
+            .u32(params.getMaxBlockTxs())
+            .u32(params.getMaxBlockBytes())
+            .u32(params.getMaxTxBytes())
+            .u64(params.getMinTxFee())
+            .u32(params.getMaxValidators())
+            .u64(params.getMinFeePerByte())
+            .u64(params.getMinOutput())
+            .u64(params.getRegistrationFee())
+            .count(params.getMasternodesCount());
     for (GenesisMasternode m : params.getMasternodesList()) {
       w.key(m.getConsensusKey(), "masternode consensus_key")
           .addr(m.getOwnerAddress(), "masternode owner_address")
@@ -218,18 +235,22 @@ public final class CanonicalBytes {
   public static byte[] certificate(FinalityCertificate cert) {
     List<CertificateSignature> signatures = cert.getSignaturesList();
     requireAscending(signatures, CertificateSignature::getValidator, "certificate");
-    CanonicalWriter w = new CanonicalWriter(Domain.CERT)
-        .u64(cert.getHeight())
-        .u32(cert.getRound())
-        .hash(cert.getBlockHash(), "block_hash")
-        .count(signatures.size());
+    CanonicalWriter w =
+        new CanonicalWriter(Domain.CERT)
+            .u64(cert.getHeight())
+            .u32(cert.getRound())
+            .hash(cert.getBlockHash(), "block_hash")
+            .count(signatures.size());
     for (CertificateSignature s : signatures) {
       w.key(s.getValidator(), "signer key").sig(s.getSignature(), "signature");
     }
     return w.toByteArray();
   }
 
-  /** HELLO: chain_id, genesis_hash, protocol_version u32, node_key, height u64, nonce bytes, peer_nonce bytes. */
+  /**
+   * HELLO: chain_id, genesis_hash, protocol_version u32, node_key, height u64, nonce bytes,
+   * peer_nonce bytes.
+   */
   public static byte[] hello(Hello hello) {
     return new CanonicalWriter(Domain.HELLO)
         .string(hello.getChainId())
@@ -255,14 +276,18 @@ public final class CanonicalBytes {
   }
 
   private static void witness(CanonicalWriter w, Witness witness, String what) {
-    w.key(witness.getPublicKey(), what + " public_key").sig(witness.getSignature(), what + " signature");
+    w.key(witness.getPublicKey(), what + " public_key")
+        .sig(witness.getSignature(), what + " signature");
   }
 
-  private static <T> void requireAscending(List<T> items, Function<T, ByteString> key, String what) {
+  private static <T> void requireAscending(
+      List<T> items, Function<T, ByteString> key, String what) {
     for (int i = 1; i < items.size(); i++) {
       if (ByteString.unsignedLexicographicalComparator()
-          .compare(key.apply(items.get(i - 1)), key.apply(items.get(i))) >= 0) {
-        throw new MalformedException(what + " keys must be strictly ascending (sorted, no repeats)");
+              .compare(key.apply(items.get(i - 1)), key.apply(items.get(i)))
+          >= 0) {
+        throw new MalformedException(
+            what + " keys must be strictly ascending (sorted, no repeats)");
       }
     }
   }

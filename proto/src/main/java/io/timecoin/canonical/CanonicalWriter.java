@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Writes the canonical layout of docs/protocol.md 2: big-endian fixed-width integers, fixed-size raw
- * hashes, keys, signatures and addresses, and u32-length-prefixed bytes and strings. Fixed-size
+ * Writes the canonical layout of docs/protocol.md 2: big-endian fixed-width integers, fixed-size
+ * raw hashes, keys, signatures and addresses, and u32-length-prefixed bytes and strings. Fixed-size
  * fields of the wrong size are refused, never padded.
  */
 public final class CanonicalWriter {

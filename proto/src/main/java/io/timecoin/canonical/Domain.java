@@ -5,7 +5,17 @@ package io.timecoin.canonical;
  * purpose can never be replayed as another (docs/protocol.md 2).
  */
 public enum Domain {
-  VOTE, PROPOSAL, HEADER, TX, TXW, TXSIG, VALSET, CERT, HELLO, PROPOSER, PARAMS;
+  VOTE,
+  PROPOSAL,
+  HEADER,
+  TX,
+  TXW,
+  TXSIG,
+  VALSET,
+  CERT,
+  HELLO,
+  PROPOSER,
+  PARAMS;
 
   /** The tag, for example {@code "TIMECOIN/v2/VOTE"}. */
   public String tag() {

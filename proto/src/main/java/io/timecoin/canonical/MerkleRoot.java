@@ -28,10 +28,14 @@ public final class MerkleRoot {
     return of(transactions.stream().map(Hashes::wtxid).toList());
   }
 
-  /** witness_root of transactions whose ids the caller has computed ({@code txids.get(i)} is transaction i's). */
+  /**
+   * witness_root of transactions whose ids the caller has computed ({@code txids.get(i)} is
+   * transaction i's).
+   */
   public static ByteString witnessRoot(List<ByteString> txids, List<Transaction> transactions) {
     if (txids.size() != transactions.size()) {
-      throw new IllegalArgumentException(txids.size() + " ids for " + transactions.size() + " transactions");
+      throw new IllegalArgumentException(
+          txids.size() + " ids for " + transactions.size() + " transactions");
     }
     List<ByteString> wtxids = new ArrayList<>(transactions.size());
     for (int i = 0; i < transactions.size(); i++) {

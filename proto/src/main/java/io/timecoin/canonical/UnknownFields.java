@@ -19,7 +19,8 @@ public final class UnknownFields {
   private UnknownFields() {}
 
   /** Per message type, its message-typed fields; empty for a type that holds no message. */
-  private static final ConcurrentHashMap<Descriptor, FieldDescriptor[]> NESTED = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<Descriptor, FieldDescriptor[]> NESTED =
+      new ConcurrentHashMap<>();
 
   /**
    * The path of the first unknown field in {@code message} or any message inside it, for example
@@ -49,7 +50,9 @@ public final class UnknownFields {
     return null;
   }
 
-  /** A path found inside a field, seen from the message holding the field (built only once found). */
+  /**
+   * A path found inside a field, seen from the message holding the field (built only once found).
+   */
   private static String under(String field, String inner) {
     return inner.startsWith("#") ? field + inner : field + "." + inner;
   }

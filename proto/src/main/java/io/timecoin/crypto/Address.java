@@ -4,15 +4,17 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * An address: the first 20 bytes of SHA-256 of an Ed25519 public key, written as bech32m with
- * the human-readable part "time" on mainnet and "timet" on every other chain (docs/protocol.md 1). The
+ * An address: the first 20 bytes of SHA-256 of an Ed25519 public key, written as bech32m with the
+ * human-readable part "time" on mainnet and "timet" on every other chain (docs/protocol.md 1). The
  * data part is the 20 bytes regrouped into 5-bit values, with no witness version.
  */
 public final class Address {
   /** An address is 20 bytes. */
   public static final int SIZE = 20;
+
   /** The chain id of the main network: the only chain whose addresses start "time1". */
   public static final String MAINNET_CHAIN_ID = "timecoin-mainnet";
+
   public static final String MAINNET_HRP = "time";
   public static final String TESTNET_HRP = "timet";
 
@@ -56,17 +58,25 @@ public final class Address {
     try {
       decoded = Bech32m.decode(text);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("not a bech32m address (" + e.getMessage() + "): " + text, e);
+      throw new IllegalArgumentException(
+          "not a bech32m address (" + e.getMessage() + "): " + text, e);
     }
     String expected = hrp(chainId);
     if (!decoded.hrp().equals(expected)) {
-      throw new IllegalArgumentException("address prefix '" + decoded.hrp() + "' is not '"
-          + expected + "' of chain " + chainId + ": " + text);
+      throw new IllegalArgumentException(
+          "address prefix '"
+              + decoded.hrp()
+              + "' is not '"
+              + expected
+              + "' of chain "
+              + chainId
+              + ": "
+              + text);
     }
     byte[] raw = Bech32m.convertBits(decoded.data(), 5, 8, false);
     if (raw.length != SIZE) {
-      throw new IllegalArgumentException("an address holds " + SIZE + " bytes, this one "
-          + raw.length + ": " + text);
+      throw new IllegalArgumentException(
+          "an address holds " + SIZE + " bytes, this one " + raw.length + ": " + text);
     }
     return new Address(raw);
   }

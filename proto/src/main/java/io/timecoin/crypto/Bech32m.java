@@ -41,7 +41,8 @@ public final class Bech32m {
     if (text.length() > MAX_LENGTH) {
       throw new IllegalArgumentException("longer than " + MAX_LENGTH + " characters");
     }
-    if (!text.equals(text.toLowerCase(Locale.ROOT)) && !text.equals(text.toUpperCase(Locale.ROOT))) {
+    if (!text.equals(text.toLowerCase(Locale.ROOT))
+        && !text.equals(text.toUpperCase(Locale.ROOT))) {
       throw new IllegalArgumentException("mixed case");
     }
     String lower = text.toLowerCase(Locale.ROOT);
@@ -55,7 +56,8 @@ public final class Bech32m {
     for (int i = 0; i < all.length; i++) {
       int v = CHARSET.indexOf(lower.charAt(separator + 1 + i));
       if (v < 0) {
-        throw new IllegalArgumentException("invalid character '" + lower.charAt(separator + 1 + i) + "'");
+        throw new IllegalArgumentException(
+            "invalid character '" + lower.charAt(separator + 1 + i) + "'");
       }
       all[i] = (byte) v;
     }

@@ -12,36 +12,45 @@ import org.bouncycastle.math.ec.rfc7748.X25519Field;
  * <p>Why not BouncyCastle's verify: 1.87 checks the cofactored equation [8]([S]B - R - [k]A) = 0,
  * so it accepts an R with a small-order component (R = rB + T) that libsodium and the rule refuse.
  * Testing R for torsion afterwards costs a full scalar multiplication ([L]R), about a second
- * verification; computing [S]B - [k]A directly and comparing its encoding with R's bytes costs
- * less than BouncyCastle's verify. Variable time: nothing here is secret.
+ * verification; computing [S]B - [k]A directly and comparing its encoding with R's bytes costs less
+ * than BouncyCastle's verify. Variable time: nothing here is secret.
  *
- * <p>How: both scalars (below L < 2^253) are cut into four 64-bit pieces, S = sum S_j 2^(64 j)
- * and k = sum k_j 2^(64 j), so [S]B - [k]A = sum [S_j]B_j - [k_j]A_j with B_j = [2^(64 j)]B (static
+ * <p>How: both scalars (below L < 2^253) are cut into four 64-bit pieces, S = sum S_j 2^(64 j) and
+ * k = sum k_j 2^(64 j), so [S]B - [k]A = sum [S_j]B_j - [k_j]A_j with B_j = [2^(64 j)]B (static
  * tables) and A_j = [2^(64 j)]A (computed once per key, {@link #keyPowers}): eight wNAF streams
  * share 64 doublings instead of 253.
  */
 final class CofactorlessEquation {
-  private static final int[] D = fe("52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3");
-  private static final int[] D2 = fe("2406d9dc56dffce7198e80f2eef3d13000e0149a8283b156ebd69b9426b2f159"); // 2d
-  private static final int[] D4 = fe("480db3b8adbff9ce331d01e5dde7a26001c02935050762add7ad37284d65e2b2"); // 4d mod p
-  private static final BigInteger L = BigInteger.TWO.pow(252)
-      .add(new BigInteger("27742317777372353535851937790883648493"));
+  private static final int[] D =
+      fe("52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3");
+  private static final int[] D2 =
+      fe("2406d9dc56dffce7198e80f2eef3d13000e0149a8283b156ebd69b9426b2f159"); // 2d
+  private static final int[] D4 =
+      fe("480db3b8adbff9ce331d01e5dde7a26001c02935050762add7ad37284d65e2b2"); // 4d mod p
+  private static final BigInteger L =
+      BigInteger.TWO.pow(252).add(new BigInteger("27742317777372353535851937790883648493"));
   private static final int FE = X25519Field.SIZE;
 
   /** Scalars are cut into this many pieces of PIECE_BITS bits. */
   private static final int PIECES = 4;
+
   private static final int PIECE_BITS = 64;
+
   /** Digit positions of one piece's wNAF: a carry can reach position PIECE_BITS. */
   private static final int DIGITS = PIECE_BITS + 1;
+
   /** wNAF width for S: digits odd, |d| < 2^(BASE_WIDTH-1), from static tables. */
   private static final int BASE_WIDTH = 7;
+
   /**
    * wNAF width for k: the key tables (A_j, 3A_j, 5A_j, 7A_j) are built for each verification, as
    * caching them would cost about 2 KB a key (200 MB for the ledger's 100,000-key cache); at this
    * width building them costs about as much as the additions they save.
    */
   private static final int KEY_WIDTH = 4;
+
   private static final int KEY_ENTRIES = 1 << (KEY_WIDTH - 2);
+
   /** BASE[j][i]: (2i+1)[2^(64 j)]B as an affine entry ((y+x)/2, (y-x)/2, dxy). */
   private static final int[][][][] BASE = baseTables();
 
@@ -50,9 +59,9 @@ final class CofactorlessEquation {
   private CofactorlessEquation() {}
 
   /**
-   * True when encode([S]B - [k]A) equals the first 32 bytes of {@code signature}, k =
-   * SHA-512(R || A || message) mod L. The caller has checked the sizes and S < L; {@code powers}
-   * is {@link #keyPowers} of {@code keyBytes}.
+   * True when encode([S]B - [k]A) equals the first 32 bytes of {@code signature}, k = SHA-512(R ||
+   * A || message) mod L. The caller has checked the sizes and S < L; {@code powers} is {@link
+   * #keyPowers} of {@code keyBytes}.
    */
   static boolean holds(int[] powers, byte[] keyBytes, byte[] message, byte[] signature) {
     Scratch w = SCRATCH.get();
@@ -66,8 +75,8 @@ final class CofactorlessEquation {
   }
 
   /**
-   * encode([s]B - [k]A) for the 32 little-endian bytes s at {@code sOffset} and k (any values
-   * below 2^256), {@code powers} being {@link #keyPowers} of A: the equation's left side alone.
+   * encode([s]B - [k]A) for the 32 little-endian bytes s at {@code sOffset} and k (any values below
+   * 2^256), {@code powers} being {@link #keyPowers} of A: the equation's left side alone.
    */
   static byte[] combination(int[] powers, byte[] s, int sOffset, byte[] k) {
     byte[] out = new byte[32];
@@ -109,8 +118,8 @@ final class CofactorlessEquation {
     int[] v = X25519Field.create();
     X25519Field.sqr(y, u);
     X25519Field.mul(D, u, v);
-    X25519Field.subOne(u);                // u = y^2 - 1
-    X25519Field.addOne(v);                // v = d y^2 + 1
+    X25519Field.subOne(u); // u = y^2 - 1
+    X25519Field.addOne(v); // v = d y^2 + 1
     int[] x = X25519Field.create();
     if (!X25519Field.sqrtRatioVar(u, v, x)) {
       throw new IllegalArgumentException("not a point");
@@ -170,8 +179,8 @@ final class CofactorlessEquation {
         i++; // this position's bit plus the carry is even: digit 0, the carry moves on
         continue;
       }
-      window += carry;                    // odd, below 2^width
-      carry = window >>> (width - 1);     // a top half window becomes negative
+      window += carry; // odd, below 2^width
+      carry = window >>> (width - 1); // a top half window becomes negative
       out[off + i] = (byte) (window - (carry << width));
       i += width;
     }
@@ -219,8 +228,10 @@ final class CofactorlessEquation {
     final Point p = new Point();
     final Point twice = new Point();
     final int[][] twiceCached = Point.cachedArrays();
+
     /** keyTables[j][i]: (2i+1)A_j; entry 0 in affine cached form (3), the others projective (4). */
     final int[][][][] keyTables = new int[PIECES][KEY_ENTRIES][][];
+
     final byte[] digits = new byte[2 * PIECES * DIGITS];
     final byte[] encoded = new byte[32];
     final int[] fe0 = X25519Field.create();
@@ -234,7 +245,8 @@ final class CofactorlessEquation {
         throw new IllegalStateException(e);
       }
       for (int j = 0; j < PIECES; j++) {
-        keyTables[j][0] = new int[][] {X25519Field.create(), X25519Field.create(), X25519Field.create()};
+        keyTables[j][0] =
+            new int[][] {X25519Field.create(), X25519Field.create(), X25519Field.create()};
         for (int i = 1; i < KEY_ENTRIES; i++) {
           keyTables[j][i] = Point.cachedArrays();
         }
@@ -291,7 +303,7 @@ final class CofactorlessEquation {
       twice.dbl();
       twice.cached(twiceCached);
       p.copyFrom(twice);
-      p.addAffine(table0, false);                   // 3A_j
+      p.addAffine(table0, false); // 3A_j
       for (int i = 1; i < KEY_ENTRIES; i++) {
         p.cached(keyTables[j][i]);
         if (i + 1 < KEY_ENTRIES) {
@@ -331,7 +343,9 @@ final class CofactorlessEquation {
 
     /** Room for one projective (Y+X, Y-X, 2dT, 2Z) entry. */
     static int[][] cachedArrays() {
-      return new int[][] {X25519Field.create(), X25519Field.create(), X25519Field.create(), X25519Field.create()};
+      return new int[][] {
+        X25519Field.create(), X25519Field.create(), X25519Field.create(), X25519Field.create()
+      };
     }
 
     void setIdentity() {
@@ -345,7 +359,7 @@ final class CofactorlessEquation {
     /** (x : y : 1) from an affine entry's (y+x)/2 and (y-x)/2, with T = xy. */
     void setFromAffineEntry(int[][] e) {
       X25519Field.apm(e[0], e[1], y, x);
-      X25519Field.carry(x);               // as small as a product's limbs, which dbl expects
+      X25519Field.carry(x); // as small as a product's limbs, which dbl expects
       X25519Field.carry(y);
       X25519Field.one(z);
       X25519Field.copy(x, 0, u, 0);
@@ -379,9 +393,9 @@ final class CofactorlessEquation {
       int[] hx = X25519Field.create();
       int[] hy = X25519Field.create();
       X25519Field.add(z, z, hx);
-      X25519Field.invVar(hx, hy);         // 1 / 2Z
-      X25519Field.mul(x, hy, hx);         // x/2
-      X25519Field.mul(y, hy, hy);         // y/2
+      X25519Field.invVar(hx, hy); // 1 / 2Z
+      X25519Field.mul(x, hy, hx); // x/2
+      X25519Field.mul(y, hy, hy); // y/2
       int[][] out = {X25519Field.create(), X25519Field.create(), X25519Field.create()};
       X25519Field.apm(hy, hx, out[0], out[1]);
       X25519Field.mul(hx, hy, out[2]);
@@ -400,13 +414,13 @@ final class CofactorlessEquation {
       int[] g = b;
       int[] h = v;
       X25519Field.add(x, y, e);
-      X25519Field.sqr(x, a);              // X^2
-      X25519Field.sqr(y, b);              // Y^2
+      X25519Field.sqr(x, a); // X^2
+      X25519Field.sqr(y, b); // Y^2
       X25519Field.sqr(z, c);
-      X25519Field.add(c, c, c);           // 2 Z^2
-      X25519Field.apm(a, b, h, g);        // h = X^2 + Y^2, g = X^2 - Y^2
+      X25519Field.add(c, c, c); // 2 Z^2
+      X25519Field.apm(a, b, h, g); // h = X^2 + Y^2, g = X^2 - Y^2
       X25519Field.sqr(e, e);
-      X25519Field.sub(h, e, e);           // e = X^2 + Y^2 - (X+Y)^2
+      X25519Field.sub(h, e, e); // e = X^2 + Y^2 - (X+Y)^2
       X25519Field.add(c, g, f);
       X25519Field.carry(f);
       X25519Field.mul(f, g, z);
@@ -418,13 +432,13 @@ final class CofactorlessEquation {
     void addAffine(int[][] e, boolean subtract) {
       int[] a = x;
       int[] b = y;
-      int[] na = subtract ? b : a;        // -P swaps (y+x) and (y-x) and negates dxy:
-      int[] nb = subtract ? a : b;        // the swap is here, the sign in F and G below
-      X25519Field.apm(y, x, b, a);        // b = Y+X, a = Y-X
+      int[] na = subtract ? b : a; // -P swaps (y+x) and (y-x) and negates dxy:
+      int[] nb = subtract ? a : b; // the swap is here, the sign in F and G below
+      X25519Field.apm(y, x, b, a); // b = Y+X, a = Y-X
       X25519Field.mul(na, e[1], na);
       X25519Field.mul(nb, e[0], nb);
       X25519Field.mul(u, v, c);
-      X25519Field.mul(c, e[2], c);        // C = T dxy
+      X25519Field.mul(c, e[2], c); // C = T dxy
       finish(z, na, nb);
     }
 
@@ -438,19 +452,19 @@ final class CofactorlessEquation {
       X25519Field.mul(na, e[1], na);
       X25519Field.mul(nb, e[0], nb);
       X25519Field.mul(u, v, c);
-      X25519Field.mul(c, e[2], c);        // C = T1 2d T2
-      X25519Field.mul(z, e[3], d);        // D = Z1 2 Z2
+      X25519Field.mul(c, e[2], c); // C = T1 2d T2
+      X25519Field.mul(z, e[3], d); // D = Z1 2 Z2
       finish(d, na, nb);
     }
 
     /**
-     * From A (in x), B (in y), C and D: E = B - A, H = B + A, G = D + C, F = D - C (G and F
-     * swapped when subtracting: C's sign); X = EF, Y = GH, Z = FG, T = EH.
+     * From A (in x), B (in y), C and D: E = B - A, H = B + A, G = D + C, F = D - C (G and F swapped
+     * when subtracting: C's sign); X = EF, Y = GH, Z = FG, T = EH.
      */
     private void finish(int[] dd, int[] nf, int[] ng) {
       int[] f = x;
       int[] g = y;
-      X25519Field.apm(y, x, v, u);        // h = B + A, e = B - A
+      X25519Field.apm(y, x, v, u); // h = B + A, e = B - A
       X25519Field.apm(dd, c, ng, nf);
       X25519Field.mul(f, g, z);
       X25519Field.mul(f, u, x);

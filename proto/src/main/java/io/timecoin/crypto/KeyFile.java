@@ -20,9 +20,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A key file: the Ed25519 seed and its public key as text, readable and writable by its owner
- * only (mode 0600). A key file that anyone else may read or write is refused, because whoever
- * reads it can sign as this validator.
+ * A key file: the Ed25519 seed and its public key as text, readable and writable by its owner only
+ * (mode 0600). A key file that anyone else may read or write is refused, because whoever reads it
+ * can sign as this validator.
  *
  * <pre>
  * # timed Ed25519 key. Keep it secret: whoever holds it signs as this validator.
@@ -32,7 +32,8 @@ import java.util.Set;
  * </pre>
  */
 public final class KeyFile {
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rw-------");
   private static final HexFormat HEX = HexFormat.of();
 
   private KeyFile() {}
@@ -45,13 +46,20 @@ public final class KeyFile {
     Path dir = path.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     if (Files.exists(path)) {
-      throw new FileAlreadyExistsException(path.toString(), null,
+      throw new FileAlreadyExistsException(
+          path.toString(),
+          null,
           "a key file is already there; move it away first if you really mean to replace it");
     }
-    String text = "# timed Ed25519 key. Keep it secret: whoever holds it signs as this validator.\n"
-        + "type=ed25519\n"
-        + "public_key=" + key.publicKey().toHex() + "\n"
-        + "seed=" + HEX.formatHex(key.seed()) + "\n";
+    String text =
+        "# timed Ed25519 key. Keep it secret: whoever holds it signs as this validator.\n"
+            + "type=ed25519\n"
+            + "public_key="
+            + key.publicKey().toHex()
+            + "\n"
+            + "seed="
+            + HEX.formatHex(key.seed())
+            + "\n";
     Path tmp = dir.resolve(path.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
     // Created 0600 from the start, so the seed is never on disk with wider permissions.
@@ -72,15 +80,21 @@ public final class KeyFile {
    */
   public static Ed25519KeyPair read(Path path) throws IOException {
     if (!Files.exists(path)) {
-      throw new NoSuchFileException(path.toString(), null, "no key file (create one with 'timed keygen')");
+      throw new NoSuchFileException(
+          path.toString(), null, "no key file (create one with 'timed keygen')");
     }
     PosixFileAttributeView posix = Files.getFileAttributeView(path, PosixFileAttributeView.class);
     if (posix != null) {
       Set<PosixFilePermission> perms = posix.readAttributes().permissions();
       if (!OWNER_ONLY.containsAll(perms)) {
-        throw new KeyFileException(path + " is accessible by others (mode "
-            + PosixFilePermissions.toString(perms) + "); refusing to use it. If no one else has read "
-            + "it, run: chmod 600 " + path + "; otherwise make a new key.");
+        throw new KeyFileException(
+            path
+                + " is accessible by others (mode "
+                + PosixFilePermissions.toString(perms)
+                + "); refusing to use it. If no one else has read "
+                + "it, run: chmod 600 "
+                + path
+                + "; otherwise make a new key.");
       }
     }
     byte[] raw;
@@ -96,12 +110,16 @@ public final class KeyFile {
         continue;
       }
       int eq = trimmed.indexOf('=');
-      if (eq < 0 || fields.put(trimmed.substring(0, eq).strip(), trimmed.substring(eq + 1).strip()) != null) {
-        throw new KeyFileException(path + ": malformed line or repeated field: " + trimmed.split("=")[0]);
+      if (eq < 0
+          || fields.put(trimmed.substring(0, eq).strip(), trimmed.substring(eq + 1).strip())
+              != null) {
+        throw new KeyFileException(
+            path + ": malformed line or repeated field: " + trimmed.split("=")[0]);
       }
     }
     if (!"ed25519".equals(fields.get("type"))) {
-      throw new KeyFileException(path + ": not an ed25519 key file (type=" + fields.get("type") + ")");
+      throw new KeyFileException(
+          path + ": not an ed25519 key file (type=" + fields.get("type") + ")");
     }
     Ed25519KeyPair key;
     try {
@@ -110,7 +128,8 @@ public final class KeyFile {
       throw new KeyFileException(path + ": the seed is not 64 hex digits");
     }
     if (!key.publicKey().toHex().equalsIgnoreCase(fields.getOrDefault("public_key", ""))) {
-      throw new KeyFileException(path + ": public_key does not match the seed; the file is damaged");
+      throw new KeyFileException(
+          path + ": public_key does not match the seed; the file is damaged");
     }
     return key;
   }

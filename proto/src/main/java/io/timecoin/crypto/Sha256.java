@@ -8,13 +8,15 @@ public final class Sha256 {
   /** A hash is 32 bytes. */
   public static final int SIZE = 32;
 
-  private static final ThreadLocal<MessageDigest> DIGEST = ThreadLocal.withInitial(() -> {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-  });
+  private static final ThreadLocal<MessageDigest> DIGEST =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException("every JDK has SHA-256", e);
+            }
+          });
 
   private Sha256() {}
 

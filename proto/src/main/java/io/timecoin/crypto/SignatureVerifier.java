@@ -8,5 +8,6 @@ public interface SignatureVerifier {
   boolean verify(Ed25519PublicKey key, byte[] message, ByteString signature);
 
   /** Strict Ed25519 verification, every time. */
-  SignatureVerifier ED25519 = (key, message, signature) -> key.verify(message, signature.toByteArray());
+  SignatureVerifier ED25519 =
+      (key, message, signature) -> key.verify(message, signature.toByteArray());
 }

@@ -11,7 +11,8 @@ import java.nio.charset.StandardCharsets;
  * transaction's fee must be at least {@code max(min_tx_fee, min_fee_per_byte x size)}, and at least
  * {@code registration_fee} for a REGISTER_MASTERNODE; size = its TX bytes plus its TXW bytes. An
  * output of a TRANSFER, REGISTER_MASTERNODE or DEREGISTER_MASTERNODE below {@code min_output} (and
- * above zero: zero is ZERO_OUTPUT) is dust. Every amount is an unsigned 64-bit number of base units.
+ * above zero: zero is ZERO_OUTPUT) is dust. Every amount is an unsigned 64-bit number of base
+ * units.
  */
 public record Fees(long minTxFee, long minFeePerByte, long minOutput, long registrationFee) {
   /** The defaults of a genesis that names none: 1,000; 10 per byte; 10,000; 1 TIME. */
@@ -21,13 +22,19 @@ public record Fees(long minTxFee, long minFeePerByte, long minOutput, long regis
    * The TXW tag's length, counted apart from {@link io.timecoin.canonical.Domain} so that this
    * length is the v2 one (docs/protocol.md 2) whichever tags the canonical writer knows.
    */
-  private static final int TXW_TAG_BYTES = "TIMECOIN/v2/TXW".getBytes(StandardCharsets.UTF_8).length;
+  private static final int TXW_TAG_BYTES =
+      "TIMECOIN/v2/TXW".getBytes(StandardCharsets.UTF_8).length;
+
   /** One witness in TXW: key 32, sig 64. */
   private static final int WITNESS_BYTES = 32 + 64;
 
   /** The fee rule of a chain's genesis parameters. */
   public static Fees of(ChainParams params) {
-    return new Fees(params.getMinTxFee(), params.getMinFeePerByte(), params.getMinOutput(), params.getRegistrationFee());
+    return new Fees(
+        params.getMinTxFee(),
+        params.getMinFeePerByte(),
+        params.getMinOutput(),
+        params.getRegistrationFee());
   }
 
   /**
@@ -39,24 +46,37 @@ public record Fees(long minTxFee, long minFeePerByte, long minOutput, long regis
    */
   public long required(Transaction tx) {
     long size = size(tx);
-    if (Math.multiplyHigh(minFeePerByte, size) + ((minFeePerByte >> 63) & size) != 0) { // unsigned high word
-      throw new ArithmeticException(Long.toUnsignedString(minFeePerByte) + " units per byte x " + size
-          + " bytes passes 2^64");
+    if (Math.multiplyHigh(minFeePerByte, size) + ((minFeePerByte >> 63) & size)
+        != 0) { // unsigned high word
+      throw new ArithmeticException(
+          Long.toUnsignedString(minFeePerByte)
+              + " units per byte x "
+              + size
+              + " bytes passes 2^64");
     }
     long required = max(minTxFee, minFeePerByte * size);
     return tx.getKind() == io.timecoin.proto.v1.TransactionKind.TRANSACTION_KIND_REGISTER_MASTERNODE
-        ? max(required, registrationFee) : required;
+        ? max(required, registrationFee)
+        : required;
   }
 
-  /** Whether {@code amount} is dust: above zero and below {@code min_output}. Applies to the user kinds only. */
+  /**
+   * Whether {@code amount} is dust: above zero and below {@code min_output}. Applies to the user
+   * kinds only.
+   */
   public boolean dust(long amount) {
     return amount != 0 && Long.compareUnsigned(amount, minOutput) < 0;
   }
 
-  /** The first dust output of a TRANSFER, REGISTER_MASTERNODE or DEREGISTER_MASTERNODE, or -1 (REWARD and GENESIS are exempt). */
+  /**
+   * The first dust output of a TRANSFER, REGISTER_MASTERNODE or DEREGISTER_MASTERNODE, or -1
+   * (REWARD and GENESIS are exempt).
+   */
   public int firstDust(Transaction tx) {
     switch (tx.getKind()) {
-      case TRANSACTION_KIND_TRANSFER, TRANSACTION_KIND_REGISTER_MASTERNODE, TRANSACTION_KIND_DEREGISTER_MASTERNODE -> { }
+      case TRANSACTION_KIND_TRANSFER,
+          TRANSACTION_KIND_REGISTER_MASTERNODE,
+          TRANSACTION_KIND_DEREGISTER_MASTERNODE -> {}
       default -> {
         return -1;
       }
@@ -80,17 +100,24 @@ public record Fees(long minTxFee, long minFeePerByte, long minOutput, long regis
    * string (u32 length + 15 bytes), txid 32, the input witnesses (u32 count + 96 each, one per
    * input), the kind witnesses (u32 count + 96 each). Computed from the layout rather than encoded,
    * so that it needs no signature: the kind witnesses are the count the kind takes (2 for a
-   * registration, 1 for a deregistration, none for a transfer), whatever the unsigned builder holds.
+   * registration, 1 for a deregistration, none for a transfer), whatever the unsigned builder
+   * holds.
    */
   public static long witnessBytesLength(Transaction tx) {
-    long kindWitnesses = switch (tx.getKind()) {
-      case TRANSACTION_KIND_TRANSFER -> 0;
-      case TRANSACTION_KIND_REGISTER_MASTERNODE -> 2;
-      case TRANSACTION_KIND_DEREGISTER_MASTERNODE -> 1;
-      default -> tx.getKindWitnessesCount();
-    };
-    return Integer.BYTES + TXW_TAG_BYTES + 32 + Integer.BYTES + (long) WITNESS_BYTES * tx.getInputsCount()
-        + Integer.BYTES + WITNESS_BYTES * kindWitnesses;
+    long kindWitnesses =
+        switch (tx.getKind()) {
+          case TRANSACTION_KIND_TRANSFER -> 0;
+          case TRANSACTION_KIND_REGISTER_MASTERNODE -> 2;
+          case TRANSACTION_KIND_DEREGISTER_MASTERNODE -> 1;
+          default -> tx.getKindWitnessesCount();
+        };
+    return Integer.BYTES
+        + TXW_TAG_BYTES
+        + 32
+        + Integer.BYTES
+        + (long) WITNESS_BYTES * tx.getInputsCount()
+        + Integer.BYTES
+        + WITNESS_BYTES * kindWitnesses;
   }
 
   private static long max(long a, long b) {

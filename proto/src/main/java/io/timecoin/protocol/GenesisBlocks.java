@@ -10,8 +10,8 @@ import io.timecoin.proto.v1.TransactionKind;
 import java.util.List;
 
 /**
- * The form of a block 0 (docs/protocol.md 3), for whoever receives or loads one: a node reading
- * its store, a client taking a genesis as its trust root. What it cannot check alone (that
+ * The form of a block 0 (docs/protocol.md 3), for whoever receives or loads one: a node reading its
+ * store, a client taking a genesis as its trust root. What it cannot check alone (that
  * next_validator_set_hash is the set the masternodes give) is the caller's, with its registry.
  */
 public final class GenesisBlocks {
@@ -26,26 +26,51 @@ public final class GenesisBlocks {
    */
   public static void check(Block block) {
     BlockHeader h = block.getHeader();
-    require(h.getVersion() == ProtocolVersion.BLOCK, "block 0 of version " + Integer.toUnsignedString(h.getVersion())
-        + ", not " + ProtocolVersion.BLOCK);
+    require(
+        h.getVersion() == ProtocolVersion.BLOCK,
+        "block 0 of version "
+            + Integer.toUnsignedString(h.getVersion())
+            + ", not "
+            + ProtocolVersion.BLOCK);
     require(h.getHeight() == 0, "block 0 at height " + Long.toUnsignedString(h.getHeight()));
     List<Transaction> txs = block.getBody().getTransactionsList();
-    require(txs.size() == 1 && txs.get(0).getKind() == TransactionKind.TRANSACTION_KIND_GENESIS,
+    require(
+        txs.size() == 1 && txs.get(0).getKind() == TransactionKind.TRANSACTION_KIND_GENESIS,
         "block 0 holds exactly one GENESIS transaction");
     Transaction tx = txs.get(0);
-    require(tx.getVersion() == ProtocolVersion.TRANSACTION, "GENESIS transaction of version "
-        + Integer.toUnsignedString(tx.getVersion()));
-    require(tx.hasGenesis() && tx.getGenesis().hasParams(), "the GENESIS payload carries the chain parameters");
-    require(tx.getInputsCount() == 0 && tx.getKindWitnessesCount() == 0, "a GENESIS transaction has no inputs or witnesses");
-    require(tx.getGenesis().getChainId().equals(h.getChainId()), "the GENESIS payload is for chain '"
-        + tx.getGenesis().getChainId() + "', the header for '" + h.getChainId() + "'");
-    require(h.getTimestampMs() == tx.getGenesis().getParams().getGenesisTimeMs(), "block 0's timestamp is not genesis_time_ms");
-    require(!block.getBody().hasLastCertificate() && h.getPrevHash().equals(Hashes.NIL)
-        && h.getLastCertificateHash().equals(Hashes.NIL) && h.getProposer().equals(Hashes.NIL),
+    require(
+        tx.getVersion() == ProtocolVersion.TRANSACTION,
+        "GENESIS transaction of version " + Integer.toUnsignedString(tx.getVersion()));
+    require(
+        tx.hasGenesis() && tx.getGenesis().hasParams(),
+        "the GENESIS payload carries the chain parameters");
+    require(
+        tx.getInputsCount() == 0 && tx.getKindWitnessesCount() == 0,
+        "a GENESIS transaction has no inputs or witnesses");
+    require(
+        tx.getGenesis().getChainId().equals(h.getChainId()),
+        "the GENESIS payload is for chain '"
+            + tx.getGenesis().getChainId()
+            + "', the header for '"
+            + h.getChainId()
+            + "'");
+    require(
+        h.getTimestampMs() == tx.getGenesis().getParams().getGenesisTimeMs(),
+        "block 0's timestamp is not genesis_time_ms");
+    require(
+        !block.getBody().hasLastCertificate()
+            && h.getPrevHash().equals(Hashes.NIL)
+            && h.getLastCertificateHash().equals(Hashes.NIL)
+            && h.getProposer().equals(Hashes.NIL),
         "block 0 has no parent, certificate or proposer (zeros)");
-    require(MerkleRoot.txRoot(txs).equals(h.getTxRoot()), "block 0's tx_root does not match its transaction");
-    require(MerkleRoot.witnessRoot(txs).equals(h.getWitnessRoot()), "block 0's witness_root does not match its transaction");
-    require(h.getValidatorSetHash().equals(h.getNextValidatorSetHash()),
+    require(
+        MerkleRoot.txRoot(txs).equals(h.getTxRoot()),
+        "block 0's tx_root does not match its transaction");
+    require(
+        MerkleRoot.witnessRoot(txs).equals(h.getWitnessRoot()),
+        "block 0's witness_root does not match its transaction");
+    require(
+        h.getValidatorSetHash().equals(h.getNextValidatorSetHash()),
         "block 0's validator_set_hash and next_validator_set_hash both name the set of height 1");
   }
 

@@ -7,8 +7,10 @@ package io.timecoin.protocol;
 public final class ProtocolVersion {
   /** The peer protocol version carried in Hello. */
   public static final int PEER = 2;
+
   /** The version of blocks (BlockHeader.version). */
   public static final int BLOCK = 2;
+
   /** The version of transactions (Transaction.version). */
   public static final int TRANSACTION = 2;
 

@@ -33,34 +33,51 @@ public final class Transactions {
    * left unspent), paying its fee from {@code inputs}. Sign it with the collateral owner's key and
    * the consensus key, in that order, as kind witnesses.
    */
-  public static Transaction.Builder register(List<OutPoint> inputs, List<TxOutput> outputs, OutPoint collateral,
-      ByteString consensusKey, Address rewardAddress) {
+  public static Transaction.Builder register(
+      List<OutPoint> inputs,
+      List<TxOutput> outputs,
+      OutPoint collateral,
+      ByteString consensusKey,
+      Address rewardAddress) {
     return base(TransactionKind.TRANSACTION_KIND_REGISTER_MASTERNODE, inputs, outputs)
-        .setRegisterMasternode(RegisterMasternodePayload.newBuilder().setCollateral(collateral)
-            .setConsensusKey(consensusKey).setRewardAddress(ByteString.copyFrom(rewardAddress.bytes())));
+        .setRegisterMasternode(
+            RegisterMasternodePayload.newBuilder()
+                .setCollateral(collateral)
+                .setConsensusKey(consensusKey)
+                .setRewardAddress(ByteString.copyFrom(rewardAddress.bytes())));
   }
 
   /** A DEREGISTER_MASTERNODE; sign it with the collateral owner's key as its kind witness. */
-  public static Transaction.Builder deregister(List<OutPoint> inputs, List<TxOutput> outputs, ByteString consensusKey) {
+  public static Transaction.Builder deregister(
+      List<OutPoint> inputs, List<TxOutput> outputs, ByteString consensusKey) {
     return base(TransactionKind.TRANSACTION_KIND_DEREGISTER_MASTERNODE, inputs, outputs)
-        .setDeregisterMasternode(DeregisterMasternodePayload.newBuilder().setConsensusKey(consensusKey));
+        .setDeregisterMasternode(
+            DeregisterMasternodePayload.newBuilder().setConsensusKey(consensusKey));
   }
 
   /** An output paying {@code amount} units to {@code address}. */
   public static TxOutput output(long amount, Address address) {
-    return TxOutput.newBuilder().setAmount(amount).setAddress(ByteString.copyFrom(address.bytes())).build();
+    return TxOutput.newBuilder()
+        .setAmount(amount)
+        .setAddress(ByteString.copyFrom(address.bytes()))
+        .build();
   }
 
   /**
    * Signs {@code tx} for {@code chainId}: input i with {@code inputKeys[i]}, kind witness j with
    * {@code kindWitnessKeys[j]}; any witnesses already there are replaced.
    */
-  public static Transaction sign(Transaction.Builder tx, String chainId, List<Ed25519KeyPair> inputKeys,
+  public static Transaction sign(
+      Transaction.Builder tx,
+      String chainId,
+      List<Ed25519KeyPair> inputKeys,
       List<Ed25519KeyPair> kindWitnessKeys) {
     if (inputKeys.size() != tx.getInputsCount()) {
-      throw new IllegalArgumentException(tx.getInputsCount() + " inputs but " + inputKeys.size() + " keys");
+      throw new IllegalArgumentException(
+          tx.getInputsCount() + " inputs but " + inputKeys.size() + " keys");
     }
-    byte[] message = CanonicalBytes.transactionSignature(chainId, Hashes.transaction(tx.build()).toByteArray());
+    byte[] message =
+        CanonicalBytes.transactionSignature(chainId, Hashes.transaction(tx.build()).toByteArray());
     for (int i = 0; i < inputKeys.size(); i++) {
       tx.getInputsBuilder(i).setWitness(witness(inputKeys.get(i), message));
     }
@@ -69,15 +86,19 @@ public final class Transactions {
     return tx.build();
   }
 
-  private static Transaction.Builder base(TransactionKind kind, List<OutPoint> inputs, List<TxOutput> outputs) {
-    Transaction.Builder tx = Transaction.newBuilder().setVersion(ProtocolVersion.TRANSACTION).setKind(kind);
+  private static Transaction.Builder base(
+      TransactionKind kind, List<OutPoint> inputs, List<TxOutput> outputs) {
+    Transaction.Builder tx =
+        Transaction.newBuilder().setVersion(ProtocolVersion.TRANSACTION).setKind(kind);
     inputs.forEach(o -> tx.addInputs(TxInput.newBuilder().setOutpoint(o)));
     tx.addAllOutputs(outputs);
     return tx;
   }
 
   private static Witness witness(Ed25519KeyPair key, byte[] message) {
-    return Witness.newBuilder().setPublicKey(ByteString.copyFrom(key.publicKey().bytes()))
-        .setSignature(ByteString.copyFrom(key.sign(message))).build();
+    return Witness.newBuilder()
+        .setPublicKey(ByteString.copyFrom(key.publicKey().bytes()))
+        .setSignature(ByteString.copyFrom(key.sign(message)))
+        .build();
   }
 }

@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The validators of one height with their weights (docs/protocol.md 4.1): who may vote, how much each
- * vote weighs, what a quorum is (4.2) and who proposes in each round (5.1). A key outside the set
- * has no weight at all: {@link #member} answers null for it.
+ * The validators of one height with their weights (docs/protocol.md 4.1): who may vote, how much
+ * each vote weighs, what a quorum is (4.2) and who proposes in each round (5.1). A key outside the
+ * set has no weight at all: {@link #member} answers null for it.
  */
 public final class ValidatorSet {
   /** Total weight is kept below 2^61 so that 3 * weight never overflows. */
@@ -59,7 +59,9 @@ public final class ValidatorSet {
    * decoding strictly (the prime-order check) costs as much as a verification, and a new set is
    * mostly the keys of the last one.
    */
-  public static ValidatorSet of(long height, List<Validator> validators,
+  public static ValidatorSet of(
+      long height,
+      List<Validator> validators,
       java.util.function.Function<ByteString, Ed25519PublicKey> keys) {
     if (validators.isEmpty()) {
       throw new IllegalArgumentException("a validator set needs at least one validator");
@@ -76,10 +78,12 @@ public final class ValidatorSet {
       }
       members.add(new Member(v.getKey(), keys.apply(v.getKey()), v.getWeight()));
     }
-    members.sort(Comparator.comparing(Member::keyBytes, ByteString.unsignedLexicographicalComparator()));
+    members.sort(
+        Comparator.comparing(Member::keyBytes, ByteString.unsignedLexicographicalComparator()));
     for (int i = 1; i < members.size(); i++) {
       if (members.get(i).keyBytes().equals(members.get(i - 1).keyBytes())) {
-        throw new IllegalArgumentException("validator " + hex(members.get(i).keyBytes()) + " appears twice");
+        throw new IllegalArgumentException(
+            "validator " + hex(members.get(i).keyBytes()) + " appears twice");
       }
     }
     return new ValidatorSet(height, members);
@@ -96,7 +100,8 @@ public final class ValidatorSet {
   }
 
   public io.timecoin.proto.v1.ValidatorSet toProto() {
-    io.timecoin.proto.v1.ValidatorSet.Builder b = io.timecoin.proto.v1.ValidatorSet.newBuilder().setHeight(height);
+    io.timecoin.proto.v1.ValidatorSet.Builder b =
+        io.timecoin.proto.v1.ValidatorSet.newBuilder().setHeight(height);
     for (Member m : members) {
       b.addValidators(Validator.newBuilder().setKey(m.keyBytes()).setWeight(m.weight()));
     }
@@ -113,7 +118,9 @@ public final class ValidatorSet {
     return 3 * signedWeight > 2 * totalWeight;
   }
 
-  /** Whether the weight is more than a third of the total: enough to contain an honest validator. */
+  /**
+   * Whether the weight is more than a third of the total: enough to contain an honest validator.
+   */
   public boolean exceedsOneThird(long weight) {
     return 3 * weight > totalWeight;
   }

@@ -1,11 +1,8 @@
 package io.timecoin.vectors;
 
 import io.timecoin.crypto.Ed25519KeyPair;
-import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -27,69 +24,127 @@ import java.util.Map;
 public final class Ed25519Cases {
   private static final HexFormat HEX = HexFormat.of();
   static final BigInteger P = BigInteger.TWO.pow(255).subtract(BigInteger.valueOf(19));
-  static final BigInteger L = BigInteger.TWO.pow(252).add(new BigInteger("27742317777372353535851937790883648493"));
+  static final BigInteger L =
+      BigInteger.TWO.pow(252).add(new BigInteger("27742317777372353535851937790883648493"));
   private static final BigInteger D =
       BigInteger.valueOf(-121665).multiply(BigInteger.valueOf(121666).modInverse(P)).mod(P);
-  private static final BigInteger SQRT_M1 = BigInteger.TWO.modPow(P.subtract(BigInteger.ONE).shiftRight(2), P);
-  private static final BigInteger[] IDENTITY = {BigInteger.ZERO, BigInteger.ONE, BigInteger.ONE, BigInteger.ZERO};
-  private static final BigInteger[] B = decodeAny(HEX.parseHex("5866666666666666666666666666666666666666666666666666666666666666"));
+  private static final BigInteger SQRT_M1 =
+      BigInteger.TWO.modPow(P.subtract(BigInteger.ONE).shiftRight(2), P);
+  private static final BigInteger[] IDENTITY = {
+    BigInteger.ZERO, BigInteger.ONE, BigInteger.ONE, BigInteger.ZERO
+  };
+  private static final BigInteger[] B =
+      decodeAny(HEX.parseHex("5866666666666666666666666666666666666666666666666666666666666666"));
 
   /** The canonical encodings of the 8 small-order points, by order: 1, 2, 4, 4, 8, 8, 8, 8. */
   static final String[] SMALL_ORDER = {
-      "0100000000000000000000000000000000000000000000000000000000000000",
-      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-      "0000000000000000000000000000000000000000000000000000000000000000",
-      "0000000000000000000000000000000000000000000000000000000000000080",
-      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
-      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-      "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
   };
+
   /** The non-canonical encodings of small-order points: x = 0 with the sign bit, and y + p. */
   static final String[][] SMALL_ORDER_NON_CANONICAL = {
-      {"identity/x=0-sign-bit", "0100000000000000000000000000000000000000000000000000000000000080"},
-      {"identity/y=p+1", "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
-      {"identity/y=p+1-sign-bit", "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
-      {"order2/x=0-sign-bit", "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
-      {"order4/y=p", "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
-      {"order4/y=p-sign-bit", "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+    {"identity/x=0-sign-bit", "0100000000000000000000000000000000000000000000000000000000000080"},
+    {"identity/y=p+1", "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
+    {"identity/y=p+1-sign-bit", "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+    {"order2/x=0-sign-bit", "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
+    {"order4/y=p", "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"},
+    {"order4/y=p-sign-bit", "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"},
   };
-  private static final String[] SMALL_ORDER_NAMES = {
-      "identity", "order2", "order4/x-even", "order4/x-odd", "order8/a-even", "order8/a-odd", "order8/b-even", "order8/b-odd"};
 
-  /** The 10 cases of novifinancial/ed25519-speccheck (cases.json): message, public key, signature. */
+  private static final String[] SMALL_ORDER_NAMES = {
+    "identity",
+    "order2",
+    "order4/x-even",
+    "order4/x-odd",
+    "order8/a-even",
+    "order8/a-odd",
+    "order8/b-even",
+    "order8/b-odd"
+  };
+
+  /**
+   * The 10 cases of novifinancial/ed25519-speccheck (cases.json): message, public key, signature.
+   */
   private static final String[][] SPECCHECK = {
-      {"8c93255d71dcab10e8f379c26200f3c7bd5f09d9bc3068d3ef4edeb4853022b6", "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
-          "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a0000000000000000000000000000000000000000000000000000000000000000"},
-      {"9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79", "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
-          "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43a5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04"},
-      {"aebf3f2601a0c8c5d39cc7d8911642f740b78168218da8471772b35f9d35b9ab", "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
-          "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa8c4bd45aecaca5b24fb97bc10ac27ac8751a7dfe1baff8b953ec9f5833ca260e"},
-      {"9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79", "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
-          "9046a64750444938de19f227bb80485e92b83fdb4b6506c160484c016cc1852f87909e14428a7a1d62e9f22f3d3ad7802db02eb2e688b6c52fcd6648a98bd009"},
-      {"e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c", "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
-          "160a1cb0dc9c0258cd0a7d23e94d8fa878bcb1925f2c64246b2dee1796bed5125ec6bc982a269b723e0668e540911a9a6a58921d6925e434ab10aa7940551a09"},
-      {"e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c", "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
-          "21122a84e0b5fca4052f5b1235c80a537878b38f3142356b2c2384ebad4668b7e40bc836dac0f71076f9abe3a53f9c03c1ceeeddb658d0030494ace586687405"},
-      {"85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40", "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623",
-          "e96f66be976d82e60150baecff9906684aebb1ef181f67a7189ac78ea23b6c0e547f7690a0e2ddcd04d87dbc3490dc19b3b3052f7ff0538cb68afb369ba3a514"},
-      {"85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40", "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623",
-          "8ce5b96c8f26d0ab6c47958c9e68b937104cd36e13c33566acd2fe8d38aa19427e71f98a473474f2f13f06f97c20d58cc3f54b8bd0d272f42b695dd7e89a8c22"},
-      {"fdaebc429f4a735932a160da1301080c13280eea8bc280d1b392c6b9e6ba3a5a", "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
-          "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f454d370c8d9fc323a41450f8d513eafeb5b0697390c1e505a0d4ddc71f566607"},
-      {"84b698d39be126ff55fe45079e6c8bf64a0d7db6994560b4e96b7021eb39c1a1", "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
-          "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f084d5b99c2a9463d9c8bd5026916996984eeec87ddf1d3be329006ace1b37b09"},
+    {
+      "8c93255d71dcab10e8f379c26200f3c7bd5f09d9bc3068d3ef4edeb4853022b6",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a0000000000000000000000000000000000000000000000000000000000000000"
+    },
+    {
+      "9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+      "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43a5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04"
+    },
+    {
+      "aebf3f2601a0c8c5d39cc7d8911642f740b78168218da8471772b35f9d35b9ab",
+      "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
+      "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa8c4bd45aecaca5b24fb97bc10ac27ac8751a7dfe1baff8b953ec9f5833ca260e"
+    },
+    {
+      "9bd9f44f4dcc75bd531b56b2cd280b0bb38fc1cd6d1230e14861d861de092e79",
+      "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
+      "9046a64750444938de19f227bb80485e92b83fdb4b6506c160484c016cc1852f87909e14428a7a1d62e9f22f3d3ad7802db02eb2e688b6c52fcd6648a98bd009"
+    },
+    {
+      "e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c",
+      "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
+      "160a1cb0dc9c0258cd0a7d23e94d8fa878bcb1925f2c64246b2dee1796bed5125ec6bc982a269b723e0668e540911a9a6a58921d6925e434ab10aa7940551a09"
+    },
+    {
+      "e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec4011eaccd55b53f56c",
+      "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
+      "21122a84e0b5fca4052f5b1235c80a537878b38f3142356b2c2384ebad4668b7e40bc836dac0f71076f9abe3a53f9c03c1ceeeddb658d0030494ace586687405"
+    },
+    {
+      "85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40",
+      "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623",
+      "e96f66be976d82e60150baecff9906684aebb1ef181f67a7189ac78ea23b6c0e547f7690a0e2ddcd04d87dbc3490dc19b3b3052f7ff0538cb68afb369ba3a514"
+    },
+    {
+      "85e241a07d148b41e47d62c63f830dc7a6851a0b1f33ae4bb2f507fb6cffec40",
+      "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623",
+      "8ce5b96c8f26d0ab6c47958c9e68b937104cd36e13c33566acd2fe8d38aa19427e71f98a473474f2f13f06f97c20d58cc3f54b8bd0d272f42b695dd7e89a8c22"
+    },
+    {
+      "fdaebc429f4a735932a160da1301080c13280eea8bc280d1b392c6b9e6ba3a5a",
+      "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
+      "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f454d370c8d9fc323a41450f8d513eafeb5b0697390c1e505a0d4ddc71f566607"
+    },
+    {
+      "84b698d39be126ff55fe45079e6c8bf64a0d7db6994560b4e96b7021eb39c1a1",
+      "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
+      "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f084d5b99c2a9463d9c8bd5026916996984eeec87ddf1d3be329006ace1b37b09"
+    },
   };
 
   /** RFC 8032 7.1 TEST 1, 2, 3, 1024, SHA(abc): secret key, message, signature. */
   private static final String[][] RFC8032 = {
-      {"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", "",
-          "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
-      {"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb", "72",
-          "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
-      {"c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7", "af82",
-          "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
-      {"f5e5767cf153319517630f226876b86c8160cc583bc013744c6bf255f5cc0ee5", ""
+    {
+      "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+      "",
+      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+    },
+    {
+      "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+      "72",
+      "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"
+    },
+    {
+      "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+      "af82",
+      "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"
+    },
+    {
+      "f5e5767cf153319517630f226876b86c8160cc583bc013744c6bf255f5cc0ee5",
+      ""
           + "08b8b2b733424243760fe426a4b54908632110a66c2f6591eabd3345e3e4eb98fa6e264bf09efe12ee50f8f54e9f77b1"
           + "e355f6c50544e23fb1433ddf73be84d879de7c0046dc4996d9e773f4bc9efe5738829adb26c81b37c93a1b270b20329d"
           + "658675fc6ea534e0810a4432826bf58c941efb65d57a338bbd2e26640f89ffbc1a858efcb8550ee3a5e1998bd177e93a"
@@ -111,12 +166,14 @@ public final class Ed25519Cases {
           + "b93246f6b1116398a346f1a641f3b041e989f7914f90cc2c7fff357876e506b50d334ba77c225bc307ba537152f3f161"
           + "0e4eafe595f6d9d90d11faa933a15ef1369546868a7f3a45a96768d40fd9d03412c091c6315cf4fde7cb68606937380d"
           + "b2eaaa707b4c4185c32eddcdd306705e4dc1ffc872eeee475a64dfac86aba41c0618983f8741c5ef68d3a101e8a3b8ca"
-          + "c60c905c15fc910840b94c00a0b9d0"
-          ,
-          "0aab4c900501b3e24d7cdf4663326a3a87df5e4843b2cbdb67cbf6e460fec350aa5371b1508f9f4528ecea23c436d94b5e8fcd4f681e30a6ac00a9704a188a03"},
-      {"833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42",
-          "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
-          "dc2a4459e7369633a52b1bf277839a00201009a3efbf3ecb69bea2186c26b58909351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704"},
+          + "c60c905c15fc910840b94c00a0b9d0",
+      "0aab4c900501b3e24d7cdf4663326a3a87df5e4843b2cbdb67cbf6e460fec350aa5371b1508f9f4528ecea23c436d94b5e8fcd4f681e30a6ac00a9704a188a03"
+    },
+    {
+      "833fe62409237b9d62ec77587520911e9a759cec1d19755b7da901b96dca3d42",
+      "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+      "dc2a4459e7369633a52b1bf277839a00201009a3efbf3ecb69bea2186c26b58909351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704"
+    },
   };
 
   private Ed25519Cases() {}
@@ -131,7 +188,13 @@ public final class Ed25519Cases {
       byte[] msg = HEX.parseHex(RFC8032[i][1]);
       byte[] sig = key.sign(msg);
       check(Arrays.equals(sig, HEX.parseHex(RFC8032[i][2])), "RFC 8032 signature " + (i + 1));
-      add(out, "rfc8032/test-" + new String[] {"1", "2", "3", "1024", "sha-abc"}[i], key.publicKey().bytes(), msg, sig, true);
+      add(
+          out,
+          "rfc8032/test-" + new String[] {"1", "2", "3", "1024", "sha-abc"}[i],
+          key.publicKey().bytes(),
+          msg,
+          sig,
+          true);
     }
 
     byte[] msg = utf8("TIMECOIN/v2/VOTE edge cases");
@@ -142,15 +205,23 @@ public final class Ed25519Cases {
     add(out, "length/65-bytes", signer.a, msg, Arrays.copyOf(good, 65), false);
     add(out, "length/empty", signer.a, msg, new byte[0], false);
 
-    // S out of range. S + kL satisfies the equation just as S does: only the range check refuses it.
+    // S out of range. S + kL satisfies the equation just as S does: only the range check refuses
+    // it.
     BigInteger s = le(Arrays.copyOfRange(good, 32, 64));
     add(out, "s/equals-L", signer.a, msg, withS(good, L), false);
     add(out, "s/L+1", signer.a, msg, withS(good, L.add(BigInteger.ONE)), false);
     add(out, "s/S+L", signer.a, msg, withS(good, s.add(L)), false);
     add(out, "s/S+2L", signer.a, msg, withS(good, s.add(L.shiftLeft(1))), false);
-    BigInteger topBitsClear = s.add(L.multiply(BigInteger.valueOf(7))); // still below 2^255: passes a top-bit-only check
+    BigInteger topBitsClear =
+        s.add(L.multiply(BigInteger.valueOf(7))); // still below 2^255: passes a top-bit-only check
     add(out, "s/S+7L-top-bits-clear", signer.a, msg, withS(good, topBitsClear), false);
-    add(out, "s/all-ones", signer.a, msg, withS(good, BigInteger.TWO.pow(256).subtract(BigInteger.ONE)), false);
+    add(
+        out,
+        "s/all-ones",
+        signer.a,
+        msg,
+        withS(good, BigInteger.TWO.pow(256).subtract(BigInteger.ONE)),
+        false);
     add(out, "s/zero", signer.a, msg, withS(good, BigInteger.ZERO), false);
 
     List<String[]> encodings = new ArrayList<>();
@@ -161,10 +232,17 @@ public final class Ed25519Cases {
     for (String[] e : encodings) {
       byte[] point = HEX.parseHex(e[1]);
       // As R: S = k a, so [S]B - [k]A is the identity and the cofactored equation holds for every
-      // small-order R (and the cofactorless one for the identity's encodings, if decoded leniently).
+      // small-order R (and the cofactorless one for the identity's encodings, if decoded
+      // leniently).
       byte[] m = utf8("small-order R " + e[0]);
       BigInteger k = challenge(point, signer.a, m);
-      add(out, "small-order-R/" + e[0], signer.a, m, concat(point, le32(k.multiply(signer.secret).mod(L))), false);
+      add(
+          out,
+          "small-order-R/" + e[0],
+          signer.a,
+          m,
+          concat(point, le32(k.multiply(signer.secret).mod(L))),
+          false);
       // As A: R = rB, S = r, with a message whose k is a multiple of 8, so [S]B - [k]A = R exactly.
       BigInteger r = scalar("small-order A " + e[0]);
       byte[] rBytes = encode(mul(r, B));
@@ -173,8 +251,13 @@ public final class Ed25519Cases {
     }
 
     // Both small order: any message passes the (cofactored) equation with S = 0.
-    add(out, "small-order-A-and-R/order8", HEX.parseHex(SMALL_ORDER[4]), msg,
-        concat(HEX.parseHex(SMALL_ORDER[6]), new byte[32]), false);
+    add(
+        out,
+        "small-order-A-and-R/order8",
+        HEX.parseHex(SMALL_ORDER[4]),
+        msg,
+        concat(HEX.parseHex(SMALL_ORDER[6]), new byte[32]),
+        false);
 
     // Mixed-order points: a prime-order point plus a small-order one.
     for (int i = 1; i < SMALL_ORDER.length; i++) {
@@ -185,19 +268,32 @@ public final class Ed25519Cases {
       byte[] rBytes = encode(add(mul(r, B), t));
       byte[] m = utf8("mixed-order R " + SMALL_ORDER_NAMES[i]);
       BigInteger k = challenge(rBytes, signer.a, m);
-      add(out, "mixed-order-R/" + SMALL_ORDER_NAMES[i], signer.a, m,
-          concat(rBytes, le32(r.add(k.multiply(signer.secret)).mod(L))), false);
+      add(
+          out,
+          "mixed-order-R/" + SMALL_ORDER_NAMES[i],
+          signer.a,
+          m,
+          concat(rBytes, le32(r.add(k.multiply(signer.secret)).mod(L))),
+          false);
       // As A: A = aB + T, R = rB, S = r + k a with 8 | k: the cofactorless equation holds exactly.
       byte[] mixedA = encode(add(mul(signer.secret, B), t));
       BigInteger r2 = scalar("mixed A " + i);
       byte[] r2Bytes = encode(mul(r2, B));
-      byte[] m2 = messageWithChallengeDivisibleBy8("mixed-order A " + SMALL_ORDER_NAMES[i], r2Bytes, mixedA);
+      byte[] m2 =
+          messageWithChallengeDivisibleBy8(
+              "mixed-order A " + SMALL_ORDER_NAMES[i], r2Bytes, mixedA);
       BigInteger k2 = challenge(r2Bytes, mixedA, m2);
-      add(out, "mixed-order-A/" + SMALL_ORDER_NAMES[i], mixedA, m2,
-          concat(r2Bytes, le32(r2.add(k2.multiply(signer.secret)).mod(L))), false);
+      add(
+          out,
+          "mixed-order-A/" + SMALL_ORDER_NAMES[i],
+          mixedA,
+          m2,
+          concat(r2Bytes, le32(r2.add(k2.multiply(signer.secret)).mod(L))),
+          false);
     }
 
-    // Non-canonical encodings (y >= p) of points not of small order: y = p + y' for small y' on the curve.
+    // Non-canonical encodings (y >= p) of points not of small order: y = p + y' for small y' on the
+    // curve.
     for (int y = 2; y < 19; y++) {
       BigInteger[] point = decodeAny(le32(BigInteger.valueOf(y)));
       if (point == null) {
@@ -206,7 +302,13 @@ public final class Ed25519Cases {
       byte[] nonCanonical = le32(P.add(BigInteger.valueOf(y)));
       byte[] m = utf8("non-canonical y=p+" + y);
       BigInteger k = challenge(nonCanonical, signer.a, m);
-      add(out, "non-canonical-R/y=p+" + y, signer.a, m, concat(nonCanonical, le32(k.multiply(signer.secret).mod(L))), false);
+      add(
+          out,
+          "non-canonical-R/y=p+" + y,
+          signer.a,
+          m,
+          concat(nonCanonical, le32(k.multiply(signer.secret).mod(L))),
+          false);
       BigInteger r = scalar("non-canonical A " + y);
       byte[] rBytes = encode(mul(r, B));
       add(out, "non-canonical-A/y=p+" + y, nonCanonical, m, concat(rBytes, le32(r)), false);
@@ -215,21 +317,38 @@ public final class Ed25519Cases {
     for (int y = 2; y < 40; y++) {
       if (decodeAny(le32(BigInteger.valueOf(y))) == null) {
         byte[] off = le32(BigInteger.valueOf(y));
-        add(out, "off-curve-R/y=" + y, signer.a, msg, concat(off, Arrays.copyOfRange(good, 32, 64)), false);
+        add(
+            out,
+            "off-curve-R/y=" + y,
+            signer.a,
+            msg,
+            concat(off, Arrays.copyOfRange(good, 32, 64)),
+            false);
         add(out, "off-curve-A/y=" + y, off, msg, good, false);
         break;
       }
     }
 
     for (int i = 0; i < SPECCHECK.length; i++) {
-      add(out, "speccheck/" + i, HEX.parseHex(SPECCHECK[i][1]), HEX.parseHex(SPECCHECK[i][0]),
-          HEX.parseHex(SPECCHECK[i][2]), false);
+      add(
+          out,
+          "speccheck/" + i,
+          HEX.parseHex(SPECCHECK[i][1]),
+          HEX.parseHex(SPECCHECK[i][0]),
+          HEX.parseHex(SPECCHECK[i][2]),
+          false);
     }
     return out;
   }
 
   /** Adds a case after checking that the reference rule gives the verdict it was built to have. */
-  private static void add(List<Map<String, Object>> out, String name, byte[] key, byte[] msg, byte[] sig, boolean valid) {
+  private static void add(
+      List<Map<String, Object>> out,
+      String name,
+      byte[] key,
+      byte[] msg,
+      byte[] sig,
+      boolean valid) {
     check(rule(key, msg, sig) == valid, name + ": the rule says " + !valid);
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("name", name);
@@ -283,7 +402,9 @@ public final class Ed25519Cases {
   private static byte[] messageWithChallengeDivisibleBy8(String base, byte[] r, byte[] a) {
     for (int i = 0; ; i++) {
       byte[] m = utf8(base + " #" + i);
-      if (!challenge(r, a, m).testBit(0) && !challenge(r, a, m).testBit(1) && !challenge(r, a, m).testBit(2)) {
+      if (!challenge(r, a, m).testBit(0)
+          && !challenge(r, a, m).testBit(1)
+          && !challenge(r, a, m).testBit(2)) {
         return m;
       }
     }
@@ -314,7 +435,9 @@ public final class Ed25519Cases {
     BigInteger f = d.subtract(c);
     BigInteger g = d.add(c);
     BigInteger h = b.add(a);
-    return new BigInteger[] {e.multiply(f).mod(P), g.multiply(h).mod(P), f.multiply(g).mod(P), e.multiply(h).mod(P)};
+    return new BigInteger[] {
+      e.multiply(f).mod(P), g.multiply(h).mod(P), f.multiply(g).mod(P), e.multiply(h).mod(P)
+    };
   }
 
   static BigInteger[] neg(BigInteger[] p) {

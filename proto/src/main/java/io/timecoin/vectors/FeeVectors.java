@@ -20,8 +20,8 @@ import java.util.Map;
 
 /**
  * The "fees" section of the test vectors (docs/protocol.md 2.2, 4.3): transactions with the length
- * of their TX and TXW bytes and the fee the default parameters require of them (a transfer of 1
- * and of 3 inputs, a registration, where registration_fee wins, and a tiny transaction under a
+ * of their TX and TXW bytes and the fee the default parameters require of them (a transfer of 1 and
+ * of 3 inputs, a registration, where registration_fee wins, and a tiny transaction under a
  * min_tx_fee that wins over the price per byte), each with its parameters; checked in Python by
  * {@code proto/testvectors/fees_rule.py}.
  */
@@ -29,8 +29,12 @@ public final class FeeVectors {
   private FeeVectors() {}
 
   /** The parameters of the "tiny" entry: the defaults with a floor above its price per byte. */
-  public static final Fees TINY = new Fees(5_000, Fees.DEFAULTS.minFeePerByte(), Fees.DEFAULTS.minOutput(),
-      Fees.DEFAULTS.registrationFee());
+  public static final Fees TINY =
+      new Fees(
+          5_000,
+          Fees.DEFAULTS.minFeePerByte(),
+          Fees.DEFAULTS.minOutput(),
+          Fees.DEFAULTS.registrationFee());
 
   /** The section: one entry per transaction, each with the fee parameters that price it. */
   public static List<Object> fees() {
@@ -75,21 +79,35 @@ public final class FeeVectors {
     }
     List<TxOutput> out = new ArrayList<>();
     for (int i = 0; i < outputs; i++) {
-      out.add(Transactions.output((10 + i) * Units.UNITS_PER_TIME, Address.of(TestVectors.key(i).publicKey())));
+      out.add(
+          Transactions.output(
+              (10 + i) * Units.UNITS_PER_TIME, Address.of(TestVectors.key(i).publicKey())));
     }
     return signed(Transactions.transfer(in, out), inputs, 0);
   }
 
   private static Transaction register() {
-    return signed(Transactions.register(List.of(OutPoint.newBuilder().setTxid(sha("fee vector coin 0")).setIndex(0).build()),
-        List.of(Transactions.output(5 * Units.UNITS_PER_TIME, Address.of(TestVectors.key(1).publicKey()))),
-        OutPoint.newBuilder().setTxid(sha("fee vector collateral")).setIndex(1).build(),
-        ByteString.copyFrom(TestVectors.key(2).publicKey().bytes()), Address.of(TestVectors.key(2).publicKey())), 1, 2);
+    return signed(
+        Transactions.register(
+            List.of(OutPoint.newBuilder().setTxid(sha("fee vector coin 0")).setIndex(0).build()),
+            List.of(
+                Transactions.output(
+                    5 * Units.UNITS_PER_TIME, Address.of(TestVectors.key(1).publicKey()))),
+            OutPoint.newBuilder().setTxid(sha("fee vector collateral")).setIndex(1).build(),
+            ByteString.copyFrom(TestVectors.key(2).publicKey().bytes()),
+            Address.of(TestVectors.key(2).publicKey())),
+        1,
+        2);
   }
 
-  /** Real signatures (by test keys 1 and 2) over the vectors' chain id, so the entries are whole transactions. */
+  /**
+   * Real signatures (by test keys 1 and 2) over the vectors' chain id, so the entries are whole
+   * transactions.
+   */
   private static Transaction signed(Transaction.Builder tx, int inputs, int kindWitnesses) {
-    byte[] message = CanonicalBytes.transactionSignature(TestVectors.CHAIN_ID, Hashes.transaction(tx.build()).toByteArray());
+    byte[] message =
+        CanonicalBytes.transactionSignature(
+            TestVectors.CHAIN_ID, Hashes.transaction(tx.build()).toByteArray());
     for (int i = 0; i < inputs; i++) {
       tx.getInputsBuilder(i).setWitness(witness(1, message));
     }
@@ -100,8 +118,10 @@ public final class FeeVectors {
   }
 
   private static Witness witness(int key, byte[] message) {
-    return Witness.newBuilder().setPublicKey(ByteString.copyFrom(TestVectors.key(key).publicKey().bytes()))
-        .setSignature(ByteString.copyFrom(TestVectors.key(key).sign(message))).build();
+    return Witness.newBuilder()
+        .setPublicKey(ByteString.copyFrom(TestVectors.key(key).publicKey().bytes()))
+        .setSignature(ByteString.copyFrom(TestVectors.key(key).sign(message)))
+        .build();
   }
 
   private static ByteString sha(String s) {

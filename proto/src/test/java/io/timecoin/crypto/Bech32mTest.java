@@ -11,14 +11,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 class Bech32mTest {
   /** BIP-350's valid bech32m strings. */
   @ParameterizedTest
-  @ValueSource(strings = {
-      "A1LQFN3A",
-      "a1lqfn3a",
-      "an83characterlonghumanreadablepartthatcontainsthetheexcludedcharactersbioandnumber11sg7hg6",
-      "abcdef1l7aum6echk45nj3s0wdvt2fg8x9yrzpqzd3ryx",
-      "split1checkupstagehandshakeupstreamerranterredcaperredlc445v",
-      "?1v759aa",
-  })
+  @ValueSource(
+      strings = {
+        "A1LQFN3A",
+        "a1lqfn3a",
+        "an83characterlonghumanreadablepartthatcontainsthetheexcludedcharactersbioandnumber11sg7hg6",
+        "abcdef1l7aum6echk45nj3s0wdvt2fg8x9yrzpqzd3ryx",
+        "split1checkupstagehandshakeupstreamerranterredcaperredlc445v",
+        "?1v759aa",
+      })
   void bip350ValidStringsDecodeAndReencode(String text) {
     Bech32m.Decoded decoded = Bech32m.decode(text);
     assertEquals(text.toLowerCase(), Bech32m.encode(decoded.hrp(), decoded.data()));
@@ -26,15 +27,16 @@ class Bech32mTest {
 
   /** Bech32 (BIP-173) checksums, mixed case, bad characters and a missing separator are refused. */
   @ParameterizedTest
-  @ValueSource(strings = {
-      "a12uel5l", // valid bech32, not bech32m
-      "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw", // valid bech32, not bech32m
-      "A1LQfN3A",
-      "a1lqfn3b",
-      "1lqfn3a",
-      "a1lqfnba",
-      "lqfn3a",
-  })
+  @ValueSource(
+      strings = {
+        "a12uel5l", // valid bech32, not bech32m
+        "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw", // valid bech32, not bech32m
+        "A1LQfN3A",
+        "a1lqfn3b",
+        "1lqfn3a",
+        "a1lqfnba",
+        "lqfn3a",
+      })
   void invalidStringsAreRefused(String text) {
     assertThrows(IllegalArgumentException.class, () -> Bech32m.decode(text));
   }
@@ -50,9 +52,11 @@ class Bech32mTest {
     assertEquals(address, Address.parse(testnet, "timecoin-devnet"));
     assertEquals(address, Address.parse(mainnet.toUpperCase(), Address.MAINNET_CHAIN_ID));
     IllegalArgumentException wrongChain =
-        assertThrows(IllegalArgumentException.class, () -> Address.parse(testnet, Address.MAINNET_CHAIN_ID));
+        assertThrows(
+            IllegalArgumentException.class, () -> Address.parse(testnet, Address.MAINNET_CHAIN_ID));
     assertTrue(wrongChain.getMessage().contains("prefix"), wrongChain.getMessage());
-    String typo = testnet.substring(0, 10) + (testnet.charAt(10) == 'q' ? 'p' : 'q') + testnet.substring(11);
+    String typo =
+        testnet.substring(0, 10) + (testnet.charAt(10) == 'q' ? 'p' : 'q') + testnet.substring(11);
     assertThrows(IllegalArgumentException.class, () -> Address.parse(typo, "timecoin-devnet"));
   }
 

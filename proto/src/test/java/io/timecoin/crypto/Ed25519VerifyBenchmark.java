@@ -6,8 +6,8 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * Verifies/s of BouncyCastle's Ed25519.verify and of the node's exact rule on the same signatures,
- * in the same run (the machine is shared: compare the ratio, not the absolute numbers). Not a
- * test; run with {@code java -cp proto/target/classes:proto/target/test-classes:<bcprov>
+ * in the same run (the machine is shared: compare the ratio, not the absolute numbers). Not a test;
+ * run with {@code java -cp proto/target/classes:proto/target/test-classes:<bcprov>
  * io.timecoin.crypto.Ed25519VerifyBenchmark [signatures] [keys] [rounds]}.
  */
 public final class Ed25519VerifyBenchmark {
@@ -51,9 +51,11 @@ public final class Ed25519VerifyBenchmark {
         long start = System.nanoTime();
         int valid = 0;
         for (int i = 0; i < count; i++) {
-          boolean ok = bcNow
-              ? Ed25519.verify(signatures[i], 0, keyBytes[i], 0, messages[i], 0, messages[i].length)
-              : keys[i].verify(messages[i], signatures[i]);
+          boolean ok =
+              bcNow
+                  ? Ed25519.verify(
+                      signatures[i], 0, keyBytes[i], 0, messages[i], 0, messages[i].length)
+                  : keys[i].verify(messages[i], signatures[i]);
           valid += ok ? 1 : 0;
         }
         double perSecond = count / ((System.nanoTime() - start) / 1e9);
@@ -62,12 +64,14 @@ public final class Ed25519VerifyBenchmark {
         }
         (bcNow ? bc : ours)[round] = perSecond;
       }
-      System.out.printf("round %d: bc %.0f/s, exact rule %.0f/s, ratio %.3f%n",
+      System.out.printf(
+          "round %d: bc %.0f/s, exact rule %.0f/s, ratio %.3f%n",
           round, bc[round], ours[round], ours[round] / bc[round]);
     }
     double bcMedian = median(bc);
     double oursMedian = median(ours);
-    System.out.printf("median: bc %.0f/s, exact rule %.0f/s, ratio %.3f%n",
+    System.out.printf(
+        "median: bc %.0f/s, exact rule %.0f/s, ratio %.3f%n",
         bcMedian, oursMedian, oursMedian / bcMedian);
   }
 

@@ -34,7 +34,8 @@ class KeyFileTest {
     KeyFile.write(file, Ed25519KeyPair.generate());
     for (String mode : new String[] {"rw-r--r--", "rw-r-----", "rw----r--", "rw-rw----"}) {
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
-      KeyFile.KeyFileException e = assertThrows(KeyFile.KeyFileException.class, () -> KeyFile.read(file));
+      KeyFile.KeyFileException e =
+          assertThrows(KeyFile.KeyFileException.class, () -> KeyFile.read(file));
       assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
     }
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
@@ -46,7 +47,8 @@ class KeyFileTest {
     Path file = dir.resolve("validator.key");
     Ed25519KeyPair first = Ed25519KeyPair.generate();
     KeyFile.write(file, first);
-    assertThrows(FileAlreadyExistsException.class, () -> KeyFile.write(file, Ed25519KeyPair.generate()));
+    assertThrows(
+        FileAlreadyExistsException.class, () -> KeyFile.write(file, Ed25519KeyPair.generate()));
     assertEquals(first.publicKey(), KeyFile.read(file).publicKey());
   }
 

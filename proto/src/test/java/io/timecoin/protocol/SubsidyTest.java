@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.Test;
 
 class SubsidyTest {
-  /** docs/protocol.md 4.4's heights; the values were computed apart from this code (Python's math.log). */
+  /**
+   * docs/protocol.md 4.4's heights; the values were computed apart from this code (Python's
+   * math.log).
+   */
   @Test
   void subsidyAtThePublishedHeights() {
     assertEquals(10_000_000_000L, Subsidy.at(1)); // ln 1 = 0: exactly 100 TIME

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 class ValidatorSetTest {
   private static ByteString key(int i) {
-    return ByteString.copyFrom(Ed25519KeyPair.fromSeed(Sha256.hash(new byte[] {(byte) i})).publicKey().bytes());
+    return ByteString.copyFrom(
+        Ed25519KeyPair.fromSeed(Sha256.hash(new byte[] {(byte) i})).publicKey().bytes());
   }
 
   private static ValidatorSet set(long... weights) {
@@ -32,7 +33,8 @@ class ValidatorSetTest {
   @Test
   void aQuorumIsStrictlyMoreThanTwoThirds() {
     ValidatorSet three = set(1, 1, 1);
-    assertFalse(three.isQuorum(2), "two of three equal validators are exactly two thirds: not a quorum");
+    assertFalse(
+        three.isQuorum(2), "two of three equal validators are exactly two thirds: not a quorum");
     assertTrue(three.isQuorum(3));
     ValidatorSet four = set(1, 1, 1, 1);
     assertTrue(four.isQuorum(3), "four validators tolerate one fault");
@@ -73,6 +75,7 @@ class ValidatorSetTest {
       double sd = Math.sqrt(expected * (1 - m.weight() / (double) s.totalWeight()));
       assertTrue(Math.abs(got - expected) < 5 * sd, m.weight() + ": " + got + " vs " + expected);
     }
-    assertEquals(s.proposer("timecoin-test", 5, 3), s.proposer("timecoin-test", 5, 3), "deterministic");
+    assertEquals(
+        s.proposer("timecoin-test", 5, 3), s.proposer("timecoin-test", 5, 3), "deterministic");
   }
 }

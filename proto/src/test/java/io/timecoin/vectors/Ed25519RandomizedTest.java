@@ -17,8 +17,12 @@ import org.junit.jupiter.api.Test;
  * on random signatures, valid and with one bit flipped, and with BouncyCastle on the valid ones.
  */
 class Ed25519RandomizedTest {
-  /** 1,000 of each kind in every build (the BigInteger reference is slow); -Dtimed.ed25519.count=5000 for more. */
+  /**
+   * 1,000 of each kind in every build (the BigInteger reference is slow);
+   * -Dtimed.ed25519.count=5000 for more.
+   */
   private static final int COUNT = Integer.getInteger("timed.ed25519.count", 1_000);
+
   private static final HexFormat HEX = HexFormat.of();
 
   @Test
@@ -42,7 +46,15 @@ class Ed25519RandomizedTest {
       boolean ours = verdict(key, msg, sig);
       boolean bouncyCastle = Ed25519.verify(sig, 0, key, 0, msg, 0, msg.length);
       if (!ours || !bouncyCastle || !Ed25519Cases.rule(key, msg, sig)) {
-        wrong.add("valid #" + n + ": ours " + ours + ", bc " + bouncyCastle + ", sig " + HEX.formatHex(sig));
+        wrong.add(
+            "valid #"
+                + n
+                + ": ours "
+                + ours
+                + ", bc "
+                + bouncyCastle
+                + ", sig "
+                + HEX.formatHex(sig));
       }
 
       int where = random.nextInt(3);

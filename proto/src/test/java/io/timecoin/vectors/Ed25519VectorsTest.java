@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.timecoin.crypto.Ed25519PublicKey;
 import io.timecoin.crypto.InvalidKeyException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -34,8 +31,18 @@ class Ed25519VectorsTest {
   @Test
   void theCorpusCoversWhatTheRuleNames() {
     List<String> names = Ed25519Cases.cases().stream().map(c -> (String) c.get("name")).toList();
-    for (String prefix : List.of("rfc8032/", "small-order-R/", "small-order-A/", "mixed-order-R/", "mixed-order-A/",
-        "non-canonical-R/", "non-canonical-A/", "s/equals-L", "s/S+L", "speccheck/")) {
+    for (String prefix :
+        List.of(
+            "rfc8032/",
+            "small-order-R/",
+            "small-order-A/",
+            "mixed-order-R/",
+            "mixed-order-A/",
+            "non-canonical-R/",
+            "non-canonical-A/",
+            "s/equals-L",
+            "s/S+L",
+            "speccheck/")) {
       assertTrue(names.stream().anyMatch(n -> n.startsWith(prefix)), prefix);
     }
     assertEquals(5, names.stream().filter(n -> n.startsWith("rfc8032/")).count());
@@ -47,14 +54,17 @@ class Ed25519VectorsTest {
   /** Why the node does not call BouncyCastle's verify: 1.87 is cofactored and accepts these. */
   @Test
   void bouncyCastleAloneWouldAcceptMixedOrderR() {
-    long acceptedByBouncyCastle = Ed25519Cases.cases().stream()
-        .filter(c -> ((String) c.get("name")).startsWith("mixed-order-R/"))
-        .filter(c -> {
-          byte[] sig = HEX.parseHex((String) c.get("signature"));
-          byte[] msg = HEX.parseHex((String) c.get("message"));
-          return Ed25519.verify(sig, 0, HEX.parseHex((String) c.get("public_key")), 0, msg, 0, msg.length);
-        })
-        .count();
+    long acceptedByBouncyCastle =
+        Ed25519Cases.cases().stream()
+            .filter(c -> ((String) c.get("name")).startsWith("mixed-order-R/"))
+            .filter(
+                c -> {
+                  byte[] sig = HEX.parseHex((String) c.get("signature"));
+                  byte[] msg = HEX.parseHex((String) c.get("message"));
+                  return Ed25519.verify(
+                      sig, 0, HEX.parseHex((String) c.get("public_key")), 0, msg, 0, msg.length);
+                })
+            .count();
     assertEquals(7, acceptedByBouncyCastle);
   }
 
@@ -65,6 +75,7 @@ class Ed25519VectorsTest {
     } catch (InvalidKeyException refused) {
       return false;
     }
-    return key.verify(HEX.parseHex((String) c.get("message")), HEX.parseHex((String) c.get("signature")));
+    return key.verify(
+        HEX.parseHex((String) c.get("message")), HEX.parseHex((String) c.get("signature")));
   }
 }

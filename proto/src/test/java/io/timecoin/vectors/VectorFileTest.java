@@ -12,8 +12,11 @@ class VectorFileTest {
   void theCommittedVectorsAreExactlyWhatTheCodeProduces() throws Exception {
     Path file = Path.of(System.getProperty("timecoin.vectors", "testvectors/v2.json"));
     String committed = Files.readString(file, StandardCharsets.UTF_8);
-    assertEquals(committed, TestVectors.render(),
+    assertEquals(
+        committed,
+        TestVectors.render(),
         "the canonical bytes changed: if that is intended (a protocol change), regenerate with "
-            + "'mvn -q -pl proto compile exec:java' and review the diff of " + file);
+            + "'mvn -q -pl proto compile exec:java' and review the diff of "
+            + file);
   }
 }

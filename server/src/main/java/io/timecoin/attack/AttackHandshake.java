@@ -66,10 +66,19 @@ public final class AttackHandshake {
 
   /** A signed hello of this key, claiming {@code height}. */
   public Hello hello(long height, ByteString nonce, ByteString peerNonce) {
-    Hello unsigned = Hello.newBuilder().setChainId(chainId).setGenesisHash(genesisHash)
-        .setProtocolVersion(ProtocolVersion.PEER).setNodeKey(nodeKey()).setHeight(height).setNonce(nonce)
-        .setPeerNonce(peerNonce).build();
-    return unsigned.toBuilder().setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.hello(unsigned)))).build();
+    Hello unsigned =
+        Hello.newBuilder()
+            .setChainId(chainId)
+            .setGenesisHash(genesisHash)
+            .setProtocolVersion(ProtocolVersion.PEER)
+            .setNodeKey(nodeKey())
+            .setHeight(height)
+            .setNonce(nonce)
+            .setPeerNonce(peerNonce)
+            .build();
+    return unsigned.toBuilder()
+        .setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.hello(unsigned))))
+        .build();
   }
 
   static ByteString nonce() {

@@ -55,6 +55,7 @@ import java.util.function.Consumer;
 public final class ByzantinePeer implements AutoCloseable {
   /** The field appended to a block body by the tampering relay: unknown to every node. */
   static final int UNKNOWN_FIELD = 99;
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final String chainId;
@@ -63,7 +64,8 @@ public final class ByzantinePeer implements AutoCloseable {
   private final Ed25519KeyPair ownKey = Ed25519KeyPair.generate();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<PeerLink> links = new ArrayList<>();
-  private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> daemon(r, "byzantine-send"));
+  private final ExecutorService sender =
+      Executors.newSingleThreadExecutor(r -> daemon(r, "byzantine-send"));
   private volatile Consumer<PeerMessage> listener = m -> {};
   private final AtomicLong lastHeight = new AtomicLong();
 
@@ -97,7 +99,8 @@ public final class ByzantinePeer implements AutoCloseable {
     public String toString() {
       synchronized (counts) {
         StringBuilder b = new StringBuilder();
-        counts.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ').append(v.get()));
+        counts.forEach(
+            (k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ').append(v.get()));
         return b.toString();
       }
     }
@@ -110,8 +113,11 @@ public final class ByzantinePeer implements AutoCloseable {
   }
 
   private ManagedChannel channel(int port) {
-    ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-        .maxInboundMessageSize(16 << 20).build();
+    ManagedChannel c =
+        NettyChannelBuilder.forAddress("127.0.0.1", port)
+            .usePlaintext()
+            .maxInboundMessageSize(16 << 20)
+            .build();
     synchronized (channels) {
       channels.add(c);
     }
@@ -169,7 +175,10 @@ public final class ByzantinePeer implements AutoCloseable {
       this.c = c;
     }
 
-    /** Node n's link, dialed anew when it is used up or the node dropped it; null when the node does not admit a new one. */
+    /**
+     * Node n's link, dialed anew when it is used up or the node dropped it; null when the node does
+     * not admit a new one.
+     */
     PeerLink link(int n) throws InterruptedException {
       if (links[n] != null && (links[n].ended() || sentOn[n] >= PER_LINK)) {
         if (links[n].ended()) {
@@ -183,7 +192,12 @@ public final class ByzantinePeer implements AutoCloseable {
       if (links[n] == null) {
         keys[n] = Ed25519KeyPair.generate();
         sentOn[n] = 0;
-        links[n] = PeerLink.open(channel(peerPorts.get(n)), new AttackHandshake(chainId, genesisHash, keys[n]), 0, m -> {});
+        links[n] =
+            PeerLink.open(
+                channel(peerPorts.get(n)),
+                new AttackHandshake(chainId, genesisHash, keys[n]),
+                0,
+                m -> {});
         c.inc("links_opened");
         if (!links[n].awaitAdmitted(5_000)) {
           c.inc("links_refused");
@@ -233,7 +247,8 @@ public final class ByzantinePeer implements AutoCloseable {
   private final class Spares {
     private final List<java.util.concurrent.BlockingQueue<PeerLink>> ready = new ArrayList<>();
     private final List<PeerLink> used = new ArrayList<>();
-    private final ExecutorService opener = Executors.newFixedThreadPool(2, r -> daemon(r, "byzantine-spares"));
+    private final ExecutorService opener =
+        Executors.newFixedThreadPool(2, r -> daemon(r, "byzantine-spares"));
     private final Counts c;
 
     Spares(Counts c) {
@@ -245,27 +260,34 @@ public final class ByzantinePeer implements AutoCloseable {
     }
 
     private void refill(int n) {
-      opener.execute(() -> {
-        for (int attempt = 0; attempt < 3; attempt++) {
-          PeerLink l = PeerLink.open(channel(peerPorts.get(n)), new AttackHandshake(chainId, genesisHash, Ed25519KeyPair.generate()),
-              0, m -> {});
-          try {
-            if (l.awaitAdmitted(5_000) && !l.ended()) {
-              c.inc("spare_links_opened");
-              ready.get(n).add(l);
-              return;
+      opener.execute(
+          () -> {
+            for (int attempt = 0; attempt < 3; attempt++) {
+              PeerLink l =
+                  PeerLink.open(
+                      channel(peerPorts.get(n)),
+                      new AttackHandshake(chainId, genesisHash, Ed25519KeyPair.generate()),
+                      0,
+                      m -> {});
+              try {
+                if (l.awaitAdmitted(5_000) && !l.ended()) {
+                  c.inc("spare_links_opened");
+                  ready.get(n).add(l);
+                  return;
+                }
+              } catch (InterruptedException e) {
+                l.close();
+                return;
+              }
+              c.inc("spare_links_refused");
+              l.close();
             }
-          } catch (InterruptedException e) {
-            l.close();
-            return;
-          }
-          c.inc("spare_links_refused");
-          l.close();
-        }
-      });
+          });
     }
 
-    /** Node n's spare link (waiting at most 5 s for it), or null; a replacement is dialed at once. */
+    /**
+     * Node n's spare link (waiting at most 5 s for it), or null; a replacement is dialed at once.
+     */
     PeerLink take(int n) throws InterruptedException {
       PeerLink l = ready.get(n).poll(5, TimeUnit.SECONDS);
       if (l != null) {
@@ -288,7 +310,10 @@ public final class ByzantinePeer implements AutoCloseable {
     }
   }
 
-  /** Per height, the validators heard precommitting a block: a quorum of them means the nodes finalize it. */
+  /**
+   * Per height, the validators heard precommitting a block: a quorum of them means the nodes
+   * finalize it.
+   */
   private final Map<Long, Set<ByteString>> precommits = new java.util.TreeMap<>();
 
   private void heard(PeerMessage m) {
@@ -297,7 +322,8 @@ public final class ByzantinePeer implements AutoCloseable {
       lastHeight.accumulateAndGet(v.getHeight(), Math::max);
       if (v.getType() == VoteType.VOTE_TYPE_PRECOMMIT && !v.getBlockHash().isEmpty()) {
         synchronized (precommits) {
-          Set<ByteString> who = precommits.computeIfAbsent(v.getHeight(), h -> new java.util.HashSet<>());
+          Set<ByteString> who =
+              precommits.computeIfAbsent(v.getHeight(), h -> new java.util.HashSet<>());
           who.add(v.getValidator());
           if (who.size() >= peerPorts.size() * 2 / 3 + 1) { // the validators are the nodes dialed
             lastHeight.accumulateAndGet(v.getHeight() + 1, Math::max);
@@ -313,7 +339,8 @@ public final class ByzantinePeer implements AutoCloseable {
 
   /**
    * The height the honest nodes are deciding: the greatest in their messages, or the next once a
-   * quorum of them precommitted (they finalize then, before any message of the next height is sent).
+   * quorum of them precommitted (they finalize then, before any message of the next height is
+   * sent).
    */
   public long currentHeight() {
     return lastHeight.get();
@@ -329,7 +356,9 @@ public final class ByzantinePeer implements AutoCloseable {
     }
   }
 
-  /** Runs {@code handler} on every honest message heard for {@code millis}, off the gRPC threads. */
+  /**
+   * Runs {@code handler} on every honest message heard for {@code millis}, off the gRPC threads.
+   */
   private void listenFor(long millis, Consumer<PeerMessage> handler) throws InterruptedException {
     listener = m -> sender.execute(() -> handler.accept(m));
     Thread.sleep(millis);
@@ -348,45 +377,55 @@ public final class ByzantinePeer implements AutoCloseable {
   /**
    * Relays every honest proposal heard, tampered, to every node ahead of the genuine copy: once
    * with one witness byte flipped (when the block has a transaction with a witness) and once with
-   * an unknown field appended to the body. Neither changes the signed proposal or the block hash.
-   * A node closes the stream that carried an unknown field, so each burst goes on a spare link of
-   * a throwaway key, the flip first; the listening links carry nothing.
+   * an unknown field appended to the body. Neither changes the signed proposal or the block hash. A
+   * node closes the stream that carried an unknown field, so each burst goes on a spare link of a
+   * throwaway key, the flip first; the listening links carry nothing.
    */
   public Counts tamperedBodies(long millis) throws InterruptedException {
     Counts c = new Counts("tampered proposal bodies");
     Set<ByteString> done = ConcurrentHashMap.newKeySet();
     Spares spares = new Spares(c);
     try {
-      listenFor(millis, m -> {
-        if (!m.hasProposal() || !done.add(m.getProposal().getSignature())) {
-          return;
-        }
-        Proposal p = m.getProposal();
-        c.inc("proposals_heard");
-        Block flipped = flipWitness(p.getBlock());
-        if (flipped == null) {
-          c.inc("proposals_without_witness");
-        }
-        PeerMessage unknown = PeerMessage.newBuilder().setProposal(p.toBuilder().setBlock(withUnknownField(p.getBlock()))).build();
-        for (int n = 0; n < peerPorts.size(); n++) {
-          PeerLink l;
-          try {
-            l = spares.take(n);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-          if (l == null) {
-            c.inc("no_spare_link");
-            continue;
-          }
-          if (flipped != null) {
-            c.inc(l.send(PeerMessage.newBuilder().setProposal(p.toBuilder().setBlock(flipped)).build())
-                ? "witness_flipped_sent" : "witness_flipped_not_sent");
-          }
-          c.inc(l.send(unknown) ? "unknown_field_sent" : "unknown_field_not_sent");
-        }
-      });
+      listenFor(
+          millis,
+          m -> {
+            if (!m.hasProposal() || !done.add(m.getProposal().getSignature())) {
+              return;
+            }
+            Proposal p = m.getProposal();
+            c.inc("proposals_heard");
+            Block flipped = flipWitness(p.getBlock());
+            if (flipped == null) {
+              c.inc("proposals_without_witness");
+            }
+            PeerMessage unknown =
+                PeerMessage.newBuilder()
+                    .setProposal(p.toBuilder().setBlock(withUnknownField(p.getBlock())))
+                    .build();
+            for (int n = 0; n < peerPorts.size(); n++) {
+              PeerLink l;
+              try {
+                l = spares.take(n);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+              }
+              if (l == null) {
+                c.inc("no_spare_link");
+                continue;
+              }
+              if (flipped != null) {
+                c.inc(
+                    l.send(
+                            PeerMessage.newBuilder()
+                                .setProposal(p.toBuilder().setBlock(flipped))
+                                .build())
+                        ? "witness_flipped_sent"
+                        : "witness_flipped_not_sent");
+              }
+              c.inc(l.send(unknown) ? "unknown_field_sent" : "unknown_field_not_sent");
+            }
+          });
       Thread.sleep(500); // the last bursts reach the nodes before their links are cancelled
     } finally {
       spares.close();
@@ -394,7 +433,10 @@ public final class ByzantinePeer implements AutoCloseable {
     return c;
   }
 
-  /** The block with the first byte of its first witness signature flipped; null when it has no witness. */
+  /**
+   * The block with the first byte of its first witness signature flipped; null when it has no
+   * witness.
+   */
   static Block flipWitness(Block b) {
     BlockBody.Builder body = b.getBody().toBuilder();
     for (int t = 0; t < body.getTransactionsCount(); t++) {
@@ -414,8 +456,14 @@ public final class ByzantinePeer implements AutoCloseable {
   }
 
   static Block withUnknownField(Block b) {
-    UnknownFieldSet extra = UnknownFieldSet.newBuilder().addField(UNKNOWN_FIELD, UnknownFieldSet.Field.newBuilder()
-        .addLengthDelimited(ByteString.copyFromUtf8("not part of any block")).build()).build();
+    UnknownFieldSet extra =
+        UnknownFieldSet.newBuilder()
+            .addField(
+                UNKNOWN_FIELD,
+                UnknownFieldSet.Field.newBuilder()
+                    .addLengthDelimited(ByteString.copyFromUtf8("not part of any block"))
+                    .build())
+            .build();
     return b.toBuilder().setBody(b.getBody().toBuilder().setUnknownFields(extra)).build();
   }
 
@@ -428,19 +476,33 @@ public final class ByzantinePeer implements AutoCloseable {
     Counts c = new Counts("equivocating proposals and votes");
     ByteString who = ByteString.copyFrom(stolen.publicKey().bytes());
     Set<ByteString> done = ConcurrentHashMap.newKeySet();
-    listenFor(millis, m -> {
-      if (m.hasVote() && m.getVote().getValidator().equals(who) && done.add(m.getVote().getSignature())) {
-        Vote v = m.getVote();
-        Vote other = signVote(stolen, v.getType(), v.getHeight(), v.getRound(), randomHash());
-        toAll(PeerMessage.newBuilder().setVote(other).build(), c, "conflicting_votes_sent");
-      } else if (m.hasProposal() && m.getProposal().getProposer().equals(who) && done.add(m.getProposal().getSignature())) {
-        Proposal p = m.getProposal();
-        Block b = p.getBlock();
-        Block other = b.toBuilder().setHeader(b.getHeader().toBuilder().setTimestampMs(b.getHeader().getTimestampMs() + 1)).build();
-        Proposal second = signProposal(stolen, p.toBuilder().setBlock(other).build());
-        toAll(PeerMessage.newBuilder().setProposal(second).build(), c, "conflicting_proposals_sent");
-      }
-    });
+    listenFor(
+        millis,
+        m -> {
+          if (m.hasVote()
+              && m.getVote().getValidator().equals(who)
+              && done.add(m.getVote().getSignature())) {
+            Vote v = m.getVote();
+            Vote other = signVote(stolen, v.getType(), v.getHeight(), v.getRound(), randomHash());
+            toAll(PeerMessage.newBuilder().setVote(other).build(), c, "conflicting_votes_sent");
+          } else if (m.hasProposal()
+              && m.getProposal().getProposer().equals(who)
+              && done.add(m.getProposal().getSignature())) {
+            Proposal p = m.getProposal();
+            Block b = p.getBlock();
+            Block other =
+                b.toBuilder()
+                    .setHeader(
+                        b.getHeader().toBuilder()
+                            .setTimestampMs(b.getHeader().getTimestampMs() + 1))
+                    .build();
+            Proposal second = signProposal(stolen, p.toBuilder().setBlock(other).build());
+            toAll(
+                PeerMessage.newBuilder().setProposal(second).build(),
+                c,
+                "conflicting_proposals_sent");
+          }
+        });
     return c;
   }
 
@@ -459,9 +521,20 @@ public final class ByzantinePeer implements AutoCloseable {
       long height = Math.max(1, currentHeight()) + (i % 2);
       VoteType type = i % 4 < 2 ? VoteType.VOTE_TYPE_PREPARE : VoteType.VOTE_TYPE_PRECOMMIT;
       Ed25519KeyPair stranger = Ed25519KeyPair.generate();
-      PeerMessage unknown = PeerMessage.newBuilder().setVote(signVote(stranger, type, height, 0, randomHash())).build();
-      Vote bad = Vote.newBuilder().setChainId(chainId).setType(type).setHeight(height).setRound(0)
-          .setBlockHash(randomHash()).setValidator(realValidator).setSignature(ByteString.copyFrom(random(64))).build();
+      PeerMessage unknown =
+          PeerMessage.newBuilder()
+              .setVote(signVote(stranger, type, height, 0, randomHash()))
+              .build();
+      Vote bad =
+          Vote.newBuilder()
+              .setChainId(chainId)
+              .setType(type)
+              .setHeight(height)
+              .setRound(0)
+              .setBlockHash(randomHash())
+              .setValidator(realValidator)
+              .setSignature(ByteString.copyFrom(random(64)))
+              .build();
       for (int n = 0; n < peerPorts.size(); n++) {
         out.send(n, unknown, "unknown_key_votes_sent");
         out.send(n, PeerMessage.newBuilder().setVote(bad).build(), "bad_signature_votes_sent");
@@ -473,59 +546,94 @@ public final class ByzantinePeer implements AutoCloseable {
 
   /**
    * Proposals for the next two heights, each about {@code bytes} long, from keys of no validator,
-   * {@code count} in all, to the first two nodes, over fresh links (a link the node drops is replaced by another key's).
+   * {@code count} in all, to the first two nodes, over fresh links (a link the node drops is
+   * replaced by another key's).
    */
-  public Counts futureProposalFlood(int count, int bytes, long maxMillis) throws InterruptedException {
+  public Counts futureProposalFlood(int count, int bytes, long maxMillis)
+      throws InterruptedException {
     Counts c = new Counts("future-height proposals near the size limit");
     Throwaway out = new Throwaway(c);
     ByteString filler = ByteString.copyFrom(random(bytes));
     long deadline = System.currentTimeMillis() + maxMillis;
     for (int i = 0; i < count && System.currentTimeMillis() < deadline; i++) {
-      int n = i % Math.min(2, peerPorts.size()); // two nodes, so that each gets its share of the bytes
+      int n =
+          i % Math.min(2, peerPorts.size()); // two nodes, so that each gets its share of the bytes
       if (out.link(n) == null) {
         continue;
       }
       Ed25519KeyPair key = out.keys[n];
       long height = currentHeight() + 1 + (i % 2);
-      Transaction stuffing = Transaction.newBuilder().setVersion(io.timecoin.protocol.ProtocolVersion.TRANSACTION)
-          .addKindWitnesses(Witness.newBuilder().setPublicKey(ByteString.copyFrom(random(32))).setSignature(filler)).build();
-      Block block = Block.newBuilder()
-          .setHeader(io.timecoin.proto.v1.BlockHeader.newBuilder().setVersion(io.timecoin.protocol.ProtocolVersion.BLOCK).setChainId(chainId)
-              .setHeight(height).setTimestampMs(System.currentTimeMillis()).setPrevHash(randomHash())
-              .setTxRoot(randomHash()).setWitnessRoot(randomHash()).setLastCertificateHash(randomHash())
-              .setValidatorSetHash(randomHash()).setNextValidatorSetHash(randomHash())
-              .setProposer(ByteString.copyFrom(key.publicKey().bytes())))
-          .setBody(BlockBody.newBuilder().addTransactions(stuffing)).build();
-      Proposal p = signProposal(key, Proposal.newBuilder().setChainId(chainId).setHeight(height).setRound(i / 2 % 1_000)
-          .setValidRound(-1).setBlock(block).setProposer(ByteString.copyFrom(key.publicKey().bytes())).build());
+      Transaction stuffing =
+          Transaction.newBuilder()
+              .setVersion(io.timecoin.protocol.ProtocolVersion.TRANSACTION)
+              .addKindWitnesses(
+                  Witness.newBuilder()
+                      .setPublicKey(ByteString.copyFrom(random(32)))
+                      .setSignature(filler))
+              .build();
+      Block block =
+          Block.newBuilder()
+              .setHeader(
+                  io.timecoin.proto.v1.BlockHeader.newBuilder()
+                      .setVersion(io.timecoin.protocol.ProtocolVersion.BLOCK)
+                      .setChainId(chainId)
+                      .setHeight(height)
+                      .setTimestampMs(System.currentTimeMillis())
+                      .setPrevHash(randomHash())
+                      .setTxRoot(randomHash())
+                      .setWitnessRoot(randomHash())
+                      .setLastCertificateHash(randomHash())
+                      .setValidatorSetHash(randomHash())
+                      .setNextValidatorSetHash(randomHash())
+                      .setProposer(ByteString.copyFrom(key.publicKey().bytes())))
+              .setBody(BlockBody.newBuilder().addTransactions(stuffing))
+              .build();
+      Proposal p =
+          signProposal(
+              key,
+              Proposal.newBuilder()
+                  .setChainId(chainId)
+                  .setHeight(height)
+                  .setRound(i / 2 % 1_000)
+                  .setValidRound(-1)
+                  .setBlock(block)
+                  .setProposer(ByteString.copyFrom(key.publicKey().bytes()))
+                  .build());
       out.send(n, PeerMessage.newBuilder().setProposal(p).build(), "proposals_sent");
     }
     out.close();
     return c;
   }
 
-  private static final MethodDescriptor.Marshaller<byte[]> RAW = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
+  private static final MethodDescriptor.Marshaller<byte[]> RAW =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
 
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  };
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      };
 
-  private static final MethodDescriptor<byte[], byte[]> RAW_CONNECT = MethodDescriptor.<byte[], byte[]>newBuilder()
-      .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
-      .setFullMethodName(PeerServiceGrpc.getConnectMethod().getFullMethodName())
-      .setRequestMarshaller(RAW).setResponseMarshaller(RAW).build();
+  private static final MethodDescriptor<byte[], byte[]> RAW_CONNECT =
+      MethodDescriptor.<byte[], byte[]>newBuilder()
+          .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
+          .setFullMethodName(PeerServiceGrpc.getConnectMethod().getFullMethodName())
+          .setRequestMarshaller(RAW)
+          .setResponseMarshaller(RAW)
+          .build();
 
-  /** The node keys of the peers that sent garbage after a valid hello, in the last {@link #garbageFrames}. */
+  /**
+   * The node keys of the peers that sent garbage after a valid hello, in the last {@link
+   * #garbageFrames}.
+   */
   private final List<ByteString> garbageKeys = new ArrayList<>();
 
   public List<ByteString> garbageKeys() {
@@ -535,7 +643,8 @@ public final class ByzantinePeer implements AutoCloseable {
   /**
    * Garbage on the peer port, {@code count} times each: random bytes on a raw socket; the HTTP/2
    * preface then a frame header announcing 16 MiB and junk; and, on a gRPC Connect stream after a
-   * valid hello of a fresh key, one frame that is no ConnectRequest, or one of 9 MiB (over the limit).
+   * valid hello of a fresh key, one frame that is no ConnectRequest, or one of 9 MiB (over the
+   * limit).
    */
   public Counts garbageFrames(int count) throws InterruptedException {
     Counts c = new Counts("garbage and oversized frames");
@@ -573,37 +682,48 @@ public final class ByzantinePeer implements AutoCloseable {
     }
   }
 
-  private void grpcGarbage(int port, byte[] garbage, Counts c, String what) throws InterruptedException {
+  private void grpcGarbage(int port, byte[] garbage, Counts c, String what)
+      throws InterruptedException {
     Ed25519KeyPair key = Ed25519KeyPair.generate();
     AttackHandshake.Dialer dialer = new AttackHandshake(chainId, genesisHash, key).dialer(0);
     ClientCall<byte[], byte[]> call = channel(port).newCall(RAW_CONNECT, CallOptions.DEFAULT);
     java.util.concurrent.CountDownLatch admitted = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-    call.start(new ClientCall.Listener<>() {
-      @Override
-      public void onMessage(byte[] message) {
-        try {
-          PeerMessage m = ConnectResponse.parseFrom(message).getMessage();
-          if (m.hasHello() && admitted.getCount() > 0) {
-            Hello answer = dialer.onHello(m.getHello());
-            if (answer != null) {
-              call.sendMessage(ConnectRequest.newBuilder().setMessage(PeerMessage.newBuilder().setHello(answer)).build().toByteArray());
+    call.start(
+        new ClientCall.Listener<>() {
+          @Override
+          public void onMessage(byte[] message) {
+            try {
+              PeerMessage m = ConnectResponse.parseFrom(message).getMessage();
+              if (m.hasHello() && admitted.getCount() > 0) {
+                Hello answer = dialer.onHello(m.getHello());
+                if (answer != null) {
+                  call.sendMessage(
+                      ConnectRequest.newBuilder()
+                          .setMessage(PeerMessage.newBuilder().setHello(answer))
+                          .build()
+                          .toByteArray());
+                }
+                admitted.countDown();
+              }
+            } catch (IOException e) {
+              // the node's own bytes: always a ConnectResponse
             }
-            admitted.countDown();
+            call.request(1);
           }
-        } catch (IOException e) {
-          // the node's own bytes: always a ConnectResponse
-        }
-        call.request(1);
-      }
 
-      @Override
-      public void onClose(Status status, Metadata trailers) {
-        closed.countDown();
-      }
-    }, new Metadata());
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            closed.countDown();
+          }
+        },
+        new Metadata());
     call.request(1);
-    call.sendMessage(ConnectRequest.newBuilder().setMessage(PeerMessage.newBuilder().setHello(dialer.first())).build().toByteArray());
+    call.sendMessage(
+        ConnectRequest.newBuilder()
+            .setMessage(PeerMessage.newBuilder().setHello(dialer.first()))
+            .build()
+            .toByteArray());
     if (!admitted.await(5, TimeUnit.SECONDS)) {
       c.inc(what + "_not_admitted");
       call.cancel("no hello", null);
@@ -622,8 +742,8 @@ public final class ByzantinePeer implements AutoCloseable {
 
   /**
    * Replays each node's genuine hello (captured on the attacker's own link to it) to every other
-   * node, {@code rounds} times. A replay counts as admitted when the stream is still open 7 s
-   * later (past any handshake deadline) or the node sent it consensus messages.
+   * node, {@code rounds} times. A replay counts as admitted when the stream is still open 7 s later
+   * (past any handshake deadline) or the node sent it consensus messages.
    */
   public Counts replayedHellos(int rounds) throws InterruptedException {
     Counts c = new Counts("replayed hellos");
@@ -668,17 +788,23 @@ public final class ByzantinePeer implements AutoCloseable {
     AtomicLong refused = new AtomicLong();
     Map<String, AtomicLong> codes = new ConcurrentHashMap<>();
     for (int i = 0; i < streams; i++) {
-      ClientCall<SyncBlocksRequest, SyncBlocksResponse> call = conns.get(i % conns.size())
-          .newCall(PeerServiceGrpc.getSyncBlocksMethod(), CallOptions.DEFAULT);
-      call.start(new ClientCall.Listener<>() {
-        @Override
-        public void onClose(Status status, Metadata trailers) {
-          if (!status.isOk() && status.getCode() != Status.Code.CANCELLED) {
-            refused.incrementAndGet();
-            codes.computeIfAbsent(status.getCode().name(), k -> new AtomicLong()).incrementAndGet();
-          }
-        }
-      }, new Metadata());
+      ClientCall<SyncBlocksRequest, SyncBlocksResponse> call =
+          conns
+              .get(i % conns.size())
+              .newCall(PeerServiceGrpc.getSyncBlocksMethod(), CallOptions.DEFAULT);
+      call.start(
+          new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+              if (!status.isOk() && status.getCode() != Status.Code.CANCELLED) {
+                refused.incrementAndGet();
+                codes
+                    .computeIfAbsent(status.getCode().name(), k -> new AtomicLong())
+                    .incrementAndGet();
+              }
+            }
+          },
+          new Metadata());
       call.sendMessage(SyncBlocksRequest.newBuilder().setChainId(chainId).setFromHeight(1).build());
       call.halfClose(); // and never request(): the node's pushes wait in its buffers
       calls.add(call);
@@ -696,13 +822,24 @@ public final class ByzantinePeer implements AutoCloseable {
   // ------------------------------------------------------------------ signing
 
   Vote signVote(Ed25519KeyPair key, VoteType type, long height, int round, ByteString hash) {
-    Vote v = Vote.newBuilder().setChainId(chainId).setType(type).setHeight(height).setRound(round).setBlockHash(hash)
-        .setValidator(ByteString.copyFrom(key.publicKey().bytes())).build();
-    return v.toBuilder().setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.vote(v)))).build();
+    Vote v =
+        Vote.newBuilder()
+            .setChainId(chainId)
+            .setType(type)
+            .setHeight(height)
+            .setRound(round)
+            .setBlockHash(hash)
+            .setValidator(ByteString.copyFrom(key.publicKey().bytes()))
+            .build();
+    return v.toBuilder()
+        .setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.vote(v))))
+        .build();
   }
 
   static Proposal signProposal(Ed25519KeyPair key, Proposal p) {
-    return p.toBuilder().setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.proposal(p)))).build();
+    return p.toBuilder()
+        .setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.proposal(p))))
+        .build();
   }
 
   static ByteString randomHash() {

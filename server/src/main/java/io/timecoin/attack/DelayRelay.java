@@ -82,35 +82,40 @@ public final class DelayRelay implements AutoCloseable {
   private void pump(Socket from, Socket to) {
     LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     Chunk end = new Chunk(0, null);
-    daemon("relay-read", () -> {
-      byte[] buf = new byte[64 * 1024];
-      try (InputStream i = from.getInputStream()) {
-        for (int n; (n = i.read(buf)) >= 0; ) {
-          queue.add(new Chunk(System.nanoTime() + delayMillis * 1_000_000, Arrays.copyOf(buf, n)));
-        }
-      } catch (IOException ignored) {
-        // either side closed
-      }
-      queue.add(end);
-    });
-    daemon("relay-write", () -> {
-      try (OutputStream o = to.getOutputStream()) {
-        for (Chunk c; (c = queue.take()) != end; ) {
-          long wait = c.due - System.nanoTime();
-          if (wait > 0) {
-            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+    daemon(
+        "relay-read",
+        () -> {
+          byte[] buf = new byte[64 * 1024];
+          try (InputStream i = from.getInputStream()) {
+            for (int n; (n = i.read(buf)) >= 0; ) {
+              queue.add(
+                  new Chunk(System.nanoTime() + delayMillis * 1_000_000, Arrays.copyOf(buf, n)));
+            }
+          } catch (IOException ignored) {
+            // either side closed
           }
-          o.write(c.bytes);
-        }
-      } catch (IOException | InterruptedException ignored) {
-        // either side closed
-      } finally {
-        closeQuietly(from);
-        closeQuietly(to);
-        open.remove(from);
-        open.remove(to);
-      }
-    });
+          queue.add(end);
+        });
+    daemon(
+        "relay-write",
+        () -> {
+          try (OutputStream o = to.getOutputStream()) {
+            for (Chunk c; (c = queue.take()) != end; ) {
+              long wait = c.due - System.nanoTime();
+              if (wait > 0) {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+              }
+              o.write(c.bytes);
+            }
+          } catch (IOException | InterruptedException ignored) {
+            // either side closed
+          } finally {
+            closeQuietly(from);
+            closeQuietly(to);
+            open.remove(from);
+            open.remove(to);
+          }
+        });
   }
 
   private static void daemon(String name, Runnable r) {

@@ -21,9 +21,9 @@ import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
 /**
- * Honest validators, each a {@code java -jar timed.jar start} process with the JVM options
- * {@code bin/timed} gives a validator, made by {@code timed init} in {@code home}. Every link
- * between two of them goes through a {@link DelayRelay}; the attacker reaches each directly.
+ * Honest validators, each a {@code java -jar timed.jar start} process with the JVM options {@code
+ * bin/timed} gives a validator, made by {@code timed init} in {@code home}. Every link between two
+ * of them goes through a {@link DelayRelay}; the attacker reaches each directly.
  */
 public final class LocalCluster implements AutoCloseable {
   public final Path home;
@@ -36,15 +36,29 @@ public final class LocalCluster implements AutoCloseable {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<List<String>> honestPeers = new ArrayList<>();
 
-  /** {@code linkDelayMillis} on each honest link; the attacker's extra peer addresses per node come later. */
-  public LocalCluster(Path jar, Path home, int size, long blockIntervalMs, long linkDelayMillis) throws IOException {
+  /**
+   * {@code linkDelayMillis} on each honest link; the attacker's extra peer addresses per node come
+   * later.
+   */
+  public LocalCluster(Path jar, Path home, int size, long blockIntervalMs, long linkDelayMillis)
+      throws IOException {
     this.jar = jar;
     this.home = home;
     this.size = size;
     this.processes = new Process[size];
     this.basePort = freeBase(size);
-    int code = new CommandLine(new TimedCommand()).execute("init", "--validators", Integer.toString(size),
-        "--home", home.toString(), "--base-port", Integer.toString(basePort), "--block-interval-ms", Long.toString(blockIntervalMs));
+    int code =
+        new CommandLine(new TimedCommand())
+            .execute(
+                "init",
+                "--validators",
+                Integer.toString(size),
+                "--home",
+                home.toString(),
+                "--base-port",
+                Integer.toString(basePort),
+                "--block-interval-ms",
+                Long.toString(blockIntervalMs));
     if (code != 0) {
       throw new IOException("timed init failed: exit " + code);
     }
@@ -124,7 +138,10 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  /** Node i dials these besides the honest nodes (the attacker serving PeerService), from its next start. */
+  /**
+   * Node i dials these besides the honest nodes (the attacker serving PeerService), from its next
+   * start.
+   */
   public void setExtraPeers(int i, List<String> extra) throws IOException {
     Path config = home(i).resolve(NodeConfig.FILE_NAME);
     NodeConfig c = NodeConfig.read(config);
@@ -144,8 +161,11 @@ public final class LocalCluster implements AutoCloseable {
 
   /** A plaintext channel to a port on 127.0.0.1, closed with the cluster. */
   public synchronized ManagedChannel channel(int port) {
-    ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-        .maxInboundMessageSize(16 << 20).build();
+    ManagedChannel c =
+        NettyChannelBuilder.forAddress("127.0.0.1", port)
+            .usePlaintext()
+            .maxInboundMessageSize(16 << 20)
+            .build();
     channels.add(c);
     return c;
   }
@@ -160,9 +180,14 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
-  /** A base port whose node ports (base + 10i + 0..2, for one node more than asked) are all free now. */
+  /**
+   * A base port whose node ports (base + 10i + 0..2, for one node more than asked) are all free
+   * now.
+   */
   public static int freeBase(int nodes) throws IOException {
-    for (int base = 30_000 + (int) (ProcessHandle.current().pid() % 100) * 50; base < 60_000; base += 500) {
+    for (int base = 30_000 + (int) (ProcessHandle.current().pid() % 100) * 50;
+        base < 60_000;
+        base += 500) {
       if (allFree(base, nodes)) {
         return base;
       }
@@ -173,7 +198,8 @@ public final class LocalCluster implements AutoCloseable {
   private static boolean allFree(int base, int nodes) {
     for (int i = 0; i < nodes + 1; i++) {
       for (int k = 0; k < 3; k++) {
-        try (ServerSocket s = new ServerSocket(base + 10 * i + k, 1, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s =
+            new ServerSocket(base + 10 * i + k, 1, InetAddress.getLoopbackAddress())) {
           s.setReuseAddress(true);
         } catch (IOException e) {
           return false;

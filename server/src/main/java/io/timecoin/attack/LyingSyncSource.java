@@ -41,9 +41,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * bodies tampered, and stalls after.
  */
 public final class LyingSyncSource implements AutoCloseable {
-  public enum Mode { STALL, TAMPERED }
+  public enum Mode {
+    STALL,
+    TAMPERED
+  }
 
-  /** Votes kept to send a node as soon as it is admitted: the newest height's, at most this many. */
+  /**
+   * Votes kept to send a node as soon as it is admitted: the newest height's, at most this many.
+   */
   private static final int RECENT_VOTES = 16;
 
   private final Server server;
@@ -61,20 +66,32 @@ public final class LyingSyncSource implements AutoCloseable {
 
   /**
    * @param honest a node to read genuine blocks from (for TAMPERED)
-   * @param listenTo a channel to an honest node's peer port whose votes it passes on; null: it only claims a height
+   * @param listenTo a channel to an honest node's peer port whose votes it passes on; null: it only
+   *     claims a height
    */
-  public LyingSyncSource(String chainId, ByteString genesisHash, Mode mode, long claimedHeight,
-      NodeServiceGrpc.NodeServiceBlockingStub honest, ManagedChannel listenTo) throws IOException, InterruptedException {
+  public LyingSyncSource(
+      String chainId,
+      ByteString genesisHash,
+      Mode mode,
+      long claimedHeight,
+      NodeServiceGrpc.NodeServiceBlockingStub honest,
+      ManagedChannel listenTo)
+      throws IOException, InterruptedException {
     this.handshake = new AttackHandshake(chainId, genesisHash, Ed25519KeyPair.generate());
     this.claimedHeight = claimedHeight;
     this.mode = mode;
     this.honest = honest;
-    this.server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service())
-        .maxInboundMessageSize(16 << 20).build().start();
+    this.server =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .addService(service())
+            .maxInboundMessageSize(16 << 20)
+            .build()
+            .start();
     if (listenTo != null) {
       relayFrom = PeerLink.open(listenTo, handshake, 0, this::heard);
       if (!relayFrom.awaitAdmitted(5_000)) {
-        throw new IllegalStateException("the honest node did not admit the lying source's own link");
+        throw new IllegalStateException(
+            "the honest node did not admit the lying source's own link");
       }
     } else {
       relayFrom = null;
@@ -86,7 +103,9 @@ public final class LyingSyncSource implements AutoCloseable {
     return "127.0.0.1:" + server.getPort();
   }
 
-  /** A genuine message from the honest node: its votes go on to every node that dialed this source. */
+  /**
+   * A genuine message from the honest node: its votes go on to every node that dialed this source.
+   */
   private void heard(PeerMessage m) {
     if (!m.hasVote()) {
       return;
@@ -132,7 +151,11 @@ public final class LyingSyncSource implements AutoCloseable {
             }
             hellos++;
             if (hellos == 1) {
-              send(out, PeerMessage.newBuilder().setHello(handshake.answer(r.getMessage().getHello(), claimedHeight)).build());
+              send(
+                  out,
+                  PeerMessage.newBuilder()
+                      .setHello(handshake.answer(r.getMessage().getHello(), claimedHeight))
+                      .build());
             } else if (hellos == 2 && relayFrom != null) { // D2: the dialer has admitted it
               List<Vote> now;
               synchronized (recent) {
@@ -166,12 +189,22 @@ public final class LyingSyncSource implements AutoCloseable {
       public void syncBlocks(SyncBlocksRequest request, StreamObserver<SyncBlocksResponse> out) {
         syncRequests.incrementAndGet();
         if (mode == Mode.TAMPERED) {
-          for (long h = Math.max(1, request.getFromHeight()); h < request.getFromHeight() + 50; h++) {
+          for (long h = Math.max(1, request.getFromHeight());
+              h < request.getFromHeight() + 50;
+              h++) {
             try {
-              Block b = honest.withDeadlineAfter(2, TimeUnit.SECONDS).getBlock(GetBlockRequest.newBuilder().setHeight(h).build()).getBlock();
-              var cert = honest.withDeadlineAfter(2, TimeUnit.SECONDS)
-                  .getCertificate(GetCertificateRequest.newBuilder().setHeight(h).build()).getCertificate();
-              out.onNext(SyncBlocksResponse.newBuilder().setBlock(tamper(b)).setCertificate(cert).build());
+              Block b =
+                  honest
+                      .withDeadlineAfter(2, TimeUnit.SECONDS)
+                      .getBlock(GetBlockRequest.newBuilder().setHeight(h).build())
+                      .getBlock();
+              var cert =
+                  honest
+                      .withDeadlineAfter(2, TimeUnit.SECONDS)
+                      .getCertificate(GetCertificateRequest.newBuilder().setHeight(h).build())
+                      .getCertificate();
+              out.onNext(
+                  SyncBlocksResponse.newBuilder().setBlock(tamper(b)).setCertificate(cert).build());
               tamperedBlocksServed.incrementAndGet();
             } catch (StatusRuntimeException e) {
               break; // past the honest tip, or the stream is gone
@@ -192,8 +225,17 @@ public final class LyingSyncSource implements AutoCloseable {
     if (flipped != null) {
       return flipped;
     }
-    return b.toBuilder().setBody(b.getBody().toBuilder().addTransactions(Transaction.newBuilder().setVersion(io.timecoin.protocol.ProtocolVersion.TRANSACTION)
-        .addOutputs(TxOutput.newBuilder().setAmount(1).setAddress(ByteString.copyFrom(new byte[20]))))).build();
+    return b.toBuilder()
+        .setBody(
+            b.getBody().toBuilder()
+                .addTransactions(
+                    Transaction.newBuilder()
+                        .setVersion(io.timecoin.protocol.ProtocolVersion.TRANSACTION)
+                        .addOutputs(
+                            TxOutput.newBuilder()
+                                .setAmount(1)
+                                .setAddress(ByteString.copyFrom(new byte[20])))))
+        .build();
   }
 
   private static void send(StreamObserver<ConnectResponse> out, PeerMessage m) {

@@ -22,7 +22,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** What the honest validators show from outside: heights, block hashes, resident memory, metrics, evidence. */
+/**
+ * What the honest validators show from outside: heights, block hashes, resident memory, metrics,
+ * evidence.
+ */
 public final class Observer {
   /**
    * Resident memory a validator may use: the 256 MiB heap and 64 MiB code cache bin/timed allows
@@ -31,7 +34,8 @@ public final class Observer {
   public static final long RSS_BUDGET_BYTES = 400L << 20;
 
   private final LocalCluster cluster;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private long agreedUpTo;
 
   public Observer(LocalCluster cluster) {
@@ -41,7 +45,10 @@ public final class Observer {
   /** Node i's status, or null when it does not answer. */
   public GetStatusResponse status(int i) {
     try {
-      return cluster.client(i).withDeadlineAfter(2, TimeUnit.SECONDS).getStatus(GetStatusRequest.getDefaultInstance());
+      return cluster
+          .client(i)
+          .withDeadlineAfter(2, TimeUnit.SECONDS)
+          .getStatus(GetStatusRequest.getDefaultInstance());
     } catch (StatusRuntimeException e) {
       return null;
     }
@@ -61,8 +68,12 @@ public final class Observer {
     return low;
   }
 
-  /** Waits until every one of {@code nodes} has finalized {@code height}; false after {@code seconds}. */
-  public boolean awaitHeight(List<Integer> nodes, long height, int seconds) throws InterruptedException {
+  /**
+   * Waits until every one of {@code nodes} has finalized {@code height}; false after {@code
+   * seconds}.
+   */
+  public boolean awaitHeight(List<Integer> nodes, long height, int seconds)
+      throws InterruptedException {
     long deadline = System.currentTimeMillis() + seconds * 1_000L;
     while (lowest(nodes) < height) {
       if (System.currentTimeMillis() > deadline) {
@@ -73,8 +84,11 @@ public final class Observer {
     return true;
   }
 
-  /** Whether every one of {@code nodes} finalizes {@code blocks} more blocks within {@code seconds}. */
-  public boolean keepsFinalizing(List<Integer> nodes, int blocks, int seconds) throws InterruptedException {
+  /**
+   * Whether every one of {@code nodes} finalizes {@code blocks} more blocks within {@code seconds}.
+   */
+  public boolean keepsFinalizing(List<Integer> nodes, int blocks, int seconds)
+      throws InterruptedException {
     long from = 0;
     for (int i : nodes) {
       from = Math.max(from, height(i));
@@ -83,8 +97,8 @@ public final class Observer {
   }
 
   /**
-   * The heights (since the last call) at which two of {@code nodes} hold blocks of different
-   * hashes (GetBlock on each), up to the lowest of their heights; empty when they agree.
+   * The heights (since the last call) at which two of {@code nodes} hold blocks of different hashes
+   * (GetBlock on each), up to the lowest of their heights; empty when they agree.
    */
   public List<Long> disagreements(List<Integer> nodes) {
     List<Long> bad = new ArrayList<>();
@@ -94,8 +108,14 @@ public final class Observer {
       for (int i : nodes) {
         ByteString hash;
         try {
-          hash = Hashes.block(cluster.client(i).withDeadlineAfter(5, TimeUnit.SECONDS)
-              .getBlock(GetBlockRequest.newBuilder().setHeight(h).build()).getBlock().getHeader());
+          hash =
+              Hashes.block(
+                  cluster
+                      .client(i)
+                      .withDeadlineAfter(5, TimeUnit.SECONDS)
+                      .getBlock(GetBlockRequest.newBuilder().setHeight(h).build())
+                      .getBlock()
+                      .getHeader());
         } catch (StatusRuntimeException e) {
           hash = ByteString.copyFromUtf8("no block: " + e.getStatus().getCode());
         }
@@ -138,18 +158,21 @@ public final class Observer {
     private final Thread thread;
 
     RssSampler() {
-      thread = new Thread(() -> {
-        while (!stop) {
-          for (int i = 0; i < cluster.size; i++) {
-            max = Math.max(max, rss(i));
-          }
-          try {
-            Thread.sleep(200);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "rss-sampler");
+      thread =
+          new Thread(
+              () -> {
+                while (!stop) {
+                  for (int i = 0; i < cluster.size; i++) {
+                    max = Math.max(max, rss(i));
+                  }
+                  try {
+                    Thread.sleep(200);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "rss-sampler");
       thread.setDaemon(true);
       thread.start();
     }
@@ -172,8 +195,11 @@ public final class Observer {
   /** Node i's Prometheus text, empty when it does not answer. */
   public String scrape(int i) {
     try {
-      HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.metricsPort(i) + "/metrics"))
-          .timeout(Duration.ofSeconds(5)).build();
+      HttpRequest req =
+          HttpRequest.newBuilder(
+                  URI.create("http://127.0.0.1:" + cluster.metricsPort(i) + "/metrics"))
+              .timeout(Duration.ofSeconds(5))
+              .build();
       return http.send(req, HttpResponse.BodyHandlers.ofString()).body();
     } catch (IOException e) {
       return "";
@@ -205,8 +231,12 @@ public final class Observer {
     List<EquivocationEvidence> all = new ArrayList<>();
     String token = "";
     do {
-      ListEvidenceResponse r = cluster.client(i).withDeadlineAfter(5, TimeUnit.SECONDS)
-          .listEvidence(ListEvidenceRequest.newBuilder().setPageSize(100).setPageToken(token).build());
+      ListEvidenceResponse r =
+          cluster
+              .client(i)
+              .withDeadlineAfter(5, TimeUnit.SECONDS)
+              .listEvidence(
+                  ListEvidenceRequest.newBuilder().setPageSize(100).setPageToken(token).build());
       all.addAll(r.getEvidenceList());
       token = r.getNextPageToken();
     } while (!token.isEmpty());

@@ -11,8 +11,8 @@ import io.timecoin.proto.v1.PeerMessage;
 import io.timecoin.proto.v1.PeerServiceGrpc;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /** One Connect stream the attacker dialed to a node: the handshake, then messages both ways. */
 public final class PeerLink {
@@ -25,65 +25,86 @@ public final class PeerLink {
 
   private PeerLink() {}
 
-  /** Dials with a handshake of the attacker's key; every message after the node's hello goes to {@code onMessage}. */
-  public static PeerLink open(ManagedChannel channel, AttackHandshake handshake, long height, Consumer<PeerMessage> onMessage) {
+  /**
+   * Dials with a handshake of the attacker's key; every message after the node's hello goes to
+   * {@code onMessage}.
+   */
+  public static PeerLink open(
+      ManagedChannel channel,
+      AttackHandshake handshake,
+      long height,
+      Consumer<PeerMessage> onMessage) {
     AttackHandshake.Dialer dialer = handshake.dialer(height);
     PeerLink link = new PeerLink();
-    link.start(channel, dialer.first(), hello -> {
-      Hello answer = dialer.onHello(hello);
-      if (answer != null) {
-        link.send(PeerMessage.newBuilder().setHello(answer).build());
-      }
-      link.admitted.countDown();
-    }, onMessage);
+    link.start(
+        channel,
+        dialer.first(),
+        hello -> {
+          Hello answer = dialer.onHello(hello);
+          if (answer != null) {
+            link.send(PeerMessage.newBuilder().setHello(answer).build());
+          }
+          link.admitted.countDown();
+        },
+        onMessage);
     return link;
   }
 
   /** Dials and sends {@code first} as it is (a replayed hello, say), whatever the node answers. */
-  public static PeerLink openWith(ManagedChannel channel, Hello first, Consumer<PeerMessage> onMessage) {
+  public static PeerLink openWith(
+      ManagedChannel channel, Hello first, Consumer<PeerMessage> onMessage) {
     PeerLink link = new PeerLink();
     link.start(channel, first, hello -> link.admitted.countDown(), onMessage);
     return link;
   }
 
-  private void start(ManagedChannel channel, Hello first, Consumer<Hello> onHello, Consumer<PeerMessage> onMessage) {
-    PeerServiceGrpc.newStub(channel).connect(new ClientResponseObserver<ConnectRequest, ConnectResponse>() {
-      private boolean firstHello = true;
+  private void start(
+      ManagedChannel channel,
+      Hello first,
+      Consumer<Hello> onHello,
+      Consumer<PeerMessage> onMessage) {
+    PeerServiceGrpc.newStub(channel)
+        .connect(
+            new ClientResponseObserver<ConnectRequest, ConnectResponse>() {
+              private boolean firstHello = true;
 
-      @Override
-      public void beforeStart(ClientCallStreamObserver<ConnectRequest> r) {
-        requests = r;
-      }
+              @Override
+              public void beforeStart(ClientCallStreamObserver<ConnectRequest> r) {
+                requests = r;
+              }
 
-      @Override
-      public void onNext(ConnectResponse response) {
-        received.incrementAndGet();
-        PeerMessage m = response.getMessage();
-        if (firstHello && m.hasHello()) {
-          firstHello = false;
-          nodeHello = m.getHello();
-          onHello.accept(m.getHello());
-        } else {
-          onMessage.accept(m);
-        }
-      }
+              @Override
+              public void onNext(ConnectResponse response) {
+                received.incrementAndGet();
+                PeerMessage m = response.getMessage();
+                if (firstHello && m.hasHello()) {
+                  firstHello = false;
+                  nodeHello = m.getHello();
+                  onHello.accept(m.getHello());
+                } else {
+                  onMessage.accept(m);
+                }
+              }
 
-      @Override
-      public void onError(Throwable t) {
-        endStatus = Status.fromThrowable(t);
-        ended.countDown();
-      }
+              @Override
+              public void onError(Throwable t) {
+                endStatus = Status.fromThrowable(t);
+                ended.countDown();
+              }
 
-      @Override
-      public void onCompleted() {
-        endStatus = Status.OK;
-        ended.countDown();
-      }
-    });
+              @Override
+              public void onCompleted() {
+                endStatus = Status.OK;
+                ended.countDown();
+              }
+            });
     send(PeerMessage.newBuilder().setHello(first).build());
   }
 
-  /** Sends one message, waiting (at most 10 s) for flow control; false when the stream is gone or stuck. */
+  /**
+   * Sends one message, waiting (at most 10 s) for flow control; false when the stream is gone or
+   * stuck.
+   */
   public boolean send(PeerMessage m) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     ClientCallStreamObserver<ConnectRequest> r = requests;
@@ -133,7 +154,10 @@ public final class PeerLink {
     return received.get();
   }
 
-  /** Ends the stream from this side in order (half-close): what was sent before still reaches the node. */
+  /**
+   * Ends the stream from this side in order (half-close): what was sent before still reaches the
+   * node.
+   */
   public void finish() {
     ClientCallStreamObserver<ConnectRequest> r = requests;
     if (r != null && !ended()) {

@@ -18,10 +18,12 @@ import picocli.CommandLine.Spec;
  * other commands can run it on its own.
  */
 abstract class CliCommand implements Callable<Integer> {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  /** Does the work; throws {@link UserError}, {@link ConfigException} or {@link IOException} for what the user can fix. */
+  /**
+   * Does the work; throws {@link UserError}, {@link ConfigException} or {@link IOException} for
+   * what the user can fix.
+   */
   protected abstract void run() throws IOException;
 
   @Override
@@ -46,7 +48,9 @@ abstract class CliCommand implements Callable<Integer> {
     if (e instanceof FileAlreadyExistsException f) {
       return f.getFile() + " already exists" + (f.getReason() == null ? "" : ": " + f.getReason());
     } else if (e instanceof NoSuchFileException f) {
-      return f.getFile() + ": no such file or directory" + (f.getReason() == null ? "" : " (" + f.getReason() + ")");
+      return f.getFile()
+          + ": no such file or directory"
+          + (f.getReason() == null ? "" : " (" + f.getReason() + ")");
     } else if (e instanceof AccessDeniedException f) {
       return f.getFile() + ": permission denied";
     } else if (e instanceof FileSystemException f) {

@@ -30,18 +30,24 @@ final class DevnetProcesses {
 
   private DevnetProcesses() {}
 
-  /** The jar this code runs from (timed.jar); a user error when it runs from classes (an IDE, tests). */
+  /**
+   * The jar this code runs from (timed.jar); a user error when it runs from classes (an IDE,
+   * tests).
+   */
   static Path jar() {
     try {
-      Path p = Path.of(DevnetProcesses.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path p =
+          Path.of(
+              DevnetProcesses.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       if (Files.isRegularFile(p) && p.toString().endsWith(".jar")) {
         return p;
       }
     } catch (URISyntaxException | RuntimeException e) {
       // falls through
     }
-    throw new CliCommand.UserError("a node process runs from timed.jar, and this is not it: run bin/timed (or java -jar"
-        + " server/target/timed.jar)");
+    throw new CliCommand.UserError(
+        "a node process runs from timed.jar, and this is not it: run bin/timed (or java -jar"
+            + " server/target/timed.jar)");
   }
 
   /** Starts the validator of {@code home} as a process of its own; refuses when one runs there. */
@@ -61,17 +67,25 @@ final class DevnetProcesses {
     if (webListen.isEmpty()) {
       cmd.add("--no-web");
     } else {
-      cmd.addAll(List.of("--web-port", Integer.toString(io.timecoin.node.config.HostPort.parse(webListen).port())));
+      cmd.addAll(
+          List.of(
+              "--web-port",
+              Integer.toString(io.timecoin.node.config.HostPort.parse(webListen).port())));
     }
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve(DevnetCommand.LOG_FILE).toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(home.resolve(DevnetCommand.LOG_FILE).toFile()));
     long pid = pb.start().pid();
     Files.writeString(home.resolve(PID_FILE), pid + "\n");
     return pid;
   }
 
-  /** The running validator process of {@code home}: the pid file's, when that process still runs. */
+  /**
+   * The running validator process of {@code home}: the pid file's, when that process still runs.
+   */
   static Optional<ProcessHandle> running(Path home) throws IOException {
     Path file = home.resolve(PID_FILE);
     String path = home.toAbsolutePath().normalize().toString();
@@ -85,11 +99,14 @@ final class DevnetProcesses {
       return Optional.empty();
     }
     // a pid is reused once its process ended: only a process started on this home counts
-    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+    return ProcessHandle.of(pid)
+        .filter(ProcessHandle::isAlive)
         .filter(p -> p.info().commandLine().map(c -> c.contains(path)).orElse(true));
   }
 
-  /** Stops the validator of {@code home} (SIGTERM, then SIGKILL after 10 s); false when none ran. */
+  /**
+   * Stops the validator of {@code home} (SIGTERM, then SIGKILL after 10 s); false when none ran.
+   */
   static boolean stop(Path home) throws IOException {
     Optional<ProcessHandle> p = running(home);
     Files.deleteIfExists(home.resolve(PID_FILE));
@@ -114,8 +131,10 @@ final class DevnetProcesses {
     Path home = devnet.resolve("node-" + n);
     if (!Files.isRegularFile(home.resolve(NodeConfig.FILE_NAME))) {
       List<Path> nodes = Homes.nodeFolders(devnet);
-      throw new CliCommand.UserError(nodes.isEmpty() ? devnet + " holds no devnet (run timed devnet first)"
-          : "no node-" + n + " in " + devnet + " (it holds " + Homes.names(nodes) + ")");
+      throw new CliCommand.UserError(
+          nodes.isEmpty()
+              ? devnet + " holds no devnet (run timed devnet first)"
+              : "no node-" + n + " in " + devnet + " (it holds " + Homes.names(nodes) + ")");
     }
     return home;
   }
@@ -138,9 +157,13 @@ final class DevnetProcesses {
       this.validators = validators;
       this.heights = new long[homes.size()];
       for (Path h : homes) {
-        HostPort client = HostPort.parse(NodeConfig.read(h.resolve(NodeConfig.FILE_NAME)).clientListen());
-        channels.add(NettyChannelBuilder.forAddress("127.0.0.1", client.port()).usePlaintext()
-            .maxInboundMessageSize(16 << 20).build());
+        HostPort client =
+            HostPort.parse(NodeConfig.read(h.resolve(NodeConfig.FILE_NAME)).clientListen());
+        channels.add(
+            NettyChannelBuilder.forAddress("127.0.0.1", client.port())
+                .usePlaintext()
+                .maxInboundMessageSize(16 << 20)
+                .build());
       }
       java.util.Arrays.fill(heights, -2); // not asked yet
     }
@@ -155,8 +178,11 @@ final class DevnetProcesses {
       for (int i = 0; i < channels.size(); i++) {
         long h;
         try {
-          h = NodeServiceGrpc.newBlockingStub(channels.get(i)).withDeadlineAfter(500, TimeUnit.MILLISECONDS)
-              .getStatus(GetStatusRequest.getDefaultInstance()).getFinalizedHeight();
+          h =
+              NodeServiceGrpc.newBlockingStub(channels.get(i))
+                  .withDeadlineAfter(500, TimeUnit.MILLISECONDS)
+                  .getStatus(GetStatusRequest.getDefaultInstance())
+                  .getFinalizedHeight();
         } catch (RuntimeException e) {
           h = -1;
         }
@@ -175,16 +201,25 @@ final class DevnetProcesses {
         return;
       }
       long top = heights[ahead];
-      long from = printed < 0 ? top : printed + 1; // on (re)start, from the tip: no flood of old heights
+      long from =
+          printed < 0 ? top : printed + 1; // on (re)start, from the tip: no flood of old heights
       for (long height = Math.max(1, from); height <= top; height++) {
         try {
-          GetBlockResponse b = NodeServiceGrpc.newBlockingStub(channels.get(ahead)).withDeadlineAfter(1, TimeUnit.SECONDS)
-              .getBlock(GetBlockRequest.newBuilder().setHeight(height).build());
-          out.println(String.format("%s height %-6d round %d  signers %d/%d  paid %d/%d  txs %d",
-              java.time.LocalTime.now().withNano(0), height, b.getCertificate().getRound(),
-              b.getCertificate().getSignaturesCount(), validators,
-              b.getBlock().getBody().getLastCertificate().getSignaturesCount(), validators,
-              b.getBlock().getBody().getTransactionsCount() - 1));
+          GetBlockResponse b =
+              NodeServiceGrpc.newBlockingStub(channels.get(ahead))
+                  .withDeadlineAfter(1, TimeUnit.SECONDS)
+                  .getBlock(GetBlockRequest.newBuilder().setHeight(height).build());
+          out.println(
+              String.format(
+                  "%s height %-6d round %d  signers %d/%d  paid %d/%d  txs %d",
+                  java.time.LocalTime.now().withNano(0),
+                  height,
+                  b.getCertificate().getRound(),
+                  b.getCertificate().getSignaturesCount(),
+                  validators,
+                  b.getBlock().getBody().getLastCertificate().getSignaturesCount(),
+                  validators,
+                  b.getBlock().getBody().getTransactionsCount() - 1));
         } catch (RuntimeException e) {
           break; // asked again at the next poll
         }

@@ -17,25 +17,32 @@ final class Homes {
     List<Path> homes = new ArrayList<>();
     if (Files.isDirectory(dir)) {
       try (var dirs = Files.newDirectoryStream(dir, "node-*")) {
-        dirs.forEach(p -> {
-          if (Files.isRegularFile(p.resolve(NodeConfig.FILE_NAME))) {
-            homes.add(p);
-          }
-        });
+        dirs.forEach(
+            p -> {
+              if (Files.isRegularFile(p.resolve(NodeConfig.FILE_NAME))) {
+                homes.add(p);
+              }
+            });
       }
     }
     // node-2 before node-10
-    homes.sort((a, b) -> {
-      String x = a.getFileName().toString();
-      String y = b.getFileName().toString();
-      return x.length() != y.length() ? Integer.compare(x.length(), y.length()) : x.compareTo(y);
-    });
+    homes.sort(
+        (a, b) -> {
+          String x = a.getFileName().toString();
+          String y = b.getFileName().toString();
+          return x.length() != y.length()
+              ? Integer.compare(x.length(), y.length())
+              : x.compareTo(y);
+        });
     return homes;
   }
 
   /** The RocksDB lock file of the chain database of the node whose home is {@code home}. */
   static Path chainLock(Path home) throws IOException {
-    return NodeConfig.read(home.resolve(NodeConfig.FILE_NAME)).dataDir(home).resolve("chain").resolve("LOCK");
+    return NodeConfig.read(home.resolve(NodeConfig.FILE_NAME))
+        .dataDir(home)
+        .resolve("chain")
+        .resolve("LOCK");
   }
 
   /**
@@ -53,11 +60,17 @@ final class Homes {
     if (pid.isEmpty()) {
       return null;
     }
-    return "lock held by " + (pid.getAsLong() == ProcessHandle.current().pid() ? "this process, pid " : "pid ")
-        + pid.getAsLong() + " on " + lock;
+    return "lock held by "
+        + (pid.getAsLong() == ProcessHandle.current().pid() ? "this process, pid " : "pid ")
+        + pid.getAsLong()
+        + " on "
+        + lock;
   }
 
-  /** The pid of the process that holds a POSIX lock on {@code file}, from /proc/locks; empty when none (or not Linux). */
+  /**
+   * The pid of the process that holds a POSIX lock on {@code file}, from /proc/locks; empty when
+   * none (or not Linux).
+   */
   static OptionalLong lockHolder(Path file) {
     Path locks = Path.of("/proc/locks");
     try {

@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The one-line JSON objects of {@code --json}: keys in the order put, bytes already in hex,
- * amounts in base units (numbers a script can add without a decimal parser).
+ * The one-line JSON objects of {@code --json}: keys in the order put, bytes already in hex, amounts
+ * in base units (numbers a script can add without a decimal parser).
  */
 final class Json {
   private final Map<String, Object> fields = new LinkedHashMap<>();

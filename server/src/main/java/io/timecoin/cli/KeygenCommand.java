@@ -16,22 +16,35 @@ import picocli.CommandLine.Option;
  * {@code timed keygen --out FILE}: a new Ed25519 key file, and the key's public key and address;
  * {@code timed keygen --show FILE}: the public key and address of an existing one.
  */
-@Command(name = "keygen",
-    description = "Write a new Ed25519 key file (mode 0600; never overwrites) and print its public key and address;"
-        + " or, with --show, print those of an existing key file.")
+@Command(
+    name = "keygen",
+    description =
+        "Write a new Ed25519 key file (mode 0600; never overwrites) and print its public key and address;"
+            + " or, with --show, print those of an existing key file.")
 public final class KeygenCommand extends CliCommand {
   @ArgGroup(exclusive = true, multiplicity = "1")
   Which which;
 
   static final class Which {
-    @Option(names = "--out", required = true, paramLabel = "FILE", description = "The key file to create.")
+    @Option(
+        names = "--out",
+        required = true,
+        paramLabel = "FILE",
+        description = "The key file to create.")
     Path out;
 
-    @Option(names = "--show", required = true, paramLabel = "FILE", description = "An existing key file whose address to print.")
+    @Option(
+        names = "--show",
+        required = true,
+        paramLabel = "FILE",
+        description = "An existing key file whose address to print.")
     Path show;
   }
 
-  @Option(names = "--chain-id", paramLabel = "ID", defaultValue = Genesis.DEFAULT_CHAIN_ID,
+  @Option(
+      names = "--chain-id",
+      paramLabel = "ID",
+      defaultValue = Genesis.DEFAULT_CHAIN_ID,
       description = "The chain whose address format to print (default ${DEFAULT-VALUE}).")
   String chainId;
 

@@ -7,20 +7,22 @@ import picocli.CommandLine.Spec;
 
 /** The {@code timed} command: the node and the tools to set one up. */
 // scope INHERIT: every subcommand gets -h/--help and -V/--version too.
-@Command(name = "timed", mixinStandardHelpOptions = true, versionProvider = TimedCommand.Version.class,
+@Command(
+    name = "timed",
+    mixinStandardHelpOptions = true,
+    versionProvider = TimedCommand.Version.class,
     scope = CommandLine.ScopeType.INHERIT,
     description = "A validator node of the TIME Coin network.",
     subcommands = {
-        KeygenCommand.class,
-        InitCommand.class,
-        StartCommand.class,
-        DevnetCommand.class,
-        ReliabilityCommand.class,
-        ClientCommand.class,
+      KeygenCommand.class,
+      InitCommand.class,
+      StartCommand.class,
+      DevnetCommand.class,
+      ReliabilityCommand.class,
+      ClientCommand.class,
     })
 public final class TimedCommand implements Runnable {
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   /** {@code timed} alone: say that a subcommand is needed, with the usage (exit code 2). */
   @Override

@@ -12,16 +12,21 @@ import java.util.List;
  * fee stays above the required one.
  */
 final class TransferFee {
-  // An upper estimate before the coins are chosen: the SDK's Wallet raises it to Fees.required of the
+  // An upper estimate before the coins are chosen: the SDK's Wallet raises it to Fees.required of
+  // the
   // signed transaction when that is more, so the estimate only ever errs on the generous side.
   static final long MIN_FEE = 1_000;
   static final long PER_BYTE = 10;
+
   /** A transfer's fixed part: version, kind, counts, and the witness set's framing. */
   static final int BASE_BYTES = 64;
+
   /** Per input: a 36-byte outpoint, a 32-byte key and a 64-byte signature, with their framing. */
   static final int INPUT_BYTES = 160;
+
   /** Per output: an 8-byte amount and a 20-byte address, with their framing. */
   static final int OUTPUT_BYTES = 48;
+
   /** The least amount of an output (docs/protocol.md 4.3, DUST: min_output 10,000 by default). */
   static final long MIN_OUTPUT = io.timecoin.protocol.Fees.DEFAULTS.minOutput();
 

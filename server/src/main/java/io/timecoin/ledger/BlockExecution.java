@@ -9,7 +9,12 @@ import java.util.List;
  * it paid (the fees of its transactions and each reward payment, for the operator's log and the
  * client API).
  */
-public record BlockExecution(Block block, ByteString blockHash, LedgerState after, StateChanges changes, long fees,
+public record BlockExecution(
+    Block block,
+    ByteString blockHash,
+    LedgerState after,
+    StateChanges changes,
+    long fees,
     List<Rewards.Payment> payments) {
   public long height() {
     return block.getHeader().getHeight();

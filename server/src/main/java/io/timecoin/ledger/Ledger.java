@@ -17,15 +17,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The ledger as consensus sees it: it fills this validator's proposals from the mempool, judges every
- * proposed block fully before the engine may prepare it, and gives the executed block, with what to
- * store, when it is final. Owned by the consensus thread (like the mempool inside it); the state it
- * publishes ({@link #state()}) is immutable and may be read from any thread.
+ * The ledger as consensus sees it: it fills this validator's proposals from the mempool, judges
+ * every proposed block fully before the engine may prepare it, and gives the executed block, with
+ * what to store, when it is final. Owned by the consensus thread (like the mempool inside it); the
+ * state it publishes ({@link #state()}) is immutable and may be read from any thread.
  *
- * <p>Blocks are executed on the state after their parent: the last stored block, or a block executed
- * here and finalized by the engine but not yet stored (the engine moves to the next height, and may
- * judge or propose its block, before its host stores the last one). Executions are kept by block hash
- * until their height is stored, so a block judged once is not executed again when it is final.
+ * <p>Blocks are executed on the state after their parent: the last stored block, or a block
+ * executed here and finalized by the engine but not yet stored (the engine moves to the next
+ * height, and may judge or propose its block, before its host stores the last one). Executions are
+ * kept by block hash until their height is stored, so a block judged once is not executed again
+ * when it is final.
  */
 public final class Ledger implements BlockSource, BlockValidator {
   /** Room kept in a proposal for its REWARD: a few bytes plus one output per payee. */
@@ -36,34 +37,56 @@ public final class Ledger implements BlockSource, BlockValidator {
   private final Mempool mempool;
   private final SignatureVerifier verifier;
   private final Map<ByteString, BlockExecution> executed = new HashMap<>();
+
   /** The registry of the stored tip, changed in place as blocks are stored. */
   private final Registry working;
+
   private volatile LedgerState state;
 
-  public Ledger(LedgerParams params, LedgerStore store, long tipHeight, ByteString tipHash, Mempool mempool,
+  public Ledger(
+      LedgerParams params,
+      LedgerStore store,
+      long tipHeight,
+      ByteString tipHash,
+      Mempool mempool,
       SignatureVerifier verifier) {
     this.params = params;
     this.store = store;
     this.mempool = mempool;
     this.verifier = verifier;
     this.working = Registry.of(store.masternodes());
-    this.state = new LedgerState(tipHeight, tipHash, store, working,
-        tipHeight == 0 ? null : store.validatorSetAt(tipHeight), store.validatorSetAt(tipHeight + 1));
+    this.state =
+        new LedgerState(
+            tipHeight,
+            tipHash,
+            store,
+            working,
+            tipHeight == 0 ? null : store.validatorSetAt(tipHeight),
+            store.validatorSetAt(tipHeight + 1));
     if (state.nextSet() == null) {
-      throw new IllegalStateException("the store has no validator set for height " + (tipHeight + 1));
+      throw new IllegalStateException(
+          "the store has no validator set for height " + (tipHeight + 1));
     }
   }
 
   /** What block 0 stores: its GENESIS outputs, the genesis masternodes, and the set of height 1. */
-  public static StateChanges genesisChanges(Block genesis, List<MasternodeRecord> masternodes, int maxValidators) {
+  public static StateChanges genesisChanges(
+      Block genesis, List<MasternodeRecord> masternodes, int maxValidators) {
     Transaction tx = genesis.getBody().getTransactions(0);
     ByteString txid = Hashes.transaction(tx);
     List<StateChanges.Created> created = new ArrayList<>();
     for (int i = 0; i < tx.getOutputsCount(); i++) {
-      created.add(new StateChanges.Created(io.timecoin.proto.v1.OutPoint.newBuilder().setTxid(txid).setIndex(i).build(),
-          tx.getOutputs(i)));
+      created.add(
+          new StateChanges.Created(
+              io.timecoin.proto.v1.OutPoint.newBuilder().setTxid(txid).setIndex(i).build(),
+              tx.getOutputs(i)));
     }
-    return new StateChanges(0, created, List.of(), List.of(txid), masternodes,
+    return new StateChanges(
+        0,
+        created,
+        List.of(),
+        List.of(txid),
+        masternodes,
         Registry.of(masternodes).validatorSet(1, maxValidators));
   }
 
@@ -93,20 +116,28 @@ public final class Ledger implements BlockSource, BlockValidator {
   }
 
   /**
-   * Fills the proposal with the mempool's transactions by fee per byte, each applied on the state the
-   * ones before it leave (a candidate that no longer fits that state is skipped), within
-   * {@code max_block_txs} and {@code max_block_bytes}, with the REWARD first.
+   * Fills the proposal with the mempool's transactions by fee per byte, each applied on the state
+   * the ones before it leave (a candidate that no longer fits that state is skipped), within {@code
+   * max_block_txs} and {@code max_block_bytes}, with the REWARD first.
    */
   @Override
   public Block propose(BlockTemplate template) {
     LedgerState parent = stateAfter(template.prevHash());
     if (parent == null) {
-      throw new IllegalStateException("asked to propose on block " + template.prevHash() + ", which this ledger has not executed");
+      throw new IllegalStateException(
+          "asked to propose on block "
+              + template.prevHash()
+              + ", which this ledger has not executed");
     }
     BlockExecutor work = new BlockExecutor(parent, params, verifier);
     int maxTxs = params.maxBlockTxs() - 1;
-    // the REWARD pays the proposer and the signers of the last certificate (at height 1, the set of height 1)
-    int payees = 1 + (template.lastCertificate() == null ? parent.nextSet().size() : template.lastCertificate().getSignaturesCount());
+    // the REWARD pays the proposer and the signers of the last certificate (at height 1, the set of
+    // height 1)
+    int payees =
+        1
+            + (template.lastCertificate() == null
+                ? parent.nextSet().size()
+                : template.lastCertificate().getSignaturesCount());
     long maxBytes = params.maxBlockBytes() - 64 - (long) REWARD_BYTES_PER_OUTPUT * payees;
     for (Mempool.Entry e : mempool.byPriority()) {
       if (work.count() >= maxTxs) {
@@ -121,15 +152,20 @@ public final class Ledger implements BlockSource, BlockValidator {
       executed.put(execution.blockHash(), execution);
       return execution.block();
     } catch (BlockExecutor.UnpayableException e) {
-      throw new IllegalStateException("cannot pay block " + template.height() + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot pay block " + template.height() + ": " + e.getMessage(), e);
     }
   }
 
-  /** Executes the block on the state after its parent: valid, with the next height's set, or refused with the reason. */
+  /**
+   * Executes the block on the state after its parent: valid, with the next height's set, or refused
+   * with the reason.
+   */
   @Override
   public Verdict validate(Block block) {
     BlockExecutor.Outcome outcome = outcome(block);
-    return outcome.valid() ? Verdict.valid(outcome.execution().after().nextSet())
+    return outcome.valid()
+        ? Verdict.valid(outcome.execution().after().nextSet())
         : Verdict.invalid(outcome.reason(), outcome.detail());
   }
 
@@ -137,13 +173,19 @@ public final class Ledger implements BlockSource, BlockValidator {
   public BlockExecution execution(Block block) {
     BlockExecutor.Outcome outcome = outcome(block);
     if (!outcome.valid()) {
-      throw new IllegalStateException("finalized block " + block.getHeader().getHeight() + " does not execute: "
-          + outcome.detail());
+      throw new IllegalStateException(
+          "finalized block "
+              + block.getHeader().getHeight()
+              + " does not execute: "
+              + outcome.detail());
     }
     return outcome.execution();
   }
 
-  /** The block executed on the state after its parent: from the cache, or now (and cached when valid). */
+  /**
+   * The block executed on the state after its parent: from the cache, or now (and cached when
+   * valid).
+   */
   private BlockExecutor.Outcome outcome(Block block) {
     ByteString hash;
     try {
@@ -157,9 +199,11 @@ public final class Ledger implements BlockSource, BlockValidator {
     }
     LedgerState parent = stateAfter(block.getHeader().getPrevHash());
     if (parent == null) {
-      return new BlockExecutor.Outcome(null, ErrorReason.ERROR_REASON_INVALID_BLOCK, "its parent has not been executed here");
+      return new BlockExecutor.Outcome(
+          null, ErrorReason.ERROR_REASON_INVALID_BLOCK, "its parent has not been executed here");
     }
-    BlockExecutor.Outcome outcome = BlockExecutor.execute(block, hash, parent, params, verifier, mempool::holdsExactly);
+    BlockExecutor.Outcome outcome =
+        BlockExecutor.execute(block, hash, parent, params, verifier, mempool::holdsExactly);
     if (outcome.valid()) {
       executed.put(hash, outcome.execution());
     }
@@ -174,14 +218,22 @@ public final class Ledger implements BlockSource, BlockValidator {
    */
   public void stored(BlockExecution e) {
     LedgerState after = e.after();
-    working.apply(after.registry()); // the block's changes, in place: no copy of the registry per block
-    state = new LedgerState(after.height(), after.blockHash(), store, working, after.set(), after.nextSet());
+    working.apply(
+        after.registry()); // the block's changes, in place: no copy of the registry per block
+    state =
+        new LedgerState(
+            after.height(), after.blockHash(), store, working, after.set(), after.nextSet());
     dropExecutionsOffChain(after);
     List<Transaction> txs = e.block().getBody().getTransactionsList();
     List<Transaction> included = txs.subList(1, txs.size());
     Registry registry = state.registry();
-    mempool.blockFinalized(included, e.changes().txids(), entry -> !dependsOnRegistry(entry.tx(), registry)
-        || TransactionRules.check(entry.tx(), store, registry, params, verifier, true).valid());
+    mempool.blockFinalized(
+        included,
+        e.changes().txids(),
+        entry ->
+            !dependsOnRegistry(entry.tx(), registry)
+                || TransactionRules.check(entry.tx(), store, registry, params, verifier, true)
+                    .valid());
   }
 
   /**
@@ -190,14 +242,16 @@ public final class Ledger implements BlockSource, BlockValidator {
    */
   private void dropExecutionsOffChain(LedgerState stored) {
     Map<ByteString, BlockExecution> kept = new HashMap<>();
-    executed.values().stream().filter(x -> x.height() > stored.height())
+    executed.values().stream()
+        .filter(x -> x.height() > stored.height())
         .sorted(java.util.Comparator.comparingLong(BlockExecution::height))
-        .forEach(x -> {
-          ByteString prev = x.block().getHeader().getPrevHash();
-          if (prev.equals(stored.blockHash()) || kept.containsKey(prev)) {
-            kept.put(x.blockHash(), x);
-          }
-        });
+        .forEach(
+            x -> {
+              ByteString prev = x.block().getHeader().getPrevHash();
+              if (prev.equals(stored.blockHash()) || kept.containsKey(prev)) {
+                kept.put(x.blockHash(), x);
+              }
+            });
     executed.clear();
     executed.putAll(kept);
   }
@@ -221,13 +275,14 @@ public final class Ledger implements BlockSource, BlockValidator {
   }
 
   /**
-   * Offers a transaction to the mempool: checked against the last stored state, then admitted unless
-   * it conflicts or the pool is full of better-paying ones. With {@code signaturesChecked} the caller
-   * verified its signatures already (off the consensus thread).
+   * Offers a transaction to the mempool: checked against the last stored state, then admitted
+   * unless it conflicts or the pool is full of better-paying ones. With {@code signaturesChecked}
+   * the caller verified its signatures already (off the consensus thread).
    */
   public TransactionRules.Verdict admit(Transaction tx, boolean signaturesChecked) {
     LedgerState s = state;
-    TransactionRules.Verdict v = TransactionRules.check(tx, s.utxos(), s.registry(), params, verifier, signaturesChecked);
+    TransactionRules.Verdict v =
+        TransactionRules.check(tx, s.utxos(), s.registry(), params, verifier, signaturesChecked);
     if (!v.valid()) {
       return v;
     }
@@ -235,9 +290,15 @@ public final class Ledger implements BlockSource, BlockValidator {
     if (refused == null) {
       return v;
     }
-    return new TransactionRules.Verdict(refused, refused == ErrorReason.ERROR_REASON_UNSPECIFIED ? "already held"
-        : refused == ErrorReason.ERROR_REASON_MEMPOOL_CONFLICT ? "it spends an output a held transaction spends"
-        : "the mempool is full of transactions paying as much per byte", v.txid(), v.fee());
+    return new TransactionRules.Verdict(
+        refused,
+        refused == ErrorReason.ERROR_REASON_UNSPECIFIED
+            ? "already held"
+            : refused == ErrorReason.ERROR_REASON_MEMPOOL_CONFLICT
+                ? "it spends an output a held transaction spends"
+                : "the mempool is full of transactions paying as much per byte",
+        v.txid(),
+        v.fee());
   }
 
   private LedgerState stateAfter(ByteString blockHash) {

@@ -8,8 +8,16 @@ import io.timecoin.protocol.Fees;
  * size limits of a transaction and a block, and how many validators a set holds. A block's size is
  * the sum of its transactions' protobuf sizes.
  */
-public record LedgerParams(String chainId, long minTxFee, long minFeePerByte, long minOutput, long registrationFee,
-    int maxTxBytes, int maxBlockTxs, long maxBlockBytes, int maxValidators) {
+public record LedgerParams(
+    String chainId,
+    long minTxFee,
+    long minFeePerByte,
+    long minOutput,
+    long registrationFee,
+    int maxTxBytes,
+    int maxBlockTxs,
+    long maxBlockBytes,
+    int maxValidators) {
   /** The fee and dust rule these parameters make. */
   public Fees fees() {
     return new Fees(minTxFee, minFeePerByte, minOutput, registrationFee);

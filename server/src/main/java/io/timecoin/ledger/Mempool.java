@@ -15,9 +15,9 @@ import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
- * Valid transactions waiting for a block (docs/protocol.md 4.3): bounded by count and by bytes, ordered by
- * fee per byte, never two that spend the same output. When full, a transaction that pays more per
- * byte than the cheapest ones displaces them; otherwise it is refused (MEMPOOL_FULL). Not
+ * Valid transactions waiting for a block (docs/protocol.md 4.3): bounded by count and by bytes,
+ * ordered by fee per byte, never two that spend the same output. When full, a transaction that pays
+ * more per byte than the cheapest ones displaces them; otherwise it is refused (MEMPOOL_FULL). Not
  * thread-safe: the node's consensus thread owns it.
  */
 public final class Mempool {
@@ -32,8 +32,8 @@ public final class Mempool {
   }
 
   /** Best first: higher fee per byte, then earlier arrival. */
-  private static final Comparator<Entry> PRIORITY = ((Comparator<Entry>) (a, b) -> b.compareRate(a))
-      .thenComparingLong(Entry::sequence);
+  private static final Comparator<Entry> PRIORITY =
+      ((Comparator<Entry>) (a, b) -> b.compareRate(a)).thenComparingLong(Entry::sequence);
 
   private final int maxCount;
   private final long maxBytes;
@@ -49,10 +49,11 @@ public final class Mempool {
   }
 
   /**
-   * Admits a transaction that TransactionRules found valid (its txid and fee come from that verdict).
+   * Admits a transaction that TransactionRules found valid (its txid and fee come from that
+   * verdict).
    *
-   * @return null when admitted; otherwise why not (MEMPOOL_CONFLICT, MEMPOOL_FULL), or
-   *     UNSPECIFIED for a transaction already held (not an error: drop it, do not relay it again)
+   * @return null when admitted; otherwise why not (MEMPOOL_CONFLICT, MEMPOOL_FULL), or UNSPECIFIED
+   *     for a transaction already held (not an error: drop it, do not relay it again)
    */
   public ErrorReason add(Transaction tx, ByteString txid, long fee) {
     if (byId.containsKey(txid)) {
@@ -67,7 +68,8 @@ public final class Mempool {
     if (entry.bytes() > maxBytes) {
       return ErrorReason.ERROR_REASON_MEMPOOL_FULL;
     }
-    // make room from the cheapest end, but only for a transaction that pays more per byte than they do
+    // make room from the cheapest end, but only for a transaction that pays more per byte than they
+    // do
     List<Entry> displaced = new ArrayList<>();
     long freed = 0;
     int count = byId.size();
@@ -102,13 +104,17 @@ public final class Mempool {
    * A block was finalized: drop what it included, and whatever spends an output it spent (those can
    * never be valid now); then drop what {@code stillValid} refuses against the new state.
    */
-  public void blockFinalized(Collection<Transaction> included, Collection<ByteString> includedIds, Predicate<Entry> stillValid) {
-    includedIds.forEach(id -> {
-      Entry e = byId.get(id);
-      if (e != null) {
-        remove(e);
-      }
-    });
+  public void blockFinalized(
+      Collection<Transaction> included,
+      Collection<ByteString> includedIds,
+      Predicate<Entry> stillValid) {
+    includedIds.forEach(
+        id -> {
+          Entry e = byId.get(id);
+          if (e != null) {
+            remove(e);
+          }
+        });
     for (Transaction tx : included) {
       for (TxInput in : tx.getInputsList()) {
         ByteString conflicting = spenders.get(in.getOutpoint());
@@ -125,8 +131,8 @@ public final class Mempool {
   }
 
   /**
-   * Whether this very transaction, witnesses and all, was admitted (its signatures checked then):
-   * a block carrying it need not check them again. The txid alone would not do: it leaves out the
+   * Whether this very transaction, witnesses and all, was admitted (its signatures checked then): a
+   * block carrying it need not check them again. The txid alone would not do: it leaves out the
    * witnesses.
    */
   public boolean holdsExactly(ByteString txid, Transaction tx) {

@@ -7,7 +7,10 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** Outputs created and spent on top of another view: a block being executed, over the state before it. */
+/**
+ * Outputs created and spent on top of another view: a block being executed, over the state before
+ * it.
+ */
 final class OverlayUtxos implements UtxoView {
   private final UtxoView base;
   private final Map<OutPoint, TxOutput> created = new HashMap<>();

@@ -21,13 +21,14 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The working masternode registry after some block (docs/protocol.md 4.1): the active masternodes by
- * consensus key, and those that stopped being active (deregistered, collateral spent) until the
+ * The working masternode registry after some block (docs/protocol.md 4.1): the active masternodes
+ * by consensus key, and those that stopped being active (deregistered, collateral spent) until the
  * block that pays their last certificate is executed: a masternode of the set of height h that
  * leaves in block h signed the certificate of h, which block h + 1's REWARD pays to its reward
  * address. The rest of their story is the store's history (ListMasternodes at past heights).
  *
  * <p>Two forms, so that no block copies the registry:
+ *
  * <ul>
  *   <li>the <em>working registry</em> ({@link #of}): the records of the last stored block, changed
  *       in place by {@link #apply} when the ledger stores a block. The consensus thread changes it;
@@ -38,19 +39,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  */
 public final class Registry implements RegistryView {
-  private static final Comparator<ByteString> KEY_ORDER = ByteString.unsignedLexicographicalComparator();
+  private static final Comparator<ByteString> KEY_ORDER =
+      ByteString.unsignedLexicographicalComparator();
 
   private final Registry parent; // null for the working registry
+
   /** The working registry's records; an overlay's changed records. */
   private final NavigableMap<ByteString, MasternodeRecord> records;
+
   /** An overlay's keys that left the registry in its block; empty for the working registry. */
   private final Set<ByteString> departed;
+
   /** Collateral of the active records of {@link #records}. */
   private final Map<OutPoint, ByteString> activeByCollateral;
+
   private final AtomicInteger activeCount; // read by gauges on other threads
 
-  private Registry(Registry parent, NavigableMap<ByteString, MasternodeRecord> records, Set<ByteString> departed,
-      Map<OutPoint, ByteString> activeByCollateral, int activeCount) {
+  private Registry(
+      Registry parent,
+      NavigableMap<ByteString, MasternodeRecord> records,
+      Set<ByteString> departed,
+      Map<OutPoint, ByteString> activeByCollateral,
+      int activeCount) {
     this.parent = parent;
     this.records = records;
     this.departed = departed;
@@ -60,7 +70,9 @@ public final class Registry implements RegistryView {
 
   /** A working registry holding these records. */
   public static Registry of(Collection<MasternodeRecord> records) {
-    Registry r = new Registry(null, new ConcurrentSkipListMap<>(KEY_ORDER), Set.of(), new ConcurrentHashMap<>(), 0);
+    Registry r =
+        new Registry(
+            null, new ConcurrentSkipListMap<>(KEY_ORDER), Set.of(), new ConcurrentHashMap<>(), 0);
     records.forEach(r::putInPlace);
     return r;
   }
@@ -85,11 +97,17 @@ public final class Registry implements RegistryView {
     }
     MasternodeRecord before = parent.activeByCollateral(outpoint);
     // changed here, and not active on this output any more (else the index above had it)
-    return before == null || records.containsKey(before.consensusKey()) || departed.contains(before.consensusKey())
-        ? null : before;
+    return before == null
+            || records.containsKey(before.consensusKey())
+            || departed.contains(before.consensusKey())
+        ? null
+        : before;
   }
 
-  /** The masternodes of the working registry, ordered by consensus key: the active ones and those leaving. */
+  /**
+   * The masternodes of the working registry, ordered by consensus key: the active ones and those
+   * leaving.
+   */
   public Collection<MasternodeRecord> all() {
     if (parent == null) {
       return Collections.unmodifiableCollection(records.values());
@@ -116,8 +134,8 @@ public final class Registry implements RegistryView {
   }
 
   /**
-   * The validator set this registry gives {@code height}: the active masternodes, the
-   * {@code maxValidators} heaviest, equal weights by key; null when none is active.
+   * The validator set this registry gives {@code height}: the active masternodes, the {@code
+   * maxValidators} heaviest, equal weights by key; null when none is active.
    */
   public ValidatorSet validatorSet(long height, int maxValidators) {
     return validatorSet(height, maxValidators, null);
@@ -128,29 +146,54 @@ public final class Registry implements RegistryView {
    * set decodes and checks every key, which is worth avoiding on every block.
    */
   public ValidatorSet validatorSet(long height, int maxValidators, ValidatorSet previous) {
-    List<Validator> chosen = select(all().stream().filter(MasternodeRecord::active)
-        .map(m -> Validator.newBuilder().setKey(m.consensusKey()).setWeight(m.weight()).build()).toList(), maxValidators);
+    List<Validator> chosen =
+        select(
+            all().stream()
+                .filter(MasternodeRecord::active)
+                .map(
+                    m ->
+                        Validator.newBuilder()
+                            .setKey(m.consensusKey())
+                            .setWeight(m.weight())
+                            .build())
+                .toList(),
+            maxValidators);
     if (chosen.isEmpty()) {
       return null;
     }
-    if (previous != null && previous.size() == chosen.size() && chosen.stream().allMatch(v -> {
-      ValidatorSet.Member m = previous.member(v.getKey());
-      return m != null && m.weight() == v.getWeight();
-    })) {
+    if (previous != null
+        && previous.size() == chosen.size()
+        && chosen.stream()
+            .allMatch(
+                v -> {
+                  ValidatorSet.Member m = previous.member(v.getKey());
+                  return m != null && m.weight() == v.getWeight();
+                })) {
       return previous.atHeight(height);
     }
-    return ValidatorSet.of(height, chosen, TransactionRules.KEYS::get); // each key decoded when it registered
+    return ValidatorSet.of(
+        height, chosen, TransactionRules.KEYS::get); // each key decoded when it registered
   }
 
-  /** The {@code max} heaviest of these candidates; among equal weights the lower key (unsigned bytes) is kept. */
+  /**
+   * The {@code max} heaviest of these candidates; among equal weights the lower key (unsigned
+   * bytes) is kept.
+   */
   public static List<Validator> select(List<Validator> candidates, int max) {
-    return candidates.stream().filter(v -> v.getWeight() > 0)
-        .sorted(Comparator.comparingLong(Validator::getWeight).reversed().thenComparing(Validator::getKey, KEY_ORDER))
+    return candidates.stream()
+        .filter(v -> v.getWeight() > 0)
+        .sorted(
+            Comparator.comparingLong(Validator::getWeight)
+                .reversed()
+                .thenComparing(Validator::getKey, KEY_ORDER))
         .limit(max)
         .toList();
   }
 
-  /** A block's changes in the making, over this registry; the records it changed are what the block writes. */
+  /**
+   * A block's changes in the making, over this registry; the records it changed are what the block
+   * writes.
+   */
   public Editor edit() {
     return new Editor();
   }
@@ -229,7 +272,9 @@ public final class Registry implements RegistryView {
       int n = activeCount.get();
       for (Map.Entry<ByteString, MasternodeRecord> e : changed.entrySet()) {
         MasternodeRecord before = Registry.this.get(e.getKey());
-        n += (e.getValue() != null && e.getValue().active() ? 1 : 0) - (before != null && before.active() ? 1 : 0);
+        n +=
+            (e.getValue() != null && e.getValue().active() ? 1 : 0)
+                - (before != null && before.active() ? 1 : 0);
       }
       return n;
     }
@@ -255,15 +300,19 @@ public final class Registry implements RegistryView {
     /** The keys that left the registry. */
     public List<ByteString> departed() {
       List<ByteString> out = new ArrayList<>();
-      changed.forEach((k, m) -> {
-        if (m == null) {
-          out.add(k);
-        }
-      });
+      changed.forEach(
+          (k, m) -> {
+            if (m == null) {
+              out.add(k);
+            }
+          });
       return out;
     }
 
-    /** The registry after these changes: an overlay over this registry (no copy), or this registry when nothing changed. */
+    /**
+     * The registry after these changes: an overlay over this registry (no copy), or this registry
+     * when nothing changed.
+     */
     public Registry build() {
       if (changed.isEmpty()) {
         return Registry.this;
@@ -271,16 +320,17 @@ public final class Registry implements RegistryView {
       NavigableMap<ByteString, MasternodeRecord> records = new TreeMap<>(KEY_ORDER);
       Set<ByteString> departed = new HashSet<>();
       Map<OutPoint, ByteString> index = new HashMap<>();
-      changed.forEach((k, m) -> {
-        if (m == null) {
-          departed.add(k);
-        } else {
-          records.put(k, m);
-          if (m.active()) {
-            index.put(m.collateral(), k);
-          }
-        }
-      });
+      changed.forEach(
+          (k, m) -> {
+            if (m == null) {
+              departed.add(k);
+            } else {
+              records.put(k, m);
+              if (m.active()) {
+                index.put(m.collateral(), k);
+              }
+            }
+          });
       return new Registry(Registry.this, records, departed, index, activeCount());
     }
   }

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
-/** The version of this build: the Maven project version, written into build.properties when the resources are processed. */
+/**
+ * The version of this build: the Maven project version, written into build.properties when the
+ * resources are processed.
+ */
 public final class BuildInfo {
   private BuildInfo() {}
 

@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bytes a queue or buffer may hold (serialized sizes of what waits in it): what does not fit is
- * refused by the caller (OVERLOADED, a dropped message), so memory stays bounded whatever the count.
+ * refused by the caller (OVERLOADED, a dropped message), so memory stays bounded whatever the
+ * count.
  */
 final class ByteBudget {
   private final long limit;

@@ -30,8 +30,9 @@ import java.util.logging.Logger;
 
 /**
  * The consensus thread's side of the node: carries out the engine's effects (broadcast, store a
- * final block, report evidence), tells the peer layer what each verdict means, counts, and publishes
- * a {@link NodeStatus} after each event, which every other thread reads instead of the engine.
+ * final block, report evidence), tells the peer layer what each verdict means, counts, and
+ * publishes a {@link NodeStatus} after each event, which every other thread reads instead of the
+ * engine.
  */
 final class ConsensusHost implements ConsensusLoop.Host {
   private static final Logger LOG = Logger.getLogger(ConsensusHost.class.getName());
@@ -71,8 +72,13 @@ final class ConsensusHost implements ConsensusLoop.Host {
   private final Traffic traffic;
   private final NodeMetrics metrics;
   private final List<Consumer<NodeStatus>> listeners = new CopyOnWriteArrayList<>();
-  /** The keys of the validator set of the height being decided, for the network threads: replaced when a block is final. */
+
+  /**
+   * The keys of the validator set of the height being decided, for the network threads: replaced
+   * when a block is final.
+   */
   private volatile Set<ByteString> validatorKeys;
+
   private volatile NodeStatus status;
   // consensus thread only
   private long lastFinalizedAtNanos = System.nanoTime();
@@ -82,8 +88,19 @@ final class ConsensusHost implements ConsensusLoop.Host {
   private ByteString tipHash;
   private FinalityCertificate tipCertificate;
 
-  ConsensusHost(String name, ByteString nodeKey, ConsensusEngine engine, ChainStore chain, Ledger ledger, FinalizedFeed feed,
-      EvidenceKeeper evidence, SyncPipeline sync, PeerFeedback peers, Traffic traffic, NodeMetrics metrics) throws IOException {
+  ConsensusHost(
+      String name,
+      ByteString nodeKey,
+      ConsensusEngine engine,
+      ChainStore chain,
+      Ledger ledger,
+      FinalizedFeed feed,
+      EvidenceKeeper evidence,
+      SyncPipeline sync,
+      PeerFeedback peers,
+      Traffic traffic,
+      NodeMetrics metrics)
+      throws IOException {
     this.name = name;
     this.nodeKey = nodeKey;
     this.engine = engine;
@@ -118,7 +135,9 @@ final class ConsensusHost implements ConsensusLoop.Host {
     return validatorKeys.contains(key);
   }
 
-  /** On the consensus thread: carry out the effects, then relay, penalize and count; then publish. */
+  /**
+   * On the consensus thread: carry out the effects, then relay, penalize and count; then publish.
+   */
   @Override
   public void handled(ConsensusLoop.Input input, Outcome outcome) {
     boolean synced = input.event() instanceof Event.BlockSynced;
@@ -126,7 +145,10 @@ final class ConsensusHost implements ConsensusLoop.Host {
       apply(e, synced);
     }
     Verdict v = outcome.verdict();
-    String label = v.reason() == null ? v.kind().name().toLowerCase() : ErrorReasons.code(v.reason()).toLowerCase();
+    String label =
+        v.reason() == null
+            ? v.kind().name().toLowerCase()
+            : ErrorReasons.code(v.reason()).toLowerCase();
     String kind = input.event().getClass().getSimpleName();
     metrics.messages(kind, label).increment();
     if (input.source() instanceof PeerFeedback.Source s) {
@@ -162,17 +184,39 @@ final class ConsensusHost implements ConsensusLoop.Host {
   private void apply(Effect e, boolean synced) {
     if (e instanceof Effect.BroadcastProposal p) {
       proposalSeen();
-      LOG.info(() -> name + " proposing height " + p.proposal().getHeight() + " round " + p.proposal().getRound());
+      LOG.info(
+          () ->
+              name
+                  + " proposing height "
+                  + p.proposal().getHeight()
+                  + " round "
+                  + p.proposal().getRound());
       peers.broadcast(PeerMessage.newBuilder().setProposal(p.proposal()).build());
     } else if (e instanceof Effect.BroadcastVote v) {
       peers.broadcast(PeerMessage.newBuilder().setVote(v.vote()).build());
     } else if (e instanceof Effect.Finalize f) {
       finalized(f.block(), f.certificate(), synced);
     } else if (e instanceof Effect.QuorumReached q) {
-      LOG.fine(() -> name + " quorum of " + (q.type() == VoteType.VOTE_TYPE_PREPARE ? "prepares" : "precommits")
-          + " at height " + q.height() + " round " + q.round() + (q.blockHash().equals(Hashes.NIL) ? " for nil" : ""));
+      LOG.fine(
+          () ->
+              name
+                  + " quorum of "
+                  + (q.type() == VoteType.VOTE_TYPE_PREPARE ? "prepares" : "precommits")
+                  + " at height "
+                  + q.height()
+                  + " round "
+                  + q.round()
+                  + (q.blockHash().equals(Hashes.NIL) ? " for nil" : ""));
     } else if (e instanceof Effect.RoundStarted r && r.round() > 0) {
-      LOG.info(() -> name + " height " + r.height() + " moves to round " + r.round() + ", proposer " + Logs.shortKey(r.proposer()));
+      LOG.info(
+          () ->
+              name
+                  + " height "
+                  + r.height()
+                  + " moves to round "
+                  + r.round()
+                  + ", proposer "
+                  + Logs.shortKey(r.proposer()));
     } else if (e instanceof Effect.ReportEvidence ev) {
       evidence.report(ev.evidence());
     }
@@ -182,9 +226,11 @@ final class ConsensusHost implements ConsensusLoop.Host {
   private void finalized(Block block, FinalityCertificate cert, boolean synced) {
     BlockExecution execution = ledger.execution(block);
     try {
-      chain.putFinalized(block, cert, execution.changes(), !synced); // stored before anything is announced
+      chain.putFinalized(
+          block, cert, execution.changes(), !synced); // stored before anything is announced
     } catch (IOException ex) {
-      throw new UncheckedIOException("cannot persist finalized block " + block.getHeader().getHeight(), ex);
+      throw new UncheckedIOException(
+          "cannot persist finalized block " + block.getHeader().getHeight(), ex);
     }
     ledger.stored(execution);
     validatorKeys = keys(ledger.validatorSetAt(block.getHeader().getHeight() + 1));
@@ -203,21 +249,55 @@ final class ConsensusHost implements ConsensusLoop.Host {
     metrics.blocksFinalized.increment();
     metrics.transactionsFinalized.increment(block.getBody().getTransactionsCount() - 1);
     metrics.rewardsPaid.increment(execution.reward());
-    LOG.log(synced ? Level.FINE : Level.INFO, () -> name + " block final: height " + block.getHeader().getHeight() + " round " + cert.getRound()
-        + ", " + (block.getBody().getTransactionsCount() - 1) + " txs, " + cert.getSignaturesCount() + " signatures, hash "
-        + Logs.shortKey(tipHash) + ", " + since + " ms; reward " + Units.format(execution.reward())
-        + " TIME (fees " + Units.format(execution.fees()) + ") to " + block.getBody().getTransactions(0).getOutputsCount()
-        + " masternodes");
+    LOG.log(
+        synced ? Level.FINE : Level.INFO,
+        () ->
+            name
+                + " block final: height "
+                + block.getHeader().getHeight()
+                + " round "
+                + cert.getRound()
+                + ", "
+                + (block.getBody().getTransactionsCount() - 1)
+                + " txs, "
+                + cert.getSignaturesCount()
+                + " signatures, hash "
+                + Logs.shortKey(tipHash)
+                + ", "
+                + since
+                + " ms; reward "
+                + Units.format(execution.reward())
+                + " TIME (fees "
+                + Units.format(execution.fees())
+                + ") to "
+                + block.getBody().getTransactions(0).getOutputsCount()
+                + " masternodes");
     if (execution.changes().nextSet() != null) {
       ValidatorSet next = execution.changes().nextSet();
-      LOG.info(() -> name + " the validator set changes at height " + next.height() + ": " + next.size()
-          + " validators, total weight " + next.totalWeight());
+      LOG.info(
+          () ->
+              name
+                  + " the validator set changes at height "
+                  + next.height()
+                  + ": "
+                  + next.size()
+                  + " validators, total weight "
+                  + next.totalWeight());
     }
   }
 
   private void publish() {
-    NodeStatus s = new NodeStatus(tipBlock.getHeader().getHeight(), tipHash, tipBlock, tipCertificate,
-        lastLatencyNanos, engine.round(), validatorKeys.contains(nodeKey), traffic.messages().getAsLong(), traffic.bytes().getAsLong());
+    NodeStatus s =
+        new NodeStatus(
+            tipBlock.getHeader().getHeight(),
+            tipHash,
+            tipBlock,
+            tipCertificate,
+            lastLatencyNanos,
+            engine.round(),
+            validatorKeys.contains(nodeKey),
+            traffic.messages().getAsLong(),
+            traffic.bytes().getAsLong());
     status = s;
     for (Consumer<NodeStatus> l : listeners) {
       l.accept(s);
@@ -225,6 +305,8 @@ final class ConsensusHost implements ConsensusLoop.Host {
   }
 
   private static Set<ByteString> keys(ValidatorSet set) {
-    return set.members().stream().map(ValidatorSet.Member::keyBytes).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    return set.members().stream()
+        .map(ValidatorSet.Member::keyBytes)
+        .collect(java.util.stream.Collectors.toUnmodifiableSet());
   }
 }

@@ -16,9 +16,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
- * The one thread that runs consensus (docs/protocol.md 6, the issue's rule 5): everything reaches the
- * engine through a bounded queue (messages, timer expiries, synced blocks), so gRPC and Netty threads
- * never run consensus logic and the engine needs no locks. Timers only post events.
+ * The one thread that runs consensus (docs/protocol.md 6, the issue's rule 5): everything reaches
+ * the engine through a bounded queue (messages, timer expiries, synced blocks), so gRPC and Netty
+ * threads never run consensus logic and the engine needs no locks. Timers only post events.
  */
 public final class ConsensusLoop implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ConsensusLoop.class.getName());
@@ -30,8 +30,8 @@ public final class ConsensusLoop implements AutoCloseable {
 
   /**
    * An event and where it came from (the peer connection, or null for the node itself); or, with no
-   * event, a task that must run on the consensus thread (the ledger and its mempool are that thread's).
-   * {@code bytes}: what the event holds of the queue's byte budget.
+   * event, a task that must run on the consensus thread (the ledger and its mempool are that
+   * thread's). {@code bytes}: what the event holds of the queue's byte budget.
    */
   public record Input(Event event, Object source, Runnable task, long bytes) {
     Input(Event event, Object source) {
@@ -44,22 +44,28 @@ public final class ConsensusLoop implements AutoCloseable {
   private final BlockingQueue<Input> queue; // consensus events: messages, timers, synced blocks
   private final ByteBudget queuedBytes; // serialized sizes of the events in queue
   private final FailStop.Fatal fatal;
-  private final BlockingQueue<Input> tasks; // transaction admissions and queries: served when no event waits
+  private final BlockingQueue<Input>
+      tasks; // transaction admissions and queries: served when no event waits
   private final Semaphore waiting = new Semaphore(0); // items in both
   private final ScheduledThreadPoolExecutor timers = timerPool();
+
   /** Timers of the current height (consensus thread only): cancelled when the engine moves on. */
   private final ArrayDeque<ScheduledFuture<?>> pending = new ArrayDeque<>();
+
   private long pendingHeight = -1;
+
   /**
-   * Timers of the current height not handed to the timer thread yet (consensus thread only): they are
-   * armed when the queue runs dry or shortly before they are due, so catching up, which moves on a
-   * height every fraction of a millisecond, arms and cancels none.
+   * Timers of the current height not handed to the timer thread yet (consensus thread only): they
+   * are armed when the queue runs dry or shortly before they are due, so catching up, which moves
+   * on a height every fraction of a millisecond, arms and cancels none.
    */
   private final ArrayList<Deferred> deferred = new ArrayList<>();
+
   private long earliestDue = Long.MAX_VALUE;
   private static final long ARM_AHEAD_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
   private record Deferred(Effect.ScheduleTimeout timeout, long dueNanos) {}
+
   private final Thread thread;
   private static final int EVENTS_PER_TASK = 16;
   private int eventsInARow; // consensus thread only
@@ -71,7 +77,8 @@ public final class ConsensusLoop implements AutoCloseable {
    * {@code fatal}: told when the thread fails (an Error, a bug, a block the store could not write);
    * the loop then takes no further event, as the engine may have moved on without the store.
    */
-  public ConsensusLoop(ConsensusEngine engine, Host host, int capacity, long maxQueuedBytes, FailStop.Fatal fatal) {
+  public ConsensusLoop(
+      ConsensusEngine engine, Host host, int capacity, long maxQueuedBytes, FailStop.Fatal fatal) {
     this.engine = engine;
     this.host = host;
     this.queuedBytes = new ByteBudget(maxQueuedBytes);
@@ -127,9 +134,9 @@ public final class ConsensusLoop implements AutoCloseable {
   }
 
   /**
-   * Queues a task for the consensus thread; false when its queue is full (the caller counts it). Tasks run
-   * when no consensus event waits, or after 16 events in a row: a flood of transactions cannot delay a
-   * vote by more than one task, and a stream of events cannot starve admissions.
+   * Queues a task for the consensus thread; false when its queue is full (the caller counts it).
+   * Tasks run when no consensus event waits, or after 16 events in a row: a flood of transactions
+   * cannot delay a vote by more than one task, and a stream of events cannot starve admissions.
    */
   public boolean execute(Runnable task) {
     if (running && tasks.offer(new Input(null, null, task, 0))) {
@@ -185,7 +192,8 @@ public final class ConsensusLoop implements AutoCloseable {
         Outcome outcome = engine.handle(input.event());
         for (Effect e : outcome.effects()) {
           if (e instanceof Effect.ScheduleTimeout t) {
-            if (t.timeout().height() > pendingHeight) { // the engine moved on: the old height's timers are moot
+            if (t.timeout().height()
+                > pendingHeight) { // the engine moved on: the old height's timers are moot
               pending.forEach(f -> f.cancel(false));
               pending.clear();
               deferred.clear();
@@ -219,16 +227,26 @@ public final class ConsensusLoop implements AutoCloseable {
     return running;
   }
 
-  /** Hands the deferred timers to the timer thread: when {@code idle}, or when one is nearly due. */
+  /**
+   * Hands the deferred timers to the timer thread: when {@code idle}, or when one is nearly due.
+   */
   private void armTimers(boolean idle) {
-    if (deferred.isEmpty() || !running || (!idle && System.nanoTime() < earliestDue - ARM_AHEAD_NANOS)) {
+    if (deferred.isEmpty()
+        || !running
+        || (!idle && System.nanoTime() < earliestDue - ARM_AHEAD_NANOS)) {
       return;
     }
     try {
       for (Deferred d : deferred) {
         long delay = Math.max(0, d.dueNanos() - System.nanoTime());
-        pending.add(timers.schedule(FailStop.guarded("a consensus timer", () -> postTimer(new Event.TimeoutFired(d.timeout().timeout())),
-            fatal), delay, TimeUnit.NANOSECONDS));
+        pending.add(
+            timers.schedule(
+                FailStop.guarded(
+                    "a consensus timer",
+                    () -> postTimer(new Event.TimeoutFired(d.timeout().timeout())),
+                    fatal),
+                delay,
+                TimeUnit.NANOSECONDS));
       }
     } catch (RejectedExecutionException stopping) {
       // close() shut the timers down meanwhile: nothing left to time
@@ -237,9 +255,13 @@ public final class ConsensusLoop implements AutoCloseable {
     earliestDue = Long.MAX_VALUE;
   }
 
-  /** One timer thread; a cancelled timer leaves its queue at once (catching up cancels one per block). */
+  /**
+   * One timer thread; a cancelled timer leaves its queue at once (catching up cancels one per
+   * block).
+   */
   private static ScheduledThreadPoolExecutor timerPool() {
-    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("consensus-timers"));
+    ScheduledThreadPoolExecutor pool =
+        new ScheduledThreadPoolExecutor(1, DaemonThreads.named("consensus-timers"));
     pool.setRemoveOnCancelPolicy(true);
     return pool;
   }
@@ -267,7 +289,7 @@ public final class ConsensusLoop implements AutoCloseable {
     timers.shutdownNow();
     // a wake-up task rather than an interrupt first: an interrupt inside the signer record's write
     // would close its file channel under it
-    if (tasks.offer(new Input(null, null, () -> { }, 0))) {
+    if (tasks.offer(new Input(null, null, () -> {}, 0))) {
       waiting.release();
     } else {
       thread.interrupt();

@@ -7,27 +7,33 @@ import io.timecoin.storage.StorageException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.logging.Logger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Equivocation evidence the engine reports: kept in the chain store (it survives a restart, one
- * record per validator, height, round and kind, bounded per validator and in all, so one equivocator
- * cannot evict another's), and logged at most once a minute per validator, with the count of lines
- * held back, so an equivocator cannot flood the log either. Reported on the consensus thread.
+ * record per validator, height, round and kind, bounded per validator and in all, so one
+ * equivocator cannot evict another's), and logged at most once a minute per validator, with the
+ * count of lines held back, so an equivocator cannot flood the log either. Reported on the
+ * consensus thread.
  */
 final class EvidenceKeeper {
   private static final Logger LOG = Logger.getLogger(EvidenceKeeper.class.getName());
   static final long LOG_EVERY_MS = 60_000;
-  /** Validators whose last log line is remembered; beyond it the memory is cleared (a line more, not a leak). */
+
+  /**
+   * Validators whose last log line is remembered; beyond it the memory is cleared (a line more, not
+   * a leak).
+   */
   private static final int REMEMBERED = 4_096;
 
   private final String name;
   private final ChainStore chain;
   private final LongSupplier clockMs;
   private final Map<ByteString, LogState> logged = new HashMap<>(); // consensus thread only
-  private final AtomicLong stored = new AtomicLong(); // counted on the consensus thread, read by gauges
+  private final AtomicLong stored =
+      new AtomicLong(); // counted on the consensus thread, read by gauges
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
 
@@ -42,7 +48,10 @@ final class EvidenceKeeper {
     this.clockMs = clockMs;
   }
 
-  /** Keeps the evidence and says so (rate-limited); a store that cannot write it is fatal, as for a block. */
+  /**
+   * Keeps the evidence and says so (rate-limited); a store that cannot write it is fatal, as for a
+   * block.
+   */
   void report(EquivocationEvidence e) {
     ChainStore.EvidenceOutcome outcome;
     try {
@@ -72,10 +81,19 @@ final class EvidenceKeeper {
     long held = state.held;
     state.held = 0;
     state.lastMs = now;
-    LOG.warning(name + " equivocation by " + Logs.shortKey(e.getValidator()) + " at height " + Long.toUnsignedString(e.getHeight())
-        + " round " + Integer.toUnsignedString(e.getRound()) + (e.hasVotes() ? " (votes)" : " (proposals)")
-        + (held == 0 ? "" : "; " + held + " more reports by it in the last minute not logged")
-        + (outcome == ChainStore.EvidenceOutcome.VALIDATOR_FULL ? "; its evidence is full, this one is not kept" : ""));
+    LOG.warning(
+        name
+            + " equivocation by "
+            + Logs.shortKey(e.getValidator())
+            + " at height "
+            + Long.toUnsignedString(e.getHeight())
+            + " round "
+            + Integer.toUnsignedString(e.getRound())
+            + (e.hasVotes() ? " (votes)" : " (proposals)")
+            + (held == 0 ? "" : "; " + held + " more reports by it in the last minute not logged")
+            + (outcome == ChainStore.EvidenceOutcome.VALIDATOR_FULL
+                ? "; its evidence is full, this one is not kept"
+                : ""));
   }
 
   /** A page of the stored evidence (ListEvidence). */

@@ -12,6 +12,7 @@ import java.util.logging.Logger;
 public final class FailStop {
   /** The exit status of a node stopped by an internal failure (EX_SOFTWARE). */
   public static final int EXIT_STATUS = 70;
+
   private static final Logger LOG = Logger.getLogger(FailStop.class.getName());
 
   private FailStop() {}
@@ -23,25 +24,34 @@ public final class FailStop {
   }
 
   /**
-   * Logs one SEVERE line (with the stack trace), flushes the log, and halts with {@link #EXIT_STATUS}.
-   * halt, not exit: shutdown hooks would wait for the very threads that failed (closing the node
-   * joins the consensus thread), and the store and signer record are safe to reopen after a crash.
+   * Logs one SEVERE line (with the stack trace), flushes the log, and halts with {@link
+   * #EXIT_STATUS}. halt, not exit: shutdown hooks would wait for the very threads that failed
+   * (closing the node joins the consensus thread), and the store and signer record are safe to
+   * reopen after a crash.
    */
-  public static final Fatal HALT = (what, cause) -> {
-    try {
-      LOG.log(Level.SEVERE, "fatal: " + what + "; the node stops (exit " + EXIT_STATUS + ")", cause);
-      flushLogs();
-    } catch (Throwable ignored) { // out of memory even to log: stop all the same
-      System.err.println("fatal: " + what);
-    } finally {
-      Runtime.getRuntime().halt(EXIT_STATUS);
-    }
-  };
+  public static final Fatal HALT =
+      (what, cause) -> {
+        try {
+          LOG.log(
+              Level.SEVERE,
+              "fatal: " + what + "; the node stops (exit " + EXIT_STATUS + ")",
+              cause);
+          flushLogs();
+        } catch (Throwable ignored) { // out of memory even to log: stop all the same
+          System.err.println("fatal: " + what);
+        } finally {
+          Runtime.getRuntime().halt(EXIT_STATUS);
+        }
+      };
 
-  /** Makes every thread without a handler of its own (the node's pools, gRPC's, Netty's) fail-stop. */
+  /**
+   * Makes every thread without a handler of its own (the node's pools, gRPC's, Netty's) fail-stop.
+   */
   public static void installDefault() {
-    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> HALT.fatal("uncaught " + e.getClass().getSimpleName()
-        + " on thread " + thread.getName(), e));
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) ->
+            HALT.fatal(
+                "uncaught " + e.getClass().getSimpleName() + " on thread " + thread.getName(), e));
   }
 
   /**

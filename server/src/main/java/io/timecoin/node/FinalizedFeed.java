@@ -24,27 +24,31 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
- * SubscribeFinalized (docs/protocol.md 7): every finalized block from any height, in order, without gaps.
+ * SubscribeFinalized (docs/protocol.md 7): every finalized block from any height, in order, without
+ * gaps.
  *
  * <p>One rule serves history and live blocks alike, so there is no seam between them: a subscriber
  * has a cursor (the next height it needs) and is sent every block from the cursor up to the
  * finalized tip, from a cache of the newest blocks (bounded in bytes: at 4 MiB a block, 256 of them
- * would be 1 GiB) or else from storage, as fast as its stream
- * accepts them (gRPC flow control: {@code isReady}). The consensus thread only moves the tip and
- * wakes subscribers; it never waits for one. A subscriber that had caught up and then falls more
- * than {@code maxLag} blocks behind is closed with RESOURCE_EXHAUSTED (reason SLOW_SUBSCRIBER): it
- * resumes by subscribing again from its next height. Idle streams get a KeepAlive every
- * {@code keepAliveMs}.
+ * would be 1 GiB) or else from storage, as fast as its stream accepts them (gRPC flow control:
+ * {@code isReady}). The consensus thread only moves the tip and wakes subscribers; it never waits
+ * for one. A subscriber that had caught up and then falls more than {@code maxLag} blocks behind is
+ * closed with RESOURCE_EXHAUSTED (reason SLOW_SUBSCRIBER): it resumes by subscribing again from its
+ * next height. Idle streams get a KeepAlive every {@code keepAliveMs}.
  *
  * <p>A block handed to a stream stays in its transport's buffers until the client reads it, so what
  * the streams hold is bounded too: each holds the bytes of its last block until it is ready again,
- * all together at most {@code maxSendingBytes}; a stream that would exceed it waits its turn, and one
- * that holds a block unread for {@code stallMs} is closed as SLOW_SUBSCRIBER (else a few clients
- * that never read could hold the whole budget).
+ * all together at most {@code maxSendingBytes}; a stream that would exceed it waits its turn, and
+ * one that holds a block unread for {@code stallMs} is closed as SLOW_SUBSCRIBER (else a few
+ * clients that never read could hold the whole budget).
  */
 final class FinalizedFeed implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(FinalizedFeed.class.getName());
-  /** The most blocks cached, however small (the byte bound is the one that matters for large blocks). */
+
+  /**
+   * The most blocks cached, however small (the byte bound is the one that matters for large
+   * blocks).
+   */
   private static final int CACHED = 256;
 
   private final ChainStore chain;
@@ -53,20 +57,31 @@ final class FinalizedFeed implements AutoCloseable {
   private final long keepAliveMs;
   private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
   private final AtomicInteger count = new AtomicInteger();
+
   /** The newest blocks, by height: written on the consensus thread, read by the senders. */
   private final Map<Long, SubscribeFinalizedResponse> recent = new ConcurrentHashMap<>();
-  private final ArrayDeque<SubscribeFinalizedResponse> recentOrder = new ArrayDeque<>(); // consensus thread only
+
+  private final ArrayDeque<SubscribeFinalizedResponse> recentOrder =
+      new ArrayDeque<>(); // consensus thread only
   private final long maxCachedBytes;
   private volatile long cachedBytes; // written on the consensus thread only
+
   /** Bytes handed to the streams and maybe not yet written out. */
   private final ByteBudget sending;
+
   private final long stallMs;
+
   /** Subscribers waiting for room in {@link #sending}, in turn. */
-  private final java.util.concurrent.ConcurrentLinkedQueue<Subscriber> waiters = new java.util.concurrent.ConcurrentLinkedQueue<>();
-  private final ExecutorService senders = Executors.newFixedThreadPool(2, DaemonThreads.named("finalized-feed"));
-  private final ScheduledExecutorService keepAlives = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("finalized-keepalive"));
+  private final java.util.concurrent.ConcurrentLinkedQueue<Subscriber> waiters =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private final ExecutorService senders =
+      Executors.newFixedThreadPool(2, DaemonThreads.named("finalized-feed"));
+  private final ScheduledExecutorService keepAlives =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("finalized-keepalive"));
   private volatile long tip;
-  private final java.util.concurrent.atomic.LongAdder slowClosed = new java.util.concurrent.atomic.LongAdder(); // sender threads add
+  private final java.util.concurrent.atomic.LongAdder slowClosed =
+      new java.util.concurrent.atomic.LongAdder(); // sender threads add
 
   /**
    * {@code maxCachedBytes}: the most bytes of recent blocks kept in memory (subscribers further
@@ -74,8 +89,15 @@ final class FinalizedFeed implements AutoCloseable {
    * {@code stallMs}: how long a stream may hold a block unread; {@code fatal}: told if the
    * keep-alive task fails.
    */
-  FinalizedFeed(ChainStore chain, int maxSubscribers, long maxLag, long keepAliveMs, long maxCachedBytes,
-      long maxSendingBytes, long stallMs, FailStop.Fatal fatal) {
+  FinalizedFeed(
+      ChainStore chain,
+      int maxSubscribers,
+      long maxLag,
+      long keepAliveMs,
+      long maxCachedBytes,
+      long maxSendingBytes,
+      long stallMs,
+      FailStop.Fatal fatal) {
     this.chain = chain;
     this.maxCachedBytes = maxCachedBytes;
     this.sending = new ByteBudget(maxSendingBytes);
@@ -84,11 +106,17 @@ final class FinalizedFeed implements AutoCloseable {
     this.maxLag = maxLag;
     this.keepAliveMs = keepAliveMs;
     this.tip = chain.tipHeight();
-    keepAlives.scheduleWithFixedDelay(FailStop.guarded("the subscriptions' keep-alive", this::keepAlive, fatal),
-        keepAliveMs, keepAliveMs, TimeUnit.MILLISECONDS);
+    keepAlives.scheduleWithFixedDelay(
+        FailStop.guarded("the subscriptions' keep-alive", this::keepAlive, fatal),
+        keepAliveMs,
+        keepAliveMs,
+        TimeUnit.MILLISECONDS);
   }
 
-  /** A block was stored (called on the consensus thread): cache it, move the tip, wake the subscribers. */
+  /**
+   * A block was stored (called on the consensus thread): cache it, move the tip, wake the
+   * subscribers.
+   */
   void published(Block block, FinalityCertificate certificate, RewardBreakdown reward) {
     long height = block.getHeader().getHeight();
     cache(height, message(block, certificate, reward));
@@ -98,12 +126,19 @@ final class FinalizedFeed implements AutoCloseable {
     }
   }
 
-  /** Starts a subscription at {@code fromHeight} (0 and 1 both mean the first block after genesis). */
+  /**
+   * Starts a subscription at {@code fromHeight} (0 and 1 both mean the first block after genesis).
+   */
   void subscribe(long fromHeight, ServerCallStreamObserver<SubscribeFinalizedResponse> out) {
     if (count.incrementAndGet() > maxSubscribers) {
       count.decrementAndGet();
-      out.onError(ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
-          "this node serves at most " + maxSubscribers + " subscriptions; try another node or later"));
+      out.onError(
+          ApiErrors.of(
+              Status.Code.RESOURCE_EXHAUSTED,
+              ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
+              "this node serves at most "
+                  + maxSubscribers
+                  + " subscriptions; try another node or later"));
       return;
     }
     Subscriber s = new Subscriber(Math.max(1, fromHeight), out);
@@ -121,7 +156,10 @@ final class FinalizedFeed implements AutoCloseable {
     return slowClosed.sum();
   }
 
-  /** Caches the newest block, dropping the oldest beyond the bounds (a block above the byte bound alone is not cached). */
+  /**
+   * Caches the newest block, dropping the oldest beyond the bounds (a block above the byte bound
+   * alone is not cached).
+   */
   private void cache(long height, SubscribeFinalizedResponse message) {
     long size = message.getSerializedSize();
     long bytes = cachedBytes;
@@ -168,14 +206,24 @@ final class FinalizedFeed implements AutoCloseable {
     if (cached != null) {
       return cached;
     }
-    Block block = chain.blockAt(height).orElseThrow(() -> new StorageException("block " + height + " is missing"));
-    FinalityCertificate cert = chain.certificateAt(height).orElseThrow(() -> new StorageException("certificate " + height + " is missing"));
-    return message(block, cert, chain.rewardAt(height).orElse(RewardBreakdown.getDefaultInstance()));
+    Block block =
+        chain
+            .blockAt(height)
+            .orElseThrow(() -> new StorageException("block " + height + " is missing"));
+    FinalityCertificate cert =
+        chain
+            .certificateAt(height)
+            .orElseThrow(() -> new StorageException("certificate " + height + " is missing"));
+    return message(
+        block, cert, chain.rewardAt(height).orElse(RewardBreakdown.getDefaultInstance()));
   }
 
-  private static SubscribeFinalizedResponse message(Block block, FinalityCertificate cert, RewardBreakdown reward) {
+  private static SubscribeFinalizedResponse message(
+      Block block, FinalityCertificate cert, RewardBreakdown reward) {
     return SubscribeFinalizedResponse.newBuilder()
-        .setBlock(FinalizedBlock.newBuilder().setBlock(block).setCertificate(cert).setReward(reward)).build();
+        .setBlock(
+            FinalizedBlock.newBuilder().setBlock(block).setCertificate(cert).setReward(reward))
+        .build();
   }
 
   private void keepAlive() {
@@ -191,7 +239,9 @@ final class FinalizedFeed implements AutoCloseable {
     }
   }
 
-  /** One stream. {@link #drain} runs on one sender thread at a time (the {@code scheduled} flag). */
+  /**
+   * One stream. {@link #drain} runs on one sender thread at a time (the {@code scheduled} flag).
+   */
   private final class Subscriber {
     private final ServerCallStreamObserver<SubscribeFinalizedResponse> out;
     private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -200,8 +250,14 @@ final class FinalizedFeed implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean keepAliveDue;
     private volatile long lastSentMs = System.currentTimeMillis();
-    /** Bytes of the last block handed to the stream, while it may still hold them (0 once it is ready again). */
-    private final java.util.concurrent.atomic.AtomicLong held = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Bytes of the last block handed to the stream, while it may still hold them (0 once it is
+     * ready again).
+     */
+    private final java.util.concurrent.atomic.AtomicLong held =
+        new java.util.concurrent.atomic.AtomicLong();
+
     private volatile long heldSinceMs;
     private volatile boolean stalled;
     private volatile boolean wokenForRoom; // its turn to try the budget: passed on if not used
@@ -228,8 +284,14 @@ final class FinalizedFeed implements AutoCloseable {
       try {
         if (stalled) {
           slowClosed.increment();
-          close(ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_SLOW_SUBSCRIBER,
-              "the subscriber read nothing for " + stallMs + " ms; subscribe again from height " + next));
+          close(
+              ApiErrors.of(
+                  Status.Code.RESOURCE_EXHAUSTED,
+                  ErrorReason.ERROR_REASON_SLOW_SUBSCRIBER,
+                  "the subscriber read nothing for "
+                      + stallMs
+                      + " ms; subscribe again from height "
+                      + next));
           return;
         }
         while (!closed && out.isReady() && next <= tip) {
@@ -267,18 +329,31 @@ final class FinalizedFeed implements AutoCloseable {
           if (keepAliveDue && out.isReady()) {
             keepAliveDue = false;
             lastSentMs = System.currentTimeMillis();
-            out.onNext(SubscribeFinalizedResponse.newBuilder().setKeepAlive(KeepAlive.newBuilder()
-                .setFinalizedHeight(tip).setTimestampMs(lastSentMs)).build());
+            out.onNext(
+                SubscribeFinalizedResponse.newBuilder()
+                    .setKeepAlive(
+                        KeepAlive.newBuilder().setFinalizedHeight(tip).setTimestampMs(lastSentMs))
+                    .build());
           }
         } else if (live && tip - next >= maxLag) {
           slowClosed.increment();
-          close(ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_SLOW_SUBSCRIBER,
-              "the subscriber fell " + (tip - next) + " blocks behind; subscribe again from height " + next));
+          close(
+              ApiErrors.of(
+                  Status.Code.RESOURCE_EXHAUSTED,
+                  ErrorReason.ERROR_REASON_SLOW_SUBSCRIBER,
+                  "the subscriber fell "
+                      + (tip - next)
+                      + " blocks behind; subscribe again from height "
+                      + next));
           return;
         }
       } catch (StorageException | RuntimeException e) {
-        LOG.warning("a finalized-block subscription failed at height " + next + ": " + e.getMessage());
-        close(Status.INTERNAL.withDescription("cannot read block " + next + ": " + e.getMessage()).asRuntimeException());
+        LOG.warning(
+            "a finalized-block subscription failed at height " + next + ": " + e.getMessage());
+        close(
+            Status.INTERNAL
+                .withDescription("cannot read block " + next + ": " + e.getMessage())
+                .asRuntimeException());
         return;
       } finally {
         scheduled.set(false);

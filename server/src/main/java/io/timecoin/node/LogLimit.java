@@ -40,6 +40,7 @@ public final class LogLimit {
       skipped = suppressed;
       suppressed = 0;
     }
-    log.log(level, () -> line.get() + (skipped > 0 ? " (" + skipped + " lines like it left out)" : ""));
+    log.log(
+        level, () -> line.get() + (skipped > 0 ? " (" + skipped + " lines like it left out)" : ""));
   }
 }

@@ -15,7 +15,9 @@ import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 import java.util.logging.StreamHandler;
 
-/** One line per event, time first: what an operator reads (JUL, so no logging library is needed). */
+/**
+ * One line per event, time first: what an operator reads (JUL, so no logging library is needed).
+ */
 public final class Logs {
   private Logs() {}
 
@@ -33,11 +35,12 @@ public final class Logs {
   }
 
   /**
-   * Several nodes in one process (a devnet): the console shows warnings only (the caller prints
-   * its own summary); {@code all} gets every line; each node's file the lines that name it (they
-   * begin with "NAME "). Files are appended to, so a resumed devnet keeps its history.
+   * Several nodes in one process (a devnet): the console shows warnings only (the caller prints its
+   * own summary); {@code all} gets every line; each node's file the lines that name it (they begin
+   * with "NAME "). Files are appended to, so a resumed devnet keeps its history.
    */
-  public static void configureFiles(boolean verbose, Path all, Map<String, Path> perNode) throws IOException {
+  public static void configureFiles(boolean verbose, Path all, Map<String, Path> perNode)
+      throws IOException {
     reset(verbose);
     Logger root = Logger.getLogger("");
     root.addHandler(console(Level.WARNING));
@@ -71,23 +74,29 @@ public final class Logs {
     return handler;
   }
 
-  /** A file handler that writes each line at once (a user tails it), only those that begin with {@code prefix} if given. */
+  /**
+   * A file handler that writes each line at once (a user tails it), only those that begin with
+   * {@code prefix} if given.
+   */
   private static Handler file(Path path, String prefix) throws IOException {
     Files.createDirectories(path.toAbsolutePath().getParent());
-    OutputStream stream = Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    StreamHandler handler = new StreamHandler(stream, new SimpleFormatter()) {
-      @Override
-      public synchronized void publish(LogRecord record) {
-        super.publish(record);
-        flush();
-      }
-    };
+    OutputStream stream =
+        Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    StreamHandler handler =
+        new StreamHandler(stream, new SimpleFormatter()) {
+          @Override
+          public synchronized void publish(LogRecord record) {
+            super.publish(record);
+            flush();
+          }
+        };
     handler.setLevel(Level.ALL);
     if (prefix != null) {
-      handler.setFilter(r -> {
-        String m = r.getMessage();
-        return m != null && m.startsWith(prefix);
-      });
+      handler.setFilter(
+          r -> {
+            String m = r.getMessage();
+            return m != null && m.startsWith(prefix);
+          });
     }
     return handler;
   }

@@ -18,7 +18,8 @@ import java.util.function.Supplier;
  */
 final class NodeHealth implements AutoCloseable {
   private final HealthStatusManager health = new HealthStatusManager();
-  private final ScheduledExecutorService check = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("health"));
+  private final ScheduledExecutorService check =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("health"));
   private final PeerNetwork network;
   private final boolean peersConfigured;
   private final Supplier<NodeStatus> status;
@@ -42,11 +43,17 @@ final class NodeHealth implements AutoCloseable {
   }
 
   void start(FailStop.Fatal fatal) {
-    check.scheduleWithFixedDelay(FailStop.guarded("the health check", () -> update(status.get()), fatal),
-        0, 500, TimeUnit.MILLISECONDS);
+    check.scheduleWithFixedDelay(
+        FailStop.guarded("the health check", () -> update(status.get()), fatal),
+        0,
+        500,
+        TimeUnit.MILLISECONDS);
   }
 
-  /** A listener of the node's status, on the consensus thread: checks again when the finalized height moves. */
+  /**
+   * A listener of the node's status, on the consensus thread: checks again when the finalized
+   * height moves.
+   */
   void statusChanged(NodeStatus s) {
     if (s.finalizedHeight() != checkedHeight) {
       checkedHeight = s.finalizedHeight();
@@ -55,7 +62,9 @@ final class NodeHealth implements AutoCloseable {
   }
 
   private synchronized void update(NodeStatus s) {
-    boolean synced = (network.peerCount() > 0 || !peersConfigured) && network.bestKnownHeight() <= s.finalizedHeight() + 1;
+    boolean synced =
+        (network.peerCount() > 0 || !peersConfigured)
+            && network.bestKnownHeight() <= s.finalizedHeight() + 1;
     serving = synced;
     health.setStatus("", synced ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
   }

@@ -15,7 +15,10 @@ import io.timecoin.storage.StorageException;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** A node's home on opening: its chain store, checked to hold this genesis of this protocol (docs/protocol.md 3). */
+/**
+ * A node's home on opening: its chain store, checked to hold this genesis of this protocol
+ * (docs/protocol.md 3).
+ */
 final class NodeHome {
   private NodeHome() {}
 
@@ -27,7 +30,10 @@ final class NodeHome {
     ChainStore chain = ChainStore.open(data.resolve("chain"));
     Block genesisBlock = genesis.block();
     try {
-      chain.putGenesis(genesisBlock, Ledger.genesisChanges(genesisBlock, genesis.masternodeRecords(), genesis.maxValidators()));
+      chain.putGenesis(
+          genesisBlock,
+          Ledger.genesisChanges(
+              genesisBlock, genesis.masternodeRecords(), genesis.maxValidators()));
       checkGenesis(chain.blockAt(0).orElseThrow(), data.resolve("chain"));
     } catch (OldProtocolException e) {
       chain.close();
@@ -39,26 +45,48 @@ final class NodeHome {
     return chain;
   }
 
-  /** Where the engine starts: the stored tip {@code block}, its certificate and the validator sets around it. */
+  /**
+   * Where the engine starts: the stored tip {@code block}, its certificate and the validator sets
+   * around it.
+   */
   static ChainTip tip(ChainStore chain, Block block, Ledger ledger) throws IOException {
     long h = block.getHeader().getHeight();
     FinalityCertificate cert = h == 0 ? null : chain.certificateAt(h).orElseThrow();
-    return new ChainTip(h, Hashes.block(block.getHeader()), block.getHeader().getTimestampMs(), cert,
-        h == 0 ? null : ledger.validatorSetAt(h), ledger.validatorSetAt(h + 1));
+    return new ChainTip(
+        h,
+        Hashes.block(block.getHeader()),
+        block.getHeader().getTimestampMs(),
+        cert,
+        h == 0 ? null : ledger.validatorSetAt(h),
+        ledger.validatorSetAt(h + 1));
   }
 
-  /** The stored block 0 is a genesis block of this protocol, its parameters present (docs/protocol.md 3). */
+  /**
+   * The stored block 0 is a genesis block of this protocol, its parameters present
+   * (docs/protocol.md 3).
+   */
   private static void checkGenesis(Block stored, Path dir) throws StorageException {
     try {
       GenesisBlocks.check(stored);
     } catch (MalformedException e) {
-      throw new StorageException("corrupt chain store in " + dir + ": its block 0 is not a genesis block: " + e.getMessage());
+      throw new StorageException(
+          "corrupt chain store in "
+              + dir
+              + ": its block 0 is not a genesis block: "
+              + e.getMessage());
     }
   }
 
   /** The one line that tells an operator a home of an earlier protocol must be recreated. */
   static String oldHomeMessage(Path home, int storedVersion) {
-    return "this home (" + home + ") holds a protocol v" + storedVersion + " chain (blocks before protocol v"
-        + ProtocolVersion.BLOCK + "); recreate it: delete " + home + " or use another --home";
+    return "this home ("
+        + home
+        + ") holds a protocol v"
+        + storedVersion
+        + " chain (blocks before protocol v"
+        + ProtocolVersion.BLOCK
+        + "); recreate it: delete "
+        + home
+        + " or use another --home";
   }
 }

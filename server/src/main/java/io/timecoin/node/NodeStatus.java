@@ -12,14 +12,21 @@ import java.util.function.Consumer;
  *
  * @param finalizedHeight the newest stored block's height (kept after close)
  * @param finalizedBlock that block and its certificate (null certificate at height 0)
- * @param lastFinalizationLatencyNanos for that block: from the first proposal of its height seen here
- *     to stored; 0 until this node has stored one
+ * @param lastFinalizationLatencyNanos for that block: from the first proposal of its height seen
+ *     here to stored; 0 until this node has stored one
  * @param round the consensus round of the height being decided
  * @param validator whether this node is a validator of the height being decided
  */
-public record NodeStatus(long finalizedHeight, ByteString finalizedHash, Block finalizedBlock,
-    FinalityCertificate finalizedCertificate, long lastFinalizationLatencyNanos, int round, boolean validator,
-    long peerMessagesSent, long peerBytesSent) {
+public record NodeStatus(
+    long finalizedHeight,
+    ByteString finalizedHash,
+    Block finalizedBlock,
+    FinalityCertificate finalizedCertificate,
+    long lastFinalizationLatencyNanos,
+    int round,
+    boolean validator,
+    long peerMessagesSent,
+    long peerBytesSent) {
 
   /**
    * A listener that passes on only the first snapshot of each newly stored block (a listener of

@@ -22,12 +22,23 @@ import java.util.logging.Logger;
  */
 final class PeerFeedback {
   private static final Logger LOG = Logger.getLogger(PeerFeedback.class.getName());
-  /** Refusals that only a faulty or malicious peer causes (a late or duplicate message is not one). */
-  private static final Set<ErrorReason> PEER_FAULTS = Set.of(ErrorReason.ERROR_REASON_MALFORMED,
-      ErrorReason.ERROR_REASON_TOO_LARGE, ErrorReason.ERROR_REASON_WRONG_CHAIN, ErrorReason.ERROR_REASON_BAD_SIGNATURE,
-      ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, ErrorReason.ERROR_REASON_WRONG_PROPOSER);
 
-  /** Where a network message came from: relayed onward when accepted, counted against the peer when not. */
+  /**
+   * Refusals that only a faulty or malicious peer causes (a late or duplicate message is not one).
+   */
+  private static final Set<ErrorReason> PEER_FAULTS =
+      Set.of(
+          ErrorReason.ERROR_REASON_MALFORMED,
+          ErrorReason.ERROR_REASON_TOO_LARGE,
+          ErrorReason.ERROR_REASON_WRONG_CHAIN,
+          ErrorReason.ERROR_REASON_BAD_SIGNATURE,
+          ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR,
+          ErrorReason.ERROR_REASON_WRONG_PROPOSER);
+
+  /**
+   * Where a network message came from: relayed onward when accepted, counted against the peer when
+   * not.
+   */
   record Source(PeerMessage message, PeerConnection peer) {}
 
   private final String name;
@@ -42,18 +53,37 @@ final class PeerFeedback {
     this.signatures = signatures;
   }
 
-  /** On the consensus thread: the engine's verdict on a message from {@code s}, {@code kind} its event's name. */
+  /**
+   * On the consensus thread: the engine's verdict on a message from {@code s}, {@code kind} its
+   * event's name.
+   */
   void message(Source s, Verdict v, String kind, ConsensusEngine engine) {
     PeerMessage m = s.message();
     long height = m.hasVote() ? m.getVote().getHeight() : m.getProposal().getHeight();
     if (v.accepted()) {
       network.relay(m, s.peer());
       if (m.hasProposal()) {
-        LOG.info(() -> name + " proposal received: height " + height + " round " + m.getProposal().getRound()
-            + " from " + Logs.shortKey(m.getProposal().getProposer()));
+        LOG.info(
+            () ->
+                name
+                    + " proposal received: height "
+                    + height
+                    + " round "
+                    + m.getProposal().getRound()
+                    + " from "
+                    + Logs.shortKey(m.getProposal().getProposer()));
       } else {
-        LOG.finer(() -> name + " vote " + m.getVote().getType() + " h" + height + " r" + m.getVote().getRound()
-            + " from " + Logs.shortKey(m.getVote().getValidator()));
+        LOG.finer(
+            () ->
+                name
+                    + " vote "
+                    + m.getVote().getType()
+                    + " h"
+                    + height
+                    + " r"
+                    + m.getVote().getRound()
+                    + " from "
+                    + Logs.shortKey(m.getVote().getValidator()));
       }
     } else if (v.kind() == Verdict.Kind.REFUSED) {
       LOG.fine(() -> name + " refused a " + kind + " from " + s.peer() + ": " + v);
@@ -71,13 +101,24 @@ final class PeerFeedback {
     }
   }
 
-  /** A vote too far ahead for the engine, which it refused unverified, that proves its sender is ahead. */
+  /**
+   * A vote too far ahead for the engine, which it refused unverified, that proves its sender is
+   * ahead.
+   */
   private boolean verifiedAhead(Source s, Verdict v, ConsensusEngine engine) {
-    if (!s.message().hasVote() || s.peer() == null || v.reason() != ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE) {
+    if (!s.message().hasVote()
+        || s.peer() == null
+        || v.reason() != ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE) {
       return false;
     }
-    return VerifiedHeights.provenBy(s.message().getVote(), chainId, engine.height(), s.peer().verifiedHeight(),
-        engine.validatorSet(), signatures) >= 0;
+    return VerifiedHeights.provenBy(
+            s.message().getVote(),
+            chainId,
+            engine.height(),
+            s.peer().verifiedHeight(),
+            engine.validatorSet(),
+            signatures)
+        >= 0;
   }
 
   /** A block synced from {@code source} that the engine refused. */
@@ -87,9 +128,9 @@ final class PeerFeedback {
   }
 
   /**
-   * A transaction's verdict, {@code from} the peer that relayed it (null: a client). A peer may relay
-   * a transaction that a block just made invalid; only what no honest node could have admitted a
-   * moment before counts against it.
+   * A transaction's verdict, {@code from} the peer that relayed it (null: a client). A peer may
+   * relay a transaction that a block just made invalid; only what no honest node could have
+   * admitted a moment before counts against it.
    */
   void transaction(TransactionRules.Verdict v, PeerConnection from) {
     if (from != null && !v.valid() && TransactionRules.relayFault(v.reason())) {
@@ -97,7 +138,9 @@ final class PeerFeedback {
     }
   }
 
-  /** Admitted transactions, by the peer each came from (null: clients): relayed to every other peer. */
+  /**
+   * Admitted transactions, by the peer each came from (null: clients): relayed to every other peer.
+   */
   void admitted(Map<PeerConnection, List<Transaction>> bySource) {
     bySource.forEach((from, txs) -> network.relayTransactions(txs, from));
   }

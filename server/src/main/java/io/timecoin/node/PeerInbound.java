@@ -11,8 +11,8 @@ import io.timecoin.proto.v1.Transaction;
 
 /**
  * What the peer network hands the node: transactions to admission, proposals and votes to the
- * consensus loop, synced blocks to the sync pipeline. Admission answers peers through the network, so
- * is made after it: {@link #admitTo} gives it, once, before the peer port starts (whose threads
+ * consensus loop, synced blocks to the sync pipeline. Admission answers peers through the network,
+ * so is made after it: {@link #admitTo} gives it, once, before the peer port starts (whose threads
  * then see it).
  */
 final class PeerInbound implements PeerNetwork.Inbound {
@@ -41,8 +41,10 @@ final class PeerInbound implements PeerNetwork.Inbound {
 
   @Override
   public void message(PeerMessage m, PeerConnection from) {
-    Event e = m.hasProposal() ? new Event.ProposalReceived(m.getProposal())
-        : m.hasVote() ? new Event.VoteReceived(m.getVote()) : null;
+    Event e =
+        m.hasProposal()
+            ? new Event.ProposalReceived(m.getProposal())
+            : m.hasVote() ? new Event.VoteReceived(m.getVote()) : null;
     if (e != null && !loop.submit(e, new PeerFeedback.Source(m, from))) {
       metrics.consensusQueueDropped.increment();
     }

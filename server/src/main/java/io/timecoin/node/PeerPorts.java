@@ -23,7 +23,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** The peer side of a node: its PeerNetwork, the peer port that serves it, and how it dials peers. */
+/**
+ * The peer side of a node: its PeerNetwork, the peer port that serves it, and how it dials peers.
+ */
 final class PeerPorts {
   final PeerNetwork network;
   private final Server server;
@@ -32,18 +34,41 @@ final class PeerPorts {
   private final int maxMessageBytes;
   private final NodeMetrics metrics;
 
-  PeerPorts(Genesis genesis, NodeConfig config, Ed25519KeyPair key, TlsContexts tls, ChainStore chain, PeerNetwork.Inbound inbound,
-      PeerLimits limits, NodeMetrics metrics, Predicate<ByteString> isValidator) throws IOException {
+  PeerPorts(
+      Genesis genesis,
+      NodeConfig config,
+      Ed25519KeyPair key,
+      TlsContexts tls,
+      ChainStore chain,
+      PeerNetwork.Inbound inbound,
+      PeerLimits limits,
+      NodeMetrics metrics,
+      Predicate<ByteString> isValidator)
+      throws IOException {
     this.config = config;
     this.tls = tls;
     this.maxMessageBytes = limits.maxMessageBytes();
     this.metrics = metrics;
-    this.network = new PeerNetwork(genesis.chainId(), genesis.hash(), key, inbound, reader(chain), limits, metrics.registry,
-        this::dial, isValidator);
+    this.network =
+        new PeerNetwork(
+            genesis.chainId(),
+            genesis.hash(),
+            key,
+            inbound,
+            reader(chain),
+            limits,
+            metrics.registry,
+            this::dial,
+            isValidator);
     // connections: each validator may dial and be dialed, with room for redials and non-validators
-    NettyServerBuilder builder = PeerPort.builder(HostPort.parse(config.peerListen()).socketAddress(), network,
-        4 * genesis.maxValidators(), maxMessageBytes,
-        new RefuseUnknownFields(io.grpc.Status.Code.FAILED_PRECONDITION, "peer", metrics.registry, Set.of()));
+    NettyServerBuilder builder =
+        PeerPort.builder(
+            HostPort.parse(config.peerListen()).socketAddress(),
+            network,
+            4 * genesis.maxValidators(),
+            maxMessageBytes,
+            new RefuseUnknownFields(
+                io.grpc.Status.Code.FAILED_PRECONDITION, "peer", metrics.registry, Set.of()));
     if (tls != null) {
       builder.sslContext(tls.peerServer());
     }
@@ -64,8 +89,12 @@ final class PeerPorts {
    * pool), so they run on the network threads instead of paying a thread hand-off per message.
    */
   private ManagedChannel dial(String address) {
-    NettyChannelBuilder b = NettyChannelBuilder.forTarget(address).maxInboundMessageSize(maxMessageBytes).disableRetry()
-        .directExecutor().intercept(RefuseUnknownFields.onDialedChannels(metrics.registry));
+    NettyChannelBuilder b =
+        NettyChannelBuilder.forTarget(address)
+            .maxInboundMessageSize(maxMessageBytes)
+            .disableRetry()
+            .directExecutor()
+            .intercept(RefuseUnknownFields.onDialedChannels(metrics.registry));
     if (tls == null) {
       return b.usePlaintext().build();
     }

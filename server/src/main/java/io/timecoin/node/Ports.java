@@ -11,8 +11,15 @@ final class Ports {
     try {
       server.start();
     } catch (IOException e) {
-      throw new IOException("cannot listen on " + address + " (" + what + " port): " + rootMessage(e)
-          + "; is another node running there? (--base-port moves the ports)", e);
+      throw new IOException(
+          "cannot listen on "
+              + address
+              + " ("
+              + what
+              + " port): "
+              + rootMessage(e)
+              + "; is another node running there? (--base-port moves the ports)",
+          e);
     }
   }
 

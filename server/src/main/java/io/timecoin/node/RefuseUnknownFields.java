@@ -26,10 +26,10 @@ import java.util.logging.Logger;
 /**
  * Refuses every received message that carries a protobuf field its schema does not name, as
  * MALFORMED, before the service sees it: such fields are kept by protobuf but covered by no hash or
- * signature, so a relayer could add them to a signed message unnoticed. The call is closed (a server
- * call with {@code code} and an ErrorInfo naming the field's path; a call this node made is
- * cancelled) and counted in timed_unknown_fields_refused_total{port, method}. The service is told as
- * if the call had been cancelled, and nothing it sends afterwards reaches the wire.
+ * signature, so a relayer could add them to a signed message unnoticed. The call is closed (a
+ * server call with {@code code} and an ErrorInfo naming the field's path; a call this node made is
+ * cancelled) and counted in timed_unknown_fields_refused_total{port, method}. The service is told
+ * as if the call had been cancelled, and nothing it sends afterwards reaches the wire.
  */
 final class RefuseUnknownFields implements ServerInterceptor {
   private static final Logger LOG = Logger.getLogger(RefuseUnknownFields.class.getName());
@@ -38,6 +38,7 @@ final class RefuseUnknownFields implements ServerInterceptor {
   private final String port;
   private final MeterRegistry metrics;
   private final Set<String> checkedByTheService;
+
   /** A flood must not flood the log: one line every 10 s, the rest counted on it. */
   private final LogLimit logLimit = new LogLimit(1, 10_000);
 
@@ -47,7 +48,8 @@ final class RefuseUnknownFields implements ServerInterceptor {
    * answers an unknown field itself, message by message (a stream whose refusals answer one message
    * each and go on).
    */
-  RefuseUnknownFields(Status.Code code, String port, MeterRegistry metrics, Set<String> checkedByTheService) {
+  RefuseUnknownFields(
+      Status.Code code, String port, MeterRegistry metrics, Set<String> checkedByTheService) {
     this.code = code;
     this.port = port;
     this.metrics = metrics;
@@ -56,10 +58,12 @@ final class RefuseUnknownFields implements ServerInterceptor {
 
   /** Checks the messages a peer we dialed sends back (Connect responses, synced blocks). */
   static ClientInterceptor onDialedChannels(MeterRegistry metrics) {
-    RefuseUnknownFields counting = new RefuseUnknownFields(Status.Code.CANCELLED, "dialed", metrics, Set.of());
+    RefuseUnknownFields counting =
+        new RefuseUnknownFields(Status.Code.CANCELLED, "dialed", metrics, Set.of());
     return new ClientInterceptor() {
       @Override
-      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+      public <Q, R> ClientCall<Q, R> interceptCall(
+          MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
         return counting.clientCall(method, next.newCall(method, options), next.authority());
       }
     };
@@ -71,20 +75,37 @@ final class RefuseUnknownFields implements ServerInterceptor {
   }
 
   private StatusRuntimeException refusal(String method, String path, String from) {
-    metrics.counter("timed_unknown_fields_refused_total", "port", port, "method", method).increment();
-    logLimit.log(LOG, Level.WARNING, () -> "refused a " + method + " message from " + from + " on the " + port
-        + " port: unknown field " + path);
-    return ApiErrors.of(code, ErrorReason.ERROR_REASON_MALFORMED, "unknown field " + path + " in a " + method + " message");
+    metrics
+        .counter("timed_unknown_fields_refused_total", "port", port, "method", method)
+        .increment();
+    logLimit.log(
+        LOG,
+        Level.WARNING,
+        () ->
+            "refused a "
+                + method
+                + " message from "
+                + from
+                + " on the "
+                + port
+                + " port: unknown field "
+                + path);
+    return ApiErrors.of(
+        code,
+        ErrorReason.ERROR_REASON_MALFORMED,
+        "unknown field " + path + " in a " + method + " message");
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     String method = call.getMethodDescriptor().getBareMethodName();
     if (checkedByTheService.contains(method)) {
       return next.startCall(call, headers);
     }
     Guarded<Q, R> guarded = new Guarded<>(call);
-    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(guarded, headers)) {
+    return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+        next.startCall(guarded, headers)) {
       private boolean refused; // listener callbacks never run at once
 
       @Override
@@ -98,7 +119,8 @@ final class RefuseUnknownFields implements ServerInterceptor {
           return;
         }
         refused = true;
-        java.net.SocketAddress from = call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        java.net.SocketAddress from =
+            call.getAttributes().get(io.grpc.Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
         StatusRuntimeException e = refusal(method, path, String.valueOf(from));
         guarded.refuse(e.getStatus(), e.getTrailers() == null ? new Metadata() : e.getTrailers());
         super.onCancel(); // the service lets go of the call as of a cancelled one
@@ -136,10 +158,11 @@ final class RefuseUnknownFields implements ServerInterceptor {
 
   /**
    * A server call the service may go on using from its own threads after a refusal closed it: from
-   * then on what it sends is dropped. The lock makes the refusal's close and the service's sends take
-   * turns (a ServerCall is not thread-safe).
+   * then on what it sends is dropped. The lock makes the refusal's close and the service's sends
+   * take turns (a ServerCall is not thread-safe).
    */
-  private static final class Guarded<Q, R> extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
+  private static final class Guarded<Q, R>
+      extends ForwardingServerCall.SimpleForwardingServerCall<Q, R> {
     private boolean closed; // guarded by this
 
     Guarded(ServerCall<Q, R> call) {
@@ -187,40 +210,45 @@ final class RefuseUnknownFields implements ServerInterceptor {
 
   /**
    * A call this node made: a response with an unknown field cancels it, and the caller is told with
-   * CANCELLED and an ErrorInfo MALFORMED naming the field (instead of the transport's bare CANCELLED).
+   * CANCELLED and an ErrorInfo MALFORMED naming the field (instead of the transport's bare
+   * CANCELLED).
    */
-  private <Q, R> ClientCall<Q, R> clientCall(MethodDescriptor<Q, R> method, ClientCall<Q, R> call, String peer) {
+  private <Q, R> ClientCall<Q, R> clientCall(
+      MethodDescriptor<Q, R> method, ClientCall<Q, R> call, String peer) {
     String name = method.getBareMethodName();
     return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
       @Override
       public void start(Listener<R> listener, Metadata headers) {
-        super.start(new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-          private volatile StatusRuntimeException refused;
+        super.start(
+            new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
+              private volatile StatusRuntimeException refused;
 
-          @Override
-          public void onMessage(R message) {
-            if (refused != null) {
-              return;
-            }
-            String path = unknownField(message);
-            if (path == null) {
-              super.onMessage(message);
-              return;
-            }
-            refused = refusal(name, path, peer);
-            call.cancel("a message of this call carries an unknown field " + path, null);
-          }
+              @Override
+              public void onMessage(R message) {
+                if (refused != null) {
+                  return;
+                }
+                String path = unknownField(message);
+                if (path == null) {
+                  super.onMessage(message);
+                  return;
+                }
+                refused = refusal(name, path, peer);
+                call.cancel("a message of this call carries an unknown field " + path, null);
+              }
 
-          @Override
-          public void onClose(Status status, Metadata trailers) {
-            StatusRuntimeException r = refused;
-            if (r == null) {
-              super.onClose(status, trailers);
-            } else {
-              super.onClose(r.getStatus(), r.getTrailers() == null ? new Metadata() : r.getTrailers());
-            }
-          }
-        }, headers);
+              @Override
+              public void onClose(Status status, Metadata trailers) {
+                StatusRuntimeException r = refused;
+                if (r == null) {
+                  super.onClose(status, trailers);
+                } else {
+                  super.onClose(
+                      r.getStatus(), r.getTrailers() == null ? new Metadata() : r.getTrailers());
+                }
+              }
+            },
+            headers);
       }
     };
   }

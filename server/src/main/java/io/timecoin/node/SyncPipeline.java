@@ -26,13 +26,17 @@ import java.util.logging.Logger;
  *
  * <p>A window bounds the signatures verified ahead of the consensus thread (so the cache keeps
  * them) and the bytes of the blocks held meanwhile (so large blocks with few signatures cannot fill
- * the heap): a full window blocks the stream's callback, and gRPC flow control then holds the peer back.
+ * the heap): a full window blocks the stream's callback, and gRPC flow control then holds the peer
+ * back.
  */
 final class SyncPipeline {
   private static final Logger LOG = Logger.getLogger(SyncPipeline.class.getName());
   private static final long PROGRESS_EVERY_NANOS = 2_000_000_000L;
 
-  /** What rides with a synced block through the consensus queue: the window it holds, and where it came from. */
+  /**
+   * What rides with a synced block through the consensus queue: the window it holds, and where it
+   * came from.
+   */
   record Ticket(int signatures, int bytes, SyncSource source) {}
 
   /** Puts a synced block on the consensus queue with its ticket; false when the queue is full. */
@@ -61,11 +65,18 @@ final class SyncPipeline {
 
   /**
    * {@code window}: the most signatures verified ahead of the consensus thread (keep it below the
-   * cache's size); {@code windowBytes}: the most bytes of blocks and certificates in flight;
-   * {@code fatal}: told of an Error on a verifier thread.
+   * cache's size); {@code windowBytes}: the most bytes of blocks and certificates in flight; {@code
+   * fatal}: told of an Error on a verifier thread.
    */
-  SyncPipeline(String name, String chainId, SignatureCache signatures, Executor verifiers, int window, int windowBytes,
-      Consensus consensus, FailStop.Fatal fatal) {
+  SyncPipeline(
+      String name,
+      String chainId,
+      SignatureCache signatures,
+      Executor verifiers,
+      int window,
+      int windowBytes,
+      Consensus consensus,
+      FailStop.Fatal fatal) {
     this.name = name;
     this.windowBytes = windowBytes;
     this.bytesRoom = new Semaphore(windowBytes);
@@ -90,7 +101,10 @@ final class SyncPipeline {
   void offer(Block block, FinalityCertificate certificate, SyncSource source) {
     int weight = Math.min(window, signatureCount(block, certificate));
     // a block larger than the whole window takes all of it: it then travels alone
-    int bytes = (int) Math.min(windowBytes, (long) block.getSerializedSize() + certificate.getSerializedSize());
+    int bytes =
+        (int)
+            Math.min(
+                windowBytes, (long) block.getSerializedSize() + certificate.getSerializedSize());
     try {
       bytesRoom.acquire(bytes);
       try {
@@ -106,39 +120,53 @@ final class SyncPipeline {
     Ticket ticket = new Ticket(weight, bytes, source);
     synchronized (this) { // not around the wait above: done() releases the room under this lock
       // A peer sends as the certificate of h the one block h + 1 carries: then this block's last
-      // certificate is the one verified with the block before (maybe still under way on another thread).
+      // certificate is the one verified with the block before (maybe still under way on another
+      // thread).
       boolean lastCertificateSeen = block.getBody().getLastCertificate().equals(previous);
       previous = certificate;
       CompletableFuture<Void> verified;
       try {
-        verified = CompletableFuture.runAsync(() -> verifyQuietly(block, certificate, !lastCertificateSeen), verifiers);
+        verified =
+            CompletableFuture.runAsync(
+                () -> verifyQuietly(block, certificate, !lastCertificateSeen), verifiers);
       } catch (RejectedExecutionException busy) {
-        verified = CompletableFuture.completedFuture(null); // the consensus thread verifies them itself
+        verified =
+            CompletableFuture.completedFuture(null); // the consensus thread verifies them itself
       }
       inFlight++;
       // handle, not thenRun: whatever happened to one block, the ones after it still go on in order
-      tail = CompletableFuture.allOf(tail, verified).handle((ignored, failure) -> {
-        Throwable cause = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
-            ? c.getCause() : failure;
-        if (cause instanceof Error e) { // verifyQuietly lets only Errors out; a future would keep them unseen
-          fatal.fatal("verifying synced block " + block.getHeader().getHeight(), e);
-        }
-        boolean queued = false;
-        try {
-          queued = consensus.enqueue(block, certificate, ticket);
-        } finally {
-          if (!queued) {
-            done(ticket, -1);
-          }
-        }
-        return null;
-      });
+      tail =
+          CompletableFuture.allOf(tail, verified)
+              .handle(
+                  (ignored, failure) -> {
+                    Throwable cause =
+                        failure instanceof java.util.concurrent.CompletionException c
+                                && c.getCause() != null
+                            ? c.getCause()
+                            : failure;
+                    if (cause
+                        instanceof
+                        Error e) { // verifyQuietly lets only Errors out; a future would keep them
+                      // unseen
+                      fatal.fatal("verifying synced block " + block.getHeader().getHeight(), e);
+                    }
+                    boolean queued = false;
+                    try {
+                      queued = consensus.enqueue(block, certificate, ticket);
+                    } finally {
+                      if (!queued) {
+                        done(ticket, -1);
+                      }
+                    }
+                    return null;
+                  });
     }
   }
 
   /**
-   * The consensus thread has handled the block of {@code ticket} (stored at {@code height}, or -1 when
-   * refused). True when no synced block is left in flight: the caller makes the blocks durable.
+   * The consensus thread has handled the block of {@code ticket} (stored at {@code height}, or -1
+   * when refused). True when no synced block is left in flight: the caller makes the blocks
+   * durable.
    */
   synchronized boolean done(Ticket ticket, long height) {
     room.release(ticket.signatures());
@@ -165,29 +193,47 @@ final class SyncPipeline {
       double seconds = (now - startedAtNanos) / 1e9;
       long n = applied;
       long from = startHeight;
-      LOG.log(n >= 100 ? java.util.logging.Level.INFO : java.util.logging.Level.FINE,
-          () -> String.format("%s caught up: blocks %d..%d in %.1f s (%.0f blocks/s), every signature verified"
-              + " (%d verifications, %d found verified)",
-              name, from, from + n - 1, seconds, n / Math.max(seconds, 1e-3), signatures.verifications(), signatures.hits()));
+      LOG.log(
+          n >= 100 ? java.util.logging.Level.INFO : java.util.logging.Level.FINE,
+          () ->
+              String.format(
+                  "%s caught up: blocks %d..%d in %.1f s (%.0f blocks/s), every signature verified"
+                      + " (%d verifications, %d found verified)",
+                  name,
+                  from,
+                  from + n - 1,
+                  seconds,
+                  n / Math.max(seconds, 1e-3),
+                  signatures.verifications(),
+                  signatures.hits()));
     }
     applied = 0;
     return true;
   }
 
   private static int signatureCount(Block block, FinalityCertificate certificate) {
-    int n = certificate.getSignaturesCount() + block.getBody().getLastCertificate().getSignaturesCount();
+    int n =
+        certificate.getSignaturesCount()
+            + block.getBody().getLastCertificate().getSignaturesCount();
     for (Transaction tx : block.getBody().getTransactionsList()) {
       n += tx.getInputsCount() + tx.getKindWitnessesCount();
     }
     return Math.max(1, n);
   }
 
-  /** Verifies what needs no state, into the cache; any failure is left for the engine to find and refuse. */
-  private void verifyQuietly(Block block, FinalityCertificate certificate, boolean lastCertificate) {
+  /**
+   * Verifies what needs no state, into the cache; any failure is left for the engine to find and
+   * refuse.
+   */
+  private void verifyQuietly(
+      Block block, FinalityCertificate certificate, boolean lastCertificate) {
     try {
       verify(block, certificate, lastCertificate);
-    } catch (RuntimeException e) { // a peer's malformed block: the consensus thread refuses it with a reason
-      LOG.fine(() -> name + " could not pre-verify block " + block.getHeader().getHeight() + ": " + e);
+    } catch (
+        RuntimeException
+            e) { // a peer's malformed block: the consensus thread refuses it with a reason
+      LOG.fine(
+          () -> name + " could not pre-verify block " + block.getHeader().getHeight() + ": " + e);
     }
   }
 
@@ -204,7 +250,13 @@ final class SyncPipeline {
   private void verify(FinalityCertificate cert) {
     byte[] precommit;
     try {
-      precommit = CanonicalBytes.vote(chainId, VoteType.VOTE_TYPE_PRECOMMIT, cert.getHeight(), cert.getRound(), cert.getBlockHash());
+      precommit =
+          CanonicalBytes.vote(
+              chainId,
+              VoteType.VOTE_TYPE_PRECOMMIT,
+              cert.getHeight(),
+              cert.getRound(),
+              cert.getBlockHash());
     } catch (MalformedException e) {
       return;
     }

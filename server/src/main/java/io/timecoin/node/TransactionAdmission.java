@@ -28,8 +28,9 @@ import java.util.logging.Logger;
 /**
  * Transactions into the mempool, from clients and peers: their signatures are verified on a pool of
  * one thread per core (so neither a peer's stream, whose votes queue behind it, nor a client call
- * waits for them), the rest is checked and admitted on the consensus thread, which owns the mempool;
- * an admitted transaction is relayed to every other peer. What waits is bounded in count and bytes.
+ * waits for them), the rest is checked and admitted on the consensus thread, which owns the
+ * mempool; an admitted transaction is relayed to every other peer. What waits is bounded in count
+ * and bytes.
  */
 final class TransactionAdmission implements TransactionIntake {
   private static final Logger LOG = Logger.getLogger(TransactionAdmission.class.getName());
@@ -38,8 +39,13 @@ final class TransactionAdmission implements TransactionIntake {
 
   private final String name;
   private final String chainId;
-  /** Most transactions waiting for verification or admission: small ones take several times their size as objects. */
+
+  /**
+   * Most transactions waiting for verification or admission: small ones take several times their
+   * size as objects.
+   */
   private final int maxPendingTxs;
+
   private final int maxTxBytes;
   private final ChainStore chain;
   private final Ledger ledger;
@@ -48,17 +54,31 @@ final class TransactionAdmission implements TransactionIntake {
   private final ExecutorService verifiers;
   private final PeerFeedback peers;
   private final NodeMetrics metrics;
+
   /** Transactions waiting for verification or admission: bounded in bytes as well as in count. */
   final ByteBudget pendingBytes;
+
   private final AtomicInteger pendingCount = new AtomicInteger();
   private final ConcurrentLinkedQueue<Admission> admissions = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean admitting = new AtomicBoolean();
 
   /** A transaction whose signatures verified, waiting for the consensus thread to admit it. */
-  private record Admission(Transaction tx, PeerConnection from, CompletableFuture<TransactionRules.Verdict> result) {}
+  private record Admission(
+      Transaction tx, PeerConnection from, CompletableFuture<TransactionRules.Verdict> result) {}
 
-  TransactionAdmission(String name, String chainId, int maxTxBytes, ChainStore chain, Ledger ledger, SignatureCache signatures,
-      ConsensusLoop loop, ExecutorService verifiers, ByteBudget pendingBytes, int maxPendingTxs, PeerFeedback peers, NodeMetrics metrics) {
+  TransactionAdmission(
+      String name,
+      String chainId,
+      int maxTxBytes,
+      ChainStore chain,
+      Ledger ledger,
+      SignatureCache signatures,
+      ConsensusLoop loop,
+      ExecutorService verifiers,
+      ByteBudget pendingBytes,
+      int maxPendingTxs,
+      PeerFeedback peers,
+      NodeMetrics metrics) {
     this.maxPendingTxs = maxPendingTxs;
     this.name = name;
     this.chainId = chainId;
@@ -78,32 +98,47 @@ final class TransactionAdmission implements TransactionIntake {
     return submit(tx, null);
   }
 
-  /** Offers a transaction from a client, or relayed by {@code from}; completes with the ledger's verdict. */
+  /**
+   * Offers a transaction from a client, or relayed by {@code from}; completes with the ledger's
+   * verdict.
+   */
   CompletableFuture<TransactionRules.Verdict> submit(Transaction tx, PeerConnection from) {
     CompletableFuture<TransactionRules.Verdict> result = new CompletableFuture<>();
     long bytes = tx.getSerializedSize();
     if (pendingCount.incrementAndGet() > maxPendingTxs || !pendingBytes.tryTake(bytes)) {
       pendingCount.decrementAndGet();
       metrics.transactions("overloaded").increment();
-      result.completeExceptionally(new IllegalStateException("the node is overloaded: " + maxPendingTxs
-          + " transactions or " + (pendingBytes.limit() >> 20) + " MiB wait for verification and admission"));
+      result.completeExceptionally(
+          new IllegalStateException(
+              "the node is overloaded: "
+                  + maxPendingTxs
+                  + " transactions or "
+                  + (pendingBytes.limit() >> 20)
+                  + " MiB wait for verification and admission"));
       return result;
     }
-    result.whenComplete((v, e) -> { // however it ends: verdict, refusal, overload
-      pendingBytes.give(bytes);
-      pendingCount.decrementAndGet();
-    });
+    result.whenComplete(
+        (v, e) -> { // however it ends: verdict, refusal, overload
+          pendingBytes.give(bytes);
+          pendingCount.decrementAndGet();
+        });
     try {
       verifiers.execute(() -> verifyThenAdmit(tx, from, result));
     } catch (RejectedExecutionException e) {
       metrics.transactions("overloaded").increment();
-      result.completeExceptionally(new IllegalStateException("the node is overloaded: "
-          + VERIFY_QUEUE + " transactions wait for their signatures to be checked"));
+      result.completeExceptionally(
+          new IllegalStateException(
+              "the node is overloaded: "
+                  + VERIFY_QUEUE
+                  + " transactions wait for their signatures to be checked"));
     }
     return result;
   }
 
-  /** The mempool's copy of a pending transaction (asked of the consensus thread, which owns the mempool). */
+  /**
+   * The mempool's copy of a pending transaction (asked of the consensus thread, which owns the
+   * mempool).
+   */
   @Override
   public Optional<Transaction> pending(ByteString txid) {
     CompletableFuture<Optional<Transaction>> answer = new CompletableFuture<>();
@@ -121,22 +156,26 @@ final class TransactionAdmission implements TransactionIntake {
    * On a verifier thread: are the inputs still unspent (a read of the finalized state, which is
    * thread-safe), then the signatures; admission follows on the consensus thread.
    */
-  private void verifyThenAdmit(Transaction tx, PeerConnection from, CompletableFuture<TransactionRules.Verdict> result) {
+  private void verifyThenAdmit(
+      Transaction tx, PeerConnection from, CompletableFuture<TransactionRules.Verdict> result) {
     TransactionRules.Verdict refused;
     try {
-      refused = TransactionRules.form(tx, maxTxBytes); // every length, before anything is keyed or hashed
+      refused =
+          TransactionRules.form(tx, maxTxBytes); // every length, before anything is keyed or hashed
       if (refused == null) {
         refused = TransactionRules.inputsGone(tx, chain);
       }
       if (refused == null) {
-        // through the cache: a proposal carrying it before it is admitted finds it verified, or this
+        // through the cache: a proposal carrying it before it is admitted finds it verified, or
+        // this
         // finds it verified by that proposal's execution
         refused = TransactionRules.verifySignatures(tx, chainId, signatures);
       }
     } catch (RuntimeException bug) { // answered, never left hanging; not the sender's fault
       LOG.log(Level.SEVERE, name + " checking a transaction failed", bug);
       metrics.transactions("internal_error").increment();
-      result.completeExceptionally(new InternalFailure("checking the transaction failed: " + bug, bug));
+      result.completeExceptionally(
+          new InternalFailure("checking the transaction failed: " + bug, bug));
       return;
     }
     if (refused != null) {
@@ -148,14 +187,19 @@ final class TransactionAdmission implements TransactionIntake {
     scheduleAdmissions();
   }
 
-  /** One admission task at a time on the consensus thread; when its queue is full, what waits is refused. */
+  /**
+   * One admission task at a time on the consensus thread; when its queue is full, what waits is
+   * refused.
+   */
   private void scheduleAdmissions() {
     if (admitting.compareAndSet(false, true) && !loop.execute(this::admitWaiting)) {
       admitting.set(false);
       Admission a;
       while ((a = admissions.poll()) != null) {
         metrics.transactions("queue_full").increment();
-        a.result().completeExceptionally(new IllegalStateException("the node is overloaded: its consensus queue is full"));
+        a.result()
+            .completeExceptionally(
+                new IllegalStateException("the node is overloaded: its consensus queue is full"));
       }
     }
   }
@@ -166,7 +210,8 @@ final class TransactionAdmission implements TransactionIntake {
    */
   private void admitWaiting() {
     admitting.set(false); // first: a transaction queued from now on schedules another task
-    Map<PeerConnection, List<Transaction>> admitted = new HashMap<>(); // by where they came from; null: clients
+    Map<PeerConnection, List<Transaction>> admitted =
+        new HashMap<>(); // by where they came from; null: clients
     for (int i = 0; i < ADMISSIONS_PER_TASK; i++) {
       Admission a = admissions.poll();
       if (a == null) {
@@ -175,15 +220,26 @@ final class TransactionAdmission implements TransactionIntake {
       TransactionRules.Verdict v;
       try {
         v = ledger.admit(a.tx(), true);
-      } catch (RuntimeException bug) { // the caller is answered; the consensus loop's policy then applies
+      } catch (
+          RuntimeException
+              bug) { // the caller is answered; the consensus loop's policy then applies
         LOG.log(Level.SEVERE, name + " admitting a transaction failed", bug);
-        a.result().completeExceptionally(new InternalFailure("admitting the transaction failed: " + bug, bug));
+        a.result()
+            .completeExceptionally(
+                new InternalFailure("admitting the transaction failed: " + bug, bug));
         throw bug;
       }
       if (v.valid()) {
         admitted.computeIfAbsent(a.from(), f -> new ArrayList<>()).add(a.tx());
-        LOG.fine(() -> name + " transaction " + Logs.shortKey(v.txid()) + " admitted, fee " + v.fee() + "; mempool "
-            + ledger.mempool().size());
+        LOG.fine(
+            () ->
+                name
+                    + " transaction "
+                    + Logs.shortKey(v.txid())
+                    + " admitted, fee "
+                    + v.fee()
+                    + "; mempool "
+                    + ledger.mempool().size());
       }
       verdict(v, a.from());
       a.result().complete(v);
@@ -194,10 +250,17 @@ final class TransactionAdmission implements TransactionIntake {
     }
   }
 
-  /** Counted by verdict; a relayed transaction that no honest node could have admitted counts against its peer. */
+  /**
+   * Counted by verdict; a relayed transaction that no honest node could have admitted counts
+   * against its peer.
+   */
   private void verdict(TransactionRules.Verdict v, PeerConnection from) {
-    String label = v.valid() ? "accepted" : v.reason() == ErrorReason.ERROR_REASON_UNSPECIFIED ? "duplicate"
-        : ErrorReasons.code(v.reason()).toLowerCase();
+    String label =
+        v.valid()
+            ? "accepted"
+            : v.reason() == ErrorReason.ERROR_REASON_UNSPECIFIED
+                ? "duplicate"
+                : ErrorReasons.code(v.reason()).toLowerCase();
     metrics.transactions(label).increment();
     peers.transaction(v, from);
   }

@@ -13,13 +13,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The entries of the {@code address_history} column family: for each transaction of a block and each
- * address it pays to or spends from, one entry.
+ * The entries of the {@code address_history} column family: for each transaction of a block and
+ * each address it pays to or spends from, one entry.
  *
  * <p>Key: address (20 bytes) ‖ ~height (u64) ‖ ~index (u32), big-endian and bitwise inverted, so a
- * prefix scan of an address reads its newest transaction first (the last of the newest block). Value:
- * txid (32) ‖ timestamp_ms (u64) ‖ received (u64) ‖ sent (u64). Every transaction counts, the block's
- * GENESIS and REWARD too: their outputs are received like any other.
+ * prefix scan of an address reads its newest transaction first (the last of the newest block).
+ * Value: txid (32) ‖ timestamp_ms (u64) ‖ received (u64) ‖ sent (u64). Every transaction counts,
+ * the block's GENESIS and REWARD too: their outputs are received like any other.
  */
 final class AddressHistory {
   private AddressHistory() {}
@@ -35,13 +35,25 @@ final class AddressHistory {
   }
 
   /** One entry: a transaction of {@code address}. */
-  record Entry(ByteString address, long height, int index, ByteString txid, long timestampMs, long received, long sent) {
+  record Entry(
+      ByteString address,
+      long height,
+      int index,
+      ByteString txid,
+      long timestampMs,
+      long received,
+      long sent) {
     byte[] key() {
       return key(address.toByteArray(), height, index);
     }
 
     byte[] value() {
-      return ByteBuffer.allocate(VALUE_BYTES).put(txid.toByteArray()).putLong(timestampMs).putLong(received).putLong(sent).array();
+      return ByteBuffer.allocate(VALUE_BYTES)
+          .put(txid.toByteArray())
+          .putLong(timestampMs)
+          .putLong(received)
+          .putLong(sent)
+          .array();
     }
 
     static byte[] key(byte[] address, long height, int index) {
@@ -53,17 +65,24 @@ final class AddressHistory {
       ByteBuffer v = ByteBuffer.wrap(value);
       byte[] txid = new byte[32];
       v.get(txid);
-      return new Entry(ByteString.copyFrom(key, 0, ADDRESS_BYTES), ~k.getLong(), ~k.getInt(), ByteString.copyFrom(txid),
-          v.getLong(), v.getLong(), v.getLong());
+      return new Entry(
+          ByteString.copyFrom(key, 0, ADDRESS_BYTES),
+          ~k.getLong(),
+          ~k.getInt(),
+          ByteString.copyFrom(txid),
+          v.getLong(),
+          v.getLong(),
+          v.getLong());
     }
   }
 
   /**
    * The entries of {@code block}, whose transactions have the ids {@code txids} (in block order, as
-   * the block's execution gives them; an id is computed from the transaction when they do not match);
-   * {@code spent} tells the output each input spent.
+   * the block's execution gives them; an id is computed from the transaction when they do not
+   * match); {@code spent} tells the output each input spent.
    */
-  static List<Entry> of(Block block, List<ByteString> txids, SpentOutputs spent) throws StorageException {
+  static List<Entry> of(Block block, List<ByteString> txids, SpentOutputs spent)
+      throws StorageException {
     List<Transaction> txs = block.getBody().getTransactionsList();
     boolean given = txids.size() == txs.size();
     long height = block.getHeader().getHeight();
@@ -77,17 +96,21 @@ final class AddressHistory {
       for (TxInput in : txs.get(i).getInputsList()) {
         TxOutput o = spent.of(in.getOutpoint());
         if (o == null) {
-          throw new StorageException("block " + height + " transaction " + i + " spends an output that is not stored");
+          throw new StorageException(
+              "block " + height + " transaction " + i + " spends an output that is not stored");
         }
         sums.computeIfAbsent(o.getAddress(), a -> new long[2])[1] += o.getAmount();
       }
       ByteString txid = null;
       for (Map.Entry<ByteString, long[]> s : sums.entrySet()) {
-        if (s.getKey().size() == ADDRESS_BYTES) { // the rules allow no other; a wrong size would break the key's layout
+        if (s.getKey().size()
+            == ADDRESS_BYTES) { // the rules allow no other; a wrong size would break the key's
+          // layout
           if (txid == null) {
             txid = given ? txids.get(i) : io.timecoin.canonical.Hashes.transaction(txs.get(i));
           }
-          out.add(new Entry(s.getKey(), height, i, txid, timestamp, s.getValue()[0], s.getValue()[1]));
+          out.add(
+              new Entry(s.getKey(), height, i, txid, timestamp, s.getValue()[0], s.getValue()[1]));
         }
       }
     }

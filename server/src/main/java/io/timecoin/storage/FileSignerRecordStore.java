@@ -43,18 +43,19 @@ import java.util.zip.CRC32;
  * its record was never reported saved, so nothing was signed on it, and it is ignored.
  *
  * <p>A lock's proposal carries its whole block. A small one stays inside the record; a larger one
- * (over {@value #INLINE_LOCK_BYTES} bytes) goes to a file of its own, {@code signer-lock-<height>-<round>},
- * written the same way once, when it is taken, and the record keeps the file's SHA-256. The record
- * is rewritten and fsynced for every vote: with every lock inside it, a validator under load
- * rewrote every block it was locked on (up to four) for each vote it signed; with every lock in a
- * file, an idle one paid a second fsync per height (p50 latency 4.3 -> 5.2 ms). Lock files no
- * record names any more are deleted after a save.
+ * (over {@value #INLINE_LOCK_BYTES} bytes) goes to a file of its own, {@code
+ * signer-lock-<height>-<round>}, written the same way once, when it is taken, and the record keeps
+ * the file's SHA-256. The record is rewritten and fsynced for every vote: with every lock inside
+ * it, a validator under load rewrote every block it was locked on (up to four) for each vote it
+ * signed; with every lock in a file, an idle one paid a second fsync per height (p50 latency 4.3 ->
+ * 5.2 ms). Lock files no record names any more are deleted after a save.
  *
  * <p>The file exists from the start: {@link #createNew} writes the empty record when a home is made
- * ({@code timed init}), and a missing file is an error ({@link MissingSignerRecord}), never an empty
- * record: a validator whose record was lost could otherwise sign again what it signed before.
+ * ({@code timed init}), and a missing file is an error ({@link MissingSignerRecord}), never an
+ * empty record: a validator whose record was lost could otherwise sign again what it signed before.
  *
  * <p>File layout, version 3 (big-endian, as {@link DataOutputStream} writes):
+ *
  * <pre>
  *   magic            8 bytes   ASCII "TIMESIG1"
  *   version          u8        3
@@ -81,11 +82,12 @@ import java.util.zip.CRC32;
  *                              what follows lock_round when the lock is inside (proposal, proofs)
  *   crc32            u32       CRC-32 (java.util.zip.CRC32) of every byte before it
  * </pre>
- * Version 2, which {@link #load} still reads, is version 3 without valid_round; version 1 is version 2
- * without lock files. Their proposals load with {@link SignedStep#UNKNOWN_VALID_ROUND}, so no
- * proposal is signed again at their (height, round).
- * The magic and the trailing CRC stay where they are in any later version, so any version's file
- * can be recognised and checked before its version is read.
+ *
+ * Version 2, which {@link #load} still reads, is version 3 without valid_round; version 1 is
+ * version 2 without lock files. Their proposals load with {@link SignedStep#UNKNOWN_VALID_ROUND},
+ * so no proposal is signed again at their (height, round). The magic and the trailing CRC stay
+ * where they are in any later version, so any version's file can be recognised and checked before
+ * its version is read.
  *
  * <p>A file that is present but cannot be read back exactly is an error, never an empty record: a
  * validator that signed without its record could sign twice.
@@ -99,8 +101,10 @@ public final class FileSignerRecordStore implements SignerRecordStore {
   private static final int VERSION_WITHOUT_VALID_ROUNDS = 2;
   private static final int VERSION_WITHOUT_LOCK_FILES = 1;
   private static final String LOCK_FILE_PREFIX = "signer-lock-";
+
   /** A lock encoded in at most this many bytes stays inside the record. */
   static final int INLINE_LOCK_BYTES = 16 * 1024;
+
   private static final int LOCK_NONE = 0;
   private static final int LOCK_INSIDE = 1;
   private static final int LOCK_IN_FILE = 2;
@@ -114,9 +118,16 @@ public final class FileSignerRecordStore implements SignerRecordStore {
   private final Path file;
   private final Path tmp;
   private final int inlineLockBytes;
-  /** The locks of the last record saved or loaded, by identity, as stored: each encoded or written once. */
+
+  /**
+   * The locks of the last record saved or loaded, by identity, as stored: each encoded or written
+   * once.
+   */
   private Map<Signer.Lock, StoredLock> storedLocks = new IdentityHashMap<>();
-  /** The lock files the last record saved names; null until a save, which then deletes any others. */
+
+  /**
+   * The lock files the last record saved names; null until a save, which then deletes any others.
+   */
   private Set<String> lockFiles;
 
   /** How a lock is kept: its bytes inside the record, or its file's SHA-256. */
@@ -143,8 +154,11 @@ public final class FileSignerRecordStore implements SignerRecordStore {
   public static FileSignerRecordStore createNew(Path dir) throws IOException {
     FileSignerRecordStore store = new FileSignerRecordStore(dir);
     if (Files.exists(store.file)) {
-      throw new IOException("The signer record " + store.file + " already exists; a new record would forget what this"
-          + " validator signed. Leave it in place.");
+      throw new IOException(
+          "The signer record "
+              + store.file
+              + " already exists; a new record would forget what this"
+              + " validator signed. Leave it in place.");
     }
     store.save(SignerRecord.EMPTY);
     return store;
@@ -167,12 +181,16 @@ public final class FileSignerRecordStore implements SignerRecordStore {
       throw unusable("cannot be read (" + e + ")", e);
     }
     try {
-      Map<Signer.Lock, StoredLock> inFiles = new IdentityHashMap<>(); // those inside are encoded again at the next save
-      SignerRecord record = decode(bytes, (height, round, sha256) -> {
-        Signer.Lock lock = readLockFile(height, round, sha256);
-        inFiles.put(lock, new StoredLock(true, sha256));
-        return lock;
-      });
+      Map<Signer.Lock, StoredLock> inFiles =
+          new IdentityHashMap<>(); // those inside are encoded again at the next save
+      SignerRecord record =
+          decode(
+              bytes,
+              (height, round, sha256) -> {
+                Signer.Lock lock = readLockFile(height, round, sha256);
+                inFiles.put(lock, new StoredLock(true, sha256));
+                return lock;
+              });
       storedLocks = inFiles;
       return record;
     } catch (EOFException e) {
@@ -214,16 +232,26 @@ public final class FileSignerRecordStore implements SignerRecordStore {
       try {
         deleteLockFilesBut(names);
         lockFiles = names;
-      } catch (IOException e) { // the record is saved: a stale lock file costs only its space, tried again next time
+      } catch (
+          IOException
+              e) { // the record is saved: a stale lock file costs only its space, tried again next
+        // time
         LOG.warning(() -> "cannot delete old lock files in " + dir + ": " + e);
       }
     }
   }
 
-  /** Writes {@code target} through a fsynced temporary file renamed over it: old contents or new, whole. */
+  /**
+   * Writes {@code target} through a fsynced temporary file renamed over it: old contents or new,
+   * whole.
+   */
   private void writeDurably(Path target, byte[] bytes) throws IOException {
-    try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel channel =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer buffer = ByteBuffer.wrap(bytes);
       while (buffer.hasRemaining()) {
         channel.write(buffer);
@@ -260,7 +288,8 @@ public final class FileSignerRecordStore implements SignerRecordStore {
   }
 
   /** The record's bytes; {@code locks} tells how each lock is kept. */
-  static byte[] encode(SignerRecord record, Function<Signer.Lock, StoredLock> locks) throws IOException {
+  static byte[] encode(SignerRecord record, Function<Signer.Lock, StoredLock> locks)
+      throws IOException {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(buffer);
     out.write(MAGIC);
@@ -273,8 +302,12 @@ public final class FileSignerRecordStore implements SignerRecordStore {
       for (SignedStep step : height.signed()) {
         // the layout keeps a step's height once, with its height's entry
         if (step.height() != height.height() || step.blockHash().size() != HASH_BYTES) {
-          throw new IllegalArgumentException("step " + step + " does not fit height " + height.height()
-              + " with a 32-byte block hash");
+          throw new IllegalArgumentException(
+              "step "
+                  + step
+                  + " does not fit height "
+                  + height.height()
+                  + " with a 32-byte block hash");
         }
         out.writeInt(step.round());
         out.writeByte(step.kind().ordinal());
@@ -299,12 +332,18 @@ public final class FileSignerRecordStore implements SignerRecordStore {
     return buffer.toByteArray();
   }
 
-  /** Reads the lock at {@code height} of {@code round} from its file, whose SHA-256 the record holds. */
+  /**
+   * Reads the lock at {@code height} of {@code round} from its file, whose SHA-256 the record
+   * holds.
+   */
   interface LockFiles {
     Signer.Lock read(long height, int round, byte[] sha256) throws IOException;
   }
 
-  /** A lock's bytes (inside the record or in its file): its proposal, then the prepares that prove it. */
+  /**
+   * A lock's bytes (inside the record or in its file): its proposal, then the prepares that prove
+   * it.
+   */
   static byte[] encodeLock(Signer.Lock lock) throws IOException {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(buffer);
@@ -329,11 +368,18 @@ public final class FileSignerRecordStore implements SignerRecordStore {
       throw new CorruptRecord("is damaged (its checksum does not match)");
     }
     int version = bytes[MAGIC.length] & 0xff;
-    if (version != VERSION && version != VERSION_WITHOUT_VALID_ROUNDS && version != VERSION_WITHOUT_LOCK_FILES) {
-      throw new CorruptRecord("has format version " + version + ", this node reads version " + VERSION
-          + " (was it written by a newer timed?)");
+    if (version != VERSION
+        && version != VERSION_WITHOUT_VALID_ROUNDS
+        && version != VERSION_WITHOUT_LOCK_FILES) {
+      throw new CorruptRecord(
+          "has format version "
+              + version
+              + ", this node reads version "
+              + VERSION
+              + " (was it written by a newer timed?)");
     }
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, HEADER_BYTES, end - HEADER_BYTES));
+    DataInputStream in =
+        new DataInputStream(new ByteArrayInputStream(bytes, HEADER_BYTES, end - HEADER_BYTES));
     long forgottenBelow = in.readLong();
     int heightCount = count(in, "heights");
     List<SignerRecord.Height> heights = new ArrayList<>();
@@ -353,13 +399,18 @@ public final class FileSignerRecordStore implements SignerRecordStore {
         byte[] hash = new byte[HASH_BYTES];
         in.readFully(hash);
         boolean proposal = KINDS[kind] == SignedStep.Kind.PROPOSAL;
-        int validRound = version >= VERSION ? in.readInt()
-            : proposal ? SignedStep.UNKNOWN_VALID_ROUND : SignedStep.NO_VALID_ROUND;
-        if (proposal ? validRound < SignedStep.NO_VALID_ROUND && validRound != SignedStep.UNKNOWN_VALID_ROUND
+        int validRound =
+            version >= VERSION
+                ? in.readInt()
+                : proposal ? SignedStep.UNKNOWN_VALID_ROUND : SignedStep.NO_VALID_ROUND;
+        if (proposal
+            ? validRound < SignedStep.NO_VALID_ROUND && validRound != SignedStep.UNKNOWN_VALID_ROUND
             : validRound != SignedStep.NO_VALID_ROUND) {
-          throw new CorruptRecord("has a " + KINDS[kind] + " with valid round " + validRound + " at height " + height);
+          throw new CorruptRecord(
+              "has a " + KINDS[kind] + " with valid round " + validRound + " at height " + height);
         }
-        steps.add(new SignedStep(height, round, KINDS[kind], ByteString.copyFrom(hash), validRound));
+        steps.add(
+            new SignedStep(height, round, KINDS[kind], ByteString.copyFrom(hash), validRound));
       }
       int where = in.readUnsignedByte();
       Signer.Lock lock;
@@ -383,7 +434,9 @@ public final class FileSignerRecordStore implements SignerRecordStore {
     return new SignerRecord(heights, forgottenBelow);
   }
 
-  /** The lock in {@code height}'s lock file, checked against the SHA-256 the record holds for it. */
+  /**
+   * The lock in {@code height}'s lock file, checked against the SHA-256 the record holds for it.
+   */
   private Signer.Lock readLockFile(long height, int round, byte[] sha256) throws IOException {
     Path f = lockFile(height, round);
     byte[] bytes;
@@ -393,17 +446,24 @@ public final class FileSignerRecordStore implements SignerRecordStore {
       throw new CorruptRecord("names the lock file " + f + ", which is missing");
     }
     if (!Arrays.equals(Sha256.hash(bytes), sha256)) {
-      throw new CorruptRecord("names the lock file " + f + ", which is damaged (its SHA-256 is not the recorded one)");
+      throw new CorruptRecord(
+          "names the lock file " + f + ", which is damaged (its SHA-256 is not the recorded one)");
     }
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
     Signer.Lock lock = readLock(in, height, round);
     if (in.available() != 0) {
-      throw new CorruptRecord("names the lock file " + f + ", which has " + in.available() + " unexpected bytes at its end");
+      throw new CorruptRecord(
+          "names the lock file "
+              + f
+              + ", which has "
+              + in.available()
+              + " unexpected bytes at its end");
     }
     return lock;
   }
 
-  private static Signer.Lock readLock(DataInputStream in, long height, int round) throws IOException {
+  private static Signer.Lock readLock(DataInputStream in, long height, int round)
+      throws IOException {
     Proposal proposal;
     List<Vote> proof = new ArrayList<>();
     try {
@@ -413,7 +473,8 @@ public final class FileSignerRecordStore implements SignerRecordStore {
         proof.add(Vote.parseFrom(readBytes(in)));
       }
     } catch (InvalidProtocolBufferException e) {
-      throw new CorruptRecord("has a lock at height " + height + " that does not parse: " + e.getMessage());
+      throw new CorruptRecord(
+          "has a lock at height " + height + " that does not parse: " + e.getMessage());
     }
     return new Signer.Lock(round, proposal, proof);
   }
@@ -430,31 +491,46 @@ public final class FileSignerRecordStore implements SignerRecordStore {
     return bytes;
   }
 
-  /** A u32 count or length; one larger than what is left of the file is damage, not an allocation. */
+  /**
+   * A u32 count or length; one larger than what is left of the file is damage, not an allocation.
+   */
   private static int count(DataInputStream in, String what) throws IOException {
     int n = in.readInt();
     if (n < 0 || n > in.available()) {
-      throw new CorruptRecord("has an impossible count of " + what + ": " + Integer.toUnsignedString(n));
+      throw new CorruptRecord(
+          "has an impossible count of " + what + ": " + Integer.toUnsignedString(n));
     }
     return n;
   }
 
   private IOException unusable(String problem, Throwable cause) {
-    return new IOException("The signer record " + file + " " + problem + ". Refusing to start: a validator"
-        + " that signs without its record can sign twice (equivocate). Do not just delete it. Either restore"
-        + " an intact copy, if this key has signed nothing since that copy was made; or keep this validator"
-        + " stopped until the network has finalized blocks past every height it may have signed at, then"
-        + " move the file aside and start once with --new-signer-record to begin an empty record.", cause);
+    return new IOException(
+        "The signer record "
+            + file
+            + " "
+            + problem
+            + ". Refusing to start: a validator"
+            + " that signs without its record can sign twice (equivocate). Do not just delete it. Either restore"
+            + " an intact copy, if this key has signed nothing since that copy was made; or keep this validator"
+            + " stopped until the network has finalized blocks past every height it may have signed at, then"
+            + " move the file aside and start once with --new-signer-record to begin an empty record.",
+        cause);
   }
 
-  /** The record file is not there: this home's record was lost, or it was never made by {@code timed init}. */
+  /**
+   * The record file is not there: this home's record was lost, or it was never made by {@code timed
+   * init}.
+   */
   public static final class MissingSignerRecord extends IOException {
     MissingSignerRecord(Path file) {
-      super("The signer record " + file + " is missing. Refusing to start: it holds what this validator's key has"
-          + " signed, and a validator that signs without it can sign twice (equivocate). Restore it if you can. If it"
-          + " is lost, keep this validator stopped until the network has finalized blocks past every height it may"
-          + " have signed at, then start it once with --new-signer-record to begin an empty record. (timed init"
-          + " makes the record of a new home.)");
+      super(
+          "The signer record "
+              + file
+              + " is missing. Refusing to start: it holds what this validator's key has"
+              + " signed, and a validator that signs without it can sign twice (equivocate). Restore it if you can. If it"
+              + " is lost, keep this validator stopped until the network has finalized blocks past every height it may"
+              + " have signed at, then start it once with --new-signer-record to begin an empty record. (timed init"
+              + " makes the record of a new home.)");
     }
   }
 

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class AttackHandshakeTest {
   private final Ed25519KeyPair key = Ed25519KeyPair.generate();
-  private final AttackHandshake hs = new AttackHandshake("timecoin-devnet", ByteString.copyFrom(new byte[32]), key);
+  private final AttackHandshake hs =
+      new AttackHandshake("timecoin-devnet", ByteString.copyFrom(new byte[32]), key);
 
   /** The answer to a nonce carries it, and the signature covers the hello as the node parses it. */
   @Test
@@ -21,7 +22,9 @@ class AttackHandshakeTest {
     Hello h = hs.hello(7, AttackHandshake.nonce(), theirs);
     assertEquals(theirs, h.getPeerNonce());
     Hello asReceived = Hello.parseFrom(h.toByteArray());
-    assertTrue(Ed25519PublicKey.of(key.publicKey().bytes()).verify(CanonicalBytes.hello(asReceived), h.getSignature().toByteArray()));
+    assertTrue(
+        Ed25519PublicKey.of(key.publicKey().bytes())
+            .verify(CanonicalBytes.hello(asReceived), h.getSignature().toByteArray()));
   }
 
   @Test

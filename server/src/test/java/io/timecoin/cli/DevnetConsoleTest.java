@@ -13,15 +13,19 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The devnet's console line per block, and its logs: each node's lines in its own file, all in one. */
+/**
+ * The devnet's console line per block, and its logs: each node's lines in its own file, all in one.
+ */
 class DevnetConsoleTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void oneLinePerBlockSaysHeightRoundSignersTxsAndLatency() {
     String line = DevnetCommand.BlockLine.line(12, 0, 3, 4, 4, 1, 17);
-    assertTrue(line.matches("\\d\\d:\\d\\d:\\d\\d height 12     round 0  signers 3/4  paid 4/4  txs 1       17 ms"), line);
+    assertTrue(
+        line.matches(
+            "\\d\\d:\\d\\d:\\d\\d height 12     round 0  signers 3/4  paid 4/4  txs 1       17 ms"),
+        line);
     assertEquals(3, DevnetCommand.quorum(4));
     assertEquals(5, DevnetCommand.quorum(7));
     assertEquals(1, DevnetCommand.quorum(1));
@@ -40,7 +44,8 @@ class DevnetConsoleTest {
       log.fine("node-1 a vote (not logged without -v)");
       log.info("a library's line");
     } finally {
-      LogManager.getLogManager().readConfiguration(); // back to the JVM's defaults for the other tests
+      LogManager.getLogManager()
+          .readConfiguration(); // back to the JVM's defaults for the other tests
     }
     String one = Files.readString(files.get("node-1"));
     String ten = Files.readString(files.get("node-10"));

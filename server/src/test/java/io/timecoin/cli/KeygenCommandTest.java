@@ -14,8 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KeygenCommandTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private final TimedRun run = new TimedRun();
   private final StringWriter out = run.out;
@@ -32,10 +31,13 @@ class KeygenCommandTest {
     Ed25519KeyPair key = KeyFile.read(file);
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     assertTrue(out.toString().contains("public key: " + key.publicKey().toHex()), out.toString());
-    assertTrue(out.toString().contains("address:    " + Address.of(key.publicKey()).toBech32m("timecoin-devnet")));
+    assertTrue(
+        out.toString()
+            .contains("address:    " + Address.of(key.publicKey()).toBech32m("timecoin-devnet")));
 
     assertEquals(1, timed("keygen", "--out", file.toString()));
-    assertTrue(err.toString().startsWith("timed keygen: " + file + " already exists"), err.toString());
+    assertTrue(
+        err.toString().startsWith("timed keygen: " + file + " already exists"), err.toString());
     assertEquals(key.publicKey(), KeyFile.read(file).publicKey());
 
     Path mainnet = tmp.resolve("main.key");

@@ -11,8 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KeygenShowTest {
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private final TimedRun run = new TimedRun();
 
@@ -26,12 +25,18 @@ class KeygenShowTest {
     assertTrue(run.out.toString().contains("address:    " + address), run.out.toString());
 
     assertEquals(1, run.timed("keygen", "--show", tmp.resolve("bob.key").toString()));
-    assertEquals("timed keygen: " + tmp.resolve("bob.key") + ": no such key file", run.err.toString().strip());
+    assertEquals(
+        "timed keygen: " + tmp.resolve("bob.key") + ": no such key file",
+        run.err.toString().strip());
 
     run.err.getBuffer().setLength(0);
     Files.writeString(tmp.resolve("junk.key"), "not a key\n");
     assertEquals(1, run.timed("keygen", "--show", tmp.resolve("junk.key").toString()));
-    assertTrue(run.err.toString().startsWith("timed keygen: " + tmp.resolve("junk.key") + " is not a key file"), run.err.toString());
+    assertTrue(
+        run.err
+            .toString()
+            .startsWith("timed keygen: " + tmp.resolve("junk.key") + " is not a key file"),
+        run.err.toString());
     assertEquals(1, run.err.toString().strip().lines().count(), run.err.toString());
 
     assertEquals(2, run.timed("keygen")); // neither --out nor --show: picocli's usage error

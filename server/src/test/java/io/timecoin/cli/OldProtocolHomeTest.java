@@ -22,9 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
 class OldProtocolHomeTest {
   @TempDir Path tmp;
 
-  /** Runs timed in a JVM of its own, as bin/timed does; returns its status and everything it printed. */
+  /**
+   * Runs timed in a JVM of its own, as bin/timed does; returns its status and everything it
+   * printed.
+   */
   private static Object[] timed(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(StartCommand.JVM_OPTIONS);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
     command.addAll(List.of(args));
@@ -43,21 +48,39 @@ class OldProtocolHomeTest {
   @Timeout(120)
   void startAndDevnetRefuseAV1HomeWithOneLine() throws Exception {
     TimedRun init = new TimedRun();
-    assertEquals(0, init.timed("init", "--validators", "1", "--home", tmp.toString()), init.err.toString());
+    assertEquals(
+        0, init.timed("init", "--validators", "1", "--home", tmp.toString()), init.err.toString());
     Path home = tmp.resolve("node-0");
     makeV1(home);
 
     Object[] start = timed("start", "--home", home.toString());
-    String line = "timed start: this home (" + home + ") holds a protocol v1 chain (blocks before protocol v2);"
-        + " recreate it: delete " + home + " or use another --home" + System.lineSeparator();
+    String line =
+        "timed start: this home ("
+            + home
+            + ") holds a protocol v1 chain (blocks before protocol v2);"
+            + " recreate it: delete "
+            + home
+            + " or use another --home"
+            + System.lineSeparator();
     assertEquals(1, start[0], (String) start[1]);
     assertEquals(line, start[1]);
 
     Object[] devnet = timed("devnet", "--home", tmp.toString());
     assertEquals(1, devnet[0], (String) devnet[1]);
-    String devnetLine = "timed devnet: this home (" + tmp + ") holds a protocol v1 chain (blocks before protocol v2);"
-        + " recreate it: delete " + tmp + " or use another --home" + System.lineSeparator();
-    assertEquals("resuming the devnet in " + tmp.toAbsolutePath() + " (delete it to start over)"
-        + System.lineSeparator() + devnetLine, devnet[1]);
+    String devnetLine =
+        "timed devnet: this home ("
+            + tmp
+            + ") holds a protocol v1 chain (blocks before protocol v2);"
+            + " recreate it: delete "
+            + tmp
+            + " or use another --home"
+            + System.lineSeparator();
+    assertEquals(
+        "resuming the devnet in "
+            + tmp.toAbsolutePath()
+            + " (delete it to start over)"
+            + System.lineSeparator()
+            + devnetLine,
+        devnet[1]);
   }
 }

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** timed start refuses a heap too small for the genesis limits, before it opens anything; bin/timed's heap is enough. */
+/**
+ * timed start refuses a heap too small for the genesis limits, before it opens anything;
+ * bin/timed's heap is enough.
+ */
 class StartHeapCheckTest {
   @TempDir Path tmp;
 
@@ -48,9 +51,11 @@ class StartHeapCheckTest {
   @Timeout(60)
   void aHeapTooSmallForTheGenesisIsRefusedWithTheNumbers() throws Exception {
     TimedRun init = new TimedRun();
-    assertEquals(0, init.timed("init", "--validators", "1", "--home", tmp.toString()), init.err.toString());
+    assertEquals(
+        0, init.timed("init", "--validators", "1", "--home", tmp.toString()), init.err.toString());
     Path home = tmp.resolve("node-0");
-    String out = run(1, java(List.of("-Xmx64m"), Main.class.getName(), "start", "--home", home.toString()));
+    String out =
+        run(1, java(List.of("-Xmx64m"), Main.class.getName(), "start", "--home", home.toString()));
     assertTrue(out.contains("timed start: genesis max_block_bytes 4194304"), out);
     assertTrue(out.contains("needs a heap of at least 244 MiB; this JVM has"), out);
     assertTrue(out.contains("(-Xmx): start it with -Xmx244m or more"), out);
@@ -62,9 +67,14 @@ class StartHeapCheckTest {
   @Timeout(60)
   void theHeapBinTimedGivesAValidatorHoldsTheDefaultBudget() throws Exception {
     TimedRun init = new TimedRun();
-    assertEquals(0, init.timed("init", "--validators", "1", "--home", tmp.toString()), init.err.toString());
-    long heap = Long.parseLong(run(0, java(StartCommand.JVM_OPTIONS, MaxMemory.class.getName())).trim());
-    long needed = Node.memoryBudget(GenesisFile.read(tmp.resolve("genesis.json"))).requiredHeapBytes();
-    assertTrue(needed <= heap, needed + " bytes needed, " + heap + " in the heap of " + StartCommand.JVM_OPTIONS);
+    assertEquals(
+        0, init.timed("init", "--validators", "1", "--home", tmp.toString()), init.err.toString());
+    long heap =
+        Long.parseLong(run(0, java(StartCommand.JVM_OPTIONS, MaxMemory.class.getName())).trim());
+    long needed =
+        Node.memoryBudget(GenesisFile.read(tmp.resolve("genesis.json"))).requiredHeapBytes();
+    assertTrue(
+        needed <= heap,
+        needed + " bytes needed, " + heap + " in the heap of " + StartCommand.JVM_OPTIONS);
   }
 }

@@ -22,12 +22,24 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Fees that price state (docs/protocol.md 4.3): the price per byte, dust, the registration fee, under the defaults. */
+/**
+ * Fees that price state (docs/protocol.md 4.3): the price per byte, dust, the registration fee,
+ * under the defaults.
+ */
 class FeesTest {
   private static final String CHAIN = "timecoin-test";
   private static final long TIME = Units.UNITS_PER_TIME;
-  private static final LedgerParams DEFAULTS = new LedgerParams(CHAIN, Fees.DEFAULTS.minTxFee(),
-      Fees.DEFAULTS.minFeePerByte(), Fees.DEFAULTS.minOutput(), Fees.DEFAULTS.registrationFee(), 64 * 1024, 1_000, 1 << 20, 100);
+  private static final LedgerParams DEFAULTS =
+      new LedgerParams(
+          CHAIN,
+          Fees.DEFAULTS.minTxFee(),
+          Fees.DEFAULTS.minFeePerByte(),
+          Fees.DEFAULTS.minOutput(),
+          Fees.DEFAULTS.registrationFee(),
+          64 * 1024,
+          1_000,
+          1 << 20,
+          100);
   private static final long OLD_FLAT_FEE = 1_000;
 
   private final Ed25519KeyPair payer = key(1);
@@ -35,22 +47,37 @@ class FeesTest {
   private final Ed25519KeyPair consensus = key(3);
   private final OutPoint coin = outpoint(1);
   private final OutPoint collateral = outpoint(2);
-  private final Map<OutPoint, TxOutput> unspent = new HashMap<>(Map.of(
-      coin, Transactions.output(1_000 * TIME, Address.of(payer.publicKey())),
-      collateral, Transactions.output(1_000 * TIME, Address.of(collateralOwner.publicKey()))));
-  private final UtxoView utxos = new UtxoView() {
-    @Override
-    public TxOutput unspent(OutPoint o) {
-      return unspent.get(o);
-    }
+  private final Map<OutPoint, TxOutput> unspent =
+      new HashMap<>(
+          Map.of(
+              coin, Transactions.output(1_000 * TIME, Address.of(payer.publicKey())),
+              collateral,
+                  Transactions.output(1_000 * TIME, Address.of(collateralOwner.publicKey()))));
+  private final UtxoView utxos =
+      new UtxoView() {
+        @Override
+        public TxOutput unspent(OutPoint o) {
+          return unspent.get(o);
+        }
 
-    @Override
-    public boolean created(OutPoint o) {
-      return unspent.containsKey(o);
-    }
-  };
-  private final Registry registry = Registry.of(List.of(new MasternodeRecord(ByteString.copyFrom(key(9).publicKey().bytes()),
-      outpoint(9), 1_000 * TIME, ByteString.copyFrom(new byte[20]), ByteString.copyFrom(new byte[20]), 0, true, 0, 0)));
+        @Override
+        public boolean created(OutPoint o) {
+          return unspent.containsKey(o);
+        }
+      };
+  private final Registry registry =
+      Registry.of(
+          List.of(
+              new MasternodeRecord(
+                  ByteString.copyFrom(key(9).publicKey().bytes()),
+                  outpoint(9),
+                  1_000 * TIME,
+                  ByteString.copyFrom(new byte[20]),
+                  ByteString.copyFrom(new byte[20]),
+                  0,
+                  true,
+                  0,
+                  0)));
 
   @Test
   void twoThousandOneUnitOutputsAtTheMinimumFeeAreDust() {
@@ -64,8 +91,10 @@ class FeesTest {
     Transaction unsigned = fanOut(outputs, 0);
     long required = Fees.DEFAULTS.required(unsigned);
     long size = Fees.size(unsigned);
-    // TX: tag, version, kind, 1 input, 2,000 outputs; TXW: tag, txid, 1 input witness, no kind witness
-    assertEquals(4 + 14 + 4 + 1 + 4 + 36 + 4 + 2_001 * 28, CanonicalBytes.transaction(unsigned).length);
+    // TX: tag, version, kind, 1 input, 2,000 outputs; TXW: tag, txid, 1 input witness, no kind
+    // witness
+    assertEquals(
+        4 + 14 + 4 + 1 + 4 + 36 + 4 + 2_001 * 28, CanonicalBytes.transaction(unsigned).length);
     assertEquals(4 + 15 + 32 + 4 + 96 + 4, Fees.witnessBytesLength(unsigned));
     assertEquals(10 * size, required, "the price per byte wins over min_tx_fee");
 
@@ -81,8 +110,11 @@ class FeesTest {
   @Test
   void aRegistrationPaysAtLeastOneTime() {
     Transaction cheap = register(TIME - 1);
-    assertTrue(Long.compareUnsigned(TIME - 1, DEFAULTS.minFeePerByte() * Fees.size(cheap)) > 0, "the size is paid for");
-    assertEquals(ErrorReason.ERROR_REASON_FEE_TOO_LOW, check(cheap).reason(), check(cheap).toString());
+    assertTrue(
+        Long.compareUnsigned(TIME - 1, DEFAULTS.minFeePerByte() * Fees.size(cheap)) > 0,
+        "the size is paid for");
+    assertEquals(
+        ErrorReason.ERROR_REASON_FEE_TOO_LOW, check(cheap).reason(), check(cheap).toString());
     assertEquals(ErrorReason.ERROR_REASON_FEE_TOO_LOW, check(register(OLD_FLAT_FEE * 10)).reason());
     assertTrue(check(register(TIME)).valid(), check(register(TIME)).toString());
     assertEquals(TIME, Fees.DEFAULTS.required(register(TIME)));
@@ -98,16 +130,22 @@ class FeesTest {
 
   @Test
   void aPricePerBytePast2To64IsTooLow() {
-    LedgerParams absurd = new LedgerParams(CHAIN, 1_000, Long.MAX_VALUE / 100, 10_000, TIME, 64 * 1024, 1_000, 1 << 20, 100);
+    LedgerParams absurd =
+        new LedgerParams(
+            CHAIN, 1_000, Long.MAX_VALUE / 100, 10_000, TIME, 64 * 1024, 1_000, 1 << 20, 100);
     Transaction t = fanOut(10 * TIME, 1_000, 1);
-    TransactionRules.Verdict v = TransactionRules.check(t, utxos, registry, absurd, SignatureVerifier.ED25519, false);
+    TransactionRules.Verdict v =
+        TransactionRules.check(t, utxos, registry, absurd, SignatureVerifier.ED25519, false);
     assertEquals(ErrorReason.ERROR_REASON_FEE_TOO_LOW, v.reason(), v.toString());
   }
 
   @Test
   void rewardAndGenesisOutputsAreNotDust() {
     TxOutput one = Transactions.output(1, Address.of(payer.publicKey()));
-    assertEquals(-1, Fees.DEFAULTS.firstDust(Rewards.transaction(7, List.of()).toBuilder().addOutputs(one).build()));
+    assertEquals(
+        -1,
+        Fees.DEFAULTS.firstDust(
+            Rewards.transaction(7, List.of()).toBuilder().addOutputs(one).build()));
     assertEquals(0, Fees.DEFAULTS.firstDust(fanOut(1, 0, 1)));
   }
 
@@ -117,17 +155,26 @@ class FeesTest {
   }
 
   private Transaction fanOut(long each, long fee, int n) {
-    List<TxOutput> outputs = new java.util.ArrayList<>(Collections.nCopies(n,
-        Transactions.output(each, Address.of(collateralOwner.publicKey()))));
+    List<TxOutput> outputs =
+        new java.util.ArrayList<>(
+            Collections.nCopies(
+                n, Transactions.output(each, Address.of(collateralOwner.publicKey()))));
     outputs.add(Transactions.output(1_000 * TIME - fee - each * n, Address.of(payer.publicKey())));
-    return Transactions.sign(Transactions.transfer(List.of(coin), outputs), CHAIN, List.of(payer), List.of());
+    return Transactions.sign(
+        Transactions.transfer(List.of(coin), outputs), CHAIN, List.of(payer), List.of());
   }
 
   private Transaction register(long fee) {
-    return Transactions.sign(Transactions.register(List.of(coin),
-            List.of(Transactions.output(1_000 * TIME - fee, Address.of(payer.publicKey()))), collateral,
-            ByteString.copyFrom(consensus.publicKey().bytes()), Address.of(payer.publicKey())),
-        CHAIN, List.of(payer), List.of(collateralOwner, consensus));
+    return Transactions.sign(
+        Transactions.register(
+            List.of(coin),
+            List.of(Transactions.output(1_000 * TIME - fee, Address.of(payer.publicKey()))),
+            collateral,
+            ByteString.copyFrom(consensus.publicKey().bytes()),
+            Address.of(payer.publicKey())),
+        CHAIN,
+        List.of(payer),
+        List.of(collateralOwner, consensus));
   }
 
   private TransactionRules.Verdict check(Transaction tx) {
@@ -139,6 +186,9 @@ class FeesTest {
   }
 
   private static OutPoint outpoint(int i) {
-    return OutPoint.newBuilder().setTxid(ByteString.copyFrom(Sha256.hash(new byte[] {(byte) i, 8}))).setIndex(0).build();
+    return OutPoint.newBuilder()
+        .setTxid(ByteString.copyFrom(Sha256.hash(new byte[] {(byte) i, 8})))
+        .setIndex(0)
+        .build();
   }
 }

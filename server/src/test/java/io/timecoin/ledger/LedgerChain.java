@@ -38,12 +38,12 @@ import java.util.function.Function;
 
 /**
  * One node's ledger over its own RocksDB store, driven as {@code Node} drives it: block 0 stored
- * with {@link Ledger#genesisChanges}, then per height a template from "consensus" (a proposer of the
- * set, the certificate of the last block), {@link Ledger#propose} or {@link Ledger#validate},
+ * with {@link Ledger#genesisChanges}, then per height a template from "consensus" (a proposer of
+ * the set, the certificate of the last block), {@link Ledger#propose} or {@link Ledger#validate},
  * {@link Ledger#execution}, {@link ChainStore#putFinalized}, {@link Ledger#stored}.
  *
- * <p>Also the test's own, independent arithmetic of docs/protocol.md 4.4 (what a REWARD must pay), so a
- * test can hand-build blocks the mempool would never produce (a double spend, too many
+ * <p>Also the test's own, independent arithmetic of docs/protocol.md 4.4 (what a REWARD must pay),
+ * so a test can hand-build blocks the mempool would never produce (a double spend, too many
  * transactions) that are valid in every other respect.
  */
 final class LedgerChain implements AutoCloseable {
@@ -58,6 +58,7 @@ final class LedgerChain implements AutoCloseable {
   final Path dir;
   ChainStore store;
   Ledger ledger;
+
   /** The certificate of the tip (null at height 0): what the next block carries. */
   FinalityCertificate lastCertificate;
 
@@ -81,14 +82,26 @@ final class LedgerChain implements AutoCloseable {
 
   private void load() throws StorageException {
     store = ChainStore.open(dir);
-    store.putGenesis(genesisBlock, Ledger.genesisChanges(genesisBlock, genesis.masternodeRecords(), genesis.maxValidators()));
+    store.putGenesis(
+        genesisBlock,
+        Ledger.genesisChanges(genesisBlock, genesis.masternodeRecords(), genesis.maxValidators()));
     long tip = store.tipHeight();
     ByteString tipHash = Hashes.block(store.blockAt(tip).orElseThrow().getHeader());
-    ledger = new Ledger(params, store, tip, tipHash, new Mempool(100_000, 256L << 20), SignatureVerifier.ED25519);
+    ledger =
+        new Ledger(
+            params,
+            store,
+            tip,
+            tipHash,
+            new Mempool(100_000, 256L << 20),
+            SignatureVerifier.ED25519);
     lastCertificate = tip == 0 ? null : store.certificateAt(tip).orElseThrow();
   }
 
-  /** Closes the store and opens it again with a new Ledger (and an empty mempool), as a restarted node. */
+  /**
+   * Closes the store and opens it again with a new Ledger (and an empty mempool), as a restarted
+   * node.
+   */
   void reopen() throws StorageException {
     store.close();
     load();
@@ -115,8 +128,14 @@ final class LedgerChain implements AutoCloseable {
   /** What consensus hands the proposer of the next height. */
   BlockTemplate template(ByteString proposer) {
     long h = height() + 1;
-    return new BlockTemplate(params.chainId(), h, GENESIS_TIME_MS + h * 1_000, tipHash(), lastCertificate,
-        ledger.validatorSetAt(h).hash(), proposer);
+    return new BlockTemplate(
+        params.chainId(),
+        h,
+        GENESIS_TIME_MS + h * 1_000,
+        tipHash(),
+        lastCertificate,
+        ledger.validatorSetAt(h).hash(),
+        proposer);
   }
 
   Block propose(ByteString proposer) {
@@ -132,10 +151,15 @@ final class LedgerChain implements AutoCloseable {
   /** Finalizes the next block with a random quorum of its set; returns its execution. */
   BlockExecution finalize(Block block, Random random) throws StorageException {
     ValidatorSet set = ledger.validatorSetAt(block.getHeader().getHeight());
-    return finalize(block, certificate(block.getHeader().getHeight(), Hashes.block(block.getHeader()), set, random));
+    return finalize(
+        block,
+        certificate(block.getHeader().getHeight(), Hashes.block(block.getHeader()), set, random));
   }
 
-  /** The host's part once the block is final: execute, store with its certificate, hand the ledger the result. */
+  /**
+   * The host's part once the block is final: execute, store with its certificate, hand the ledger
+   * the result.
+   */
   BlockExecution finalize(Block block, FinalityCertificate certificate) throws StorageException {
     BlockExecution exec = ledger.execution(block);
     store.putFinalized(block, certificate, exec.changes());
@@ -147,11 +171,12 @@ final class LedgerChain implements AutoCloseable {
   }
 
   /**
-   * A certificate of (h, blockHash) for {@code set}: a random subset of its members holding strictly
-   * more than two thirds of its weight (docs/protocol.md 4.2), sorted by key. The ledger does not check
-   * signatures (consensus does), so they are random bytes.
+   * A certificate of (h, blockHash) for {@code set}: a random subset of its members holding
+   * strictly more than two thirds of its weight (docs/protocol.md 4.2), sorted by key. The ledger
+   * does not check signatures (consensus does), so they are random bytes.
    */
-  static FinalityCertificate certificate(long h, ByteString blockHash, ValidatorSet set, Random random) {
+  static FinalityCertificate certificate(
+      long h, ByteString blockHash, ValidatorSet set, Random random) {
     List<ValidatorSet.Member> members = new ArrayList<>(set.members());
     Collections.shuffle(members, random);
     List<ValidatorSet.Member> signers = new ArrayList<>();
@@ -164,22 +189,31 @@ final class LedgerChain implements AutoCloseable {
     }
     assertTrue(set.isQuorum(signed));
     signers.sort(Comparator.comparing(ValidatorSet.Member::keyBytes, KEY_ORDER));
-    FinalityCertificate.Builder cert = FinalityCertificate.newBuilder().setHeight(h).setRound(random.nextInt(3))
-        .setBlockHash(blockHash);
+    FinalityCertificate.Builder cert =
+        FinalityCertificate.newBuilder()
+            .setHeight(h)
+            .setRound(random.nextInt(3))
+            .setBlockHash(blockHash);
     for (ValidatorSet.Member m : signers) {
       byte[] sig = new byte[64];
       random.nextBytes(sig);
-      cert.addSignatures(CertificateSignature.newBuilder().setValidator(m.keyBytes()).setSignature(ByteString.copyFrom(sig)));
+      cert.addSignatures(
+          CertificateSignature.newBuilder()
+              .setValidator(m.keyBytes())
+              .setSignature(ByteString.copyFrom(sig)));
     }
     return cert.build();
   }
 
   /** A certificate of (h, blockHash) signed by every member of {@code set}. */
   static FinalityCertificate certificateOfAll(long h, ByteString blockHash, ValidatorSet set) {
-    FinalityCertificate.Builder cert = FinalityCertificate.newBuilder().setHeight(h).setBlockHash(blockHash);
+    FinalityCertificate.Builder cert =
+        FinalityCertificate.newBuilder().setHeight(h).setBlockHash(blockHash);
     for (ValidatorSet.Member m : set.members()) { // already in key order
-      cert.addSignatures(CertificateSignature.newBuilder().setValidator(m.keyBytes())
-          .setSignature(ByteString.copyFrom(new byte[64])));
+      cert.addSignatures(
+          CertificateSignature.newBuilder()
+              .setValidator(m.keyBytes())
+              .setSignature(ByteString.copyFrom(new byte[64])));
     }
     return cert.build();
   }
@@ -187,15 +221,25 @@ final class LedgerChain implements AutoCloseable {
   /** Finalizes the next block with a certificate of its whole set. */
   BlockExecution finalizeByAll(Block block) throws StorageException {
     long h = block.getHeader().getHeight();
-    return finalize(block, certificateOfAll(h, Hashes.block(block.getHeader()), ledger.validatorSetAt(h)));
+    return finalize(
+        block, certificateOfAll(h, Hashes.block(block.getHeader()), ledger.validatorSetAt(h)));
   }
 
-  /** The same header fields (height, parent, certificate, proposer...) with other transactions: a new tx_root, a new hash. */
+  /**
+   * The same header fields (height, parent, certificate, proposer...) with other transactions: a
+   * new tx_root, a new hash.
+   */
   static Block reassemble(Block block, List<Transaction> txs) {
     BlockHeader h = block.getHeader();
-    BlockTemplate t = new BlockTemplate(h.getChainId(), h.getHeight(), h.getTimestampMs(), h.getPrevHash(),
-        block.getBody().hasLastCertificate() ? block.getBody().getLastCertificate() : null, h.getValidatorSetHash(),
-        h.getProposer());
+    BlockTemplate t =
+        new BlockTemplate(
+            h.getChainId(),
+            h.getHeight(),
+            h.getTimestampMs(),
+            h.getPrevHash(),
+            block.getBody().hasLastCertificate() ? block.getBody().getLastCertificate() : null,
+            h.getValidatorSetHash(),
+            h.getProposer());
     return t.assemble(txs, h.getNextValidatorSetHash());
   }
 
@@ -207,15 +251,18 @@ final class LedgerChain implements AutoCloseable {
     long h = height() + 1;
     Registry registry = ledger.state().registry();
     List<Transaction> all = new ArrayList<>();
-    all.add(rewardTransaction(h, expectedReward(h, fees, proposer, rewardSigners(h),
-        k -> registry.get(k).rewardAddress())));
+    all.add(
+        rewardTransaction(
+            h,
+            expectedReward(
+                h, fees, proposer, rewardSigners(h), k -> registry.get(k).rewardAddress())));
     all.addAll(txs);
     return template(proposer).assemble(all, nextSetHash(all));
   }
 
   /**
-   * The hash of the set of the next height after these transactions (REWARD first): the registry
-   * as applying the valid ones leaves it, so a hand-built block is refused only for what it breaks.
+   * The hash of the set of the next height after these transactions (REWARD first): the registry as
+   * applying the valid ones leaves it, so a hand-built block is refused only for what it breaks.
    */
   private ByteString nextSetHash(List<Transaction> all) {
     BlockExecutor work = new BlockExecutor(ledger.state(), params, SignatureVerifier.ED25519);
@@ -242,12 +289,16 @@ final class LedgerChain implements AutoCloseable {
   }
 
   /**
-   * docs/protocol.md 4.4, computed apart from the main code: reward = subsidy(h) + fees; the proposer gets
-   * floor(reward / 10); each signer floor(floor(reward * 9 / 10) * weight / signed weight); the
-   * remainder goes to the proposer. One output per consensus key (both roles summed), to its reward
-   * address, in key order, zeros left out.
+   * docs/protocol.md 4.4, computed apart from the main code: reward = subsidy(h) + fees; the
+   * proposer gets floor(reward / 10); each signer floor(floor(reward * 9 / 10) * weight / signed
+   * weight); the remainder goes to the proposer. One output per consensus key (both roles summed),
+   * to its reward address, in key order, zeros left out.
    */
-  static List<TxOutput> expectedReward(long h, long fees, ByteString proposer, List<ValidatorSet.Member> signers,
+  static List<TxOutput> expectedReward(
+      long h,
+      long fees,
+      ByteString proposer,
+      List<ValidatorSet.Member> signers,
       Function<ByteString, ByteString> rewardAddress) {
     BigInteger reward = BigInteger.valueOf(Subsidy.at(h)).add(BigInteger.valueOf(fees));
     BigInteger pool = reward.multiply(BigInteger.valueOf(9)).divide(BigInteger.TEN);
@@ -264,17 +315,26 @@ final class LedgerChain implements AutoCloseable {
     }
     amounts.merge(proposer, reward.subtract(shares), BigInteger::add); // base + every remainder
     List<TxOutput> out = new ArrayList<>();
-    amounts.forEach((key, amount) -> {
-      if (amount.signum() > 0) {
-        out.add(TxOutput.newBuilder().setAmount(amount.longValueExact()).setAddress(rewardAddress.apply(key)).build());
-      }
-    });
+    amounts.forEach(
+        (key, amount) -> {
+          if (amount.signum() > 0) {
+            out.add(
+                TxOutput.newBuilder()
+                    .setAmount(amount.longValueExact())
+                    .setAddress(rewardAddress.apply(key))
+                    .build());
+          }
+        });
     return out;
   }
 
   static Transaction rewardTransaction(long h, List<TxOutput> outputs) {
-    return Transaction.newBuilder().setVersion(ProtocolVersion.TRANSACTION).setKind(TransactionKind.TRANSACTION_KIND_REWARD)
-        .setReward(RewardPayload.newBuilder().setHeight(h)).addAllOutputs(outputs).build();
+    return Transaction.newBuilder()
+        .setVersion(ProtocolVersion.TRANSACTION)
+        .setKind(TransactionKind.TRANSACTION_KIND_REWARD)
+        .setReward(RewardPayload.newBuilder().setHeight(h))
+        .addAllOutputs(outputs)
+        .build();
   }
 
   static long sum(List<TxOutput> outputs) {
@@ -308,12 +368,14 @@ final class LedgerChain implements AutoCloseable {
   }
 
   /** A signed TRANSFER of {@code inputs} (owned by {@code keys}, in order) into {@code outputs}. */
-  static Transaction transfer(List<OutPoint> inputs, List<Ed25519KeyPair> keys, List<TxOutput> outputs) {
+  static Transaction transfer(
+      List<OutPoint> inputs, List<Ed25519KeyPair> keys, List<TxOutput> outputs) {
     return Transactions.sign(Transactions.transfer(inputs, outputs), CHAIN_ID, keys, List.of());
   }
 
   /** A genesis of chain {@link #CHAIN_ID} with the default parameters. */
-  static Genesis genesis(List<Genesis.Masternode> masternodes, List<Genesis.Allocation> allocations) {
+  static Genesis genesis(
+      List<Genesis.Masternode> masternodes, List<Genesis.Allocation> allocations) {
     return Genesis.withDefaults(CHAIN_ID, GENESIS_TIME_MS, 1_000, masternodes, allocations);
   }
 }

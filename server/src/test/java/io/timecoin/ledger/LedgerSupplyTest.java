@@ -23,8 +23,8 @@ import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.TransactionKind;
 import io.timecoin.proto.v1.TxInput;
 import io.timecoin.proto.v1.TxOutput;
-import io.timecoin.protocol.Subsidy;
 import io.timecoin.protocol.Fees;
+import io.timecoin.protocol.Subsidy;
 import io.timecoin.protocol.Transactions;
 import io.timecoin.protocol.ValidatorSet;
 import io.timecoin.storage.StorageException;
@@ -45,18 +45,20 @@ import org.junit.jupiter.api.io.TempDir;
  * The supply test of docs/protocol.md 4.4: thousands of random transfers, masternode registrations,
  * deregistrations and collateral spends over 300 blocks, through the real Ledger, mempool and
  * RocksDB store, against a model the test keeps itself. After every block:
+ *
  * <ol>
  *   <li>each block's REWARD pays exactly reward(h) = subsidy(h) + fees (split as 4.4 says, computed
  *       here independently), and the unspent outputs, in the model and in the store, sum to the
  *       genesis outputs (allocations and collaterals) plus every reward paid less the fees those
- *       rewards re-paid: the genesis outputs plus the subsidies. (A fee leaves a transaction and comes
- *       back in the REWARD; it is moved, not created. "Genesis plus every reward paid", read
+ *       rewards re-paid: the genesis outputs plus the subsidies. (A fee leaves a transaction and
+ *       comes back in the REWARD; it is moved, not created. "Genesis plus every reward paid", read
  *       literally, would count each fee twice.);
  *   <li>no output is spent twice, and the store answers spent for every spent output;
  *   <li>the registry and the validator set of the next height agree with the model;
  *   <li>an independent follower ledger (its own store, its own empty mempool, so it checks every
  *       signature) executes each block to the same state changes.
  * </ol>
+ *
  * At the end the store is reopened under a new Ledger, which must have the same state and keep
  * going.
  */
@@ -68,8 +70,7 @@ class LedgerSupplyTest {
   private static final int MIN_ACTIVE = 3;
   private static final int FULL_SCAN_EVERY = 10;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private final Random random = new Random(0x7131_2024L);
 
@@ -156,7 +157,8 @@ class LedgerSupplyTest {
   void supplyIsConservedAndNothingIsSpentTwiceOverThreeHundredBlocks() throws Exception {
     long started = System.nanoTime();
     Genesis genesis = makeGenesis();
-    // what the largest transfer here (3 inputs, 3 outputs: 570 bytes) needs at 10 units per byte, and more
+    // what the largest transfer here (3 inputs, 3 outputs: 570 bytes) needs at 10 units per byte,
+    // and more
     long minFee = 10 * genesis.minTxFee();
     try (LedgerChain chain = LedgerChain.open(tmp.resolve("node"), genesis);
         LedgerChain follower = LedgerChain.open(tmp.resolve("follower"), genesis)) {
@@ -187,7 +189,9 @@ class LedgerSupplyTest {
         checkSupply(chain, h % FULL_SCAN_EVERY == 0 || h == BLOCKS);
         checkRegistry(chain, h);
         if (h % FULL_SCAN_EVERY == 0) {
-          assertEquals(List.copyOf(chain.ledger.state().registry().all()), chain.store.masternodes(),
+          assertEquals(
+              List.copyOf(chain.ledger.state().registry().all()),
+              chain.store.masternodes(),
               "the stored masternodes are the registry's");
         }
         setHashAt.put(h + 1, chain.nextSet().hash());
@@ -204,10 +208,16 @@ class LedgerSupplyTest {
       assertEquals(tip, chain.height());
       assertEquals(tipHash, chain.tipHash());
       assertEquals(tipCert, chain.lastCertificate);
-      assertEquals(registry, List.copyOf(chain.ledger.state().registry().all()), "the registry after reopening");
+      assertEquals(
+          registry,
+          List.copyOf(chain.ledger.state().registry().all()),
+          "the registry after reopening");
       assertEquals(registry, chain.store.masternodes());
       for (long k = 1; k <= tip + 1; k++) {
-        assertEquals(setHashAt.get(k), chain.ledger.validatorSetAt(k).hash(), "the set of " + k + " after reopening");
+        assertEquals(
+            setHashAt.get(k),
+            chain.ledger.validatorSetAt(k).hash(),
+            "the set of " + k + " after reopening");
       }
       assertNull(chain.ledger.validatorSetAt(tip + 2));
       for (int i = 0; i < 500; i++) {
@@ -219,7 +229,8 @@ class LedgerSupplyTest {
       }
       checkSupply(chain, true);
       checkRegistry(chain, tip);
-      // ... and keeps going: a few more blocks proposed by the reopened ledger, followed by the follower
+      // ... and keeps going: a few more blocks proposed by the reopened ledger, followed by the
+      // follower
       for (long h = tip + 1; h <= tip + 5; h++) {
         ValidatorSet set = chain.ledger.validatorSetAt(h);
         assertEquals(setHashAt.get(h), set.hash());
@@ -234,14 +245,27 @@ class LedgerSupplyTest {
         setHashAt.put(h + 1, chain.nextSet().hash());
       }
 
-      System.out.printf("supply test: %d blocks, %d transactions (%d transfers, %d registrations of which %d"
-          + " re-registrations, %d deregistrations, %d collateral spends), %d refused probes, %d outputs created,"
-          + " %d spent, %d masternodes ever (%d active), supply %s units, %.1f s%n",
-          chain.height(), included, transfers, registrations, reRegistrations, deregistrations, collateralSpends,
-          probes, everCreated.size(), spentList.size(), masternodes.size(), activeCollateral.size(),
-          Long.toUnsignedString(modelSum), (System.nanoTime() - started) / 1e9);
+      System.out.printf(
+          "supply test: %d blocks, %d transactions (%d transfers, %d registrations of which %d"
+              + " re-registrations, %d deregistrations, %d collateral spends), %d refused probes, %d outputs created,"
+              + " %d spent, %d masternodes ever (%d active), supply %s units, %.1f s%n",
+          chain.height(),
+          included,
+          transfers,
+          registrations,
+          reRegistrations,
+          deregistrations,
+          collateralSpends,
+          probes,
+          everCreated.size(),
+          spentList.size(),
+          masternodes.size(),
+          activeCollateral.size(),
+          Long.toUnsignedString(modelSum),
+          (System.nanoTime() - started) / 1e9);
       assertTrue(included > 2_500, "a few thousand transactions: " + included);
-      assertTrue(registrations > 20 && deregistrations > 10 && collateralSpends > 5 && reRegistrations > 0,
+      assertTrue(
+          registrations > 20 && deregistrations > 10 && collateralSpends > 5 && reRegistrations > 0,
           "enough masternode churn");
     }
   }
@@ -260,7 +284,12 @@ class LedgerSupplyTest {
       Ed25519KeyPair owner = wallets.get(i);
       Ed25519KeyPair reward = wallets.get(random.nextInt(WALLETS));
       long collateral = (1_000 + random.nextInt(20_000)) * TIME + random.nextInt(1_000_000);
-      mns.add(new Genesis.Masternode(consensus.publicKey(), LedgerChain.address(owner), LedgerChain.address(reward), collateral));
+      mns.add(
+          new Genesis.Masternode(
+              consensus.publicKey(),
+              LedgerChain.address(owner),
+              LedgerChain.address(reward),
+              collateral));
       Mn m = new Mn(consensus);
       m.amount = collateral;
       m.owner = LedgerChain.addressBytes(owner);
@@ -271,24 +300,31 @@ class LedgerSupplyTest {
     List<Genesis.Allocation> allocations = new ArrayList<>();
     for (int i = 0; i < 2 * WALLETS; i++) {
       long amount = (20_000 + random.nextInt(300_000)) * TIME + random.nextInt(100_000_000);
-      allocations.add(new Genesis.Allocation(LedgerChain.address(wallets.get(i % WALLETS)), amount));
+      allocations.add(
+          new Genesis.Allocation(LedgerChain.address(wallets.get(i % WALLETS)), amount));
     }
     Genesis g = LedgerChain.genesis(mns, allocations);
     for (int i = 0; i < mns.size(); i++) {
-      masternodes.get(ByteString.copyFrom(mns.get(i).consensusKey().bytes())).collateral = g.collateralOutPoint(i);
+      masternodes.get(ByteString.copyFrom(mns.get(i).consensusKey().bytes())).collateral =
+          g.collateralOutPoint(i);
     }
     return g;
   }
 
   // ------------------------------------------------------------------------- random transactions
 
-  /** Per-block bookkeeping of what the pending transactions use, so that they are independent of each other. */
+  /**
+   * Per-block bookkeeping of what the pending transactions use, so that they are independent of
+   * each other.
+   */
   private final class BlockPlan {
     final long height;
     final long minFee;
-    final Set<OutPoint> reserved = new HashSet<>(); // spent, or named as collateral, by a pending transaction
+    final Set<OutPoint> reserved =
+        new HashSet<>(); // spent, or named as collateral, by a pending transaction
     final List<OutPoint> pendingInputs = new ArrayList<>();
-    final Set<ByteString> touched = new HashSet<>(); // masternode keys a pending transaction names or removes
+    final Set<ByteString> touched =
+        new HashSet<>(); // masternode keys a pending transaction names or removes
     final List<Pending> pending = new ArrayList<>();
     int removals;
     int additions;
@@ -302,11 +338,16 @@ class LedgerSupplyTest {
       return activeCollateral.size() - removals + additions;
     }
 
-    /** A random unspent output, not reserved, not an active collateral, matching {@code filter}; reserved now. */
+    /**
+     * A random unspent output, not reserved, not an active collateral, matching {@code filter};
+     * reserved now.
+     */
     OutPoint pick(Predicate<TxOutput> filter) {
       for (int tries = 0; tries < 60; tries++) {
         OutPoint o = unspentSet.random(random);
-        if (!reserved.contains(o) && !activeCollateral.containsKey(o) && filter.test(unspent.get(o))) {
+        if (!reserved.contains(o)
+            && !activeCollateral.containsKey(o)
+            && filter.test(unspent.get(o))) {
           reserved.add(o);
           return o;
         }
@@ -319,7 +360,8 @@ class LedgerSupplyTest {
     }
   }
 
-  private List<Pending> submitBlockOfTransactions(LedgerChain chain, LedgerChain follower, long h, long minFee) {
+  private List<Pending> submitBlockOfTransactions(
+      LedgerChain chain, LedgerChain follower, long h, long minFee) {
     BlockPlan plan = new BlockPlan(h, minFee);
     int n = 5 + random.nextInt(11);
     for (int i = 0; i < n; i++) {
@@ -346,7 +388,10 @@ class LedgerSupplyTest {
     return plan.pending;
   }
 
-  /** Admits to the proposer's mempool, and on odd heights relays it to the follower too (the other half it checks itself). */
+  /**
+   * Admits to the proposer's mempool, and on odd heights relays it to the follower too (the other
+   * half it checks itself).
+   */
   private void admit(LedgerChain chain, LedgerChain follower, BlockPlan plan, Transaction tx) {
     TransactionRules.Verdict v = chain.ledger.admit(tx, false);
     assertTrue(v.valid(), () -> tx.getKind() + " at height " + plan.height + ": " + v);
@@ -372,8 +417,10 @@ class LedgerSupplyTest {
     List<TxOutput> outs = new ArrayList<>();
     long left = value;
     for (int i = 0; i < m - 1; i++) {
-      long part = MIN_OUTPUT + (long) (random.nextDouble() * (left - (m - i) * MIN_OUTPUT)); // none is DUST
-      outs.add(Transactions.output(part, LedgerChain.address(wallets.get(random.nextInt(WALLETS)))));
+      long part =
+          MIN_OUTPUT + (long) (random.nextDouble() * (left - (m - i) * MIN_OUTPUT)); // none is DUST
+      outs.add(
+          Transactions.output(part, LedgerChain.address(wallets.get(random.nextInt(WALLETS)))));
       left -= part;
     }
     outs.add(Transactions.output(left, LedgerChain.address(wallets.get(random.nextInt(WALLETS)))));
@@ -401,7 +448,8 @@ class LedgerSupplyTest {
       return null;
     }
     transfers++;
-    return LedgerChain.transfer(inputs, inputs.stream().map(this::owner).toList(), outputs(in - fee, 3));
+    return LedgerChain.transfer(
+        inputs, inputs.stream().map(this::owner).toList(), outputs(in - fee, 3));
   }
 
   private Transaction register(BlockPlan plan) {
@@ -417,7 +465,10 @@ class LedgerSupplyTest {
     }
     Mn m = null;
     if (random.nextInt(3) == 0) { // a key that was registered before and is not any more
-      List<Mn> inactive = masternodes.values().stream().filter(x -> !x.active && !plan.touched.contains(x.key)).toList();
+      List<Mn> inactive =
+          masternodes.values().stream()
+              .filter(x -> !x.active && !plan.touched.contains(x.key))
+              .toList();
       if (!inactive.isEmpty()) {
         m = inactive.get(random.nextInt(inactive.size()));
         reRegistrations++;
@@ -428,16 +479,27 @@ class LedgerSupplyTest {
     consensusKeys.put(LedgerChain.keyBytes(consensus), consensus);
     long change = unspent.get(feeInput).getAmount() - fee;
     Address rewardAddress = LedgerChain.address(wallets.get(random.nextInt(WALLETS)));
-    Transaction tx = Transactions.sign(
-        Transactions.register(List.of(feeInput), outputs(change, 2), collateral, LedgerChain.keyBytes(consensus), rewardAddress),
-        CHAIN_ID, List.of(owner(feeInput)), List.of(owner(collateral), consensus));
+    Transaction tx =
+        Transactions.sign(
+            Transactions.register(
+                List.of(feeInput),
+                outputs(change, 2),
+                collateral,
+                LedgerChain.keyBytes(consensus),
+                rewardAddress),
+            CHAIN_ID,
+            List.of(owner(feeInput)),
+            List.of(owner(collateral), consensus));
     plan.additions++;
     registrations++;
     return tx;
   }
 
   private Mn pickActive(BlockPlan plan) {
-    List<Mn> active = masternodes.values().stream().filter(x -> x.active && !plan.touched.contains(x.key)).toList();
+    List<Mn> active =
+        masternodes.values().stream()
+            .filter(x -> x.active && !plan.touched.contains(x.key))
+            .toList();
     if (active.isEmpty()) {
       return null;
     }
@@ -458,8 +520,12 @@ class LedgerSupplyTest {
       return null;
     }
     long change = unspent.get(feeInput).getAmount() - fee;
-    Transaction tx = Transactions.sign(Transactions.deregister(List.of(feeInput), outputs(change, 2), m.key), CHAIN_ID,
-        List.of(owner(feeInput)), List.of(keyOfAddress.get(m.owner)));
+    Transaction tx =
+        Transactions.sign(
+            Transactions.deregister(List.of(feeInput), outputs(change, 2), m.key),
+            CHAIN_ID,
+            List.of(owner(feeInput)),
+            List.of(keyOfAddress.get(m.owner)));
     plan.removals++;
     deregistrations++;
     return tx;
@@ -482,7 +548,8 @@ class LedgerSupplyTest {
     long in = inputs.stream().mapToLong(o -> unspent.get(o).getAmount()).sum();
     plan.removals++;
     collateralSpends++;
-    return LedgerChain.transfer(inputs, inputs.stream().map(this::owner).toList(), outputs(in - plan.fee(), 3));
+    return LedgerChain.transfer(
+        inputs, inputs.stream().map(this::owner).toList(), outputs(in - plan.fee(), 3));
   }
 
   /** Transactions the ledger must refuse, with the reason; none may enter the mempool. */
@@ -497,26 +564,37 @@ class LedgerSupplyTest {
       if (out.getAmount() <= plan.minFee) {
         return;
       }
-      tx = LedgerChain.transfer(List.of(o), List.of(keyOfAddress.get(out.getAddress())),
-          outputs(out.getAmount() - plan.minFee, 1));
+      tx =
+          LedgerChain.transfer(
+              List.of(o),
+              List.of(keyOfAddress.get(out.getAddress())),
+              outputs(out.getAmount() - plan.minFee, 1));
       expected = ErrorReason.ERROR_REASON_ALREADY_SPENT;
-    } else if (kind == 1 && !plan.pendingInputs.isEmpty()) { // spends what a held transaction spends
+    } else if (kind == 1
+        && !plan.pendingInputs.isEmpty()) { // spends what a held transaction spends
       OutPoint o = plan.pendingInputs.get(random.nextInt(plan.pendingInputs.size()));
       TxOutput out = unspent.get(o);
       if (out.getAmount() <= plan.minFee + 1) {
         return;
       }
-      tx = LedgerChain.transfer(List.of(o), List.of(keyOfAddress.get(out.getAddress())),
-          outputs(out.getAmount() - plan.minFee - 1, 1));
+      tx =
+          LedgerChain.transfer(
+              List.of(o),
+              List.of(keyOfAddress.get(out.getAddress())),
+              outputs(out.getAmount() - plan.minFee - 1, 1));
       expected = ErrorReason.ERROR_REASON_MEMPOOL_CONFLICT;
-    } else if (kind == 2 && !plan.pending.isEmpty()) { // spends an output of a transaction not yet in a block
+    } else if (kind == 2
+        && !plan.pending.isEmpty()) { // spends an output of a transaction not yet in a block
       Pending p = plan.pending.get(random.nextInt(plan.pending.size()));
       if (p.tx().getOutputsCount() == 0 || p.tx().getOutputs(0).getAmount() <= plan.minFee) {
         return;
       }
       TxOutput out = p.tx().getOutputs(0);
-      tx = LedgerChain.transfer(List.of(LedgerChain.outpoint(p.txid(), 0)), List.of(keyOfAddress.get(out.getAddress())),
-          outputs(out.getAmount() - plan.minFee, 1));
+      tx =
+          LedgerChain.transfer(
+              List.of(LedgerChain.outpoint(p.txid(), 0)),
+              List.of(keyOfAddress.get(out.getAddress())),
+              outputs(out.getAmount() - plan.minFee, 1));
       expected = ErrorReason.ERROR_REASON_UNKNOWN_INPUT;
     } else {
       return;
@@ -534,8 +612,15 @@ class LedgerSupplyTest {
    * first and exact), certified by a random quorum of set(h), validated and executed by the
    * follower to the same changes, stored by both.
    */
-  private BlockExecution produce(LedgerChain chain, LedgerChain follower, long h, ValidatorSet set,
-      ValidatorSet previousSet, FinalityCertificate previousCert, List<Pending> pending) throws StorageException {
+  private BlockExecution produce(
+      LedgerChain chain,
+      LedgerChain follower,
+      long h,
+      ValidatorSet set,
+      ValidatorSet previousSet,
+      FinalityCertificate previousCert,
+      List<Pending> pending)
+      throws StorageException {
     ByteString proposer = chain.randomProposer(random);
     Block block = chain.propose(proposer);
     assertEquals(h, block.getHeader().getHeight());
@@ -555,7 +640,8 @@ class LedgerSupplyTest {
     }
     assertEquals(expectedIds, ids);
 
-    // (1) the REWARD: exactly subsidy(h) + fees, to the proposer and the signers of cert(h-1) weighted by set(h-1)
+    // (1) the REWARD: exactly subsidy(h) + fees, to the proposer and the signers of cert(h-1)
+    // weighted by set(h-1)
     List<ValidatorSet.Member> signers = new ArrayList<>();
     if (h == 1) {
       signers.addAll(set.members());
@@ -564,17 +650,23 @@ class LedgerSupplyTest {
         signers.add(previousSet.member(s.getValidator()));
       }
     }
-    List<TxOutput> expectedReward = LedgerChain.expectedReward(h, fees, proposer, signers, k -> masternodes.get(k).rewardAddress);
+    List<TxOutput> expectedReward =
+        LedgerChain.expectedReward(
+            h, fees, proposer, signers, k -> masternodes.get(k).rewardAddress);
     Transaction reward = txs.get(0);
-    assertEquals(LedgerChain.rewardTransaction(h, expectedReward), reward, "the REWARD of block " + h);
+    assertEquals(
+        LedgerChain.rewardTransaction(h, expectedReward), reward, "the REWARD of block " + h);
     long paid = LedgerChain.sum(reward.getOutputsList());
     assertEquals(Rewards.reward(h, fees), paid);
     assertEquals(Subsidy.at(h) + fees, paid);
 
-    // the follower judges it from scratch: on odd heights it holds the transactions, on even ones it checks every signature
+    // the follower judges it from scratch: on odd heights it holds the transactions, on even ones
+    // it checks every signature
     var verdict = follower.ledger.validate(block);
-    assertTrue(verdict.isValid(), () -> "the follower refuses block " + h + ": " + verdict.detail());
-    FinalityCertificate cert = LedgerChain.certificate(h, Hashes.block(block.getHeader()), set, random);
+    assertTrue(
+        verdict.isValid(), () -> "the follower refuses block " + h + ": " + verdict.detail());
+    FinalityCertificate cert =
+        LedgerChain.certificate(h, Hashes.block(block.getHeader()), set, random);
     BlockExecution exec = chain.finalize(block, cert);
     BlockExecution followed = follower.finalize(block, cert);
     assertEquals(verdict.nextSet().hash(), chain.nextSet().hash());
@@ -672,6 +764,7 @@ class LedgerSupplyTest {
 
   private List<OutPoint> lastCreated = List.of();
   private List<OutPoint> lastSpent = List.of();
+
   /** The key pairs of the consensus keys registered so far (the model re-registers some later). */
   private final Map<ByteString, Ed25519KeyPair> consensusKeys = new HashMap<>();
 
@@ -685,14 +778,22 @@ class LedgerSupplyTest {
 
   // ------------------------------------------------------------------------------ the checks
 
-  /** (1) and (2): the model's sum, what the store holds for this block's outputs, and every so often all of them. */
+  /**
+   * (1) and (2): the model's sum, what the store holds for this block's outputs, and every so often
+   * all of them.
+   */
   private void checkSupply(LedgerChain chain, boolean full) {
-    // The fees a block's transactions leave are not new money: its REWARD pays them out again. So what
-    // is created is the subsidies: the supply is the genesis outputs plus every reward paid, less the
+    // The fees a block's transactions leave are not new money: its REWARD pays them out again. So
+    // what
+    // is created is the subsidies: the supply is the genesis outputs plus every reward paid, less
+    // the
     // fees that every reward re-paid.
     assertEquals(rewardsPaid, subsidiesPaid + feesPaid);
     long expected = Math.addExact(genesisTotal, subsidiesPaid);
-    assertEquals(expected, modelSum, "the unspent outputs sum to the genesis outputs plus the subsidies paid");
+    assertEquals(
+        expected,
+        modelSum,
+        "the unspent outputs sum to the genesis outputs plus the subsidies paid");
     for (OutPoint o : lastCreated) {
       assertEquals(unspent.get(o), chain.store.unspent(o));
       assertTrue(chain.store.created(o));
@@ -713,7 +814,10 @@ class LedgerSupplyTest {
           unspentCount++;
         }
       }
-      assertEquals(expected, storeSum, "the store's unspent outputs sum to the genesis outputs plus the subsidies paid");
+      assertEquals(
+          expected,
+          storeSum,
+          "the store's unspent outputs sum to the genesis outputs plus the subsidies paid");
       assertEquals(unspent.size(), unspentCount);
       assertEquals(everCreated.size(), unspent.size() + spentOutputs.size());
     }
@@ -736,12 +840,27 @@ class LedgerSupplyTest {
       }
       held++;
       assertNotNull(r, what);
-      assertEquals(new MasternodeRecord(m.key, m.collateral, m.amount, m.owner, m.rewardAddress, m.registeredHeight,
-          m.active, m.lastSigned, m.missedMask), r, what);
+      assertEquals(
+          new MasternodeRecord(
+              m.key,
+              m.collateral,
+              m.amount,
+              m.owner,
+              m.rewardAddress,
+              m.registeredHeight,
+              m.active,
+              m.lastSigned,
+              m.missedMask),
+          r,
+          what);
       MasternodeRecord backed = registry.activeByCollateral(m.collateral);
       assertEquals(m.active, backed != null && backed.consensusKey().equals(m.key), what);
       if (m.active) {
-        expectedSet.add(io.timecoin.proto.v1.Validator.newBuilder().setKey(m.key).setWeight(m.amount / TIME).build());
+        expectedSet.add(
+            io.timecoin.proto.v1.Validator.newBuilder()
+                .setKey(m.key)
+                .setWeight(m.amount / TIME)
+                .build());
       }
     }
     assertEquals(held, registry.all().size());

@@ -26,12 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * 100,000 registrations and as many deregistrations, 100 a block over 2,000 blocks, through the
  * node's own ledger and store: block execution time and heap stay flat, and the working registry
- * comes back to the genesis masternodes (docs/protocol.md 4.1: it holds the active ones only, and no
- * block copies it). Signatures are taken as checked (the mempool's admission with
+ * comes back to the genesis masternodes (docs/protocol.md 4.1: it holds the active ones only, and
+ * no block copies it). Signatures are taken as checked (the mempool's admission with
  * signaturesChecked): this measures the registry, not Ed25519.
  *
- * <p>About a minute on two shared cores, so it runs only when asked:
- * {@code mvn -B -ntp -o -pl server -am test -Dtest=RegistryScaleTest -Dsurefire.failIfNoSpecifiedTests=false -Dtimed.scale=true}
+ * <p>About a minute on two shared cores, so it runs only when asked: {@code mvn -B -ntp -o -pl
+ * server -am test -Dtest=RegistryScaleTest -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dtimed.scale=true}
  */
 @EnabledIfSystemProperty(named = "timed.scale", matches = "true")
 class RegistryScaleTest {
@@ -41,8 +42,7 @@ class RegistryScaleTest {
   private static final int WINDOW = 1_000;
   private static final ByteString NO_SIGNATURE = ByteString.copyFrom(new byte[64]);
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   @Test
   void aHundredThousandRegistrationsLeaveBlockTimeHeapAndTheRegistryFlat() throws Exception {
@@ -52,8 +52,12 @@ class RegistryScaleTest {
     List<Genesis.Masternode> mns = new ArrayList<>();
     for (int i = 0; i < MASTERNODES; i++) {
       genesisKeys.add(LedgerChain.key(random));
-      mns.add(new Genesis.Masternode(genesisKeys.get(i).publicKey(), LedgerChain.address(owner),
-          LedgerChain.address(owner), 10_000 * TIME));
+      mns.add(
+          new Genesis.Masternode(
+              genesisKeys.get(i).publicKey(),
+              LedgerChain.address(owner),
+              LedgerChain.address(owner),
+              10_000 * TIME));
     }
     List<Genesis.Allocation> allocations = new ArrayList<>();
     for (int i = 0; i < BATCH; i++) { // fee coins, one lane per registration of a batch
@@ -90,11 +94,17 @@ class RegistryScaleTest {
         for (int i = 0; (register || deregister) && i < BATCH; i++) {
           long fee = register ? TIME : 10_000;
           feeLeft[i] -= fee;
-          List<TxOutput> change = List.of(Transactions.output(feeLeft[i], LedgerChain.address(owner)));
-          Transaction.Builder tx = register
-              ? Transactions.register(List.of(feeCoin[i]), change, LedgerChain.outpoint(genesisTx, BATCH + i),
-                  consensus.get(keys + i), LedgerChain.address(owner))
-              : Transactions.deregister(List.of(feeCoin[i]), change, consensus.get(keys + i));
+          List<TxOutput> change =
+              List.of(Transactions.output(feeLeft[i], LedgerChain.address(owner)));
+          Transaction.Builder tx =
+              register
+                  ? Transactions.register(
+                      List.of(feeCoin[i]),
+                      change,
+                      LedgerChain.outpoint(genesisTx, BATCH + i),
+                      consensus.get(keys + i),
+                      LedgerChain.address(owner))
+                  : Transactions.deregister(List.of(feeCoin[i]), change, consensus.get(keys + i));
           tx.getInputsBuilder(0).setWitness(witness(witnessKey));
           tx.addKindWitnesses(witness(witnessKey));
           if (register) {
@@ -107,14 +117,22 @@ class RegistryScaleTest {
         }
         ByteString proposer = LedgerChain.keyBytes(genesisKeys.get(h % MASTERNODES));
         long t0 = System.nanoTime();
-        Block block = chain.propose(proposer); // executes it: what every validator does with each block
+        Block block =
+            chain.propose(proposer); // executes it: what every validator does with each block
         nanos[h] = System.nanoTime() - t0;
         BlockExecution exec = chain.ledger.execution(block);
-        chain.store.putFinalized(block, LedgerChain.certificateOfAll(h, exec.blockHash(), chain.ledger.validatorSetAt(h)),
-            exec.changes(), false);
+        chain.store.putFinalized(
+            block,
+            LedgerChain.certificateOfAll(h, exec.blockHash(), chain.ledger.validatorSetAt(h)),
+            exec.changes(),
+            false);
         chain.ledger.stored(exec);
-        chain.lastCertificate = LedgerChain.certificateOfAll(h, exec.blockHash(), chain.ledger.validatorSetAt(h));
-        assertEquals(1 + (register || deregister ? BATCH : 0), block.getBody().getTransactionsCount(), "block " + h);
+        chain.lastCertificate =
+            LedgerChain.certificateOfAll(h, exec.blockHash(), chain.ledger.validatorSetAt(h));
+        assertEquals(
+            1 + (register || deregister ? BATCH : 0),
+            block.getBody().getTransactionsCount(),
+            "block " + h);
         if (h == WINDOW) {
           heapFirst = heapAfterGc();
         }
@@ -123,17 +141,36 @@ class RegistryScaleTest {
       double first = sum(nanos, 1, WINDOW) / 1e6;
       double last = sum(nanos, blocks - WINDOW + 1, blocks) / 1e6;
       int registryAtEnd = chain.ledger.state().registry().all().size();
-      System.out.printf("RegistryScaleTest: %d registrations and deregistrations over %d blocks in %.1f s;"
+      System.out.printf(
+          "RegistryScaleTest: %d registrations and deregistrations over %d blocks in %.1f s;"
               + " block execution: first %d blocks %.0f ms, last %d %.0f ms (ratio %.2f); heap after GC:"
               + " at block %d %d MiB, at the end %d MiB; working registry %d at genesis, %d at the end%n",
-          REGISTRATIONS, blocks, (System.nanoTime() - started) / 1e9, WINDOW, first, WINDOW, last, last / first,
-          WINDOW, heapFirst >> 20, heapLast >> 20, registryAtGenesis, registryAtEnd);
+          REGISTRATIONS,
+          blocks,
+          (System.nanoTime() - started) / 1e9,
+          WINDOW,
+          first,
+          WINDOW,
+          last,
+          last / first,
+          WINDOW,
+          heapFirst >> 20,
+          heapLast >> 20,
+          registryAtGenesis,
+          registryAtEnd);
       assertEquals(MASTERNODES, registryAtGenesis);
       assertEquals(MASTERNODES, registryAtEnd, "every masternode registered since genesis left");
-      assertEquals(MASTERNODES, chain.store.masternodes().size(), "the store keeps only the working registry");
-      assertTrue(last / first < 3, "block execution slowed down: " + first + " ms, then " + last + " ms");
-      assertTrue(heapLast < heapFirst + (64L << 20), "the heap grew: " + (heapFirst >> 20) + " MiB, then " + (heapLast >> 20));
-      // the history still has every registration: the last batch's keys at the height they were active
+      assertEquals(
+          MASTERNODES,
+          chain.store.masternodes().size(),
+          "the store keeps only the working registry");
+      assertTrue(
+          last / first < 3, "block execution slowed down: " + first + " ms, then " + last + " ms");
+      assertTrue(
+          heapLast < heapFirst + (64L << 20),
+          "the heap grew: " + (heapFirst >> 20) + " MiB, then " + (heapLast >> 20));
+      // the history still has every registration: the last batch's keys at the height they were
+      // active
       ByteString lastBatch = consensus.get(((blocks - 2) / 2 % 3) * BATCH);
       assertTrue(chain.store.registrationAfter(lastBatch, blocks - 2).active());
       assertTrue(!chain.store.registrationAfter(lastBatch, blocks - 1).active());

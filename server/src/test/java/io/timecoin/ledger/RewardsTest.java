@@ -30,8 +30,13 @@ class RewardsTest {
     List<Rewards.Payee> signers = List.of(payee(1, 1_000), payee(2, 1_000), payee(3, 1_000));
     List<Rewards.Payment> p = Rewards.split(1, 0, signers.get(1), signers);
     // 10% = 1,000,000,000; pool 9,000,000,000 / 3 = 3,000,000,000 each, no remainder
-    assertEquals(new Rewards.Payment(signers.get(1).consensusKey(), signers.get(1).rewardAddress(), 1_000_000_000L,
-        RewardRole.REWARD_ROLE_PROPOSER), p.get(0));
+    assertEquals(
+        new Rewards.Payment(
+            signers.get(1).consensusKey(),
+            signers.get(1).rewardAddress(),
+            1_000_000_000L,
+            RewardRole.REWARD_ROLE_PROPOSER),
+        p.get(0));
     for (int i = 1; i <= 3; i++) {
       assertEquals(3_000_000_000L, p.get(i).amount());
       assertEquals(RewardRole.REWARD_ROLE_SIGNER, p.get(i).role());
@@ -40,7 +45,9 @@ class RewardsTest {
     assertEquals(TransactionKind.TRANSACTION_KIND_REWARD, tx.getKind());
     assertEquals(1, tx.getReward().getHeight());
     // the proposer's two payments are one output, and outputs go by consensus key
-    assertEquals(List.of(3_000_000_000L, 4_000_000_000L, 3_000_000_000L), tx.getOutputsList().stream().map(TxOutput::getAmount).toList());
+    assertEquals(
+        List.of(3_000_000_000L, 4_000_000_000L, 3_000_000_000L),
+        tx.getOutputsList().stream().map(TxOutput::getAmount).toList());
   }
 
   @Test
@@ -68,18 +75,23 @@ class RewardsTest {
         signers.add(payee(i + 1, 1 + r.nextInt(100_000)));
       }
       long height = 1 + r.nextInt(1_000_000);
-      long fees = switch (r.nextInt(5)) {
-        case 0 -> Long.MAX_VALUE / 2;
-        case 1 -> Long.MIN_VALUE + r.nextInt(1_000_000_000); // 2^63 units and more: amounts are unsigned
-        default -> r.nextInt(1_000_000_000);
-      };
+      long fees =
+          switch (r.nextInt(5)) {
+            case 0 -> Long.MAX_VALUE / 2;
+            case 1 ->
+                Long.MIN_VALUE
+                    + r.nextInt(1_000_000_000); // 2^63 units and more: amounts are unsigned
+            default -> r.nextInt(1_000_000_000);
+          };
       Rewards.Payee proposer = r.nextBoolean() ? signers.get(r.nextInt(count)) : payee(200, 1_000);
       List<Rewards.Payment> p = Rewards.split(height, fees, proposer, signers);
       long total = p.stream().mapToLong(Rewards.Payment::amount).sum();
       assertEquals(Rewards.reward(height, fees), total, "height " + height + " fees " + fees);
       Transaction tx = Rewards.transaction(height, p);
       assertEquals(total, tx.getOutputsList().stream().mapToLong(TxOutput::getAmount).sum());
-      assertTrue(tx.getOutputsList().stream().allMatch(o -> o.getAmount() != 0), "zero amounts are left out");
+      assertTrue(
+          tx.getOutputsList().stream().allMatch(o -> o.getAmount() != 0),
+          "zero amounts are left out");
     }
   }
 

@@ -40,24 +40,27 @@ import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 
 /**
- * ListAddressTransactions on a real one-validator node: three transfers from the faucet to Alice, each
- * in its own block, then the history of both read back a page at a time, newest first, with what each
- * transaction paid to and spent from the address; the same after a restart, and after the index is
- * dropped from the store and rebuilt at open.
+ * ListAddressTransactions on a real one-validator node: three transfers from the faucet to Alice,
+ * each in its own block, then the history of both read back a page at a time, newest first, with
+ * what each transaction paid to and spent from the address; the same after a restart, and after the
+ * index is dropped from the store and rebuilt at open.
  */
 class AddressHistoryTest {
   private static final long FEE = 1_000_000;
   private static final long[] PAID = {7_000_000_000L, 5_000_000_000L, 3_000_000_000L};
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   private static TestNode net;
   private static Genesis genesis;
   private static Ed25519KeyPair faucet;
   private static final Ed25519KeyPair alice = Ed25519KeyPair.generate();
-  /** The transfers, in the order they were made, each final in a later block than the one before. */
+
+  /**
+   * The transfers, in the order they were made, each final in a later block than the one before.
+   */
   private static final List<Transaction> transfers = new ArrayList<>();
+
   private static final List<Long> heights = new ArrayList<>();
   private static long allocation;
 
@@ -67,13 +70,24 @@ class AddressHistoryTest {
     genesis = GenesisFile.read(net.home.resolve("genesis.json"));
     faucet = KeyFile.read(net.faucetKey());
     allocation = genesis.allocations().get(0).amount();
-    OutPoint coin = OutPoint.newBuilder().setTxid(Hashes.transaction(genesis.transaction())).setIndex(0).build();
+    OutPoint coin =
+        OutPoint.newBuilder()
+            .setTxid(Hashes.transaction(genesis.transaction()))
+            .setIndex(0)
+            .build();
     long balance = allocation;
     for (long paid : PAID) {
       long change = balance - paid - FEE;
-      Transaction tx = Transactions.sign(Transactions.transfer(List.of(coin), List.of(
-          Transactions.output(paid, Address.of(alice.publicKey())),
-          Transactions.output(change, Address.of(faucet.publicKey())))), genesis.chainId(), List.of(faucet), List.of());
+      Transaction tx =
+          Transactions.sign(
+              Transactions.transfer(
+                  List.of(coin),
+                  List.of(
+                      Transactions.output(paid, Address.of(alice.publicKey())),
+                      Transactions.output(change, Address.of(faucet.publicKey())))),
+              genesis.chainId(),
+              List.of(faucet),
+              List.of());
       api().submitTransaction(SubmitTransactionRequest.newBuilder().setTransaction(tx).build());
       heights.add(awaitFinal(Hashes.transaction(tx)));
       transfers.add(tx);
@@ -116,8 +130,14 @@ class AddressHistoryTest {
     List<AddressTransaction> out = new ArrayList<>();
     String token = "";
     for (int pages = 0; pages < 1_000; pages++) {
-      ListAddressTransactionsResponse r = api().listAddressTransactions(ListAddressTransactionsRequest.newBuilder()
-          .setAddress(address).setPageSize(pageSize).setPageToken(token).build());
+      ListAddressTransactionsResponse r =
+          api()
+              .listAddressTransactions(
+                  ListAddressTransactionsRequest.newBuilder()
+                      .setAddress(address)
+                      .setPageSize(pageSize)
+                      .setPageToken(token)
+                      .build());
       assertTrue(r.getTransactionsCount() <= pageSize);
       assertTrue(r.getHeight() >= heights.get(heights.size() - 1));
       out.addAll(r.getTransactionsList());
@@ -164,13 +184,20 @@ class AddressHistoryTest {
 
   @Test
   void theValidatorsRewardsAreInItsHistoryOnePerBlockNewestFirst() {
-    String rewards = Address.fromBytes(genesis.masternodeRecords().get(0).rewardAddress().toByteArray()).toBech32m(genesis.chainId());
+    String rewards =
+        Address.fromBytes(genesis.masternodeRecords().get(0).rewardAddress().toByteArray())
+            .toBech32m(genesis.chainId());
     List<AddressTransaction> history = all(rewards, 500);
-    assertTrue(history.size() >= heights.get(2), "a REWARD in every block from 1 on: " + history.size());
+    assertTrue(
+        history.size() >= heights.get(2), "a REWARD in every block from 1 on: " + history.size());
     for (int i = 1; i < history.size(); i++) {
-      assertTrue(history.get(i - 1).getHeight() > history.get(i).getHeight(), "newest first, one a block");
+      assertTrue(
+          history.get(i - 1).getHeight() > history.get(i).getHeight(), "newest first, one a block");
     }
-    assertTrue(history.stream().filter(t -> t.getHeight() > 0).allMatch(t -> t.getIndex() == 0 && t.getReceived() > 0));
+    assertTrue(
+        history.stream()
+            .filter(t -> t.getHeight() > 0)
+            .allMatch(t -> t.getIndex() == 0 && t.getReceived() > 0));
   }
 
   @Test
@@ -180,7 +207,11 @@ class AddressHistoryTest {
       assertRefused(ListAddressTransactionsRequest.newBuilder().setAddress(address).build());
     }
     for (String token : List.of("zz", "00", "ff00000000000000" + "00000000", "0".repeat(26))) {
-      assertRefused(ListAddressTransactionsRequest.newBuilder().setAddress(alice).setPageToken(token).build());
+      assertRefused(
+          ListAddressTransactionsRequest.newBuilder()
+              .setAddress(alice)
+              .setPageToken(token)
+              .build());
     }
   }
 
@@ -190,16 +221,25 @@ class AddressHistoryTest {
   }
 
   private static void assertRefused(ListAddressTransactionsRequest request) {
-    StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> api().listAddressTransactions(request));
+    StatusRuntimeException e =
+        assertThrows(StatusRuntimeException.class, () -> api().listAddressTransactions(request));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e::toString);
     com.google.rpc.Status s = StatusProto.fromThrowable(e);
-    assertEquals("INVALID_ARGUMENT", s.getDetailsList().stream().filter(a -> a.is(ErrorInfo.class)).map(a -> {
-      try {
-        return a.unpack(ErrorInfo.class).getReason();
-      } catch (com.google.protobuf.InvalidProtocolBufferException x) {
-        throw new AssertionError(x);
-      }
-    }).findFirst().orElse(null), request::toString);
+    assertEquals(
+        "INVALID_ARGUMENT",
+        s.getDetailsList().stream()
+            .filter(a -> a.is(ErrorInfo.class))
+            .map(
+                a -> {
+                  try {
+                    return a.unpack(ErrorInfo.class).getReason();
+                  } catch (com.google.protobuf.InvalidProtocolBufferException x) {
+                    throw new AssertionError(x);
+                  }
+                })
+            .findFirst()
+            .orElse(null),
+        request::toString);
   }
 
   @Test
@@ -210,8 +250,10 @@ class AddressHistoryTest {
 
     // a store written before the index: no marker, no entries; the node indexes it once at open
     net.close();
-    dropHistory(io.timecoin.node.config.NodeConfig.read(net.home.resolve("node-0/config.json"))
-        .dataDir(net.home.resolve("node-0")).resolve("chain"));
+    dropHistory(
+        io.timecoin.node.config.NodeConfig.read(net.home.resolve("node-0/config.json"))
+            .dataDir(net.home.resolve("node-0"))
+            .resolve("chain"));
     net = TestNode.open(net.home);
     assertEquals(before, all(bech32(faucet), 3), "the same once indexed at open");
     assertEquals(3, all(bech32(alice), 50).size());
@@ -226,20 +268,44 @@ class AddressHistoryTest {
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     try (org.rocksdb.DBOptions o = new org.rocksdb.DBOptions();
-         RocksDB db = RocksDB.open(o, chain.toString(), descriptors, handles)) {
+        RocksDB db = RocksDB.open(o, chain.toString(), descriptors, handles)) {
       ColumnFamilyHandle history = null;
       ColumnFamilyHandle meta = null;
       for (int i = 0; i < descriptors.size(); i++) {
-        String name = new String(descriptors.get(i).getName(), java.nio.charset.StandardCharsets.US_ASCII);
+        String name =
+            new String(descriptors.get(i).getName(), java.nio.charset.StandardCharsets.US_ASCII);
         if (name.equals("address_history")) {
           history = handles.get(i);
         } else if (name.equals("meta")) {
           meta = handles.get(i);
         }
       }
-      db.deleteRange(history, new byte[0], new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
-          (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
-          (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+      db.deleteRange(
+          history,
+          new byte[0],
+          new byte[] {
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff,
+            (byte) 0xff
+          });
       db.delete(meta, "address_history".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       try (var it = db.newIterator(history)) {
         it.seekToFirst();

@@ -27,7 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The consensus thread's order of work: events first, yet tasks are not starved by a stream of events. */
+/**
+ * The consensus thread's order of work: events first, yet tasks are not starved by a stream of
+ * events.
+ */
 class ConsensusLoopTest {
   private static final String CHAIN = "timecoin-loop-test";
 
@@ -37,25 +40,39 @@ class ConsensusLoopTest {
     ConsensusEngine engine = engine();
     AtomicInteger eventsHandled = new AtomicInteger();
     CountDownLatch allHandled = new CountDownLatch(201);
-    try (ConsensusLoop loop = new ConsensusLoop(engine, (input, outcome) -> {
-      eventsHandled.incrementAndGet();
-      allHandled.countDown();
-    }, 1_000, 1L << 20, (what, cause) -> { throw new AssertionError(what, cause); })) {
-      // 200 events (votes the engine refuses: it checks each) and then one task, all queued before the
+    try (ConsensusLoop loop =
+        new ConsensusLoop(
+            engine,
+            (input, outcome) -> {
+              eventsHandled.incrementAndGet();
+              allHandled.countDown();
+            },
+            1_000,
+            1L << 20,
+            (what, cause) -> {
+              throw new AssertionError(what, cause);
+            })) {
+      // 200 events (votes the engine refuses: it checks each) and then one task, all queued before
+      // the
       // loop starts: with events strictly first, the task would wait for all 200
       for (int i = 0; i < 200; i++) {
-        assertTrue(loop.submit(new Event.VoteReceived(Vote.newBuilder().setHeight(1).setRound(i).build()), null));
+        assertTrue(
+            loop.submit(
+                new Event.VoteReceived(Vote.newBuilder().setHeight(1).setRound(i).build()), null));
       }
       int[] eventsBeforeTask = {-1};
       CountDownLatch taskRan = new CountDownLatch(1);
-      assertTrue(loop.execute(() -> {
-        eventsBeforeTask[0] = eventsHandled.get();
-        taskRan.countDown();
-      }));
+      assertTrue(
+          loop.execute(
+              () -> {
+                eventsBeforeTask[0] = eventsHandled.get();
+                taskRan.countDown();
+              }));
       loop.start(); // queues Start first
       assertTrue(taskRan.await(10, TimeUnit.SECONDS));
       assertTrue(allHandled.await(10, TimeUnit.SECONDS));
-      assertTrue(eventsBeforeTask[0] >= 16 && eventsBeforeTask[0] <= 17,
+      assertTrue(
+          eventsBeforeTask[0] >= 16 && eventsBeforeTask[0] <= 17,
           "the task ran after " + eventsBeforeTask[0] + " of 201 events");
       assertEquals(201, eventsHandled.get());
     }
@@ -65,15 +82,32 @@ class ConsensusLoopTest {
     List<Validator> validators = new ArrayList<>();
     List<Ed25519KeyPair> keys = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      keys.add(Ed25519KeyPair.fromSeed(Sha256.hash(("loop test " + i).getBytes(StandardCharsets.UTF_8))));
-      validators.add(Validator.newBuilder().setKey(ByteString.copyFrom(keys.get(i).publicKey().bytes())).setWeight(1).build());
+      keys.add(
+          Ed25519KeyPair.fromSeed(
+              Sha256.hash(("loop test " + i).getBytes(StandardCharsets.UTF_8))));
+      validators.add(
+          Validator.newBuilder()
+              .setKey(ByteString.copyFrom(keys.get(i).publicKey().bytes()))
+              .setWeight(1)
+              .build());
     }
     ValidatorSet set = ValidatorSet.of(1, validators);
-    ChainTip genesis = new ChainTip(0, ByteString.copyFrom(Sha256.hash("genesis".getBytes(StandardCharsets.UTF_8))),
-        System.currentTimeMillis(), null, null, set);
-    return new ConsensusEngine(ConsensusConfig.defaults(CHAIN, 0), genesis, t -> t.assemble(List.of()),
-        b -> BlockValidator.Verdict.valid(set), new RecordKeepingSigner(keys.get(0), new MemorySignerRecordStore()),
-        System::currentTimeMillis, SignatureVerifier.ED25519);
+    ChainTip genesis =
+        new ChainTip(
+            0,
+            ByteString.copyFrom(Sha256.hash("genesis".getBytes(StandardCharsets.UTF_8))),
+            System.currentTimeMillis(),
+            null,
+            null,
+            set);
+    return new ConsensusEngine(
+        ConsensusConfig.defaults(CHAIN, 0),
+        genesis,
+        t -> t.assemble(List.of()),
+        b -> BlockValidator.Verdict.valid(set),
+        new RecordKeepingSigner(keys.get(0), new MemorySignerRecordStore()),
+        System::currentTimeMillis,
+        SignatureVerifier.ED25519);
   }
 
   /** What the loop told its fatal handler. */
@@ -89,7 +123,11 @@ class ConsensusLoopTest {
   }
 
   private static Vote vote(int round, int padding) {
-    return Vote.newBuilder().setHeight(1).setRound(round).setSignature(ByteString.copyFrom(new byte[padding])).build();
+    return Vote.newBuilder()
+        .setHeight(1)
+        .setRound(round)
+        .setSignature(ByteString.copyFrom(new byte[padding]))
+        .build();
   }
 
   @Test
@@ -97,11 +135,17 @@ class ConsensusLoopTest {
   void anErrorOnTheConsensusThreadIsFatalAndTheLoopTakesNoFurtherEvent() throws Exception {
     Recorder fatal = new Recorder();
     AtomicInteger handled = new AtomicInteger();
-    try (ConsensusLoop loop = new ConsensusLoop(engine(), (input, outcome) -> {
-      if (handled.incrementAndGet() == 2) {
-        throw new StackOverflowError("deep");
-      }
-    }, 1_000, 1L << 20, fatal)) {
+    try (ConsensusLoop loop =
+        new ConsensusLoop(
+            engine(),
+            (input, outcome) -> {
+              if (handled.incrementAndGet() == 2) {
+                throw new StackOverflowError("deep");
+              }
+            },
+            1_000,
+            1L << 20,
+            fatal)) {
       for (int i = 0; i < 10; i++) {
         assertTrue(loop.submit(new Event.VoteReceived(vote(i, 0)), null));
       }
@@ -112,8 +156,9 @@ class ConsensusLoopTest {
       assertTrue(fatal.failures.get(0) instanceof StackOverflowError);
       assertEquals(2, handled.get(), "no event after the failure");
       assertFalse(loop.running());
-      assertFalse(loop.submit(new Event.VoteReceived(vote(99, 0)), null), "a failed loop takes no event");
-      assertFalse(loop.execute(() -> { }), "nor a task");
+      assertFalse(
+          loop.submit(new Event.VoteReceived(vote(99, 0)), null), "a failed loop takes no event");
+      assertFalse(loop.execute(() -> {}), "nor a task");
     }
   }
 
@@ -124,20 +169,33 @@ class ConsensusLoopTest {
   void aBlockTheStoreCannotWriteStopsTheLoop() throws Exception {
     Recorder fatal = new Recorder();
     AtomicInteger handled = new AtomicInteger();
-    // as the node's host does: each finalized block is written first, and a failed write throws out of
+    // as the node's host does: each finalized block is written first, and a failed write throws out
+    // of
     // handled (here a store that refuses every block: it has no genesis)
     try (io.timecoin.storage.ChainStore store = io.timecoin.storage.ChainStore.open(dir);
-        ConsensusLoop loop = new ConsensusLoop(engine(), (input, outcome) -> {
-          handled.incrementAndGet();
-          io.timecoin.proto.v1.Block block = io.timecoin.proto.v1.Block.newBuilder()
-              .setHeader(io.timecoin.proto.v1.BlockHeader.newBuilder().setHeight(1)).build();
-          try {
-            store.putFinalized(block, io.timecoin.proto.v1.FinalityCertificate.getDefaultInstance(),
-                new io.timecoin.ledger.StateChanges(1, List.of(), List.of(), List.of(), List.of(), null), true);
-          } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot persist finalized block 1", e);
-          }
-        }, 1_000, 1L << 20, fatal)) {
+        ConsensusLoop loop =
+            new ConsensusLoop(
+                engine(),
+                (input, outcome) -> {
+                  handled.incrementAndGet();
+                  io.timecoin.proto.v1.Block block =
+                      io.timecoin.proto.v1.Block.newBuilder()
+                          .setHeader(io.timecoin.proto.v1.BlockHeader.newBuilder().setHeight(1))
+                          .build();
+                  try {
+                    store.putFinalized(
+                        block,
+                        io.timecoin.proto.v1.FinalityCertificate.getDefaultInstance(),
+                        new io.timecoin.ledger.StateChanges(
+                            1, List.of(), List.of(), List.of(), List.of(), null),
+                        true);
+                  } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException("cannot persist finalized block 1", e);
+                  }
+                },
+                1_000,
+                1L << 20,
+                fatal)) {
       loop.submit(new Event.VoteReceived(vote(0, 0)), null);
       loop.start();
       assertTrue(fatal.called.await(10, TimeUnit.SECONDS));
@@ -151,21 +209,26 @@ class ConsensusLoopTest {
   @Timeout(30)
   void aFailedTaskIsFatalToo() throws Exception {
     Recorder fatal = new Recorder();
-    try (ConsensusLoop loop = new ConsensusLoop(engine(), (input, outcome) -> { }, 1_000, 1L << 20, fatal)) {
+    try (ConsensusLoop loop =
+        new ConsensusLoop(engine(), (input, outcome) -> {}, 1_000, 1L << 20, fatal)) {
       loop.start();
-      assertTrue(loop.execute(() -> {
-        throw new IllegalStateException("a bug");
-      }));
+      assertTrue(
+          loop.execute(
+              () -> {
+                throw new IllegalStateException("a bug");
+              }));
       assertTrue(fatal.called.await(10, TimeUnit.SECONDS));
-      assertFalse(loop.execute(() -> { }));
+      assertFalse(loop.execute(() -> {}));
     }
   }
 
   @Test
   void theQueueIsBoundedInBytesAsWellAsInEvents() throws Exception {
-    try (ConsensusLoop loop = new ConsensusLoop(engine(), (input, outcome) -> { }, 50_000, 1L << 20, (w, c) -> { })) {
+    try (ConsensusLoop loop =
+        new ConsensusLoop(engine(), (input, outcome) -> {}, 50_000, 1L << 20, (w, c) -> {})) {
       int accepted = 0;
-      while (loop.submit(new Event.VoteReceived(vote(accepted, 64 << 10)), null)) { // 64 KiB each, not started
+      while (loop.submit(
+          new Event.VoteReceived(vote(accepted, 64 << 10)), null)) { // 64 KiB each, not started
         accepted++;
         assertTrue(accepted < 50_000, "the byte budget never refused");
       }

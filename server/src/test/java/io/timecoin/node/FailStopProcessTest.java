@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.timecoin.cli.StartCommand;
-import io.timecoin.consensus.statemachine.Event;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Fail-stop as a process sees it: the JVM ends, non-zero, with one SEVERE line; it never lives on half-dead. */
+/**
+ * Fail-stop as a process sees it: the JVM ends, non-zero, with one SEVERE line; it never lives on
+ * half-dead.
+ */
 class FailStopProcessTest {
   /** A process of its own: installs the node's policy, then fails as the first argument says. */
   public static final class Probe {
@@ -24,25 +26,38 @@ class FailStopProcessTest {
       switch (args[0]) {
         case "thread-error" -> DaemonThreads.named("tx-verify").newThread(() -> recurse(0)).start();
         case "consensus-error" -> {
-          ConsensusLoop loop = new ConsensusLoop(ConsensusLoopTest.engine(), (input, outcome) -> {
-            throw new OutOfMemoryError("Java heap space (thrown by the test)");
-          }, 1_000, 1L << 20, FailStop.HALT);
+          ConsensusLoop loop =
+              new ConsensusLoop(
+                  ConsensusLoopTest.engine(),
+                  (input, outcome) -> {
+                    throw new OutOfMemoryError("Java heap space (thrown by the test)");
+                  },
+                  1_000,
+                  1L << 20,
+                  FailStop.HALT);
           loop.start();
         }
-        case "heap" -> DaemonThreads.named("consensus").newThread(() -> {
-          List<byte[]> hog = new ArrayList<>();
-          try {
-            while (true) {
-              hog.add(new byte[1 << 20]);
-            }
-          } catch (OutOfMemoryError e) { // what a thread that catches Throwable would do: live on
-            hog.clear();
-            System.out.println("survived an OutOfMemoryError");
-          }
-        }).start();
+        case "heap" ->
+            DaemonThreads.named("consensus")
+                .newThread(
+                    () -> {
+                      List<byte[]> hog = new ArrayList<>();
+                      try {
+                        while (true) {
+                          hog.add(new byte[1 << 20]);
+                        }
+                      } catch (
+                          OutOfMemoryError
+                              e) { // what a thread that catches Throwable would do: live on
+                        hog.clear();
+                        System.out.println("survived an OutOfMemoryError");
+                      }
+                    })
+                .start();
         default -> throw new IllegalArgumentException(args[0]);
       }
-      Thread.sleep(3_000); // the main thread lives on, as a node's does: only fail-stop ends the process
+      Thread.sleep(
+          3_000); // the main thread lives on, as a node's does: only fail-stop ends the process
       System.out.println("still running");
       System.exit(0);
     }
@@ -79,7 +94,9 @@ class FailStopProcessTest {
     Run r = run(List.of("-Xmx64m"), "thread-error");
     assertEquals(FailStop.EXIT_STATUS, r.status(), r.output());
     assertEquals(1, severeLines(r.output()), r.output());
-    assertTrue(r.output().contains("fatal: uncaught StackOverflowError on thread tx-verify-1"), r.output());
+    assertTrue(
+        r.output().contains("fatal: uncaught StackOverflowError on thread tx-verify-1"),
+        r.output());
     assertTrue(!r.output().contains("still running"), r.output());
   }
 
@@ -94,10 +111,12 @@ class FailStopProcessTest {
 
   @Test
   @Timeout(60)
-  void aValidatorStartedAsBinTimedStartsItEndsOnOutOfMemoryEvenIfTheThreadCatchesIt() throws Exception {
+  void aValidatorStartedAsBinTimedStartsItEndsOnOutOfMemoryEvenIfTheThreadCatchesIt()
+      throws Exception {
     Run r = run(StartCommand.JVM_OPTIONS, "heap");
     assertNotEquals(0, r.status(), r.output());
-    assertTrue(!r.output().contains("survived") && !r.output().contains("still running"), r.output());
+    assertTrue(
+        !r.output().contains("survived") && !r.output().contains("still running"), r.output());
     assertTrue(r.output().contains("OutOfMemoryError"), r.output());
   }
 }

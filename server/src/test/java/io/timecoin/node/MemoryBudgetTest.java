@@ -10,8 +10,13 @@ import org.junit.jupiter.api.Test;
 
 class MemoryBudgetTest {
   private static final long MIB = 1L << 20;
-  private final MemoryBudget defaults = new MemoryBudget(Genesis.DEFAULT_MAX_BLOCK_BYTES, Genesis.DEFAULT_MAX_TX_BYTES, 8 * MIB, 32 * MIB,
-      io.timecoin.node.peer.PeerLimits.DEFAULT_SYNC_STREAMS);
+  private final MemoryBudget defaults =
+      new MemoryBudget(
+          Genesis.DEFAULT_MAX_BLOCK_BYTES,
+          Genesis.DEFAULT_MAX_TX_BYTES,
+          8 * MIB,
+          32 * MIB,
+          io.timecoin.node.peer.PeerLimits.DEFAULT_SYNC_STREAMS);
 
   @Test
   void theDefaultLimitsNeedTheSumOfTheirBuffers() {
@@ -24,15 +29,21 @@ class MemoryBudgetTest {
     assertEquals(16 * MIB, defaults.futureHeightBytes());
     assertEquals(32 * MIB, MemoryBudget.HELD_BLOCK_BYTES);
     assertEquals(4 * 8 * MIB, defaults.syncServeBytes());
-    assertEquals((48 + 16 + 16 + 16 + 16 + 32 + 4 + 32 + 16 + 16 + 32) * MIB, defaults.requiredHeapBytes());
-    assertTrue(defaults.lines().contains("heap needed (-Xmx at least): 244 MiB"), defaults.lines().toString());
+    assertEquals(
+        (48 + 16 + 16 + 16 + 16 + 32 + 4 + 32 + 16 + 16 + 32) * MIB, defaults.requiredHeapBytes());
+    assertTrue(
+        defaults.lines().contains("heap needed (-Xmx at least): 244 MiB"),
+        defaults.lines().toString());
     assertEquals(32 * MIB, defaults.subscriberSendBytes());
   }
 
   @Test
   void theDefaultLimitsFitTheHeapBinTimedGivesAndLessIsRefused() {
-    assertTrue(io.timecoin.cli.StartCommand.JVM_OPTIONS.contains("-Xmx256m"), io.timecoin.cli.StartCommand.JVM_OPTIONS.toString());
-    // with -Xmx256m and the serial collector, Runtime.maxMemory() is 256 MiB less one survivor space: about 247 MiB
+    assertTrue(
+        io.timecoin.cli.StartCommand.JVM_OPTIONS.contains("-Xmx256m"),
+        io.timecoin.cli.StartCommand.JVM_OPTIONS.toString());
+    // with -Xmx256m and the serial collector, Runtime.maxMemory() is 256 MiB less one survivor
+    // space: about 247 MiB
     assertDoesNotThrow(() -> defaults.check(247 * MIB));
     assertThrows(MemoryBudget.HeapTooSmallException.class, () -> defaults.check(243 * MIB));
   }
@@ -43,10 +54,19 @@ class MemoryBudgetTest {
     assertEquals(128 * MIB, big.feedCacheBytes());
     assertEquals(144 * MIB, big.consensusQueueBytes());
     assertEquals(144 * MIB, big.peerSendBytes());
-    MemoryBudget.HeapTooSmallException e = assertThrows(MemoryBudget.HeapTooSmallException.class, () -> big.check(247 * MIB));
+    MemoryBudget.HeapTooSmallException e =
+        assertThrows(MemoryBudget.HeapTooSmallException.class, () -> big.check(247 * MIB));
     assertTrue(e.getMessage().startsWith("genesis max_block_bytes 67108864"), e.getMessage());
-    assertTrue(e.getMessage().contains("needs a heap of at least " + big.requiredHeapBytes() / MIB + " MiB; this JVM has 247 MiB (-Xmx)"),
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "needs a heap of at least "
+                    + big.requiredHeapBytes() / MIB
+                    + " MiB; this JVM has 247 MiB (-Xmx)"),
         e.getMessage());
-    assertThrows(MemoryBudget.HeapTooSmallException.class, () -> defaults.check(900 * MIB, 4), "four nodes in one JVM");
+    assertThrows(
+        MemoryBudget.HeapTooSmallException.class,
+        () -> defaults.check(900 * MIB, 4),
+        "four nodes in one JVM");
   }
 }

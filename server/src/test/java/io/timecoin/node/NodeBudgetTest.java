@@ -37,32 +37,53 @@ class NodeBudgetTest {
       try (ServerSocket s = new ServerSocket(0)) { // a free port, and likely the two after it
         base = s.getLocalPort() > 60_000 ? 40_000 + s.getLocalPort() % 10_000 : s.getLocalPort();
       }
-      assertEquals(0, new CommandLine(new TimedCommand()).execute("init", "--validators", "1", "--home", tmp.toString(),
-          "--base-port", Integer.toString(base)));
+      assertEquals(
+          0,
+          new CommandLine(new TimedCommand())
+              .execute(
+                  "init",
+                  "--validators",
+                  "1",
+                  "--home",
+                  tmp.toString(),
+                  "--base-port",
+                  Integer.toString(base)));
       made = true;
     }
-    return Node.start("node-0", tmp.resolve("node-0"), (what, cause) -> {
-      throw new AssertionError(what, cause);
-    });
+    return Node.start(
+        "node-0",
+        tmp.resolve("node-0"),
+        (what, cause) -> {
+          throw new AssertionError(what, cause);
+        });
   }
 
   @Test
   @Timeout(60)
-  void transactionsWaitingForVerificationAreBoundedInBytesAndRefusedAsOverloadedBeyond() throws Exception {
+  void transactionsWaitingForVerificationAreBoundedInBytesAndRefusedAsOverloadedBeyond()
+      throws Exception {
     try (Node node = start()) {
       CountDownLatch release = new CountDownLatch(1);
       int threads = Runtime.getRuntime().availableProcessors();
-      for (int i = 0; i < threads; i++) { // every verifier busy: what is submitted now waits in the queue
-        node.verifiers.execute(() -> {
-          try {
-            release.await();
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+      for (int i = 0;
+          i < threads;
+          i++) { // every verifier busy: what is submitted now waits in the queue
+        node.verifiers.execute(
+            () -> {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
       }
-      Transaction big = Transaction.newBuilder()
-          .addOutputs(TxOutput.newBuilder().setAmount(1).setAddress(ByteString.copyFrom(new byte[60_000]))).build();
+      Transaction big =
+          Transaction.newBuilder()
+              .addOutputs(
+                  TxOutput.newBuilder()
+                      .setAmount(1)
+                      .setAddress(ByteString.copyFrom(new byte[60_000])))
+              .build();
       List<CompletableFuture<TransactionRules.Verdict>> waiting = new ArrayList<>();
       long limit = node.memory.pendingTransactionBytes();
       int fit = (int) (limit / big.getSerializedSize());
@@ -70,10 +91,14 @@ class NodeBudgetTest {
         waiting.add(node.admission.submit(big, null));
       }
       assertTrue(node.admission.pendingBytes.used() <= limit);
-      CompletableFuture<TransactionRules.Verdict> refused = node.admission.submit(big, null); // 16 MiB wait already: no more
+      CompletableFuture<TransactionRules.Verdict> refused =
+          node.admission.submit(big, null); // 16 MiB wait already: no more
       assertTrue(refused.isCompletedExceptionally(), "refused at once, not queued behind 16 MiB");
-      ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, refused::get);
-      assertTrue(e.getCause() instanceof IllegalStateException && e.getCause().getMessage().contains("the node is overloaded"),
+      ExecutionException e =
+          org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, refused::get);
+      assertTrue(
+          e.getCause() instanceof IllegalStateException
+              && e.getCause().getMessage().contains("the node is overloaded"),
           e.getCause().toString());
       for (CompletableFuture<TransactionRules.Verdict> w : waiting) {
         assertTrue(!w.isDone(), "the ones that fit wait for their verification");
@@ -86,7 +111,10 @@ class NodeBudgetTest {
       while (node.admission.pendingBytes.used() != 0 && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
-      assertEquals(0, node.admission.pendingBytes.used(), "every transaction gives its bytes back, however it ended");
+      assertEquals(
+          0,
+          node.admission.pendingBytes.used(),
+          "every transaction gives its bytes back, however it ended");
     }
   }
 
@@ -98,21 +126,38 @@ class NodeBudgetTest {
       for (int h = 1; h <= 5; h++) {
         byte[] key = new byte[32];
         key[0] = (byte) h;
-        io.timecoin.proto.v1.EquivocationEvidence e = io.timecoin.proto.v1.EquivocationEvidence.newBuilder()
-            .setValidator(ByteString.copyFrom(key)).setHeight(h).setRound(0)
-            .setProposals(io.timecoin.proto.v1.ConflictingProposals.getDefaultInstance()).build();
+        io.timecoin.proto.v1.EquivocationEvidence e =
+            io.timecoin.proto.v1.EquivocationEvidence.newBuilder()
+                .setValidator(ByteString.copyFrom(key))
+                .setHeight(h)
+                .setRound(0)
+                .setProposals(io.timecoin.proto.v1.ConflictingProposals.getDefaultInstance())
+                .build();
         node.chain.putEvidence(e); // as the consensus thread does when the engine reports it
         reported.add(e);
       }
     }
     try (Node node = start()) {
-      io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(node.clientEndpoint()).usePlaintext().build();
+      io.grpc.ManagedChannel channel =
+          io.grpc.ManagedChannelBuilder.forTarget(node.clientEndpoint()).usePlaintext().build();
       try {
-        var api = io.timecoin.proto.v1.NodeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
-        var first = api.listEvidence(io.timecoin.proto.v1.ListEvidenceRequest.newBuilder().setFromHeight(2).setPageSize(3).build());
+        var api =
+            io.timecoin.proto.v1.NodeServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS);
+        var first =
+            api.listEvidence(
+                io.timecoin.proto.v1.ListEvidenceRequest.newBuilder()
+                    .setFromHeight(2)
+                    .setPageSize(3)
+                    .build());
         assertEquals(reported.subList(1, 4), first.getEvidenceList());
-        var second = api.listEvidence(io.timecoin.proto.v1.ListEvidenceRequest.newBuilder().setFromHeight(2).setPageSize(3)
-            .setPageToken(first.getNextPageToken()).build());
+        var second =
+            api.listEvidence(
+                io.timecoin.proto.v1.ListEvidenceRequest.newBuilder()
+                    .setFromHeight(2)
+                    .setPageSize(3)
+                    .setPageToken(first.getNextPageToken())
+                    .build());
         assertEquals(reported.subList(4, 5), second.getEvidenceList());
         assertEquals("", second.getNextPageToken());
       } finally {

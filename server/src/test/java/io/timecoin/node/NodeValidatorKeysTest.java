@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The peer network learns which keys are validators of the current set (non-validators are few and dropped first). */
+/**
+ * The peer network learns which keys are validators of the current set (non-validators are few and
+ * dropped first).
+ */
 @Timeout(60)
 class NodeValidatorKeysTest {
   @TempDir Path tmp;

@@ -47,41 +47,68 @@ class RefuseUnknownFieldsTest {
   }
 
   private static UnknownFieldSet unknown(int number) {
-    return UnknownFieldSet.newBuilder().addField(number, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build();
+    return UnknownFieldSet.newBuilder()
+        .addField(number, UnknownFieldSet.Field.newBuilder().addVarint(1).build())
+        .build();
   }
 
   private static String reason(Throwable t) throws Exception {
     com.google.rpc.Status s = StatusProto.fromThrowable(t);
-    return s == null || s.getDetailsCount() == 0 ? null : s.getDetails(0).unpack(ErrorInfo.class).getReason();
+    return s == null || s.getDetailsCount() == 0
+        ? null
+        : s.getDetails(0).unpack(ErrorInfo.class).getReason();
   }
 
   /** A peer we dialed answers SyncBlocks with a block whose header carries an unknown field. */
   @Test
   void aDialedPeersAnswerWithAnUnknownFieldCancelsTheCall() throws Exception {
     CompletableFuture<Boolean> cancelled = new CompletableFuture<>();
-    Block tampered = Block.newBuilder().setHeader(BlockHeader.newBuilder().setHeight(1).setUnknownFields(unknown(77))).build();
+    Block tampered =
+        Block.newBuilder()
+            .setHeader(BlockHeader.newBuilder().setHeight(1).setUnknownFields(unknown(77)))
+            .build();
     String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).directExecutor().addService(new PeerServiceGrpc.PeerServiceImplBase() {
-      @Override
-      public void syncBlocks(SyncBlocksRequest request, StreamObserver<SyncBlocksResponse> out) {
-        ServerCallStreamObserver<SyncBlocksResponse> o = (ServerCallStreamObserver<SyncBlocksResponse>) out;
-        o.setOnCancelHandler(() -> cancelled.complete(true));
-        o.onNext(SyncBlocksResponse.newBuilder().setBlock(Block.getDefaultInstance()).build()); // a clean one first
-        o.onNext(SyncBlocksResponse.newBuilder().setBlock(tampered).build());
-        // and the stream stays open: only the client can end it
-      }
-    }).build().start();
-    channel = InProcessChannelBuilder.forName(name).directExecutor()
-        .intercept(RefuseUnknownFields.onDialedChannels(metrics)).build();
-    Iterator<SyncBlocksResponse> blocks = PeerServiceGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.SECONDS)
-        .syncBlocks(SyncBlocksRequest.getDefaultInstance());
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(
+                new PeerServiceGrpc.PeerServiceImplBase() {
+                  @Override
+                  public void syncBlocks(
+                      SyncBlocksRequest request, StreamObserver<SyncBlocksResponse> out) {
+                    ServerCallStreamObserver<SyncBlocksResponse> o =
+                        (ServerCallStreamObserver<SyncBlocksResponse>) out;
+                    o.setOnCancelHandler(() -> cancelled.complete(true));
+                    o.onNext(
+                        SyncBlocksResponse.newBuilder()
+                            .setBlock(Block.getDefaultInstance())
+                            .build()); // a clean one first
+                    o.onNext(SyncBlocksResponse.newBuilder().setBlock(tampered).build());
+                    // and the stream stays open: only the client can end it
+                  }
+                })
+            .build()
+            .start();
+    channel =
+        InProcessChannelBuilder.forName(name)
+            .directExecutor()
+            .intercept(RefuseUnknownFields.onDialedChannels(metrics))
+            .build();
+    Iterator<SyncBlocksResponse> blocks =
+        PeerServiceGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .syncBlocks(SyncBlocksRequest.getDefaultInstance());
     assertEquals(Block.getDefaultInstance(), blocks.next().getBlock());
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class, blocks::next);
     assertEquals(Status.Code.CANCELLED, e.getStatus().getCode(), e::toString);
     assertEquals("MALFORMED", reason(e));
     assertTrue(e.getStatus().getDescription().contains("block.header#77"), e::toString);
     assertTrue(cancelled.get(5, TimeUnit.SECONDS), "the peer's stream was cancelled");
-    assertEquals(1, metrics.counter("timed_unknown_fields_refused_total", "port", "dialed", "method", "SyncBlocks").count());
+    assertEquals(
+        1,
+        metrics
+            .counter("timed_unknown_fields_refused_total", "port", "dialed", "method", "SyncBlocks")
+            .count());
   }
 
   /**
@@ -91,59 +118,93 @@ class RefuseUnknownFieldsTest {
   @Test
   void aConnectStreamWithAnUnknownFieldIsClosedAndTheServiceLetsGo() throws Exception {
     AtomicInteger delivered = new AtomicInteger();
-    CountDownLatch serviceSawTheEnd = new CountDownLatch(2); // the cancel handler and the request observer
-    CompletableFuture<ServerCallStreamObserver<ConnectResponse>> serverSide = new CompletableFuture<>();
+    CountDownLatch serviceSawTheEnd =
+        new CountDownLatch(2); // the cancel handler and the request observer
+    CompletableFuture<ServerCallStreamObserver<ConnectResponse>> serverSide =
+        new CompletableFuture<>();
     String name = InProcessServerBuilder.generateName();
-    server = InProcessServerBuilder.forName(name).directExecutor().addService(ServerInterceptors.intercept(
-        new PeerServiceGrpc.PeerServiceImplBase() {
-          @Override
-          public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> out) {
-            ServerCallStreamObserver<ConnectResponse> o = (ServerCallStreamObserver<ConnectResponse>) out;
-            o.setOnCancelHandler(serviceSawTheEnd::countDown); // as PeerNetwork does
-            serverSide.complete(o);
-            return new StreamObserver<>() {
-              @Override
-              public void onNext(ConnectRequest value) {
-                delivered.incrementAndGet();
-              }
+    server =
+        InProcessServerBuilder.forName(name)
+            .directExecutor()
+            .addService(
+                ServerInterceptors.intercept(
+                    new PeerServiceGrpc.PeerServiceImplBase() {
+                      @Override
+                      public StreamObserver<ConnectRequest> connect(
+                          StreamObserver<ConnectResponse> out) {
+                        ServerCallStreamObserver<ConnectResponse> o =
+                            (ServerCallStreamObserver<ConnectResponse>) out;
+                        o.setOnCancelHandler(serviceSawTheEnd::countDown); // as PeerNetwork does
+                        serverSide.complete(o);
+                        return new StreamObserver<>() {
+                          @Override
+                          public void onNext(ConnectRequest value) {
+                            delivered.incrementAndGet();
+                          }
 
-              @Override
-              public void onError(Throwable t) {
-                serviceSawTheEnd.countDown();
-              }
+                          @Override
+                          public void onError(Throwable t) {
+                            serviceSawTheEnd.countDown();
+                          }
 
-              @Override
-              public void onCompleted() {}
-            };
-          }
-        }, new RefuseUnknownFields(Status.Code.FAILED_PRECONDITION, "peer", metrics, java.util.Set.of()))).build().start();
+                          @Override
+                          public void onCompleted() {}
+                        };
+                      }
+                    },
+                    new RefuseUnknownFields(
+                        Status.Code.FAILED_PRECONDITION, "peer", metrics, java.util.Set.of())))
+            .build()
+            .start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
     CompletableFuture<Throwable> ended = new CompletableFuture<>();
-    StreamObserver<ConnectRequest> requests = PeerServiceGrpc.newStub(channel).connect(new StreamObserver<>() {
-      @Override
-      public void onNext(ConnectResponse value) {}
+    StreamObserver<ConnectRequest> requests =
+        PeerServiceGrpc.newStub(channel)
+            .connect(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ConnectResponse value) {}
 
-      @Override
-      public void onError(Throwable t) {
-        ended.complete(t);
-      }
+                  @Override
+                  public void onError(Throwable t) {
+                    ended.complete(t);
+                  }
 
-      @Override
-      public void onCompleted() {
-        ended.complete(null);
-      }
-    });
-    requests.onNext(ConnectRequest.newBuilder().setMessage(PeerMessage.newBuilder().setVote(Vote.newBuilder().setHeight(1))).build());
-    requests.onNext(ConnectRequest.newBuilder().setMessage(PeerMessage.newBuilder()
-        .setVote(Vote.newBuilder().setHeight(2).setUnknownFields(unknown(12)))).build());
-    requests.onNext(ConnectRequest.newBuilder().setMessage(PeerMessage.newBuilder().setVote(Vote.newBuilder().setHeight(3))).build());
+                  @Override
+                  public void onCompleted() {
+                    ended.complete(null);
+                  }
+                });
+    requests.onNext(
+        ConnectRequest.newBuilder()
+            .setMessage(PeerMessage.newBuilder().setVote(Vote.newBuilder().setHeight(1)))
+            .build());
+    requests.onNext(
+        ConnectRequest.newBuilder()
+            .setMessage(
+                PeerMessage.newBuilder()
+                    .setVote(Vote.newBuilder().setHeight(2).setUnknownFields(unknown(12))))
+            .build());
+    requests.onNext(
+        ConnectRequest.newBuilder()
+            .setMessage(PeerMessage.newBuilder().setVote(Vote.newBuilder().setHeight(3)))
+            .build());
     Throwable t = ended.get(5, TimeUnit.SECONDS);
-    assertEquals(Status.Code.FAILED_PRECONDITION, Status.fromThrowable(t).getCode(), String.valueOf(t));
+    assertEquals(
+        Status.Code.FAILED_PRECONDITION, Status.fromThrowable(t).getCode(), String.valueOf(t));
     assertEquals("MALFORMED", reason(t));
-    assertTrue(Status.fromThrowable(t).getDescription().contains("message.vote#12"), String.valueOf(t));
-    assertTrue(serviceSawTheEnd.await(5, TimeUnit.SECONDS), "the service was told the stream ended");
+    assertTrue(
+        Status.fromThrowable(t).getDescription().contains("message.vote#12"), String.valueOf(t));
+    assertTrue(
+        serviceSawTheEnd.await(5, TimeUnit.SECONDS), "the service was told the stream ended");
     assertEquals(1, delivered.get(), "nothing after the refused message reaches the service");
-    serverSide.get().onNext(ConnectResponse.getDefaultInstance()); // the service's later send is dropped
-    assertEquals(1, metrics.counter("timed_unknown_fields_refused_total", "port", "peer", "method", "Connect").count());
+    serverSide
+        .get()
+        .onNext(ConnectResponse.getDefaultInstance()); // the service's later send is dropped
+    assertEquals(
+        1,
+        metrics
+            .counter("timed_unknown_fields_refused_total", "port", "peer", "method", "Connect")
+            .count());
   }
 }

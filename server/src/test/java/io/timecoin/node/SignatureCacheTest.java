@@ -29,7 +29,9 @@ class SignatureCacheTest {
     SignatureCache cache = new SignatureCache(16);
     assertTrue(cache.verify(alice.publicKey(), message, signature));
     assertFalse(cache.verify(bob.publicKey(), message, signature));
-    assertFalse(cache.verify(alice.publicKey(), "precommit h=8".getBytes(StandardCharsets.UTF_8), signature));
+    assertFalse(
+        cache.verify(
+            alice.publicKey(), "precommit h=8".getBytes(StandardCharsets.UTF_8), signature));
     assertEquals(0, cache.hits());
   }
 
@@ -56,7 +58,8 @@ class SignatureCacheTest {
     }
     assertTrue(cache.verify(alice.publicKey(), messages[2], signatures[2]));
     assertEquals(1, cache.hits());
-    assertTrue(cache.verify(alice.publicKey(), messages[0], signatures[0])); // evicted: verified again
+    assertTrue(
+        cache.verify(alice.publicKey(), messages[0], signatures[0])); // evicted: verified again
     assertEquals(1, cache.hits());
     assertEquals(4, cache.verifications());
   }

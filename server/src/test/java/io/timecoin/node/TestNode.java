@@ -12,7 +12,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
-/** A one-validator network made by {@code timed init} and its node, started in this JVM on loopback. */
+/**
+ * A one-validator network made by {@code timed init} and its node, started in this JVM on loopback.
+ */
 final class TestNode implements AutoCloseable {
   final Path home;
   final Node node;
@@ -23,8 +25,11 @@ final class TestNode implements AutoCloseable {
     this.home = home;
     this.node = node;
     this.client = NettyChannelBuilder.forTarget(node.clientEndpoint()).usePlaintext().build();
-    this.peer = NettyChannelBuilder.forTarget(NodeConfig.read(home.resolve("node-0/config.json")).peerListen())
-        .usePlaintext().build();
+    this.peer =
+        NettyChannelBuilder.forTarget(
+                NodeConfig.read(home.resolve("node-0/config.json")).peerListen())
+            .usePlaintext()
+            .build();
   }
 
   /** Inits a network in {@code dir} (on free ports, tried at random) and starts its node. */
@@ -42,12 +47,22 @@ final class TestNode implements AutoCloseable {
       CommandLine cmd = new CommandLine(new TimedCommand());
       cmd.setOut(new PrintWriter(new StringWriter(), true));
       cmd.setErr(new PrintWriter(err, true));
-      if (cmd.execute("init", "--validators", "1", "--home", home.toString(), "--base-port", Integer.toString(base),
-          "--block-interval-ms", "200") != 0) {
+      if (cmd.execute(
+              "init",
+              "--validators",
+              "1",
+              "--home",
+              home.toString(),
+              "--base-port",
+              Integer.toString(base),
+              "--block-interval-ms",
+              "200")
+          != 0) {
         throw new IOException("timed init failed: " + err);
       }
       try {
-        return new TestNode(home, Node.start("node-0", home.resolve("node-0"), FailStop.HALT, webListen));
+        return new TestNode(
+            home, Node.start("node-0", home.resolve("node-0"), FailStop.HALT, webListen));
       } catch (IOException e) { // a port in use: another base
         last = e;
       }
@@ -75,7 +90,8 @@ final class TestNode implements AutoCloseable {
     long deadline = System.currentTimeMillis() + 30_000;
     while (node.status().finalizedHeight() < height) {
       if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("height " + height + " not reached; at " + node.status().finalizedHeight());
+        throw new AssertionError(
+            "height " + height + " not reached; at " + node.status().finalizedHeight());
       }
       Thread.sleep(50);
     }

@@ -12,8 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A process that dies without closing its store: what was synced (a finalized block, or sync() after
- * caught-up blocks) is there after a restart, and what is there is a whole prefix of the chain.
+ * A process that dies without closing its store: what was synced (a finalized block, or sync()
+ * after caught-up blocks) is there after a restart, and what is there is a whole prefix of the
+ * chain.
  */
 class ChainStoreCrashTest {
   private static final String CHAIN = "timecoin-crash-test";
@@ -22,9 +23,15 @@ class ChainStoreCrashTest {
 
   @Test
   void syncedBlocksSurviveTheProcessDyingAndTheStoreHoldsAPrefixOfTheChain() throws Exception {
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Writer.class.getName(), dir.toString())
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Writer.class.getName(),
+                dir.toString())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes());
     assertTrue(p.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, p.exitValue(), out);
@@ -38,7 +45,9 @@ class ChainStoreCrashTest {
       }
       assertEquals(Optional.empty(), store.blockAt(tip + 1));
       // the store goes on from its tip
-      store.putFinalized(chain.get((int) tip + 1), ChainStoreTest.certificate(chain.get((int) tip + 1)),
+      store.putFinalized(
+          chain.get((int) tip + 1),
+          ChainStoreTest.certificate(chain.get((int) tip + 1)),
           ChainStoreTest.changes(chain.get((int) tip + 1)));
     }
   }
@@ -54,7 +63,8 @@ class ChainStoreCrashTest {
       store.putGenesis(chain.get(0), ChainStoreTest.genesisChanges());
       for (int h = 1; h <= LAST - 1; h++) {
         Block b = chain.get(h);
-        store.putFinalized(b, ChainStoreTest.certificate(b), ChainStoreTest.changes(b), h == SYNCED);
+        store.putFinalized(
+            b, ChainStoreTest.certificate(b), ChainStoreTest.changes(b), h == SYNCED);
         if (h == 10) {
           store.sync();
         }

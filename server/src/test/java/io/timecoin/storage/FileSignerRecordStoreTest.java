@@ -17,8 +17,8 @@ import io.timecoin.proto.v1.Vote;
 import io.timecoin.proto.v1.VoteType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -34,14 +34,18 @@ class FileSignerRecordStoreTest {
 
   @Test
   void aMissingRecordIsAnErrorNotAnEmptyRecord() throws IOException {
-    FileSignerRecordStore.MissingSignerRecord e = assertThrows(FileSignerRecordStore.MissingSignerRecord.class,
-        () -> new FileSignerRecordStore(dir.resolve("fresh")).load());
+    FileSignerRecordStore.MissingSignerRecord e =
+        assertThrows(
+            FileSignerRecordStore.MissingSignerRecord.class,
+            () -> new FileSignerRecordStore(dir.resolve("fresh")).load());
     assertTrue(e.getMessage().contains("is missing. Refusing to start"), e.getMessage());
     // a record lost after signing: the same
     FileSignerRecordStore store = FileSignerRecordStore.createNew(dir);
     store.save(recordWithLock());
     Files.delete(store.file());
-    assertThrows(FileSignerRecordStore.MissingSignerRecord.class, () -> new FileSignerRecordStore(dir).load());
+    assertThrows(
+        FileSignerRecordStore.MissingSignerRecord.class,
+        () -> new FileSignerRecordStore(dir).load());
   }
 
   @Test
@@ -50,20 +54,25 @@ class FileSignerRecordStoreTest {
     new FileSignerRecordStore(dir).save(recordWithLock());
     IOException e = assertThrows(IOException.class, () -> FileSignerRecordStore.createNew(dir));
     assertTrue(e.getMessage().contains("already exists"), e.getMessage());
-    assertEquals(recordWithLock(), new FileSignerRecordStore(dir).load(), "the record is untouched");
+    assertEquals(
+        recordWithLock(), new FileSignerRecordStore(dir).load(), "the record is untouched");
   }
 
   @Test
   void keepsEachProposalsValidRound() throws IOException {
     ByteString hash = ChainStoreTest.hash(1);
-    SignerRecord record = new SignerRecord(List.of(), 0)
-        .after(new SignedStep(9, 1, Kind.PROPOSAL, hash, 0), null)
-        .after(new SignedStep(9, 2, Kind.PROPOSAL, hash, -1), null);
+    SignerRecord record =
+        new SignerRecord(List.of(), 0)
+            .after(new SignedStep(9, 1, Kind.PROPOSAL, hash, 0), null)
+            .after(new SignedStep(9, 2, Kind.PROPOSAL, hash, -1), null);
     new FileSignerRecordStore(dir).save(record);
     SignerRecord loaded = new FileSignerRecordStore(dir).load();
     assertEquals(record, loaded);
-    assertTrue(loaded.allows(new SignedStep(9, 2, Kind.PROPOSAL, hash, -1)), "the same proposal again");
-    assertFalse(loaded.allows(new SignedStep(9, 2, Kind.PROPOSAL, hash, 1)), "another valid_round for (9, 2)");
+    assertTrue(
+        loaded.allows(new SignedStep(9, 2, Kind.PROPOSAL, hash, -1)), "the same proposal again");
+    assertFalse(
+        loaded.allows(new SignedStep(9, 2, Kind.PROPOSAL, hash, 1)),
+        "another valid_round for (9, 2)");
   }
 
   @Test
@@ -72,7 +81,8 @@ class FileSignerRecordStoreTest {
     Files.write(dir.resolve("signer-record"), version1(record, 2));
     SignerRecord loaded = new FileSignerRecordStore(dir).load();
     assertEquals(withUnknownValidRounds(record), loaded);
-    assertFalse(loaded.allows(new SignedStep(7, 0, Kind.PROPOSAL, ChainStoreTest.hash(1))),
+    assertFalse(
+        loaded.allows(new SignedStep(7, 0, Kind.PROPOSAL, ChainStoreTest.hash(1))),
         "version 2 did not keep valid_round: no proposal of (7, 0) matches what was signed");
     new FileSignerRecordStore(dir).save(loaded);
     assertEquals(loaded, new FileSignerRecordStore(dir).load(), "and version 3 keeps it unknown");
@@ -82,8 +92,22 @@ class FileSignerRecordStoreTest {
   private static SignerRecord withUnknownValidRounds(SignerRecord record) {
     List<SignerRecord.Height> heights = new ArrayList<>();
     for (SignerRecord.Height h : record.heights()) {
-      heights.add(new SignerRecord.Height(h.height(), h.signed().stream().map(s -> s.kind() != Kind.PROPOSAL ? s
-          : new SignedStep(s.height(), s.round(), s.kind(), s.blockHash(), SignedStep.UNKNOWN_VALID_ROUND)).toList(), h.lock()));
+      heights.add(
+          new SignerRecord.Height(
+              h.height(),
+              h.signed().stream()
+                  .map(
+                      s ->
+                          s.kind() != Kind.PROPOSAL
+                              ? s
+                              : new SignedStep(
+                                  s.height(),
+                                  s.round(),
+                                  s.kind(),
+                                  s.blockHash(),
+                                  SignedStep.UNKNOWN_VALID_ROUND))
+                  .toList(),
+              h.lock()));
     }
     return new SignerRecord(heights, record.forgottenBelow());
   }
@@ -108,7 +132,8 @@ class FileSignerRecordStoreTest {
     assertEquals(2, loaded.heights().size());
     assertEquals(3, loaded.at(7).lock().proof().size());
     // a small lock stays inside the record
-    assertTrue(contains(dir.resolve("signer-record"), record.at(7).lock().proposal().toByteArray()));
+    assertTrue(
+        contains(dir.resolve("signer-record"), record.at(7).lock().proposal().toByteArray()));
     assertFalse(Files.exists(dir.resolve("signer-lock-7-1")));
 
     // a later save replaces the record
@@ -222,7 +247,8 @@ class FileSignerRecordStoreTest {
     assertEquals(withUnknownValidRounds(record), store.load());
 
     // the next save writes version 3, with the lock's file
-    SignerRecord next = withUnknownValidRounds(record).after(new SignedStep(8, 1, Kind.PREPARE, Hashes.NIL), null);
+    SignerRecord next =
+        withUnknownValidRounds(record).after(new SignedStep(8, 1, Kind.PREPARE, Hashes.NIL), null);
     store.save(next);
     assertEquals(3, Files.readAllBytes(file)[8]);
     assertTrue(Files.exists(dir.resolve("signer-lock-7-1")));
@@ -230,10 +256,14 @@ class FileSignerRecordStoreTest {
   }
 
   private static boolean contains(Path file, byte[] part) throws IOException {
-    return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(new String(part, StandardCharsets.ISO_8859_1));
+    return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1)
+        .contains(new String(part, StandardCharsets.ISO_8859_1));
   }
 
-  /** The bytes version 1 wrote (and version 2, with locks inside): each lock's proposal and proof inside the record. */
+  /**
+   * The bytes version 1 wrote (and version 2, with locks inside): each lock's proposal and proof
+   * inside the record.
+   */
   private static byte[] version1(SignerRecord record, int version) throws IOException {
     java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
     java.io.DataOutputStream out = new java.io.DataOutputStream(buffer);
@@ -299,27 +329,38 @@ class FileSignerRecordStoreTest {
   static SignerRecord recordWithLock() {
     Block block = ChainStoreTest.chain(CHAIN, 7).get(7);
     ByteString blockHash = Hashes.block(block.getHeader());
-    Proposal proposal = Proposal.newBuilder()
-        .setChainId(CHAIN).setHeight(7).setRound(1).setValidRound(-1)
-        .setBlock(block)
-        .setProposer(ChainStoreTest.hash(4001))
-        .setSignature(ChainStoreTest.hash(11).concat(ChainStoreTest.hash(12)))
-        .build();
+    Proposal proposal =
+        Proposal.newBuilder()
+            .setChainId(CHAIN)
+            .setHeight(7)
+            .setRound(1)
+            .setValidRound(-1)
+            .setBlock(block)
+            .setProposer(ChainStoreTest.hash(4001))
+            .setSignature(ChainStoreTest.hash(11).concat(ChainStoreTest.hash(12)))
+            .build();
     List<Vote> proof = new ArrayList<>();
     for (int v = 0; v < 3; v++) {
-      proof.add(Vote.newBuilder()
-          .setChainId(CHAIN).setType(VoteType.VOTE_TYPE_PREPARE).setHeight(7).setRound(1)
-          .setBlockHash(blockHash)
-          .setValidator(ChainStoreTest.hash(4000 + v))
-          .setSignature(ChainStoreTest.hash(20 + v).concat(ChainStoreTest.hash(30 + v)))
-          .build());
+      proof.add(
+          Vote.newBuilder()
+              .setChainId(CHAIN)
+              .setType(VoteType.VOTE_TYPE_PREPARE)
+              .setHeight(7)
+              .setRound(1)
+              .setBlockHash(blockHash)
+              .setValidator(ChainStoreTest.hash(4000 + v))
+              .setSignature(ChainStoreTest.hash(20 + v).concat(ChainStoreTest.hash(30 + v)))
+              .build());
     }
-    SignerRecord record = new SignerRecord(List.of(), 6)
-        .after(new SignedStep(7, 0, Kind.PROPOSAL, ChainStoreTest.hash(1)), null)
-        .after(new SignedStep(7, 0, Kind.PREPARE, ChainStoreTest.hash(1)), null)
-        .after(new SignedStep(7, 0, Kind.PRECOMMIT, Hashes.NIL), null)
-        .after(new SignedStep(7, 1, Kind.PRECOMMIT, blockHash), new Signer.Lock(1, proposal, proof))
-        .after(new SignedStep(8, 0, Kind.PREPARE, Hashes.NIL), null);
+    SignerRecord record =
+        new SignerRecord(List.of(), 6)
+            .after(new SignedStep(7, 0, Kind.PROPOSAL, ChainStoreTest.hash(1)), null)
+            .after(new SignedStep(7, 0, Kind.PREPARE, ChainStoreTest.hash(1)), null)
+            .after(new SignedStep(7, 0, Kind.PRECOMMIT, Hashes.NIL), null)
+            .after(
+                new SignedStep(7, 1, Kind.PRECOMMIT, blockHash),
+                new Signer.Lock(1, proposal, proof))
+            .after(new SignedStep(8, 0, Kind.PREPARE, Hashes.NIL), null);
     assertEquals(2, record.heights().size());
     return record;
   }

@@ -5,7 +5,9 @@ import io.timecoin.node.config.Genesis;
 import io.timecoin.proto.v1.Block;
 import java.nio.file.Path;
 
-/** Chain stores as protocol v1 left them: a chain and no protocol marker (for tests of an old home). */
+/**
+ * Chain stores as protocol v1 left them: a chain and no protocol marker (for tests of an old home).
+ */
 public final class V1Stores {
   private V1Stores() {}
 
@@ -13,7 +15,9 @@ public final class V1Stores {
   public static void make(Path dir, Genesis genesis) throws StorageException {
     try (ChainStore store = ChainStore.open(dir)) {
       Block block = genesis.block();
-      store.putGenesis(block, Ledger.genesisChanges(block, genesis.masternodeRecords(), genesis.maxValidators()));
+      store.putGenesis(
+          block,
+          Ledger.genesisChanges(block, genesis.masternodeRecords(), genesis.maxValidators()));
       store.dropProtocolMarker();
     }
   }

@@ -24,8 +24,9 @@ record ChainCount(long blocks, long transfers, long signatures) {
   static ChainCount read(String endpoint, long to) {
     ManagedChannel channel = NettyChannelBuilder.forTarget(endpoint).usePlaintext().build();
     try {
-      Iterator<SubscribeFinalizedResponse> stream = NodeServiceGrpc.newBlockingStub(channel)
-          .subscribeFinalized(SubscribeFinalizedRequest.newBuilder().setFromHeight(1).build());
+      Iterator<SubscribeFinalizedResponse> stream =
+          NodeServiceGrpc.newBlockingStub(channel)
+              .subscribeFinalized(SubscribeFinalizedRequest.newBuilder().setFromHeight(1).build());
       long blocks = 0;
       long transfers = 0;
       long signatures = 0;

@@ -10,7 +10,10 @@ import java.util.Comparator;
 import java.util.List;
 import picocli.CommandLine;
 
-/** A network made by timed init in a temporary directory, its validators started in this process; close stops and deletes it. */
+/**
+ * A network made by timed init in a temporary directory, its validators started in this process;
+ * close stops and deletes it.
+ */
 final class LocalNetwork implements AutoCloseable {
   final Path home;
   final List<Node> nodes = new ArrayList<>();
@@ -19,8 +22,11 @@ final class LocalNetwork implements AutoCloseable {
     this.home = home;
   }
 
-  /** {@code n} validators (and {@code standby} nodes made but not started) from port {@code base}. */
-  static LocalNetwork start(String name, int n, int base, long blockIntervalMs, int standby) throws IOException {
+  /**
+   * {@code n} validators (and {@code standby} nodes made but not started) from port {@code base}.
+   */
+  static LocalNetwork start(String name, int n, int base, long blockIntervalMs, int standby)
+      throws IOException {
     LocalNetwork net = new LocalNetwork(Files.createTempDirectory(name));
     try {
       init(net.home, n, base, blockIntervalMs, standby);
@@ -35,10 +41,21 @@ final class LocalNetwork implements AutoCloseable {
   }
 
   /** timed init of {@code n} validators in {@code home}. */
-  static void init(Path home, int n, int base, long blockIntervalMs, int standby) throws IOException {
-    int made = new CommandLine(new InitCommand()).execute("--validators", Integer.toString(n), "--home", home.toString(),
-        "--base-port", Integer.toString(base), "--block-interval-ms", Long.toString(blockIntervalMs),
-        "--standby", Integer.toString(standby));
+  static void init(Path home, int n, int base, long blockIntervalMs, int standby)
+      throws IOException {
+    int made =
+        new CommandLine(new InitCommand())
+            .execute(
+                "--validators",
+                Integer.toString(n),
+                "--home",
+                home.toString(),
+                "--base-port",
+                Integer.toString(base),
+                "--block-interval-ms",
+                Long.toString(blockIntervalMs),
+                "--standby",
+                Integer.toString(standby));
     if (made != 0) {
       throw new IOException("timed init failed for " + n + " validators");
     }

@@ -20,8 +20,8 @@ final class Machine {
   }
 
   /**
-   * Ed25519 verifications per second with every core busy: the machine's signature limit. A
-   * 64-byte message, as long as a vote's canonical bytes within one SHA-512 block; the same strict
+   * Ed25519 verifications per second with every core busy: the machine's signature limit. A 64-byte
+   * message, as long as a vote's canonical bytes within one SHA-512 block; the same strict
    * verification the nodes do, after 2 s of JIT warm-up (the nodes' verifiers are warm too).
    */
   static double verificationsPerSecond() throws InterruptedException {
@@ -33,15 +33,17 @@ final class Machine {
     long end = warm + TimeUnit.SECONDS.toNanos(3);
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < cores(); i++) {
-      Thread t = new Thread(() -> {
-        long n = 0;
-        while (System.nanoTime() < end) {
-          if (key.publicKey().verify(message, signature) && System.nanoTime() >= warm) {
-            n++;
-          }
-        }
-        done.addAndGet(n);
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                long n = 0;
+                while (System.nanoTime() < end) {
+                  if (key.publicKey().verify(message, signature) && System.nanoTime() >= warm) {
+                    n++;
+                  }
+                }
+                done.addAndGet(n);
+              });
       t.start();
       threads.add(t);
     }
@@ -104,9 +106,26 @@ final class Machine {
     } catch (NumberFormatException e) {
       // unknown
     }
-    String shared = one >= 0.5 ? " (not idle: the machine was shared, the numbers are not the machine's own)" : "";
-    return "Machine: " + cores() + " cores, " + cpuModel() + "; " + System.getProperty("java.vm.name") + " "
-        + System.getProperty("java.version") + ", " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB max heap; load average "
-        + loadBefore + " (1, 5, 15 min) before the run" + shared + "; " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ".";
+    String shared =
+        one >= 0.5
+            ? " (not idle: the machine was shared, the numbers are not the machine's own)"
+            : "";
+    return "Machine: "
+        + cores()
+        + " cores, "
+        + cpuModel()
+        + "; "
+        + System.getProperty("java.vm.name")
+        + " "
+        + System.getProperty("java.version")
+        + ", "
+        + Runtime.getRuntime().maxMemory() / (1 << 20)
+        + " MB max heap; load average "
+        + loadBefore
+        + " (1, 5, 15 min) before the run"
+        + shared
+        + "; "
+        + Instant.now().truncatedTo(ChronoUnit.SECONDS)
+        + ".";
   }
 }

@@ -14,7 +14,10 @@ final class NodeProbe {
   /** Told of each block a node stores, on its consensus thread: keep it short. */
   @FunctionalInterface
   interface Finalized {
-    /** {@code latencyNanos}: from the first proposal of the height seen by the node to the block stored. */
+    /**
+     * {@code latencyNanos}: from the first proposal of the height seen by the node to the block
+     * stored.
+     */
     void finalized(long height, long latencyNanos);
   }
 
@@ -33,9 +36,13 @@ final class NodeProbe {
     return node.status().finalizedHeight();
   }
 
-  /** Adds {@code listener} for every block {@code node} stores from now on (it is never removed). */
+  /**
+   * Adds {@code listener} for every block {@code node} stores from now on (it is never removed).
+   */
   static void onFinalized(Node node, Finalized listener) {
-    node.onStatus(NodeStatus.eachBlock(s -> listener.finalized(s.finalizedHeight(), s.lastFinalizationLatencyNanos())));
+    node.onStatus(
+        NodeStatus.eachBlock(
+            s -> listener.finalized(s.finalizedHeight(), s.lastFinalizationLatencyNanos())));
   }
 
   /** What {@code node} sent to its peers since it started. */

@@ -25,7 +25,10 @@ final class Samples {
     }
     long[] sorted = Arrays.copyOf(values, count);
     Arrays.sort(sorted);
-    int index = q >= 1 ? count - 1 : q == 0.5 ? count / 2 : (int) Math.min(count - 1, Math.ceil(count * q) - 1);
+    int index =
+        q >= 1
+            ? count - 1
+            : q == 0.5 ? count / 2 : (int) Math.min(count - 1, Math.ceil(count * q) - 1);
     return sorted[index] / 1e6;
   }
 

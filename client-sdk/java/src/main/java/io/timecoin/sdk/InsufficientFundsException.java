@@ -10,8 +10,14 @@ public final class InsufficientFundsException extends RuntimeException {
   private final long required;
 
   public InsufficientFundsException(String address, long available, long required) {
-    super("insufficient funds: " + address + " holds " + Units.format(available) + " TIME, the payment needs "
-        + Units.format(required) + " TIME (amount plus fee)");
+    super(
+        "insufficient funds: "
+            + address
+            + " holds "
+            + Units.format(available)
+            + " TIME, the payment needs "
+            + Units.format(required)
+            + " TIME (amount plus fee)");
     this.available = available;
     this.required = required;
   }

@@ -10,6 +10,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.timecoin.proto.v1.AddressTransaction;
+import io.timecoin.proto.v1.ErrorReason;
 import io.timecoin.proto.v1.FinalityCertificate;
 import io.timecoin.proto.v1.GetBalanceRequest;
 import io.timecoin.proto.v1.GetBalanceResponse;
@@ -27,11 +29,10 @@ import io.timecoin.proto.v1.GetValidatorSetChangesRequest;
 import io.timecoin.proto.v1.GetValidatorSetChangesResponse;
 import io.timecoin.proto.v1.GetValidatorSetRequest;
 import io.timecoin.proto.v1.GetValidatorSetResponse;
-import io.timecoin.proto.v1.ListMasternodesRequest;
-import io.timecoin.proto.v1.ListMasternodesResponse;
-import io.timecoin.proto.v1.AddressTransaction;
 import io.timecoin.proto.v1.ListAddressTransactionsRequest;
 import io.timecoin.proto.v1.ListAddressTransactionsResponse;
+import io.timecoin.proto.v1.ListMasternodesRequest;
+import io.timecoin.proto.v1.ListMasternodesResponse;
 import io.timecoin.proto.v1.ListUnspentRequest;
 import io.timecoin.proto.v1.ListUnspentResponse;
 import io.timecoin.proto.v1.Masternode;
@@ -43,7 +44,6 @@ import io.timecoin.proto.v1.SubmitTransactionsResponse;
 import io.timecoin.proto.v1.Transaction;
 import io.timecoin.proto.v1.UnspentOutput;
 import io.timecoin.proto.v1.ValidatorSet;
-import io.timecoin.proto.v1.ErrorReason;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -84,8 +84,12 @@ import java.util.function.Function;
 public final class TimeClient implements AutoCloseable {
   /** The default deadline of each unary call. */
   public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(10);
-  /** Channel keep-alive ping interval: the node permits one every 10 s or more, also without calls. */
+
+  /**
+   * Channel keep-alive ping interval: the node permits one every 10 s or more, also without calls.
+   */
   static final Duration KEEP_ALIVE = Duration.ofSeconds(30);
+
   /**
    * Largest message the client accepts: a block may be max_block_bytes (4 MiB by default) plus its
    * certificate and reward breakdown, which gRPC's default 4 MiB limit would refuse.
@@ -99,7 +103,8 @@ public final class TimeClient implements AutoCloseable {
   private final NodeServiceGrpc.NodeServiceStub async;
   private final TrustedChain trusted;
 
-  private TimeClient(ManagedChannel channel, Duration deadline, Subscriptions.Timings timings, TrustRoot root) {
+  private TimeClient(
+      ManagedChannel channel, Duration deadline, Subscriptions.Timings timings, TrustRoot root) {
     this.channel = channel;
     this.trusted = new TrustedChain(this, root);
     this.deadline = deadline;
@@ -112,7 +117,9 @@ public final class TimeClient implements AutoCloseable {
     return new Builder();
   }
 
-  /** Builds a {@link TimeClient}: a target (or a ready channel), and optionally a deadline and TLS. */
+  /**
+   * Builds a {@link TimeClient}: a target (or a ready channel), and optionally a deadline and TLS.
+   */
   public static final class Builder {
     private String target;
     private Duration deadline = DEFAULT_DEADLINE;
@@ -158,8 +165,8 @@ public final class TimeClient implements AutoCloseable {
     }
 
     /**
-     * Use this channel instead of building one from the target (an in-process channel, or one
-     * with other credentials). {@link TimeClient#close()} shuts it down.
+     * Use this channel instead of building one from the target (an in-process channel, or one with
+     * other credentials). {@link TimeClient#close()} shuts it down.
      */
     public Builder channel(ManagedChannel channel) {
       this.channel = Objects.requireNonNull(channel, "channel");
@@ -180,7 +187,8 @@ public final class TimeClient implements AutoCloseable {
     public TimeClient build() {
       if (channel != null) {
         if (target != null || caPem != null) {
-          throw new IllegalStateException("give either a channel or a target (with optional tls), not both");
+          throw new IllegalStateException(
+              "give either a channel or a target (with optional tls), not both");
         }
         return new TimeClient(channel, deadline, timings, root);
       }
@@ -197,12 +205,14 @@ public final class TimeClient implements AutoCloseable {
           throw new UncheckedIOException("cannot read the CA certificate " + caPem, e);
         }
       }
-      ManagedChannel built = Grpc.newChannelBuilder(target, credentials)
-          // keep-alives keep idle subscriptions' connections open through NATs and detect dead peers
-          .keepAliveTime(KEEP_ALIVE.toSeconds(), TimeUnit.SECONDS)
-          .keepAliveWithoutCalls(true)
-          .maxInboundMessageSize(MAX_INBOUND_BYTES)
-          .build();
+      ManagedChannel built =
+          Grpc.newChannelBuilder(target, credentials)
+              // keep-alives keep idle subscriptions' connections open through NATs and detect dead
+              // peers
+              .keepAliveTime(KEEP_ALIVE.toSeconds(), TimeUnit.SECONDS)
+              .keepAliveWithoutCalls(true)
+              .maxInboundMessageSize(MAX_INBOUND_BYTES)
+              .build();
       return new TimeClient(built, deadline, timings, root);
     }
   }
@@ -237,7 +247,9 @@ public final class TimeClient implements AutoCloseable {
    */
   public TrustRoot trustRoot() {
     TrustedChain.Anchor a = trusted.anchor();
-    return a.height() == 0 ? TrustRoot.genesis(a.hash()) : TrustRoot.checkpoint(a.height(), a.hash());
+    return a.height() == 0
+        ? TrustRoot.genesis(a.hash())
+        : TrustRoot.checkpoint(a.height(), a.hash());
   }
 
   // ---- blocks and certificates ----
@@ -266,7 +278,8 @@ public final class TimeClient implements AutoCloseable {
   }
 
   public CompletableFuture<FinalityCertificate> certificateAsync(long height) {
-    return unary(certificateAt(height), async()::getCertificate).thenApply(GetCertificateResponse::getCertificate);
+    return unary(certificateAt(height), async()::getCertificate)
+        .thenApply(GetCertificateResponse::getCertificate);
   }
 
   // ---- transactions and balances ----
@@ -306,12 +319,17 @@ public final class TimeClient implements AutoCloseable {
     return unspentFrom(address, "", new ArrayList<>());
   }
 
-  private CompletableFuture<List<UnspentOutput>> unspentFrom(String address, String token, List<UnspentOutput> all) {
-    return unary(unspentPage(address, token), async()::listUnspent).thenCompose(page -> {
-      all.addAll(page.getOutputsList());
-      String next = nextToken(token, page.getNextPageToken());
-      return next.isEmpty() ? CompletableFuture.completedFuture(all) : unspentFrom(address, next, all);
-    });
+  private CompletableFuture<List<UnspentOutput>> unspentFrom(
+      String address, String token, List<UnspentOutput> all) {
+    return unary(unspentPage(address, token), async()::listUnspent)
+        .thenCompose(
+            page -> {
+              all.addAll(page.getOutputsList());
+              String next = nextToken(token, page.getNextPageToken());
+              return next.isEmpty()
+                  ? CompletableFuture.completedFuture(all)
+                  : unspentFrom(address, next, all);
+            });
   }
 
   /**
@@ -328,25 +346,35 @@ public final class TimeClient implements AutoCloseable {
     do {
       ListAddressTransactionsRequest request = historyPage(address, limit - all.size(), token);
       ListAddressTransactionsResponse page = call(s -> s.listAddressTransactions(request));
-      all.addAll(page.getTransactionsList().subList(0, Math.min(page.getTransactionsCount(), limit - all.size())));
+      all.addAll(
+          page.getTransactionsList()
+              .subList(0, Math.min(page.getTransactionsCount(), limit - all.size())));
       token = nextToken(token, page.getNextPageToken());
     } while (!token.isEmpty() && all.size() < limit);
     return all;
   }
 
-  /** One page of an address's transactions, newest first: for an explorer that pages by the node's token. */
-  public ListAddressTransactionsResponse addressTransactionsPage(String address, int pageSize, String pageToken) {
+  /**
+   * One page of an address's transactions, newest first: for an explorer that pages by the node's
+   * token.
+   */
+  public ListAddressTransactionsResponse addressTransactionsPage(
+      String address, int pageSize, String pageToken) {
     return call(s -> s.listAddressTransactions(historyPage(address, pageSize, pageToken)));
   }
 
-  public CompletableFuture<ListAddressTransactionsResponse> addressTransactionsPageAsync(String address, int pageSize,
-      String pageToken) {
+  public CompletableFuture<ListAddressTransactionsResponse> addressTransactionsPageAsync(
+      String address, int pageSize, String pageToken) {
     return unary(historyPage(address, pageSize, pageToken), async()::listAddressTransactions);
   }
 
-  private static ListAddressTransactionsRequest historyPage(String address, int pageSize, String token) {
-    return ListAddressTransactionsRequest.newBuilder().setAddress(address).setPageSize(Math.max(0, Math.min(pageSize, 500)))
-        .setPageToken(token).build();
+  private static ListAddressTransactionsRequest historyPage(
+      String address, int pageSize, String token) {
+    return ListAddressTransactionsRequest.newBuilder()
+        .setAddress(address)
+        .setPageSize(Math.max(0, Math.min(pageSize, 500)))
+        .setPageToken(token)
+        .build();
   }
 
   /**
@@ -360,10 +388,14 @@ public final class TimeClient implements AutoCloseable {
   }
 
   public CompletableFuture<ByteString> submitAsync(Transaction tx) {
-    return unary(submission(tx), async()::submitTransaction).thenApply(SubmitTransactionResponse::getTxid);
+    return unary(submission(tx), async()::submitTransaction)
+        .thenApply(SubmitTransactionResponse::getTxid);
   }
 
-  /** What became of one transaction offered by {@link #submitAll}: its id, and the refusal if refused. */
+  /**
+   * What became of one transaction offered by {@link #submitAll}: its id, and the refusal if
+   * refused.
+   */
   public record Submitted(ByteString txid, TimeException refusal) {
     public boolean accepted() {
       return refusal == null;
@@ -371,47 +403,62 @@ public final class TimeClient implements AutoCloseable {
   }
 
   /**
-   * Offers many signed transactions over one SubmitTransactions stream: for a service that submits a
-   * lot, far cheaper than a call each. Sends as fast as the node reads (gRPC flow control) and waits
-   * for every answer (the deadline applies to the whole stream).
+   * Offers many signed transactions over one SubmitTransactions stream: for a service that submits
+   * a lot, far cheaper than a call each. Sends as fast as the node reads (gRPC flow control) and
+   * waits for every answer (the deadline applies to the whole stream).
    *
    * @return an answer per transaction, in the order given
-   * @throws TimeException when the stream itself fails (the node is unreachable, the deadline passed)
+   * @throws TimeException when the stream itself fails (the node is unreachable, the deadline
+   *     passed)
    */
   public List<Submitted> submitAll(List<Transaction> txs) {
     Map<ByteString, Submitted> answers = new java.util.concurrent.ConcurrentHashMap<>();
     CompletableFuture<Void> streamEnd = new CompletableFuture<>();
-    java.util.concurrent.atomic.AtomicBoolean allSent = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean allSent =
+        new java.util.concurrent.atomic.AtomicBoolean();
     java.util.Iterator<Transaction> next = txs.iterator();
-    async().submitTransactions(new ClientResponseObserver<SubmitTransactionsRequest, SubmitTransactionsResponse>() {
-      @Override
-      public void beforeStart(ClientCallStreamObserver<SubmitTransactionsRequest> call) {
-        call.setOnReadyHandler(() -> { // on gRPC's thread, once at start and whenever the node reads on
-          while (call.isReady() && next.hasNext()) {
-            call.onNext(SubmitTransactionsRequest.newBuilder().setTransaction(next.next()).build());
-          }
-          if (!next.hasNext() && allSent.compareAndSet(false, true)) {
-            call.onCompleted(); // all sent: the node answers the rest, then ends the stream
-          }
-        });
-      }
+    async()
+        .submitTransactions(
+            new ClientResponseObserver<SubmitTransactionsRequest, SubmitTransactionsResponse>() {
+              @Override
+              public void beforeStart(ClientCallStreamObserver<SubmitTransactionsRequest> call) {
+                call.setOnReadyHandler(
+                    () -> { // on gRPC's thread, once at start and whenever the node reads on
+                      while (call.isReady() && next.hasNext()) {
+                        call.onNext(
+                            SubmitTransactionsRequest.newBuilder()
+                                .setTransaction(next.next())
+                                .build());
+                      }
+                      if (!next.hasNext() && allSent.compareAndSet(false, true)) {
+                        call.onCompleted(); // all sent: the node answers the rest, then ends the
+                        // stream
+                      }
+                    });
+              }
 
-      @Override
-      public void onNext(SubmitTransactionsResponse r) {
-        answers.put(r.getTxid(), new Submitted(r.getTxid(), r.hasError()
-            ? TimeException.from(io.grpc.protobuf.StatusProto.toStatusRuntimeException(r.getError())) : null));
-      }
+              @Override
+              public void onNext(SubmitTransactionsResponse r) {
+                answers.put(
+                    r.getTxid(),
+                    new Submitted(
+                        r.getTxid(),
+                        r.hasError()
+                            ? TimeException.from(
+                                io.grpc.protobuf.StatusProto.toStatusRuntimeException(r.getError()))
+                            : null));
+              }
 
-      @Override
-      public void onError(Throwable t) {
-        streamEnd.completeExceptionally(TimeException.from(t));
-      }
+              @Override
+              public void onError(Throwable t) {
+                streamEnd.completeExceptionally(TimeException.from(t));
+              }
 
-      @Override
-      public void onCompleted() {
-        streamEnd.complete(null);
-      }
-    });
+              @Override
+              public void onCompleted() {
+                streamEnd.complete(null);
+              }
+            });
     try {
       streamEnd.join();
     } catch (java.util.concurrent.CompletionException e) {
@@ -420,15 +467,24 @@ public final class TimeClient implements AutoCloseable {
     List<Submitted> out = new ArrayList<>(txs.size());
     for (Transaction tx : txs) {
       ByteString id = io.timecoin.canonical.Hashes.transaction(tx);
-      out.add(answers.getOrDefault(id, new Submitted(id, new TimeException(Status.Code.INTERNAL,
-          ErrorReason.ERROR_REASON_UNSPECIFIED, "the node ended the stream without answering this transaction"))));
+      out.add(
+          answers.getOrDefault(
+              id,
+              new Submitted(
+                  id,
+                  new TimeException(
+                      Status.Code.INTERNAL,
+                      ErrorReason.ERROR_REASON_UNSPECIFIED,
+                      "the node ended the stream without answering this transaction"))));
     }
     return out;
   }
 
   // ---- masternodes and validator sets ----
 
-  /** Every masternode registered at the next height to be finalized (all pages), by consensus key. */
+  /**
+   * Every masternode registered at the next height to be finalized (all pages), by consensus key.
+   */
   public List<Masternode> masternodes() {
     List<Masternode> all = new ArrayList<>();
     long height = 0;
@@ -448,12 +504,17 @@ public final class TimeClient implements AutoCloseable {
     return masternodesFrom(0, "", new ArrayList<>());
   }
 
-  private CompletableFuture<List<Masternode>> masternodesFrom(long height, String token, List<Masternode> all) {
-    return unary(masternodePage(height, token), async()::listMasternodes).thenCompose(page -> {
-      all.addAll(page.getMasternodesList());
-      String next = nextToken(token, page.getNextPageToken());
-      return next.isEmpty() ? CompletableFuture.completedFuture(all) : masternodesFrom(page.getHeight(), next, all);
-    });
+  private CompletableFuture<List<Masternode>> masternodesFrom(
+      long height, String token, List<Masternode> all) {
+    return unary(masternodePage(height, token), async()::listMasternodes)
+        .thenCompose(
+            page -> {
+              all.addAll(page.getMasternodesList());
+              String next = nextToken(token, page.getNextPageToken());
+              return next.isEmpty()
+                  ? CompletableFuture.completedFuture(all)
+                  : masternodesFrom(page.getHeight(), next, all);
+            });
   }
 
   /** One masternode, at the next height, by its 32-byte consensus key. */
@@ -462,20 +523,22 @@ public final class TimeClient implements AutoCloseable {
   }
 
   public CompletableFuture<Masternode> masternodeAsync(ByteString consensusKey) {
-    return unary(masternodeWith(consensusKey), async()::getMasternode).thenApply(GetMasternodeResponse::getMasternode);
+    return unary(masternodeWith(consensusKey), async()::getMasternode)
+        .thenApply(GetMasternodeResponse::getMasternode);
   }
 
   /**
-   * The validator set that votes at {@code height} (0: the next height to be finalized), as the node
-   * says: unchecked, for display. The SDK itself never trusts it; it derives the sets it checks
-   * blocks with from {@link #validatorSetChanges} and the trust root.
+   * The validator set that votes at {@code height} (0: the next height to be finalized), as the
+   * node says: unchecked, for display. The SDK itself never trusts it; it derives the sets it
+   * checks blocks with from {@link #validatorSetChanges} and the trust root.
    */
   public ValidatorSet validatorSet(long height) {
     return call(s -> s.getValidatorSet(validatorSetAt(height))).getValidatorSet();
   }
 
   public CompletableFuture<ValidatorSet> validatorSetAsync(long height) {
-    return unary(validatorSetAt(height), async()::getValidatorSet).thenApply(GetValidatorSetResponse::getValidatorSet);
+    return unary(validatorSetAt(height), async()::getValidatorSet)
+        .thenApply(GetValidatorSetResponse::getValidatorSet);
   }
 
   /**
@@ -491,26 +554,28 @@ public final class TimeClient implements AutoCloseable {
   }
 
   /**
-   * Up to {@code limit} validator set changes after {@code fromHeight} (limit 0: the node's default of
-   * 100; it gives at most 1,000), as the node sends them: each the certified header of c-1 and set(c).
-   * Unchecked here: the subscriptions check each against the trust root before using it.
+   * Up to {@code limit} validator set changes after {@code fromHeight} (limit 0: the node's default
+   * of 100; it gives at most 1,000), as the node sends them: each the certified header of c-1 and
+   * set(c). Unchecked here: the subscriptions check each against the trust root before using it.
    */
   public GetValidatorSetChangesResponse validatorSetChanges(long fromHeight, int limit) {
     return call(s -> s.getValidatorSetChanges(setChangesAfter(fromHeight, limit)));
   }
 
-  public CompletableFuture<GetValidatorSetChangesResponse> validatorSetChangesAsync(long fromHeight, int limit) {
+  public CompletableFuture<GetValidatorSetChangesResponse> validatorSetChangesAsync(
+      long fromHeight, int limit) {
     return unary(setChangesAfter(fromHeight, limit), async()::getValidatorSetChanges);
   }
 
   // ---- subscriptions ----
 
   /**
-   * Finalized blocks from {@code fromHeight} on (0: from the first block after the trust root, which
-   * for a genesis root is block 1; a checkpoint root checks only blocks above it), in order, each exactly once: the publisher resubscribes
-   * by itself from the last delivered height + 1 when the stream breaks (UNAVAILABLE, UNKNOWN,
-   * CANCELLED by the node, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED), with a backoff from 100 ms
-   * doubling to 5 s. Each {@code subscribe} opens its own stream, when the subscriber first requests.
+   * Finalized blocks from {@code fromHeight} on (0: from the first block after the trust root,
+   * which for a genesis root is block 1; a checkpoint root checks only blocks above it), in order,
+   * each exactly once: the publisher resubscribes by itself from the last delivered height + 1 when
+   * the stream breaks (UNAVAILABLE, UNKNOWN, CANCELLED by the node, DEADLINE_EXCEEDED,
+   * RESOURCE_EXHAUSTED), with a backoff from 100 ms doubling to 5 s. Each {@code subscribe} opens
+   * its own stream, when the subscriber first requests.
    *
    * <p>A block is delivered only once its header hashes to its certificate's block_hash, names the
    * validator set derived from the trust root for its height, chains to the block before, and
@@ -523,8 +588,10 @@ public final class TimeClient implements AutoCloseable {
       throw new IllegalArgumentException("fromHeight must be >= 0, got " + fromHeight);
     }
     long from = fromHeight == 0 ? trusted.rootHeight() + 1 : fromHeight;
-    return subscriber -> new Subscriptions.Finalized(this, from,
-        Objects.requireNonNull(subscriber, "subscriber"), timings).start();
+    return subscriber ->
+        new Subscriptions.Finalized(
+                this, from, Objects.requireNonNull(subscriber, "subscriber"), timings)
+            .start();
   }
 
   /** Shuts the channel down; calls in flight fail, subscriptions end with an error. */
@@ -569,43 +636,54 @@ public final class TimeClient implements AutoCloseable {
   }
 
   /** An asynchronous unary call as a future; cancelling the future cancels the call. */
-  private static <Req, Resp> CompletableFuture<Resp> unary(Req request, BiConsumer<Req, io.grpc.stub.StreamObserver<Resp>> rpc) {
+  private static <Req, Resp> CompletableFuture<Resp> unary(
+      Req request, BiConsumer<Req, io.grpc.stub.StreamObserver<Resp>> rpc) {
     CompletableFuture<Resp> future = new CompletableFuture<>();
-    rpc.accept(request, new ClientResponseObserver<Req, Resp>() {
-      @Override
-      public void beforeStart(ClientCallStreamObserver<Req> call) {
-        future.whenComplete((r, e) -> {
-          if (future.isCancelled()) {
-            call.cancel("cancelled by the caller", null);
+    rpc.accept(
+        request,
+        new ClientResponseObserver<Req, Resp>() {
+          @Override
+          public void beforeStart(ClientCallStreamObserver<Req> call) {
+            future.whenComplete(
+                (r, e) -> {
+                  if (future.isCancelled()) {
+                    call.cancel("cancelled by the caller", null);
+                  }
+                });
+          }
+
+          @Override
+          public void onNext(Resp value) {
+            future.complete(value);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            future.completeExceptionally(TimeException.from(t));
+          }
+
+          @Override
+          public void onCompleted() {
+            if (!future.isDone()) {
+              future.completeExceptionally(
+                  new TimeException(
+                      Status.Code.INTERNAL,
+                      ErrorReason.ERROR_REASON_UNSPECIFIED,
+                      "the node closed the call without a response"));
+            }
           }
         });
-      }
-
-      @Override
-      public void onNext(Resp value) {
-        future.complete(value);
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        future.completeExceptionally(TimeException.from(t));
-      }
-
-      @Override
-      public void onCompleted() {
-        if (!future.isDone()) {
-          future.completeExceptionally(new TimeException(Status.Code.INTERNAL, ErrorReason.ERROR_REASON_UNSPECIFIED,
-              "the node closed the call without a response"));
-        }
-      }
-    });
     return future;
   }
 
-  /** The next page token; a node repeating the token it was given would loop forever, so refuse it. */
+  /**
+   * The next page token; a node repeating the token it was given would loop forever, so refuse it.
+   */
   private static String nextToken(String current, String next) {
     if (!next.isEmpty() && next.equals(current)) {
-      throw new TimeException(Status.Code.INTERNAL, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+      throw new TimeException(
+          Status.Code.INTERNAL,
+          ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
           "the node returned the same page token again");
     }
     return next;
@@ -648,7 +726,10 @@ public final class TimeClient implements AutoCloseable {
   }
 
   private static GetValidatorSetChangesRequest setChangesAfter(long fromHeight, int limit) {
-    return GetValidatorSetChangesRequest.newBuilder().setFromHeight(fromHeight).setLimit(limit).build();
+    return GetValidatorSetChangesRequest.newBuilder()
+        .setFromHeight(fromHeight)
+        .setLimit(limit)
+        .build();
   }
 
   private static GetValidatorSetRequest validatorSetAt(long height) {

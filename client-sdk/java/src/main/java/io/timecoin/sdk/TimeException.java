@@ -10,8 +10,8 @@ import io.timecoin.proto.v1.ErrorReason;
 /**
  * A refusal or failure of a call to a node, or a block the SDK refused to trust.
  *
- * <p>A node refuses with a google.rpc.Status carrying a google.rpc.ErrorInfo of domain
- * {@value #DOMAIN} whose reason is an {@link ErrorReason} name without its "ERROR_REASON_" prefix
+ * <p>A node refuses with a google.rpc.Status carrying a google.rpc.ErrorInfo of domain {@value
+ * #DOMAIN} whose reason is an {@link ErrorReason} name without its "ERROR_REASON_" prefix
  * (errors.proto). {@link #reason()} is that enum; {@link ErrorReason#ERROR_REASON_UNSPECIFIED} when
  * the status carries no such ErrorInfo (a transport failure, a deadline, another domain) or names a
  * reason this SDK does not know (a newer node).
@@ -21,6 +21,7 @@ public class TimeException extends RuntimeException {
 
   /** The ErrorInfo domain of the node's refusals. */
   public static final String DOMAIN = "timecoin.v1";
+
   private static final String PREFIX = "ERROR_REASON_";
 
   private final Status.Code code;
@@ -45,7 +46,8 @@ public class TimeException extends RuntimeException {
       return e;
     }
     Status status = Status.fromThrowable(t); // UNKNOWN when t carries no gRPC status
-    String message = status.getDescription() != null ? status.getDescription() : status.getCode().name();
+    String message =
+        status.getDescription() != null ? status.getDescription() : status.getCode().name();
     return new TimeException(status.getCode(), reasonOf(StatusProto.fromThrowable(t)), message, t);
   }
 
@@ -83,7 +85,10 @@ public class TimeException extends RuntimeException {
 
   @Override
   public String toString() {
-    String r = reason == ErrorReason.ERROR_REASON_UNSPECIFIED ? "" : " " + reason.name().substring(PREFIX.length());
+    String r =
+        reason == ErrorReason.ERROR_REASON_UNSPECIFIED
+            ? ""
+            : " " + reason.name().substring(PREFIX.length());
     return "TimeException(" + code + r + "): " + getMessage();
   }
 }

@@ -5,8 +5,8 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * What a {@link TimeClient} trusts without asking any node (docs/protocol.md 8): the genesis hash of
- * its chain, or a checkpoint its user pinned (a height and the hash of the block there). Every
+ * What a {@link TimeClient} trusts without asking any node (docs/protocol.md 8): the genesis hash
+ * of its chain, or a checkpoint its user pinned (a height and the hash of the block there). Every
  * validator set, and so every block, is checked from it; a node on another chain is refused.
  *
  * <p>A client built without one trusts the first genesis a node shows it, logs that at WARN, and
@@ -21,7 +21,9 @@ public final class TrustRoot {
     this.blockHash = blockHash;
   }
 
-  /** The chain whose block 0 has this hash (32 bytes): GetStatus's genesis_hash of a node you trust. */
+  /**
+   * The chain whose block 0 has this hash (32 bytes): GetStatus's genesis_hash of a node you trust.
+   */
   public static TrustRoot genesis(ByteString genesisHash) {
     return new TrustRoot(0, checkHash(genesisHash));
   }
@@ -32,8 +34,9 @@ public final class TrustRoot {
   }
 
   /**
-   * The chain whose block {@code height} has this hash: blocks above {@code height} are then checked
-   * from it, and blocks at or below it cannot be (subscribe from {@code height + 1} or later).
+   * The chain whose block {@code height} has this hash: blocks above {@code height} are then
+   * checked from it, and blocks at or below it cannot be (subscribe from {@code height + 1} or
+   * later).
    */
   public static TrustRoot checkpoint(long height, ByteString blockHash) {
     if (height < 0) {
@@ -75,6 +78,8 @@ public final class TrustRoot {
       return "TrustRoot(first genesis seen)";
     }
     String hex = HexFormat.of().formatHex(blockHash.toByteArray());
-    return height == 0 ? "TrustRoot(genesis " + hex + ")" : "TrustRoot(block " + height + " " + hex + ")";
+    return height == 0
+        ? "TrustRoot(genesis " + hex + ")"
+        : "TrustRoot(block " + height + " " + hex + ")";
   }
 }

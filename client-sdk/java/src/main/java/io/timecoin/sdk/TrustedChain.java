@@ -19,22 +19,25 @@ import java.util.TreeMap;
 
 /**
  * What a client knows of its chain without trusting the node it talks to (docs/protocol.md 8): the
- * trust root's header (and so the chain id), and the validator set of every height from the root on,
- * each derived from a certified value:
+ * trust root's header (and so the chain id), and the validator set of every height from the root
+ * on, each derived from a certified value:
+ *
  * <ul>
  *   <li>genesis root: set(1) from GetValidatorSetChanges' first change, whose header must hash to
  *       the trusted genesis hash and whose set must hash to its next_validator_set_hash;
  *   <li>checkpoint root (H, hash): the header of GetBlock(H) must hash to the pinned hash; set(H+1)
  *       is GetValidatorSet(H+1) only once it hashes to that header's next_validator_set_hash;
  *   <li>each later change c: the header of c-1 must be of the set derived for c-1 (its
- *       validator_set_hash, so a change left out shows), certified by that set, and the new set must
- *       hash to its next_validator_set_hash.
+ *       validator_set_hash, so a change left out shows), certified by that set, and the new set
+ *       must hash to its next_validator_set_hash.
  * </ul>
+ *
  * Shared by a client's subscriptions; every lookup blocks (with the client's deadline), under the
  * lock, so two subscriptions never fetch the same change twice.
  */
 final class TrustedChain {
   private static final System.Logger LOG = System.getLogger(TrustedChain.class.getName());
+
   /** Changes asked for per call. */
   static final int PAGE = 1_000;
 
@@ -49,9 +52,16 @@ final class TrustedChain {
   private final TrustRoot root;
   // guarded by this
   private Anchor anchor;
-  /** Verified set(c), by the heights c from which each votes (root + 1 and every change after it). */
+
+  /**
+   * Verified set(c), by the heights c from which each votes (root + 1 and every change after it).
+   */
   private final TreeMap<Long, ValidatorSet> sets = new TreeMap<>();
-  /** Every change at a height up to this one is in {@link #sets}: the derived set of h <= complete is final. */
+
+  /**
+   * Every change at a height up to this one is in {@link #sets}: the derived set of h <= complete
+   * is final.
+   */
   private long complete;
 
   TrustedChain(TimeClient client, TrustRoot root) {
@@ -75,20 +85,28 @@ final class TrustedChain {
   /**
    * The set that votes at {@code height}, derived from the root through every change up to it.
    *
-   * @throws TimeException FAILED_PRECONDITION for a height at or below the root, DATA_LOSS when what
-   *     the node sent does not check out, or the failed lookup's own status
+   * @throws TimeException FAILED_PRECONDITION for a height at or below the root, DATA_LOSS when
+   *     what the node sent does not check out, or the failed lookup's own status
    */
   synchronized ValidatorSet setAt(long height) {
     Anchor a = anchor();
     if (height <= a.height()) {
-      throw new TimeException(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
-          "block " + height + " is at or below the trust root (block " + a.height() + "): it cannot be checked from it");
+      throw new TimeException(
+          Status.Code.FAILED_PRECONDITION,
+          ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+          "block "
+              + height
+              + " is at or below the trust root (block "
+              + a.height()
+              + "): it cannot be checked from it");
     }
     while (height > complete) {
       long before = complete;
       walk(before);
       if (complete == before) {
-        throw new TimeException(Status.Code.UNAVAILABLE, ErrorReason.ERROR_REASON_NOT_SYNCED,
+        throw new TimeException(
+            Status.Code.UNAVAILABLE,
+            ErrorReason.ERROR_REASON_NOT_SYNCED,
             "the node's validator set changes reach only height " + complete + ", not " + height);
       }
     }
@@ -97,8 +115,8 @@ final class TrustedChain {
 
   /**
    * The set of {@code h + 1}, given the certified header of {@code h} and set(h): the same set when
-   * its next_validator_set_hash is set(h)'s hash; otherwise the change at h + 1, fetched and checked
-   * against that hash.
+   * its next_validator_set_hash is set(h)'s hash; otherwise the change at h + 1, fetched and
+   * checked against that hash.
    */
   synchronized ValidatorSet nextSet(BlockHeader certified, ValidatorSet current) {
     long next = certified.getHeight() + 1;
@@ -112,20 +130,32 @@ final class TrustedChain {
     }
     if (known != null) {
       if (!known.hash().equals(expected)) {
-        throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "block " + certified.getHeight()
-            + " names a next validator set other than the one derived for height " + next);
+        throw refused(
+            ErrorReason.ERROR_REASON_INVALID_BLOCK,
+            "block "
+                + certified.getHeight()
+                + " names a next validator set other than the one derived for height "
+                + next);
       }
       return known;
     }
     GetValidatorSetChangesResponse r = client.validatorSetChanges(certified.getHeight(), 1);
     if (r.getChangesCount() == 0 || r.getChanges(0).getHeight() != next) {
-      throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "block " + certified.getHeight()
-          + " changes the validator set, but the node names no change at height " + next);
+      throw refused(
+          ErrorReason.ERROR_REASON_INVALID_BLOCK,
+          "block "
+              + certified.getHeight()
+              + " changes the validator set, but the node names no change at height "
+              + next);
     }
     ValidatorSet set = decode(r.getChanges(0));
     if (!set.hash().equals(expected)) {
-      throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "the node's validator set of height " + next
-          + " does not match the next_validator_set_hash of block " + certified.getHeight());
+      throw refused(
+          ErrorReason.ERROR_REASON_INVALID_BLOCK,
+          "the node's validator set of height "
+              + next
+              + " does not match the next_validator_set_hash of block "
+              + certified.getHeight());
     }
     sets.put(next, set);
     return set;
@@ -135,23 +165,41 @@ final class TrustedChain {
 
   private Anchor genesis() {
     GetValidatorSetChangesResponse r = client.validatorSetChanges(0, PAGE);
-    if (r.getChangesCount() == 0 || r.getChanges(0).getHeight() != 1 || !r.getChanges(0).hasHeader()
+    if (r.getChangesCount() == 0
+        || r.getChanges(0).getHeight() != 1
+        || !r.getChanges(0).hasHeader()
         || r.getChanges(0).getHeader().getHeight() != 0) {
-      throw refused(ErrorReason.ERROR_REASON_MALFORMED, "the node's first validator set change is not that of height 1");
+      throw refused(
+          ErrorReason.ERROR_REASON_MALFORMED,
+          "the node's first validator set change is not that of height 1");
     }
     ValidatorSetChange first = r.getChanges(0);
     BlockHeader header = first.getHeader();
     ByteString hash = hash(header);
     if (!root.pinned()) {
-      LOG.log(System.Logger.Level.WARNING, "no trust root given: trusting the genesis " + hex(hash) + " of chain '"
-          + header.getChainId() + "' that the node showed; pin it with TrustRoot.genesis(\"" + hex(hash) + "\")");
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "no trust root given: trusting the genesis "
+              + hex(hash)
+              + " of chain '"
+              + header.getChainId()
+              + "' that the node showed; pin it with TrustRoot.genesis(\""
+              + hex(hash)
+              + "\")");
     } else if (!hash.equals(root.blockHash())) {
-      throw refused(ErrorReason.ERROR_REASON_GENESIS_MISMATCH, "the node's genesis is " + hex(hash)
-          + " (chain '" + header.getChainId() + "'), not the trusted " + hex(root.blockHash()));
+      throw refused(
+          ErrorReason.ERROR_REASON_GENESIS_MISMATCH,
+          "the node's genesis is "
+              + hex(hash)
+              + " (chain '"
+              + header.getChainId()
+              + "'), not the trusted "
+              + hex(root.blockHash()));
     }
     ValidatorSet first1 = decode(first);
     if (!first1.hash().equals(header.getNextValidatorSetHash())) {
-      throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK,
+      throw refused(
+          ErrorReason.ERROR_REASON_INVALID_BLOCK,
           "the node's validator set of height 1 does not match block 0's next_validator_set_hash");
     }
     Anchor a = new Anchor(0, hash, header);
@@ -166,19 +214,30 @@ final class TrustedChain {
     BlockHeader header = client.block(h).getBlock().getHeader();
     ByteString hash = hash(header);
     if (header.getHeight() != h || !hash.equals(root.blockHash())) {
-      throw refused(ErrorReason.ERROR_REASON_WRONG_CHAIN, "the node's block " + h + " is " + hex(hash)
-          + ", not the pinned checkpoint " + hex(root.blockHash()));
+      throw refused(
+          ErrorReason.ERROR_REASON_WRONG_CHAIN,
+          "the node's block "
+              + h
+              + " is "
+              + hex(hash)
+              + ", not the pinned checkpoint "
+              + hex(root.blockHash()));
     }
     ValidatorSet next;
     try {
       next = ValidatorSet.fromProto(client.validatorSet(h + 1));
     } catch (IllegalArgumentException e) {
-      throw refused(ErrorReason.ERROR_REASON_MALFORMED, "the node's validator set of height " + (h + 1) + ": " + e.getMessage());
+      throw refused(
+          ErrorReason.ERROR_REASON_MALFORMED,
+          "the node's validator set of height " + (h + 1) + ": " + e.getMessage());
     }
     // GetValidatorSet is used only because the pinned header certifies its hash.
     if (!next.hash().equals(header.getNextValidatorSetHash())) {
-      throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "the node's validator set of height " + (h + 1)
-          + " does not match the checkpoint's next_validator_set_hash");
+      throw refused(
+          ErrorReason.ERROR_REASON_INVALID_BLOCK,
+          "the node's validator set of height "
+              + (h + 1)
+              + " does not match the checkpoint's next_validator_set_hash");
     }
     sets.put(h + 1, next);
     complete = h + 1;
@@ -198,20 +257,31 @@ final class TrustedChain {
     } while (r.getChangesCount() > 0);
   }
 
-  /** Checks and keeps changes after {@code from}, in order; then what the answer covers is complete. */
-  private void ingest(Anchor a, long from, List<ValidatorSetChange> changes, GetValidatorSetChangesResponse r) {
+  /**
+   * Checks and keeps changes after {@code from}, in order; then what the answer covers is complete.
+   */
+  private void ingest(
+      Anchor a, long from, List<ValidatorSetChange> changes, GetValidatorSetChangesResponse r) {
     long last = from;
     for (ValidatorSetChange change : changes) {
       long c = change.getHeight();
       if (c <= last) {
-        throw refused(ErrorReason.ERROR_REASON_MALFORMED, "the node's validator set changes are not in ascending order after "
-            + from + " (" + c + " after " + last + ")");
+        throw refused(
+            ErrorReason.ERROR_REASON_MALFORMED,
+            "the node's validator set changes are not in ascending order after "
+                + from
+                + " ("
+                + c
+                + " after "
+                + last
+                + ")");
       }
       ValidatorSet set = checkChange(a, change);
       ValidatorSet held = sets.get(c);
       if (held != null && !held.hash().equals(set.hash())) {
-        throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, "the node's validator set change at height " + c
-            + " contradicts the certified one");
+        throw refused(
+            ErrorReason.ERROR_REASON_INVALID_BLOCK,
+            "the node's validator set change at height " + c + " contradicts the certified one");
       }
       sets.put(c, set);
       last = c;
@@ -228,33 +298,45 @@ final class TrustedChain {
     String what = "the validator set change at height " + c + ": ";
     Map.Entry<Long, ValidatorSet> before = c - 1 > a.height() ? sets.floorEntry(c - 1) : null;
     if (before == null) {
-      throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, what + "it is not above the trust root + 1");
+      throw refused(
+          ErrorReason.ERROR_REASON_INVALID_BLOCK, what + "it is not above the trust root + 1");
     }
     ValidatorSet previous = before.getValue();
     BlockHeader header = change.getHeader();
     FinalityCertificate certificate = change.getCertificate();
     if (!change.hasHeader() || !change.hasCertificate() || header.getHeight() != c - 1) {
-      throw refused(ErrorReason.ERROR_REASON_MALFORMED, what + "it needs the header and certificate of block " + (c - 1));
+      throw refused(
+          ErrorReason.ERROR_REASON_MALFORMED,
+          what + "it needs the header and certificate of block " + (c - 1));
     }
     if (!header.getChainId().equals(a.chainId())) {
-      throw refused(ErrorReason.ERROR_REASON_WRONG_CHAIN, what + "its header is of chain '" + header.getChainId() + "'");
+      throw refused(
+          ErrorReason.ERROR_REASON_WRONG_CHAIN,
+          what + "its header is of chain '" + header.getChainId() + "'");
     }
     if (certificate.getHeight() != c - 1 || !certificate.getBlockHash().equals(hash(header))) {
-      throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, what + "its certificate is not of its header");
+      throw refused(
+          ErrorReason.ERROR_REASON_INVALID_BLOCK, what + "its certificate is not of its header");
     }
     if (!header.getValidatorSetHash().equals(previous.hash())) {
-      throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, what + "block " + (c - 1)
-          + " is not of the set derived for its height (a change before it is missing or false)");
+      throw refused(
+          ErrorReason.ERROR_REASON_INVALID_BLOCK,
+          what
+              + "block "
+              + (c - 1)
+              + " is not of the set derived for its height (a change before it is missing or false)");
     }
     try {
       FinalityCertificates.verify(certificate, a.chainId(), previous, SignatureVerifier.ED25519);
     } catch (FinalityCertificates.InvalidCertificateException e) {
-      throw refused(e.reason(), what + "the certificate of block " + (c - 1) + ": " + e.getMessage());
+      throw refused(
+          e.reason(), what + "the certificate of block " + (c - 1) + ": " + e.getMessage());
     }
     ValidatorSet set = decode(change);
     if (!set.hash().equals(header.getNextValidatorSetHash())) {
-      throw refused(ErrorReason.ERROR_REASON_INVALID_BLOCK, what + "the set does not match block " + (c - 1)
-          + "'s next_validator_set_hash");
+      throw refused(
+          ErrorReason.ERROR_REASON_INVALID_BLOCK,
+          what + "the set does not match block " + (c - 1) + "'s next_validator_set_hash");
     }
     return set;
   }
@@ -263,8 +345,9 @@ final class TrustedChain {
     try {
       return ValidatorSet.fromProto(change.getValidatorSet()).atHeight(change.getHeight());
     } catch (IllegalArgumentException e) { // empty, a bad or repeated key, zero weight
-      throw refused(ErrorReason.ERROR_REASON_MALFORMED, "the validator set of height " + change.getHeight()
-          + " is unusable: " + e.getMessage());
+      throw refused(
+          ErrorReason.ERROR_REASON_MALFORMED,
+          "the validator set of height " + change.getHeight() + " is unusable: " + e.getMessage());
     }
   }
 
@@ -272,7 +355,9 @@ final class TrustedChain {
     try {
       return Hashes.block(header);
     } catch (MalformedException e) {
-      throw refused(ErrorReason.ERROR_REASON_MALFORMED, "block " + header.getHeight() + ": " + e.getMessage());
+      throw refused(
+          ErrorReason.ERROR_REASON_MALFORMED,
+          "block " + header.getHeight() + ": " + e.getMessage());
     }
   }
 

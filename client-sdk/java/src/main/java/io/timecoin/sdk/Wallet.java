@@ -32,8 +32,8 @@ import java.util.Objects;
  *
  * <p>The wallet keeps no state besides its key: each payment reads the address's finalized unspent
  * outputs from the node. Two payments in a row, before the first is final, may therefore pick the
- * same outputs; the node refuses the second (MEMPOOL_CONFLICT). Wait for the first with
- * {@link #awaitFinal} before the next.
+ * same outputs; the node refuses the second (MEMPOOL_CONFLICT). Wait for the first with {@link
+ * #awaitFinal} before the next.
  */
 public final class Wallet {
   /** How often {@link #awaitFinal} asks the node. */
@@ -94,10 +94,10 @@ public final class Wallet {
 
   /**
    * Pays {@code amountUnits} to {@code toAddress} with a fee of {@code feeUnits}, or more when the
-   * chain's rule requires more of this transaction ({@link #fees()}: a floor, a price per byte of its
-   * TX and TXW bytes): selects the wallet's largest finalized unspent outputs until they cover amount
-   * plus fee, sends the rest back to the wallet as change (unless the change would be dust, then it
-   * goes to the fee), signs every input, and submits.
+   * chain's rule requires more of this transaction ({@link #fees()}: a floor, a price per byte of
+   * its TX and TXW bytes): selects the wallet's largest finalized unspent outputs until they cover
+   * amount plus fee, sends the rest back to the wallet as change (unless the change would be dust,
+   * then it goes to the fee), signs every input, and submits.
    *
    * @return the transaction id (32 bytes)
    * @throws InsufficientFundsException when the finalized balance is below amount plus fee
@@ -110,7 +110,8 @@ public final class Wallet {
       throw new IllegalArgumentException("the amount must be positive, got " + amountUnits);
     }
     if (fees.dust(amountUnits)) {
-      throw new IllegalArgumentException("the amount " + amountUnits + " is dust: the least output is " + fees.minOutput());
+      throw new IllegalArgumentException(
+          "the amount " + amountUnits + " is dust: the least output is " + fees.minOutput());
     }
     if (feeUnits < 0) {
       throw new IllegalArgumentException("the fee must not be negative, got " + feeUnits);
@@ -122,19 +123,25 @@ public final class Wallet {
     // Largest first: the fewest inputs, so the smallest transaction and fee. Ties by outpoint so
     // the same coins give the same transaction.
     List<UnspentOutput> coins = new ArrayList<>(client.listUnspent(from));
-    coins.sort(Comparator.comparing((UnspentOutput u) -> u.getOutput().getAmount(), Long::compareUnsigned).reversed()
-        .thenComparing(u -> u.getOutpoint().getTxid(), ByteString.unsignedLexicographicalComparator())
-        .thenComparingInt(u -> u.getOutpoint().getIndex()));
+    coins.sort(
+        Comparator.comparing((UnspentOutput u) -> u.getOutput().getAmount(), Long::compareUnsigned)
+            .reversed()
+            .thenComparing(
+                u -> u.getOutpoint().getTxid(), ByteString.unsignedLexicographicalComparator())
+            .thenComparingInt(u -> u.getOutpoint().getIndex()));
     List<OutPoint> inputs = new ArrayList<>();
     long selected = 0;
     List<TxOutput> outputs = new ArrayList<>(List.of(Transactions.output(amountUnits, to)));
     while (true) {
-      long withoutChange = Units.addExact(amountUnits, fee(inputs, to, amountUnits, false, feeUnits));
+      long withoutChange =
+          Units.addExact(amountUnits, fee(inputs, to, amountUnits, false, feeUnits));
       if (!inputs.isEmpty() && Long.compareUnsigned(selected, withoutChange) >= 0) {
         long withChange = Units.addExact(amountUnits, fee(inputs, to, amountUnits, true, feeUnits));
         // A change output only when it is legal: not zero (ZERO_OUTPUT), not dust (DUST). Otherwise
         // the rest (less than min_output plus the change output's price) goes to the fee.
-        if (Long.compareUnsigned(selected, withChange) >= 0 && selected != withChange && !fees.dust(selected - withChange)) {
+        if (Long.compareUnsigned(selected, withChange) >= 0
+            && selected != withChange
+            && !fees.dust(selected - withChange)) {
           outputs.add(Transactions.output(selected - withChange, address()));
         }
         break;
@@ -146,19 +153,28 @@ public final class Wallet {
       inputs.add(coin.getOutpoint());
       selected = Units.addExact(selected, coin.getOutput().getAmount());
     }
-    Transaction tx = Transactions.sign(Transactions.transfer(inputs, outputs), chainId,
-        Collections.nCopies(inputs.size(), key), List.of());
+    Transaction tx =
+        Transactions.sign(
+            Transactions.transfer(inputs, outputs),
+            chainId,
+            Collections.nCopies(inputs.size(), key),
+            List.of());
     ByteString txid = Hashes.transaction(tx);
     ByteString reported = client.submit(tx);
     if (!reported.isEmpty() && !reported.equals(txid)) {
       // The node hashes the transaction differently: its canonical bytes and ours disagree.
-      throw new TimeException(Status.Code.INTERNAL, ErrorReason.ERROR_REASON_UNSPECIFIED,
+      throw new TimeException(
+          Status.Code.INTERNAL,
+          ErrorReason.ERROR_REASON_UNSPECIFIED,
           "the node accepted the transaction under id " + hex(reported) + ", not " + hex(txid));
     }
     return txid;
   }
 
-  /** The fee of a transfer of these inputs, with or without a change output: at least {@code atLeast}. */
+  /**
+   * The fee of a transfer of these inputs, with or without a change output: at least {@code
+   * atLeast}.
+   */
   private long fee(List<OutPoint> inputs, Address to, long amount, boolean change, long atLeast) {
     List<TxOutput> outputs = new ArrayList<>(List.of(Transactions.output(amount, to)));
     if (change) {
@@ -187,7 +203,8 @@ public final class Wallet {
    * @throws TimeException DEADLINE_EXCEEDED when it is not final within {@code timeout}, or the
    *     node's failure
    */
-  public static long awaitFinal(TimeClient client, ByteString txid, Duration timeout) throws InterruptedException {
+  public static long awaitFinal(TimeClient client, ByteString txid, Duration timeout)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     GetTransactionResponse last = null;
     while (true) {
@@ -203,9 +220,16 @@ public final class Wallet {
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new TimeException(Status.Code.DEADLINE_EXCEEDED, ErrorReason.ERROR_REASON_UNSPECIFIED,
-            "transaction " + hex(txid) + " is not final after " + timeout + " ("
-                + (last == null ? "unknown to the node" : last.getStatus()) + ")");
+        throw new TimeException(
+            Status.Code.DEADLINE_EXCEEDED,
+            ErrorReason.ERROR_REASON_UNSPECIFIED,
+            "transaction "
+                + hex(txid)
+                + " is not final after "
+                + timeout
+                + " ("
+                + (last == null ? "unknown to the node" : last.getStatus())
+                + ")");
       }
       Thread.sleep(Math.min(POLL.toMillis(), Math.max(1, left / 1_000_000)));
     }

@@ -49,7 +49,8 @@ final class Collector implements Flow.Subscriber<VerifiedBlock> {
     for (int i = 0; i < n; i++) {
       VerifiedBlock b = items.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (b == null) {
-        throw new AssertionError("only " + heights + " arrived; terminated: " + terminated.getNow(null));
+        throw new AssertionError(
+            "only " + heights + " arrived; terminated: " + terminated.getNow(null));
       }
       heights.add(b.height());
     }

@@ -67,36 +67,59 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   // Scripted behaviour.
   /** Blocks served instead of the chain's, by height. */
   final Map<Long, FinalizedBlock> replaced = new ConcurrentHashMap<>();
+
   /** On the first subscription only: after this many blocks, close with UNAVAILABLE (-1: never). */
   volatile int breakFirstAfter = -1;
-  /** By subscription index (0 = the first): after this many blocks, close with {@link #breakStatus}. */
+
+  /**
+   * By subscription index (0 = the first): after this many blocks, close with {@link #breakStatus}.
+   */
   final Map<Integer, Integer> breakAfter = new ConcurrentHashMap<>();
+
   volatile Status breakStatus = Status.UNKNOWN.withDescription("channel closed");
+
   /** GetValidatorSetChanges answers these instead of the chain's changes (null: the chain's). */
   volatile List<ValidatorSetChange> changes;
-  /** When set, GetValidatorSetChanges answers what this gives for the request (before {@link #changes}). */
-  volatile java.util.function.Function<GetValidatorSetChangesRequest, List<ValidatorSetChange>> changesFor;
+
+  /**
+   * When set, GetValidatorSetChanges answers what this gives for the request (before {@link
+   * #changes}).
+   */
+  volatile java.util.function.Function<GetValidatorSetChangesRequest, List<ValidatorSetChange>>
+      changesFor;
+
   /** The finalized_height GetValidatorSetChanges answers (-1: the chain's tip). */
   volatile long changesFinalizedHeight = -1;
+
   /** GetValidatorSet answers this set, whatever the height (null: the chain's, honestly). */
   volatile io.timecoin.proto.v1.ValidatorSet lyingSet;
+
   /** On the first subscription only: after this many blocks, send nothing more (-1: never). */
   volatile int silenceFirstAfter = -1;
+
   /** A height left out of every stream (0: none). */
   volatile long skipHeight;
+
   /** A height whose block every stream sends twice (0: none). */
   volatile long repeatHeight;
+
   /** The refusal of SubmitTransaction, or null to accept. */
   volatile StatusRuntimeException submitError;
+
   /** The address histories by bech32m address, newest first. */
-  final Map<String, List<io.timecoin.proto.v1.AddressTransaction>> history = new ConcurrentHashMap<>();
+  final Map<String, List<io.timecoin.proto.v1.AddressTransaction>> history =
+      new ConcurrentHashMap<>();
+
   /** The ListAddressTransactions requests received, in order. */
-  final List<io.timecoin.proto.v1.ListAddressTransactionsRequest> historyRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
+  final List<io.timecoin.proto.v1.ListAddressTransactionsRequest> historyRequests =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** The unspent outputs by bech32m address. */
   final Map<String, List<UnspentOutput>> unspent = new ConcurrentHashMap<>();
+
   /** The answers of GetTransaction, in turn; the last one repeats. Empty: NOT_FOUND. */
   final Queue<GetTransactionResponse> transactionAnswers = new ConcurrentLinkedQueue<>();
+
   final List<Masternode> masternodes = new CopyOnWriteArrayList<>();
 
   // What happened.
@@ -105,8 +128,10 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   final List<ListMasternodesRequest> masternodeRequests = new CopyOnWriteArrayList<>();
   final AtomicInteger validatorSetCalls = new AtomicInteger();
   final List<GetValidatorSetChangesRequest> setChangeRequests = new CopyOnWriteArrayList<>();
+
   /** How many stream messages the client asked gRPC for (its flow-control requests). */
   final AtomicInteger streamMessagesRequested = new AtomicInteger();
+
   private final List<StreamObserver<?>> openStreams = new CopyOnWriteArrayList<>();
 
   FakeNode(TestChain chain) throws IOException {
@@ -124,56 +149,84 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
 
   /** A client trusting {@code root} (the served chain's genesis by default). */
   TimeClient client(Subscriptions.Timings timings, TrustRoot root) {
-    ManagedChannel channel = InProcessChannelBuilder.forName(name).intercept(new ClientInterceptor() {
-      @Override
-      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
-        ClientCall<Q, R> call = next.newCall(method, options);
-        if (method != NodeServiceGrpc.getSubscribeFinalizedMethod()) {
-          return call;
-        }
-        return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
-          @Override
-          public void request(int n) {
-            streamMessagesRequested.addAndGet(n);
-            super.request(n);
-          }
-        };
-      }
-    }).build();
+    ManagedChannel channel =
+        InProcessChannelBuilder.forName(name)
+            .intercept(
+                new ClientInterceptor() {
+                  @Override
+                  public <Q, R> ClientCall<Q, R> interceptCall(
+                      MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
+                    ClientCall<Q, R> call = next.newCall(method, options);
+                    if (method != NodeServiceGrpc.getSubscribeFinalizedMethod()) {
+                      return call;
+                    }
+                    return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+                      @Override
+                      public void request(int n) {
+                        streamMessagesRequested.addAndGet(n);
+                        super.request(n);
+                      }
+                    };
+                  }
+                })
+            .build();
     return TimeClient.builder().channel(channel).timings(timings).trustRoot(root).build();
   }
 
   /** A refusal as the node sends it: a google.rpc.Status with a timecoin.v1 ErrorInfo. */
   static StatusRuntimeException refusal(Status.Code code, ErrorReason reason, String message) {
-    return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-        .setCode(code.value()).setMessage(message)
-        .addDetails(Any.pack(ErrorInfo.newBuilder().setDomain("timecoin.v1").setReason(ErrorReasons.code(reason)).build()))
-        .build());
+    return StatusProto.toStatusRuntimeException(
+        com.google.rpc.Status.newBuilder()
+            .setCode(code.value())
+            .setMessage(message)
+            .addDetails(
+                Any.pack(
+                    ErrorInfo.newBuilder()
+                        .setDomain("timecoin.v1")
+                        .setReason(ErrorReasons.code(reason))
+                        .build()))
+            .build());
   }
 
   @Override
   public void getStatus(GetStatusRequest request, StreamObserver<GetStatusResponse> out) {
-    out.onNext(GetStatusResponse.newBuilder().setChainId(TestChain.CHAIN_ID)
-        .setFinalizedHeight(chain.blocks.size()).build());
+    out.onNext(
+        GetStatusResponse.newBuilder()
+            .setChainId(TestChain.CHAIN_ID)
+            .setFinalizedHeight(chain.blocks.size())
+            .build());
     out.onCompleted();
   }
 
   @Override
-  public void getValidatorSet(GetValidatorSetRequest request, StreamObserver<GetValidatorSetResponse> out) {
+  public void getValidatorSet(
+      GetValidatorSetRequest request, StreamObserver<GetValidatorSetResponse> out) {
     validatorSetCalls.incrementAndGet();
-    io.timecoin.proto.v1.ValidatorSet set = lyingSet != null ? lyingSet : chain.setProto(request.getHeight());
+    io.timecoin.proto.v1.ValidatorSet set =
+        lyingSet != null ? lyingSet : chain.setProto(request.getHeight());
     out.onNext(GetValidatorSetResponse.newBuilder().setValidatorSet(set).build());
     out.onCompleted();
   }
 
   @Override
-  public void getValidatorSetChanges(GetValidatorSetChangesRequest request, StreamObserver<GetValidatorSetChangesResponse> out) {
+  public void getValidatorSetChanges(
+      GetValidatorSetChangesRequest request, StreamObserver<GetValidatorSetChangesResponse> out) {
     setChangeRequests.add(request);
     int limit = request.getLimit() == 0 ? 100 : Math.min(request.getLimit(), 1_000);
-    List<ValidatorSetChange> all = changesFor != null ? changesFor.apply(request) : changes != null ? changes : chain.changes();
-    out.onNext(GetValidatorSetChangesResponse.newBuilder()
-        .addAllChanges(all.stream().filter(c -> c.getHeight() > request.getFromHeight()).limit(limit).toList())
-        .setFinalizedHeight(changesFinalizedHeight >= 0 ? changesFinalizedHeight : chain.blocks.size()).build());
+    List<ValidatorSetChange> all =
+        changesFor != null
+            ? changesFor.apply(request)
+            : changes != null ? changes : chain.changes();
+    out.onNext(
+        GetValidatorSetChangesResponse.newBuilder()
+            .addAllChanges(
+                all.stream()
+                    .filter(c -> c.getHeight() > request.getFromHeight())
+                    .limit(limit)
+                    .toList())
+            .setFinalizedHeight(
+                changesFinalizedHeight >= 0 ? changesFinalizedHeight : chain.blocks.size())
+            .build());
     out.onCompleted();
   }
 
@@ -181,7 +234,8 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   public void getBlock(GetBlockRequest request, StreamObserver<GetBlockResponse> out) {
     long h = request.getHeight();
     if (h > chain.blocks.size()) {
-      out.onError(refusal(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND, "no block " + h));
+      out.onError(
+          refusal(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND, "no block " + h));
       return;
     }
     FinalizedBlock b = chain.block(h);
@@ -194,7 +248,8 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   }
 
   @Override
-  public void subscribeFinalized(SubscribeFinalizedRequest request, StreamObserver<SubscribeFinalizedResponse> out) {
+  public void subscribeFinalized(
+      SubscribeFinalizedRequest request, StreamObserver<SubscribeFinalizedResponse> out) {
     int index = subscribedFrom.size();
     subscribedFrom.add(request.getFromHeight());
     int sent = 0;
@@ -214,11 +269,19 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
         continue;
       }
       // A keep-alive before every block: the subscriber must never see them.
-      out.onNext(SubscribeFinalizedResponse.newBuilder()
-          .setKeepAlive(KeepAlive.newBuilder().setFinalizedHeight(h - 1)).build());
-      out.onNext(SubscribeFinalizedResponse.newBuilder().setBlock(replaced.getOrDefault(h, chain.block(h))).build());
+      out.onNext(
+          SubscribeFinalizedResponse.newBuilder()
+              .setKeepAlive(KeepAlive.newBuilder().setFinalizedHeight(h - 1))
+              .build());
+      out.onNext(
+          SubscribeFinalizedResponse.newBuilder()
+              .setBlock(replaced.getOrDefault(h, chain.block(h)))
+              .build());
       if (h == repeatHeight) {
-        out.onNext(SubscribeFinalizedResponse.newBuilder().setBlock(replaced.getOrDefault(h, chain.block(h))).build());
+        out.onNext(
+            SubscribeFinalizedResponse.newBuilder()
+                .setBlock(replaced.getOrDefault(h, chain.block(h)))
+                .build());
       }
       sent++;
     }
@@ -226,26 +289,35 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   }
 
   @Override
-  public void submitTransaction(SubmitTransactionRequest request, StreamObserver<SubmitTransactionResponse> out) {
+  public void submitTransaction(
+      SubmitTransactionRequest request, StreamObserver<SubmitTransactionResponse> out) {
     if (submitError != null) {
       out.onError(submitError);
       return;
     }
     submitted.add(request.getTransaction());
-    out.onNext(SubmitTransactionResponse.newBuilder().setTxid(Hashes.transaction(request.getTransaction())).build());
+    out.onNext(
+        SubmitTransactionResponse.newBuilder()
+            .setTxid(Hashes.transaction(request.getTransaction()))
+            .build());
     out.onCompleted();
   }
 
-  /** Transactions of a SubmitTransactions stream refused with {@link #submitError}; the others accepted. */
+  /**
+   * Transactions of a SubmitTransactions stream refused with {@link #submitError}; the others
+   * accepted.
+   */
   volatile java.util.function.Predicate<Transaction> refuseOnStream = tx -> false;
 
   @Override
-  public StreamObserver<SubmitTransactionsRequest> submitTransactions(StreamObserver<SubmitTransactionsResponse> out) {
+  public StreamObserver<SubmitTransactionsRequest> submitTransactions(
+      StreamObserver<SubmitTransactionsResponse> out) {
     return new StreamObserver<>() {
       @Override
       public void onNext(SubmitTransactionsRequest request) {
         Transaction tx = request.getTransaction();
-        SubmitTransactionsResponse.Builder answer = SubmitTransactionsResponse.newBuilder().setTxid(Hashes.transaction(tx));
+        SubmitTransactionsResponse.Builder answer =
+            SubmitTransactionsResponse.newBuilder().setTxid(Hashes.transaction(tx));
         if (refuseOnStream.test(tx)) {
           answer.setError(StatusProto.fromThrowable(submitError));
         } else {
@@ -265,12 +337,17 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   }
 
   @Override
-  public void getBalance(io.timecoin.proto.v1.GetBalanceRequest request,
+  public void getBalance(
+      io.timecoin.proto.v1.GetBalanceRequest request,
       StreamObserver<io.timecoin.proto.v1.GetBalanceResponse> out) {
     List<UnspentOutput> all = unspent.getOrDefault(request.getAddress(), List.of());
     long sum = all.stream().mapToLong(u -> u.getOutput().getAmount()).sum();
-    out.onNext(io.timecoin.proto.v1.GetBalanceResponse.newBuilder().setBalance(sum).setUnspentCount(all.size())
-        .setHeight(9).build());
+    out.onNext(
+        io.timecoin.proto.v1.GetBalanceResponse.newBuilder()
+            .setBalance(sum)
+            .setUnspentCount(all.size())
+            .setHeight(9)
+            .build());
     out.onCompleted();
   }
 
@@ -279,28 +356,42 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
     List<UnspentOutput> all = unspent.getOrDefault(request.getAddress(), List.of());
     int from = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
     int to = Math.min(all.size(), from + PAGE);
-    out.onNext(ListUnspentResponse.newBuilder().addAllOutputs(all.subList(from, to)).setHeight(9)
-        .setNextPageToken(to < all.size() ? Integer.toString(to) : "").build());
+    out.onNext(
+        ListUnspentResponse.newBuilder()
+            .addAllOutputs(all.subList(from, to))
+            .setHeight(9)
+            .setNextPageToken(to < all.size() ? Integer.toString(to) : "")
+            .build());
     out.onCompleted();
   }
 
   @Override
-  public void listAddressTransactions(io.timecoin.proto.v1.ListAddressTransactionsRequest request,
+  public void listAddressTransactions(
+      io.timecoin.proto.v1.ListAddressTransactionsRequest request,
       StreamObserver<io.timecoin.proto.v1.ListAddressTransactionsResponse> out) {
     historyRequests.add(request);
-    List<io.timecoin.proto.v1.AddressTransaction> all = history.getOrDefault(request.getAddress(), List.of());
+    List<io.timecoin.proto.v1.AddressTransaction> all =
+        history.getOrDefault(request.getAddress(), List.of());
     int from = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
     int to = Math.min(all.size(), from + (request.getPageSize() == 0 ? 50 : request.getPageSize()));
-    out.onNext(io.timecoin.proto.v1.ListAddressTransactionsResponse.newBuilder().addAllTransactions(all.subList(from, to))
-        .setHeight(9).setNextPageToken(to < all.size() ? Integer.toString(to) : "").build());
+    out.onNext(
+        io.timecoin.proto.v1.ListAddressTransactionsResponse.newBuilder()
+            .addAllTransactions(all.subList(from, to))
+            .setHeight(9)
+            .setNextPageToken(to < all.size() ? Integer.toString(to) : "")
+            .build());
     out.onCompleted();
   }
 
   @Override
-  public void getTransaction(GetTransactionRequest request, StreamObserver<GetTransactionResponse> out) {
-    GetTransactionResponse answer = transactionAnswers.size() > 1 ? transactionAnswers.poll() : transactionAnswers.peek();
+  public void getTransaction(
+      GetTransactionRequest request, StreamObserver<GetTransactionResponse> out) {
+    GetTransactionResponse answer =
+        transactionAnswers.size() > 1 ? transactionAnswers.poll() : transactionAnswers.peek();
     if (answer == null) {
-      out.onError(refusal(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND, "no such transaction"));
+      out.onError(
+          refusal(
+              Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND, "no such transaction"));
       return;
     }
     out.onNext(answer);
@@ -308,12 +399,17 @@ class FakeNode extends NodeServiceGrpc.NodeServiceImplBase implements AutoClosea
   }
 
   @Override
-  public void listMasternodes(ListMasternodesRequest request, StreamObserver<ListMasternodesResponse> out) {
+  public void listMasternodes(
+      ListMasternodesRequest request, StreamObserver<ListMasternodesResponse> out) {
     masternodeRequests.add(request);
     int from = request.getPageToken().isEmpty() ? 0 : Integer.parseInt(request.getPageToken());
     int to = Math.min(masternodes.size(), from + PAGE);
-    out.onNext(ListMasternodesResponse.newBuilder().addAllMasternodes(new ArrayList<>(masternodes.subList(from, to)))
-        .setHeight(42).setNextPageToken(to < masternodes.size() ? Integer.toString(to) : "").build());
+    out.onNext(
+        ListMasternodesResponse.newBuilder()
+            .addAllMasternodes(new ArrayList<>(masternodes.subList(from, to)))
+            .setHeight(42)
+            .setNextPageToken(to < masternodes.size() ? Integer.toString(to) : "")
+            .build());
     out.onCompleted();
   }
 

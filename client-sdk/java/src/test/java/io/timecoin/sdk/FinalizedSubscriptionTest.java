@@ -80,14 +80,17 @@ class FinalizedSubscriptionTest {
     client.subscribeFinalized(1).subscribe(c);
 
     assertEquals(range(1, 10), c.heights(10, WAIT));
-    assertEquals(List.of(1L, 5L), node.subscribedFrom, "resubscribed from the last delivered height + 1");
+    assertEquals(
+        List.of(1L, 5L), node.subscribedFrom, "resubscribed from the last delivered height + 1");
     assertEquals(null, c.items.poll(300, TimeUnit.MILLISECONDS), "no block twice");
     assertTrue(!c.terminated.isDone());
   }
 
   @Test
   void resubscribesWhenTheStreamFallsSilent() throws Exception {
-    start(new Subscriptions.Timings(Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(200)));
+    start(
+        new Subscriptions.Timings(
+            Duration.ofMillis(300), Duration.ofMillis(50), Duration.ofMillis(200)));
     node.silenceFirstAfter = 3; // blocks 1..3, then nothing at all, not even keep-alives
     Collector c = new Collector(Long.MAX_VALUE);
     client.subscribeFinalized(1).subscribe(c);
@@ -104,8 +107,10 @@ class FinalizedSubscriptionTest {
     CertificateSignature first = cert.getSignatures(0);
     byte[] sig = first.getSignature().toByteArray();
     sig[5] ^= 1; // one bit of one validator's signature
-    FinalityCertificate forged = cert.toBuilder()
-        .setSignatures(0, first.toBuilder().setSignature(ByteString.copyFrom(sig))).build();
+    FinalityCertificate forged =
+        cert.toBuilder()
+            .setSignatures(0, first.toBuilder().setSignature(ByteString.copyFrom(sig)))
+            .build();
     node.replaced.put(3L, honest.toBuilder().setCertificate(forged).build());
 
     Collector c = new Collector(Long.MAX_VALUE);
@@ -124,7 +129,8 @@ class FinalizedSubscriptionTest {
     start(Subscriptions.Timings.DEFAULT);
     FinalizedBlock honest = chain.block(2);
     // Two of four equal validators: 3 * 2 > 2 * 4 is false.
-    FinalityCertificate weak = TestChain.certificate(2, chain.hash(2), chain.validators.subList(0, 2));
+    FinalityCertificate weak =
+        TestChain.certificate(2, chain.hash(2), chain.validators.subList(0, 2));
     node.replaced.put(2L, honest.toBuilder().setCertificate(weak).build());
 
     Collector c = new Collector(Long.MAX_VALUE);
@@ -140,7 +146,8 @@ class FinalizedSubscriptionTest {
   void certificateOfAnotherBlockEndsWithInvalidBlock() throws Exception {
     start(Subscriptions.Timings.DEFAULT);
     // A valid certificate, but of block 4, served with block 3.
-    node.replaced.put(3L, chain.block(3).toBuilder().setCertificate(chain.block(4).getCertificate()).build());
+    node.replaced.put(
+        3L, chain.block(3).toBuilder().setCertificate(chain.block(4).getCertificate()).build());
 
     Collector c = new Collector(Long.MAX_VALUE);
     client.subscribeFinalized(1).subscribe(c);
@@ -153,9 +160,13 @@ class FinalizedSubscriptionTest {
   @Test
   void certificateSignedByOutsidersIsRefused() throws Exception {
     start(Subscriptions.Timings.DEFAULT);
-    List<Ed25519KeyPair> outsiders = List.of(Ed25519KeyPair.generate(), Ed25519KeyPair.generate(), Ed25519KeyPair.generate());
-    node.replaced.put(1L, chain.block(1).toBuilder()
-        .setCertificate(TestChain.certificate(1, chain.hash(1), outsiders)).build());
+    List<Ed25519KeyPair> outsiders =
+        List.of(Ed25519KeyPair.generate(), Ed25519KeyPair.generate(), Ed25519KeyPair.generate());
+    node.replaced.put(
+        1L,
+        chain.block(1).toBuilder()
+            .setCertificate(TestChain.certificate(1, chain.hash(1), outsiders))
+            .build());
 
     Collector c = new Collector(Long.MAX_VALUE);
     client.subscribeFinalized(1).subscribe(c);
@@ -254,7 +265,10 @@ class FinalizedSubscriptionTest {
     Collector again = new Collector(Long.MAX_VALUE);
     client.subscribeFinalized(1).subscribe(again);
     assertEquals(range(1, 10), again.heights(10, WAIT));
-    assertEquals(1, node.setChangeRequests.size(), "the changes once, shared by both subscriptions and the resubscription");
+    assertEquals(
+        1,
+        node.setChangeRequests.size(),
+        "the changes once, shared by both subscriptions and the resubscription");
     assertEquals(0, node.validatorSetCalls.get(), "the SDK never trusts GetValidatorSet");
   }
 }

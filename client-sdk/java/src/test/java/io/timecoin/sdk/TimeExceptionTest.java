@@ -31,9 +31,13 @@ class TimeExceptionTest {
 
   @Test
   void refusalWithErrorInfoBecomesATypedException() {
-    node.submitError = FakeNode.refusal(Status.Code.FAILED_PRECONDITION, ErrorReason.ERROR_REASON_ALREADY_SPENT,
-        "input 0 is already spent");
-    TimeException e = assertThrows(TimeException.class, () -> client.submit(Transaction.getDefaultInstance()));
+    node.submitError =
+        FakeNode.refusal(
+            Status.Code.FAILED_PRECONDITION,
+            ErrorReason.ERROR_REASON_ALREADY_SPENT,
+            "input 0 is already spent");
+    TimeException e =
+        assertThrows(TimeException.class, () -> client.submit(Transaction.getDefaultInstance()));
     assertEquals(ErrorReason.ERROR_REASON_ALREADY_SPENT, e.reason());
     assertEquals(Status.Code.FAILED_PRECONDITION, e.code());
     assertEquals("input 0 is already spent", e.getMessage());
@@ -41,9 +45,13 @@ class TimeExceptionTest {
 
   @Test
   void asyncCallsFailWithTheSameTypedException() {
-    node.submitError = FakeNode.refusal(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_MEMPOOL_FULL, "full");
-    ExecutionException e = assertThrows(ExecutionException.class,
-        () -> client.submitAsync(Transaction.getDefaultInstance()).get(5, TimeUnit.SECONDS));
+    node.submitError =
+        FakeNode.refusal(
+            Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_MEMPOOL_FULL, "full");
+    ExecutionException e =
+        assertThrows(
+            ExecutionException.class,
+            () -> client.submitAsync(Transaction.getDefaultInstance()).get(5, TimeUnit.SECONDS));
     TimeException t = assertInstanceOf(TimeException.class, e.getCause());
     assertEquals(ErrorReason.ERROR_REASON_MEMPOOL_FULL, t.reason());
     assertEquals(Status.Code.RESOURCE_EXHAUSTED, t.code());
@@ -52,7 +60,8 @@ class TimeExceptionTest {
   @Test
   void statusWithoutErrorInfoHasNoReason() {
     node.submitError = Status.INTERNAL.withDescription("disk on fire").asRuntimeException();
-    TimeException e = assertThrows(TimeException.class, () -> client.submit(Transaction.getDefaultInstance()));
+    TimeException e =
+        assertThrows(TimeException.class, () -> client.submit(Transaction.getDefaultInstance()));
     assertEquals(ErrorReason.ERROR_REASON_UNSPECIFIED, e.reason());
     assertEquals(Status.Code.INTERNAL, e.code());
     assertEquals("disk on fire", e.getMessage());
@@ -60,13 +69,27 @@ class TimeExceptionTest {
 
   @Test
   void errorInfoOfAnotherDomainOrUnknownReasonHasNoReason() {
-    com.google.rpc.Status other = com.google.rpc.Status.newBuilder().setCode(3)
-        .addDetails(com.google.protobuf.Any.pack(com.google.rpc.ErrorInfo.newBuilder()
-            .setDomain("example.com").setReason("ALREADY_SPENT").build())).build();
+    com.google.rpc.Status other =
+        com.google.rpc.Status.newBuilder()
+            .setCode(3)
+            .addDetails(
+                com.google.protobuf.Any.pack(
+                    com.google.rpc.ErrorInfo.newBuilder()
+                        .setDomain("example.com")
+                        .setReason("ALREADY_SPENT")
+                        .build()))
+            .build();
     assertEquals(ErrorReason.ERROR_REASON_UNSPECIFIED, TimeException.reasonOf(other));
-    com.google.rpc.Status unknown = com.google.rpc.Status.newBuilder().setCode(3)
-        .addDetails(com.google.protobuf.Any.pack(com.google.rpc.ErrorInfo.newBuilder()
-            .setDomain("timecoin.v1").setReason("SOMETHING_NEW").build())).build();
+    com.google.rpc.Status unknown =
+        com.google.rpc.Status.newBuilder()
+            .setCode(3)
+            .addDetails(
+                com.google.protobuf.Any.pack(
+                    com.google.rpc.ErrorInfo.newBuilder()
+                        .setDomain("timecoin.v1")
+                        .setReason("SOMETHING_NEW")
+                        .build()))
+            .build();
     assertEquals(ErrorReason.ERROR_REASON_UNSPECIFIED, TimeException.reasonOf(unknown));
   }
 }

@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class TrustlessClientTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final Subscriptions.Timings FAST =
-      new Subscriptions.Timings(Duration.ofSeconds(15), Duration.ofMillis(20), Duration.ofMillis(100));
+      new Subscriptions.Timings(
+          Duration.ofSeconds(15), Duration.ofMillis(20), Duration.ofMillis(100));
 
   private final TestChain honest = new TestChain(10);
   private final List<AutoCloseable> open = new ArrayList<>();
@@ -56,8 +57,12 @@ class TrustlessClientTest {
     return LongStream.rangeClosed(from, to).boxed().toList();
   }
 
-  /** Subscribes from {@code from} and returns the error that ends it, after checking nothing was delivered. */
-  private static TimeException refusedWithNothingDelivered(TimeClient client, long from) throws Exception {
+  /**
+   * Subscribes from {@code from} and returns the error that ends it, after checking nothing was
+   * delivered.
+   */
+  private static TimeException refusedWithNothingDelivered(TimeClient client, long from)
+      throws Exception {
     Collector c = new Collector(Long.MAX_VALUE);
     client.subscribeFinalized(from).subscribe(c);
     TimeException e = assertInstanceOf(TimeException.class, c.terminated.get(10, TimeUnit.SECONDS));
@@ -68,13 +73,16 @@ class TrustlessClientTest {
 
   @Test
   void aChainWithItsOwnGenesisSignedByAFabricatedSetIsRefusedAsGenesisMismatch() throws Exception {
-    TestChain fabricated = new TestChain(10); // consistent hashes, valid certificates, by keys we never trusted
+    TestChain fabricated =
+        new TestChain(10); // consistent hashes, valid certificates, by keys we never trusted
     TimeClient client = client(serve(fabricated), TrustRoot.genesis(honest.genesisHash()));
 
     TimeException e = refusedWithNothingDelivered(client, 1);
     assertEquals(ErrorReason.ERROR_REASON_GENESIS_MISMATCH, e.reason());
     assertTrue(e.getMessage().contains("not the trusted"), e.getMessage());
-    assertEquals(ErrorReason.ERROR_REASON_GENESIS_MISMATCH, assertThrows(TimeException.class, client::chainId).reason());
+    assertEquals(
+        ErrorReason.ERROR_REASON_GENESIS_MISMATCH,
+        assertThrows(TimeException.class, client::chainId).reason());
   }
 
   @Test
@@ -82,11 +90,16 @@ class TrustlessClientTest {
     TestChain fabricated = new TestChain(10);
     FakeNode node = serve(honest);
     // Block 0 is the trusted one, but the set claimed for height 1 is another.
-    node.changes = List.of(honest.changes().get(0).toBuilder().setValidatorSet(fabricated.setProto(1)).build());
+    node.changes =
+        List.of(
+            honest.changes().get(0).toBuilder().setValidatorSet(fabricated.setProto(1)).build());
 
-    TimeException e = refusedWithNothingDelivered(client(node, TrustRoot.genesis(honest.genesisHash())), 1);
+    TimeException e =
+        refusedWithNothingDelivered(client(node, TrustRoot.genesis(honest.genesisHash())), 1);
     assertEquals(ErrorReason.ERROR_REASON_INVALID_BLOCK, e.reason());
-    assertTrue(e.getMessage().contains("height 1 does not match block 0's next_validator_set_hash"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("height 1 does not match block 0's next_validator_set_hash"),
+        e.getMessage());
   }
 
   @Test
@@ -95,13 +108,24 @@ class TrustlessClientTest {
     FakeNode node = serve(honest);
     // A block 2 of the trusted chain's set, naming the fabricated set as the next, certified by the
     // fabricated keys: a change at height 3 that the trusted set never signed.
-    BlockHeader forged = honest.block(2).getBlock().getHeader().toBuilder()
-        .setNextValidatorSetHash(fabricated.set.hash()).build();
-    FinalityCertificate cert = TestChain.certificate(2, Hashes.block(forged), fabricated.validators.subList(0, 3));
-    node.changes = List.of(honest.changes().get(0), ValidatorSetChange.newBuilder().setHeight(3).setHeader(forged)
-        .setCertificate(cert).setValidatorSet(fabricated.setProto(3)).build());
+    BlockHeader forged =
+        honest.block(2).getBlock().getHeader().toBuilder()
+            .setNextValidatorSetHash(fabricated.set.hash())
+            .build();
+    FinalityCertificate cert =
+        TestChain.certificate(2, Hashes.block(forged), fabricated.validators.subList(0, 3));
+    node.changes =
+        List.of(
+            honest.changes().get(0),
+            ValidatorSetChange.newBuilder()
+                .setHeight(3)
+                .setHeader(forged)
+                .setCertificate(cert)
+                .setValidatorSet(fabricated.setProto(3))
+                .build());
 
-    TimeException e = refusedWithNothingDelivered(client(node, TrustRoot.genesis(honest.genesisHash())), 5);
+    TimeException e =
+        refusedWithNothingDelivered(client(node, TrustRoot.genesis(honest.genesisHash())), 5);
     assertEquals(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, e.reason());
     assertTrue(e.getMessage().contains("change at height 3"), e.getMessage());
   }
@@ -112,15 +136,20 @@ class TrustlessClientTest {
     FakeNode node = serve(changing);
     node.changes = List.of(changing.changes().get(0)); // hides the change at 4
 
-    TimeException e = refusedWithNothingDelivered(client(node, TrustRoot.genesis(changing.genesisHash())), 6);
+    TimeException e =
+        refusedWithNothingDelivered(client(node, TrustRoot.genesis(changing.genesisHash())), 6);
     assertEquals(ErrorReason.ERROR_REASON_INVALID_BLOCK, e.reason());
     assertTrue(e.getMessage().contains("block 6: its validator_set_hash"), e.getMessage());
   }
 
-  /** The node's changes reach only height 3 when the subscription starts: block 3 announces the change at 4. */
+  /**
+   * The node's changes reach only height 3 when the subscription starts: block 3 announces the
+   * change at 4.
+   */
   private static FakeNode announcingTheChangeAt4Later(FakeNode node, ValidatorSetChange atFour) {
     node.changesFinalizedHeight = 2;
-    node.changesFor = r -> r.getFromHeight() == 0 ? List.of(node.chain.changes().get(0)) : List.of(atFour);
+    node.changesFor =
+        r -> r.getFromHeight() == 0 ? List.of(node.chain.changes().get(0)) : List.of(atFour);
     return node;
   }
 
@@ -131,21 +160,26 @@ class TrustlessClientTest {
     Collector c = new Collector(Long.MAX_VALUE);
     client(node, TrustRoot.genesis(changing.genesisHash())).subscribeFinalized(1).subscribe(c);
     assertEquals(range(1, 10), c.heights(10, WAIT));
-    assertEquals(List.of(0L, 3L), node.setChangeRequests.stream().map(r -> r.getFromHeight()).toList());
+    assertEquals(
+        List.of(0L, 3L), node.setChangeRequests.stream().map(r -> r.getFromHeight()).toList());
   }
 
   @Test
   void aFabricatedChangeForACertifiedHeaderIsRefusedAndItsBlockNeverDelivered() throws Exception {
     TestChain changing = new TestChain(10, 4);
     TestChain fabricated = new TestChain(1);
-    FakeNode node = announcingTheChangeAt4Later(serve(changing),
-        changing.changes().get(1).toBuilder().setValidatorSet(fabricated.setProto(4)).build());
+    FakeNode node =
+        announcingTheChangeAt4Later(
+            serve(changing),
+            changing.changes().get(1).toBuilder().setValidatorSet(fabricated.setProto(4)).build());
     Collector c = new Collector(Long.MAX_VALUE);
     client(node, TrustRoot.genesis(changing.genesisHash())).subscribeFinalized(1).subscribe(c);
 
     TimeException e = assertInstanceOf(TimeException.class, c.terminated.get(10, TimeUnit.SECONDS));
     assertEquals(ErrorReason.ERROR_REASON_INVALID_BLOCK, e.reason());
-    assertTrue(e.getMessage().contains("height 4 does not match the next_validator_set_hash of block 3"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("height 4 does not match the next_validator_set_hash of block 3"),
+        e.getMessage());
     assertEquals(range(1, 3), c.heights(3, WAIT));
     assertTrue(c.items.isEmpty(), "block 4 and later are never delivered");
   }
@@ -175,9 +209,11 @@ class TrustlessClientTest {
     Collector c = new Collector(Long.MAX_VALUE);
     client.subscribeFinalized(1).subscribe(c);
     assertEquals(range(1, 10), c.heights(10, WAIT));
-    assertEquals(0, node.validatorSetCalls.get(), "with a genesis root, sets come from the changes only");
+    assertEquals(
+        0, node.validatorSetCalls.get(), "with a genesis root, sets come from the changes only");
 
-    // A checkpoint root asks GetValidatorSet for the set after it, and checks it against the pinned header.
+    // A checkpoint root asks GetValidatorSet for the set after it, and checks it against the pinned
+    // header.
     TimeClient pinned = client(node, TrustRoot.checkpoint(5, honest.hash(5)));
     TimeException e = refusedWithNothingDelivered(pinned, 6);
     assertEquals(ErrorReason.ERROR_REASON_INVALID_BLOCK, e.reason());
@@ -196,12 +232,14 @@ class TrustlessClientTest {
 
     Collector below = new Collector(Long.MAX_VALUE);
     client.subscribeFinalized(5).subscribe(below);
-    TimeException e = assertInstanceOf(TimeException.class, below.terminated.get(10, TimeUnit.SECONDS));
+    TimeException e =
+        assertInstanceOf(TimeException.class, below.terminated.get(10, TimeUnit.SECONDS));
     assertEquals(Status.Code.FAILED_PRECONDITION, e.code());
     assertTrue(below.items.isEmpty());
 
     TimeClient wrong = client(node, TrustRoot.checkpoint(5, honest.hash(4)));
-    assertEquals(ErrorReason.ERROR_REASON_WRONG_CHAIN, refusedWithNothingDelivered(wrong, 6).reason());
+    assertEquals(
+        ErrorReason.ERROR_REASON_WRONG_CHAIN, refusedWithNothingDelivered(wrong, 6).reason());
   }
 
   @Test
@@ -231,7 +269,9 @@ class TrustlessClientTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = Status.Code.class, names = {"UNAVAILABLE", "UNKNOWN", "CANCELLED", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED"})
+  @EnumSource(
+      value = Status.Code.class,
+      names = {"UNAVAILABLE", "UNKNOWN", "CANCELLED", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED"})
   void everyTransportFailureResumesFromTheNextHeight(Status.Code code) throws Exception {
     FakeNode node = serve(honest);
     node.breakStatus = Status.fromCode(code).withDescription("transport failure");

@@ -48,7 +48,8 @@ class WalletTest {
     node = new FakeNode(new TestChain(1));
     client = node.client();
     // Four coins over two pages, not in amount order.
-    List<UnspentOutput> coins = List.of(coin(1, 5 * TIME), coin(2, 50 * TIME), coin(3, 20 * TIME), coin(4, TIME));
+    List<UnspentOutput> coins =
+        List.of(coin(1, 5 * TIME), coin(2, 50 * TIME), coin(3, 20 * TIME), coin(4, TIME));
     node.unspent.put(wallet.address(CHAIN), coins);
   }
 
@@ -77,25 +78,41 @@ class WalletTest {
     assertEquals(Hashes.transaction(tx), txid);
     assertEquals(TransactionKind.TRANSACTION_KIND_TRANSFER, tx.getKind());
     // 50 + 20 cover 60 + fee; the 5 and the 1 are left alone.
-    assertEquals(List.of((byte) 2, (byte) 3),
+    assertEquals(
+        List.of((byte) 2, (byte) 3),
         tx.getInputsList().stream().map(i -> i.getOutpoint().getTxid().byteAt(0)).toList());
-    assertEquals(List.of(Transactions.output(60 * TIME, payee.address()),
-        Transactions.output(10 * TIME - fee, wallet.address())), tx.getOutputsList());
+    assertEquals(
+        List.of(
+            Transactions.output(60 * TIME, payee.address()),
+            Transactions.output(10 * TIME - fee, wallet.address())),
+        tx.getOutputsList());
     assertEquals(0, tx.getKindWitnessesCount());
     assertValid(tx, fee);
   }
 
-  /** What the ledger checks of a TRANSFER's inputs (docs/protocol.md 4.3), against the fake's coins. */
+  /**
+   * What the ledger checks of a TRANSFER's inputs (docs/protocol.md 4.3), against the fake's coins.
+   */
   private void assertValid(Transaction tx, long fee) {
-    byte[] signed = CanonicalBytes.transactionSignature(CHAIN, Hashes.transaction(tx).toByteArray());
+    byte[] signed =
+        CanonicalBytes.transactionSignature(CHAIN, Hashes.transaction(tx).toByteArray());
     long in = 0;
     for (TxInput input : tx.getInputsList()) {
       TxOutput spent = utxos.get(input.getOutpoint());
       Ed25519PublicKey key = Ed25519PublicKey.of(input.getWitness().getPublicKey().toByteArray());
-      assertEquals(spent.getAddress(), ByteString.copyFrom(Address.of(key).bytes()), "the key owns the coin");
-      assertTrue(key.verify(signed, input.getWitness().getSignature().toByteArray()), "the signature verifies");
-      assertTrue(!key.verify(CanonicalBytes.transactionSignature("another-chain", Hashes.transaction(tx).toByteArray()),
-          input.getWitness().getSignature().toByteArray()), "and only on this chain");
+      assertEquals(
+          spent.getAddress(),
+          ByteString.copyFrom(Address.of(key).bytes()),
+          "the key owns the coin");
+      assertTrue(
+          key.verify(signed, input.getWitness().getSignature().toByteArray()),
+          "the signature verifies");
+      assertTrue(
+          !key.verify(
+              CanonicalBytes.transactionSignature(
+                  "another-chain", Hashes.transaction(tx).toByteArray()),
+              input.getWitness().getSignature().toByteArray()),
+          "and only on this chain");
       in += spent.getAmount();
     }
     long out = tx.getOutputsList().stream().mapToLong(TxOutput::getAmount).sum();
@@ -109,7 +126,8 @@ class WalletTest {
     wallet.transfer(client, payee.address(CHAIN), 50 * TIME - 2_500);
     Transaction tx = node.submitted.get(0);
     assertEquals(1, tx.getInputsCount());
-    assertEquals(List.of(Transactions.output(50 * TIME - 2_500, payee.address())), tx.getOutputsList());
+    assertEquals(
+        List.of(Transactions.output(50 * TIME - 2_500, payee.address())), tx.getOutputsList());
     assertValid(tx, 2_500);
     assertEquals(2_500, Fees.DEFAULTS.required(tx));
   }
@@ -135,14 +153,17 @@ class WalletTest {
 
   @Test
   void refusesADustAmount() {
-    assertThrows(IllegalArgumentException.class, () -> wallet.transfer(client, payee.address(CHAIN), 9_999));
+    assertThrows(
+        IllegalArgumentException.class, () -> wallet.transfer(client, payee.address(CHAIN), 9_999));
     assertTrue(node.submitted.isEmpty());
   }
 
   @Test
   void refusesWhenTheBalanceIsTooSmall() {
-    InsufficientFundsException e = assertThrows(InsufficientFundsException.class,
-        () -> wallet.transfer(client, payee.address(CHAIN), 76 * TIME, 1));
+    InsufficientFundsException e =
+        assertThrows(
+            InsufficientFundsException.class,
+            () -> wallet.transfer(client, payee.address(CHAIN), 76 * TIME, 1));
     assertEquals(76 * TIME, e.available());
     // every coin (four inputs) and no change: 203 TX bytes + 443 TXW bytes
     assertEquals(76 * TIME + 6_460, e.required());
@@ -151,26 +172,44 @@ class WalletTest {
 
   @Test
   void refusesAnAddressOfAnotherChain() {
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> wallet.transfer(client, payee.address("timecoin-mainnet"), TIME, 1));
-    assertThrows(IllegalArgumentException.class, () -> wallet.transfer(client, payee.address(CHAIN), 0, 1));
+    assertThrows(
+        IllegalArgumentException.class, () -> wallet.transfer(client, payee.address(CHAIN), 0, 1));
   }
 
   @Test
   void awaitFinalPollsUntilFinalized() throws Exception {
     ByteString txid = ByteString.copyFrom(new byte[32]);
-    node.transactionAnswers.add(GetTransactionResponse.newBuilder().setStatus(TransactionStatus.TRANSACTION_STATUS_PENDING).build());
-    node.transactionAnswers.add(GetTransactionResponse.newBuilder().setStatus(TransactionStatus.TRANSACTION_STATUS_PENDING).build());
-    node.transactionAnswers.add(GetTransactionResponse.newBuilder().setStatus(TransactionStatus.TRANSACTION_STATUS_FINALIZED)
-        .setBlockHeight(7).build());
+    node.transactionAnswers.add(
+        GetTransactionResponse.newBuilder()
+            .setStatus(TransactionStatus.TRANSACTION_STATUS_PENDING)
+            .build());
+    node.transactionAnswers.add(
+        GetTransactionResponse.newBuilder()
+            .setStatus(TransactionStatus.TRANSACTION_STATUS_PENDING)
+            .build());
+    node.transactionAnswers.add(
+        GetTransactionResponse.newBuilder()
+            .setStatus(TransactionStatus.TRANSACTION_STATUS_FINALIZED)
+            .setBlockHeight(7)
+            .build());
     assertEquals(7, Wallet.awaitFinal(client, txid, Duration.ofSeconds(10)));
   }
 
   @Test
   void awaitFinalTimesOut() {
-    node.transactionAnswers.add(GetTransactionResponse.newBuilder().setStatus(TransactionStatus.TRANSACTION_STATUS_PENDING).build());
-    TimeException e = assertThrows(TimeException.class,
-        () -> Wallet.awaitFinal(client, ByteString.copyFrom(new byte[32]), Duration.ofMillis(600)));
+    node.transactionAnswers.add(
+        GetTransactionResponse.newBuilder()
+            .setStatus(TransactionStatus.TRANSACTION_STATUS_PENDING)
+            .build());
+    TimeException e =
+        assertThrows(
+            TimeException.class,
+            () ->
+                Wallet.awaitFinal(
+                    client, ByteString.copyFrom(new byte[32]), Duration.ofMillis(600)));
     assertEquals(Status.Code.DEADLINE_EXCEEDED, e.code());
   }
 

@@ -1,9 +1,9 @@
 package io.timecoin.consensus.signer;
 
 import com.google.protobuf.ByteString;
-import io.timecoin.crypto.Ed25519KeyPair;
 import io.timecoin.consensus.types.SignedStep;
 import io.timecoin.consensus.types.Signer;
+import io.timecoin.crypto.Ed25519KeyPair;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -11,8 +11,8 @@ import java.util.Optional;
 
 /**
  * Signs with the consensus key after recording durably what it signs; refuses anything that
- * conflicts with the record (docs/protocol.md 5.6). Signing the very same step again is allowed: Ed25519
- * is deterministic, so it yields the same signature, not a second message.
+ * conflicts with the record (docs/protocol.md 5.6). Signing the very same step again is allowed:
+ * Ed25519 is deterministic, so it yields the same signature, not a second message.
  */
 public final class RecordKeepingSigner implements Signer {
   private final Ed25519KeyPair key;

@@ -9,13 +9,14 @@ import java.util.List;
  * The never-sign-twice record (docs/protocol.md 5.6): for each of the latest heights at which this
  * validator signed, every step it signed there (in signing order) and the lock it took.
  *
- * <p>Within a height a validator signs in (round, step) order, so a step may be signed when it comes
- * after the height's last step, or when it is exactly a recorded one (the very same message again:
- * Ed25519 is deterministic). A proposal's step includes its valid_round, so a second proposal of a
- * (height, round) with another block or another valid_round is never signed. A height with no signatures at or above {@code forgottenBelow} was never
- * signed at, so anything may be signed there; a height below it has been forgotten and is refused.
- * Keeping a few heights, not one, lets a validator that restarted behind its own record (it lost
- * its blocks, not its record) re-send the votes a stalled height still needs.
+ * <p>Within a height a validator signs in (round, step) order, so a step may be signed when it
+ * comes after the height's last step, or when it is exactly a recorded one (the very same message
+ * again: Ed25519 is deterministic). A proposal's step includes its valid_round, so a second
+ * proposal of a (height, round) with another block or another valid_round is never signed. A height
+ * with no signatures at or above {@code forgottenBelow} was never signed at, so anything may be
+ * signed there; a height below it has been forgotten and is refused. Keeping a few heights, not
+ * one, lets a validator that restarted behind its own record (it lost its blocks, not its record)
+ * re-send the votes a stalled height still needs.
  */
 public record SignerRecord(List<Height> heights, long forgottenBelow) {
   /** How many heights with signatures are kept. */
@@ -64,7 +65,9 @@ public record SignerRecord(List<Height> heights, long forgottenBelow) {
     return h == null || isAfter(step, h.last());
   }
 
-  /** The record after signing {@code step}, which takes {@code lock} (or null to keep the height's). */
+  /**
+   * The record after signing {@code step}, which takes {@code lock} (or null to keep the height's).
+   */
   public SignerRecord after(SignedStep step, Signer.Lock lock) {
     List<Height> next = new ArrayList<>();
     boolean placed = false;

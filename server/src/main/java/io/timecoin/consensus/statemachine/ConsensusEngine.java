@@ -42,14 +42,15 @@ import java.util.TreeMap;
  *
  * <p>It is pure: no threads, no I/O, no clock of its own. {@link #handle} takes one event and
  * returns the verdict on it and the effects it caused (send, schedule a timer, finalize, report
- * evidence). A message goes through the checks of 5.4 first (the validators of
- * {@code consensus.validation}, and where this height stands), and only then reaches the rules.
- * Everything it needs from the world comes through the small interfaces of {@code consensus.types},
- * so the same code runs in the node and in the deterministic simulator. It is not thread-safe: one
- * thread drives it.
+ * evidence). A message goes through the checks of 5.4 first (the validators of {@code
+ * consensus.validation}, and where this height stands), and only then reaches the rules. Everything
+ * it needs from the world comes through the small interfaces of {@code consensus.types}, so the
+ * same code runs in the node and in the deterministic simulator. It is not thread-safe: one thread
+ * drives it.
  */
 public final class ConsensusEngine {
   private static final ByteString NIL = Hashes.NIL;
+
   /**
    * Proposals are taken for the current round and the next one only: a proposal carries a whole
    * block, and honest proposers send theirs again every rebroadcastMs, so a validator that joins a
@@ -67,6 +68,7 @@ public final class ConsensusEngine {
   private final VoteValidator votes;
   private final ProposalValidator proposals;
   private final SyncedBlockValidator syncedBlocks;
+
   /** Messages of the coming heights: kept across heights. */
   private final FutureBuffer future;
 
@@ -81,15 +83,22 @@ public final class ConsensusEngine {
   private Block validBlock;
   private ByteString validHash;
   private int validRound = -1;
-  // what this height has seen: each round's proposal and votes, the blocks, the tip's late precommits
+  // what this height has seen: each round's proposal and votes, the blocks, the tip's late
+  // precommits
   private final TreeMap<Integer, RoundState> rounds = new TreeMap<>();
   private HeldBlocks blocks;
   private LatePrecommits latePrecommits;
   private boolean started;
   private List<Effect> out = new ArrayList<>();
 
-  public ConsensusEngine(ConsensusConfig config, ChainTip tip, BlockSource blockSource, BlockValidator blockValidator,
-      Signer signer, Clock clock, SignatureVerifier verifier) {
+  public ConsensusEngine(
+      ConsensusConfig config,
+      ChainTip tip,
+      BlockSource blockSource,
+      BlockValidator blockValidator,
+      Signer signer,
+      Clock clock,
+      SignatureVerifier verifier) {
     this.config = config;
     this.tip = tip;
     this.blockSource = blockSource;
@@ -159,7 +168,8 @@ public final class ConsensusEngine {
     rounds.clear();
     blocks = new HeldBlocks(config, tip, set, blockValidator, verifier, this::stillMatters);
     latePrecommits = new LatePrecommits(tip, votes);
-    // A validator restarted mid-height keeps the lock its signer record remembers (docs/protocol.md 5.6),
+    // A validator restarted mid-height keeps the lock its signer record remembers (docs/protocol.md
+    // 5.6),
     // with the block and its proof, so that it can re-propose it as the valid block.
     signer.lockAt(height).ifPresent(this::restoreLock);
     schedule(Timeout.Kind.REBROADCAST, 0, config.rebroadcastMs());
@@ -177,7 +187,10 @@ public final class ConsensusEngine {
     evaluate();
   }
 
-  /** Rule 1, entering round r: the proposer proposes (once its TSDC slot opens); the others start timeout_propose. */
+  /**
+   * Rule 1, entering round r: the proposer proposes (once its TSDC slot opens); the others start
+   * timeout_propose.
+   */
   private void startRound(int r) {
     round = r;
     step = Phase.PROPOSE;
@@ -194,7 +207,10 @@ public final class ConsensusEngine {
     }
   }
 
-  /** Rule 1, the proposer's part: its valid block if it has one (with the prepares that justify it), else a new block. */
+  /**
+   * Rule 1, the proposer's part: its valid block if it has one (with the prepares that justify it),
+   * else a new block.
+   */
   private void propose() {
     if (step != Phase.PROPOSE || set.member(me) == null) {
       return;
@@ -210,19 +226,36 @@ public final class ConsensusEngine {
       vr = validRound;
     } else {
       long timestamp = Math.max(clock.nowMs(), tip.timestampMs() + config.blockIntervalMs());
-      block = blockSource.propose(new BlockTemplate(config.chainId(), height, timestamp, tip.blockHash(),
-          lastCertificate(), set.hash(), me));
+      block =
+          blockSource.propose(
+              new BlockTemplate(
+                  config.chainId(),
+                  height,
+                  timestamp,
+                  tip.blockHash(),
+                  lastCertificate(),
+                  set.hash(),
+                  me));
       vr = -1;
     }
     ByteString hash = Hashes.block(block.getHeader());
-    Proposal.Builder builder = Proposal.newBuilder().setChainId(config.chainId()).setHeight(height).setRound(round)
-        .setValidRound(vr).setBlock(block).setProposer(me);
+    Proposal.Builder builder =
+        Proposal.newBuilder()
+            .setChainId(config.chainId())
+            .setHeight(height)
+            .setRound(round)
+            .setValidRound(vr)
+            .setBlock(block)
+            .setProposer(me);
     if (vr >= 0) {
       builder.addAllJustification(roundState(vr).prepares.votesFor(hash));
     }
     Proposal unsigned = builder.build();
-    Optional<ByteString> signature = signer.sign(new SignedStep(height, round, SignedStep.Kind.PROPOSAL, hash, vr),
-        CanonicalBytes.proposal(unsigned), null);
+    Optional<ByteString> signature =
+        signer.sign(
+            new SignedStep(height, round, SignedStep.Kind.PROPOSAL, hash, vr),
+            CanonicalBytes.proposal(unsigned),
+            null);
     if (signature.isEmpty()) {
       return;
     }
@@ -235,7 +268,8 @@ public final class ConsensusEngine {
     out.add(new Effect.BroadcastProposal(proposal));
   }
 
-  // ---------------------------------------------------------------- the rules (docs/protocol.md 5.3)
+  // ---------------------------------------------------------------- the rules (docs/protocol.md
+  // 5.3)
 
   /** Applies the rules until none applies any more. */
   private void evaluate() {
@@ -266,15 +300,20 @@ public final class ConsensusEngine {
     return changed;
   }
 
-  /** Rule 4, on precommits from a quorum for a block held and valid, in any round of h: it is final, they are its certificate. */
+  /**
+   * Rule 4, on precommits from a quorum for a block held and valid, in any round of h: it is final,
+   * they are its certificate.
+   */
   private boolean decide() {
     for (Map.Entry<Integer, RoundState> e : rounds.entrySet()) {
       for (ByteString decided : e.getValue().precommits.quorumHashes()) {
         Judged block = decided.equals(NIL) ? null : blocks.valid(decided);
         if (block != null) {
-          out.add(new Effect.QuorumReached(height, e.getKey(), VoteType.VOTE_TYPE_PRECOMMIT, decided));
-          FinalityCertificate cert = FinalityCertificates.build(height, e.getKey(), decided,
-              e.getValue().precommits.votesFor(decided));
+          out.add(
+              new Effect.QuorumReached(height, e.getKey(), VoteType.VOTE_TYPE_PRECOMMIT, decided));
+          FinalityCertificate cert =
+              FinalityCertificates.build(
+                  height, e.getKey(), decided, e.getValue().precommits.votesFor(decided));
           finalizeBlock(block.block(), decided, cert, block.nextSet());
           return true;
         }
@@ -285,12 +324,13 @@ public final class ConsensusEngine {
 
   /**
    * The node's addition to 5.3, on prepares from a quorum for a valid block in a round after
-   * validRound, up to this one: it becomes the valid block, whichever round it was (a locked validator
-   * relays its lock's proof), so the next honest proposer re-proposes it and every validator, locked or
-   * not, can prepare it.
+   * validRound, up to this one: it becomes the valid block, whichever round it was (a locked
+   * validator relays its lock's proof), so the next honest proposer re-proposes it and every
+   * validator, locked or not, can prepare it.
    */
   private void adoptValidBlock() {
-    for (Map.Entry<Integer, RoundState> e : rounds.headMap(round, true).tailMap(validRound, false).entrySet()) {
+    for (Map.Entry<Integer, RoundState> e :
+        rounds.headMap(round, true).tailMap(validRound, false).entrySet()) {
       for (ByteString prepared : e.getValue().prepares.quorumHashes()) {
         Judged block = prepared.equals(NIL) ? null : blocks.valid(prepared);
         if (block != null && e.getKey() > validRound) {
@@ -300,7 +340,10 @@ public final class ConsensusEngine {
     }
   }
 
-  /** Rule 6, on messages of a later round from validators holding more than a third of the weight: go to that round. */
+  /**
+   * Rule 6, on messages of a later round from validators holding more than a third of the weight:
+   * go to that round.
+   */
   private boolean skipToLaterRound() {
     int skipTo = -1;
     for (Map.Entry<Integer, RoundState> e : rounds.tailMap(round, false).entrySet()) {
@@ -316,10 +359,10 @@ public final class ConsensusEngine {
   }
 
   /**
-   * Rule 2, on this round's proposal with its block judged, while proposing: prepare it if it is valid
-   * and timely and the lock allows it, otherwise nil. A new block: not locked, or locked on it. A
-   * re-proposal of valid_round vr: locked at vr or before, or on it (it is taken in only with a
-   * verified quorum of prepares of vr, and that quorum, not this node's tally, which keeps an
+   * Rule 2, on this round's proposal with its block judged, while proposing: prepare it if it is
+   * valid and timely and the lock allows it, otherwise nil. A new block: not locked, or locked on
+   * it. A re-proposal of valid_round vr: locked at vr or before, or on it (it is taken in only with
+   * a verified quorum of prepares of vr, and that quorum, not this node's tally, which keeps an
    * equivocator's first vote, justifies it).
    */
   private boolean prepareProposal(RoundState rs, Judged proposed) {
@@ -329,12 +372,18 @@ public final class ConsensusEngine {
     ByteString hash = rs.proposalBlockHash;
     int vr = rs.proposal.getValidRound();
     boolean acceptable = proposed.valid() && timely(proposed.block());
-    boolean lockAllows = vr == -1 ? lockedRound == -1 || hash.equals(lockedHash) : lockedRound <= vr || hash.equals(lockedHash);
+    boolean lockAllows =
+        vr == -1
+            ? lockedRound == -1 || hash.equals(lockedHash)
+            : lockedRound <= vr || hash.equals(lockedHash);
     prepare(acceptable && lockAllows ? hash : NIL);
     return true;
   }
 
-  /** A log line, on prepares from a quorum for one value (block or nil) for the first time in this round, once past proposing. */
+  /**
+   * A log line, on prepares from a quorum for one value (block or nil) for the first time in this
+   * round, once past proposing.
+   */
   private void announcePrepareQuorum(RoundState rs) {
     ByteString prepared = rs.prepares.quorumHash();
     if (prepared != null && rs.prepares.firstCrossed(Threshold.SOME_VALUE)) {
@@ -342,7 +391,10 @@ public final class ConsensusEngine {
     }
   }
 
-  /** Rule 3, on prepares from a quorum, split or not, for the first time while preparing: arm timeout_prepare. */
+  /**
+   * Rule 3, on prepares from a quorum, split or not, for the first time while preparing: arm
+   * timeout_prepare.
+   */
   private void armPrepareTimeout(RoundState rs) {
     if (step == Phase.PREPARE && rs.prepares.firstCrossed(Threshold.ANY)) {
       schedule(Timeout.Kind.PREPARE, round, config.timeouts().prepare(round));
@@ -355,7 +407,9 @@ public final class ConsensusEngine {
    * valid block.
    */
   private boolean lockAndPrecommit(RoundState rs, Judged proposed) {
-    if (proposed == null || !proposed.valid() || !rs.prepares.firstCrossed(Threshold.quorumFor(rs.proposalBlockHash))) {
+    if (proposed == null
+        || !proposed.valid()
+        || !rs.prepares.firstCrossed(Threshold.quorumFor(rs.proposalBlockHash))) {
       return false;
     }
     ByteString hash = rs.proposalBlockHash;
@@ -363,8 +417,12 @@ public final class ConsensusEngine {
       lockedRound = round;
       lockedHash = hash;
       step = Phase.PRECOMMIT;
-      castVote(Phase.PRECOMMIT, round, hash,
-          new Signer.Lock(round, withBlock(rs.proposal, proposed.block()), rs.prepares.votesFor(hash)));
+      castVote(
+          Phase.PRECOMMIT,
+          round,
+          hash,
+          new Signer.Lock(
+              round, withBlock(rs.proposal, proposed.block()), rs.prepares.votesFor(hash)));
     }
     makeValid(proposed.block(), hash, round);
     return true;
@@ -379,7 +437,10 @@ public final class ConsensusEngine {
     return true;
   }
 
-  /** Rule 5, on precommits from a quorum, split or not, for the first time in this round: arm timeout_precommit. */
+  /**
+   * Rule 5, on precommits from a quorum, split or not, for the first time in this round: arm
+   * timeout_precommit.
+   */
   private void armPrecommitTimeout(RoundState rs) {
     if (!rs.precommits.firstCrossed(Threshold.ANY)) {
       return;
@@ -419,8 +480,9 @@ public final class ConsensusEngine {
   }
 
   /**
-   * The node's addition to 5.3, every rebroadcastMs: this validator's own messages of every round of
-   * the height again (a lagging group may need votes of a round the others have left), and its lock's proof.
+   * The node's addition to 5.3, every rebroadcastMs: this validator's own messages of every round
+   * of the height again (a lagging group may need votes of a round the others have left), and its
+   * lock's proof.
    */
   private void onRebroadcast() {
     rounds.values().forEach(this::resendOwn);
@@ -435,7 +497,9 @@ public final class ConsensusEngine {
   }
 
   private boolean timely(Block block) {
-    return Long.compareUnsigned(block.getHeader().getTimestampMs(), clock.nowMs() + config.maxClockAheadMs()) <= 0;
+    return Long.compareUnsigned(
+            block.getHeader().getTimestampMs(), clock.nowMs() + config.maxClockAheadMs())
+        <= 0;
   }
 
   private void prepare(ByteString hash) {
@@ -448,15 +512,27 @@ public final class ConsensusEngine {
     castVote(Phase.PRECOMMIT, round, hash, null);
   }
 
-  /** Signs (if this node is a member and its signer agrees), counts and broadcasts its own vote; a precommit for a block takes {@code lock}. */
+  /**
+   * Signs (if this node is a member and its signer agrees), counts and broadcasts its own vote; a
+   * precommit for a block takes {@code lock}.
+   */
   private void castVote(Phase phase, int r, ByteString hash, Signer.Lock lock) {
     ValidatorSet.Member self = set.member(me);
     if (self == null) {
       return;
     }
-    Vote unsigned = Vote.newBuilder().setChainId(config.chainId()).setType(phase.voteType()).setHeight(height).setRound(r)
-        .setBlockHash(hash).setValidator(me).build();
-    Optional<ByteString> signature = signer.sign(new SignedStep(height, r, phase.signed(), hash), CanonicalBytes.vote(unsigned), lock);
+    Vote unsigned =
+        Vote.newBuilder()
+            .setChainId(config.chainId())
+            .setType(phase.voteType())
+            .setHeight(height)
+            .setRound(r)
+            .setBlockHash(hash)
+            .setValidator(me)
+            .build();
+    Optional<ByteString> signature =
+        signer.sign(
+            new SignedStep(height, r, phase.signed(), hash), CanonicalBytes.vote(unsigned), lock);
     if (signature.isEmpty()) {
       return;
     }
@@ -469,15 +545,27 @@ public final class ConsensusEngine {
     }
   }
 
-  private void finalizeBlock(Block block, ByteString hash, FinalityCertificate cert, ValidatorSet nextSet) {
+  private void finalizeBlock(
+      Block block, ByteString hash, FinalityCertificate cert, ValidatorSet nextSet) {
     out.add(new Effect.Finalize(block, cert));
-    tip = new ChainTip(height, hash, block.getHeader().getTimestampMs(), cert, set, nextSet.atHeight(height + 1));
+    tip =
+        new ChainTip(
+            height,
+            hash,
+            block.getHeader().getTimestampMs(),
+            cert,
+            set,
+            nextSet.atHeight(height + 1));
     enterHeight();
   }
 
-  // ---------------------------------------------------------------- restarts (docs/protocol.md 5.6)
+  // ---------------------------------------------------------------- restarts (docs/protocol.md
+  // 5.6)
 
-  /** Takes up the lock the signer record kept: its block, its proof counted, and the block valid again. */
+  /**
+   * Takes up the lock the signer record kept: its block, its proof counted, and the block valid
+   * again.
+   */
   private void restoreLock(Signer.Lock lock) {
     Block block = lock.proposal().getBlock();
     ByteString hash = Hashes.block(block.getHeader());
@@ -517,7 +605,8 @@ public final class ConsensusEngine {
     }
   }
 
-  // ---------------------------------------------------------------- messages (docs/protocol.md 5.4)
+  // ---------------------------------------------------------------- messages (docs/protocol.md
+  // 5.4)
 
   /** A vote: its checks in the order of 5.4, then it is counted and the rules run. */
   private Verdict onVote(Vote vote, Event event) {
@@ -552,7 +641,10 @@ public final class ConsensusEngine {
     return counted;
   }
 
-  /** 5.4 step 8: counts a verified vote: new, a duplicate, or an equivocation (evidence; the first stays counted). */
+  /**
+   * 5.4 step 8: counts a verified vote: new, a duplicate, or an equivocation (evidence; the first
+   * stays counted).
+   */
   private Verdict count(RoundState rs, Vote vote, ValidatorSet.Member member) {
     VoteTally tally = rs.tally(Phase.of(vote.getType()));
     switch (tally.add(vote, member.weight())) {
@@ -565,21 +657,32 @@ public final class ConsensusEngine {
       }
       default -> {
         Vote first = tally.existing(vote.getValidator());
-        out.add(new Effect.ReportEvidence(EquivocationEvidence.newBuilder().setValidator(vote.getValidator())
-            .setHeight(vote.getHeight()).setRound(vote.getRound())
-            .setVotes(ConflictingVotes.newBuilder().setFirst(first).setSecond(vote)).build()));
-        return Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION, "second " + vote.getType() + " of one validator in one round");
+        out.add(
+            new Effect.ReportEvidence(
+                EquivocationEvidence.newBuilder()
+                    .setValidator(vote.getValidator())
+                    .setHeight(vote.getHeight())
+                    .setRound(vote.getRound())
+                    .setVotes(ConflictingVotes.newBuilder().setFirst(first).setSecond(vote))
+                    .build()));
+        return Verdict.refused(
+            ErrorReason.ERROR_REASON_EQUIVOCATION,
+            "second " + vote.getType() + " of one validator in one round");
       }
     }
   }
 
-  /** A proposal: its checks in the order of 5.4, then it becomes the round's proposal, its block is judged and the rules run. */
+  /**
+   * A proposal: its checks in the order of 5.4, then it becomes the round's proposal, its block is
+   * judged and the rules run.
+   */
   private Verdict onProposal(Proposal proposal, Event event) {
     Refusal form = MessageChecks.proposal(proposal, config.chainId(), config.maxMessageBytes());
     if (form != null) {
       return Verdict.refused(form);
     }
-    Verdict place = placeInTime(proposal.getHeight(), proposal.getRound(), PROPOSAL_ROUNDS_AHEAD, event);
+    Verdict place =
+        placeInTime(proposal.getHeight(), proposal.getRound(), PROPOSAL_ROUNDS_AHEAD, event);
     if (place != null) {
       return place;
     }
@@ -594,7 +697,10 @@ public final class ConsensusEngine {
     if (stored && blocks.holds(rs.proposalBlockHash)) {
       return Verdict.DUPLICATE;
     }
-    ByteString hash = stored ? rs.proposalBlockHash : Hashes.block(proposal.getBlock().getHeader()); // MessageChecks sized its fields
+    ByteString hash =
+        stored
+            ? rs.proposalBlockHash
+            : Hashes.block(proposal.getBlock().getHeader()); // MessageChecks sized its fields
     if (!stored) {
       Refusal forged = proposals.signature(proposal, member);
       if (forged != null) {
@@ -602,14 +708,21 @@ public final class ConsensusEngine {
       }
     }
     if (rs.proposal != null) {
-      return rs.proposalBlockHash.equals(hash) && rs.proposal.getValidRound() == proposal.getValidRound()
-          ? onProposalCopy(proposal, hash) : onSecondProposal(rs, proposal, hash);
+      return rs.proposalBlockHash.equals(hash)
+              && rs.proposal.getValidRound() == proposal.getValidRound()
+          ? onProposalCopy(proposal, hash)
+          : onSecondProposal(rs, proposal, hash);
     }
     int vr = proposal.getValidRound();
-    Refusal unjustified = proposals.justified(proposal, hash, set, v -> {
-      RoundState justifying = rounds.get(vr);
-      return justifying != null && justifying.prepares.holds(v);
-    });
+    Refusal unjustified =
+        proposals.justified(
+            proposal,
+            hash,
+            set,
+            v -> {
+              RoundState justifying = rounds.get(vr);
+              return justifying != null && justifying.prepares.holds(v);
+            });
     if (unjustified != null) {
       return Verdict.refused(unjustified);
     }
@@ -631,9 +744,9 @@ public final class ConsensusEngine {
   }
 
   /**
-   * Another copy of the round's signed proposal, perhaps with another body (the signature covers the
-   * header only): judged, unless the block of its hash is held, its body was refused already, or it is
-   * a past round's block that can no longer matter.
+   * Another copy of the round's signed proposal, perhaps with another body (the signature covers
+   * the header only): judged, unless the block of its hash is held, its body was refused already,
+   * or it is a past round's block that can no longer matter.
    */
   private Verdict onProposalCopy(Proposal proposal, ByteString hash) {
     if (blocks.holds(hash)) {
@@ -657,17 +770,28 @@ public final class ConsensusEngine {
     return Verdict.ACCEPTED;
   }
 
-  /** 5.4 step 8, a second proposal of the round: evidence; its block is judged still (within a bound), since it may gather a quorum. */
+  /**
+   * 5.4 step 8, a second proposal of the round: evidence; its block is judged still (within a
+   * bound), since it may gather a quorum.
+   */
   private Verdict onSecondProposal(RoundState rs, Proposal proposal, ByteString hash) {
-    out.add(new Effect.ReportEvidence(EquivocationEvidence.newBuilder().setValidator(proposal.getProposer())
-        .setHeight(height).setRound(proposal.getRound())
-        .setProposals(ConflictingProposals.newBuilder().setFirst(headerOnly(rs.proposal)).setSecond(headerOnly(proposal)))
-        .build()));
+    out.add(
+        new Effect.ReportEvidence(
+            EquivocationEvidence.newBuilder()
+                .setValidator(proposal.getProposer())
+                .setHeight(height)
+                .setRound(proposal.getRound())
+                .setProposals(
+                    ConflictingProposals.newBuilder()
+                        .setFirst(headerOnly(rs.proposal))
+                        .setSecond(headerOnly(proposal)))
+                .build()));
     Judged judged = blocks.judgeConflicting(proposal.getBlock(), hash, precommitQuorumFor(hash));
     if (judged != null && judged.valid()) {
       evaluate(); // and finalized, if a quorum precommitted it
     }
-    return Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION, "second proposal of round " + proposal.getRound());
+    return Verdict.refused(
+        ErrorReason.ERROR_REASON_EQUIVOCATION, "second proposal of round " + proposal.getRound());
   }
 
   /**
@@ -679,14 +803,16 @@ public final class ConsensusEngine {
       return Verdict.LATE; // a late vote for the height just finalized: normal, not a fault
     }
     if (msgHeight < height) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "height " + msgHeight + " is final here");
+      return Verdict.refused(
+          ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "height " + msgHeight + " is final here");
     }
     if (msgHeight > height) {
       return future.offer(height, set, msgHeight, msgRound, event);
     }
     if (msgRound > round + (long) roundsAhead) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "round " + msgRound + " is more than "
-          + roundsAhead + " ahead of round " + round);
+      return Verdict.refused(
+          ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
+          "round " + msgRound + " is more than " + roundsAhead + " ahead of round " + round);
     }
     return null;
   }
@@ -710,9 +836,9 @@ public final class ConsensusEngine {
   }
 
   /**
-   * A locked validator relays the proposal it locked on and the prepares that justified the lock, so
-   * that every validator can make that block its valid block and re-propose it. Otherwise, when the
-   * proof rests on votes only this validator holds, nobody else can unlock it.
+   * A locked validator relays the proposal it locked on and the prepares that justified the lock,
+   * so that every validator can make that block its valid block and re-propose it. Otherwise, when
+   * the proof rests on votes only this validator holds, nobody else can unlock it.
    */
   private void relayLockProof() {
     RoundState rs = lockedRound >= 0 ? rounds.get(lockedRound) : null;
@@ -744,14 +870,19 @@ public final class ConsensusEngine {
     }
   }
 
-  /** Catch-up: a block and its certificate from a peer, finalized when it is the next height and checks out. */
+  /**
+   * Catch-up: a block and its certificate from a peer, finalized when it is the next height and
+   * checks out.
+   */
   private Verdict onBlockSynced(Block block, FinalityCertificate cert) {
     long h = block.getHeader().getHeight();
     if (h < height) {
       return Verdict.DUPLICATE;
     }
     if (h > height) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "synced block " + h + " while at " + height);
+      return Verdict.refused(
+          ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
+          "synced block " + h + " while at " + height);
     }
     Refusal uncertified = syncedBlocks.validate(block, cert, set);
     if (uncertified != null) {
@@ -769,7 +900,10 @@ public final class ConsensusEngine {
 
   // ---------------------------------------------------------------- helpers
 
-  /** The verdict on a block of this height (see {@link HeldBlocks#judge}): one a quorum precommitted is always taken in. */
+  /**
+   * The verdict on a block of this height (see {@link HeldBlocks#judge}): one a quorum precommitted
+   * is always taken in.
+   */
   private Judged judge(Block block, ByteString hash, boolean mustHold) {
     return blocks.judge(block, hash, mustHold || precommitQuorumFor(hash));
   }
@@ -787,7 +921,8 @@ public final class ConsensusEngine {
     }
     for (Map.Entry<Integer, RoundState> e : rounds.entrySet()) {
       RoundState rs = e.getValue();
-      if ((e.getKey() >= round && hash.equals(rs.proposalBlockHash)) || set.exceedsOneThird(rs.precommits.weightFor(hash))
+      if ((e.getKey() >= round && hash.equals(rs.proposalBlockHash))
+          || set.exceedsOneThird(rs.precommits.weightFor(hash))
           || (e.getKey() > validRound && e.getKey() <= round && rs.prepares.hasQuorumFor(hash))) {
         return true;
       }
@@ -804,7 +939,9 @@ public final class ConsensusEngine {
     return false;
   }
 
-  /** The signed proposal with the body in hand for its block (its signature covers the header only). */
+  /**
+   * The signed proposal with the body in hand for its block (its signature covers the header only).
+   */
   private static Proposal withBlock(Proposal proposal, Block block) {
     return proposal.getBlock() == block ? proposal : proposal.toBuilder().setBlock(block).build();
   }
@@ -819,11 +956,16 @@ public final class ConsensusEngine {
 
   /** A proposal as a round keeps it: all but its block's body, which only {@link #blocks} holds. */
   private static Proposal bodyless(Proposal p) {
-    return p.getBlock().hasBody() ? p.toBuilder().setBlock(Block.newBuilder().setHeader(p.getBlock().getHeader())).build() : p;
+    return p.getBlock().hasBody()
+        ? p.toBuilder().setBlock(Block.newBuilder().setHeader(p.getBlock().getHeader())).build()
+        : p;
   }
 
   private static Proposal headerOnly(Proposal p) {
-    return p.toBuilder().setBlock(Block.newBuilder().setHeader(p.getBlock().getHeader())).clearJustification().build();
+    return p.toBuilder()
+        .setBlock(Block.newBuilder().setHeader(p.getBlock().getHeader()))
+        .clearJustification()
+        .build();
   }
 
   // ---------------------------------------------------------------- for hosts, logs and tests
@@ -872,7 +1014,9 @@ public final class ConsensusEngine {
     return future.bytes();
   }
 
-  /** The bytes (serialized) of the blocks held for the current height: at most maxHeldBlockBytes. */
+  /**
+   * The bytes (serialized) of the blocks held for the current height: at most maxHeldBlockBytes.
+   */
   public long heldBlockBytes() {
     return blocks.bytes();
   }

@@ -29,5 +29,6 @@ public sealed interface Effect {
   record RoundStarted(long height, int round, ByteString proposer) implements Effect {}
 
   /** Progress worth a log line: votes of one kind reached a quorum (block hash, or nil). */
-  record QuorumReached(long height, int round, VoteType type, ByteString blockHash) implements Effect {}
+  record QuorumReached(long height, int round, VoteType type, ByteString blockHash)
+      implements Effect {}
 }

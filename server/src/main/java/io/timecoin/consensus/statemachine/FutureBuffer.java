@@ -17,9 +17,9 @@ import java.util.TreeMap;
 
 /**
  * Messages of the coming heights (docs/protocol.md 5.4 step 4), kept for when their height starts.
- * The set of a coming height is not known yet, so only a key of the current set may fill the buffer,
- * and its signature is checked now with that key: a stranger or a forger is refused at once (and its
- * peer penalized), not checked later. One message per signer and slot, at most
+ * The set of a coming height is not known yet, so only a key of the current set may fill the
+ * buffer, and its signature is checked now with that key: a stranger or a forger is refused at once
+ * (and its peer penalized), not checked later. One message per signer and slot, at most
  * maxBufferedPerHeight per height and maxBufferedBytes in all, bound what members can fill.
  */
 final class FutureBuffer {
@@ -31,8 +31,8 @@ final class FutureBuffer {
   private static final int BODY_COPIES = 3;
 
   /**
-   * One signer's message of a coming height: its proposal (kind 0) or its vote of a type, in a round;
-   * {@code copy} tells apart copies of one signed proposal with different bodies.
+   * One signer's message of a coming height: its proposal (kind 0) or its vote of a type, in a
+   * round; {@code copy} tells apart copies of one signed proposal with different bodies.
    */
   private record Slot(int round, int kind, ByteString signer, int copy) {
     Slot(int round, int kind, ByteString signer) {
@@ -66,13 +66,24 @@ final class FutureBuffer {
    */
   Verdict offer(long height, ValidatorSet set, long msgHeight, int msgRound, Event event) {
     if (msgHeight > height + config.bufferedHeights()) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
-          "height " + msgHeight + " is more than " + config.bufferedHeights() + " ahead of " + height);
+      return Verdict.refused(
+          ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
+          "height "
+              + msgHeight
+              + " is more than "
+              + config.bufferedHeights()
+              + " ahead of "
+              + height);
     }
-    // a coming height starts at round 0: its proposals, like this height's, only up to one round ahead
-    int roundsAhead = event instanceof Event.ProposalReceived ? ConsensusEngine.PROPOSAL_ROUNDS_AHEAD : config.maxRoundsAhead();
+    // a coming height starts at round 0: its proposals, like this height's, only up to one round
+    // ahead
+    int roundsAhead =
+        event instanceof Event.ProposalReceived
+            ? ConsensusEngine.PROPOSAL_ROUNDS_AHEAD
+            : config.maxRoundsAhead();
     if (msgRound > roundsAhead) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
+      return Verdict.refused(
+          ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
           "round " + msgRound + " of coming height " + msgHeight + " is too far ahead");
     }
     Slot slot;
@@ -104,14 +115,17 @@ final class FutureBuffer {
       return Verdict.DUPLICATE;
     }
     ValidatorSet.Member signer = set.member(slot.signer());
-    Refusal forged = event instanceof Event.VoteReceived v ? votes.signature(v.vote(), signer)
-        : proposals.signature(((Event.ProposalReceived) event).proposal(), signer);
+    Refusal forged =
+        event instanceof Event.VoteReceived v
+            ? votes.signature(v.vote(), signer)
+            : proposals.signature(((Event.ProposalReceived) event).proposal(), signer);
     if (forged != null) {
       return Verdict.refused(forged);
     }
     if (held != null) {
       if (held.signed().equals(signed)) {
-        // the same signed message with other bytes around it (a proposal's body): kept beside the first
+        // the same signed message with other bytes around it (a proposal's body): kept beside the
+        // first
         // (up to BODY_COPIES), the sender not blamed: it may be the one with the genuine body
         for (int c = 1; c < BODY_COPIES; c++) {
           Buffered other = atHeight.get(slot.copy(c));
@@ -128,23 +142,32 @@ final class FutureBuffer {
           return Verdict.DUPLICATE; // every copy's place is taken
         }
       } else {
-        return Verdict.refused(ErrorReason.ERROR_REASON_EQUIVOCATION,
+        return Verdict.refused(
+            ErrorReason.ERROR_REASON_EQUIVOCATION,
             "a second, different message of one signer for one slot of height " + msgHeight);
       }
     }
     if (atHeight != null && atHeight.size() >= config.maxBufferedPerHeight()) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "buffer of height " + msgHeight + " is full");
+      return Verdict.refused(
+          ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
+          "buffer of height " + msgHeight + " is full");
     }
     if (bytes + size > config.maxBufferedBytes()) {
-      return Verdict.refused(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "buffer of coming heights holds "
-          + bytes + " bytes, limit " + config.maxBufferedBytes());
+      return Verdict.refused(
+          ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
+          "buffer of coming heights holds " + bytes + " bytes, limit " + config.maxBufferedBytes());
     }
-    byHeight.computeIfAbsent(msgHeight, h -> new LinkedHashMap<>()).put(slot, new Buffered(event, signed, size));
+    byHeight
+        .computeIfAbsent(msgHeight, h -> new LinkedHashMap<>())
+        .put(slot, new Buffered(event, signed, size));
     bytes += size;
     return Verdict.BUFFERED;
   }
 
-  /** Takes out the messages of {@code height}, in the order they came, and lets go of older heights'. */
+  /**
+   * Takes out the messages of {@code height}, in the order they came, and lets go of older
+   * heights'.
+   */
   List<Event> take(long height) {
     while (!byHeight.isEmpty() && byHeight.firstKey() < height) {
       remove(byHeight.firstKey());

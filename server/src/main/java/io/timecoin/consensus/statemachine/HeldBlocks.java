@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * The blocks of one height and the verdicts on them (docs/protocol.md 4.3, 5.4 step 9): the only place
- * where the engine holds block bodies (rounds keep their proposals without body), in the order taken
- * in, at most maxHeldBlockBytes in all (serialized). A new height gets a new one.
+ * The blocks of one height and the verdicts on them (docs/protocol.md 4.3, 5.4 step 9): the only
+ * place where the engine holds block bodies (rounds keep their proposals without body), in the
+ * order taken in, at most maxHeldBlockBytes in all (serialized). A new height gets a new one.
  *
  * <p>Blocks are kept by their hash: valid ones, and those refused for their header (which the hash
  * covers). A block refused for its body is never kept by its hash: its body may be a relayer's
@@ -27,10 +27,14 @@ import java.util.function.Predicate;
 final class HeldBlocks {
   /** Conflicting proposals' blocks are judged only up to this many per height. */
   private static final int MAX_CONFLICTING_JUDGED = 64;
+
   /** Verdicts on refused bodies are remembered only up to this many per height (32-byte keys). */
   private static final int MAX_REFUSED_BODIES = 256;
 
-  /** A block seen at this height, the verdict on it, and for a valid one the set it leaves for the next height. */
+  /**
+   * A block seen at this height, the verdict on it, and for a valid one the set it leaves for the
+   * next height.
+   */
   record Judged(Block block, Refusal refusal, ValidatorSet nextSet) {
     boolean valid() {
       return refusal == null;
@@ -42,21 +46,34 @@ final class HeldBlocks {
   private final ValidatorSet set;
   private final BlockValidator blockValidator;
   private final SignatureVerifier verifier;
+
   /** Whether a held block can still matter to the rules; any other may be let go for the budget. */
   private final Predicate<ByteString> stillMatters;
+
   private final LinkedHashMap<ByteString, Judged> byHash = new LinkedHashMap<>();
   private long bytes;
+
   /** Second proposals of a round whose blocks were judged at this height. */
   private int conflictingJudged;
-  /** Refusals of bodies, by SHA-256 of the whole block's bytes, so that a copy resent is not judged twice. */
-  private final Map<ByteString, Refusal> refusedBodies = new LinkedHashMap<>() {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<ByteString, Refusal> eldest) {
-      return size() > MAX_REFUSED_BODIES;
-    }
-  };
 
-  HeldBlocks(ConsensusConfig config, ChainTip tip, ValidatorSet set, BlockValidator blockValidator, SignatureVerifier verifier,
+  /**
+   * Refusals of bodies, by SHA-256 of the whole block's bytes, so that a copy resent is not judged
+   * twice.
+   */
+  private final Map<ByteString, Refusal> refusedBodies =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ByteString, Refusal> eldest) {
+          return size() > MAX_REFUSED_BODIES;
+        }
+      };
+
+  HeldBlocks(
+      ConsensusConfig config,
+      ChainTip tip,
+      ValidatorSet set,
+      BlockValidator blockValidator,
+      SignatureVerifier verifier,
       Predicate<ByteString> stillMatters) {
     this.config = config;
     this.tip = tip;
@@ -92,25 +109,29 @@ final class HeldBlocks {
   }
 
   /**
-   * The verdict on a block of this height whose header hashes to {@code hash}. Once a block is found
-   * valid, it is the block of that hash: any other body for it is the same block to consensus, and is
-   * not looked at. A header refusal stands for the hash; a body refusal only for that very body.
-   * A valid block is held within the byte budget, making room by letting go of blocks that no longer
-   * matter; when there is no room it is refused (HEIGHT_OUT_OF_RANGE, not the sender's fault, and not
-   * remembered), unless {@code mustHold} (a certified block, or one a quorum precommitted: it is about
-   * to be finalized).
+   * The verdict on a block of this height whose header hashes to {@code hash}. Once a block is
+   * found valid, it is the block of that hash: any other body for it is the same block to
+   * consensus, and is not looked at. A header refusal stands for the hash; a body refusal only for
+   * that very body. A valid block is held within the byte budget, making room by letting go of
+   * blocks that no longer matter; when there is no room it is refused (HEIGHT_OUT_OF_RANGE, not the
+   * sender's fault, and not remembered), unless {@code mustHold} (a certified block, or one a
+   * quorum precommitted: it is about to be finalized).
    */
   Judged judge(Block block, ByteString hash, boolean mustHold) {
     Judged known = byHash.get(hash);
     if (known != null) {
       return known;
     }
-    Refusal header = BlockRules.checkHeader(block.getHeader(), tip, set, config.chainId(), config.blockIntervalMs());
+    Refusal header =
+        BlockRules.checkHeader(
+            block.getHeader(), tip, set, config.chainId(), config.blockIntervalMs());
     if (header != null) {
-      Judged judged = new Judged(Block.newBuilder().setHeader(block.getHeader()).build(), header, null);
+      Judged judged =
+          new Judged(Block.newBuilder().setHeader(block.getHeader()).build(), header, null);
       int size = judged.block().getSerializedSize();
       letGoUntilRoomFor(size);
-      if (bytes + size <= config.maxHeldBlockBytes()) { // else judged again if it comes again: cheap
+      if (bytes + size
+          <= config.maxHeldBlockBytes()) { // else judged again if it comes again: cheap
         hold(hash, judged);
       }
       return judged;
@@ -122,9 +143,19 @@ final class HeldBlocks {
     }
     int size = block.getSerializedSize();
     if (!mustHold && bytes - evictableBytes() + size > config.maxHeldBlockBytes()) {
-      return new Judged(block, new Refusal(ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE, "the blocks held for height "
-          + (tip.height() + 1) + " weigh " + bytes + " bytes, with " + size + " more over the limit of "
-          + config.maxHeldBlockBytes()), null);
+      return new Judged(
+          block,
+          new Refusal(
+              ErrorReason.ERROR_REASON_HEIGHT_OUT_OF_RANGE,
+              "the blocks held for height "
+                  + (tip.height() + 1)
+                  + " weigh "
+                  + bytes
+                  + " bytes, with "
+                  + size
+                  + " more over the limit of "
+                  + config.maxHeldBlockBytes()),
+          null);
     }
     refusal = BlockRules.checkBody(block, tip, config.chainId(), verifier);
     if (refusal == null) {
@@ -169,7 +200,10 @@ final class HeldBlocks {
     return evictable;
   }
 
-  /** Lets go of blocks that no longer matter, the earliest taken first, until {@code size} more bytes fit. */
+  /**
+   * Lets go of blocks that no longer matter, the earliest taken first, until {@code size} more
+   * bytes fit.
+   */
   private void letGoUntilRoomFor(int size) {
     var it = byHash.entrySet().iterator();
     while (bytes + size > config.maxHeldBlockBytes() && it.hasNext()) {

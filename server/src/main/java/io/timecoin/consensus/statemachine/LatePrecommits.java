@@ -21,7 +21,8 @@ import java.util.TreeMap;
 final class LatePrecommits {
   private final ChainTip tip;
   private final VoteValidator votes;
-  private final TreeMap<ByteString, Vote> bySigner = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+  private final TreeMap<ByteString, Vote> bySigner =
+      new TreeMap<>(ByteString.unsignedLexicographicalComparator());
 
   LatePrecommits(ChainTip tip, VoteValidator votes) {
     this.tip = tip;
@@ -35,7 +36,9 @@ final class LatePrecommits {
    */
   Verdict offer(Vote vote) {
     FinalityCertificate cert = tip.certificate();
-    if (cert == null || vote.getRound() != cert.getRound() || !vote.getBlockHash().equals(tip.blockHash())) {
+    if (cert == null
+        || vote.getRound() != cert.getRound()
+        || !vote.getBlockHash().equals(tip.blockHash())) {
       return Verdict.LATE;
     }
     Refusal notMember = votes.member(vote, tip.certificateSet());
@@ -64,9 +67,15 @@ final class LatePrecommits {
     }
     List<CertificateSignature> signatures = new ArrayList<>(cert.getSignaturesList());
     for (Vote v : bySigner.values()) {
-      signatures.add(CertificateSignature.newBuilder().setValidator(v.getValidator()).setSignature(v.getSignature()).build());
+      signatures.add(
+          CertificateSignature.newBuilder()
+              .setValidator(v.getValidator())
+              .setSignature(v.getSignature())
+              .build());
     }
-    signatures.sort(Comparator.comparing(CertificateSignature::getValidator, ByteString.unsignedLexicographicalComparator()));
+    signatures.sort(
+        Comparator.comparing(
+            CertificateSignature::getValidator, ByteString.unsignedLexicographicalComparator()));
     return cert.toBuilder().clearSignatures().addAllSignatures(signatures).build();
   }
 

@@ -4,8 +4,8 @@ import io.timecoin.consensus.types.SignedStep;
 import io.timecoin.proto.v1.VoteType;
 
 /**
- * The steps of a round, in order (docs/protocol.md 5.3), each with what it signs: the one place that
- * maps the engine's step, the vote's type and the signer record's kind onto each other.
+ * The steps of a round, in order (docs/protocol.md 5.3), each with what it signs: the one place
+ * that maps the engine's step, the vote's type and the signer record's kind onto each other.
  */
 public enum Phase {
   PROPOSE(VoteType.VOTE_TYPE_UNSPECIFIED, SignedStep.Kind.PROPOSAL),
@@ -30,7 +30,9 @@ public enum Phase {
     return signed;
   }
 
-  /** The phase of a vote of this type; only prepares and precommits get this far (MessageChecks). */
+  /**
+   * The phase of a vote of this type; only prepares and precommits get this far (MessageChecks).
+   */
   public static Phase of(VoteType type) {
     return switch (type) {
       case VOTE_TYPE_PREPARE -> PREPARE;

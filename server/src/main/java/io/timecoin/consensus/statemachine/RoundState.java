@@ -14,14 +14,26 @@ import java.util.Set;
 final class RoundState {
   final VoteTally prepares;
   final VoteTally precommits;
-  /** The round's proposal without its block's body (the engine holds bodies apart, within a byte budget). */
+
+  /**
+   * The round's proposal without its block's body (the engine holds bodies apart, within a byte
+   * budget).
+   */
   Proposal proposal;
+
   ByteString proposalBlockHash;
+
   /** Distinct validators with any message in this round, and their weight: the round-skip rule. */
   private final Set<ByteString> speakers = new HashSet<>();
+
   long speakersWeight;
-  /** This validator's own signed messages of the round, sent again on REBROADCAST (the proposal without body). */
+
+  /**
+   * This validator's own signed messages of the round, sent again on REBROADCAST (the proposal
+   * without body).
+   */
   Proposal ownProposal;
+
   Vote ownPrepare;
   Vote ownPrecommit;
 

@@ -11,7 +11,14 @@ import io.timecoin.proto.v1.ErrorReason;
  * mistaken for a fault.
  */
 public record Verdict(Kind kind, Refusal refusal) {
-  public enum Kind { ACCEPTED, DUPLICATE, BUFFERED, REFUSED, IGNORED, LATE }
+  public enum Kind {
+    ACCEPTED,
+    DUPLICATE,
+    BUFFERED,
+    REFUSED,
+    IGNORED,
+    LATE
+  }
 
   public static final Verdict ACCEPTED = new Verdict(Kind.ACCEPTED, null);
   public static final Verdict DUPLICATE = new Verdict(Kind.DUPLICATE, null);

@@ -16,23 +16,39 @@ import java.util.Set;
  * <p>Per block hash it sums the weight of the distinct validators that voted for it. A validator's
  * first vote is the one counted towards "a quorum of any kind"; a second, conflicting vote is
  * evidence, and it still counts towards its own hash (as CometBFT does for a claimed polka): the
- * quorum-intersection argument already lets Byzantine validators vote for everything, and without it
- * a node that heard an equivocator's other vote first could never see a real quorum. At most two
+ * quorum-intersection argument already lets Byzantine validators vote for everything, and without
+ * it a node that heard an equivocator's other vote first could never see a real quorum. At most two
  * hashes are counted per validator, so an equivocator cannot grow the tally without bound.
  *
- * <p>It reports each {@link Threshold} once, the first time it is asked about it after it was crossed
- * (Malachite's votekeeper emits each output once the same way): the rules that fire "for the first
- * time" (docs/protocol.md 5.3, rules 3 and 5) ask it, so a round keeps no flags of its own.
+ * <p>It reports each {@link Threshold} once, the first time it is asked about it after it was
+ * crossed (Malachite's votekeeper emits each output once the same way): the rules that fire "for
+ * the first time" (docs/protocol.md 5.3, rules 3 and 5) ask it, so a round keeps no flags of its
+ * own.
  */
 final class VoteTally {
-  enum Added { NEW, DUPLICATE, CONFLICT }
+  enum Added {
+    NEW,
+    DUPLICATE,
+    CONFLICT
+  }
 
-  /** A count worth acting on once: a quorum of votes of any kind, of votes for one value whichever, or for this value. */
+  /**
+   * A count worth acting on once: a quorum of votes of any kind, of votes for one value whichever,
+   * or for this value.
+   */
   record Threshold(Kind kind, ByteString value) {
-    enum Kind { ANY, SOME_VALUE, VALUE }
+    enum Kind {
+      ANY,
+      SOME_VALUE,
+      VALUE
+    }
 
-    /** Distinct validators' votes, whatever they are for, weigh a quorum: the timers of rules 3 and 5. */
+    /**
+     * Distinct validators' votes, whatever they are for, weigh a quorum: the timers of rules 3 and
+     * 5.
+     */
     static final Threshold ANY = new Threshold(Kind.ANY, null);
+
     /** The votes for one value, block or nil, whichever, weigh a quorum: worth a log line. */
     static final Threshold SOME_VALUE = new Threshold(Kind.SOME_VALUE, null);
 
@@ -91,13 +107,17 @@ final class VoteTally {
     return first ? Added.NEW : Added.CONFLICT;
   }
 
-  /** Whether {@code t} is crossed now and was never reported before; it is reported (true) once only. */
+  /**
+   * Whether {@code t} is crossed now and was never reported before; it is reported (true) once
+   * only.
+   */
   boolean firstCrossed(Threshold t) {
-    boolean crossed = switch (t.kind()) {
-      case ANY -> hasQuorumOfAny();
-      case SOME_VALUE -> quorumHash() != null;
-      case VALUE -> hasQuorumFor(t.value());
-    };
+    boolean crossed =
+        switch (t.kind()) {
+          case ANY -> hasQuorumOfAny();
+          case SOME_VALUE -> quorumHash() != null;
+          case VALUE -> hasQuorumFor(t.value());
+        };
     return crossed && reported.add(t);
   }
 
@@ -127,7 +147,9 @@ final class VoteTally {
     return out;
   }
 
-  /** The hash with a quorum, or null (the first found if, impossibly for honest majorities, two). */
+  /**
+   * The hash with a quorum, or null (the first found if, impossibly for honest majorities, two).
+   */
   ByteString quorumHash() {
     List<ByteString> q = quorumHashes();
     return q.isEmpty() ? null : q.get(0);

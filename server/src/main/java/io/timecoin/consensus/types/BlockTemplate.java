@@ -16,8 +16,14 @@ import java.util.List;
  * but what the body and its execution decide (the roots, the next set's hash). {@code
  * lastCertificate} is null at height 1.
  */
-public record BlockTemplate(String chainId, long height, long timestampMs, ByteString prevHash,
-    FinalityCertificate lastCertificate, ByteString validatorSetHash, ByteString proposer) {
+public record BlockTemplate(
+    String chainId,
+    long height,
+    long timestampMs,
+    ByteString prevHash,
+    FinalityCertificate lastCertificate,
+    ByteString validatorSetHash,
+    ByteString proposer) {
 
   /**
    * The block with these transactions, its header completed: tx_root, witness_root,
@@ -25,28 +31,36 @@ public record BlockTemplate(String chainId, long height, long timestampMs, ByteS
    * these transactions leaves for height + 1 (docs/protocol.md 4.3).
    */
   public Block assemble(List<Transaction> transactions, ByteString nextValidatorSetHash) {
-    return assemble(transactions.stream().map(Hashes::transaction).toList(), transactions, nextValidatorSetHash);
+    return assemble(
+        transactions.stream().map(Hashes::transaction).toList(),
+        transactions,
+        nextValidatorSetHash);
   }
 
-  /** The same, for a block that leaves the validator set as it is: height + 1 has this height's set. */
+  /**
+   * The same, for a block that leaves the validator set as it is: height + 1 has this height's set.
+   */
   public Block assemble(List<Transaction> transactions) {
     return assemble(transactions, validatorSetHash);
   }
 
-  private Block assemble(List<ByteString> txids, List<Transaction> transactions, ByteString nextValidatorSetHash) {
-    BlockHeader header = BlockHeader.newBuilder()
-        .setVersion(ProtocolVersion.BLOCK)
-        .setChainId(chainId)
-        .setHeight(height)
-        .setTimestampMs(timestampMs)
-        .setPrevHash(prevHash)
-        .setTxRoot(MerkleRoot.of(txids))
-        .setWitnessRoot(MerkleRoot.witnessRoot(txids, transactions))
-        .setLastCertificateHash(lastCertificate == null ? Hashes.NIL : Hashes.certificate(lastCertificate))
-        .setValidatorSetHash(validatorSetHash)
-        .setNextValidatorSetHash(nextValidatorSetHash)
-        .setProposer(proposer)
-        .build();
+  private Block assemble(
+      List<ByteString> txids, List<Transaction> transactions, ByteString nextValidatorSetHash) {
+    BlockHeader header =
+        BlockHeader.newBuilder()
+            .setVersion(ProtocolVersion.BLOCK)
+            .setChainId(chainId)
+            .setHeight(height)
+            .setTimestampMs(timestampMs)
+            .setPrevHash(prevHash)
+            .setTxRoot(MerkleRoot.of(txids))
+            .setWitnessRoot(MerkleRoot.witnessRoot(txids, transactions))
+            .setLastCertificateHash(
+                lastCertificate == null ? Hashes.NIL : Hashes.certificate(lastCertificate))
+            .setValidatorSetHash(validatorSetHash)
+            .setNextValidatorSetHash(nextValidatorSetHash)
+            .setProposer(proposer)
+            .build();
     BlockBody.Builder body = BlockBody.newBuilder().addAllTransactions(transactions);
     if (lastCertificate != null) {
       body.setLastCertificate(lastCertificate);

@@ -15,7 +15,10 @@ public interface BlockValidator {
   /** Valid, with the next height's set; or invalid, with a typed reason. */
   record Verdict(ErrorReason reason, String detail, ValidatorSet nextSet) {
     public static Verdict valid(ValidatorSet nextSet) {
-      return new Verdict(null, "", java.util.Objects.requireNonNull(nextSet, "a valid block's verdict names the next set"));
+      return new Verdict(
+          null,
+          "",
+          java.util.Objects.requireNonNull(nextSet, "a valid block's verdict names the next set"));
     }
 
     public static Verdict invalid(ErrorReason reason, String detail) {

@@ -9,10 +9,15 @@ import com.google.protobuf.ByteString;
  */
 public record SignedStep(long height, int round, Kind kind, ByteString blockHash, int validRound) {
   /** In the order a validator signs them within a round. */
-  public enum Kind { PROPOSAL, PREPARE, PRECOMMIT }
+  public enum Kind {
+    PROPOSAL,
+    PREPARE,
+    PRECOMMIT
+  }
 
   /** A vote's valid round, and a new block's: none. */
   public static final int NO_VALID_ROUND = -1;
+
   /**
    * A proposal's valid round as read from a record written before valid rounds were kept: unknown,
    * so no proposal of that (height, round) matches it and none is signed again there.

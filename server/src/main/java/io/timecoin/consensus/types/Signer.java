@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Signs this validator's proposals and votes, never two that conflict (docs/protocol.md 5.6): before a
- * signature is returned, what it signs is recorded durably; anything that conflicts with the record
- * is refused with an empty answer.
+ * Signs this validator's proposals and votes, never two that conflict (docs/protocol.md 5.6):
+ * before a signature is returned, what it signs is recorded durably; anything that conflicts with
+ * the record is refused with an empty answer.
  */
 public interface Signer {
   /** The consensus key. */
@@ -29,7 +29,9 @@ public interface Signer {
   /** The steps signed at {@code height}, in order: what a restarted validator had sent there. */
   List<SignedStep> signedAt(long height);
 
-  /** A lock: the round, the proposal of the block precommitted, and the quorum of prepares for it. */
+  /**
+   * A lock: the round, the proposal of the block precommitted, and the quorum of prepares for it.
+   */
   record Lock(int round, Proposal proposal, List<Vote> proof) {
     public Lock {
       proof = List.copyOf(proof);

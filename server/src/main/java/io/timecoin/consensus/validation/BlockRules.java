@@ -20,14 +20,19 @@ import java.util.List;
  * The header rules every validator checks the same way, whatever its clock: the block extends the
  * tip, commits to the right validator set, carries a valid certificate of its parent, and its
  * tx_root and witness_root match its body (docs/protocol.md 4.3; next_validator_set_hash is the
- * ledger's to check, by executing the block). (Whether the timestamp is too far ahead depends on the validator's
- * clock: the engine checks that apart, and it affects only the prepare.)
+ * ledger's to check, by executing the block). (Whether the timestamp is too far ahead depends on
+ * the validator's clock: the engine checks that apart, and it affects only the prepare.)
  */
 public final class BlockRules {
   private BlockRules() {}
 
   /** Null when the block may follow {@code tip} at tip.height + 1 under {@code set}. */
-  public static Refusal check(Block block, ChainTip tip, ValidatorSet set, String chainId, long blockIntervalMs,
+  public static Refusal check(
+      Block block,
+      ChainTip tip,
+      ValidatorSet set,
+      String chainId,
+      long blockIntervalMs,
       SignatureVerifier verifier) {
     Refusal header = checkHeader(block.getHeader(), tip, set, chainId, blockIntervalMs);
     return header != null ? header : checkBody(block, tip, chainId, verifier);
@@ -37,14 +42,21 @@ public final class BlockRules {
    * The rules on the header's own fields. A refusal here holds for every block with this header's
    * hash, since the hash covers exactly these fields.
    */
-  public static Refusal checkHeader(BlockHeader h, ChainTip tip, ValidatorSet set, String chainId, long blockIntervalMs) {
+  public static Refusal checkHeader(
+      BlockHeader h, ChainTip tip, ValidatorSet set, String chainId, long blockIntervalMs) {
     long height = tip.height() + 1;
-    if (h.getVersion() != ProtocolVersion.BLOCK) { // docs/protocol.md 9: another version has no layout here
-      return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "block version " + Integer.toUnsignedString(h.getVersion())
-          + ", this node speaks " + ProtocolVersion.BLOCK);
+    if (h.getVersion()
+        != ProtocolVersion.BLOCK) { // docs/protocol.md 9: another version has no layout here
+      return new Refusal(
+          ErrorReason.ERROR_REASON_MALFORMED,
+          "block version "
+              + Integer.toUnsignedString(h.getVersion())
+              + ", this node speaks "
+              + ProtocolVersion.BLOCK);
     }
     if (!h.getChainId().equals(chainId)) {
-      return new Refusal(ErrorReason.ERROR_REASON_WRONG_CHAIN, "block for chain '" + h.getChainId() + "'");
+      return new Refusal(
+          ErrorReason.ERROR_REASON_WRONG_CHAIN, "block for chain '" + h.getChainId() + "'");
     }
     if (h.getHeight() != height) {
       return invalid("block height " + h.getHeight() + " at height " + height);
@@ -66,10 +78,12 @@ public final class BlockRules {
   }
 
   /**
-   * The rules that tie the body to the header (tx_root, witness_root, the parent's certificate). A refusal here
-   * holds for this body only: anyone who relays a block can change its body, not its hash.
+   * The rules that tie the body to the header (tx_root, witness_root, the parent's certificate). A
+   * refusal here holds for this body only: anyone who relays a block can change its body, not its
+   * hash.
    */
-  public static Refusal checkBody(Block block, ChainTip tip, String chainId, SignatureVerifier verifier) {
+  public static Refusal checkBody(
+      Block block, ChainTip tip, String chainId, SignatureVerifier verifier) {
     BlockHeader h = block.getHeader();
     List<ByteString> ids = new ArrayList<>(block.getBody().getTransactionsCount());
     try {
@@ -86,9 +100,11 @@ public final class BlockRules {
     try {
       witnessRoot = MerkleRoot.witnessRoot(ids, block.getBody().getTransactionsList());
     } catch (MalformedException e) {
-      return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "transaction witness: " + e.getMessage());
+      return new Refusal(
+          ErrorReason.ERROR_REASON_MALFORMED, "transaction witness: " + e.getMessage());
     }
-    if (!witnessRoot.equals(h.getWitnessRoot())) { // a relay that altered a witness altered the body, not the hash
+    if (!witnessRoot.equals(
+        h.getWitnessRoot())) { // a relay that altered a witness altered the body, not the hash
       return invalid("witness_root does not match the transactions' witnesses");
     }
     if (tip.certificate() == null) {
@@ -108,7 +124,8 @@ public final class BlockRules {
       if (!Hashes.certificate(cert).equals(h.getLastCertificateHash())) {
         return invalid("last_certificate_hash does not match last_certificate");
       }
-      if (!cert.equals(tip.certificate())) { // the tip's own certificate was verified when the tip was finalized
+      if (!cert.equals(
+          tip.certificate())) { // the tip's own certificate was verified when the tip was finalized
         FinalityCertificates.verify(cert, chainId, tip.certificateSet(), verifier);
       }
     } catch (MalformedException e) {

@@ -9,9 +9,9 @@ import io.timecoin.proto.v1.Vote;
 import io.timecoin.proto.v1.VoteType;
 
 /**
- * The checks of docs/protocol.md 5.4 that need nothing but the message: wrong chain, then malformed or
- * oversized. Then the engine places it in time (height, round), {@link VoteValidator} and
- * {@link ProposalValidator} check membership, proposer and signature, and the engine's tallies find
+ * The checks of docs/protocol.md 5.4 that need nothing but the message: wrong chain, then malformed
+ * or oversized. Then the engine places it in time (height, round), {@link VoteValidator} and {@link
+ * ProposalValidator} check membership, proposer and signature, and the engine's tallies find
  * duplicates and conflicts, in that order.
  */
 public final class MessageChecks {
@@ -24,12 +24,16 @@ public final class MessageChecks {
   /** Null when the vote has the right chain and form. */
   public static Refusal vote(Vote vote, String chainId) {
     if (!vote.getChainId().equals(chainId)) {
-      return new Refusal(ErrorReason.ERROR_REASON_WRONG_CHAIN, "vote for chain '" + vote.getChainId() + "'");
+      return new Refusal(
+          ErrorReason.ERROR_REASON_WRONG_CHAIN, "vote for chain '" + vote.getChainId() + "'");
     }
-    if (vote.getType() != VoteType.VOTE_TYPE_PREPARE && vote.getType() != VoteType.VOTE_TYPE_PRECOMMIT) {
+    if (vote.getType() != VoteType.VOTE_TYPE_PREPARE
+        && vote.getType() != VoteType.VOTE_TYPE_PRECOMMIT) {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "vote type " + vote.getTypeValue());
     }
-    if (vote.getBlockHash().size() != HASH || vote.getValidator().size() != KEY || vote.getSignature().size() != SIGNATURE) {
+    if (vote.getBlockHash().size() != HASH
+        || vote.getValidator().size() != KEY
+        || vote.getSignature().size() != SIGNATURE) {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "vote field of the wrong size");
     }
     if (vote.getRound() < 0) {
@@ -41,11 +45,14 @@ public final class MessageChecks {
   /** Null when the proposal has the right chain, form and size. */
   public static Refusal proposal(Proposal proposal, String chainId, int maxBytes) {
     if (!proposal.getChainId().equals(chainId)) {
-      return new Refusal(ErrorReason.ERROR_REASON_WRONG_CHAIN, "proposal for chain '" + proposal.getChainId() + "'");
+      return new Refusal(
+          ErrorReason.ERROR_REASON_WRONG_CHAIN,
+          "proposal for chain '" + proposal.getChainId() + "'");
     }
     int size = proposal.getSerializedSize();
     if (size > maxBytes) {
-      return new Refusal(ErrorReason.ERROR_REASON_TOO_LARGE, "proposal of " + size + " bytes, limit " + maxBytes);
+      return new Refusal(
+          ErrorReason.ERROR_REASON_TOO_LARGE, "proposal of " + size + " bytes, limit " + maxBytes);
     }
     if (!proposal.hasBlock() || !proposal.getBlock().hasHeader()) {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "proposal without a block header");
@@ -69,24 +76,37 @@ public final class MessageChecks {
         return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "justification: " + bad.detail());
       }
     }
-    if (proposal.getRound() < 0 || proposal.getValidRound() < -1 || proposal.getValidRound() >= proposal.getRound()
-        && proposal.getValidRound() != -1) {
-      return new Refusal(ErrorReason.ERROR_REASON_MALFORMED,
-          "valid_round " + proposal.getValidRound() + " is not -1 or below round " + proposal.getRound());
+    if (proposal.getRound() < 0
+        || proposal.getValidRound() < -1
+        || proposal.getValidRound() >= proposal.getRound() && proposal.getValidRound() != -1) {
+      return new Refusal(
+          ErrorReason.ERROR_REASON_MALFORMED,
+          "valid_round "
+              + proposal.getValidRound()
+              + " is not -1 or below round "
+              + proposal.getRound());
     }
     if (proposal.getValidRound() == -1 && proposal.getJustificationCount() > 0) {
-      return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "a new block carries no justification");
+      return new Refusal(
+          ErrorReason.ERROR_REASON_MALFORMED, "a new block carries no justification");
     }
     return null;
   }
 
-  /** Null when every hash of the header is 32 bytes and its proposer key 32 (a synced block's header too). */
+  /**
+   * Null when every hash of the header is 32 bytes and its proposer key 32 (a synced block's header
+   * too).
+   */
   public static Refusal header(BlockHeader header) {
-    if (header.getPrevHash().size() != HASH || header.getTxRoot().size() != HASH
-        || header.getWitnessRoot().size() != HASH || header.getLastCertificateHash().size() != HASH
-        || header.getValidatorSetHash().size() != HASH || header.getNextValidatorSetHash().size() != HASH
+    if (header.getPrevHash().size() != HASH
+        || header.getTxRoot().size() != HASH
+        || header.getWitnessRoot().size() != HASH
+        || header.getLastCertificateHash().size() != HASH
+        || header.getValidatorSetHash().size() != HASH
+        || header.getNextValidatorSetHash().size() != HASH
         || header.getProposer().size() != KEY) {
-      return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "block header field of the wrong size");
+      return new Refusal(
+          ErrorReason.ERROR_REASON_MALFORMED, "block header field of the wrong size");
     }
     return null;
   }
@@ -98,14 +118,17 @@ public final class MessageChecks {
    */
   public static Refusal certificate(FinalityCertificate cert) {
     if (cert.getBlockHash().size() != HASH) {
-      return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "certificate block_hash of " + cert.getBlockHash().size() + " bytes");
+      return new Refusal(
+          ErrorReason.ERROR_REASON_MALFORMED,
+          "certificate block_hash of " + cert.getBlockHash().size() + " bytes");
     }
     if (cert.getRound() < 0) {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "certificate round beyond 2^31");
     }
     for (CertificateSignature sig : cert.getSignaturesList()) {
       if (sig.getValidator().size() != KEY || sig.getSignature().size() != SIGNATURE) {
-        return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "certificate signature field of the wrong size");
+        return new Refusal(
+            ErrorReason.ERROR_REASON_MALFORMED, "certificate signature field of the wrong size");
       }
     }
     return null;

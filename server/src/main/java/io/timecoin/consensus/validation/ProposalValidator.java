@@ -33,8 +33,11 @@ public final class ProposalValidator {
     if (set.member(proposal.getProposer()) != null) {
       return null;
     }
-    return new Refusal(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, (proposal.getHeight() == set.height() ? "" : "height "
-        + proposal.getHeight() + ": ") + "proposer is not in the set of height " + set.height());
+    return new Refusal(
+        ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR,
+        (proposal.getHeight() == set.height() ? "" : "height " + proposal.getHeight() + ": ")
+            + "proposer is not in the set of height "
+            + set.height());
   }
 
   /** Step 5: null when the proposer is a member and proposer(h, r) of its round. */
@@ -43,13 +46,20 @@ public final class ProposalValidator {
     if (notMember != null) {
       return notMember;
     }
-    if (!set.proposer(chainId, proposal.getHeight(), proposal.getRound()).keyBytes().equals(proposal.getProposer())) {
-      return new Refusal(ErrorReason.ERROR_REASON_WRONG_PROPOSER, "not the proposer of round " + proposal.getRound());
+    if (!set.proposer(chainId, proposal.getHeight(), proposal.getRound())
+        .keyBytes()
+        .equals(proposal.getProposer())) {
+      return new Refusal(
+          ErrorReason.ERROR_REASON_WRONG_PROPOSER,
+          "not the proposer of round " + proposal.getRound());
     }
     return null;
   }
 
-  /** Step 7: null when the signature, over the header (not the body), verifies with the proposer's key. */
+  /**
+   * Step 7: null when the signature, over the header (not the body), verifies with the proposer's
+   * key.
+   */
   public Refusal signature(Proposal proposal, ValidatorSet.Member proposer) {
     byte[] signed;
     try {
@@ -60,42 +70,54 @@ public final class ProposalValidator {
     if (verifier.verify(proposer.key(), signed, proposal.getSignature())) {
       return null;
     }
-    return new Refusal(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "proposal signature does not verify");
+    return new Refusal(
+        ErrorReason.ERROR_REASON_BAD_SIGNATURE, "proposal signature does not verify");
   }
 
   /**
-   * Step 9, before the block is judged: null when a new block names its proposer in its header, or a
-   * re-proposal's justification is distinct members' valid prepares of its valid_round for its block
-   * ({@code blockHash}) forming a quorum. Prepares for which {@code held} is true were verified when
-   * they were counted, and are not verified again.
+   * Step 9, before the block is judged: null when a new block names its proposer in its header, or
+   * a re-proposal's justification is distinct members' valid prepares of its valid_round for its
+   * block ({@code blockHash}) forming a quorum. Prepares for which {@code held} is true were
+   * verified when they were counted, and are not verified again.
    */
-  public Refusal justified(Proposal proposal, ByteString blockHash, ValidatorSet set, Predicate<Vote> held) {
+  public Refusal justified(
+      Proposal proposal, ByteString blockHash, ValidatorSet set, Predicate<Vote> held) {
     int vr = proposal.getValidRound();
     if (vr == -1) {
-      return proposal.getBlock().getHeader().getProposer().equals(proposal.getProposer()) ? null
-          : new Refusal(ErrorReason.ERROR_REASON_INVALID_BLOCK, "a new block must name its proposer");
+      return proposal.getBlock().getHeader().getProposer().equals(proposal.getProposer())
+          ? null
+          : new Refusal(
+              ErrorReason.ERROR_REASON_INVALID_BLOCK, "a new block must name its proposer");
     }
     Set<ByteString> signers = new HashSet<>();
     long weight = 0;
     for (Vote v : proposal.getJustificationList()) {
-      if (MessageChecks.vote(v, chainId) != null || v.getType() != VoteType.VOTE_TYPE_PREPARE
-          || v.getHeight() != proposal.getHeight() || v.getRound() != vr || !v.getBlockHash().equals(blockHash)) {
-        return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "justification is not prepares of round " + vr + " for the block");
+      if (MessageChecks.vote(v, chainId) != null
+          || v.getType() != VoteType.VOTE_TYPE_PREPARE
+          || v.getHeight() != proposal.getHeight()
+          || v.getRound() != vr
+          || !v.getBlockHash().equals(blockHash)) {
+        return new Refusal(
+            ErrorReason.ERROR_REASON_MALFORMED,
+            "justification is not prepares of round " + vr + " for the block");
       }
       ValidatorSet.Member m = set.member(v.getValidator());
       if (m == null) {
-        return new Refusal(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, "justification signer is not in the set");
+        return new Refusal(
+            ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, "justification signer is not in the set");
       }
       if (!signers.add(v.getValidator())) {
         return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, "justification repeats a signer");
       }
       if (!held.test(v) && !verifier.verify(m.key(), CanonicalBytes.vote(v), v.getSignature())) {
-        return new Refusal(ErrorReason.ERROR_REASON_BAD_SIGNATURE, "justification signature does not verify");
+        return new Refusal(
+            ErrorReason.ERROR_REASON_BAD_SIGNATURE, "justification signature does not verify");
       }
       weight += m.weight();
     }
     if (!set.isQuorum(weight)) {
-      return new Refusal(ErrorReason.ERROR_REASON_NO_QUORUM, "justification is not a quorum of prepares");
+      return new Refusal(
+          ErrorReason.ERROR_REASON_NO_QUORUM, "justification is not a quorum of prepares");
     }
     return null;
   }

@@ -11,9 +11,9 @@ import io.timecoin.protocol.FinalityCertificates;
 import io.timecoin.protocol.ValidatorSet;
 
 /**
- * A block from a peer's sync stream, before the engine finalizes it: its certificate is for this very
- * block and valid for the set of its height (docs/protocol.md 5.7). The block itself is judged by the
- * same rules as a proposed one, where blocks are held.
+ * A block from a peer's sync stream, before the engine finalizes it: its certificate is for this
+ * very block and valid for the set of its height (docs/protocol.md 5.7). The block itself is judged
+ * by the same rules as a proposed one, where blocks are held.
  */
 public final class SyncedBlockValidator {
   private final String chainId;
@@ -24,7 +24,10 @@ public final class SyncedBlockValidator {
     this.verifier = verifier;
   }
 
-  /** Null when {@code cert} certifies {@code block}; the certificate's block hash is then the block's. */
+  /**
+   * Null when {@code cert} certifies {@code block}; the certificate's block hash is then the
+   * block's.
+   */
   public Refusal validate(Block block, FinalityCertificate cert, ValidatorSet set) {
     ByteString hash;
     try {
@@ -33,7 +36,8 @@ public final class SyncedBlockValidator {
       return new Refusal(ErrorReason.ERROR_REASON_MALFORMED, e.getMessage());
     }
     if (cert.getHeight() != block.getHeader().getHeight() || !cert.getBlockHash().equals(hash)) {
-      return new Refusal(ErrorReason.ERROR_REASON_INVALID_BLOCK, "certificate is not for this block");
+      return new Refusal(
+          ErrorReason.ERROR_REASON_INVALID_BLOCK, "certificate is not for this block");
     }
     try {
       FinalityCertificates.verify(cert, chainId, set, verifier);

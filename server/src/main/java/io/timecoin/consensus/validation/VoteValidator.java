@@ -7,10 +7,10 @@ import io.timecoin.proto.v1.Vote;
 import io.timecoin.protocol.ValidatorSet;
 
 /**
- * docs/protocol.md 5.4 steps 5 and 7 for a vote, run before the state machine counts it: its signer is
- * a member of the set, and its signature verifies. Chain and form are {@link MessageChecks}'; height,
- * round and duplicates are the engine's, which knows where it stands (a copy it already holds skips
- * step 7).
+ * docs/protocol.md 5.4 steps 5 and 7 for a vote, run before the state machine counts it: its signer
+ * is a member of the set, and its signature verifies. Chain and form are {@link MessageChecks}';
+ * height, round and duplicates are the engine's, which knows where it stands (a copy it already
+ * holds skips step 7).
  */
 public final class VoteValidator {
   private final SignatureVerifier verifier;
@@ -30,8 +30,11 @@ public final class VoteValidator {
     if (set.member(vote.getValidator()) != null) {
       return null;
     }
-    return new Refusal(ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR, (vote.getHeight() == set.height() ? "" : "height "
-        + vote.getHeight() + ": ") + "vote signer is not in the set of height " + set.height());
+    return new Refusal(
+        ErrorReason.ERROR_REASON_UNKNOWN_VALIDATOR,
+        (vote.getHeight() == set.height() ? "" : "height " + vote.getHeight() + ": ")
+            + "vote signer is not in the set of height "
+            + set.height());
   }
 
   /** Step 7: null when the vote's signature verifies with its signer's key. */

@@ -47,14 +47,17 @@ public final class Calls {
   }
 
   static StatusRuntimeException invalid(String message) {
-    return ApiErrors.of(Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, message);
+    return ApiErrors.of(
+        Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT, message);
   }
 
   static StatusRuntimeException notFound(String message) {
     return ApiErrors.of(Status.Code.NOT_FOUND, ErrorReason.ERROR_REASON_NOT_FOUND, message);
   }
 
-  /** A page size from a uint32 page_size: 0 means 100; more than {@link #MAX_PAGE} gets MAX_PAGE. */
+  /**
+   * A page size from a uint32 page_size: 0 means 100; more than {@link #MAX_PAGE} gets MAX_PAGE.
+   */
   public static int pageSize(int requested) {
     long size = Integer.toUnsignedLong(requested);
     return size == 0 ? 100 : (int) Math.min(size, MAX_PAGE);

@@ -8,7 +8,10 @@ import io.timecoin.storage.StorageException;
 import java.util.Optional;
 import java.util.OptionalLong;
 
-/** What the chain area ({@link ChainApi}) reads of the chain store: finalized blocks, certificates, validator set changes. */
+/**
+ * What the chain area ({@link ChainApi}) reads of the chain store: finalized blocks, certificates,
+ * validator set changes.
+ */
 public interface ChainReads {
   long tipHeight();
 

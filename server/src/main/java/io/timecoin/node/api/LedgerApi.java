@@ -25,9 +25,14 @@ import java.io.IOException;
 import java.util.HexFormat;
 import java.util.Optional;
 
-/** The ledger's part of the client API: transactions, balances, unspent outputs, address histories. */
+/**
+ * The ledger's part of the client API: transactions, balances, unspent outputs, address histories.
+ */
 public final class LedgerApi {
-  /** The most transactions a ListAddressTransactions page holds, whatever page_size asks; 0 asks for 50. */
+  /**
+   * The most transactions a ListAddressTransactions page holds, whatever page_size asks; 0 asks for
+   * 50.
+   */
   static final int MAX_HISTORY_PAGE = 500;
 
   private final LedgerReads chain;
@@ -58,13 +63,19 @@ public final class LedgerApi {
     if (held.isEmpty()) {
       throw notFound("no finalized or pending transaction with that id");
     }
-    return GetTransactionResponse.newBuilder().setTransaction(held.get())
-        .setStatus(TransactionStatus.TRANSACTION_STATUS_PENDING).build();
+    return GetTransactionResponse.newBuilder()
+        .setTransaction(held.get())
+        .setStatus(TransactionStatus.TRANSACTION_STATUS_PENDING)
+        .build();
   }
 
   GetBalanceResponse balance(GetBalanceRequest request) throws IOException {
     ChainStore.Balance b = chain.balanceOf(address(request.getAddress()));
-    return GetBalanceResponse.newBuilder().setBalance(b.amount()).setUnspentCount(b.outputs()).setHeight(b.height()).build();
+    return GetBalanceResponse.newBuilder()
+        .setBalance(b.amount())
+        .setUnspentCount(b.outputs())
+        .setHeight(b.height())
+        .build();
   }
 
   ListUnspentResponse unspent(ListUnspentRequest request) throws IOException {
@@ -76,27 +87,37 @@ public final class LedgerApi {
       if (token.length != 36) {
         throw invalid("page_token is not one this node gave");
       }
-      after = OutPoint.newBuilder().setTxid(ByteString.copyFrom(token, 0, 32))
-          .setIndex(java.nio.ByteBuffer.wrap(token, 32, 4).getInt()).build();
+      after =
+          OutPoint.newBuilder()
+              .setTxid(ByteString.copyFrom(token, 0, 32))
+              .setIndex(java.nio.ByteBuffer.wrap(token, 32, 4).getInt())
+              .build();
     }
     ChainStore.UnspentPage page = chain.unspentOf(address, after, size);
     ListUnspentResponse.Builder r = ListUnspentResponse.newBuilder().setHeight(page.height());
     for (ChainStore.Unspent u : page.outputs()) {
-      r.addOutputs(UnspentOutput.newBuilder().setOutpoint(u.outpoint())
-          .setOutput(TxOutput.newBuilder().setAmount(u.amount()).setAddress(address)).setHeight(u.height()));
+      r.addOutputs(
+          UnspentOutput.newBuilder()
+              .setOutpoint(u.outpoint())
+              .setOutput(TxOutput.newBuilder().setAmount(u.amount()).setAddress(address))
+              .setHeight(u.height()));
     }
     if (page.more()) {
       OutPoint last = page.outputs().get(page.outputs().size() - 1).outpoint();
-      r.setNextPageToken(HexFormat.of().formatHex(last.getTxid().toByteArray()) + String.format("%08x", last.getIndex()));
+      r.setNextPageToken(
+          HexFormat.of().formatHex(last.getTxid().toByteArray())
+              + String.format("%08x", last.getIndex()));
     }
     return r.build();
   }
 
   /**
-   * The finalized transactions of an address, newest first, from the store's address history (written
-   * with each block). The page token is the last transaction's height (u64) and position (u32), hex.
+   * The finalized transactions of an address, newest first, from the store's address history
+   * (written with each block). The page token is the last transaction's height (u64) and position
+   * (u32), hex.
    */
-  ListAddressTransactionsResponse history(ListAddressTransactionsRequest request) throws IOException {
+  ListAddressTransactionsResponse history(ListAddressTransactionsRequest request)
+      throws IOException {
     ByteString address = address(request.getAddress());
     long size = Integer.toUnsignedLong(request.getPageSize());
     int limit = size == 0 ? 50 : (int) Math.min(size, MAX_HISTORY_PAGE);
@@ -111,14 +132,27 @@ public final class LedgerApi {
       beforeIndex = b.getInt();
     }
     ChainStore.HistoryPage page = chain.historyOf(address, beforeHeight, beforeIndex, limit);
-    ListAddressTransactionsResponse.Builder r = ListAddressTransactionsResponse.newBuilder().setHeight(Math.max(0, page.height()));
+    ListAddressTransactionsResponse.Builder r =
+        ListAddressTransactionsResponse.newBuilder().setHeight(Math.max(0, page.height()));
     for (ChainStore.AddressTransaction t : page.transactions()) {
-      r.addTransactions(AddressTransaction.newBuilder().setTxid(t.txid()).setHeight(t.height()).setIndex(t.index())
-          .setTimestamp(t.timestampMs()).setReceived(t.received()).setSent(t.sent()));
+      r.addTransactions(
+          AddressTransaction.newBuilder()
+              .setTxid(t.txid())
+              .setHeight(t.height())
+              .setIndex(t.index())
+              .setTimestamp(t.timestampMs())
+              .setReceived(t.received())
+              .setSent(t.sent()));
     }
     if (page.more()) {
       ChainStore.AddressTransaction last = page.transactions().get(page.transactions().size() - 1);
-      r.setNextPageToken(HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(12).putLong(last.height()).putInt(last.index()).array()));
+      r.setNextPageToken(
+          HexFormat.of()
+              .formatHex(
+                  java.nio.ByteBuffer.allocate(12)
+                      .putLong(last.height())
+                      .putInt(last.index())
+                      .array()));
     }
     return r.build();
   }

@@ -40,11 +40,11 @@ import io.timecoin.proto.v1.SubscribeFinalizedResponse;
  * published state and the consensus thread's status snapshot, never from the engine, except
  * SubmitTransaction, whose admission runs on the consensus thread.
  *
- * <p>Every uint32 and uint64 of a request is read as unsigned (a page_size of 2^31 is not negative, a
- * height of 2^63 is not below 1): page sizes are clamped to {@link Calls#MAX_PAGE}, a height beyond
- * the finalized one is NOT_FOUND, and SubscribeFinalized waits for any height below 2^63 but refuses
- * one from 2^63 on with OUT_OF_RANGE (no chain gets there; holding a stream for it would only hold a
- * slot). Each call answers once: the first bad field is the refusal.
+ * <p>Every uint32 and uint64 of a request is read as unsigned (a page_size of 2^31 is not negative,
+ * a height of 2^63 is not below 1): page sizes are clamped to {@link Calls#MAX_PAGE}, a height
+ * beyond the finalized one is NOT_FOUND, and SubscribeFinalized waits for any height below 2^63 but
+ * refuses one from 2^63 on with OUT_OF_RANGE (no chain gets there; holding a stream for it would
+ * only hold a slot). Each call answers once: the first bad field is the refusal.
  */
 public final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   private final ChainApi chain;
@@ -52,7 +52,8 @@ public final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   private final RegistryApi registry;
   private final SubmissionsApi submissions;
 
-  public NodeApi(ChainApi chain, LedgerApi ledger, RegistryApi registry, SubmissionsApi submissions) {
+  public NodeApi(
+      ChainApi chain, LedgerApi ledger, RegistryApi registry, SubmissionsApi submissions) {
     this.chain = chain;
     this.ledger = ledger;
     this.registry = registry;
@@ -65,12 +66,14 @@ public final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   }
 
   @Override
-  public void getCertificate(GetCertificateRequest request, StreamObserver<GetCertificateResponse> out) {
+  public void getCertificate(
+      GetCertificateRequest request, StreamObserver<GetCertificateResponse> out) {
     Calls.unary(out, () -> chain.certificate(request));
   }
 
   @Override
-  public void subscribeFinalized(SubscribeFinalizedRequest request, StreamObserver<SubscribeFinalizedResponse> out) {
+  public void subscribeFinalized(
+      SubscribeFinalizedRequest request, StreamObserver<SubscribeFinalizedResponse> out) {
     chain.subscribeFinalized(request, out);
   }
 
@@ -80,12 +83,14 @@ public final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   }
 
   @Override
-  public void getValidatorSetChanges(GetValidatorSetChangesRequest request, StreamObserver<GetValidatorSetChangesResponse> out) {
+  public void getValidatorSetChanges(
+      GetValidatorSetChangesRequest request, StreamObserver<GetValidatorSetChangesResponse> out) {
     Calls.unary(out, () -> chain.validatorSetChanges(request));
   }
 
   @Override
-  public void getTransaction(GetTransactionRequest request, StreamObserver<GetTransactionResponse> out) {
+  public void getTransaction(
+      GetTransactionRequest request, StreamObserver<GetTransactionResponse> out) {
     Calls.unary(out, () -> ledger.transaction(request));
   }
 
@@ -100,22 +105,26 @@ public final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   }
 
   @Override
-  public void listAddressTransactions(ListAddressTransactionsRequest request, StreamObserver<ListAddressTransactionsResponse> out) {
+  public void listAddressTransactions(
+      ListAddressTransactionsRequest request, StreamObserver<ListAddressTransactionsResponse> out) {
     Calls.unary(out, () -> ledger.history(request));
   }
 
   @Override
-  public void listMasternodes(ListMasternodesRequest request, StreamObserver<ListMasternodesResponse> out) {
+  public void listMasternodes(
+      ListMasternodesRequest request, StreamObserver<ListMasternodesResponse> out) {
     Calls.unary(out, () -> registry.masternodes(request));
   }
 
   @Override
-  public void getMasternode(GetMasternodeRequest request, StreamObserver<GetMasternodeResponse> out) {
+  public void getMasternode(
+      GetMasternodeRequest request, StreamObserver<GetMasternodeResponse> out) {
     Calls.unary(out, () -> registry.masternode(request));
   }
 
   @Override
-  public void getValidatorSet(GetValidatorSetRequest request, StreamObserver<GetValidatorSetResponse> out) {
+  public void getValidatorSet(
+      GetValidatorSetRequest request, StreamObserver<GetValidatorSetResponse> out) {
     Calls.unary(out, () -> registry.validatorSet(request));
   }
 
@@ -125,12 +134,14 @@ public final class NodeApi extends NodeServiceGrpc.NodeServiceImplBase {
   }
 
   @Override
-  public void submitTransaction(SubmitTransactionRequest request, StreamObserver<SubmitTransactionResponse> out) {
+  public void submitTransaction(
+      SubmitTransactionRequest request, StreamObserver<SubmitTransactionResponse> out) {
     submissions.submit(request, out);
   }
 
   @Override
-  public StreamObserver<SubmitTransactionsRequest> submitTransactions(StreamObserver<SubmitTransactionsResponse> responses) {
+  public StreamObserver<SubmitTransactionsRequest> submitTransactions(
+      StreamObserver<SubmitTransactionsResponse> responses) {
     return submissions.stream(responses);
   }
 }

@@ -37,8 +37,15 @@ public final class RegistryApi {
   private final LongFunction<ValidatorSet> validatorSets;
   private final EvidenceLog evidence;
 
-  /** {@code ledger}: the ledger's published state; {@code validatorSets}: the set of a height, null when not known yet. */
-  public RegistryApi(RegistryReads chain, Supplier<LedgerState> ledger, LongFunction<ValidatorSet> validatorSets, EvidenceLog evidence) {
+  /**
+   * {@code ledger}: the ledger's published state; {@code validatorSets}: the set of a height, null
+   * when not known yet.
+   */
+  public RegistryApi(
+      RegistryReads chain,
+      Supplier<LedgerState> ledger,
+      LongFunction<ValidatorSet> validatorSets,
+      EvidenceLog evidence) {
     this.chain = chain;
     this.ledger = ledger;
     this.validatorSets = validatorSets;
@@ -57,17 +64,21 @@ public final class RegistryApi {
       }
     }
     long next = ledger.get().height() + 1;
-    ListMasternodesResponse.Builder r = ListMasternodesResponse.newBuilder()
-        .setHeight(request.getHeight() == 0 ? next : request.getHeight());
+    ListMasternodesResponse.Builder r =
+        ListMasternodesResponse.newBuilder()
+            .setHeight(request.getHeight() == 0 ? next : request.getHeight());
     for (MasternodeRecord m : registry.all()) { // ordered by key
-      if (!m.active()) { // a past registration, or one leaving the working registry: GetMasternode has it
+      if (!m.active()) { // a past registration, or one leaving the working registry: GetMasternode
+        // has it
         continue;
       }
-      if (!after.isEmpty() && ByteString.unsignedLexicographicalComparator().compare(m.consensusKey(), after) <= 0) {
+      if (!after.isEmpty()
+          && ByteString.unsignedLexicographicalComparator().compare(m.consensusKey(), after) <= 0) {
         continue;
       }
       if (r.getMasternodesCount() == size) {
-        r.setNextPageToken(HexFormat.of().formatHex(r.getMasternodes(size - 1).getConsensusKey().toByteArray()));
+        r.setNextPageToken(
+            HexFormat.of().formatHex(r.getMasternodes(size - 1).getConsensusKey().toByteArray()));
         break;
       }
       r.addMasternodes(m.toProto());
@@ -97,7 +108,11 @@ public final class RegistryApi {
     long height = request.getHeight() == 0 ? next : request.getHeight();
     ValidatorSet set = height < 0 ? null : validatorSets.apply(height); // < 0: 2^63 or more
     if (set == null) {
-      throw notFound("no validator set is known for height " + u64(height) + " yet; the next height is " + next);
+      throw notFound(
+          "no validator set is known for height "
+              + u64(height)
+              + " yet; the next height is "
+              + next);
     }
     return GetValidatorSetResponse.newBuilder().setValidatorSet(set.toProto()).build();
   }
@@ -114,8 +129,11 @@ public final class RegistryApi {
       throw invalid("page_token is not one this node gave");
     }
     // one more than the page: whether there is a next page (a skip past 2^31 finds nothing anyway)
-    List<EquivocationEvidence> page = evidence.page(request.getFromHeight(), (int) Math.min(skip, Integer.MAX_VALUE), size + 1);
-    ListEvidenceResponse.Builder r = ListEvidenceResponse.newBuilder().addAllEvidence(page.subList(0, Math.min(size, page.size())));
+    List<EquivocationEvidence> page =
+        evidence.page(request.getFromHeight(), (int) Math.min(skip, Integer.MAX_VALUE), size + 1);
+    ListEvidenceResponse.Builder r =
+        ListEvidenceResponse.newBuilder()
+            .addAllEvidence(page.subList(0, Math.min(size, page.size())));
     if (page.size() > size) {
       r.setNextPageToken(Long.toString(skip + size));
     }
@@ -145,8 +163,17 @@ public final class RegistryApi {
       if (now == null) {
         now = m;
       }
-      past.add(new MasternodeRecord(m.consensusKey(), m.collateral(), m.collateralAmount(), m.ownerAddress(),
-          m.rewardAddress(), m.registeredHeight(), m.active(), now.lastSignedHeight(), now.missedMask()));
+      past.add(
+          new MasternodeRecord(
+              m.consensusKey(),
+              m.collateral(),
+              m.collateralAmount(),
+              m.ownerAddress(),
+              m.rewardAddress(),
+              m.registeredHeight(),
+              m.active(),
+              now.lastSignedHeight(),
+              now.missedMask()));
     }
     return Registry.of(past);
   }

@@ -3,8 +3,8 @@ package io.timecoin.node.config;
 import java.nio.file.Path;
 
 /**
- * A configuration file that cannot be used, naming the field and the problem, e.g.
- * {@code config.json: peers[1]: port 70000 is not from 1 to 65535}.
+ * A configuration file that cannot be used, naming the field and the problem, e.g. {@code
+ * config.json: peers[1]: port 70000 is not from 1 to 65535}.
  *
  * <p>Unchecked, because the records' canonical constructors validate too and a record's canonical
  * constructor cannot declare checked exceptions.
@@ -41,7 +41,10 @@ public class ConfigException extends RuntimeException {
     return source;
   }
 
-  /** The JSON path of the field at fault ({@code timeouts.cap_ms}, {@code peers[2]}); empty for the whole document. */
+  /**
+   * The JSON path of the field at fault ({@code timeouts.cap_ms}, {@code peers[2]}); empty for the
+   * whole document.
+   */
   public String field() {
     return field;
   }

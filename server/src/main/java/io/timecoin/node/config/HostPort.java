@@ -8,13 +8,16 @@ import java.util.regex.Pattern;
  * is a name or an address; it is resolved only when the address is used.
  */
 public record HostPort(String host, int port) {
-  private static final Pattern NAME_OR_IPV4 = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?");
+  private static final Pattern NAME_OR_IPV4 =
+      Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?");
   private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]+");
 
   /** Validates host and port; port 0 means "any free port" and only makes sense to listen on. */
   public HostPort {
-    if (host == null || host.length() > 253
-        || !(NAME_OR_IPV4.matcher(host).matches() || host.contains(":") && IPV6.matcher(host).matches())) {
+    if (host == null
+        || host.length() > 253
+        || !(NAME_OR_IPV4.matcher(host).matches()
+            || host.contains(":") && IPV6.matcher(host).matches())) {
       throw new IllegalArgumentException("not a host name or IP address: '" + host + "'");
     }
     if (port < 0 || port > 65_535) {
@@ -36,11 +39,13 @@ public record HostPort(String host, int port) {
     if (host.startsWith("[") && host.endsWith("]")) {
       host = host.substring(1, host.length() - 1);
     } else if (host.contains(":")) {
-      throw new IllegalArgumentException("'" + text + "': write an IPv6 address in brackets, e.g. [::1]:24100");
+      throw new IllegalArgumentException(
+          "'" + text + "': write an IPv6 address in brackets, e.g. [::1]:24100");
     }
     String port = text.substring(colon + 1);
     if (!port.matches("0|[1-9][0-9]{0,4}")) { // no sign, no leading zeros: one spelling per port
-      throw new IllegalArgumentException("'" + text + "': the port must be a number from 0 to 65535");
+      throw new IllegalArgumentException(
+          "'" + text + "': the port must be a number from 0 to 65535");
     }
     try {
       return new HostPort(host, Integer.parseInt(port));

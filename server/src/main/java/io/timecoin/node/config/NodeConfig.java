@@ -30,23 +30,51 @@ import java.util.List;
  * @param limits the node's limits and tunables ({@link NodeLimits}, docs/configuration.md): the
  *     optional object {@code limits}, every setting it leaves out at its default
  */
-public record NodeConfig(String moniker, String peerListen, String clientListen, String metricsListen,
-    List<String> peers, String dataDir, String keyFile, String tlsDir, String webListen, NodeLimits limits) {
+public record NodeConfig(
+    String moniker,
+    String peerListen,
+    String clientListen,
+    String metricsListen,
+    List<String> peers,
+    String dataDir,
+    String keyFile,
+    String tlsDir,
+    String webListen,
+    NodeLimits limits) {
 
   /** The config file's name in a node's home directory. */
   public static final String FILE_NAME = "config.json";
+
   public static final String DEFAULT_MONIKER = "node";
   public static final String DEFAULT_DATA_DIR = "data";
   public static final String DEFAULT_KEY_FILE = "keys/validator.key";
+
   /** Where {@code timed init --tls} puts a node's certificate, key and the network's CA. */
   public static final String DEFAULT_TLS_DIR = "tls";
-  /** The fields of config.json, in the writer's order (docs/configuration.md lists each). */
-  public static final List<String> FIELDS = List.of("moniker", "peer_listen", "client_listen", "metrics_listen", "peers",
-      "data_dir", "key_file", "tls_dir", "web_listen", NodeLimits.FIELD);
 
-  /** Checks every field; host:port texts are kept in their normal form ({@link HostPort#toString()}). */
+  /** The fields of config.json, in the writer's order (docs/configuration.md lists each). */
+  public static final List<String> FIELDS =
+      List.of(
+          "moniker",
+          "peer_listen",
+          "client_listen",
+          "metrics_listen",
+          "peers",
+          "data_dir",
+          "key_file",
+          "tls_dir",
+          "web_listen",
+          NodeLimits.FIELD);
+
+  /**
+   * Checks every field; host:port texts are kept in their normal form ({@link
+   * HostPort#toString()}).
+   */
   public NodeConfig {
-    if (moniker == null || moniker.isEmpty() || moniker.length() > 64 || moniker.chars().anyMatch(Character::isISOControl)) {
+    if (moniker == null
+        || moniker.isEmpty()
+        || moniker.length() > 64
+        || moniker.chars().anyMatch(Character::isISOControl)) {
       throw new ConfigException("moniker", "must be 1 to 64 characters without control characters");
     }
     HostPort peer = hostPort("peer_listen", peerListen);
@@ -57,7 +85,8 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
       throw new ConfigException("client_listen", client + " is also peer_listen");
     }
     if (metrics.port() != 0 && (metrics.equals(peer) || metrics.equals(client))) {
-      throw new ConfigException("metrics_listen", metrics + " is also peer_listen or client_listen");
+      throw new ConfigException(
+          "metrics_listen", metrics + " is also peer_listen or client_listen");
     }
     peerListen = peer.toString();
     clientListen = client.toString();
@@ -80,7 +109,8 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
     if (!webListen.isEmpty()) {
       HostPort web = hostPort("web_listen", webListen);
       if (web.port() != 0 && (web.equals(peer) || web.equals(client) || web.equals(metrics))) {
-        throw new ConfigException("web_listen", web + " is also peer_listen, client_listen or metrics_listen");
+        throw new ConfigException(
+            "web_listen", web + " is also peer_listen, client_listen or metrics_listen");
       }
       webListen = web.toString();
     }
@@ -102,31 +132,84 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
   }
 
   /** The config of a node with the default limits. */
-  public NodeConfig(String moniker, String peerListen, String clientListen, String metricsListen,
-      List<String> peers, String dataDir, String keyFile, String tlsDir, String webListen) {
-    this(moniker, peerListen, clientListen, metricsListen, peers, dataDir, keyFile, tlsDir, webListen, NodeLimits.DEFAULTS);
+  public NodeConfig(
+      String moniker,
+      String peerListen,
+      String clientListen,
+      String metricsListen,
+      List<String> peers,
+      String dataDir,
+      String keyFile,
+      String tlsDir,
+      String webListen) {
+    this(
+        moniker,
+        peerListen,
+        clientListen,
+        metricsListen,
+        peers,
+        dataDir,
+        keyFile,
+        tlsDir,
+        webListen,
+        NodeLimits.DEFAULTS);
   }
 
   /** The config of a node without a web port (webListen empty), with the default limits. */
-  public NodeConfig(String moniker, String peerListen, String clientListen, String metricsListen,
-      List<String> peers, String dataDir, String keyFile, String tlsDir) {
+  public NodeConfig(
+      String moniker,
+      String peerListen,
+      String clientListen,
+      String metricsListen,
+      List<String> peers,
+      String dataDir,
+      String keyFile,
+      String tlsDir) {
     this(moniker, peerListen, clientListen, metricsListen, peers, dataDir, keyFile, tlsDir, "");
   }
 
   /** The same config dialing other peers (tests put proxies between nodes). */
   public NodeConfig withPeers(List<String> newPeers) {
-    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, newPeers, dataDir, keyFile, tlsDir, webListen,
+    return new NodeConfig(
+        moniker,
+        peerListen,
+        clientListen,
+        metricsListen,
+        newPeers,
+        dataDir,
+        keyFile,
+        tlsDir,
+        webListen,
         limits);
   }
 
   /** The same config with the web port on {@code address} (host:port), or off (empty). */
   public NodeConfig withWebListen(String address) {
-    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, peers, dataDir, keyFile, tlsDir, address, limits);
+    return new NodeConfig(
+        moniker,
+        peerListen,
+        clientListen,
+        metricsListen,
+        peers,
+        dataDir,
+        keyFile,
+        tlsDir,
+        address,
+        limits);
   }
 
   /** The same config with other limits (tests). */
   public NodeConfig withLimits(NodeLimits newLimits) {
-    return new NodeConfig(moniker, peerListen, clientListen, metricsListen, peers, dataDir, keyFile, tlsDir, webListen,
+    return new NodeConfig(
+        moniker,
+        peerListen,
+        clientListen,
+        metricsListen,
+        peers,
+        dataDir,
+        keyFile,
+        tlsDir,
+        webListen,
         newLimits);
   }
 
@@ -178,24 +261,25 @@ public record NodeConfig(String moniker, String peerListen, String clientListen,
 
   /** The JSON text of this config; {@link #parse} of it gives an equal NodeConfig. */
   public String toJson() {
-    return StrictJson.write(out -> {
-      out.writeStringField("moniker", moniker);
-      out.writeStringField("peer_listen", peerListen);
-      out.writeStringField("client_listen", clientListen);
-      out.writeStringField("metrics_listen", metricsListen);
-      out.writeArrayFieldStart("peers");
-      for (String peer : peers) {
-        out.writeString(peer);
-      }
-      out.writeEndArray();
-      out.writeStringField("data_dir", dataDir);
-      out.writeStringField("key_file", keyFile);
-      out.writeStringField("tls_dir", tlsDir);
-      if (!webListen.isEmpty()) {
-        out.writeStringField("web_listen", webListen);
-      }
-      limits.write(out);
-    });
+    return StrictJson.write(
+        out -> {
+          out.writeStringField("moniker", moniker);
+          out.writeStringField("peer_listen", peerListen);
+          out.writeStringField("client_listen", clientListen);
+          out.writeStringField("metrics_listen", metricsListen);
+          out.writeArrayFieldStart("peers");
+          for (String peer : peers) {
+            out.writeString(peer);
+          }
+          out.writeEndArray();
+          out.writeStringField("data_dir", dataDir);
+          out.writeStringField("key_file", keyFile);
+          out.writeStringField("tls_dir", tlsDir);
+          if (!webListen.isEmpty()) {
+            out.writeStringField("web_listen", webListen);
+          }
+          limits.write(out);
+        });
   }
 
   private static HostPort hostPort(String field, String text) {

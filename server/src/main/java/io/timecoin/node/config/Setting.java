@@ -2,8 +2,8 @@ package io.timecoin.node.config;
 
 /**
  * One of a node's limits or tunables: its name in {@code config.json} (under {@code limits}), its
- * unit, its default, the range a value must be in, and what it bounds. {@link NodeLimits} holds them
- * all, and docs/configuration.md lists them (NodeLimitsDocTest keeps the two the same).
+ * unit, its default, the range a value must be in, and what it bounds. {@link NodeLimits} holds
+ * them all, and docs/configuration.md lists them (NodeLimitsDocTest keeps the two the same).
  *
  * @param key the field in config.json's {@code limits} object, e.g. {@code max_message_bytes}
  * @param unit what the number counts
@@ -12,7 +12,8 @@ package io.timecoin.node.config;
  * @param max the greatest value accepted
  * @param meaning what it bounds, for people (docs/configuration.md)
  */
-public record Setting(String key, Unit unit, long defaultValue, long min, long max, String meaning) {
+public record Setting(
+    String key, Unit unit, long defaultValue, long min, long max, String meaning) {
   /** What a setting's number counts. */
   public enum Unit {
     BYTES("bytes"),
@@ -33,8 +34,12 @@ public record Setting(String key, Unit unit, long defaultValue, long min, long m
   }
 
   public Setting {
-    if (!key.matches("[a-z][a-z0-9_]*") || min > defaultValue || defaultValue > max || meaning.isBlank()) {
-      throw new IllegalArgumentException("setting " + key + ": a bad table entry"); // a programming error
+    if (!key.matches("[a-z][a-z0-9_]*")
+        || min > defaultValue
+        || defaultValue > max
+        || meaning.isBlank()) {
+      throw new IllegalArgumentException(
+          "setting " + key + ": a bad table entry"); // a programming error
     }
   }
 

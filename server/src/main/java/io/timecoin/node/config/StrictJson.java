@@ -30,10 +30,10 @@ import java.util.regex.Pattern;
 
 /**
  * The strict JSON of the node's files. A document is read whole into maps, lists and values with
- * jackson-core's streaming parser (duplicate keys refused), then read field by field through
- * {@link Fields}, which refuses unknown fields and wrong types and names the field in every error.
- * Reading the whole document first lets a field depend on another one written after it (addresses
- * on chain_id).
+ * jackson-core's streaming parser (duplicate keys refused), then read field by field through {@link
+ * Fields}, which refuses unknown fields and wrong types and names the field in every error. Reading
+ * the whole document first lets a field depend on another one written after it (addresses on
+ * chain_id).
  */
 final class StrictJson {
   /** Makes the exception of a file kind (ConfigException, GenesisException) for a field. */
@@ -46,13 +46,16 @@ final class StrictJson {
     void write(JsonGenerator out) throws IOException;
   }
 
-  /** JSON null, kept apart from an absent field so that {@code "x": null} is a wrong type, not a default. */
+  /**
+   * JSON null, kept apart from an absent field so that {@code "x": null} is a wrong type, not a
+   * default.
+   */
   private static final Object NULL = new Object();
 
   private static final Pattern UNSIGNED_DECIMAL = Pattern.compile("0|[1-9][0-9]*");
 
-  private static final JsonFactory FACTORY = new JsonFactory()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final JsonFactory FACTORY =
+      new JsonFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private StrictJson() {}
 
@@ -125,7 +128,9 @@ final class StrictJson {
   }
 
   private static String at(JsonLocation location) {
-    return location == null ? "" : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+    return location == null
+        ? ""
+        : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
   }
 
   /** "/masternodes/0/owner" as "masternodes[0].owner". */
@@ -171,12 +176,18 @@ final class StrictJson {
     Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
-  /** Pretty JSON: two-space indents, one array element per line, {@code "key": value}, final newline. */
+  /**
+   * Pretty JSON: two-space indents, one array element per line, {@code "key": value}, final
+   * newline.
+   */
   static String write(Body body) {
     StringWriter text = new StringWriter();
     DefaultIndenter indenter = new DefaultIndenter("  ", "\n");
-    DefaultPrettyPrinter pretty = new DefaultPrettyPrinter()
-        .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER));
+    DefaultPrettyPrinter pretty =
+        new DefaultPrettyPrinter()
+            .withSeparators(
+                Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER));
     pretty.indentObjectsWith(indenter);
     pretty.indentArraysWith(indenter);
     try (JsonGenerator out = FACTORY.createGenerator(text).setPrettyPrinter(pretty)) {
@@ -254,10 +265,12 @@ final class StrictJson {
     long integer(String name, long min, long max) {
       Object value = required(name);
       if (value instanceof BigInteger n
-          && n.compareTo(BigInteger.valueOf(min)) >= 0 && n.compareTo(BigInteger.valueOf(max)) <= 0) {
+          && n.compareTo(BigInteger.valueOf(min)) >= 0
+          && n.compareTo(BigInteger.valueOf(max)) <= 0) {
         return n.longValueExact();
       }
-      throw error(name, "must be an integer from " + min + " to " + max + ", got " + describe(value));
+      throw error(
+          name, "must be an integer from " + min + " to " + max + ", got " + describe(value));
     }
 
     long integer(String name, long fallback, long min, long max) {
@@ -278,18 +291,25 @@ final class StrictJson {
         try {
           return Long.parseUnsignedLong(s);
         } catch (NumberFormatException e) {
-          throw error(name, "amount " + s + " does not fit in 64 bits (at most 18446744073709551615 units)");
+          throw error(
+              name,
+              "amount " + s + " does not fit in 64 bits (at most 18446744073709551615 units)");
         }
       }
-      throw error(name, "must be an amount of base units as a decimal string (e.g. \"100000000\" for 1 TIME), got "
-          + describe(value));
+      throw error(
+          name,
+          "must be an amount of base units as a decimal string (e.g. \"100000000\" for 1 TIME), got "
+              + describe(value));
     }
 
     long amount(String name, long fallback) {
       return has(name) ? amount(name) : fallback;
     }
 
-    /** The object field {@code name}; when it is absent, an empty object (all its fields take defaults). */
+    /**
+     * The object field {@code name}; when it is absent, an empty object (all its fields take
+     * defaults).
+     */
     Fields object(String name) {
       if (!has(name)) {
         return new Fields(field(name), Map.of(), errors);

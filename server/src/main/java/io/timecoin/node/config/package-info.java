@@ -1,18 +1,18 @@
 /**
- * The node's files: the chain's genesis ({@code genesis.json}, {@link io.timecoin.node.config.Genesis},
- * {@link io.timecoin.node.config.GenesisFile}) and the node's own settings ({@code config.json},
- * {@link io.timecoin.node.config.NodeConfig}).
+ * The node's files: the chain's genesis ({@code genesis.json}, {@link
+ * io.timecoin.node.config.Genesis}, {@link io.timecoin.node.config.GenesisFile}) and the node's own
+ * settings ({@code config.json}, {@link io.timecoin.node.config.NodeConfig}).
  *
  * <h2>Reading rules (both files)</h2>
  *
  * <p>UTF-8 JSON whose root is an object. Reading is strict, because a typo in a chain parameter
  * silently replaced by a default would split the network: an unknown field anywhere, a key given
  * twice in one object, a value of the wrong JSON type ({@code null} included), an integer out of
- * range or with a fraction, and anything after the document are refused. Every error is a
- * {@link io.timecoin.node.config.ConfigException} ({@link io.timecoin.node.config.GenesisException}
- * for the genesis) whose message names the file, the field as a path from the root
- * ({@code timeouts.cap_ms}, {@code masternodes[2].owner}) and the problem. Fields may come in any
- * order; the writers use the order below.
+ * range or with a fraction, and anything after the document are refused. Every error is a {@link
+ * io.timecoin.node.config.ConfigException} ({@link io.timecoin.node.config.GenesisException} for
+ * the genesis) whose message names the file, the field as a path from the root ({@code
+ * timeouts.cap_ms}, {@code masternodes[2].owner}) and the problem. Fields may come in any order;
+ * the writers use the order below.
  *
  * <p><b>Amounts</b> are base units (1 TIME = 100,000,000 units), unsigned 64-bit, written as
  * <em>decimal strings</em> without sign or leading zeros ({@code "100000000"}), since JSON numbers
@@ -83,9 +83,9 @@
  * weights decided by key (the lower key in unsigned byte order is kept). The genesis hash is block
  * 0's hash.
  *
- * <p>Since the PARAMS bytes of the parameters are part of the GENESIS txid, the genesis hash commits
- * to every parameter and every allocation: two nodes whose files differ in anything refuse each
- * other at the handshake.
+ * <p>Since the PARAMS bytes of the parameters are part of the GENESIS txid, the genesis hash
+ * commits to every parameter and every allocation: two nodes whose files differ in anything refuse
+ * each other at the handshake.
  *
  * <pre>
  * {
@@ -135,9 +135,9 @@
  *     table of them all is docs/configuration.md</td></tr>
  * </table>
  *
- * <p>A host:port is {@code name:port}, {@code a.b.c.d:port} or {@code [ipv6]:port}, port 0 to 65535;
- * port 0 (listen on any free port) is for tests. The reader keeps it in its normal form (IPv6 in
- * brackets, no leading zeros in the port).
+ * <p>A host:port is {@code name:port}, {@code a.b.c.d:port} or {@code [ipv6]:port}, port 0 to
+ * 65535; port 0 (listen on any free port) is for tests. The reader keeps it in its normal form
+ * (IPv6 in brackets, no leading zeros in the port).
  *
  * <pre>
  * {"moniker": "node-0", "peer_listen": "127.0.0.1:24100", "client_listen": "127.0.0.1:24101",

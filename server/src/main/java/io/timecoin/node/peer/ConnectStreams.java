@@ -28,14 +28,25 @@ final class ConnectStreams {
   private final PeerTraffic traffic;
   private final PeerLimits limits;
   private final ScheduledExecutorService timers;
+
   /** Whether the network is stopping. */
   private final BooleanSupplier closed;
+
   /** Told of each admitted peer whose stream ended (the sync client, whose source it may be). */
   private final Consumer<PeerConnection> gone;
+
   private final LogName logName;
 
-  ConnectStreams(PeerRegistry registry, Gossip gossip, Penalties penalties, PeerTraffic traffic, PeerLimits limits,
-      ScheduledExecutorService timers, BooleanSupplier closed, Consumer<PeerConnection> gone, LogName logName) {
+  ConnectStreams(
+      PeerRegistry registry,
+      Gossip gossip,
+      Penalties penalties,
+      PeerTraffic traffic,
+      PeerLimits limits,
+      ScheduledExecutorService timers,
+      BooleanSupplier closed,
+      Consumer<PeerConnection> gone,
+      LogName logName) {
     this.registry = registry;
     this.gossip = gossip;
     this.penalties = penalties;
@@ -49,15 +60,31 @@ final class ConnectStreams {
 
   /** A connection for a new stream, bound to it with {@link #bind}. */
   PeerConnection open(PeerConnection.Direction direction, String address, SocketAddress remote) {
-    return new PeerConnection(direction, address, remote, limits.maxQueuedBytes(), traffic.budget, registry::overBudget, this::ended);
+    return new PeerConnection(
+        direction,
+        address,
+        remote,
+        limits.maxQueuedBytes(),
+        traffic.budget,
+        registry::overBudget,
+        this::ended);
   }
 
-  /** Binds {@code conn} to its stream (see {@link PeerConnection#bind}); what it sends is counted. */
-  void bind(PeerConnection conn, Consumer<PeerMessage> sink, BooleanSupplier ready, Consumer<StatusRuntimeException> closer) {
+  /**
+   * Binds {@code conn} to its stream (see {@link PeerConnection#bind}); what it sends is counted.
+   */
+  void bind(
+      PeerConnection conn,
+      Consumer<PeerMessage> sink,
+      BooleanSupplier ready,
+      Consumer<StatusRuntimeException> closer) {
     conn.bind(traffic.counted(sink), ready, closer);
   }
 
-  /** A message before admission must be the next hello of the handshake ({@code handshakeStep}); after, it goes to gossip. */
+  /**
+   * A message before admission must be the next hello of the handshake ({@code handshakeStep});
+   * after, it goes to gossip.
+   */
   void received(PeerConnection conn, Function<Hello, Handshake.Step> handshakeStep, PeerMessage m) {
     if (conn.isClosed()) {
       return;
@@ -66,12 +93,25 @@ final class ConnectStreams {
       gossip.received(conn, m);
       return;
     }
-    Handshake.Step step = m.hasHello() ? handshakeStep.apply(m.getHello())
-        : Handshake.Step.refuse(Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "nothing but hellos before the handshake is done"));
+    Handshake.Step step =
+        m.hasHello()
+            ? handshakeStep.apply(m.getHello())
+            : Handshake.Step.refuse(
+                Handshake.refusal(
+                    ErrorReason.ERROR_REASON_MALFORMED,
+                    "nothing but hellos before the handshake is done"));
     if (step.refusal() != null) {
       ErrorInfo info = Handshake.errorInfo(step.refusal());
-      LogName.PEER_LOG.log(LOG, Level.WARNING, () -> logName + "refused peer " + conn.address + ": "
-          + (info == null ? "" : info.getReason() + ": ") + step.refusal().getStatus().getDescription());
+      LogName.PEER_LOG.log(
+          LOG,
+          Level.WARNING,
+          () ->
+              logName
+                  + "refused peer "
+                  + conn.address
+                  + ": "
+                  + (info == null ? "" : info.getReason() + ": ")
+                  + step.refusal().getStatus().getDescription());
       conn.close("refused_hello", step.refusal(), false);
       return;
     }
@@ -91,11 +131,15 @@ final class ConnectStreams {
       conn.close("stopping", "node stopping");
       return;
     }
-    timers.schedule(() -> {
-      if (!conn.admitted() && !conn.isClosed()) {
-        conn.close("handshake_timeout", "no handshake in " + limits.handshake().toMillis() + " ms");
-      }
-    }, limits.handshake().toMillis(), TimeUnit.MILLISECONDS);
+    timers.schedule(
+        () -> {
+          if (!conn.admitted() && !conn.isClosed()) {
+            conn.close(
+                "handshake_timeout", "no handshake in " + limits.handshake().toMillis() + " ms");
+          }
+        },
+        limits.handshake().toMillis(),
+        TimeUnit.MILLISECONDS);
   }
 
   /** However a stream ended: forget the peer at once. */

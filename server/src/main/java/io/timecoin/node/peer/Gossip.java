@@ -26,14 +26,21 @@ final class Gossip {
   private final int maxMessageBytes;
   private final SeenMessages seen = new SeenMessages(100_000);
 
-  Gossip(Supplier<Collection<PeerConnection>> peers, PeerNetwork.Inbound inbound, Penalties penalties, int maxMessageBytes) {
+  Gossip(
+      Supplier<Collection<PeerConnection>> peers,
+      PeerNetwork.Inbound inbound,
+      Penalties penalties,
+      int maxMessageBytes) {
     this.peers = peers;
     this.inbound = inbound;
     this.penalties = penalties;
     this.maxMessageBytes = maxMessageBytes;
   }
 
-  /** A message from an admitted peer: handed to the node if it is seen for the first time; one without a body is penalized. */
+  /**
+   * A message from an admitted peer: handed to the node if it is seen for the first time; one
+   * without a body is penalized.
+   */
   void received(PeerConnection conn, PeerMessage message) {
     if (message.hasHello()) {
       penalties.penalize(conn, "second_hello", "a hello after the handshake");
@@ -83,8 +90,10 @@ final class Gossip {
    */
   void relay(PeerMessage message, PeerConnection from) {
     seen.firstTime(seenKey(message));
-    ByteString author = message.hasVote() ? message.getVote().getValidator()
-        : message.hasProposal() ? message.getProposal().getProposer() : null;
+    ByteString author =
+        message.hasVote()
+            ? message.getVote().getValidator()
+            : message.hasProposal() ? message.getProposal().getProposer() : null;
     for (PeerConnection p : relayTargets(from, author)) {
       p.send(message);
     }
@@ -93,7 +102,8 @@ final class Gossip {
   /**
    * Relays transactions that were admitted together, all from {@code from} (null: from clients), in
    * as few messages as the size limit allows: per message a peer link costs the same for one
-   * transaction as for hundreds. Each is marked seen, so a peer relaying it back is not checked again.
+   * transaction as for hundreds. Each is marked seen, so a peer relaying it back is not checked
+   * again.
    */
   void relayTransactions(List<Transaction> txs, PeerConnection from) {
     List<PeerConnection> targets = relayTargets(from, null);
@@ -116,14 +126,18 @@ final class Gossip {
   }
 
   private static void sendBatch(TransactionBatch.Builder batch, List<PeerConnection> targets) {
-    PeerMessage m = batch.getTransactionsCount() == 1 ? PeerMessage.newBuilder().setTransaction(batch.getTransactions(0)).build()
-        : PeerMessage.newBuilder().setTransactions(batch).build();
+    PeerMessage m =
+        batch.getTransactionsCount() == 1
+            ? PeerMessage.newBuilder().setTransaction(batch.getTransactions(0)).build()
+            : PeerMessage.newBuilder().setTransactions(batch).build();
     for (PeerConnection p : targets) {
       p.send(m);
     }
   }
 
-  /** Up to RELAY_FANOUT peers at random, other than {@code from} and the message's {@code author}. */
+  /**
+   * Up to RELAY_FANOUT peers at random, other than {@code from} and the message's {@code author}.
+   */
   private List<PeerConnection> relayTargets(PeerConnection from, ByteString author) {
     List<PeerConnection> candidates = new ArrayList<>();
     for (PeerConnection p : peers.get()) {
@@ -138,9 +152,14 @@ final class Gossip {
     return candidates;
   }
 
-  /** What the seen set knows a message by: a transaction by its bytes, however it came (alone or in a batch). */
+  /**
+   * What the seen set knows a message by: a transaction by its bytes, however it came (alone or in
+   * a batch).
+   */
   static ByteString seenKey(PeerMessage m) {
-    return m.hasTransaction() ? seenKey(m.getTransaction()) : ByteString.copyFrom(Sha256.hash(m.toByteArray()));
+    return m.hasTransaction()
+        ? seenKey(m.getTransaction())
+        : ByteString.copyFrom(Sha256.hash(m.toByteArray()));
   }
 
   static ByteString seenKey(Transaction tx) {

@@ -31,7 +31,10 @@ final class Handshake {
   private static final SecureRandom RANDOM = new SecureRandom();
   static final int NONCE_BYTES = 16;
 
-  /** What one received hello leads to: a refusal, or a hello to send back, and whether the peer is now admitted. */
+  /**
+   * What one received hello leads to: a refusal, or a hello to send back, and whether the peer is
+   * now admitted.
+   */
   record Step(StatusRuntimeException refusal, Hello reply, Hello admitted) {
     static Step refuse(StatusRuntimeException refusal) {
       return new Step(refusal, null, null);
@@ -77,7 +80,8 @@ final class Handshake {
 
     Step next(Hello s) {
       if (done) {
-        return Step.refuse(refusal(ErrorReason.ERROR_REASON_MALFORMED, "a hello after the handshake"));
+        return Step.refuse(
+            refusal(ErrorReason.ERROR_REASON_MALFORMED, "a hello after the handshake"));
       }
       StatusRuntimeException refused = check(s);
       if (refused == null && !s.getPeerNonce().equals(nonce)) {
@@ -102,14 +106,18 @@ final class Handshake {
       }
       if (first == null) {
         if (!h.getPeerNonce().isEmpty()) {
-          return Step.refuse(refusal(ErrorReason.ERROR_REASON_MALFORMED, "the dialer's first hello answers no nonce"));
+          return Step.refuse(
+              refusal(
+                  ErrorReason.ERROR_REASON_MALFORMED, "the dialer's first hello answers no nonce"));
         }
         first = h;
         nonce = fresh();
         return new Step(null, hello(nonce, h.getNonce()), null);
       }
       if (!h.getNodeKey().equals(first.getNodeKey())) {
-        return Step.refuse(refusal(ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "the second hello is from another key"));
+        return Step.refuse(
+            refusal(
+                ErrorReason.ERROR_REASON_INVALID_ARGUMENT, "the second hello is from another key"));
       }
       if (!h.getPeerNonce().equals(nonce)) {
         return Step.refuse(notAnswered(h));
@@ -119,10 +127,19 @@ final class Handshake {
   }
 
   private Hello hello(ByteString nonce, ByteString peerNonce) {
-    Hello unsigned = Hello.newBuilder().setChainId(chainId).setGenesisHash(genesisHash)
-        .setProtocolVersion(ProtocolVersion.PEER).setNodeKey(ownKey).setHeight(height.getAsLong())
-        .setNonce(nonce).setPeerNonce(peerNonce).build();
-    return unsigned.toBuilder().setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.hello(unsigned)))).build();
+    Hello unsigned =
+        Hello.newBuilder()
+            .setChainId(chainId)
+            .setGenesisHash(genesisHash)
+            .setProtocolVersion(ProtocolVersion.PEER)
+            .setNodeKey(ownKey)
+            .setHeight(height.getAsLong())
+            .setNonce(nonce)
+            .setPeerNonce(peerNonce)
+            .build();
+    return unsigned.toBuilder()
+        .setSignature(ByteString.copyFrom(key.sign(CanonicalBytes.hello(unsigned))))
+        .build();
   }
 
   private static ByteString fresh() {
@@ -134,25 +151,37 @@ final class Handshake {
   /** Null when the hello is acceptable on its own; otherwise the refusal to send back. */
   private StatusRuntimeException check(Hello h) {
     if (!h.getChainId().equals(chainId)) {
-      return refusal(ErrorReason.ERROR_REASON_WRONG_CHAIN, "peer is on chain '" + h.getChainId() + "', this node on '" + chainId + "'");
+      return refusal(
+          ErrorReason.ERROR_REASON_WRONG_CHAIN,
+          "peer is on chain '" + h.getChainId() + "', this node on '" + chainId + "'");
     }
     if (!h.getGenesisHash().equals(genesisHash)) {
-      return refusal(ErrorReason.ERROR_REASON_GENESIS_MISMATCH, "peer's genesis hash " + hex(h.getGenesisHash())
-          + " is not this node's " + hex(genesisHash));
+      return refusal(
+          ErrorReason.ERROR_REASON_GENESIS_MISMATCH,
+          "peer's genesis hash "
+              + hex(h.getGenesisHash())
+              + " is not this node's "
+              + hex(genesisHash));
     }
     if (h.getProtocolVersion() != ProtocolVersion.PEER) {
-      return refusal(ErrorReason.ERROR_REASON_PROTOCOL_VERSION_MISMATCH, "peer speaks protocol "
-          + h.getProtocolVersion() + ", this node " + ProtocolVersion.PEER);
+      return refusal(
+          ErrorReason.ERROR_REASON_PROTOCOL_VERSION_MISMATCH,
+          "peer speaks protocol " + h.getProtocolVersion() + ", this node " + ProtocolVersion.PEER);
     }
     if (h.getNonce().size() < 16 || h.getNonce().size() > 64) {
       return refusal(ErrorReason.ERROR_REASON_MALFORMED, "hello nonce must be 16 to 64 bytes");
     }
     if (h.getPeerNonce().size() > 64) {
-      return refusal(ErrorReason.ERROR_REASON_MALFORMED, "hello peer_nonce must be at most 64 bytes");
+      return refusal(
+          ErrorReason.ERROR_REASON_MALFORMED, "hello peer_nonce must be at most 64 bytes");
     }
     try {
-      if (!Ed25519PublicKey.of(h.getNodeKey().toByteArray()).verify(CanonicalBytes.hello(h), h.getSignature().toByteArray())) {
-        return ApiErrors.of(Status.Code.UNAUTHENTICATED, ErrorReason.ERROR_REASON_BAD_SIGNATURE, "hello signature does not verify");
+      if (!Ed25519PublicKey.of(h.getNodeKey().toByteArray())
+          .verify(CanonicalBytes.hello(h), h.getSignature().toByteArray())) {
+        return ApiErrors.of(
+            Status.Code.UNAUTHENTICATED,
+            ErrorReason.ERROR_REASON_BAD_SIGNATURE,
+            "hello signature does not verify");
       }
     } catch (InvalidKeyException | MalformedException e) {
       return refusal(ErrorReason.ERROR_REASON_MALFORMED, "hello: " + e.getMessage());
@@ -165,7 +194,9 @@ final class Handshake {
 
   /** A well-signed hello that answers another nonce than the one this side sent: a replay. */
   private static StatusRuntimeException notAnswered(Hello h) {
-    return ApiErrors.of(Status.Code.UNAUTHENTICATED, ErrorReason.ERROR_REASON_BAD_SIGNATURE,
+    return ApiErrors.of(
+        Status.Code.UNAUTHENTICATED,
+        ErrorReason.ERROR_REASON_BAD_SIGNATURE,
         "hello answers nonce " + hex(h.getPeerNonce()) + ", not this node's (a replayed hello?)");
   }
 

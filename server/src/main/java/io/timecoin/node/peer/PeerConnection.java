@@ -23,36 +23,59 @@ import java.util.logging.Logger;
 public final class PeerConnection {
   private static final Logger LOG = Logger.getLogger(PeerConnection.class.getName());
 
-  enum Direction { INBOUND, OUTBOUND }
+  enum Direction {
+    INBOUND,
+    OUTBOUND
+  }
 
   final Direction direction;
+
   /** host:port, for logs and GetStatus. */
   final String address;
-  /** The remote socket of an inbound stream (what SyncBlocks calls are matched against); null when dialed. */
+
+  /**
+   * The remote socket of an inbound stream (what SyncBlocks calls are matched against); null when
+   * dialed.
+   */
   final SocketAddress remote;
+
   private final SendQueue queue;
-  /** Whom to drop when the shared budget is full: chosen by the network, which knows the validators. */
+
+  /**
+   * Whom to drop when the shared budget is full: chosen by the network, which knows the validators.
+   */
   private final UnaryOperator<PeerConnection> overBudget;
+
   /** Told once, outside this object's lock, when the stream ends, with the reason's label. */
   private final BiConsumer<PeerConnection, String> onClosed;
+
   private Consumer<PeerMessage> sink;
   private BooleanSupplier ready;
   private Consumer<StatusRuntimeException> closer;
   private volatile boolean closed;
   private volatile boolean admitted;
   volatile ByteString remoteKey;
+
   /** What its hello announced and its verified messages prove. */
   final PeerHeight height = new PeerHeight();
+
   /** Refused messages so far (counted from network threads and the consensus thread). */
   final AtomicInteger invalid = new AtomicInteger();
 
   /**
    * @param maxQueuedBytes the bytes waiting for this peer at most; beyond, it is dropped
    * @param budget the bytes waiting for all peers at most
-   * @param overBudget given the sender, the peer to drop when a message does not fit the shared budget
+   * @param overBudget given the sender, the peer to drop when a message does not fit the shared
+   *     budget
    */
-  PeerConnection(Direction direction, String address, SocketAddress remote, long maxQueuedBytes, SendBudget budget,
-      UnaryOperator<PeerConnection> overBudget, BiConsumer<PeerConnection, String> onClosed) {
+  PeerConnection(
+      Direction direction,
+      String address,
+      SocketAddress remote,
+      long maxQueuedBytes,
+      SendBudget budget,
+      UnaryOperator<PeerConnection> overBudget,
+      BiConsumer<PeerConnection, String> onClosed) {
     this.direction = direction;
     this.address = address;
     this.remote = remote;
@@ -61,8 +84,11 @@ public final class PeerConnection {
     this.onClosed = onClosed;
   }
 
-  /** Binds the stream: how to send one message, whether it is ready, how to end it with a status. */
-  synchronized void bind(Consumer<PeerMessage> sink, BooleanSupplier ready, Consumer<StatusRuntimeException> closer) {
+  /**
+   * Binds the stream: how to send one message, whether it is ready, how to end it with a status.
+   */
+  synchronized void bind(
+      Consumer<PeerMessage> sink, BooleanSupplier ready, Consumer<StatusRuntimeException> closer) {
     this.sink = sink;
     this.ready = ready;
     this.closer = closer;
@@ -70,9 +96,9 @@ public final class PeerConnection {
 
   /**
    * Queues a message and sends what flow control allows; false when the peer was dropped. A message
-   * that would take this peer's queue over its bound drops this peer; one that would take all queues
-   * over the shared budget drops whom {@link #overBudget} names (this peer, or one holding more),
-   * until it fits.
+   * that would take this peer's queue over its bound drops this peer; one that would take all
+   * queues over the shared budget drops whom {@link #overBudget} names (this peer, or one holding
+   * more), until it fits.
    */
   boolean send(PeerMessage message) {
     int size = message.getSerializedSize();
@@ -84,8 +110,16 @@ public final class PeerConnection {
         }
         offer = queue.offer(message, size);
         if (offer == SendQueue.Offer.OVER_PEER_BOUND) {
-          endLocked(Status.CANCELLED.withDescription("cannot keep up: " + queue.bytes() + " bytes in " + queue.size()
-              + " messages queued").asRuntimeException(), true);
+          endLocked(
+              Status.CANCELLED
+                  .withDescription(
+                      "cannot keep up: "
+                          + queue.bytes()
+                          + " bytes in "
+                          + queue.size()
+                          + " messages queued")
+                  .asRuntimeException(),
+              true);
         }
       }
       if (offer == SendQueue.Offer.QUEUED) {
@@ -96,8 +130,11 @@ public final class PeerConnection {
         return false;
       }
       PeerConnection victim = overBudget.apply(this);
-      String detail = "cannot keep up: the send queues of all peers hold " + queue.budget().used() + " bytes, at most "
-          + queue.budget().max();
+      String detail =
+          "cannot keep up: the send queues of all peers hold "
+              + queue.budget().used()
+              + " bytes, at most "
+              + queue.budget().max();
       if (victim == null || victim == this) {
         close("cannot_keep_up", detail);
         return false;
@@ -114,7 +151,8 @@ public final class PeerConnection {
     synchronized (this) {
       failure = closed || sink == null ? null : queue.sendWhile(ready, sink);
       if (failure != null) {
-        endLocked(Status.CANCELLED.withDescription("send failed: " + failure).asRuntimeException(), true);
+        endLocked(
+            Status.CANCELLED.withDescription("send failed: " + failure).asRuntimeException(), true);
       }
     }
     if (failure != null) {
@@ -150,7 +188,9 @@ public final class PeerConnection {
     return height.verified();
   }
 
-  /** Ends the stream, telling the peer why ({@code label}: the metric's, {@code detail}: the log's). */
+  /**
+   * Ends the stream, telling the peer why ({@code label}: the metric's, {@code detail}: the log's).
+   */
   void close(String label, String detail) {
     close(label, Status.CANCELLED.withDescription(detail).asRuntimeException(), true);
   }
@@ -179,7 +219,10 @@ public final class PeerConnection {
     closed = true;
     queue.clear();
     if (log) {
-      LogName.PEER_LOG.log(LOG, Level.INFO, () -> "dropping peer " + this + ": " + status.getStatus().getDescription());
+      LogName.PEER_LOG.log(
+          LOG,
+          Level.INFO,
+          () -> "dropping peer " + this + ": " + status.getStatus().getDescription());
     }
     if (closer != null && status != null) {
       try {
@@ -194,6 +237,9 @@ public final class PeerConnection {
   @Override
   public String toString() {
     ByteString k = remoteKey;
-    return address + (k == null ? "" : "/" + HexFormat.of().formatHex(k.toByteArray(), 0, Math.min(4, k.size())));
+    return address
+        + (k == null
+            ? ""
+            : "/" + HexFormat.of().formatHex(k.toByteArray(), 0, Math.min(4, k.size())));
   }
 }

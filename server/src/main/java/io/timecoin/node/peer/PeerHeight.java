@@ -3,11 +3,13 @@ package io.timecoin.node.peer;
 /**
  * What a peer's finalized height is known to be: announced in its hello, a hint only (nothing
  * verified it, so it counts for hintLife after admission and at most heightHint beyond this node's
- * tip: an unverified claim must not keep the node "catching up"), or proven by its verified messages.
+ * tip: an unverified claim must not keep the node "catching up"), or proven by its verified
+ * messages.
  */
 final class PeerHeight {
   /** The height the peer's hello announced. */
   volatile long hello;
+
   volatile long admittedAtNanos;
   private volatile long verified;
 
@@ -22,7 +24,10 @@ final class PeerHeight {
     }
   }
 
-  /** What this node has reason to believe at {@code nowNanos} ({@code tip}: its own): the hint counts while it lasts. */
+  /**
+   * What this node has reason to believe at {@code nowNanos} ({@code tip}: its own): the hint
+   * counts while it lasts.
+   */
   long believed(long tip, long nowNanos, PeerLimits limits) {
     return nowNanos - admittedAtNanos < limits.hintLife().toNanos() ? shown(tip, limits) : verified;
   }

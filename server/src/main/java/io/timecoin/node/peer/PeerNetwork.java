@@ -18,11 +18,12 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * The validator-to-validator network: one bidirectional Connect stream per peer ({@link ConnectStreams}),
- * opened by the side that dials ({@link Dialer}) and admitted after the nonce-bound hello exchange of
- * {@link Handshake} into the {@link PeerRegistry}, which keeps few peers that are not validators; every
- * accepted message relayed once ({@link Gossip}), sent with flow control within a byte bound per peer and
- * one budget for all ({@link PeerConnection}); catch-up over SyncBlocks ({@link SyncClient}, {@link SyncServer}).
+ * The validator-to-validator network: one bidirectional Connect stream per peer ({@link
+ * ConnectStreams}), opened by the side that dials ({@link Dialer}) and admitted after the
+ * nonce-bound hello exchange of {@link Handshake} into the {@link PeerRegistry}, which keeps few
+ * peers that are not validators; every accepted message relayed once ({@link Gossip}), sent with
+ * flow control within a byte bound per peer and one budget for all ({@link PeerConnection});
+ * catch-up over SyncBlocks ({@link SyncClient}, {@link SyncServer}).
  *
  * <p>It never runs consensus logic: messages go to {@link Inbound}, which queues them for the
  * consensus thread; its verdicts come back as {@link #relay}, {@link #penalize} and {@link #heard}.
@@ -36,7 +37,10 @@ public final class PeerNetwork implements AutoCloseable {
     /** A transaction from a peer, alone or in a batch, seen for the first time. */
     void transaction(Transaction tx, PeerConnection from);
 
-    /** A block and certificate from a peer's sync stream; if refused, say so with {@code source} ({@link #syncedBlockRefused}). */
+    /**
+     * A block and certificate from a peer's sync stream; if refused, say so with {@code source}
+     * ({@link #syncedBlockRefused}).
+     */
     void synced(Block block, FinalityCertificate certificate, SyncSource source);
   }
 
@@ -63,28 +67,68 @@ public final class PeerNetwork implements AutoCloseable {
   private final PeerThreads threads = new PeerThreads();
 
   /**
-   * @param dial makes the channel to a peer's host:port (plaintext or TLS), without retries:
-   *     a broken stream is torn down and redialed, not replayed
+   * @param dial makes the channel to a peer's host:port (plaintext or TLS), without retries: a
+   *     broken stream is torn down and redialed, not replayed
    * @param isValidator whether a key is a validator of the current set (read from network threads)
    */
-  public PeerNetwork(String chainId, ByteString genesisHash, Ed25519KeyPair key, Inbound inbound, ChainReader chain,
-      PeerLimits limits, MeterRegistry metrics, Function<String, ManagedChannel> dial, Predicate<ByteString> isValidator) {
+  public PeerNetwork(
+      String chainId,
+      ByteString genesisHash,
+      Ed25519KeyPair key,
+      Inbound inbound,
+      ChainReader chain,
+      PeerLimits limits,
+      MeterRegistry metrics,
+      Function<String, ManagedChannel> dial,
+      Predicate<ByteString> isValidator) {
     this.chain = chain;
     Handshake handshake = new Handshake(chainId, genesisHash, key, chain::tipHeight);
     this.penalties = new Penalties(metrics);
-    this.registry = new PeerRegistry(ByteString.copyFrom(key.publicKey().bytes()), isValidator, limits, logName);
+    this.registry =
+        new PeerRegistry(
+            ByteString.copyFrom(key.publicKey().bytes()), isValidator, limits, logName);
     this.traffic = new PeerTraffic(new SendBudget(limits.sendBudgetBytes()), registry::all);
     this.gossip = new Gossip(registry::all, inbound, penalties, limits.maxMessageBytes());
-    this.streams = new ConnectStreams(registry, gossip, penalties, traffic, limits, threads.timers, threads::stopped, this::gone, logName);
-    this.dialer = new Dialer(dial, handshake, streams, registry, threads.timers, threads::stopped, logName);
-    this.syncClient = new SyncClient(chainId, chain, inbound, dialer::channel, registry::all, penalties::drop, threads.timers,
-        threads.syncCallbacks, limits, logName);
-    this.syncServer = new SyncServer(chainId, chain, registry::admittedInboundAt, threads.timers, limits,
-        reason -> penalties.counter("timed_peer_sync_refused_total", "reason", reason).increment());
+    this.streams =
+        new ConnectStreams(
+            registry,
+            gossip,
+            penalties,
+            traffic,
+            limits,
+            threads.timers,
+            threads::stopped,
+            this::gone,
+            logName);
+    this.dialer =
+        new Dialer(dial, handshake, streams, registry, threads.timers, threads::stopped, logName);
+    this.syncClient =
+        new SyncClient(
+            chainId,
+            chain,
+            inbound,
+            dialer::channel,
+            registry::all,
+            penalties::drop,
+            threads.timers,
+            threads.syncCallbacks,
+            limits,
+            logName);
+    this.syncServer =
+        new SyncServer(
+            chainId,
+            chain,
+            registry::admittedInboundAt,
+            threads.timers,
+            limits,
+            reason ->
+                penalties.counter("timed_peer_sync_refused_total", "reason", reason).increment());
     this.service = new PeerService(handshake, streams, syncServer, penalties);
   }
 
-  /** An admitted peer's stream ended: if it was the sync source, catching up goes on with another. */
+  /**
+   * An admitted peer's stream ended: if it was the sync source, catching up goes on with another.
+   */
   private void gone(PeerConnection conn) {
     syncClient.gone(conn);
   }
@@ -139,7 +183,10 @@ public final class PeerNetwork implements AutoCloseable {
     }
   }
 
-  /** A synced block was refused: its source is penalized and dropped, and catching up goes on with another. */
+  /**
+   * A synced block was refused: its source is penalized and dropped, and catching up goes on with
+   * another.
+   */
   public void syncedBlockRefused(SyncSource source, long height, String why) {
     syncClient.refused(source, height, why);
   }
@@ -149,7 +196,10 @@ public final class PeerNetwork implements AutoCloseable {
     syncClient.request();
   }
 
-  /** The highest finalized height this node has reason to believe a peer has (see {@link PeerRegistry#bestKnownHeight}). */
+  /**
+   * The highest finalized height this node has reason to believe a peer has (see {@link
+   * PeerRegistry#bestKnownHeight}).
+   */
   public long bestKnownHeight() {
     return registry.bestKnownHeight(chain.tipHeight());
   }

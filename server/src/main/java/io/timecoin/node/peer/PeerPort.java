@@ -25,27 +25,40 @@ import java.util.logging.Logger;
  */
 public final class PeerPort {
   private static final Logger LOG = Logger.getLogger(PeerPort.class.getName());
-  /** A Connect and a SyncBlocks are all an honest peer opens on a connection; a few more for overlap on redial. */
+
+  /**
+   * A Connect and a SyncBlocks are all an honest peer opens on a connection; a few more for overlap
+   * on redial.
+   */
   static final int MAX_CALLS_PER_CONNECTION = 4;
+
   static final int MAX_METADATA_BYTES = 8 << 10;
-  private static final Attributes.Key<Boolean> OVER_LIMIT = Attributes.Key.create("peer-connection-over-limit");
-  private static final Attributes.Key<Boolean> COUNTED = Attributes.Key.create("peer-connection-counted");
+  private static final Attributes.Key<Boolean> OVER_LIMIT =
+      Attributes.Key.create("peer-connection-over-limit");
+  private static final Attributes.Key<Boolean> COUNTED =
+      Attributes.Key.create("peer-connection-counted");
 
   private PeerPort() {}
 
   /**
    * A builder of the peer server serving {@code network}; the caller adds TLS and builds it.
    *
-   * @param maxConnections open connections at most; calls on the ones beyond are refused (RESOURCE_EXHAUSTED)
+   * @param maxConnections open connections at most; calls on the ones beyond are refused
+   *     (RESOURCE_EXHAUSTED)
    * @param checks more interceptors that every call passes first (the node's unknown-field check)
    */
-  public static NettyServerBuilder builder(InetSocketAddress address, PeerNetwork network, int maxConnections, int maxMessageBytes,
+  public static NettyServerBuilder builder(
+      InetSocketAddress address,
+      PeerNetwork network,
+      int maxConnections,
+      int maxMessageBytes,
       ServerInterceptor... checks) {
     ConnectionLimit limit = new ConnectionLimit(maxConnections);
     List<ServerInterceptor> interceptors = new ArrayList<>(List.of(new RemoteAddress(), limit));
     interceptors.addAll(List.of(checks)); // the last added runs first
     return NettyServerBuilder.forAddress(address)
-        // peer callbacks only queue work (consensus loop, verifier pool): no thread hand-off per message
+        // peer callbacks only queue work (consensus loop, verifier pool): no thread hand-off per
+        // message
         .directExecutor()
         .addService(ServerInterceptors.intercept(network.service(), interceptors))
         .addTransportFilter(limit)
@@ -53,10 +66,12 @@ public final class PeerPort {
         .maxInboundMetadataSize(MAX_METADATA_BYTES)
         .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
         .handshakeTimeout(5, TimeUnit.SECONDS)
-        // a connection lives an hour at most (then its peer redials); no call may hold one open for longer
+        // a connection lives an hour at most (then its peer redials); no call may hold one open for
+        // longer
         .maxConnectionAge(1, TimeUnit.HOURS)
         .maxConnectionAgeGrace(30, TimeUnit.SECONDS)
-        // an idle connection (no call) is closed: an over-limit one, or a stranger's that opened nothing
+        // an idle connection (no call) is closed: an over-limit one, or a stranger's that opened
+        // nothing
         .maxConnectionIdle(1, TimeUnit.MINUTES)
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
@@ -77,7 +92,13 @@ public final class PeerPort {
       int n = open.incrementAndGet();
       Attributes.Builder counted = attrs.toBuilder().set(COUNTED, Boolean.TRUE);
       if (n > max) {
-        LOG.fine(() -> "peer port: connection " + n + " is over the limit of " + max + ", its calls are refused");
+        LOG.fine(
+            () ->
+                "peer port: connection "
+                    + n
+                    + " is over the limit of "
+                    + max
+                    + ", its calls are refused");
         counted.set(OVER_LIMIT, Boolean.TRUE);
       }
       return counted.build();
@@ -85,7 +106,8 @@ public final class PeerPort {
 
     @Override
     public void transportTerminated(Attributes attrs) {
-      if (attrs != null && attrs.get(COUNTED) != null) { // a transport that never got ready was not counted
+      if (attrs != null
+          && attrs.get(COUNTED) != null) { // a transport that never got ready was not counted
         open.decrementAndGet();
       }
     }
@@ -95,10 +117,14 @@ public final class PeerPort {
     }
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
       if (Boolean.TRUE.equals(call.getAttributes().get(OVER_LIMIT))) {
-        StatusRuntimeException e = ApiErrors.of(io.grpc.Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
-            "this node accepts " + max + " peer connections at most");
+        StatusRuntimeException e =
+            ApiErrors.of(
+                io.grpc.Status.Code.RESOURCE_EXHAUSTED,
+                ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
+                "this node accepts " + max + " peer connections at most");
         call.close(e.getStatus(), e.getTrailers());
         return new ServerCall.Listener<>() {};
       }

@@ -23,17 +23,27 @@ final class PeerRegistry {
   private static final Logger LOG = Logger.getLogger(PeerRegistry.class.getName());
 
   private final ByteString ownKey;
-  /** Whether a key is a validator of the current set (validators are kept first, and are not counted against maxNonValidators). */
+
+  /**
+   * Whether a key is a validator of the current set (validators are kept first, and are not counted
+   * against maxNonValidators).
+   */
   private final Predicate<ByteString> isValidator;
+
   private final PeerLimits limits;
   private final LogName logName;
   private final Map<ByteString, PeerConnection> peers = new ConcurrentHashMap<>();
-  /** Which node answered at each dialed address: no need to dial it while it is connected anyway. */
+
+  /**
+   * Which node answered at each dialed address: no need to dial it while it is connected anyway.
+   */
   private final Map<String, ByteString> keyAt = new ConcurrentHashMap<>();
+
   /** Admitting a non-validator: the count and the admission, together. */
   private final Object nonValidatorAdmission = new Object();
 
-  PeerRegistry(ByteString ownKey, Predicate<ByteString> isValidator, PeerLimits limits, LogName logName) {
+  PeerRegistry(
+      ByteString ownKey, Predicate<ByteString> isValidator, PeerLimits limits, LogName logName) {
     this.ownKey = ownKey;
     this.isValidator = isValidator;
     this.limits = limits;
@@ -41,8 +51,9 @@ final class PeerRegistry {
   }
 
   /**
-   * A peer whose handshake is done ({@code remoteKey} and {@code height.hello} set). A non-validator
-   * beyond maxNonValidators is refused; when both sides dial, the stream dialed by the lower key stays.
+   * A peer whose handshake is done ({@code remoteKey} and {@code height.hello} set). A
+   * non-validator beyond maxNonValidators is refused; when both sides dial, the stream dialed by
+   * the lower key stays.
    */
   void admit(PeerConnection conn) {
     if (conn.direction == PeerConnection.Direction.OUTBOUND) {
@@ -53,13 +64,34 @@ final class PeerRegistry {
       return;
     }
     synchronized (nonValidatorAdmission) {
-      long others = peers.values().stream()
-          .filter(p -> p.admitted() && !p.remoteKey.equals(conn.remoteKey) && !isValidator.test(p.remoteKey)).count();
+      long others =
+          peers.values().stream()
+              .filter(
+                  p ->
+                      p.admitted()
+                          && !p.remoteKey.equals(conn.remoteKey)
+                          && !isValidator.test(p.remoteKey))
+              .count();
       if (others >= limits.maxNonValidators()) {
-        LogName.PEER_LOG.log(LOG, Level.INFO, () -> logName + "refused peer " + conn + ": not a validator, and " + others
-            + " non-validators are connected");
-        conn.close("too_many_peers", ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
-            "this node keeps " + limits.maxNonValidators() + " peers that are not validators at most"), false);
+        LogName.PEER_LOG.log(
+            LOG,
+            Level.INFO,
+            () ->
+                logName
+                    + "refused peer "
+                    + conn
+                    + ": not a validator, and "
+                    + others
+                    + " non-validators are connected");
+        conn.close(
+            "too_many_peers",
+            ApiErrors.of(
+                Status.Code.RESOURCE_EXHAUSTED,
+                ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
+                "this node keeps "
+                    + limits.maxNonValidators()
+                    + " peers that are not validators at most"),
+            false);
         return;
       }
       admitOne(conn);
@@ -68,33 +100,59 @@ final class PeerRegistry {
 
   private void admitOne(PeerConnection conn) {
     conn.markAdmitted();
-    PeerConnection kept = peers.merge(conn.remoteKey, conn, (old, fresh) -> {
-      if (old.isClosed()) {
-        return fresh;
-      }
-      boolean freshDialedByLower = fresh.direction == PeerConnection.Direction.OUTBOUND
-          ? ByteString.unsignedLexicographicalComparator().compare(ownKey, fresh.remoteKey) < 0
-          : ByteString.unsignedLexicographicalComparator().compare(fresh.remoteKey, ownKey) < 0;
-      return freshDialedByLower ? fresh : old;
-    });
+    PeerConnection kept =
+        peers.merge(
+            conn.remoteKey,
+            conn,
+            (old, fresh) -> {
+              if (old.isClosed()) {
+                return fresh;
+              }
+              boolean freshDialedByLower =
+                  fresh.direction == PeerConnection.Direction.OUTBOUND
+                      ? ByteString.unsignedLexicographicalComparator()
+                              .compare(ownKey, fresh.remoteKey)
+                          < 0
+                      : ByteString.unsignedLexicographicalComparator()
+                              .compare(fresh.remoteKey, ownKey)
+                          < 0;
+              return freshDialedByLower ? fresh : old;
+            });
     if (kept != conn) {
-      conn.close("duplicate", Status.CANCELLED.withDescription("duplicate connection").asRuntimeException(), false);
+      conn.close(
+          "duplicate",
+          Status.CANCELLED.withDescription("duplicate connection").asRuntimeException(),
+          false);
       return;
     }
-    if (conn.isClosed()) { // closed while being admitted: its onClosed may have run before the merge
+    if (conn
+        .isClosed()) { // closed while being admitted: its onClosed may have run before the merge
       peers.remove(conn.remoteKey, conn);
       return;
     }
-    LogName.PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer connected: " + conn + " (" + conn.direction.name().toLowerCase()
-        + ", height " + conn.height.hello + ")");
+    LogName.PEER_LOG.log(
+        LOG,
+        Level.INFO,
+        () ->
+            logName
+                + "peer connected: "
+                + conn
+                + " ("
+                + conn.direction.name().toLowerCase()
+                + ", height "
+                + conn.height.hello
+                + ")");
   }
 
-  /** A connection ended ({@code label}: why): true if it was its key's admitted one, now forgotten. */
+  /**
+   * A connection ended ({@code label}: why): true if it was its key's admitted one, now forgotten.
+   */
   boolean remove(PeerConnection conn, String label) {
     if (conn.remoteKey == null || !peers.remove(conn.remoteKey, conn)) {
       return false;
     }
-    LogName.PEER_LOG.log(LOG, Level.INFO, () -> logName + "peer disconnected: " + conn + " (" + label + ")");
+    LogName.PEER_LOG.log(
+        LOG, Level.INFO, () -> logName + "peer disconnected: " + conn + " (" + label + ")");
     return true;
   }
 
@@ -112,14 +170,19 @@ final class PeerRegistry {
   /** The admitted inbound peer whose Connect stream comes from this socket, or null. */
   PeerConnection admittedInboundAt(SocketAddress remote) {
     for (PeerConnection p : peers.values()) {
-      if (p.direction == PeerConnection.Direction.INBOUND && p.admitted() && remote.equals(p.remote)) {
+      if (p.direction == PeerConnection.Direction.INBOUND
+          && p.admitted()
+          && remote.equals(p.remote)) {
         return p;
       }
     }
     return null;
   }
 
-  /** Whether the node that answered at this dialed address before is connected now (through either side's stream). */
+  /**
+   * Whether the node that answered at this dialed address before is connected now (through either
+   * side's stream).
+   */
   boolean connectedAt(String address) {
     ByteString known = keyAt.get(address);
     PeerConnection live = known == null ? null : peers.get(known);
@@ -127,9 +190,9 @@ final class PeerRegistry {
   }
 
   /**
-   * Whom to drop when a message for {@code sender} does not fit the shared send budget: of the peers
-   * with bytes waiting, a non-validator before a validator, and the one holding the most first;
-   * the sender itself if no one else holds anything.
+   * Whom to drop when a message for {@code sender} does not fit the shared send budget: of the
+   * peers with bytes waiting, a non-validator before a validator, and the one holding the most
+   * first; the sender itself if no one else holds anything.
    */
   PeerConnection overBudget(PeerConnection sender) {
     PeerConnection worst = null;
@@ -145,7 +208,9 @@ final class PeerRegistry {
         continue;
       }
       boolean validator = p.remoteKey != null && isValidator.test(p.remoteKey);
-      if (worst == null || (worstIsValidator && !validator) || (validator == worstIsValidator && bytes > worstBytes)) {
+      if (worst == null
+          || (worstIsValidator && !validator)
+          || (validator == worstIsValidator && bytes > worstBytes)) {
         worst = p;
         worstIsValidator = validator;
         worstBytes = bytes;
@@ -154,7 +219,10 @@ final class PeerRegistry {
     return worst == null ? sender : worst;
   }
 
-  /** The highest finalized height this node has reason to believe a peer has ({@code tip}: its own; see {@link PeerHeight}). */
+  /**
+   * The highest finalized height this node has reason to believe a peer has ({@code tip}: its own;
+   * see {@link PeerHeight}).
+   */
   long bestKnownHeight(long tip) {
     long now = System.nanoTime();
     long best = 0;
@@ -167,12 +235,20 @@ final class PeerRegistry {
     return best;
   }
 
-  /** The admitted peers, for GetStatus ({@code tip}: this node's, which bounds their unverified heights). */
+  /**
+   * The admitted peers, for GetStatus ({@code tip}: this node's, which bounds their unverified
+   * heights).
+   */
   List<PeerInfo> infos(long tip) {
     List<PeerInfo> out = new ArrayList<>();
     for (PeerConnection p : peers.values()) {
       if (p.admitted()) {
-        out.add(PeerInfo.newBuilder().setNodeKey(p.remoteKey).setAddress(p.address).setHeight(p.height.shown(tip, limits)).build());
+        out.add(
+            PeerInfo.newBuilder()
+                .setNodeKey(p.remoteKey)
+                .setAddress(p.address)
+                .setHeight(p.height.shown(tip, limits))
+                .build());
       }
     }
     return out;

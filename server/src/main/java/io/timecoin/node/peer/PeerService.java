@@ -22,7 +22,8 @@ final class PeerService extends PeerServiceGrpc.PeerServiceImplBase {
   private final SyncServer syncServer;
   private final Penalties penalties;
 
-  PeerService(Handshake handshake, ConnectStreams streams, SyncServer syncServer, Penalties penalties) {
+  PeerService(
+      Handshake handshake, ConnectStreams streams, SyncServer syncServer, Penalties penalties) {
     this.handshake = handshake;
     this.streams = streams;
     this.syncServer = syncServer;
@@ -36,19 +37,28 @@ final class PeerService extends PeerServiceGrpc.PeerServiceImplBase {
 
   @Override
   public StreamObserver<ConnectRequest> connect(StreamObserver<ConnectResponse> responseObserver) {
-    ServerCallStreamObserver<ConnectResponse> out = (ServerCallStreamObserver<ConnectResponse>) responseObserver;
+    ServerCallStreamObserver<ConnectResponse> out =
+        (ServerCallStreamObserver<ConnectResponse>) responseObserver;
     SocketAddress remote = RemoteAddress.KEY.get();
-    PeerConnection conn = streams.open(PeerConnection.Direction.INBOUND,
-        remote == null ? "inbound" : remote.toString().replaceFirst("^/", ""), remote);
+    PeerConnection conn =
+        streams.open(
+            PeerConnection.Direction.INBOUND,
+            remote == null ? "inbound" : remote.toString().replaceFirst("^/", ""),
+            remote);
     AtomicBoolean done = new AtomicBoolean();
-    streams.bind(conn, m -> out.onNext(ConnectResponse.newBuilder().setMessage(m).build()), out::isReady, status -> {
-      if (done.compareAndSet(false, true)) {
-        out.onError(status);
-      }
-    });
+    streams.bind(
+        conn,
+        m -> out.onNext(ConnectResponse.newBuilder().setMessage(m).build()),
+        out::isReady,
+        status -> {
+          if (done.compareAndSet(false, true)) {
+            out.onError(status);
+          }
+        });
     out.setOnReadyHandler(conn::drain);
     out.setOnCancelHandler(() -> conn.ended("stream_cancelled"));
-    // a frame that does not parse makes gRPC close the call itself: no onError, no cancel, only this
+    // a frame that does not parse makes gRPC close the call itself: no onError, no cancel, only
+    // this
     out.setOnCloseHandler(() -> conn.ended("stream_closed"));
     Handshake.Answerer hs = handshake.answerer();
     streams.deadline(conn);
@@ -78,18 +88,25 @@ final class PeerService extends PeerServiceGrpc.PeerServiceImplBase {
   }
 
   @Override
-  public void syncBlocks(SyncBlocksRequest request, StreamObserver<SyncBlocksResponse> responseObserver) {
+  public void syncBlocks(
+      SyncBlocksRequest request, StreamObserver<SyncBlocksResponse> responseObserver) {
     if (request == Undecodable.SYNC) {
       penalties.counter("timed_peer_sync_refused_total", "reason", "malformed").increment();
-      responseObserver.onError(Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "the request does not parse"));
+      responseObserver.onError(
+          Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "the request does not parse"));
     } else {
       syncServer.serve(request, responseObserver, RemoteAddress.KEY.get());
     }
   }
 
-  /** A frame that does not parse: whoever sends one is not speaking the protocol, and is dropped. */
+  /**
+   * A frame that does not parse: whoever sends one is not speaking the protocol, and is dropped.
+   */
   private void undecodable(PeerConnection conn) {
     penalties.counter("timed_peer_penalties_total", "reason", "malformed").increment();
-    conn.close("malformed", Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "a frame that does not parse"), true);
+    conn.close(
+        "malformed",
+        Handshake.refusal(ErrorReason.ERROR_REASON_MALFORMED, "a frame that does not parse"),
+        true);
   }
 }

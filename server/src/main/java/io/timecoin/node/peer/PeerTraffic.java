@@ -6,10 +6,13 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-/** What the network has sent since start, and what waits in its send queues now (for the gauges). */
+/**
+ * What the network has sent since start, and what waits in its send queues now (for the gauges).
+ */
 final class PeerTraffic {
   /** The bytes waiting for all peers together, bounded. */
   final SendBudget budget;
+
   private final Supplier<Collection<PeerConnection>> peers;
   private final LongAdder sentMessages = new LongAdder();
   private final LongAdder sentBytes = new LongAdder();

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The refused messages counted against each peer (too many and it is dropped), and the peer layer's counters. */
+/**
+ * The refused messages counted against each peer (too many and it is dropped), and the peer layer's
+ * counters.
+ */
 final class Penalties {
   /** A peer whose messages were refused this many times is disconnected. */
   static final int MAX_INVALID = 50;
@@ -20,7 +23,10 @@ final class Penalties {
     this.metrics = metrics;
   }
 
-  /** Counts a refused message against {@code conn} under {@code label}; at {@link #MAX_INVALID} it is disconnected. */
+  /**
+   * Counts a refused message against {@code conn} under {@code label}; at {@link #MAX_INVALID} it
+   * is disconnected.
+   */
   void penalize(PeerConnection conn, String label, String detail) {
     if (conn == null) {
       return;

@@ -14,8 +14,10 @@ public final class RemoteAddress implements ServerInterceptor {
   static final Context.Key<SocketAddress> KEY = Context.key("remote-address");
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    Context ctx = Context.current().withValue(KEY, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    Context ctx =
+        Context.current().withValue(KEY, call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR));
     return Contexts.interceptCall(ctx, call, headers, next);
   }
 }

@@ -9,12 +9,13 @@ final class SeenMessages {
   private final Map<ByteString, Boolean> seen;
 
   SeenMessages(int capacity) {
-    this.seen = new LinkedHashMap<>(capacity, 0.75f, false) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<ByteString, Boolean> eldest) {
-        return size() > capacity;
-      }
-    };
+    this.seen =
+        new LinkedHashMap<>(capacity, 0.75f, false) {
+          @Override
+          protected boolean removeEldestEntry(Map.Entry<ByteString, Boolean> eldest) {
+            return size() > capacity;
+          }
+        };
   }
 
   /** True the first time a hash is seen. */

@@ -11,8 +11,10 @@ import java.util.IdentityHashMap;
  */
 final class SendBudget {
   private final long max;
+
   /** Per message waiting: how many queues hold it. */
   private final IdentityHashMap<PeerMessage, int[]> holders = new IdentityHashMap<>();
+
   private long used;
 
   SendBudget(long max) {

@@ -6,11 +6,15 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * The messages waiting for one peer, bounded in bytes, each also counted against the budget of
- * all peers' queues together. Not thread-safe: its connection calls it under its own lock.
+ * The messages waiting for one peer, bounded in bytes, each also counted against the budget of all
+ * peers' queues together. Not thread-safe: its connection calls it under its own lock.
  */
 final class SendQueue {
-  enum Offer { QUEUED, OVER_PEER_BOUND, OVER_BUDGET }
+  enum Offer {
+    QUEUED,
+    OVER_PEER_BOUND,
+    OVER_BUDGET
+  }
 
   private final ArrayDeque<PeerMessage> queue = new ArrayDeque<>();
   private final long max;

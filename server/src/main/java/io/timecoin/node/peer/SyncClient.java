@@ -17,7 +17,10 @@ import java.util.function.Supplier;
  * the next best peer is asked; sources that failed before are asked last.
  */
 final class SyncClient {
-  /** After a stream fails, the next waits this long: a source that fails at once must not make a loop. */
+  /**
+   * After a stream fails, the next waits this long: a source that fails at once must not make a
+   * loop.
+   */
   private static final long RETRY_GAP_NANOS = 1_000_000_000L;
 
   /** How the network punishes a bad source: penalize it, then close its connection. */
@@ -29,26 +32,42 @@ final class SyncClient {
   final PeerNetwork.Inbound inbound;
   final Function<String, ManagedChannel> channels;
   final ScheduledExecutorService timers;
-  /** Where the streams' callbacks run: they wait while the node applies what it has, never on a network thread. */
+
+  /**
+   * Where the streams' callbacks run: they wait while the node applies what it has, never on a
+   * network thread.
+   */
   final Executor callbacks;
+
   final PeerLimits limits;
   final LogName logName;
   private final PeerNetwork.ChainReader chain;
   private final Supplier<Collection<PeerConnection>> peers;
   private final Punish punish;
   private SyncStream current;
+
   /** Failures per source key (bounded: the oldest entries go). */
-  private final Map<ByteString, Integer> strikes = new LinkedHashMap<>(16, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<ByteString, Integer> eldest) {
-      return size() > 1_024;
-    }
-  };
+  private final Map<ByteString, Integer> strikes =
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ByteString, Integer> eldest) {
+          return size() > 1_024;
+        }
+      };
+
   private long notBeforeNanos;
 
-  SyncClient(String chainId, PeerNetwork.ChainReader chain, PeerNetwork.Inbound inbound, Function<String, ManagedChannel> channels,
-      Supplier<Collection<PeerConnection>> peers, Punish punish, ScheduledExecutorService timers, Executor callbacks,
-      PeerLimits limits, LogName logName) {
+  SyncClient(
+      String chainId,
+      PeerNetwork.ChainReader chain,
+      PeerNetwork.Inbound inbound,
+      Function<String, ManagedChannel> channels,
+      Supplier<Collection<PeerConnection>> peers,
+      Punish punish,
+      ScheduledExecutorService timers,
+      Executor callbacks,
+      PeerLimits limits,
+      LogName logName) {
     this.chainId = chainId;
     this.chain = chain;
     this.inbound = inbound;
@@ -71,7 +90,9 @@ final class SyncClient {
       long tip = chain.tipHeight();
       PeerConnection best = null;
       for (PeerConnection p : peers.get()) {
-        if (p.admitted() && p.direction == PeerConnection.Direction.OUTBOUND && p.verifiedHeight() > tip
+        if (p.admitted()
+            && p.direction == PeerConnection.Direction.OUTBOUND
+            && p.verifiedHeight() > tip
             && (best == null || better(p, best))) {
           best = p;
         }
@@ -91,14 +112,20 @@ final class SyncClient {
     return a != b ? a < b : p.verifiedHeight() > than.verifiedHeight();
   }
 
-  /** The node refused a block of {@code source}: the stream's peer is penalized and dropped (once), and another is asked. */
+  /**
+   * The node refused a block of {@code source}: the stream's peer is penalized and dropped (once),
+   * and another is asked.
+   */
   void refused(SyncSource source, long height, String why) {
     if (source instanceof SyncStream s) {
       s.fail("sync_refused_block", "sent block " + height + ", refused: " + why);
     }
   }
 
-  /** A peer's stream closed: if it was the sync source, its sync ends now rather than at the deadline. */
+  /**
+   * A peer's stream closed: if it was the sync source, its sync ends now rather than at the
+   * deadline.
+   */
   void gone(PeerConnection peer) {
     SyncStream s;
     synchronized (this) {
@@ -111,7 +138,10 @@ final class SyncClient {
     }
   }
 
-  /** {@code s} ended: its slot is free for the next stream, at once or ({@code retryGap}) after a pause. */
+  /**
+   * {@code s} ended: its slot is free for the next stream, at once or ({@code retryGap}) after a
+   * pause.
+   */
   synchronized void ended(SyncStream s, boolean retryGap) {
     if (current == s) {
       current = null;
@@ -121,7 +151,10 @@ final class SyncClient {
     }
   }
 
-  /** The source of a stream misbehaved: it is asked last from now on, penalized and dropped, and another is asked. */
+  /**
+   * The source of a stream misbehaved: it is asked last from now on, penalized and dropped, and
+   * another is asked.
+   */
   void failed(PeerConnection source, String label, String detail) {
     strike(source);
     punish.drop(source, label, "sync source " + detail);

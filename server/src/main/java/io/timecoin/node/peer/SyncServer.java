@@ -32,17 +32,26 @@ final class SyncServer {
 
   private final String chainId;
   private final PeerNetwork.ChainReader chain;
+
   /** The admitted inbound peer on the connection from this address, or null. */
   private final Function<SocketAddress, PeerConnection> admittedAt;
+
   private final ScheduledExecutorService timers;
   private final PeerLimits limits;
+
   /** Told of each refused call, by reason (the metric). */
   private final Consumer<String> refused;
+
   private final Set<ByteString> serving = ConcurrentHashMap.newKeySet();
   private final AtomicInteger streams = new AtomicInteger();
 
-  SyncServer(String chainId, PeerNetwork.ChainReader chain, Function<SocketAddress, PeerConnection> admittedAt,
-      ScheduledExecutorService timers, PeerLimits limits, Consumer<String> refused) {
+  SyncServer(
+      String chainId,
+      PeerNetwork.ChainReader chain,
+      Function<SocketAddress, PeerConnection> admittedAt,
+      ScheduledExecutorService timers,
+      PeerLimits limits,
+      Consumer<String> refused) {
     this.chainId = chainId;
     this.chain = chain;
     this.admittedAt = admittedAt;
@@ -56,33 +65,48 @@ final class SyncServer {
     return streams.get();
   }
 
-  void serve(SyncBlocksRequest request, StreamObserver<SyncBlocksResponse> responseObserver, SocketAddress remote) {
-    ServerCallStreamObserver<SyncBlocksResponse> out = (ServerCallStreamObserver<SyncBlocksResponse>) responseObserver;
+  void serve(
+      SyncBlocksRequest request,
+      StreamObserver<SyncBlocksResponse> responseObserver,
+      SocketAddress remote) {
+    ServerCallStreamObserver<SyncBlocksResponse> out =
+        (ServerCallStreamObserver<SyncBlocksResponse>) responseObserver;
     PeerConnection peer = remote == null ? null : admittedAt.apply(remote);
     if (peer == null) {
       refused.accept("unauthenticated");
-      out.onError(ApiErrors.of(Status.Code.UNAUTHENTICATED, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
-          "SyncBlocks is served only on a connection that carries an admitted Connect stream"));
+      out.onError(
+          ApiErrors.of(
+              Status.Code.UNAUTHENTICATED,
+              ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+              "SyncBlocks is served only on a connection that carries an admitted Connect stream"));
       return;
     }
     if (!request.getChainId().equals(chainId)) {
       refused.accept("wrong_chain");
-      out.onError(Handshake.refusal(ErrorReason.ERROR_REASON_WRONG_CHAIN, "this node is on chain '" + chainId + "'"));
+      out.onError(
+          Handshake.refusal(
+              ErrorReason.ERROR_REASON_WRONG_CHAIN, "this node is on chain '" + chainId + "'"));
       return;
     }
     ByteString key = peer.remoteKey;
     if (!serving.add(key)) {
       refused.accept("too_many_streams");
-      out.onError(ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
-          "one SyncBlocks stream per peer at a time"));
+      out.onError(
+          ApiErrors.of(
+              Status.Code.RESOURCE_EXHAUSTED,
+              ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
+              "one SyncBlocks stream per peer at a time"));
       return;
     }
     if (streams.incrementAndGet() > limits.maxSyncStreams()) {
       streams.decrementAndGet();
       serving.remove(key);
       refused.accept("too_many_streams");
-      out.onError(ApiErrors.of(Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
-          "this node serves " + limits.maxSyncStreams() + " SyncBlocks streams at most"));
+      out.onError(
+          ApiErrors.of(
+              Status.Code.RESOURCE_EXHAUSTED,
+              ErrorReason.ERROR_REASON_TOO_MANY_STREAMS,
+              "this node serves " + limits.maxSyncStreams() + " SyncBlocks streams at most"));
       return;
     }
     new Stream(request, out, key).start();
@@ -99,7 +123,10 @@ final class SyncServer {
     private volatile long progressAtNanos = System.nanoTime();
     private ScheduledFuture<?> watchdog;
 
-    Stream(SyncBlocksRequest request, ServerCallStreamObserver<SyncBlocksResponse> out, ByteString key) {
+    Stream(
+        SyncBlocksRequest request,
+        ServerCallStreamObserver<SyncBlocksResponse> out,
+        ByteString key) {
       this.out = out;
       this.key = key;
       long tip = chain.tipHeight();
@@ -111,7 +138,9 @@ final class SyncServer {
       out.setOnCancelHandler(this::release);
       out.setOnReadyHandler(this::pump);
       long checkMs = Math.max(50, limits.syncServeStall().toMillis() / 4);
-      watchdog = timers.scheduleWithFixedDelay(this::checkProgress, checkMs, checkMs, TimeUnit.MILLISECONDS);
+      watchdog =
+          timers.scheduleWithFixedDelay(
+              this::checkProgress, checkMs, checkMs, TimeUnit.MILLISECONDS);
       pump();
     }
 
@@ -122,8 +151,10 @@ final class SyncServer {
         ahead = h < last ? chain.block(h + 1).orElse(null) : null;
         // The certificate of h that block h + 1 carries: the one the syncing node will find
         // again as that block's last_certificate, so it verifies one certificate per height.
-        FinalityCertificate c = ahead != null && ahead.getBody().hasLastCertificate()
-            ? ahead.getBody().getLastCertificate() : chain.certificate(h).orElse(null);
+        FinalityCertificate c =
+            ahead != null && ahead.getBody().hasLastCertificate()
+                ? ahead.getBody().getLastCertificate()
+                : chain.certificate(h).orElse(null);
         if (b == null || c == null) {
           next = last + 1; // pruned or not there: end the stream rather than leave it hanging
           break;
@@ -145,10 +176,17 @@ final class SyncServer {
       if (System.nanoTime() - progressAtNanos > limits.syncServeStall().toNanos()) {
         synchronized (this) {
           if (release()) {
-            LOG.info(() -> "cancelling a SyncBlocks stream that read nothing for " + limits.syncServeStall().toSeconds() + " s");
+            LOG.info(
+                () ->
+                    "cancelling a SyncBlocks stream that read nothing for "
+                        + limits.syncServeStall().toSeconds()
+                        + " s");
             refused.accept("stalled");
-            out.onError(Status.DEADLINE_EXCEEDED.withDescription("the stream read nothing for "
-                + limits.syncServeStall().toSeconds() + " s").asRuntimeException());
+            out.onError(
+                Status.DEADLINE_EXCEEDED
+                    .withDescription(
+                        "the stream read nothing for " + limits.syncServeStall().toSeconds() + " s")
+                    .asRuntimeException());
           }
         }
       }

@@ -15,10 +15,11 @@ import java.util.logging.Logger;
 
 /**
  * One SyncBlocks stream of the {@link SyncClient}, from one source: hands its blocks to the node,
- * and fails the source if it sends nothing for the progress limit (the time the node takes to
- * apply a block does not count) or a malformed answer.
+ * and fails the source if it sends nothing for the progress limit (the time the node takes to apply
+ * a block does not count) or a malformed answer.
  */
-final class SyncStream implements ClientResponseObserver<SyncBlocksRequest, SyncBlocksResponse>, SyncSource {
+final class SyncStream
+    implements ClientResponseObserver<SyncBlocksRequest, SyncBlocksResponse>, SyncSource {
   private static final Logger LOG = Logger.getLogger(SyncStream.class.getName());
 
   private final SyncClient client;
@@ -40,11 +41,25 @@ final class SyncStream implements ClientResponseObserver<SyncBlocksRequest, Sync
   }
 
   void start() {
-    LOG.info(() -> client.logName + "catching up from height " + from + " with " + source + " (at " + source.verifiedHeight() + ")");
+    LOG.info(
+        () ->
+            client.logName
+                + "catching up from height "
+                + from
+                + " with "
+                + source
+                + " (at "
+                + source.verifiedHeight()
+                + ")");
     long checkMs = Math.max(20, client.limits.syncProgress().toMillis() / 5);
-    watchdog = client.timers.scheduleWithFixedDelay(this::checkProgress, checkMs, checkMs, TimeUnit.MILLISECONDS);
-    PeerServiceGrpc.newStub(client.channels.apply(source.address)).withExecutor(client.callbacks)
-        .syncBlocks(SyncBlocksRequest.newBuilder().setChainId(client.chainId).setFromHeight(from).build(), this);
+    watchdog =
+        client.timers.scheduleWithFixedDelay(
+            this::checkProgress, checkMs, checkMs, TimeUnit.MILLISECONDS);
+    PeerServiceGrpc.newStub(client.channels.apply(source.address))
+        .withExecutor(client.callbacks)
+        .syncBlocks(
+            SyncBlocksRequest.newBuilder().setChainId(client.chainId).setFromHeight(from).build(),
+            this);
   }
 
   @Override
@@ -70,10 +85,12 @@ final class SyncStream implements ClientResponseObserver<SyncBlocksRequest, Sync
   @Override
   public void onError(Throwable t) {
     com.google.rpc.ErrorInfo info = Handshake.errorInfo(t);
-    if (info != null && info.getReason().equals(ErrorReasons.code(ErrorReason.ERROR_REASON_MALFORMED))) {
+    if (info != null
+        && info.getReason().equals(ErrorReasons.code(ErrorReason.ERROR_REASON_MALFORMED))) {
       // what it sent does not parse as the protocol's messages (an unknown field, say): it is a bad
       // source like one whose block is refused, not a broken link to retry
-      fail("sync_malformed", "sent a malformed answer: " + Status.fromThrowable(t).getDescription());
+      fail(
+          "sync_malformed", "sent a malformed answer: " + Status.fromThrowable(t).getDescription());
       return;
     }
     if (end(true)) {
@@ -86,15 +103,21 @@ final class SyncStream implements ClientResponseObserver<SyncBlocksRequest, Sync
     if (end(false) && lastDelivered < from && source.verifiedHeight() >= from) {
       // its own votes say it has these blocks: a source that sends none is lying or broken
       client.strike(source);
-      LOG.info(() -> client.logName + "sync source " + source + " sent no block although it voted at height "
-          + (source.verifiedHeight() + 1));
+      LOG.info(
+          () ->
+              client.logName
+                  + "sync source "
+                  + source
+                  + " sent no block although it voted at height "
+                  + (source.verifiedHeight() + 1));
     }
   }
 
   private void checkProgress() {
     if (ended.get()) {
       watchdog.cancel(false);
-    } else if (!inCallback && System.nanoTime() - progressAtNanos > client.limits.syncProgress().toNanos()) {
+    } else if (!inCallback
+        && System.nanoTime() - progressAtNanos > client.limits.syncProgress().toNanos()) {
       fail("sync_stall", "sent no block for " + client.limits.syncProgress().toMillis() + " ms");
     }
   }
@@ -116,7 +139,9 @@ final class SyncStream implements ClientResponseObserver<SyncBlocksRequest, Sync
     }
   }
 
-  /** True the first time; frees the slot for the next stream ({@code failed}: after the retry gap). */
+  /**
+   * True the first time; frees the slot for the next stream ({@code failed}: after the retry gap).
+   */
   boolean end(boolean failed) {
     if (!ended.compareAndSet(false, true)) {
       return false;

@@ -17,18 +17,27 @@ public final class VerifiedHeights {
   private VerifiedHeights() {}
 
   /**
-   * The height {@code vote} proves, or -1 when it proves nothing new: not ahead of {@code engineHeight},
-   * not beyond what {@code known} already proves, another chain, or not a member's valid signature.
-   * Verified once per height a peer claims, not per vote.
+   * The height {@code vote} proves, or -1 when it proves nothing new: not ahead of {@code
+   * engineHeight}, not beyond what {@code known} already proves, another chain, or not a member's
+   * valid signature. Verified once per height a peer claims, not per vote.
    */
-  public static long provenBy(Vote vote, String chainId, long engineHeight, long known, ValidatorSet set, SignatureVerifier verifier) {
+  public static long provenBy(
+      Vote vote,
+      String chainId,
+      long engineHeight,
+      long known,
+      ValidatorSet set,
+      SignatureVerifier verifier) {
     long proven = vote.getHeight() - 1;
     if (vote.getHeight() <= engineHeight || proven <= known || !vote.getChainId().equals(chainId)) {
       return -1;
     }
     ValidatorSet.Member member = set.member(vote.getValidator());
     try {
-      return member != null && verifier.verify(member.key(), CanonicalBytes.vote(vote), vote.getSignature()) ? proven : -1;
+      return member != null
+              && verifier.verify(member.key(), CanonicalBytes.vote(vote), vote.getSignature())
+          ? proven
+          : -1;
     } catch (MalformedException e) {
       return -1;
     }

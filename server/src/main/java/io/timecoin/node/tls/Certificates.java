@@ -53,7 +53,8 @@ public final class Certificates {
       X500Name name = new X500Name("CN=" + network + " CA");
       JcaX509v3CertificateBuilder b = builder(name, name, key);
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+      b.addExtension(
+          Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
       X509Certificate cert = sign(b, key);
       Files.createDirectories(dir);
       writePem(dir.resolve("ca.pem"), cert, false);
@@ -64,25 +65,44 @@ public final class Certificates {
     }
   }
 
-  /** A node's certificate and key in {@code dir} (node.crt.pem, node.key.pem 0600), with a copy of ca.pem. */
+  /**
+   * A node's certificate and key in {@code dir} (node.crt.pem, node.key.pem 0600), with a copy of
+   * ca.pem.
+   */
   public void issue(Path dir, String nodeName) throws IOException {
     try {
       KeyPair key = ecKey();
-      JcaX509v3CertificateBuilder b = builder(new X500Name(caCert.getSubjectX500Principal().getName()),
-          new X500Name("CN=" + nodeName), key);
+      JcaX509v3CertificateBuilder b =
+          builder(
+              new X500Name(caCert.getSubjectX500Principal().getName()),
+              new X500Name("CN=" + nodeName),
+              key);
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-      b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
-      b.addExtension(Extension.extendedKeyUsage, false,
-          new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-      b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-          new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+      b.addExtension(
+          Extension.keyUsage,
+          true,
+          new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
+      b.addExtension(
+          Extension.extendedKeyUsage,
+          false,
+          new ExtendedKeyUsage(
+              new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+      b.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(
+              new GeneralName[] {
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                new GeneralName(GeneralName.dNSName, "localhost")
+              }));
       X509Certificate cert = sign(b, caKey);
       Files.createDirectories(dir);
       writePem(dir.resolve("node.crt.pem"), cert, false);
       writePem(dir.resolve("node.key.pem"), key.getPrivate(), true);
       writePem(dir.resolve("ca.pem"), caCert, false);
     } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
-      throw new IOException("cannot make the certificate of " + nodeName + ": " + e.getMessage(), e);
+      throw new IOException(
+          "cannot make the certificate of " + nodeName + ": " + e.getMessage(), e);
     }
   }
 
@@ -92,28 +112,39 @@ public final class Certificates {
     return g.generateKeyPair();
   }
 
-  private static JcaX509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair subjectKey) {
+  private static JcaX509v3CertificateBuilder builder(
+      X500Name issuer, X500Name subject, KeyPair subjectKey) {
     Instant now = Instant.now();
-    return new JcaX509v3CertificateBuilder(issuer, new BigInteger(64, RANDOM).abs().add(BigInteger.ONE),
-        Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(VALIDITY)), subject, subjectKey.getPublic());
+    return new JcaX509v3CertificateBuilder(
+        issuer,
+        new BigInteger(64, RANDOM).abs().add(BigInteger.ONE),
+        Date.from(now.minus(Duration.ofHours(1))),
+        Date.from(now.plus(VALIDITY)),
+        subject,
+        subjectKey.getPublic());
   }
 
   private static X509Certificate sign(JcaX509v3CertificateBuilder b, KeyPair issuerKey)
       throws GeneralSecurityException, org.bouncycastle.operator.OperatorCreationException {
-    return new JcaX509CertificateConverter().getCertificate(
-        b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey.getPrivate())));
+    return new JcaX509CertificateConverter()
+        .getCertificate(
+            b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey.getPrivate())));
   }
 
   /** PEM text; private keys as PKCS#8, created owner-only before anything is written. */
   private static void writePem(Path path, Object object, boolean secret) throws IOException {
     StringWriter text = new StringWriter();
     try (JcaPEMWriter pem = new JcaPEMWriter(text)) {
-      pem.writeObject(secret ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(
-          (java.security.PrivateKey) object, null) : object);
+      pem.writeObject(
+          secret
+              ? new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(
+                  (java.security.PrivateKey) object, null)
+              : object);
     }
     if (secret) {
       Files.deleteIfExists(path);
-      Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.createFile(
+          path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
     Files.writeString(path, text.toString());
   }

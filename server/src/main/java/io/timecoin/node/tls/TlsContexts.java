@@ -32,7 +32,10 @@ public final class TlsContexts {
   }
 
   public SslContext peerServer() throws IOException {
-    return GrpcSslContexts.forServer(cert, key).trustManager(ca).clientAuth(ClientAuth.REQUIRE).build();
+    return GrpcSslContexts.forServer(cert, key)
+        .trustManager(ca)
+        .clientAuth(ClientAuth.REQUIRE)
+        .build();
   }
 
   public SslContext peerClient() throws IOException {

@@ -17,9 +17,10 @@ import java.util.Base64;
  * One call of the web port, carried to the node's services over an in-process gRPC channel and its
  * answer written back as gRPC-Web frames or as JSON. Every step on the HTTP side runs on the
  * request's Vert.x context (the channel's callbacks hop there), so the ClientCall, which is not
- * thread-safe, is only touched from there. A stream is flow-controlled end to end: the next message is
- * asked of the service only once the HTTP connection has taken the last one, so a browser that reads
- * slowly is, to the service, a subscriber that is not ready (and SubscribeFinalized closes it as slow).
+ * thread-safe, is only touched from there. A stream is flow-controlled end to end: the next message
+ * is asked of the service only once the HTTP connection has taken the last one, so a browser that
+ * reads slowly is, to the service, a subscriber that is not ready (and SubscribeFinalized closes it
+ * as slow).
  */
 final class BridgedCall extends ClientCall.Listener<byte[]> {
   /** How the answer is written. */
@@ -35,7 +36,8 @@ final class BridgedCall extends ClientCall.Listener<byte[]> {
     }
   }
 
-  static final Metadata.Key<byte[]> STATUS_DETAILS = Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
+  static final Metadata.Key<byte[]> STATUS_DETAILS =
+      Metadata.Key.of("grpc-status-details-bin", Metadata.BINARY_BYTE_MARSHALLER);
 
   private final Context context;
   private final HttpServerResponse response;
@@ -47,8 +49,15 @@ final class BridgedCall extends ClientCall.Listener<byte[]> {
   private byte[] jsonAnswer;
   private boolean finished;
 
-  /** {@code onDone}: run once when the call is over, however it ends (gives back the body's bytes). */
-  BridgedCall(Context context, HttpServerResponse response, Wire wire, Message responsePrototype, Runnable onDone) {
+  /**
+   * {@code onDone}: run once when the call is over, however it ends (gives back the body's bytes).
+   */
+  BridgedCall(
+      Context context,
+      HttpServerResponse response,
+      Wire wire,
+      Message responsePrototype,
+      Runnable onDone) {
     this.context = context;
     this.response = response;
     this.wire = wire;
@@ -56,14 +65,18 @@ final class BridgedCall extends ClientCall.Listener<byte[]> {
     this.onDone = onDone;
   }
 
-  /** Starts {@code call} with this listener and sends {@code messages}, then half-closes. On the context. */
+  /**
+   * Starts {@code call} with this listener and sends {@code messages}, then half-closes. On the
+   * context.
+   */
   void start(ClientCall<byte[], byte[]> call, java.util.List<byte[]> messages) {
     this.call = call;
-    response.closeHandler(v -> {
-      if (!finished) { // the client went away first: the service is told, as on the gRPC port
-        call.cancel("the HTTP client went away", null);
-      }
-    });
+    response.closeHandler(
+        v -> {
+          if (!finished) { // the client went away first: the service is told, as on the gRPC port
+            call.cancel("the HTTP client went away", null);
+          }
+        });
     call.start(this, new Metadata());
     call.request(1);
     for (byte[] m : messages) {
@@ -94,11 +107,12 @@ final class BridgedCall extends ClientCall.Listener<byte[]> {
     writeHeaders();
     response.write(frame(0x00, message));
     if (response.writeQueueFull()) {
-      response.drainHandler(d -> {
-        if (!finished) {
-          call.request(1);
-        }
-      });
+      response.drainHandler(
+          d -> {
+            if (!finished) {
+              call.request(1);
+            }
+          });
     } else {
       call.request(1);
     }
@@ -125,10 +139,17 @@ final class BridgedCall extends ClientCall.Listener<byte[]> {
       if (status.isOk() && jsonAnswer != null) {
         try {
           Message m = responsePrototype.getParserForType().parseFrom(jsonAnswer);
-          response.setStatusCode(200).putHeader("content-type", "application/json").end(WebPort.JSON.print(m) + "\n");
+          response
+              .setStatusCode(200)
+              .putHeader("content-type", "application/json")
+              .end(WebPort.JSON.print(m) + "\n");
         } catch (InvalidProtocolBufferException e) {
-          WebPort.endJson(response, com.google.rpc.Status.newBuilder().setCode(Status.Code.INTERNAL.value())
-              .setMessage("the answer does not parse: " + e.getMessage()).build());
+          WebPort.endJson(
+              response,
+              com.google.rpc.Status.newBuilder()
+                  .setCode(Status.Code.INTERNAL.value())
+                  .setMessage("the answer does not parse: " + e.getMessage())
+                  .build());
         }
         return;
       }
@@ -142,7 +163,8 @@ final class BridgedCall extends ClientCall.Listener<byte[]> {
       return;
     }
     StringBuilder block = new StringBuilder();
-    trailerLines(status, trailers).forEach((k, v) -> block.append(k).append(':').append(v).append("\r\n"));
+    trailerLines(status, trailers)
+        .forEach((k, v) -> block.append(k).append(':').append(v).append("\r\n"));
     response.end(frame(0x80, block.toString().getBytes(StandardCharsets.US_ASCII)));
   }
 
@@ -155,7 +177,8 @@ final class BridgedCall extends ClientCall.Listener<byte[]> {
     }
     byte[] details = trailers == null ? null : trailers.get(STATUS_DETAILS);
     if (details != null) {
-      out.put("grpc-status-details-bin", Base64.getEncoder().withoutPadding().encodeToString(details));
+      out.put(
+          "grpc-status-details-bin", Base64.getEncoder().withoutPadding().encodeToString(details));
     }
     return out;
   }
@@ -169,7 +192,9 @@ final class BridgedCall extends ClientCall.Listener<byte[]> {
     return Buffer.buffer(wire == Wire.GRPC_WEB_TEXT ? Base64.getEncoder().encode(f) : f);
   }
 
-  /** grpc-message's encoding (the gRPC HTTP/2 spec): UTF-8, bytes outside 0x20-0x7e and '%' as %XX. */
+  /**
+   * grpc-message's encoding (the gRPC HTTP/2 spec): UTF-8, bytes outside 0x20-0x7e and '%' as %XX.
+   */
   static String percentEncode(String text) {
     StringBuilder out = new StringBuilder();
     for (byte b : text.getBytes(StandardCharsets.UTF_8)) {
@@ -182,10 +207,18 @@ final class BridgedCall extends ClientCall.Listener<byte[]> {
     return out.toString();
   }
 
-  /** The JSON printer for answers: the protobuf JSON mapping, with ErrorInfo known for a Status's details. */
+  /**
+   * The JSON printer for answers: the protobuf JSON mapping, with ErrorInfo known for a Status's
+   * details.
+   */
   static JsonFormat.Printer printer() {
-    // zeros too (height 0, sent 0, syncing false): a reader by hand should not have to know the defaults
-    return JsonFormat.printer().alwaysPrintFieldsWithNoPresence().usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
-        .add(com.google.rpc.ErrorInfo.getDescriptor()).build());
+    // zeros too (height 0, sent 0, syncing false): a reader by hand should not have to know the
+    // defaults
+    return JsonFormat.printer()
+        .alwaysPrintFieldsWithNoPresence()
+        .usingTypeRegistry(
+            JsonFormat.TypeRegistry.newBuilder()
+                .add(com.google.rpc.ErrorInfo.getDescriptor())
+                .build());
   }
 }

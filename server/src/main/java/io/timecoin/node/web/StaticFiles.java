@@ -16,23 +16,25 @@ final class StaticFiles {
   /** A file to serve: its bytes and content type. */
   record File(byte[] bytes, String contentType) {}
 
-  private static final Map<String, String> TYPES = Map.ofEntries(
-      Map.entry("html", "text/html; charset=utf-8"),
-      Map.entry("js", "text/javascript; charset=utf-8"),
-      Map.entry("mjs", "text/javascript; charset=utf-8"),
-      Map.entry("css", "text/css; charset=utf-8"),
-      Map.entry("json", "application/json"),
-      Map.entry("map", "application/json"),
-      Map.entry("svg", "image/svg+xml"),
-      Map.entry("png", "image/png"),
-      Map.entry("jpg", "image/jpeg"),
-      Map.entry("ico", "image/x-icon"),
-      Map.entry("woff2", "font/woff2"),
-      Map.entry("txt", "text/plain; charset=utf-8"),
-      Map.entry("wasm", "application/wasm"));
+  private static final Map<String, String> TYPES =
+      Map.ofEntries(
+          Map.entry("html", "text/html; charset=utf-8"),
+          Map.entry("js", "text/javascript; charset=utf-8"),
+          Map.entry("mjs", "text/javascript; charset=utf-8"),
+          Map.entry("css", "text/css; charset=utf-8"),
+          Map.entry("json", "application/json"),
+          Map.entry("map", "application/json"),
+          Map.entry("svg", "image/svg+xml"),
+          Map.entry("png", "image/png"),
+          Map.entry("jpg", "image/jpeg"),
+          Map.entry("ico", "image/x-icon"),
+          Map.entry("woff2", "font/woff2"),
+          Map.entry("txt", "text/plain; charset=utf-8"),
+          Map.entry("wasm", "application/wasm"));
 
   private final String root;
   private final ClassLoader loader;
+
   /** Only files that exist are cached: what the jar bundles, so the cache is bounded by it. */
   private final Map<String, File> cache = new ConcurrentHashMap<>();
 
@@ -44,13 +46,20 @@ final class StaticFiles {
 
   /** The file a GET of {@code path} answers with, if any. */
   Optional<File> get(String path) {
-    if (!path.startsWith("/") || path.contains("..") || path.contains("\\") || path.contains("%") || path.contains("//")) {
+    if (!path.startsWith("/")
+        || path.contains("..")
+        || path.contains("\\")
+        || path.contains("%")
+        || path.contains("//")) {
       return Optional.empty();
     }
     String name = path.substring(1);
-    // a path whose last segment has no extension is a route of the app (/, /block/12, /address/timet1...),
+    // a path whose last segment has no extension is a route of the app (/, /block/12,
+    // /address/timet1...),
     // never a file: so a folder on the classpath is never read as one
-    return name.substring(name.lastIndexOf('/') + 1).contains(".") ? load(name) : load("index.html");
+    return name.substring(name.lastIndexOf('/') + 1).contains(".")
+        ? load(name)
+        : load("index.html");
   }
 
   private Optional<File> load(String name) {

@@ -40,44 +40,62 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The web port (docs/protocol.md 7): one HTTP/1.1 server for browsers and curl, beside the gRPC client
- * port. It serves
+ * The web port (docs/protocol.md 7): one HTTP/1.1 server for browsers and curl, beside the gRPC
+ * client port. It serves
+ *
  * <ul>
- *   <li>a service ({@code timecoin.v1.NodeService}) over gRPC-Web, unary and server streaming, binary
- *       and text, at {@code POST /timecoin.v1.NodeService/Method};
- *   <li>each unary method as JSON (the protobuf JSON mapping) at the same path, for any other content
- *       type, so {@code curl -d '{}' .../GetStatus} answers; a refusal is the google.rpc.Status as JSON,
- *       its ErrorInfo reason included, with the HTTP status of its code;
+ *   <li>a service ({@code timecoin.v1.NodeService}) over gRPC-Web, unary and server streaming,
+ *       binary and text, at {@code POST /timecoin.v1.NodeService/Method};
+ *   <li>each unary method as JSON (the protobuf JSON mapping) at the same path, for any other
+ *       content type, so {@code curl -d '{}' .../GetStatus} answers; a refusal is the
+ *       google.rpc.Status as JSON, its ErrorInfo reason included, with the HTTP status of its code;
  *   <li>{@code /metrics} (Prometheus) and {@code /healthz};
  *   <li>the explorer's static files from a classpath folder, index.html for the app's routes;
  *   <li>CORS for all of it, so a page from another origin can call it.
  * </ul>
- * Calls are not served by a second implementation: they go over an in-process gRPC channel to the same
- * service objects and interceptors as the gRPC port (unknown-field refusal, call metrics), on the same
- * executor.
  *
- * <p>What a hostile client can hold: a connection slot ({@link Limits#maxConnections}; those beyond are
- * closed at once), at most 8 KiB of request line and headers per connection, and request bodies in
- * flight, bounded per request ({@link Limits#maxBodyBytes}) and in all ({@link Limits#bodyBudgetBytes},
- * given back when the call ends). A body must arrive whole within {@link Limits#bodyTimeoutMs} (a
- * slow-loris is cut off), and a connection idle for {@link Limits#idleTimeoutSeconds} is closed. Every
- * refusal is counted in timed_web_refused_total{reason}.
+ * Calls are not served by a second implementation: they go over an in-process gRPC channel to the
+ * same service objects and interceptors as the gRPC port (unknown-field refusal, call metrics), on
+ * the same executor.
+ *
+ * <p>What a hostile client can hold: a connection slot ({@link Limits#maxConnections}; those beyond
+ * are closed at once), at most 8 KiB of request line and headers per connection, and request bodies
+ * in flight, bounded per request ({@link Limits#maxBodyBytes}) and in all ({@link
+ * Limits#bodyBudgetBytes}, given back when the call ends). A body must arrive whole within {@link
+ * Limits#bodyTimeoutMs} (a slow-loris is cut off), and a connection idle for {@link
+ * Limits#idleTimeoutSeconds} is closed. Every refusal is counted in
+ * timed_web_refused_total{reason}.
  */
 public final class WebPort {
   /** The port's bounds. */
-  public record Limits(int maxMessageBytes, int maxConnections, long bodyBudgetBytes, long bodyTimeoutMs, int idleTimeoutSeconds) {
+  public record Limits(
+      int maxMessageBytes,
+      int maxConnections,
+      long bodyBudgetBytes,
+      long bodyTimeoutMs,
+      int idleTimeoutSeconds) {
     /** The default limits ({@link NodeLimits#DEFAULTS}) with this message limit. */
     public static Limits defaults(int maxMessageBytes) {
       return of(NodeLimits.DEFAULTS.with(NodeLimits.CLIENT_MAX_MESSAGE_BYTES, maxMessageBytes));
     }
 
-    /** The limits a node's config gives: the gRPC client port's message limit, and the web port's own. */
+    /**
+     * The limits a node's config gives: the gRPC client port's message limit, and the web port's
+     * own.
+     */
     public static Limits of(NodeLimits l) {
-      return new Limits(l.intValue(NodeLimits.CLIENT_MAX_MESSAGE_BYTES), l.intValue(NodeLimits.WEB_MAX_CONNECTIONS),
-          l.get(NodeLimits.WEB_BODY_BUDGET_BYTES), l.get(NodeLimits.WEB_BODY_TIMEOUT_MS), l.intValue(NodeLimits.WEB_IDLE_TIMEOUT_S));
+      return new Limits(
+          l.intValue(NodeLimits.CLIENT_MAX_MESSAGE_BYTES),
+          l.intValue(NodeLimits.WEB_MAX_CONNECTIONS),
+          l.get(NodeLimits.WEB_BODY_BUDGET_BYTES),
+          l.get(NodeLimits.WEB_BODY_TIMEOUT_MS),
+          l.intValue(NodeLimits.WEB_IDLE_TIMEOUT_S));
     }
 
-    /** A request body: the message in its frame, or its JSON (bytes fields grow by a third in base64). */
+    /**
+     * A request body: the message in its frame, or its JSON (bytes fields grow by a third in
+     * base64).
+     */
     public long maxBodyBytes() {
       return 2L * maxMessageBytes + 5;
     }
@@ -85,26 +103,33 @@ public final class WebPort {
 
   static final JsonFormat.Printer JSON = BridgedCall.printer();
   private static final JsonFormat.Parser JSON_PARSER = JsonFormat.parser();
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
 
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw Status.INTERNAL.withDescription("reading a message: " + e.getMessage()).withCause(e).asRuntimeException();
-      }
-    }
-  };
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw Status.INTERNAL
+                .withDescription("reading a message: " + e.getMessage())
+                .withCause(e)
+                .asRuntimeException();
+          }
+        }
+      };
+
   /** The headers a gRPC-Web client sends, allowed from any origin. */
   static final String ALLOWED_HEADERS = "content-type, x-grpc-web, x-user-agent, grpc-timeout";
+
   static final String EXPOSED_HEADERS = "grpc-status, grpc-message, grpc-status-details-bin";
 
-  private record Method(MethodDescriptor<byte[], byte[]> bytes, Message request, Message response) {}
+  private record Method(
+      MethodDescriptor<byte[], byte[]> bytes, Message request, Message response) {}
 
   private final Vertx vertx;
   private final Channel api;
@@ -126,15 +151,28 @@ public final class WebPort {
    * @param serving what /healthz says: in step with the network (200) or not (503)
    * @param staticRoot the classpath folder of the explorer ("explorer")
    */
-  public WebPort(Vertx vertx, Channel api, ServiceDescriptor service, MeterRegistry metrics, Supplier<String> metricsPage,
-      BooleanSupplier serving, String staticRoot, Limits limits) {
+  public WebPort(
+      Vertx vertx,
+      Channel api,
+      ServiceDescriptor service,
+      MeterRegistry metrics,
+      Supplier<String> metricsPage,
+      BooleanSupplier serving,
+      String staticRoot,
+      Limits limits) {
     this.vertx = vertx;
     this.api = api;
     this.servicePrefix = "/" + service.getName() + "/";
     for (MethodDescriptor<?, ?> m : service.getMethods()) {
-      methods.put(m.getBareMethodName(), new Method(
-          MethodDescriptor.newBuilder(BYTES, BYTES).setFullMethodName(m.getFullMethodName()).setType(m.getType()).build(),
-          prototype(m.getRequestMarshaller()), prototype(m.getResponseMarshaller())));
+      methods.put(
+          m.getBareMethodName(),
+          new Method(
+              MethodDescriptor.newBuilder(BYTES, BYTES)
+                  .setFullMethodName(m.getFullMethodName())
+                  .setType(m.getType())
+                  .build(),
+              prototype(m.getRequestMarshaller()),
+              prototype(m.getResponseMarshaller())));
     }
     this.metrics = metrics;
     this.metricsPage = metricsPage;
@@ -143,25 +181,34 @@ public final class WebPort {
     this.limits = limits;
     Gauge.builder("timed_web_connections", connections, AtomicInteger::get).register(metrics);
     Gauge.builder("timed_web_body_bytes", bodyBytes, AtomicLong::get).register(metrics);
-    this.server = vertx.createHttpServer(new HttpServerOptions()
-            .setIdleTimeout(limits.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
-            .setMaxInitialLineLength(4096).setMaxHeaderSize(8192)
-            .setCompressionSupported(false)
-            // HTTP/1.1 only, as browsers speak it to plain http: no h2c upgrade (whose detection waits for
-            // a connection's first bytes before the connection is counted) and one request at a time
-            .setHttp2ClearTextEnabled(false))
-        .connectionHandler(conn -> {
-          conn.closeHandler(v -> connections.decrementAndGet());
-          if (connections.incrementAndGet() > limits.maxConnections()) {
-            refused("connections");
-            conn.close();
-          }
-        })
-        .requestHandler(this::handle);
+    this.server =
+        vertx
+            .createHttpServer(
+                new HttpServerOptions()
+                    .setIdleTimeout(limits.idleTimeoutSeconds())
+                    .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                    .setMaxInitialLineLength(4096)
+                    .setMaxHeaderSize(8192)
+                    .setCompressionSupported(false)
+                    // HTTP/1.1 only, as browsers speak it to plain http: no h2c upgrade (whose
+                    // detection waits for
+                    // a connection's first bytes before the connection is counted) and one request
+                    // at a time
+                    .setHttp2ClearTextEnabled(false))
+            .connectionHandler(
+                conn -> {
+                  conn.closeHandler(v -> connections.decrementAndGet());
+                  if (connections.incrementAndGet() > limits.maxConnections()) {
+                    refused("connections");
+                    conn.close();
+                  }
+                })
+            .requestHandler(this::handle);
   }
 
   private static Message prototype(MethodDescriptor.Marshaller<?> marshaller) {
-    if (marshaller instanceof MethodDescriptor.PrototypeMarshaller<?> p && p.getMessagePrototype() instanceof Message m) {
+    if (marshaller instanceof MethodDescriptor.PrototypeMarshaller<?> p
+        && p.getMessagePrototype() instanceof Message m) {
       return m;
     }
     throw new IllegalArgumentException("not a protobuf method: " + marshaller);
@@ -183,12 +230,16 @@ public final class WebPort {
   private void handle(HttpServerRequest req) {
     HttpServerResponse res = req.response();
     if (req.headers().contains("origin")) {
-      res.putHeader("access-control-allow-origin", "*").putHeader("access-control-expose-headers", EXPOSED_HEADERS);
+      res.putHeader("access-control-allow-origin", "*")
+          .putHeader("access-control-expose-headers", EXPOSED_HEADERS);
     }
     String path = req.path();
     if (req.method() == HttpMethod.OPTIONS) { // a CORS preflight
-      res.setStatusCode(204).putHeader("access-control-allow-methods", "GET, POST, OPTIONS")
-          .putHeader("access-control-allow-headers", ALLOWED_HEADERS).putHeader("access-control-max-age", "86400").end();
+      res.setStatusCode(204)
+          .putHeader("access-control-allow-methods", "GET, POST, OPTIONS")
+          .putHeader("access-control-allow-headers", ALLOWED_HEADERS)
+          .putHeader("access-control-max-age", "86400")
+          .end();
       return;
     }
     if (path.startsWith(servicePrefix)) {
@@ -204,24 +255,36 @@ public final class WebPort {
       return;
     }
     switch (path) {
-      case "/metrics" -> res.putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(metricsPage.get());
+      case "/metrics" ->
+          res.putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
+              .end(metricsPage.get());
       case "/healthz" -> healthz(res, serving.getAsBoolean());
       default -> {
         Optional<StaticFiles.File> file = files.get(path);
         if (file.isEmpty()) {
-          res.setStatusCode(404).putHeader("content-type", "text/plain; charset=utf-8").end(path.equals("/")
-              ? "this build bundles no explorer (server/src/main/resources/explorer is empty)\n" : "not found\n");
+          res.setStatusCode(404)
+              .putHeader("content-type", "text/plain; charset=utf-8")
+              .end(
+                  path.equals("/")
+                      ? "this build bundles no explorer (server/src/main/resources/explorer is empty)\n"
+                      : "not found\n");
           return;
         }
-        res.putHeader("content-type", file.get().contentType()).putHeader("cache-control", "no-cache")
-            .putHeader("x-content-type-options", "nosniff").end(Buffer.buffer(file.get().bytes()));
+        res.putHeader("content-type", file.get().contentType())
+            .putHeader("cache-control", "no-cache")
+            .putHeader("x-content-type-options", "nosniff")
+            .end(Buffer.buffer(file.get().bytes()));
       }
     }
   }
 
-  /** /healthz on the web port and the metrics port: 200 once the node is in step with the network, else 503. */
+  /**
+   * /healthz on the web port and the metrics port: 200 once the node is in step with the network,
+   * else 503.
+   */
   public static void healthz(HttpServerResponse res, boolean serving) {
-    res.setStatusCode(serving ? 200 : 503).putHeader("content-type", "application/json")
+    res.setStatusCode(serving ? 200 : 503)
+        .putHeader("content-type", "application/json")
         .end(serving ? "{\"status\":\"SERVING\"}\n" : "{\"status\":\"NOT_SERVING\"}\n");
   }
 
@@ -239,103 +302,173 @@ public final class WebPort {
   /** Reads the body within its bounds, then bridges the call. */
   private void call(HttpServerRequest req, String methodName) {
     String contentType = req.getHeader("content-type");
-    if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).matches("application/grpc(\\+.*|;.*)?")) {
+    if (contentType != null
+        && contentType.toLowerCase(java.util.Locale.ROOT).matches("application/grpc(\\+.*|;.*)?")) {
       refused("grpc_over_http1");
-      req.response().setStatusCode(415).putHeader("content-type", "text/plain; charset=utf-8")
-          .end("gRPC over HTTP/2 is served on the client port; this port speaks gRPC-Web and JSON\n");
+      req.response()
+          .setStatusCode(415)
+          .putHeader("content-type", "text/plain; charset=utf-8")
+          .end(
+              "gRPC over HTTP/2 is served on the client port; this port speaks gRPC-Web and JSON\n");
       return;
     }
     BridgedCall.Wire wire = wireOf(contentType);
     Method method = methods.get(methodName);
     if (method == null) {
-      refuse(req, wire, "unknown_method", Status.Code.UNIMPLEMENTED, ErrorReason.ERROR_REASON_NOT_FOUND,
-          "no method " + methodName + " in " + servicePrefix.substring(1, servicePrefix.length() - 1), false);
+      refuse(
+          req,
+          wire,
+          "unknown_method",
+          Status.Code.UNIMPLEMENTED,
+          ErrorReason.ERROR_REASON_NOT_FOUND,
+          "no method "
+              + methodName
+              + " in "
+              + servicePrefix.substring(1, servicePrefix.length() - 1),
+          false);
       return;
     }
-    if (wire == BridgedCall.Wire.JSON && method.bytes().getType() != MethodDescriptor.MethodType.UNARY) {
-      refuse(req, wire, "stream_as_json", Status.Code.INVALID_ARGUMENT, ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
-          methodName + " is a stream: JSON serves the unary methods; use gRPC-Web here or gRPC on the client port", false);
+    if (wire == BridgedCall.Wire.JSON
+        && method.bytes().getType() != MethodDescriptor.MethodType.UNARY) {
+      refuse(
+          req,
+          wire,
+          "stream_as_json",
+          Status.Code.INVALID_ARGUMENT,
+          ErrorReason.ERROR_REASON_INVALID_ARGUMENT,
+          methodName
+              + " is a stream: JSON serves the unary methods; use gRPC-Web here or gRPC on the client port",
+          false);
       return;
     }
     String declared = req.getHeader("content-length");
     if (declared != null && parseLength(declared) > limits.maxBodyBytes()) {
-      refuse(req, wire, "too_large", Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_LARGE,
-          "a request body of " + declared + " bytes; at most " + limits.maxBodyBytes(), true);
+      refuse(
+          req,
+          wire,
+          "too_large",
+          Status.Code.RESOURCE_EXHAUSTED,
+          ErrorReason.ERROR_REASON_TOO_LARGE,
+          "a request body of " + declared + " bytes; at most " + limits.maxBodyBytes(),
+          true);
       return;
     }
     Context context = vertx.getOrCreateContext();
     Buffer body = Buffer.buffer();
     long[] taken = {0};
     boolean[] over = {false};
-    Runnable giveBack = () -> {
-      bodyBytes.addAndGet(-taken[0]);
-      taken[0] = 0;
-    };
-    long timer = vertx.setTimer(limits.bodyTimeoutMs(), t -> {
-      if (!over[0]) {
-        over[0] = true;
-        giveBack.run();
-        refuse(req, wire, "body_timeout", Status.Code.DEADLINE_EXCEEDED, ErrorReason.ERROR_REASON_MALFORMED,
-            "the request body did not arrive within " + limits.bodyTimeoutMs() + " ms", true);
-      }
-    });
-    req.handler(chunk -> {
-      if (over[0]) {
-        return;
-      }
-      String reason = null;
-      if (body.length() + (long) chunk.length() > limits.maxBodyBytes()) {
-        reason = "too_large";
-      } else if (bodyBytes.addAndGet(chunk.length()) > limits.bodyBudgetBytes()) {
-        bodyBytes.addAndGet(-chunk.length());
-        reason = "overloaded";
-      } else {
-        taken[0] += chunk.length();
-        body.appendBuffer(chunk);
-        return;
-      }
-      over[0] = true;
-      vertx.cancelTimer(timer);
-      giveBack.run();
-      if (reason.equals("too_large")) {
-        refuse(req, wire, reason, Status.Code.RESOURCE_EXHAUSTED, ErrorReason.ERROR_REASON_TOO_LARGE,
-            "a request body over " + limits.maxBodyBytes() + " bytes", true);
-      } else {
-        refuse(req, wire, reason, Status.Code.UNAVAILABLE, ErrorReason.ERROR_REASON_OVERLOADED,
-            "the web port holds " + (limits.bodyBudgetBytes() >> 20) + " MiB of request bodies already: try again shortly", true);
-      }
-    });
-    req.exceptionHandler(e -> {
-      over[0] = true;
-      vertx.cancelTimer(timer);
-      giveBack.run();
-    });
-    req.endHandler(v -> {
-      vertx.cancelTimer(timer);
-      if (over[0]) {
-        return;
-      }
-      over[0] = true;
-      List<byte[]> messages = new ArrayList<>();
-      String problem = wire == BridgedCall.Wire.JSON ? fromJson(body, method.request(), messages) : frames(body, wire, messages);
-      if (problem != null) {
-        giveBack.run();
-        boolean tooLarge = problem.startsWith("a message of");
-        refuse(req, wire, tooLarge ? "too_large" : "malformed", tooLarge ? Status.Code.RESOURCE_EXHAUSTED : Status.Code.INVALID_ARGUMENT,
-            tooLarge ? ErrorReason.ERROR_REASON_TOO_LARGE : ErrorReason.ERROR_REASON_MALFORMED, problem, false);
-        return;
-      }
-      CallOptions options = CallOptions.DEFAULT;
-      Long timeoutNanos = wire == BridgedCall.Wire.JSON ? null : grpcTimeoutNanos(req.getHeader("grpc-timeout"));
-      if (timeoutNanos != null) {
-        options = options.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
-      }
-      BridgedCall bridged = new BridgedCall(context, req.response(), wire, method.response(), giveBack);
-      bridged.start(api.newCall(method.bytes(), options), messages);
-    });
+    Runnable giveBack =
+        () -> {
+          bodyBytes.addAndGet(-taken[0]);
+          taken[0] = 0;
+        };
+    long timer =
+        vertx.setTimer(
+            limits.bodyTimeoutMs(),
+            t -> {
+              if (!over[0]) {
+                over[0] = true;
+                giveBack.run();
+                refuse(
+                    req,
+                    wire,
+                    "body_timeout",
+                    Status.Code.DEADLINE_EXCEEDED,
+                    ErrorReason.ERROR_REASON_MALFORMED,
+                    "the request body did not arrive within " + limits.bodyTimeoutMs() + " ms",
+                    true);
+              }
+            });
+    req.handler(
+        chunk -> {
+          if (over[0]) {
+            return;
+          }
+          String reason = null;
+          if (body.length() + (long) chunk.length() > limits.maxBodyBytes()) {
+            reason = "too_large";
+          } else if (bodyBytes.addAndGet(chunk.length()) > limits.bodyBudgetBytes()) {
+            bodyBytes.addAndGet(-chunk.length());
+            reason = "overloaded";
+          } else {
+            taken[0] += chunk.length();
+            body.appendBuffer(chunk);
+            return;
+          }
+          over[0] = true;
+          vertx.cancelTimer(timer);
+          giveBack.run();
+          if (reason.equals("too_large")) {
+            refuse(
+                req,
+                wire,
+                reason,
+                Status.Code.RESOURCE_EXHAUSTED,
+                ErrorReason.ERROR_REASON_TOO_LARGE,
+                "a request body over " + limits.maxBodyBytes() + " bytes",
+                true);
+          } else {
+            refuse(
+                req,
+                wire,
+                reason,
+                Status.Code.UNAVAILABLE,
+                ErrorReason.ERROR_REASON_OVERLOADED,
+                "the web port holds "
+                    + (limits.bodyBudgetBytes() >> 20)
+                    + " MiB of request bodies already: try again shortly",
+                true);
+          }
+        });
+    req.exceptionHandler(
+        e -> {
+          over[0] = true;
+          vertx.cancelTimer(timer);
+          giveBack.run();
+        });
+    req.endHandler(
+        v -> {
+          vertx.cancelTimer(timer);
+          if (over[0]) {
+            return;
+          }
+          over[0] = true;
+          List<byte[]> messages = new ArrayList<>();
+          String problem =
+              wire == BridgedCall.Wire.JSON
+                  ? fromJson(body, method.request(), messages)
+                  : frames(body, wire, messages);
+          if (problem != null) {
+            giveBack.run();
+            boolean tooLarge = problem.startsWith("a message of");
+            refuse(
+                req,
+                wire,
+                tooLarge ? "too_large" : "malformed",
+                tooLarge ? Status.Code.RESOURCE_EXHAUSTED : Status.Code.INVALID_ARGUMENT,
+                tooLarge ? ErrorReason.ERROR_REASON_TOO_LARGE : ErrorReason.ERROR_REASON_MALFORMED,
+                problem,
+                false);
+            return;
+          }
+          CallOptions options = CallOptions.DEFAULT;
+          Long timeoutNanos =
+              wire == BridgedCall.Wire.JSON
+                  ? null
+                  : grpcTimeoutNanos(req.getHeader("grpc-timeout"));
+          if (timeoutNanos != null) {
+            options = options.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
+          }
+          BridgedCall bridged =
+              new BridgedCall(context, req.response(), wire, method.response(), giveBack);
+          bridged.start(api.newCall(method.bytes(), options), messages);
+        });
   }
 
-  /** The messages of a gRPC-Web body (uncompressed frames, each within the message limit); null, or what is wrong. */
+  /**
+   * The messages of a gRPC-Web body (uncompressed frames, each within the message limit); null, or
+   * what is wrong.
+   */
   private String frames(Buffer body, BridgedCall.Wire wire, List<byte[]> out) {
     byte[] bytes = body.getBytes();
     if (wire == BridgedCall.Wire.GRPC_WEB_TEXT) {
@@ -353,7 +486,9 @@ public final class WebPort {
       int flag = bytes[at] & 0xff;
       long length = Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(bytes, at + 1, 4).getInt());
       if (flag != 0) {
-        return flag == 1 ? "a compressed message: this port takes them uncompressed" : "a frame with flag " + flag;
+        return flag == 1
+            ? "a compressed message: this port takes them uncompressed"
+            : "a frame with flag " + flag;
       }
       if (length > limits.maxMessageBytes()) {
         return "a message of " + length + " bytes; at most " + limits.maxMessageBytes();
@@ -374,7 +509,10 @@ public final class WebPort {
     try {
       JSON_PARSER.merge(text, b);
     } catch (InvalidProtocolBufferException e) {
-      return "a JSON request that does not map to " + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage();
+      return "a JSON request that does not map to "
+          + prototype.getDescriptorForType().getFullName()
+          + ": "
+          + e.getMessage();
     }
     byte[] bytes = b.build().toByteArray();
     if (bytes.length > limits.maxMessageBytes()) {
@@ -386,11 +524,17 @@ public final class WebPort {
 
   /**
    * Answers a call the port refuses itself, typed as the service would (google.rpc.Status with an
-   * ErrorInfo); {@code closeConnection} when the rest of the body is not read (the connection is then
-   * of no further use).
+   * ErrorInfo); {@code closeConnection} when the rest of the body is not read (the connection is
+   * then of no further use).
    */
-  private void refuse(HttpServerRequest req, BridgedCall.Wire wire, String metric, Status.Code code, ErrorReason reason,
-      String message, boolean closeConnection) {
+  private void refuse(
+      HttpServerRequest req,
+      BridgedCall.Wire wire,
+      String metric,
+      Status.Code code,
+      ErrorReason reason,
+      String message,
+      boolean closeConnection) {
     refused(metric);
     HttpServerResponse res = req.response();
     if (res.ended() || res.closed()) {
@@ -409,17 +553,21 @@ public final class WebPort {
       sent = res.end();
     }
     if (closeConnection) {
-      // the rest of the body is read and dropped for a moment before the close: a socket closed with
+      // the rest of the body is read and dropped for a moment before the close: a socket closed
+      // with
       // unread bytes resets, and the client would lose the answer it has not read yet
       io.vertx.core.http.HttpConnection connection = req.connection();
       long linger = vertx.setTimer(LINGER_MS, t -> connection.close());
       if (!req.isEnded()) {
         req.handler(dropped -> {});
         req.exceptionHandler(ignored -> {});
-        req.endHandler(v -> sent.onComplete(x -> {
-          vertx.cancelTimer(linger);
-          connection.close();
-        }));
+        req.endHandler(
+            v ->
+                sent.onComplete(
+                    x -> {
+                      vertx.cancelTimer(linger);
+                      connection.close();
+                    }));
       }
     }
   }
@@ -427,7 +575,10 @@ public final class WebPort {
   /** How long a refused request's body is read and dropped before its connection is closed. */
   private static final long LINGER_MS = 1_000;
 
-  /** A refusal as JSON: the google.rpc.Status (code, message, details with the ErrorInfo), with its HTTP status. */
+  /**
+   * A refusal as JSON: the google.rpc.Status (code, message, details with the ErrorInfo), with its
+   * HTTP status.
+   */
   static Future<Void> endJson(HttpServerResponse res, com.google.rpc.Status status) {
     String json;
     try {
@@ -436,7 +587,8 @@ public final class WebPort {
       json = "{\"code\":" + status.getCode() + "}";
     }
     return res.setStatusCode(httpStatus(Status.fromCodeValue(status.getCode()).getCode(), status))
-        .putHeader("content-type", "application/json").end(json + "\n");
+        .putHeader("content-type", "application/json")
+        .end(json + "\n");
   }
 
   /** The HTTP status of a gRPC code (as gRPC-gateway maps them); TOO_LARGE is 413. */
@@ -482,7 +634,10 @@ public final class WebPort {
     }
   }
 
-  /** A grpc-timeout header ("10S", "500m", ...) in nanoseconds; null when absent or not of that form. */
+  /**
+   * A grpc-timeout header ("10S", "500m", ...) in nanoseconds; null when absent or not of that
+   * form.
+   */
   static Long grpcTimeoutNanos(String header) {
     if (header == null || !header.matches("[0-9]{1,8}[HMSmun]")) {
       return null;

@@ -40,15 +40,22 @@ class GrindingProposerTest {
   private final List<ByteString> keys = new ArrayList<>();
   private final ValidatorSet set;
   private final ByteString grinder;
-  /** The tx_root of each subset of the grinder's four pending transactions (txids of the test's own). */
+
+  /**
+   * The tx_root of each subset of the grinder's four pending transactions (txids of the test's
+   * own).
+   */
   private final List<ByteString> txRoots = new ArrayList<>();
 
   GrindingProposerTest() {
     long[] weights = {1, 33, 33, 33};
     List<Validator> validators = new ArrayList<>();
     for (int i = 0; i < weights.length; i++) {
-      ByteString key = ByteString.copyFrom(
-          Ed25519KeyPair.fromSeed(Sha256.hash(("grind " + i).getBytes(StandardCharsets.UTF_8))).publicKey().bytes());
+      ByteString key =
+          ByteString.copyFrom(
+              Ed25519KeyPair.fromSeed(Sha256.hash(("grind " + i).getBytes(StandardCharsets.UTF_8)))
+                  .publicKey()
+                  .bytes());
       keys.add(key);
       validators.add(Validator.newBuilder().setKey(key).setWeight(weights[i]).build());
     }
@@ -56,7 +63,8 @@ class GrindingProposerTest {
     grinder = keys.get(0);
     List<ByteString> pending = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      pending.add(ByteString.copyFrom(Sha256.hash(("pending tx " + i).getBytes(StandardCharsets.UTF_8))));
+      pending.add(
+          ByteString.copyFrom(Sha256.hash(("pending tx " + i).getBytes(StandardCharsets.UTF_8))));
     }
     for (int mask = 0; mask < TX_SUBSETS; mask++) {
       List<ByteString> subset = new ArrayList<>();
@@ -71,7 +79,13 @@ class GrindingProposerTest {
 
   /** Version 1's rule, reproduced for the counterfactual: the seed holds the parent's hash. */
   private ByteString proposerV1(ByteString prevHash, long h) {
-    byte[] digest = Sha256.hash(new CanonicalWriter(Domain.PROPOSER).hash(prevHash, "prev_hash").u64(h).u32(0).toByteArray());
+    byte[] digest =
+        Sha256.hash(
+            new CanonicalWriter(Domain.PROPOSER)
+                .hash(prevHash, "prev_hash")
+                .u64(h)
+                .u32(0)
+                .toByteArray());
     long x = 0;
     for (int i = 0; i < 8; i++) {
       x = (x << 8) | (digest[i] & 0xff);
@@ -91,12 +105,24 @@ class GrindingProposerTest {
     return set.proposer(CHAIN_ID, h, 0).keyBytes();
   }
 
-  private ByteString blockHash(long h, long timestampMs, ByteString prevHash, ByteString txRoot, ByteString proposer) {
-    return Hashes.block(BlockHeader.newBuilder().setVersion(ProtocolVersion.BLOCK).setChainId(CHAIN_ID).setHeight(h)
-        // the witness root stands in for the real one: it moves with the transaction choice as tx_root does
-        .setTimestampMs(timestampMs).setPrevHash(prevHash).setTxRoot(txRoot).setWitnessRoot(txRoot)
-        .setLastCertificateHash(Hashes.NIL).setValidatorSetHash(set.hash()).setNextValidatorSetHash(set.hash())
-        .setProposer(proposer).build());
+  private ByteString blockHash(
+      long h, long timestampMs, ByteString prevHash, ByteString txRoot, ByteString proposer) {
+    return Hashes.block(
+        BlockHeader.newBuilder()
+            .setVersion(ProtocolVersion.BLOCK)
+            .setChainId(CHAIN_ID)
+            .setHeight(h)
+            // the witness root stands in for the real one: it moves with the transaction choice as
+            // tx_root does
+            .setTimestampMs(timestampMs)
+            .setPrevHash(prevHash)
+            .setTxRoot(txRoot)
+            .setWitnessRoot(txRoot)
+            .setLastCertificateHash(Hashes.NIL)
+            .setValidatorSetHash(set.hash())
+            .setNextValidatorSetHash(set.hash())
+            .setProposer(proposer)
+            .build());
   }
 
   /**
@@ -116,7 +142,9 @@ class GrindingProposerTest {
       if (proposer.equals(grinder)) {
         won++;
         search:
-        for (int t = 0; t < TIMESTAMPS; t++) { // any timestamp up to its clock + max_clock_ahead is timely
+        for (int t = 0;
+            t < TIMESTAMPS;
+            t++) { // any timestamp up to its clock + max_clock_ahead is timely
           for (ByteString txRoot : txRoots) {
             ByteString candidate = blockHash(h, slot + t, prev, txRoot, proposer);
             if (rule.apply(candidate, h + 1).equals(grinder)) {
@@ -138,9 +166,20 @@ class GrindingProposerTest {
     double sigma = Math.sqrt(HEIGHTS * share * (1 - share)); // binomial: 100 +- 9.95
     int underV1 = grinderProposals(this::proposerV1);
     int underV2 = grinderProposals(this::proposerV2);
-    // under v1, 256 tries keep the seat with probability 1 - 0.99^256 = 92%: about 11% of the heights
-    assertTrue(underV1 > 5 * expected, "v1's seed let the grinder propose only " + underV1 + " of " + HEIGHTS);
-    assertTrue(Math.abs(underV2 - expected) <= 3 * sigma,
-        "under v2 the grinder proposed " + underV2 + " of " + HEIGHTS + ", expected " + expected + " +- " + 3 * sigma);
+    // under v1, 256 tries keep the seat with probability 1 - 0.99^256 = 92%: about 11% of the
+    // heights
+    assertTrue(
+        underV1 > 5 * expected,
+        "v1's seed let the grinder propose only " + underV1 + " of " + HEIGHTS);
+    assertTrue(
+        Math.abs(underV2 - expected) <= 3 * sigma,
+        "under v2 the grinder proposed "
+            + underV2
+            + " of "
+            + HEIGHTS
+            + ", expected "
+            + expected
+            + " +- "
+            + 3 * sigma);
   }
 }

@@ -16,16 +16,18 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * A {@link LedgerStore} in memory, applying each finalized block's {@link StateChanges} as
- * {@link io.timecoin.storage.ChainStore} writes them: a simulated validator needs the ledger's real
- * rules, not RocksDB (one store per node per run would cost more than the run itself).
+ * A {@link LedgerStore} in memory, applying each finalized block's {@link StateChanges} as {@link
+ * io.timecoin.storage.ChainStore} writes them: a simulated validator needs the ledger's real rules,
+ * not RocksDB (one store per node per run would cost more than the run itself).
  */
 final class MemoryLedgerStore implements LedgerStore {
   private final Map<OutPoint, TxOutput> unspent = new HashMap<>();
   private final Set<OutPoint> created = new HashSet<>();
   private final Map<ByteString, MasternodeRecord> masternodes = new HashMap<>();
+
   /** The validator set from each height at which it changed. */
   private final TreeMap<Long, ValidatorSet> sets = new TreeMap<>();
+
   private long tip = -1;
 
   /** Writes block {@code changes.height()}, which must follow the last one (block 0 first). */
@@ -35,11 +37,16 @@ final class MemoryLedgerStore implements LedgerStore {
     }
     for (StateChanges.Created c : changes.created()) {
       // only what ChainStore reads back: an output's unknown fields are not state
-      unspent.put(c.outpoint(), TxOutput.newBuilder().setAmount(c.output().getAmount())
-          .setAddress(c.output().getAddress()).build());
+      unspent.put(
+          c.outpoint(),
+          TxOutput.newBuilder()
+              .setAmount(c.output().getAmount())
+              .setAddress(c.output().getAddress())
+              .build());
       created.add(c.outpoint());
     }
-    for (StateChanges.Spent s : changes.spent()) { // after the created ones: an output may be both in one block
+    for (StateChanges.Spent s :
+        changes.spent()) { // after the created ones: an output may be both in one block
       unspent.remove(s.outpoint());
     }
     changes.masternodes().forEach(m -> masternodes.put(m.consensusKey(), m));

@@ -27,31 +27,41 @@ public record Scenario(
     HONEST,
     /** Receives but never sends, until a Speak fault. */
     SILENT,
-    /** When it proposes, sends one block to half of the nodes and another to the rest, and votes for both. */
+    /**
+     * When it proposes, sends one block to half of the nodes and another to the rest, and votes for
+     * both.
+     */
     EQUIVOCATING_PROPOSER,
     /** Sends every vote to half of the nodes and a conflicting one to the rest. */
     DOUBLE_VOTER,
     /** An honest engine whose key another node also runs, with a signer record of its own. */
     TWIN,
-    /** Not a validator: forges votes with its own key, replays old messages, sends bad signatures. */
+    /**
+     * Not a validator: forges votes with its own key, replays old messages, sends bad signatures.
+     */
     OUTSIDER,
     /**
-     * Relays every proposal to between f+1 and 2f honest nodes with its body tampered (a witness bit
-     * flipped, or an unknown field appended: the header, hence the hash and the proposal signature,
-     * unchanged), just before the genuine copy reaches them; it serves tampered bodies to catch-up.
-     * With a validator's key it is one of the f and otherwise runs the protocol; without one it only
-     * relays.
+     * Relays every proposal to between f+1 and 2f honest nodes with its body tampered (a witness
+     * bit flipped, or an unknown field appended: the header, hence the hash and the proposal
+     * signature, unchanged), just before the genuine copy reaches them; it serves tampered bodies
+     * to catch-up. With a validator's key it is one of the f and otherwise runs the protocol;
+     * without one it only relays.
      */
     TAMPERING_RELAYER
   }
 
-  /** A node: which validator's key it holds (-1 for none), how it behaves, how wrong its clock is. */
+  /**
+   * A node: which validator's key it holds (-1 for none), how it behaves, how wrong its clock is.
+   */
   public record NodeSpec(int validator, Behaviour behaviour, long clockSkewMs) {
     boolean honest() {
       return behaviour == Behaviour.HONEST;
     }
 
-    /** Whether it runs an engine (over a ledger of its own): every node with a validator's key but an outsider. */
+    /**
+     * Whether it runs an engine (over a ledger of its own): every node with a validator's key but
+     * an outsider.
+     */
     boolean runsEngine() {
       return validator >= 0 && behaviour != Behaviour.OUTSIDER;
     }
@@ -86,11 +96,28 @@ public record Scenario(
   public String summary() {
     List<String> specs = new ArrayList<>();
     for (NodeSpec n : nodes) {
-      specs.add((n.validator() >= 0 ? "v" + n.validator() + "(" + weights.get(n.validator()) + ")" : "node")
-          + (n.honest() ? "" : ":" + n.behaviour()) + (n.clockSkewMs() != 0 ? "~" + n.clockSkewMs() + "ms" : ""));
+      specs.add(
+          (n.validator() >= 0
+                  ? "v" + n.validator() + "(" + weights.get(n.validator()) + ")"
+                  : "node")
+              + (n.honest() ? "" : ":" + n.behaviour())
+              + (n.clockSkewMs() != 0 ? "~" + n.clockSkewMs() + "ms" : ""));
     }
-    return name + " seed=" + seed + " nodes=" + specs + " faults=" + faults + " net=" + network
-        + " interval=" + blockIntervalMs + " heal=" + healAtMs + " end=" + endMs;
+    return name
+        + " seed="
+        + seed
+        + " nodes="
+        + specs
+        + " faults="
+        + faults
+        + " net="
+        + network
+        + " interval="
+        + blockIntervalMs
+        + " heal="
+        + healAtMs
+        + " end="
+        + endMs;
   }
 
   /** A builder for hand-written scenarios: n equal honest validators on a calm network. */
@@ -177,8 +204,18 @@ public record Scenario(
     }
 
     public Scenario build() {
-      return new Scenario(name, seed, List.copyOf(weights), List.copyOf(nodes), List.copyOf(faults), network,
-          interval, healAt, end, liveness, minHeights);
+      return new Scenario(
+          name,
+          seed,
+          List.copyOf(weights),
+          List.copyOf(nodes),
+          List.copyOf(faults),
+          network,
+          interval,
+          healAt,
+          end,
+          liveness,
+          minHeights);
     }
   }
 }

@@ -11,20 +11,24 @@ import java.util.Set;
 
 /**
  * Random scenarios in the style of Twins: 4 to 10 validators with unequal stakes, Byzantine
- * validators (silent, equivocating, double-voting, twins, relaying tampered bodies) and crashed ones
- * within the fault bound, an outsider forging and replaying, a relayer with no key tampering with
- * every proposal's body, partitions, loss, duplication, delays and clock skew until a heal, then a
- * calm network on which liveness is judged.
+ * validators (silent, equivocating, double-voting, twins, relaying tampered bodies) and crashed
+ * ones within the fault bound, an outsider forging and replaying, a relayer with no key tampering
+ * with every proposal's body, partitions, loss, duplication, delays and clock skew until a heal,
+ * then a calm network on which liveness is judged.
  *
  * <p>Most scenarios keep the faulty weight f below a third (3f < W) and check safety and liveness.
- * One in five lets f reach exactly a third where the stakes allow it: the strict quorum 3S > 2W
- * is still safe there (two quorums overlap in more than W/3), so these check safety alone, and they
+ * One in five lets f reach exactly a third where the stakes allow it: the strict quorum 3S > 2W is
+ * still safe there (two quorums overlap in more than W/3), so these check safety alone, and they
  * are the ones that catch a quorum weakened to 3S >= 2W.
  */
 public final class ScenarioGenerator {
   private static final Behaviour[] BYZANTINE = {
-      Behaviour.SILENT, Behaviour.EQUIVOCATING_PROPOSER, Behaviour.DOUBLE_VOTER, Behaviour.TWIN,
-      Behaviour.TAMPERING_RELAYER};
+    Behaviour.SILENT,
+    Behaviour.EQUIVOCATING_PROPOSER,
+    Behaviour.DOUBLE_VOTER,
+    Behaviour.TWIN,
+    Behaviour.TAMPERING_RELAYER
+  };
 
   private ScenarioGenerator() {}
 
@@ -124,20 +128,34 @@ public final class ScenarioGenerator {
     }
     faults.sort(java.util.Comparator.comparingLong(Fault::atMs));
 
-    Scenario.Network net = new Scenario.Network(1 + r.nextInt(20), 20 + r.nextInt(400),
-        r.nextInt(3) == 0 ? 0 : r.nextDouble() * 0.3, r.nextDouble() * 0.2);
+    Scenario.Network net =
+        new Scenario.Network(
+            1 + r.nextInt(20),
+            20 + r.nextInt(400),
+            r.nextInt(3) == 0 ? 0 : r.nextDouble() * 0.3,
+            r.nextDouble() * 0.2);
     long[] intervals = {200, 500, 1_000};
     long interval = intervals[r.nextInt(intervals.length)];
-    return new Scenario("random", seed, weights, nodes, faults, net, interval, healAt,
-        healAt + (safetyOnly ? 8_000 : 25_000), !safetyOnly, 2);
+    return new Scenario(
+        "random",
+        seed,
+        weights,
+        nodes,
+        faults,
+        net,
+        interval,
+        healAt,
+        healAt + (safetyOnly ? 8_000 : 25_000),
+        !safetyOnly,
+        2);
   }
 
   /**
    * The Twins scenario at the edge of the fault bound: the honest validators in two halves of equal
-   * weight, and one Byzantine validator weighing as much as each half (exactly a third of W), run as
-   * twins, one copy beside each half, the halves cut apart. Each side then holds exactly two thirds:
-   * the strict quorum (3S > 2W) finalizes nothing, a weakened one (3S >= 2W) finalizes two different
-   * blocks. Safety only: with a third of the weight faulty, liveness is not promised.
+   * weight, and one Byzantine validator weighing as much as each half (exactly a third of W), run
+   * as twins, one copy beside each half, the halves cut apart. Each side then holds exactly two
+   * thirds: the strict quorum (3S > 2W) finalizes nothing, a weakened one (3S >= 2W) finalizes two
+   * different blocks. Safety only: with a third of the weight faulty, liveness is not promised.
    */
   private static Scenario twinsAtTheBoundary(long seed, Random r) {
     int half = 2 + r.nextInt(3);
@@ -168,9 +186,22 @@ public final class ScenarioGenerator {
     left.add(twin);
     right.add(twin + 1);
     long healAt = 3_000 + r.nextInt(6_000);
-    List<Fault> faults = List.of(new Scenario.Partition(0, List.of(left, right)), new Scenario.Heal(healAt));
-    Scenario.Network net = new Scenario.Network(1 + r.nextInt(20), 20 + r.nextInt(200), 0, r.nextDouble() * 0.1);
-    return new Scenario("twins at the boundary", seed, weights, nodes, faults, net, 200, healAt, healAt + 5_000, false, 0);
+    List<Fault> faults =
+        List.of(new Scenario.Partition(0, List.of(left, right)), new Scenario.Heal(healAt));
+    Scenario.Network net =
+        new Scenario.Network(1 + r.nextInt(20), 20 + r.nextInt(200), 0, r.nextDouble() * 0.1);
+    return new Scenario(
+        "twins at the boundary",
+        seed,
+        weights,
+        nodes,
+        faults,
+        net,
+        200,
+        healAt,
+        healAt + 5_000,
+        false,
+        0);
   }
 
   /**
@@ -185,12 +216,20 @@ public final class ScenarioGenerator {
     int byzantine = r.nextInt(4);
     List<NodeSpec> nodes = new ArrayList<>();
     for (int v = 0; v < 4; v++) {
-      nodes.add(new NodeSpec(v, v != byzantine ? Behaviour.HONEST
-          : r.nextBoolean() ? Behaviour.DOUBLE_VOTER : Behaviour.EQUIVOCATING_PROPOSER, 0));
+      nodes.add(
+          new NodeSpec(
+              v,
+              v != byzantine
+                  ? Behaviour.HONEST
+                  : r.nextBoolean() ? Behaviour.DOUBLE_VOTER : Behaviour.EQUIVOCATING_PROPOSER,
+              0));
     }
     long healAt = 4_000 + r.nextInt(6_000);
-    Scenario.Network net = new Scenario.Network(1 + r.nextInt(10), 30 + r.nextInt(300), 0.2 + r.nextDouble() * 0.35, 0);
-    return new Scenario("lossy lock", seed, weights, nodes, List.of(), net, 200, healAt, healAt + 3_000, false, 0);
+    Scenario.Network net =
+        new Scenario.Network(
+            1 + r.nextInt(10), 30 + r.nextInt(300), 0.2 + r.nextDouble() * 0.35, 0);
+    return new Scenario(
+        "lossy lock", seed, weights, nodes, List.of(), net, 200, healAt, healAt + 3_000, false, 0);
   }
 
   private static List<Set<Integer>> randomGroups(Random r, int nodes) {

@@ -64,8 +64,10 @@ public final class Simulation {
   static final long T0 = 1_800_000_000_000L;
   private static final int SYNC_BATCH = 50;
   private static final long SYNC_EVERY_MS = 250;
+
   /** Coins the wallet keeps moving, each its own chain of transfers: up to this many per block. */
   private static final int COINS = 3;
+
   private static final long COIN_UNITS = 1_000_000 * Units.UNITS_PER_TIME;
 
   private final Scenario scenario;
@@ -98,8 +100,15 @@ public final class Simulation {
   private int transfers;
 
   /** What one run found. */
-  public record Result(Scenario scenario, List<String> violations, List<Long> finalHeights, long messages,
-      int evidence, Map<String, Integer> verdicts, long heightAtHeal, int transfers) {
+  public record Result(
+      Scenario scenario,
+      List<String> violations,
+      List<Long> finalHeights,
+      long messages,
+      int evidence,
+      Map<String, Integer> verdicts,
+      long heightAtHeal,
+      int transfers) {
     public boolean ok() {
       return violations.isEmpty();
     }
@@ -145,10 +154,13 @@ public final class Simulation {
     final int id;
     final Scenario.NodeSpec spec;
     final Ed25519KeyPair key;
+
     /** The signer record survives crashes: it lives outside the node's memory. */
     final MemorySignerRecordStore store = new MemorySignerRecordStore();
+
     /** Its chain state, lost in a crash like the blocks (a restart begins again from genesis). */
     MemoryLedgerStore chain;
+
     Ledger ledger;
     ConsensusEngine engine;
     boolean up;
@@ -160,6 +172,7 @@ public final class Simulation {
     final Map<Integer, Long> lastHelp = new HashMap<>();
     final Map<ByteString, ByteString> altBlock = new HashMap<>();
     final List<Object> recorded = new ArrayList<>();
+
     /** A tampering relayer's victims, by the signature of the proposal it front-runs. */
     final Map<ByteString, Set<Integer>> victims = new HashMap<>();
 
@@ -181,32 +194,46 @@ public final class Simulation {
     // a validator's weight is its collateral in whole TIME
     List<Genesis.Masternode> masternodes = new ArrayList<>();
     for (int i = 0; i < scenario.weights().size(); i++) {
-      Ed25519KeyPair k = Ed25519KeyPair.fromSeed(Sha256.hash(("sim validator " + i).getBytes(StandardCharsets.UTF_8)));
+      Ed25519KeyPair k =
+          Ed25519KeyPair.fromSeed(
+              Sha256.hash(("sim validator " + i).getBytes(StandardCharsets.UTF_8)));
       validatorKeys.add(k);
-      masternodes.add(new Genesis.Masternode(k.publicKey(), Address.of(k.publicKey()), Address.of(k.publicKey()),
-          scenario.weights().get(i) * Units.UNITS_PER_TIME));
+      masternodes.add(
+          new Genesis.Masternode(
+              k.publicKey(),
+              Address.of(k.publicKey()),
+              Address.of(k.publicKey()),
+              scenario.weights().get(i) * Units.UNITS_PER_TIME));
     }
     List<Genesis.Allocation> allocations = new ArrayList<>();
     for (int i = 0; i < COINS; i++) {
-      Ed25519KeyPair k = Ed25519KeyPair.fromSeed(Sha256.hash(("sim wallet " + i).getBytes(StandardCharsets.UTF_8)));
+      Ed25519KeyPair k =
+          Ed25519KeyPair.fromSeed(
+              Sha256.hash(("sim wallet " + i).getBytes(StandardCharsets.UTF_8)));
       walletKeys.add(k);
       allocations.add(new Genesis.Allocation(Address.of(k.publicKey()), COIN_UNITS));
     }
-    Genesis doc = Genesis.withDefaults(CHAIN_ID, T0, scenario.blockIntervalMs(), masternodes, allocations);
+    Genesis doc =
+        Genesis.withDefaults(CHAIN_ID, T0, scenario.blockIntervalMs(), masternodes, allocations);
     Block genesisBlock = doc.block();
-    genesisChanges = Ledger.genesisChanges(genesisBlock, doc.masternodeRecords(), doc.maxValidators());
+    genesisChanges =
+        Ledger.genesisChanges(genesisBlock, doc.masternodeRecords(), doc.maxValidators());
     params = doc.ledgerParams();
     genesisSet = genesisChanges.nextSet();
     genesis = new ChainTip(0, Hashes.block(genesisBlock.getHeader()), T0, null, null, genesisSet);
     ByteString genesisTxid = Hashes.transaction(genesisBlock.getBody().getTransactions(0));
     for (int i = 0; i < COINS; i++) {
-      coins.add(new Coin(OutPoint.newBuilder().setTxid(genesisTxid).setIndex(i).build(), COIN_UNITS, i));
+      coins.add(
+          new Coin(OutPoint.newBuilder().setTxid(genesisTxid).setIndex(i).build(), COIN_UNITS, i));
     }
     config = ConsensusConfig.defaults(CHAIN_ID, scenario.blockIntervalMs());
     for (int i = 0; i < scenario.nodes().size(); i++) {
       Scenario.NodeSpec spec = scenario.nodes().get(i);
-      Ed25519KeyPair key = spec.validator() >= 0 ? validatorKeys.get(spec.validator())
-          : Ed25519KeyPair.fromSeed(Sha256.hash(("sim outsider " + i).getBytes(StandardCharsets.UTF_8)));
+      Ed25519KeyPair key =
+          spec.validator() >= 0
+              ? validatorKeys.get(spec.validator())
+              : Ed25519KeyPair.fromSeed(
+                  Sha256.hash(("sim outsider " + i).getBytes(StandardCharsets.UTF_8)));
       nodes.add(new Node(i, spec, key));
     }
   }
@@ -223,7 +250,9 @@ public final class Simulation {
       at(f.atMs(), () -> apply(f));
     }
     at(0, this::sendTransfers);
-    at(scenario.healAtMs(), () -> maxHonestHeightAtHeal = honestUp().stream().mapToLong(Node::height).max().orElse(0));
+    at(
+        scenario.healAtMs(),
+        () -> maxHonestHeightAtHeal = honestUp().stream().mapToLong(Node::height).max().orElse(0));
     while (!queue.isEmpty() && queue.peek().time() <= scenario.endMs()) {
       Scheduled s = queue.poll();
       now = s.time();
@@ -234,7 +263,15 @@ public final class Simulation {
     for (Node n : nodes) {
       heights.add(n.spec.honest() && n.up ? n.height() : -1);
     }
-    return new Result(scenario, violations, heights, messages, evidence, verdicts, maxHonestHeightAtHeal, transfers);
+    return new Result(
+        scenario,
+        violations,
+        heights,
+        messages,
+        evidence,
+        verdicts,
+        maxHonestHeightAtHeal,
+        transfers);
   }
 
   // ---------------------------------------------------------------- time and faults
@@ -275,10 +312,19 @@ public final class Simulation {
     }
     n.chain = new MemoryLedgerStore();
     n.chain.put(genesisChanges);
-    n.ledger = new Ledger(params, n.chain, 0, genesis.blockHash(), new Mempool(1_000, 1 << 20), memoVerifier);
+    n.ledger =
+        new Ledger(
+            params, n.chain, 0, genesis.blockHash(), new Mempool(1_000, 1 << 20), memoVerifier);
     try {
-      n.engine = new ConsensusEngine(config, genesis, n.ledger, n.ledger, signer(n),
-          () -> T0 + now + n.spec.clockSkewMs(), memoVerifier);
+      n.engine =
+          new ConsensusEngine(
+              config,
+              genesis,
+              n.ledger,
+              n.ledger,
+              signer(n),
+              () -> T0 + now + n.spec.clockSkewMs(),
+              memoVerifier);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -345,7 +391,8 @@ public final class Simulation {
     if (n.engine == null) {
       return; // a relayer that is not a validator: it acts in frontRun
     }
-    if (message instanceof Proposal p && hasUnknownFields(p)) { // votes: no one here tampers with them
+    if (message instanceof Proposal p
+        && hasUnknownFields(p)) { // votes: no one here tampers with them
       verdicts.merge("MALFORMED (peer port)", 1, Integer::sum);
       return;
     }
@@ -394,7 +441,9 @@ public final class Simulation {
   }
 
   private void help(Node n, int to, long fromHeight) {
-    if (now - n.lastHelp.getOrDefault(to, -SYNC_EVERY_MS) < SYNC_EVERY_MS || fromHeight > n.height() || fromHeight < 1) {
+    if (now - n.lastHelp.getOrDefault(to, -SYNC_EVERY_MS) < SYNC_EVERY_MS
+        || fromHeight > n.height()
+        || fromHeight < 1) {
       return;
     }
     n.lastHelp.put(to, now);
@@ -404,7 +453,10 @@ public final class Simulation {
     if (n.spec.behaviour() == Scenario.Behaviour.TAMPERING_RELAYER) {
       blocks = blocks.stream().map(this::tamper).toList();
     }
-    send(n, to, new SyncBlocks(List.copyOf(blocks), List.copyOf(n.certificates.subList(first, last))));
+    send(
+        n,
+        to,
+        new SyncBlocks(List.copyOf(blocks), List.copyOf(n.certificates.subList(first, last))));
   }
 
   // ---------------------------------------------------------------- the engine's host
@@ -413,11 +465,29 @@ public final class Simulation {
     Outcome outcome = n.engine.handle(event);
     Verdict v = outcome.verdict();
     if (TRACE) {
-      System.out.println("t=" + now + " n" + n.id + " h" + n.engine.height() + "r" + n.engine.round() + " " + n.engine.step()
-          + " <- " + describe(event) + " : " + v + " -> " + outcome.effects().stream().map(Simulation::describe).toList());
+      System.out.println(
+          "t="
+              + now
+              + " n"
+              + n.id
+              + " h"
+              + n.engine.height()
+              + "r"
+              + n.engine.round()
+              + " "
+              + n.engine.step()
+              + " <- "
+              + describe(event)
+              + " : "
+              + v
+              + " -> "
+              + outcome.effects().stream().map(Simulation::describe).toList());
     }
     if (!(event instanceof Event.TimeoutFired) && !(event instanceof Event.Start)) {
-      verdicts.merge(v.reason() == null ? v.kind().name() : io.timecoin.protocol.ErrorReasons.code(v.reason()), 1, Integer::sum);
+      verdicts.merge(
+          v.reason() == null ? v.kind().name() : io.timecoin.protocol.ErrorReasons.code(v.reason()),
+          1,
+          Integer::sum);
     }
     int incarnation = n.incarnation;
     for (Effect e : outcome.effects()) {
@@ -426,11 +496,13 @@ public final class Simulation {
       } else if (e instanceof Effect.BroadcastVote bv) {
         broadcast(n, bv.vote());
       } else if (e instanceof Effect.ScheduleTimeout t) {
-        at(now + t.delayMs(), () -> {
-          if (n.up && n.incarnation == incarnation) {
-            handle(n, new Event.TimeoutFired(t.timeout()));
-          }
-        });
+        at(
+            now + t.delayMs(),
+            () -> {
+              if (n.up && n.incarnation == incarnation) {
+                handle(n, new Event.TimeoutFired(t.timeout()));
+              }
+            });
       } else if (e instanceof Effect.Finalize f) {
         finalized(n, f.block(), f.certificate());
       } else if (e instanceof Effect.ReportEvidence) {
@@ -451,15 +523,39 @@ public final class Simulation {
     } else if (o instanceof Effect.BroadcastProposal p) {
       return "send " + describe(p.proposal());
     } else if (o instanceof Vote v) {
-      return (v.getType() == io.timecoin.proto.v1.VoteType.VOTE_TYPE_PREPARE ? "prepare" : "precommit") + "(h" + v.getHeight()
-          + "r" + v.getRound() + " " + shortHash(v.getBlockHash()) + " by " + shortHash(v.getValidator()) + ")";
+      return (v.getType() == io.timecoin.proto.v1.VoteType.VOTE_TYPE_PREPARE
+              ? "prepare"
+              : "precommit")
+          + "(h"
+          + v.getHeight()
+          + "r"
+          + v.getRound()
+          + " "
+          + shortHash(v.getBlockHash())
+          + " by "
+          + shortHash(v.getValidator())
+          + ")";
     } else if (o instanceof Proposal p) {
-      return "proposal(h" + p.getHeight() + "r" + p.getRound() + " vr" + p.getValidRound() + " "
-          + shortHash(Hashes.block(p.getBlock().getHeader())) + " by " + shortHash(p.getProposer()) + ")";
+      return "proposal(h"
+          + p.getHeight()
+          + "r"
+          + p.getRound()
+          + " vr"
+          + p.getValidRound()
+          + " "
+          + shortHash(Hashes.block(p.getBlock().getHeader()))
+          + " by "
+          + shortHash(p.getProposer())
+          + ")";
     } else if (o instanceof Effect.ScheduleTimeout t) {
       return "timer " + t.timeout().kind() + " r" + t.timeout().round() + " +" + t.delayMs();
     } else if (o instanceof Event.TimeoutFired t) {
-      return "fired " + t.timeout().kind() + " h" + t.timeout().height() + " r" + t.timeout().round();
+      return "fired "
+          + t.timeout().kind()
+          + " h"
+          + t.timeout().height()
+          + " r"
+          + t.timeout().round();
     }
     return o.getClass().getSimpleName();
   }
@@ -470,17 +566,33 @@ public final class Simulation {
 
   // ---------------------------------------------------------------- the wallet
 
-  /** Every coin not in flight gets a signed transfer to the next wallet key, offered to every node. */
+  /**
+   * Every coin not in flight gets a signed transfer to the next wallet key, offered to every node.
+   */
   private void sendTransfers() {
     for (Coin c : coins) {
-      // the fee the chain requires of a 1-in-1-out transfer (docs/protocol.md 4.3); the amount does not change it
-      long fee = params.fees().required(Transactions.transfer(List.of(c.at),
-          List.of(Transactions.output(1, Address.of(walletKeys.get(c.owner).publicKey())))).build());
+      // the fee the chain requires of a 1-in-1-out transfer (docs/protocol.md 4.3); the amount does
+      // not change it
+      long fee =
+          params
+              .fees()
+              .required(
+                  Transactions.transfer(
+                          List.of(c.at),
+                          List.of(
+                              Transactions.output(
+                                  1, Address.of(walletKeys.get(c.owner).publicKey()))))
+                      .build());
       if (c.pending == null && c.amount >= fee + params.minOutput()) {
         Ed25519KeyPair to = walletKeys.get((c.owner + 1) % walletKeys.size());
-        c.pending = Transactions.sign(Transactions.transfer(List.of(c.at),
-                List.of(Transactions.output(c.amount - fee, Address.of(to.publicKey())))),
-            CHAIN_ID, List.of(walletKeys.get(c.owner)), List.of());
+        c.pending =
+            Transactions.sign(
+                Transactions.transfer(
+                    List.of(c.at),
+                    List.of(Transactions.output(c.amount - fee, Address.of(to.publicKey())))),
+                CHAIN_ID,
+                List.of(walletKeys.get(c.owner)),
+                List.of());
         c.pendingId = Hashes.transaction(c.pending);
       }
     }
@@ -490,8 +602,9 @@ public final class Simulation {
   }
 
   /**
-   * The transfers in flight, to one node's mempool (as clients and gossip would bring them). Offered
-   * again whenever its state moves: a node behind refuses a transfer whose input it has not seen.
+   * The transfers in flight, to one node's mempool (as clients and gossip would bring them).
+   * Offered again whenever its state moves: a node behind refuses a transfer whose input it has not
+   * seen.
    */
   private void offerTransfers(Node n) {
     if (n.up && n.ledger != null) {
@@ -553,8 +666,10 @@ public final class Simulation {
     };
   }
 
-  private boolean verifyOnce(io.timecoin.crypto.Ed25519PublicKey key, byte[] message, ByteString signature) {
-    ByteString memoKey = signature.concat(ByteString.copyFrom(message)).concat(ByteString.copyFrom(key.bytes()));
+  private boolean verifyOnce(
+      io.timecoin.crypto.Ed25519PublicKey key, byte[] message, ByteString signature) {
+    ByteString memoKey =
+        signature.concat(ByteString.copyFrom(message)).concat(ByteString.copyFrom(key.bytes()));
     return verified.computeIfAbsent(memoKey, k -> key.verify(message, signature.toByteArray()));
   }
 
@@ -578,11 +693,23 @@ public final class Simulation {
   private void equivocate(Node n, Object message) {
     if (message instanceof Proposal p && p.getValidRound() == -1) {
       BlockHeader h = p.getBlock().getHeader();
-      Block alt = n.ledger.propose(new BlockTemplate(CHAIN_ID, h.getHeight(), h.getTimestampMs() + 1, h.getPrevHash(),
-          p.getBlock().getBody().hasLastCertificate() ? p.getBlock().getBody().getLastCertificate() : null,
-          h.getValidatorSetHash(), h.getProposer()));
+      Block alt =
+          n.ledger.propose(
+              new BlockTemplate(
+                  CHAIN_ID,
+                  h.getHeight(),
+                  h.getTimestampMs() + 1,
+                  h.getPrevHash(),
+                  p.getBlock().getBody().hasLastCertificate()
+                      ? p.getBlock().getBody().getLastCertificate()
+                      : null,
+                  h.getValidatorSetHash(),
+                  h.getProposer()));
       Proposal other = p.toBuilder().setBlock(alt).build();
-      other = other.toBuilder().setSignature(ByteString.copyFrom(n.key.sign(CanonicalBytes.proposal(other)))).build();
+      other =
+          other.toBuilder()
+              .setSignature(ByteString.copyFrom(n.key.sign(CanonicalBytes.proposal(other))))
+              .build();
       n.altBlock.put(Hashes.block(h), Hashes.block(alt.getHeader()));
       splitSend(n, p, other, p.getHeight());
     } else if (message instanceof Vote v && n.altBlock.containsKey(v.getBlockHash())) {
@@ -595,9 +722,13 @@ public final class Simulation {
   /** Every vote goes to one half; the other half gets a vote for something else. */
   private void doubleVote(Node n, Object message) {
     if (message instanceof Vote v) {
-      ByteString other = v.getBlockHash().equals(Hashes.NIL)
-          ? ByteString.copyFrom(Sha256.hash(("other " + v.getHeight() + "/" + v.getRound()).getBytes(StandardCharsets.UTF_8)))
-          : Hashes.NIL;
+      ByteString other =
+          v.getBlockHash().equals(Hashes.NIL)
+              ? ByteString.copyFrom(
+                  Sha256.hash(
+                      ("other " + v.getHeight() + "/" + v.getRound())
+                          .getBytes(StandardCharsets.UTF_8)))
+              : Hashes.NIL;
       splitSend(n, v, resign(n, v, other), v.getHeight());
     } else {
       sendToAll(n, message);
@@ -606,7 +737,9 @@ public final class Simulation {
 
   private static Vote resign(Node n, Vote v, ByteString hash) {
     Vote unsigned = v.toBuilder().setBlockHash(hash).build();
-    return unsigned.toBuilder().setSignature(ByteString.copyFrom(n.key.sign(CanonicalBytes.vote(unsigned)))).build();
+    return unsigned.toBuilder()
+        .setSignature(ByteString.copyFrom(n.key.sign(CanonicalBytes.vote(unsigned))))
+        .build();
   }
 
   private void splitSend(Node n, Object first, Object second, long height) {
@@ -622,29 +755,40 @@ public final class Simulation {
    */
   private void frontRun(Node from, Node target, Proposal proposal, long arrival) {
     for (Node r : nodes) {
-      if (r.spec.behaviour() != Scenario.Behaviour.TAMPERING_RELAYER || !r.up || r.id == target.id
-          || !connected(from.id, r.id) || !connected(r.id, target.id) || !victims(r, proposal).contains(target.id)) {
+      if (r.spec.behaviour() != Scenario.Behaviour.TAMPERING_RELAYER
+          || !r.up
+          || r.id == target.id
+          || !connected(from.id, r.id)
+          || !connected(r.id, target.id)
+          || !victims(r, proposal).contains(target.id)) {
         continue;
       }
       messages++;
       Proposal tampered = proposal.toBuilder().setBlock(tamper(proposal.getBlock())).build();
-      at(arrival, () -> deliver(target, tampered, r.id)); // queued before the genuine copy of the same instant
+      at(
+          arrival,
+          () ->
+              deliver(
+                  target, tampered, r.id)); // queued before the genuine copy of the same instant
     }
   }
 
   private Set<Integer> victims(Node relayer, Proposal proposal) {
-    return relayer.victims.computeIfAbsent(proposal.getSignature(), sig -> {
-      List<Integer> honest = new ArrayList<>();
-      for (Node n : nodes) {
-        if (n.spec.honest() && !ByteString.copyFrom(n.key.publicKey().bytes()).equals(proposal.getProposer())) {
-          honest.add(n.id);
-        }
-      }
-      java.util.Collections.shuffle(honest, random);
-      int f = Math.max(1, (validatorKeys.size() - 1) / 3);
-      int count = Math.min(f + 1 + random.nextInt(f), honest.size());
-      return Set.copyOf(honest.subList(0, count));
-    });
+    return relayer.victims.computeIfAbsent(
+        proposal.getSignature(),
+        sig -> {
+          List<Integer> honest = new ArrayList<>();
+          for (Node n : nodes) {
+            if (n.spec.honest()
+                && !ByteString.copyFrom(n.key.publicKey().bytes()).equals(proposal.getProposer())) {
+              honest.add(n.id);
+            }
+          }
+          java.util.Collections.shuffle(honest, random);
+          int f = Math.max(1, (validatorKeys.size() - 1) / 3);
+          int count = Math.min(f + 1 + random.nextInt(f), honest.size());
+          return Set.copyOf(honest.subList(0, count));
+        });
   }
 
   /**
@@ -666,8 +810,11 @@ public final class Simulation {
         }
       }
     }
-    UnknownFieldSet extra = UnknownFieldSet.newBuilder()
-        .addField(15, UnknownFieldSet.Field.newBuilder().addVarint(random.nextInt(1 << 20)).build()).build();
+    UnknownFieldSet extra =
+        UnknownFieldSet.newBuilder()
+            .addField(
+                15, UnknownFieldSet.Field.newBuilder().addVarint(random.nextInt(1 << 20)).build())
+            .build();
     return block.toBuilder().setBody(body.toBuilder().mergeUnknownFields(extra)).build();
   }
 
@@ -683,15 +830,25 @@ public final class Simulation {
     ByteString own = ByteString.copyFrom(n.key.publicKey().bytes());
     if (roll < 0.15) {
       Vote forged = v.toBuilder().setValidator(own).build();
-      sendToAll(n, forged.toBuilder().setSignature(ByteString.copyFrom(n.key.sign(CanonicalBytes.vote(forged)))).build());
+      sendToAll(
+          n,
+          forged.toBuilder()
+              .setSignature(ByteString.copyFrom(n.key.sign(CanonicalBytes.vote(forged))))
+              .build());
     } else if (roll < 0.25) {
       byte[] sig = v.getSignature().toByteArray();
       sig[random.nextInt(64)] ^= (byte) (1 << random.nextInt(8));
       sendToAll(n, v.toBuilder().setSignature(ByteString.copyFrom(sig)).build());
     } else if (roll < 0.35) {
-      ByteString victim = ByteString.copyFrom(validatorKeys.get(random.nextInt(validatorKeys.size())).publicKey().bytes());
+      ByteString victim =
+          ByteString.copyFrom(
+              validatorKeys.get(random.nextInt(validatorKeys.size())).publicKey().bytes());
       Vote claimed = v.toBuilder().setValidator(victim).build();
-      sendToAll(n, claimed.toBuilder().setSignature(ByteString.copyFrom(n.key.sign(CanonicalBytes.vote(claimed)))).build());
+      sendToAll(
+          n,
+          claimed.toBuilder()
+              .setSignature(ByteString.copyFrom(n.key.sign(CanonicalBytes.vote(claimed))))
+              .build());
     } else if (roll < 0.45 && !n.recorded.isEmpty()) {
       sendToAll(n, n.recorded.get(random.nextInt(n.recorded.size())));
     }
@@ -705,14 +862,18 @@ public final class Simulation {
 
   /** No honest validator ever signs two different things for one (height, round, step). */
   private void checkSignedOnce(Node n, SignedStep step) {
-    String slot = "v" + n.spec.validator() + " h" + step.height() + " r" + step.round() + " " + step.kind();
+    String slot =
+        "v" + n.spec.validator() + " h" + step.height() + " r" + step.round() + " " + step.kind();
     ByteString before = honestSigned.putIfAbsent(slot, step.blockHash());
     if (before != null && !before.equals(step.blockHash())) {
       violations.add("conflicting signatures by honest node " + n.id + ": " + slot);
     }
   }
 
-  /** The host's part, as Node does it: execute the block, store its changes, hand the ledger the result. */
+  /**
+   * The host's part, as Node does it: execute the block, store its changes, hand the ledger the
+   * result.
+   */
   private void finalized(Node n, Block block, FinalityCertificate cert) {
     long h = block.getHeader().getHeight();
     ByteString hash = Hashes.block(block.getHeader());
@@ -721,17 +882,35 @@ public final class Simulation {
       if (h != n.height() + 1) {
         violations.add("node " + n.id + " finalized height " + h + " after " + n.height());
       }
-      // agreement: no two honest nodes finalize different blocks at one height, nor other bytes of one
+      // agreement: no two honest nodes finalize different blocks at one height, nor other bytes of
+      // one
       Block before = agreed.putIfAbsent(h, block);
       first = before == null;
       if (first) {
         agreedBy.put(h, n.id);
       }
       if (!first && !Hashes.block(before.getHeader()).equals(hash)) {
-        violations.add("agreement: node " + n.id + " finalized another block at height " + h + " (t=" + now + ")");
+        violations.add(
+            "agreement: node "
+                + n.id
+                + " finalized another block at height "
+                + h
+                + " (t="
+                + now
+                + ")");
       } else if (!first && !before.equals(block)) {
-        violations.add("agreement: node " + n.id + " finalized block " + h + " with another body than node "
-            + agreedBy.get(h) + " (" + difference(before.getBody(), block.getBody()) + ", t=" + now + ")");
+        violations.add(
+            "agreement: node "
+                + n.id
+                + " finalized block "
+                + h
+                + " with another body than node "
+                + agreedBy.get(h)
+                + " ("
+                + difference(before.getBody(), block.getBody())
+                + ", t="
+                + now
+                + ")");
       }
       checkValidity(n, block, cert, hash);
     }
@@ -774,15 +953,20 @@ public final class Simulation {
     BlockHeader header = block.getHeader();
     long h = header.getHeight();
     ValidatorSet set = genesisSet.atHeight(h);
-    ByteString prev = h == 1 ? genesis.blockHash() : Hashes.block(n.blocks.get((int) h - 2).getHeader());
+    ByteString prev =
+        h == 1 ? genesis.blockHash() : Hashes.block(n.blocks.get((int) h - 2).getHeader());
     if (!header.getPrevHash().equals(prev)) {
       violations.add("validity: node " + n.id + " height " + h + " does not extend its chain");
     }
-    if (!header.getNextValidatorSetHash().equals(set.hash())) { // no registration in a simulation: one set
-      violations.add("validity: node " + n.id + " height " + h + " names another next validator set");
+    if (!header
+        .getNextValidatorSetHash()
+        .equals(set.hash())) { // no registration in a simulation: one set
+      violations.add(
+          "validity: node " + n.id + " height " + h + " names another next validator set");
     }
     if (!cert.getBlockHash().equals(hash) || cert.getHeight() != h) {
-      violations.add("validity: node " + n.id + " height " + h + " certificate is for another block");
+      violations.add(
+          "validity: node " + n.id + " height " + h + " certificate is for another block");
     }
     try {
       FinalityCertificates.verify(cert, CHAIN_ID, set, memoVerifier);
@@ -794,7 +978,12 @@ public final class Simulation {
       rightProposer = set.proposer(CHAIN_ID, h, r).keyBytes().equals(header.getProposer());
     }
     if (!rightProposer) {
-      violations.add("validity: node " + n.id + " height " + h + " was built by a validator that proposed no round");
+      violations.add(
+          "validity: node "
+              + n.id
+              + " height "
+              + h
+              + " was built by a validator that proposed no round");
     }
   }
 
@@ -806,9 +995,25 @@ public final class Simulation {
     long needed = Math.max(maxHonestHeightAtHeal, 0) + scenario.minHeightsAfterHeal();
     for (Node n : honestUp()) {
       if (n.height() < needed) {
-        violations.add("liveness: node " + n.id + " reached height " + n.height() + " by t=" + scenario.endMs()
-            + ", needed " + needed + " (" + maxHonestHeightAtHeal + " at the heal + " + scenario.minHeightsAfterHeal()
-            + "); engine at height " + n.engine.height() + " round " + n.engine.round() + " " + n.engine.step());
+        violations.add(
+            "liveness: node "
+                + n.id
+                + " reached height "
+                + n.height()
+                + " by t="
+                + scenario.endMs()
+                + ", needed "
+                + needed
+                + " ("
+                + maxHonestHeightAtHeal
+                + " at the heal + "
+                + scenario.minHeightsAfterHeal()
+                + "); engine at height "
+                + n.engine.height()
+                + " round "
+                + n.engine.round()
+                + " "
+                + n.engine.step());
       }
     }
   }

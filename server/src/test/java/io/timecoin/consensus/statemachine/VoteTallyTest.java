@@ -15,13 +15,20 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The tally counts, and reports each threshold once: the first time it is asked after the threshold was crossed. */
+/**
+ * The tally counts, and reports each threshold once: the first time it is asked after the threshold
+ * was crossed.
+ */
 class VoteTallyTest {
   private static final ByteString BLOCK = key(6);
 
   private static ByteString key(int i) {
-    return ByteString.copyFrom(io.timecoin.crypto.Ed25519KeyPair.fromSeed(io.timecoin.crypto.Sha256.hash(
-        ("tally " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8))).publicKey().bytes());
+    return ByteString.copyFrom(
+        io.timecoin.crypto.Ed25519KeyPair.fromSeed(
+                io.timecoin.crypto.Sha256.hash(
+                    ("tally " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+            .publicKey()
+            .bytes());
   }
 
   private static final ValidatorSet SET;
@@ -35,8 +42,13 @@ class VoteTallyTest {
   }
 
   private static Vote vote(int i, ByteString hash, int sig) {
-    return Vote.newBuilder().setType(VoteType.VOTE_TYPE_PREPARE).setHeight(1).setBlockHash(hash).setValidator(key(i))
-        .setSignature(ByteString.copyFrom(new byte[] {(byte) sig})).build();
+    return Vote.newBuilder()
+        .setType(VoteType.VOTE_TYPE_PREPARE)
+        .setHeight(1)
+        .setBlockHash(hash)
+        .setValidator(key(i))
+        .setSignature(ByteString.copyFrom(new byte[] {(byte) sig}))
+        .build();
   }
 
   @Test
@@ -66,7 +78,9 @@ class VoteTallyTest {
     tally.add(vote(1, BLOCK, 0), 1_000);
     tally.add(vote(2, BLOCK, 0), 1_000);
     assertTrue(tally.hasQuorumFor(BLOCK), "with the equivocator's second vote, three of four");
-    assertTrue(tally.firstCrossed(Threshold.ANY), "three distinct validators: the second vote adds no weight to the total");
+    assertTrue(
+        tally.firstCrossed(Threshold.ANY),
+        "three distinct validators: the second vote adds no weight to the total");
     assertEquals(1_000, tally.weightFor(Hashes.NIL));
     assertEquals(3_000, tally.weightFor(BLOCK));
   }

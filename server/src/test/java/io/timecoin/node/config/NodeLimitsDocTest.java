@@ -12,10 +12,14 @@ import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
-/** docs/configuration.md and the table in code ({@link NodeLimits}, {@link NodeConfig#FIELDS}) say the same. */
+/**
+ * docs/configuration.md and the table in code ({@link NodeLimits}, {@link NodeConfig#FIELDS}) say
+ * the same.
+ */
 class NodeLimitsDocTest {
   private static final Path DOC = Path.of("..", "docs", "configuration.md");
-  private static final String BEGIN = "<!-- limits table: NodeLimitsDocTest checks it against NodeLimits.ALL -->";
+  private static final String BEGIN =
+      "<!-- limits table: NodeLimitsDocTest checks it against NodeLimits.ALL -->";
   private static final String END = "<!-- end of the limits table -->";
 
   @Test
@@ -23,17 +27,24 @@ class NodeLimitsDocTest {
     String doc = Files.readString(DOC);
     int begin = doc.indexOf(BEGIN);
     int end = doc.indexOf(END);
-    assertTrue(begin >= 0 && end > begin, DOC + " should hold the limits table between " + BEGIN + " and " + END);
+    assertTrue(
+        begin >= 0 && end > begin,
+        DOC + " should hold the limits table between " + BEGIN + " and " + END);
     String actual = doc.substring(begin + BEGIN.length(), end).strip();
     String expected = table();
-    assertEquals(expected, actual, DOC + " disagrees with NodeLimits.ALL; the table should read:\n" + expected + "\n");
+    assertEquals(
+        expected,
+        actual,
+        DOC + " disagrees with NodeLimits.ALL; the table should read:\n" + expected + "\n");
   }
 
   @Test
   void theDocsListEveryConfigField() throws Exception {
     String doc = Files.readString(DOC);
     for (String field : NodeConfig.FIELDS) {
-      assertTrue(doc.contains("| `" + field + "` |"), DOC + " should have a row for config.json's " + field);
+      assertTrue(
+          doc.contains("| `" + field + "` |"),
+          DOC + " should have a row for config.json's " + field);
     }
   }
 
@@ -47,15 +58,28 @@ class NodeLimitsDocTest {
       }
     }
     assertEquals(declared, NodeLimits.ALL);
-    assertEquals(NodeLimits.ALL.size(), NodeLimits.ALL.stream().map(Setting::key).distinct().count());
+    assertEquals(
+        NodeLimits.ALL.size(), NodeLimits.ALL.stream().map(Setting::key).distinct().count());
   }
 
   static String table() {
-    StringBuilder out = new StringBuilder("| key | unit | default | range | meaning |\n| --- | --- | --- | --- | --- |\n");
+    StringBuilder out =
+        new StringBuilder(
+            "| key | unit | default | range | meaning |\n| --- | --- | --- | --- | --- |\n");
     for (Setting s : NodeLimits.ALL) {
-      out.append("| `").append(s.key()).append("` | ").append(s.unit().symbol()).append(" | ")
-          .append(amount(s, s.defaultValue())).append(" | ").append(amount(s, s.min())).append(" to ")
-          .append(amount(s, s.max())).append(" | ").append(s.meaning()).append(" |\n");
+      out.append("| `")
+          .append(s.key())
+          .append("` | ")
+          .append(s.unit().symbol())
+          .append(" | ")
+          .append(amount(s, s.defaultValue()))
+          .append(" | ")
+          .append(amount(s, s.min()))
+          .append(" to ")
+          .append(amount(s, s.max()))
+          .append(" | ")
+          .append(s.meaning())
+          .append(" |\n");
     }
     return out.toString().strip();
   }

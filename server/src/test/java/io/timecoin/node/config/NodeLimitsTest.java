@@ -9,7 +9,10 @@ import io.timecoin.node.web.WebPort;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The engine, the peer network, the web port and the memory budget take each value from the one table. */
+/**
+ * The engine, the peer network, the web port and the memory budget take each value from the one
+ * table.
+ */
 class NodeLimitsTest {
   private static final long MIB = 1L << 20;
 
@@ -17,11 +20,16 @@ class NodeLimitsTest {
   private static final NodeLimits CHANGED = changed();
 
   private static NodeLimits changed() {
-    NodeLimits l = NodeLimits.DEFAULTS.with(NodeLimits.MAX_HELD_BLOCK_BYTES, 96 * MIB).with(NodeLimits.PEER_QUEUE_BYTES, 48 * MIB)
-        .with(NodeLimits.MAX_MESSAGE_BYTES, 12 * MIB);
+    NodeLimits l =
+        NodeLimits.DEFAULTS
+            .with(NodeLimits.MAX_HELD_BLOCK_BYTES, 96 * MIB)
+            .with(NodeLimits.PEER_QUEUE_BYTES, 48 * MIB)
+            .with(NodeLimits.MAX_MESSAGE_BYTES, 12 * MIB);
     for (Setting s : NodeLimits.ALL) {
       if (l.get(s) == s.defaultValue()) {
-        l = l.with(s, s.defaultValue() + 1 <= s.max() ? s.defaultValue() + 1 : s.defaultValue() - 1);
+        l =
+            l.with(
+                s, s.defaultValue() + 1 <= s.max() ? s.defaultValue() + 1 : s.defaultValue() - 1);
       }
     }
     return l;
@@ -51,24 +59,47 @@ class NodeLimitsTest {
   @Test
   void thePeerNetworkAndTheWebPortTakeEachValue() {
     PeerLimits p = PeerLimits.of(CHANGED, 5, 6);
-    assertEquals(new PeerLimits(CHANGED.get(NodeLimits.PEER_QUEUE_BYTES), 5, CHANGED.intValue(NodeLimits.MAX_MESSAGE_BYTES),
-        Duration.ofMillis(CHANGED.get(NodeLimits.PEER_HANDSHAKE_MS)), Duration.ofMillis(CHANGED.get(NodeLimits.SYNC_PROGRESS_MS)),
-        Duration.ofMillis(CHANGED.get(NodeLimits.SYNC_SERVE_STALL_MS)), CHANGED.intValue(NodeLimits.SYNC_STREAMS), 6,
-        Duration.ofMillis(CHANGED.get(NodeLimits.PEER_HINT_LIFE_MS)), CHANGED.intValue(NodeLimits.MAX_NON_VALIDATOR_PEERS)), p);
+    assertEquals(
+        new PeerLimits(
+            CHANGED.get(NodeLimits.PEER_QUEUE_BYTES),
+            5,
+            CHANGED.intValue(NodeLimits.MAX_MESSAGE_BYTES),
+            Duration.ofMillis(CHANGED.get(NodeLimits.PEER_HANDSHAKE_MS)),
+            Duration.ofMillis(CHANGED.get(NodeLimits.SYNC_PROGRESS_MS)),
+            Duration.ofMillis(CHANGED.get(NodeLimits.SYNC_SERVE_STALL_MS)),
+            CHANGED.intValue(NodeLimits.SYNC_STREAMS),
+            6,
+            Duration.ofMillis(CHANGED.get(NodeLimits.PEER_HINT_LIFE_MS)),
+            CHANGED.intValue(NodeLimits.MAX_NON_VALIDATOR_PEERS)),
+        p);
     assertEquals(PeerLimits.of(NodeLimits.DEFAULTS, 5, 6), PeerLimits.defaults(8 << 20, 5, 6));
     WebPort.Limits w = WebPort.Limits.of(CHANGED);
-    assertEquals(new WebPort.Limits(CHANGED.intValue(NodeLimits.CLIENT_MAX_MESSAGE_BYTES),
-        CHANGED.intValue(NodeLimits.WEB_MAX_CONNECTIONS), CHANGED.get(NodeLimits.WEB_BODY_BUDGET_BYTES),
-        CHANGED.get(NodeLimits.WEB_BODY_TIMEOUT_MS), CHANGED.intValue(NodeLimits.WEB_IDLE_TIMEOUT_S)), w);
+    assertEquals(
+        new WebPort.Limits(
+            CHANGED.intValue(NodeLimits.CLIENT_MAX_MESSAGE_BYTES),
+            CHANGED.intValue(NodeLimits.WEB_MAX_CONNECTIONS),
+            CHANGED.get(NodeLimits.WEB_BODY_BUDGET_BYTES),
+            CHANGED.get(NodeLimits.WEB_BODY_TIMEOUT_MS),
+            CHANGED.intValue(NodeLimits.WEB_IDLE_TIMEOUT_S)),
+        w);
     assertEquals(WebPort.Limits.of(NodeLimits.DEFAULTS), WebPort.Limits.defaults(1 << 20));
   }
 
   @Test
   void theHeapCheckCountsTheSameValues() {
     MemoryBudget m = MemoryBudget.of(4 * MIB, 64 << 10, CHANGED);
-    assertEquals(new MemoryBudget(4 * MIB, 64 << 10, CHANGED.get(NodeLimits.MAX_MESSAGE_BYTES),
-        CHANGED.get(NodeLimits.MEMPOOL_MAX_BYTES), CHANGED.intValue(NodeLimits.SYNC_STREAMS),
-        CHANGED.get(NodeLimits.MAX_HELD_BLOCK_BYTES), CHANGED.get(NodeLimits.MAX_BUFFERED_BYTES)), m);
-    assertEquals(new MemoryBudget(4 * MIB, 64 << 10, 8 * MIB, 32 * MIB, 4), MemoryBudget.of(4 * MIB, 64 << 10, NodeLimits.DEFAULTS));
+    assertEquals(
+        new MemoryBudget(
+            4 * MIB,
+            64 << 10,
+            CHANGED.get(NodeLimits.MAX_MESSAGE_BYTES),
+            CHANGED.get(NodeLimits.MEMPOOL_MAX_BYTES),
+            CHANGED.intValue(NodeLimits.SYNC_STREAMS),
+            CHANGED.get(NodeLimits.MAX_HELD_BLOCK_BYTES),
+            CHANGED.get(NodeLimits.MAX_BUFFERED_BYTES)),
+        m);
+    assertEquals(
+        new MemoryBudget(4 * MIB, 64 << 10, 8 * MIB, 32 * MIB, 4),
+        MemoryBudget.of(4 * MIB, 64 << 10, NodeLimits.DEFAULTS));
   }
 }

@@ -18,28 +18,36 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
-/** What gossip hands the node and sends to whom, without sockets: each message once, never back to its sender. */
+/**
+ * What gossip hands the node and sends to whom, without sockets: each message once, never back to
+ * its sender.
+ */
 class GossipTest {
   private final List<PeerMessage> handed = new CopyOnWriteArrayList<>();
   private final List<Transaction> handedTxs = new CopyOnWriteArrayList<>();
   private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   private final List<PeerConnection> connected = new CopyOnWriteArrayList<>();
-  private final Gossip gossip = new Gossip(() -> connected, new PeerNetwork.Inbound() {
-    @Override
-    public void message(PeerMessage message, PeerConnection from) {
-      handed.add(message);
-    }
+  private final Gossip gossip =
+      new Gossip(
+          () -> connected,
+          new PeerNetwork.Inbound() {
+            @Override
+            public void message(PeerMessage message, PeerConnection from) {
+              handed.add(message);
+            }
 
-    @Override
-    public void transaction(Transaction tx, PeerConnection from) {
-      handedTxs.add(tx);
-    }
+            @Override
+            public void transaction(Transaction tx, PeerConnection from) {
+              handedTxs.add(tx);
+            }
 
-    @Override
-    public void synced(Block block, FinalityCertificate certificate, SyncSource source) {
-      throw new AssertionError("gossip hands on no synced block");
-    }
-  }, new Penalties(metrics), 8 << 10);
+            @Override
+            public void synced(Block block, FinalityCertificate certificate, SyncSource source) {
+              throw new AssertionError("gossip hands on no synced block");
+            }
+          },
+          new Penalties(metrics),
+          8 << 10);
 
   private List<FakePeer> peers(int n) {
     List<FakePeer> out = new ArrayList<>();
@@ -52,7 +60,9 @@ class GossipTest {
   }
 
   private static PeerMessage vote(ByteString validator, long height) {
-    return PeerMessage.newBuilder().setVote(Vote.newBuilder().setValidator(validator).setHeight(height)).build();
+    return PeerMessage.newBuilder()
+        .setVote(Vote.newBuilder().setValidator(validator).setHeight(height))
+        .build();
   }
 
   private static Transaction tx(int i) {
@@ -113,16 +123,23 @@ class GossipTest {
   void transactionsAreHandedOnceAloneOrBatchedAndRelayedInOneBatch() {
     List<FakePeer> peers = peers(3);
     FakePeer from = peers.get(0);
-    gossip.received(from.conn, PeerMessage.newBuilder().setTransactions(TransactionBatch.newBuilder()
-        .addTransactions(tx(1)).addTransactions(tx(2))).build());
-    gossip.received(peers.get(1).conn, PeerMessage.newBuilder().setTransaction(tx(2)).build()); // seen in the batch
+    gossip.received(
+        from.conn,
+        PeerMessage.newBuilder()
+            .setTransactions(
+                TransactionBatch.newBuilder().addTransactions(tx(1)).addTransactions(tx(2)))
+            .build());
+    gossip.received(
+        peers.get(1).conn,
+        PeerMessage.newBuilder().setTransaction(tx(2)).build()); // seen in the batch
     assertEquals(List.of(tx(1), tx(2)), handedTxs);
 
     gossip.relayTransactions(List.of(tx(1), tx(2), tx(3)), from.conn);
     assertEquals(0, from.sent.size(), "not back to the peer they came from");
     for (FakePeer p : peers.subList(1, 3)) {
       assertEquals(1, p.sent.size(), "one message for all three");
-      assertEquals(List.of(tx(1), tx(2), tx(3)), p.sent.get(0).getTransactions().getTransactionsList());
+      assertEquals(
+          List.of(tx(1), tx(2), tx(3)), p.sent.get(0).getTransactions().getTransactionsList());
     }
     gossip.received(peers.get(2).conn, PeerMessage.newBuilder().setTransaction(tx(3)).build());
     assertEquals(2, handedTxs.size(), "a relayed transaction coming back is not checked again");
@@ -132,7 +149,9 @@ class GossipTest {
   void aHelloAfterTheHandshakeAnEmptyBatchAndNoBodyArePenalizedAndTooManyDisconnect() {
     FakePeer p = peers(1).get(0);
     gossip.received(p.conn, PeerMessage.newBuilder().setHello(Hello.getDefaultInstance()).build());
-    gossip.received(p.conn, PeerMessage.newBuilder().setTransactions(TransactionBatch.getDefaultInstance()).build());
+    gossip.received(
+        p.conn,
+        PeerMessage.newBuilder().setTransactions(TransactionBatch.getDefaultInstance()).build());
     gossip.received(p.conn, PeerMessage.getDefaultInstance());
     assertEquals(1, penalties("second_hello"));
     assertEquals(2, penalties("malformed"));

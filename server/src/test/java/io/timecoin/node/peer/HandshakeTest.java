@@ -21,7 +21,8 @@ class HandshakeTest {
 
   @Test
   void twoNodesDialEachOtherAndBothAreAdmitted() throws Exception {
-    try (PeerKit a = new PeerKit(PeerKit.fast()); PeerKit b = new PeerKit(PeerKit.fast())) {
+    try (PeerKit a = new PeerKit(PeerKit.fast());
+        PeerKit b = new PeerKit(PeerKit.fast())) {
       a.network.dial(List.of("127.0.0.1:" + b.port));
       ByteString aKey = ByteString.copyFrom(a.key.publicKey().bytes());
       ByteString bKey = ByteString.copyFrom(b.key.publicKey().bytes());
@@ -34,9 +35,11 @@ class HandshakeTest {
   }
 
   @Test
-  void theServerSpeaksOnlyAfterTheDialersHelloAndAdmitsOnlyOnTheHelloThatAnswersItsNonce() throws Exception {
+  void theServerSpeaksOnlyAfterTheDialersHelloAndAdmitsOnlyOnTheHelloThatAnswersItsNonce()
+      throws Exception {
     try (PeerKit node = new PeerKit(PeerKit.fast())) {
-      PeerKit.RawPeer peer = new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
+      PeerKit.RawPeer peer =
+          new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
       Thread.sleep(100);
       assertTrue(peer.received.isEmpty(), "the dialed side sends nothing first");
       Handshake.Dialer d = peer.handshake.dialer();
@@ -62,14 +65,17 @@ class HandshakeTest {
       PeerKit.await(() -> !node.listed(genuine.keyBytes), 2_000, "the genuine peer gone");
 
       // the recorder replays both hellos, without the key
-      PeerKit.RawPeer replay = new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
+      PeerKit.RawPeer replay =
+          new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
       replay.send(recorded.get(0));
       Hello s = replay.next().getHello(); // a fresh nonce, which the recorded D2 does not answer
       assertFalse(s.getNonce().equals(recorded.get(1).getPeerNonce()));
       replay.send(recorded.get(1));
       Throwable t = replay.ended.get(5, TimeUnit.SECONDS);
-      assertEquals(Status.Code.UNAUTHENTICATED, Status.fromThrowable(t).getCode(), String.valueOf(t));
-      assertFalse(node.listed(genuine.keyBytes), "the replayer is not admitted under the victim's key");
+      assertEquals(
+          Status.Code.UNAUTHENTICATED, Status.fromThrowable(t).getCode(), String.valueOf(t));
+      assertFalse(
+          node.listed(genuine.keyBytes), "the replayer is not admitted under the victim's key");
       assertEquals(1.0, node.counter("timed_peer_disconnections_total", "refused_hello"));
     }
   }
@@ -90,7 +96,8 @@ class HandshakeTest {
   @Test
   void aStreamThatSendsNothingIsClosedAtTheHandshakeDeadline() throws Exception {
     try (PeerKit node = new PeerKit(PeerKit.fast())) {
-      PeerKit.RawPeer silent = new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
+      PeerKit.RawPeer silent =
+          new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
       Throwable t = silent.ended.get(5, TimeUnit.SECONDS);
       assertEquals(Status.Code.CANCELLED, Status.fromThrowable(t).getCode(), String.valueOf(t));
       assertEquals(1.0, node.counter("timed_peer_disconnections_total", "handshake_timeout"));
@@ -100,7 +107,8 @@ class HandshakeTest {
   @Test
   void aStreamThatSendsOnlyTheFirstHelloIsClosedAtTheDeadlineAndLeavesNoPeer() throws Exception {
     try (PeerKit node = new PeerKit(PeerKit.fast())) {
-      PeerKit.RawPeer halfway = new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
+      PeerKit.RawPeer halfway =
+          new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
       halfway.send(halfway.handshake.dialer().first());
       assertTrue(halfway.next().hasHello());
       Throwable t = halfway.ended.get(5, TimeUnit.SECONDS);
@@ -113,12 +121,17 @@ class HandshakeTest {
   @Test
   void nothingButHellosBeforeAdmission() throws Exception {
     try (PeerKit node = new PeerKit(PeerKit.fast())) {
-      PeerKit.RawPeer eager = new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
+      PeerKit.RawPeer eager =
+          new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
       eager.send(eager.handshake.dialer().first());
       eager.next();
-      eager.send(PeerMessage.newBuilder().setVote(Vote.newBuilder().setHeight(1)).build()); // instead of D2
+      eager.send(
+          PeerMessage.newBuilder()
+              .setVote(Vote.newBuilder().setHeight(1))
+              .build()); // instead of D2
       Throwable t = eager.ended.get(5, TimeUnit.SECONDS);
-      assertEquals(Status.Code.FAILED_PRECONDITION, Status.fromThrowable(t).getCode(), String.valueOf(t));
+      assertEquals(
+          Status.Code.FAILED_PRECONDITION, Status.fromThrowable(t).getCode(), String.valueOf(t));
       assertTrue(node.messages.isEmpty(), "the vote was not handed on");
       assertFalse(node.listed(eager.keyBytes));
     }

@@ -4,11 +4,20 @@ package io.timecoin.node.peer;
 public final class PeerConnections {
   private PeerConnections() {}
 
-  /** An inbound connection from {@code address}, bound to no stream (what is sent to it is dropped). */
+  /**
+   * An inbound connection from {@code address}, bound to no stream (what is sent to it is dropped).
+   */
   public static PeerConnection unbound(String address) {
-    PeerConnection conn = new PeerConnection(PeerConnection.Direction.INBOUND, address, null, 1 << 20, new SendBudget(1 << 20),
-        sender -> sender, (c, why) -> { });
-    conn.bind(m -> { }, () -> true, reason -> { });
+    PeerConnection conn =
+        new PeerConnection(
+            PeerConnection.Direction.INBOUND,
+            address,
+            null,
+            1 << 20,
+            new SendBudget(1 << 20),
+            sender -> sender,
+            (c, why) -> {});
+    conn.bind(m -> {}, () -> true, reason -> {});
     return conn;
   }
 

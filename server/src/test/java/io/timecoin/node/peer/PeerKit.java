@@ -28,7 +28,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.BooleanSupplier;
 
-/** A PeerNetwork on a real peer port on 127.0.0.1, and raw peers that speak to it, for the peer tests. */
+/**
+ * A PeerNetwork on a real peer port on 127.0.0.1, and raw peers that speak to it, for the peer
+ * tests.
+ */
 final class PeerKit implements AutoCloseable {
   static final String CHAIN = "timecoin-test";
   static final ByteString GENESIS = ByteString.copyFrom(new byte[32]);
@@ -39,8 +42,12 @@ final class PeerKit implements AutoCloseable {
   final LinkedBlockingQueue<Block> synced = new LinkedBlockingQueue<>();
   final LinkedBlockingQueue<SyncSource> syncSources = new LinkedBlockingQueue<>();
   final LinkedBlockingQueue<PeerMessage> messages = new LinkedBlockingQueue<>();
-  /** The keys the network takes for validators of the current set (none unless a test adds them). */
+
+  /**
+   * The keys the network takes for validators of the current set (none unless a test adds them).
+   */
   final java.util.Set<ByteString> validators = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   final PeerNetwork network;
   final Server server;
   final int port;
@@ -51,50 +58,80 @@ final class PeerKit implements AutoCloseable {
   }
 
   PeerKit(PeerLimits limits, int maxConnections) throws IOException {
-    network = new PeerNetwork(CHAIN, GENESIS, key, new PeerNetwork.Inbound() {
-      @Override
-      public void message(PeerMessage message, PeerConnection from) {
-        messages.add(message);
-      }
+    network =
+        new PeerNetwork(
+            CHAIN,
+            GENESIS,
+            key,
+            new PeerNetwork.Inbound() {
+              @Override
+              public void message(PeerMessage message, PeerConnection from) {
+                messages.add(message);
+              }
 
-      @Override
-      public void transaction(Transaction tx, PeerConnection from) {}
+              @Override
+              public void transaction(Transaction tx, PeerConnection from) {}
 
-      @Override
-      public void synced(Block block, FinalityCertificate certificate, SyncSource source) {
-        synced.add(block);
-        syncSources.add(source);
-      }
-    }, new PeerNetwork.ChainReader() {
-      @Override
-      public Optional<Block> block(long height) {
-        return height >= 1 && height <= blocks.size() ? Optional.of(blocks.get((int) height - 1)) : Optional.empty();
-      }
+              @Override
+              public void synced(Block block, FinalityCertificate certificate, SyncSource source) {
+                synced.add(block);
+                syncSources.add(source);
+              }
+            },
+            new PeerNetwork.ChainReader() {
+              @Override
+              public Optional<Block> block(long height) {
+                return height >= 1 && height <= blocks.size()
+                    ? Optional.of(blocks.get((int) height - 1))
+                    : Optional.empty();
+              }
 
-      @Override
-      public Optional<FinalityCertificate> certificate(long height) {
-        return block(height).map(b -> FinalityCertificate.newBuilder().setHeight(height).build());
-      }
+              @Override
+              public Optional<FinalityCertificate> certificate(long height) {
+                return block(height)
+                    .map(b -> FinalityCertificate.newBuilder().setHeight(height).build());
+              }
 
-      @Override
-      public long tipHeight() {
-        return blocks.size();
-      }
-    }, limits, metrics, address -> NettyChannelBuilder.forTarget(address).usePlaintext().disableRetry().build(), validators::contains);
-    server = PeerPort.builder(new InetSocketAddress("127.0.0.1", 0), network, maxConnections, 8 << 20).build().start();
+              @Override
+              public long tipHeight() {
+                return blocks.size();
+              }
+            },
+            limits,
+            metrics,
+            address -> NettyChannelBuilder.forTarget(address).usePlaintext().disableRetry().build(),
+            validators::contains);
+    server =
+        PeerPort.builder(new InetSocketAddress("127.0.0.1", 0), network, maxConnections, 8 << 20)
+            .build()
+            .start();
     port = server.getPort();
   }
 
   static PeerLimits fast() {
-    return new PeerLimits(16L << 20, 48L << 20, 8 << 20, Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofMillis(500),
-        8, 2, Duration.ofMillis(500), 1_000);
+    return new PeerLimits(
+        16L << 20,
+        48L << 20,
+        8 << 20,
+        Duration.ofMillis(500),
+        Duration.ofMillis(500),
+        Duration.ofMillis(500),
+        8,
+        2,
+        Duration.ofMillis(500),
+        1_000);
   }
 
   /** Appends blocks whose header carries {@code padding} bytes. */
   void grow(int n, int padding) {
     for (int i = 0; i < n; i++) {
-      blocks.add(Block.newBuilder().setHeader(BlockHeader.newBuilder().setHeight(blocks.size() + 1)
-          .setPrevHash(ByteString.copyFrom(new byte[padding]))).build());
+      blocks.add(
+          Block.newBuilder()
+              .setHeader(
+                  BlockHeader.newBuilder()
+                      .setHeight(blocks.size() + 1)
+                      .setPrevHash(ByteString.copyFrom(new byte[padding])))
+              .build());
     }
   }
 
@@ -105,7 +142,9 @@ final class PeerKit implements AutoCloseable {
   }
 
   PeerConnection peer(ByteString key) {
-    return network.peers().stream().anyMatch(p -> p.getNodeKey().equals(key)) ? network.peerOf(key) : null;
+    return network.peers().stream().anyMatch(p -> p.getNodeKey().equals(key))
+        ? network.peerOf(key)
+        : null;
   }
 
   boolean listed(ByteString key) {
@@ -117,7 +156,8 @@ final class PeerKit implements AutoCloseable {
     return c == null ? 0 : c.count();
   }
 
-  static void await(BooleanSupplier condition, long millis, String what) throws InterruptedException {
+  static void await(BooleanSupplier condition, long millis, String what)
+      throws InterruptedException {
     long deadline = System.currentTimeMillis() + millis;
     while (!condition.getAsBoolean()) {
       if (System.currentTimeMillis() > deadline) {

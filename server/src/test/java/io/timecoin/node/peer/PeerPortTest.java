@@ -15,21 +15,25 @@ class PeerPortTest {
   void callsOnConnectionsBeyondTheLimitAreRefused() throws Exception {
     try (PeerKit node = new PeerKit(PeerKit.fast(), 2)) {
       for (int i = 0; i < 2; i++) {
-        PeerKit.RawPeer peer = new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
+        PeerKit.RawPeer peer =
+            new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
         peer.handshake();
         PeerKit.await(() -> node.listed(peer.keyBytes), 2_000, "admitted");
       }
-      PeerKit.RawPeer third = new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
+      PeerKit.RawPeer third =
+          new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
       third.send(third.handshake.dialer().first());
       Throwable t = third.ended.get(5, TimeUnit.SECONDS);
-      assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(t).getCode(), String.valueOf(t));
+      assertEquals(
+          Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(t).getCode(), String.valueOf(t));
       assertEquals(2, node.network.peerCount());
     }
   }
 
   @Test
   void callsPerConnectionAreBounded() throws Exception {
-    PeerLimits slowHandshakes = PeerLimits.defaults(8 << 20, 48L << 20, 2); // the first calls stay open
+    PeerLimits slowHandshakes =
+        PeerLimits.defaults(8 << 20, 48L << 20, 2); // the first calls stay open
     try (PeerKit node = new PeerKit(slowHandshakes)) {
       io.grpc.ManagedChannel channel = node.channel();
       java.util.List<PeerKit.RawPeer> streams = new java.util.ArrayList<>();
@@ -38,7 +42,8 @@ class PeerPortTest {
         p.send(p.handshake.dialer().first());
         streams.add(p);
       }
-      // the first calls are answered; the ones beyond wait for a slot (HTTP/2 MAX_CONCURRENT_STREAMS)
+      // the first calls are answered; the ones beyond wait for a slot (HTTP/2
+      // MAX_CONCURRENT_STREAMS)
       int answered = 0;
       for (PeerKit.RawPeer p : streams) {
         if (p.received.poll(1, TimeUnit.SECONDS) != null) {

@@ -13,7 +13,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 
-/** Who the registry admits, without sockets: one connection per key, and few peers that are not validators. */
+/**
+ * Who the registry admits, without sockets: one connection per key, and few peers that are not
+ * validators.
+ */
 class PeerRegistryTest {
   private static final ByteString OWN = FakePeer.key(0x80, 0);
   private static final ByteString LOWER = FakePeer.key(0x10, 0);
@@ -25,12 +28,25 @@ class PeerRegistryTest {
 
   private PeerRegistry registry(int maxNonValidators) {
     PeerLimits l = PeerKit.fast();
-    return new PeerRegistry(OWN, validators::contains, new PeerLimits(l.maxQueuedBytes(), l.sendBudgetBytes(),
-        l.maxMessageBytes(), l.handshake(), l.syncProgress(), l.syncServeStall(), l.maxSyncStreams(), 2, Duration.ofMinutes(1),
-        maxNonValidators), new LogName());
+    return new PeerRegistry(
+        OWN,
+        validators::contains,
+        new PeerLimits(
+            l.maxQueuedBytes(),
+            l.sendBudgetBytes(),
+            l.maxMessageBytes(),
+            l.handshake(),
+            l.syncProgress(),
+            l.syncServeStall(),
+            l.maxSyncStreams(),
+            2,
+            Duration.ofMinutes(1),
+            maxNonValidators),
+        new LogName());
   }
 
-  private static FakePeer admitted(PeerRegistry registry, PeerConnection.Direction direction, ByteString key) {
+  private static FakePeer admitted(
+      PeerRegistry registry, PeerConnection.Direction direction, ByteString key) {
     FakePeer p = new FakePeer(direction, key, registry);
     registry.admit(p.conn);
     return p;
@@ -97,11 +113,13 @@ class PeerRegistryTest {
     for (int i = 0; i < 5; i++) {
       ByteString v = FakePeer.key(0x02, i);
       validators.add(v);
-      assertNull(admitted(r, IN, v).closedAs, "a validator is admitted however many others are connected");
+      assertNull(
+          admitted(r, IN, v).closedAs, "a validator is admitted however many others are connected");
     }
     assertEquals(7, r.count());
 
-    // a second stream of a connected non-validator is not a new non-validator: the duplicate rule decides
+    // a second stream of a connected non-validator is not a new non-validator: the duplicate rule
+    // decides
     FakePeer aAgain = admitted(r, OUT, a.key); // a's key is lower: the stream it dialed stays
     assertEquals("duplicate", aAgain.closedAs);
 
@@ -131,9 +149,13 @@ class PeerRegistryTest {
     big.conn.close("test", "dropped");
     assertSame(small.conn, r.overBudget(empty.conn));
     small.conn.close("test", "dropped");
-    assertSame(validator.conn, r.overBudget(empty.conn), "a validator only when no one else holds anything");
+    assertSame(
+        validator.conn,
+        r.overBudget(empty.conn),
+        "a validator only when no one else holds anything");
     validator.conn.close("test", "dropped");
-    assertSame(empty.conn, r.overBudget(empty.conn), "the sender itself when no one holds anything");
+    assertSame(
+        empty.conn, r.overBudget(empty.conn), "the sender itself when no one holds anything");
   }
 
   @Test
@@ -150,6 +172,9 @@ class PeerRegistryTest {
   }
 
   private static PeerMessage vote(int padding) {
-    return PeerMessage.newBuilder().setVote(Vote.newBuilder().setHeight(1).setBlockHash(ByteString.copyFrom(new byte[padding]))).build();
+    return PeerMessage.newBuilder()
+        .setVote(
+            Vote.newBuilder().setHeight(1).setBlockHash(ByteString.copyFrom(new byte[padding])))
+        .build();
   }
 }

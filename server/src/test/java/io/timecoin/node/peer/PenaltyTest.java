@@ -19,25 +19,30 @@ class PenaltyTest {
   void penaltiesFromSeveralThreadsAreAllCountedByReasonAndTheLimitDisconnects() throws Exception {
     try (PeerKit node = new PeerKit(PeerKit.fast())) {
       for (int round = 0; round < 20; round++) {
-        PeerKit.RawPeer peer = new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
+        PeerKit.RawPeer peer =
+            new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
         peer.handshake();
         PeerKit.await(() -> node.listed(peer.keyBytes), 2_000, "admitted");
         PeerConnection conn = node.network.peerOf(peer.keyBytes);
         int threads = 4;
-        int each = (Penalties.MAX_INVALID - 2) / threads; // network threads and the consensus thread at once
+        int each =
+            (Penalties.MAX_INVALID - 2)
+                / threads; // network threads and the consensus thread at once
         CountDownLatch start = new CountDownLatch(1);
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-          Thread w = new Thread(() -> {
-            try {
-              start.await();
-            } catch (InterruptedException e) {
-              return;
-            }
-            for (int i = 0; i < each; i++) {
-              node.network.penalize(conn, ErrorReason.ERROR_REASON_BAD_SIGNATURE, "forged");
-            }
-          });
+          Thread w =
+              new Thread(
+                  () -> {
+                    try {
+                      start.await();
+                    } catch (InterruptedException e) {
+                      return;
+                    }
+                    for (int i = 0; i < each; i++) {
+                      node.network.penalize(conn, ErrorReason.ERROR_REASON_BAD_SIGNATURE, "forged");
+                    }
+                  });
           w.start();
           workers.add(w);
         }

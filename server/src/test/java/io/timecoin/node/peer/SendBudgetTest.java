@@ -22,17 +22,32 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class SendBudgetTest {
   private static final long MIB = 1L << 20;
-  /** Shared by every message of a test, so the test JVM holds it once; each message still counts its full size. */
+
+  /**
+   * Shared by every message of a test, so the test JVM holds it once; each message still counts its
+   * full size.
+   */
   private static final ByteString PAYLOAD = ByteString.copyFrom(new byte[(int) MIB]);
 
   private static PeerLimits limits(long sendBudget, int maxNonValidators) {
     PeerLimits l = PeerKit.fast();
-    return new PeerLimits(16 * MIB, sendBudget, l.maxMessageBytes(), java.time.Duration.ofSeconds(5), l.syncProgress(),
-        l.syncServeStall(), l.maxSyncStreams(), l.heightHint(), l.hintLife(), maxNonValidators);
+    return new PeerLimits(
+        16 * MIB,
+        sendBudget,
+        l.maxMessageBytes(),
+        java.time.Duration.ofSeconds(5),
+        l.syncProgress(),
+        l.syncServeStall(),
+        l.maxSyncStreams(),
+        l.heightHint(),
+        l.hintLife(),
+        maxNonValidators);
   }
 
   private static PeerMessage big(int i) {
-    return PeerMessage.newBuilder().setVote(Vote.newBuilder().setHeight(i + 1).setBlockHash(PAYLOAD)).build();
+    return PeerMessage.newBuilder()
+        .setVote(Vote.newBuilder().setHeight(i + 1).setBlockHash(PAYLOAD))
+        .build();
   }
 
   private static PeerKit.RawPeer admitted(PeerKit node, boolean reads) throws Exception {
@@ -53,7 +68,8 @@ class SendBudgetTest {
   }
 
   @Test
-  void fiftyPeersThatNeverReadHoldNoMoreThanTheSharedBudgetWhileTheNodeBroadcasts() throws Exception {
+  void fiftyPeersThatNeverReadHoldNoMoreThanTheSharedBudgetWhileTheNodeBroadcasts()
+      throws Exception {
     long budget = 8 * MIB; // below one peer's bound (16 MiB): the shared budget is what stops them
     try (PeerKit node = new PeerKit(limits(budget, 1_000))) {
       List<PeerKit.RawPeer> zombies = new ArrayList<>();
@@ -71,7 +87,8 @@ class SendBudgetTest {
       }
       assertTrue(node.listed(reader.keyBytes), "the peer that reads is kept");
       assertEquals(50.0, node.counter("timed_peer_disconnections_total", "cannot_keep_up"));
-      node.network.broadcast(PeerMessage.newBuilder().setVote(Vote.newBuilder().setHeight(1_000)).build());
+      node.network.broadcast(
+          PeerMessage.newBuilder().setVote(Vote.newBuilder().setHeight(1_000)).build());
       receives(reader, 1_000);
     }
   }
@@ -90,18 +107,25 @@ class SendBudgetTest {
       // each peer gets messages of its own (as relays to a few peers at random do): no one queue is
       // over its bound, but together they would hold 200 MiB; the validator holds some too
       for (int i = 0; i < 200; i++) {
-        PeerConnection to = node.network.peerOf(i % 20 == 0 ? validator.keyBytes : zombies.get(i % zombies.size()).keyBytes);
+        PeerConnection to =
+            node.network.peerOf(
+                i % 20 == 0 ? validator.keyBytes : zombies.get(i % zombies.size()).keyBytes);
         if (to != null) {
           to.send(big(i));
         }
         assertTrue(node.network.heldSendBytes() <= budget, "held " + node.network.heldSendBytes());
         assertTrue(node.network.queuedBytes() <= budget, "queued " + node.network.queuedBytes());
       }
-      assertTrue(node.counter("timed_peer_disconnections_total", "cannot_keep_up") > 0, "some were dropped");
-      assertTrue(node.listed(validator.keyBytes), "the validator was kept while non-validators held bytes");
+      assertTrue(
+          node.counter("timed_peer_disconnections_total", "cannot_keep_up") > 0,
+          "some were dropped");
+      assertTrue(
+          node.listed(validator.keyBytes),
+          "the validator was kept while non-validators held bytes");
       assertTrue(node.network.peerOf(validator.keyBytes).queuedBytes() > 0);
       assertTrue(node.listed(reader.keyBytes));
-      node.network.broadcast(PeerMessage.newBuilder().setVote(Vote.newBuilder().setHeight(1_000)).build());
+      node.network.broadcast(
+          PeerMessage.newBuilder().setVote(Vote.newBuilder().setHeight(1_000)).build());
       receives(reader, 1_000);
     }
   }
@@ -113,10 +137,12 @@ class SendBudgetTest {
       for (int i = 0; i < 3; i++) {
         kept.add(admitted(node, true));
       }
-      PeerKit.RawPeer beyond = new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
+      PeerKit.RawPeer beyond =
+          new PeerKit.RawPeer(Ed25519KeyPair.generate(), true).open(node.channel());
       beyond.handshake();
       Throwable t = beyond.ended.get(5, TimeUnit.SECONDS);
-      assertEquals(Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(t).getCode(), String.valueOf(t));
+      assertEquals(
+          Status.Code.RESOURCE_EXHAUSTED, Status.fromThrowable(t).getCode(), String.valueOf(t));
       assertTrue(String.valueOf(t).contains("not validators"), String.valueOf(t));
       assertFalse(node.listed(beyond.keyBytes));
       assertEquals(1.0, node.counter("timed_peer_disconnections_total", "too_many_peers"));

@@ -10,8 +10,8 @@ import java.util.Set;
 
 /**
  * The examples' named arguments ({@code --name value}), their target rule (a bare port is a port on
- * 127.0.0.1) and their one-line answers to failures: an example is read by people who copy it, so it
- * should fail as a command does, with one line and a non-zero exit, never a stack trace.
+ * 127.0.0.1) and their one-line answers to failures: an example is read by people who copy it, so
+ * it should fail as a command does, with one line and a non-zero exit, never a stack trace.
  */
 final class ExampleArgs {
   static final String DEFAULT_TARGET = "127.0.0.1:24101";
@@ -31,7 +31,10 @@ final class ExampleArgs {
 
   private ExampleArgs() {}
 
-  /** Reads {@code --name value} pairs (or {@code --name=value}); an unknown name or a missing value is a usage error. */
+  /**
+   * Reads {@code --name value} pairs (or {@code --name=value}); an unknown name or a missing value
+   * is a usage error.
+   */
   static ExampleArgs parse(String[] args, Set<String> names) throws Failure {
     ExampleArgs a = new ExampleArgs();
     for (int i = 0; i < args.length; i++) {
@@ -47,8 +50,11 @@ final class ExampleArgs {
         value = arg.substring(eq + 1);
       }
       if (!names.contains(name)) {
-        throw new Failure(2, arg.startsWith("--") ? "unknown option " + name : "unexpected argument '" + arg
-            + "' (arguments are named: --option value)");
+        throw new Failure(
+            2,
+            arg.startsWith("--")
+                ? "unknown option " + name
+                : "unexpected argument '" + arg + "' (arguments are named: --option value)");
       }
       if (value == null) {
         if (i + 1 >= args.length) {
@@ -89,7 +95,8 @@ final class ExampleArgs {
     }
     int colon = t.lastIndexOf(':');
     if (!t.contains("://") && (colon <= 0 || !t.substring(colon + 1).matches("\\d{1,5}"))) {
-      throw new Failure(2, "--target '" + t + "' is not host:port (for example 127.0.0.1:24101) nor a bare port");
+      throw new Failure(
+          2, "--target '" + t + "' is not host:port (for example 127.0.0.1:24101) nor a bare port");
     }
     return t;
   }
@@ -98,7 +105,8 @@ final class ExampleArgs {
    * Prints a failure and returns its exit code: the usage line alone on stdout for --help (0), the
    * mistake then the usage line for bad arguments (2), the one line alone for a failure (1).
    */
-  static int report(Failure f, String name, String usage, java.io.PrintStream out, java.io.PrintStream err) {
+  static int report(
+      Failure f, String name, String usage, java.io.PrintStream out, java.io.PrintStream err) {
     if (f.exitCode == 0) {
       out.println(usage);
     } else {
@@ -121,14 +129,17 @@ final class ExampleArgs {
       return target + " answers HTTP, not gRPC: it is not a client port (a metrics port?)";
     }
     if (e.code() == Status.Code.UNAVAILABLE) {
-      return causedBy(e, java.net.ConnectException.class) ? "no node answers at " + target + " (connection refused)"
+      return causedBy(e, java.net.ConnectException.class)
+          ? "no node answers at " + target + " (connection refused)"
           : target + ": unavailable: " + message;
     }
     if (e.code() == Status.Code.DEADLINE_EXCEEDED) {
       return target + ": no answer in time";
     }
-    String reason = e.reason() == ErrorReason.ERROR_REASON_UNSPECIFIED ? e.code().toString()
-        : e.reason().name().substring("ERROR_REASON_".length());
+    String reason =
+        e.reason() == ErrorReason.ERROR_REASON_UNSPECIFIED
+            ? e.code().toString()
+            : e.reason().name().substring("ERROR_REASON_".length());
     return target + ": " + reason + ": " + message;
   }
 
